@@ -1,0 +1,112 @@
+/* strategy.h — the paging-strategy interface and the simulated machine it runs on.
+ *
+ * A `struct mmu_vm` is one simulated machine: host memory, the guest-physical layout, the
+ * TLB and walk caches, the counters, and one paging strategy (ept/ or shadow/). The guest
+ * kernel and the workload reach memory only through mmu_access() (translated accesses) and
+ * the "hardware" operations below (pt_write, cr3_load, invlpg); a strategy decides what the
+ * hardware walks and which of those operations trap.
+ *
+ * Address spaces used here:
+ *   gva  guest-virtual            (workload addresses)
+ *   gpa  guest-physical           (guest RAM [0, ram_bytes), then the page-table pool)
+ *   hpa  host-physical            (an offset into struct hostmem; host memory is one region)
+ */
+#ifndef MEMVIRT_MMU_STRATEGY_H
+#define MEMVIRT_MMU_STRATEGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu/counters.h"
+#include "mmu/cost.h"
+#include "mmu/hostmem.h"
+#include "mmu/tlb.h"
+
+struct mmu_vm;
+
+enum mmu_access { MMU_READ = 1u, MMU_WRITE = 2u, MMU_USER = 4u };
+
+/* Outcome of a strategy's fill (a TLB miss handled by the "hardware" walk). */
+enum mmu_fill_result {
+	MMU_FILL_OK = 0,          /* out->... filled; insert into the TLB */
+	MMU_FILL_RETRY = 1,       /* the VMM fixed something (EPT violation, hidden fault): walk again */
+	MMU_FILL_GUEST_FAULT = 2, /* a true guest page fault: deliver #PF to the guest kernel */
+};
+
+/* A completed translation, as the TLB holds it. */
+struct mmu_xlat {
+	uint64_t hpa_page;   /* host-physical base of the (effective) page */
+	uint64_t page_size;  /* 4 KiB, 2 MiB or 1 GiB: the TLB entry's reach */
+	bool writable, user, dirty;
+};
+
+struct mmu_strategy_ops {
+	const char *name; /* "ept" or "shadow" */
+	int (*init)(struct mmu_vm *vm);
+	void (*fini)(struct mmu_vm *vm);
+	/* TLB miss: walk what the hardware walks under this strategy. On a guest fault, *pf_err
+	 * receives the x86 page-fault error code. */
+	enum mmu_fill_result (*fill)(struct mmu_vm *vm, uint64_t gva, unsigned access,
+				     struct mmu_xlat *out, uint32_t *pf_err);
+	/* The guest kernel writes a page-table entry at `gpa` (traps under shadow). */
+	void (*pt_write)(struct mmu_vm *vm, uint64_t gpa, uint64_t val);
+	/* The guest loads CR3 (a paravirtual hypercall under shadow). */
+	void (*cr3_load)(struct mmu_vm *vm, uint64_t root_gpa, uint16_t asid);
+	/* The guest invalidates one page (the strategy flushes the TLB entry and its own caches). */
+	void (*invlpg)(struct mmu_vm *vm, uint64_t gva);
+};
+
+extern const struct mmu_strategy_ops ept_strategy;    /* ept/ */
+extern const struct mmu_strategy_ops shadow_strategy; /* shadow/ */
+
+/* Guest page fault delivery: the sim platform installs the guest kernel's handler here.
+ * Returns 0 when the guest fixed the mapping, negative errno for a fatal fault (SIGSEGV). */
+typedef int (*mmu_guest_pf_fn)(void *guest, uint64_t gva, uint32_t err);
+
+/* What the VMM configures; see docs/ and `memvirt run --help`. */
+struct mmu_config {
+	unsigned levels;        /* guest paging levels, 4 or 5 */
+	uint64_t guest_page;    /* largest guest leaf the guest kernel uses: 4 KiB or 2 MiB */
+	uint64_t host_page;     /* p2m leaf size: 4 KiB, 2 MiB or 1 GiB */
+	unsigned tlb_entries;   /* 0 = no TLB */
+	bool pwc, ntlb;         /* page-walk caches, nested TLB */
+	bool pcid;              /* TLB tagged by address-space id (no flush on switch) */
+	uint64_t ram_bytes;     /* guest RAM, at gpa 0 */
+	uint64_t pt_pool_bytes; /* page-table pool, at gpa ram_bytes */
+	struct mmu_cost cost;
+};
+
+struct mmu_vm {
+	struct mmu_config cfg;
+	struct hostmem host;
+	struct tlb tlb;
+	struct mmu_counters user;   /* the workload's accesses */
+	struct mmu_counters kernel; /* the guest kernel's own accesses */
+	struct mmu_counters *cur;   /* which of the two the current access is charged to */
+	struct exit_counters exits;
+	uint64_t cr3;               /* guest root (gpa) as the guest last loaded it */
+	uint16_t asid;
+	const struct mmu_strategy_ops *ops;
+	void *strategy;             /* the strategy's own state */
+	void *p2m;                  /* struct p2m *, owned by ept/ (both strategies use it) */
+	mmu_guest_pf_fn guest_pf;
+	void *guest;
+	/* Fast-path caches to invalidate on every TLB change (struct wl_xlat_cache *). */
+	void *fast_rd, *fast_wr;
+};
+
+/* mmu/vm.c */
+int mmu_vm_init(struct mmu_vm *vm, const struct mmu_config *cfg, const struct mmu_strategy_ops *ops);
+void mmu_vm_fini(struct mmu_vm *vm);
+/* Translate one access (TLB, walk, faults) and return a host pointer to the byte at gva. */
+int mmu_access(struct mmu_vm *vm, uint64_t gva, unsigned access, void **host_ptr);
+/* Host pointer for a guest-physical address (through the p2m; backs it on first touch). */
+void *mmu_gpa_ptr(struct mmu_vm *vm, uint64_t gpa);
+/* Hardware operations the guest kernel performs. */
+void mmu_pt_write(struct mmu_vm *vm, uint64_t gpa, uint64_t val);
+void mmu_cr3_load(struct mmu_vm *vm, uint64_t root_gpa, uint16_t asid);
+void mmu_invlpg(struct mmu_vm *vm, uint64_t gva);
+/* Drop the workload fast-path caches (any TLB change). */
+void mmu_fast_invalidate(struct mmu_vm *vm);
+
+#endif

@@ -1,0 +1,159 @@
+/* wl.h — the one header a workload sees.
+ *
+ * A workload is written once against this API and runs unchanged on every platform:
+ *  - loads and stores go through wl_load64/wl_store64, which are plain pointer accesses on
+ *    `native` (and in a guest on `kvm`) and calls into the software MMU on `sim`
+ *    (compiled with WL_SIM defined);
+ *  - memory and address spaces come from a few system calls (wl_map, wl_unmap,
+ *    wl_as_create, wl_as_switch) that each platform implements behind struct wl_sys;
+ *  - wl_phase marks the boundary between the setup phase and the measured phase, and
+ *    wl_progress publishes an operation counter for telemetry.
+ *
+ * Workload code is freestanding: no libc, no allocation other than wl_map, and results that
+ * do not depend on the addresses it is given, so its checksum is identical everywhere.
+ */
+#ifndef MEMVIRT_WL_H
+#define MEMVIRT_WL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t wl_addr_t; /* a workload (guest-virtual) address; 0 means "none" */
+
+enum wl_phase { WL_PHASE_SETUP = 0, WL_PHASE_MEASURE = 1, WL_PHASE_DONE = 2 };
+
+/* The system calls a platform provides. Return values: addresses (0 = failure) or
+ * negative errno codes. */
+struct wl_ctx;
+struct wl_sys {
+	wl_addr_t (*map)(struct wl_ctx *c, uint64_t bytes);
+	int (*unmap)(struct wl_ctx *c, wl_addr_t addr, uint64_t bytes);
+	int (*as_create)(struct wl_ctx *c);        /* new empty address space, returns its id */
+	int (*as_switch)(struct wl_ctx *c, int as); /* make `as` current */
+	void (*phase)(struct wl_ctx *c, enum wl_phase p);
+};
+
+/* The last translation used for reads and for writes, kept by the sim platform so that a
+ * repeated access to the most recently used page costs a compare. It is exact: touching the
+ * most-recently-used entry of an LRU TLB changes no TLB state, so the hit is simply counted.
+ * The sim MMU invalidates these on every flush, invlpg and page-table change. */
+struct wl_xlat_cache {
+	uint64_t vpage;    /* va >> 12 of the cached page, or UINT64_MAX when empty */
+	intptr_t delta;    /* host address - guest-virtual address for that page */
+	uint64_t hits;     /* TLB hits taken on this fast path */
+};
+
+/* Per-run context, shared by the workload and its platform. */
+struct wl_ctx {
+	const struct wl_sys *sys;
+	void *platform;               /* the platform's own state */
+	volatile uint64_t progress;   /* operations completed so far, published for telemetry */
+	struct wl_xlat_cache rd, wr;  /* sim only */
+};
+
+#ifdef WL_SIM
+/* Slow paths of the sim platform: full TLB lookup, page walk, faults. */
+uint64_t sim_load64_slow(struct wl_ctx *c, wl_addr_t va);
+void sim_store64_slow(struct wl_ctx *c, wl_addr_t va, uint64_t v);
+
+static inline uint64_t wl_load64(struct wl_ctx *c, wl_addr_t va)
+{
+	if ((va >> 12) == c->rd.vpage) {
+		c->rd.hits++;
+		return *(const uint64_t *)(uintptr_t)(va + (uint64_t)c->rd.delta);
+	}
+	return sim_load64_slow(c, va);
+}
+
+static inline void wl_store64(struct wl_ctx *c, wl_addr_t va, uint64_t v)
+{
+	if ((va >> 12) == c->wr.vpage) {
+		c->wr.hits++;
+		*(uint64_t *)(uintptr_t)(va + (uint64_t)c->wr.delta) = v;
+		return;
+	}
+	sim_store64_slow(c, va, v);
+}
+#else
+static inline uint64_t wl_load64(struct wl_ctx *c, wl_addr_t va)
+{
+	(void)c;
+	return *(const uint64_t *)(uintptr_t)va;
+}
+
+static inline void wl_store64(struct wl_ctx *c, wl_addr_t va, uint64_t v)
+{
+	(void)c;
+	*(uint64_t *)(uintptr_t)va = v;
+}
+#endif
+
+static inline wl_addr_t wl_map(struct wl_ctx *c, uint64_t bytes) { return c->sys->map(c, bytes); }
+static inline int wl_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t bytes) { return c->sys->unmap(c, a, bytes); }
+static inline int wl_as_create(struct wl_ctx *c) { return c->sys->as_create(c); }
+static inline int wl_as_switch(struct wl_ctx *c, int as) { return c->sys->as_switch(c, as); }
+static inline void wl_phase(struct wl_ctx *c, enum wl_phase p) { c->sys->phase(c, p); }
+static inline void wl_progress(struct wl_ctx *c, uint64_t ops) { c->progress = ops; }
+
+/* ---- Workload parameters and descriptors ------------------------------------------------ */
+
+#define WL_PAGE_SIZE 4096ULL
+
+/* Every parameter a workload may take; the generic ones are always set by the platform
+ * (defaults filled in by wl_params_defaults), the per-workload ones only where documented. */
+struct wl_params {
+	uint64_t mem_bytes;    /* footprint */
+	uint64_t ops;          /* measured-phase operations; 0 = workload default */
+	uint64_t seed;
+	uint64_t procs;        /* ctxsw: address spaces */
+	uint64_t switch_every; /* ctxsw: operations between switches */
+	uint64_t region_bytes; /* churn: size of each mapped region */
+	uint64_t passes;       /* seq: sweeps over the buffer when ops is 0 */
+};
+
+struct wl_param_desc {
+	const char *name;    /* option name without dashes, e.g. "switch-every" */
+	const char *help;
+	size_t offset;       /* offsetof(struct wl_params, field) */
+	bool is_size;        /* accepts k/m/g suffixes */
+	uint64_t def;        /* default, 0 = derived (see help) */
+	uint64_t min, max;
+};
+
+struct wl_workload {
+	const char *name;
+	const char *summary;
+	const struct wl_param_desc *params; /* workload-specific, terminated by {0} */
+	/* Runs setup, then wl_phase(MEASURE), the measured loop, then wl_phase(DONE).
+	 * Returns 0 and the checksum, or a negative errno (for example -ENOMEM from wl_map). */
+	int (*main)(struct wl_ctx *c, const struct wl_params *p, uint64_t *checksum);
+	/* Measured-phase operation count for these parameters (ops, or the derived default). */
+	uint64_t (*ops)(const struct wl_params *p);
+};
+
+/* The registry; one table per build flavour (direct pointers, or through the sim MMU). */
+extern const struct wl_workload *const wl_registry_direct[];
+extern const struct wl_workload *const wl_registry_sim[];
+const struct wl_workload *wl_find(const struct wl_workload *const *reg, const char *name);
+
+/* ---- Deterministic helpers every workload shares ------------------------------------------ */
+
+/* splitmix64: tiny, well-mixed and identical on every platform. */
+static inline uint64_t wl_rand_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Order-dependent checksum step (FNV-1a over 64-bit words, then a final avalanche). */
+#define WL_CSUM_INIT 0xcbf29ce484222325ULL
+static inline uint64_t wl_csum_step(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	return h * 0x100000001b3ULL;
+}
+
+#endif
