@@ -20,6 +20,8 @@
 #include "mmu/counters.h"
 #include "mmu/cost.h"
 #include "mmu/hostmem.h"
+#include "mmu/ntlb.h"
+#include "mmu/pwc.h"
 #include "mmu/tlb.h"
 
 struct mmu_vm;
@@ -31,6 +33,7 @@ enum mmu_fill_result {
 	MMU_FILL_OK = 0,          /* out->... filled; insert into the TLB */
 	MMU_FILL_RETRY = 1,       /* the VMM fixed something (EPT violation, hidden fault): walk again */
 	MMU_FILL_GUEST_FAULT = 2, /* a true guest page fault: deliver #PF to the guest kernel */
+	MMU_FILL_ERROR = 3,       /* unresolvable (e.g. gpa outside guest memory): mmu_access -EFAULT */
 };
 
 /* A completed translation, as the TLB holds it. */
@@ -93,6 +96,11 @@ struct mmu_vm {
 	void *guest;
 	/* Fast-path caches to invalidate on every TLB change (struct wl_xlat_cache *). */
 	void *fast_rd, *fast_wr;
+	/* Added by mmu/: walk caches (the strategy decides whether and how it uses them) and the
+	 * p2m generation last seen (a p2m change flushes TLB and nested TLB, like INVEPT). */
+	struct pwc pwc;
+	struct ntlb ntlb;
+	uint64_t p2m_gen;
 };
 
 /* mmu/vm.c */

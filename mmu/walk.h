@@ -47,6 +47,8 @@ struct pt_walk {
 	uint64_t page_size;      /* leaf size, on success */
 	bool writable, user, dirty; /* effective rights (AND over the path) and the leaf's D */
 	unsigned refs;           /* entries read by this walk */
+	uint64_t entries[PT_WALK_MAX_LEVELS + 1]; /* entries[L] = the entry read at level L
+						   * (added: the page-walk cache needs them) */
 };
 
 /* Walk from `table` at `start_level` (levels for a full walk from the root; lower to resume

@@ -1,0 +1,65 @@
+/* p2m.h — the guest-physical to host-physical map: a 4-level EPT-format table in hostmem (the
+ * table the simulated hardware walks in the second dimension), with leaves of the configured
+ * host page size, plus one state byte per 4 KiB guest frame (what backs it).
+ *
+ * Backing is allocation order, never identity: the first frame touched gets the first host
+ * frame handed out, so corrupting a p2m entry has a visible effect. Every gpa is range-checked
+ * against [0, gpa_limit) (guest RAM + page-table pool); outside it the calls return -EFAULT. */
+#ifndef MEMVIRT_EPT_P2M_H
+#define MEMVIRT_EPT_P2M_H
+
+#include <stdint.h>
+
+#include "mmu/hostmem.h"
+#include "mmu/walk.h"
+
+#define P2M_LEVELS 4u
+
+enum p2m_state {
+	P2M_UNBACKED = 0, /* never touched (or given back): no host frame */
+	P2M_RESIDENT,     /* backed by a host frame */
+	P2M_RECLAIMED,    /* host took the frame behind the guest's back */
+	P2M_BALLOONED,    /* the guest gave it up through the balloon */
+	P2M_SHARED,       /* merged copy-on-write with an identical frame */
+};
+
+struct p2m {
+	struct hostmem *host;
+	uint64_t root;        /* hpa of the EPT PML4 */
+	uint64_t gpa_limit;   /* guest-physical bytes covered */
+	uint64_t page_size;   /* leaf size: 4 KiB, 2 MiB or 1 GiB */
+	unsigned leaf_level;  /* 1, 2 or 3 */
+	uint8_t *state;       /* enum p2m_state per 4 KiB guest frame */
+	uint64_t backed_pages;/* host frames (of page_size) mapped */
+	uint64_t table_pages; /* EPT table pages allocated */
+	uint64_t gen;         /* bumped whenever an existing mapping changes or disappears:
+			       * cached translations (TLB, nested TLB) must then be flushed */
+	struct pt_mem mem;    /* the walker's view of EPT tables in hostmem */
+};
+
+/* 0 and *out, or -EINVAL (bad page size / limit), -ENOMEM. */
+int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct p2m **out);
+void p2m_destroy(struct p2m *p);
+
+/* Translate gpa by walking the EPT table (uncounted): 0 and *hpa; -ENOENT when not backed;
+ * -EFAULT outside guest memory. */
+int p2m_lookup(struct p2m *p, uint64_t gpa, uint64_t *hpa);
+/* The same walk, with its details (refs, levels, status) for callers that count. */
+enum pt_walk_status p2m_walk(struct p2m *p, uint64_t gpa, struct pt_walk *w);
+/* Resolve an EPT violation: back the host page containing gpa with a fresh zeroed host frame.
+ * 0 (also when already backed), -EFAULT outside guest memory, -ENOMEM. */
+int p2m_back(struct p2m *p, uint64_t gpa);
+/* Remove the mapping of the host page containing gpa, free its frame, set every 4 KiB frame
+ * in it to new_state (reclaim, balloon). 0, -ENOENT when not backed, -EFAULT outside. */
+int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state);
+
+/* The walker's pt_mem over hostmem for EPT tables (read/write/alloc_table). */
+const struct pt_mem *p2m_walk_mem(struct p2m *p);
+/* P2M_UNBACKED outside guest memory. */
+enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa);
+int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s);
+/* Levels of the EPT walk for this leaf size: 4, 3 or 2. */
+unsigned p2m_walk_levels(const struct p2m *p);
+static inline uint64_t p2m_backed_bytes(const struct p2m *p) { return p->backed_pages * p->page_size; }
+
+#endif

@@ -1,0 +1,58 @@
+/* hostmem.h — "host-physical" memory of the simulator: one anonymous mapping addressed by
+ * hpa = byte offset into it, and a frame allocator handing out zeroed, naturally aligned
+ * 4 KiB, 2 MiB and 1 GiB frames. The p2m, the shadow tables and guest-RAM backing all come
+ * from here, so one hpa space covers everything the simulated hardware walks.
+ *
+ * Allocation: per-size free lists (LIFO stacks of hpas) refilled by splitting one frame of the
+ * next size up; 1 GiB frames come from a bump pointer. Every operation is O(1) amortised
+ * (a refill pushes 512 frames). Fresh memory is zero (anonymous mapping); freed frames are
+ * zeroed when freed (memset for 4 KiB, MADV_DONTNEED for larger) so alloc never zeroes. */
+#ifndef MEMVIRT_MMU_HOSTMEM_H
+#define MEMVIRT_MMU_HOSTMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HOSTMEM_NO_FRAME UINT64_MAX
+
+enum hostmem_class { HOSTMEM_4K = 0, HOSTMEM_2M = 1, HOSTMEM_1G = 2, HOSTMEM_CLASSES = 3 };
+
+struct hostmem_freelist {
+	uint64_t *hpa; /* stack of free frames; the top is handed out next */
+	size_t n, cap;
+};
+
+struct hostmem {
+	uint8_t *base;    /* host pointer of hpa 0 */
+	uint64_t size;    /* bytes addressable: hpa in [0, size) */
+	void *map;        /* the mapping as mmap returned it (base is aligned within it) */
+	size_t map_bytes;
+	uint64_t bump;    /* next never-used 1 GiB-aligned hpa */
+	struct hostmem_freelist free[HOSTMEM_CLASSES];
+	uint64_t allocated[HOSTMEM_CLASSES]; /* frames currently handed out, by size */
+	uint64_t allocated_bytes;
+};
+
+/* Reserve `bytes` (rounded up to 1 GiB) of address space. hugepage: madvise(MADV_HUGEPAGE).
+ * Returns 0 or -ENOMEM / -EINVAL. */
+int hostmem_init(struct hostmem *h, uint64_t bytes, int hugepage);
+void hostmem_fini(struct hostmem *h);
+
+/* Region size for a guest: RAM + page-table pool rounded to the host page (every backing
+ * frame fits), plus slack for p2m and shadow tables and for splitting (2 GiB; only address
+ * space: the mapping is MAP_NORESERVE). */
+uint64_t hostmem_bytes_for(uint64_t ram_bytes, uint64_t pool_bytes, uint64_t host_page);
+
+/* A zeroed frame of `size` (PT_PAGE_4K/2M/1G) aligned to its size: 0 and *hpa, or -EINVAL
+ * (bad size) / -ENOMEM (region exhausted). */
+int hostmem_alloc(struct hostmem *h, uint64_t size, uint64_t *hpa);
+/* Give a frame back (it is zeroed now). -EINVAL on a bad size or misaligned / outside hpa. */
+int hostmem_free(struct hostmem *h, uint64_t hpa, uint64_t size);
+
+/* Host pointer for hpa, NULL outside the region. */
+static inline void *hostmem_ptr(const struct hostmem *h, uint64_t hpa)
+{
+	return hpa < h->size ? (void *)(h->base + hpa) : NULL;
+}
+
+#endif
