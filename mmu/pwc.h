@@ -36,9 +36,11 @@ struct pwc_hit {
 void pwc_init(struct pwc *p, bool enabled);
 /* Deepest cached level for va among levels 2..levels; false when nothing is cached. */
 bool pwc_lookup(struct pwc *p, uint16_t asid, unsigned levels, uint64_t va, struct pwc_hit *hit);
-/* Cache the non-leaf entries of a walk started at `levels` (w->tables/w->entries). */
-void pwc_fill(struct pwc *p, const struct pt_format *f, uint16_t asid, unsigned levels, uint64_t va,
-	      const struct pt_walk *w);
+/* Cache the non-leaf entries of a walk started at `start_level` (w->tables/w->entries).
+ * above: the hit the walk resumed from (its rights apply to every entry below), or NULL for
+ * a walk from the root. */
+void pwc_fill(struct pwc *p, const struct pt_format *f, uint16_t asid, unsigned start_level,
+	      uint64_t va, const struct pt_walk *w, const struct pwc_hit *above);
 void pwc_flush_all(struct pwc *p);
 void pwc_flush_asid(struct pwc *p, uint16_t asid);
 void pwc_flush_va(struct pwc *p, uint16_t asid, uint64_t va);

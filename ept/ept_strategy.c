@@ -1,0 +1,199 @@
+/* ept_strategy.c — EPT-style two-dimensional paging. The guest owns its x86 page tables; on a
+ * TLB miss the "hardware" walks them with the shared walker, translating every guest table
+ * address through the p2m (itself an EPT walk), then translates the final gpa the same way.
+ * Every entry read in either dimension is counted: n*m + n + m references without caches.
+ * Caches: the PWC skips upper guest levels (and their nested walks), the nested TLB serves the
+ * guest-table gpa translations (not the final data gpa: that ends up in the TLB entry).
+ * No exits except EPT violations (first touch of an unbacked frame) — page-table writes,
+ * CR3 loads and invlpg are ordinary guest operations here. */
+#include "ept/p2m.h"
+#include "mmu/strategy.h"
+
+/* State of one 2D walk, shared with the guest-table pt_mem callbacks. */
+struct walk2d {
+	struct mmu_vm *vm;
+	struct p2m *p2m;
+	bool violation;     /* a gpa on the way is not backed ... */
+	bool outside;       /* ... or is outside guest memory altogether */
+	uint64_t fault_gpa;
+};
+
+/* gpa -> hpa through the p2m, counting the p2m walk's references. */
+static bool nested_xlat(struct walk2d *c, uint64_t gpa, bool use_ntlb, uint64_t *hpa, bool *writable)
+{
+	struct mmu_vm *vm = c->vm;
+	struct pt_walk w;
+
+	*writable = true;
+	if (use_ntlb && ntlb_lookup(&vm->ntlb, gpa, hpa)) {
+		vm->cur->ntlb_hits++;
+		return true;
+	}
+	if (gpa >= c->p2m->gpa_limit) {
+		c->outside = true;
+		c->fault_gpa = gpa;
+		return false;
+	}
+	p2m_walk(c->p2m, gpa, &w);
+	vm->cur->walk_refs += w.refs;
+	if (w.status != PT_WALK_OK) {
+		c->violation = true;
+		c->fault_gpa = gpa;
+		return false;
+	}
+	if (use_ntlb)
+		ntlb_insert(&vm->ntlb, gpa & ~(c->p2m->page_size - 1), w.pa & ~(c->p2m->page_size - 1),
+			    w.writable);
+	*hpa = w.pa;
+	*writable = w.writable;
+	return true;
+}
+
+static bool guest_table_read(void *ctx, uint64_t table, unsigned index, uint64_t *entry)
+{
+	struct walk2d *c = ctx;
+	uint64_t hpa;
+	bool wr;
+	const uint64_t *e;
+
+	if (!nested_xlat(c, table + index * sizeof(uint64_t), c->vm->cfg.ntlb, &hpa, &wr))
+		return false;
+	e = hostmem_ptr(&c->vm->host, hpa);
+	if (!e)
+		return false;
+	*entry = *e;
+	return true;
+}
+
+/* A/D updates of an entry the walk has just read (its translation is known to exist). */
+static void guest_table_write(void *ctx, uint64_t table, unsigned index, uint64_t entry)
+{
+	struct walk2d *c = ctx;
+	uint64_t hpa;
+	uint64_t *e;
+
+	if (p2m_lookup(c->p2m, table + index * sizeof(uint64_t), &hpa))
+		return;
+	e = hostmem_ptr(&c->vm->host, hpa);
+	if (e)
+		*e = entry;
+}
+
+static uint32_t pf_error(enum pt_walk_status s, unsigned access)
+{
+	return (s == PT_WALK_PROTECTION ? PF_ERR_P : 0) | (access & MMU_WRITE ? PF_ERR_W : 0) |
+	       (access & MMU_USER ? PF_ERR_U : 0);
+}
+
+/* A gpa of the walk had no host frame: the VMM backs it (EPT violation) and the walk restarts;
+ * a gpa outside guest memory has no device behind it here: an MMIO exit nobody can serve. */
+static enum mmu_fill_result nested_fault(struct walk2d *c)
+{
+	struct mmu_vm *vm = c->vm;
+
+	if (c->outside) {
+		vm->exits.mmio++;
+		return MMU_FILL_ERROR;
+	}
+	vm->exits.ept_violation++;
+	return p2m_back(c->p2m, c->fault_gpa) ? MMU_FILL_ERROR : MMU_FILL_RETRY;
+}
+
+/* Walk the guest tables, resuming from the PWC when it has the upper levels (only when the
+ * rights of the skipped entries allow this access, so protection faults always see them). */
+static void guest_walk(struct mmu_vm *vm, uint64_t gva, unsigned flags, const struct pt_mem *mem,
+		       struct pt_walk *w)
+{
+	struct pwc_hit hit;
+	unsigned levels = vm->cfg.levels;
+	bool resumed = pwc_lookup(&vm->pwc, vm->asid, levels, gva, &hit) &&
+		       (!(flags & PT_WALK_WRITE) || hit.writable) && (!(flags & PT_WALK_USER) || hit.user);
+
+	if (resumed) {
+		vm->cur->pwc_hits += levels - hit.start_level;
+		pt_walk_from(&pt_format_x86, hit.start_level, hit.table, gva, flags, mem, w);
+	} else {
+		pt_walk(&pt_format_x86, levels, vm->cr3, gva, flags, mem, w);
+	}
+	vm->cur->walk_refs += w->refs;
+	pwc_fill(&vm->pwc, &pt_format_x86, vm->asid, resumed ? hit.start_level : levels, gva, w,
+		 resumed ? &hit : NULL);
+}
+
+static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned access, struct mmu_xlat *out,
+				     uint32_t *pf_err)
+{
+	struct walk2d c = { .vm = vm, .p2m = vm->p2m };
+	const struct pt_mem mem = { .read = guest_table_read, .write = guest_table_write, .ctx = &c };
+	unsigned flags = PT_WALK_SET_AD | (access & MMU_WRITE ? PT_WALK_WRITE : 0) |
+			 (access & MMU_USER ? PT_WALK_USER : 0);
+	struct pt_walk w;
+	uint64_t hpa, size;
+	bool host_writable;
+
+	vm->cur->walks++;
+	guest_walk(vm, gva, flags, &mem, &w);
+	switch (w.status) {
+	case PT_WALK_OK:
+		break;
+	case PT_WALK_MEM_FAULT:
+		return nested_fault(&c);
+	default:
+		*pf_err = pf_error(w.status, access);
+		return MMU_FILL_GUEST_FAULT;
+	}
+	if (!nested_xlat(&c, w.pa, false, &hpa, &host_writable))
+		return nested_fault(&c);
+	/* p2m leaves are always writable for now; write-protected (shared) frames come later */
+	size = w.page_size < c.p2m->page_size ? w.page_size : c.p2m->page_size;
+	out->hpa_page = hpa & ~(size - 1);
+	out->page_size = size;
+	out->writable = w.writable && host_writable;
+	out->user = w.user;
+	out->dirty = w.dirty;
+	return MMU_FILL_OK;
+}
+
+static void ept_pt_write(struct mmu_vm *vm, uint64_t gpa, uint64_t val)
+{
+	uint64_t *e = mmu_gpa_ptr(vm, gpa);
+	if (e)
+		*e = val;
+	mmu_fast_invalidate(vm);
+}
+
+static void ept_cr3_load(struct mmu_vm *vm, uint64_t root_gpa, uint16_t asid)
+{
+	vm->cr3 = root_gpa;
+	vm->asid = asid;
+	if (!vm->cfg.pcid) {
+		tlb_flush_all(&vm->tlb);
+		pwc_flush_all(&vm->pwc);
+	}
+	mmu_fast_invalidate(vm);
+}
+
+static void ept_invlpg(struct mmu_vm *vm, uint64_t gva)
+{
+	tlb_flush_va(&vm->tlb, vm->asid, gva);
+	pwc_flush_va(&vm->pwc, vm->asid, gva);
+	mmu_fast_invalidate(vm);
+}
+
+static int ept_init(struct mmu_vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+
+static void ept_fini(struct mmu_vm *vm) { (void)vm; }
+
+const struct mmu_strategy_ops ept_strategy = {
+	.name = "ept",
+	.init = ept_init,
+	.fini = ept_fini,
+	.fill = ept_fill,
+	.pt_write = ept_pt_write,
+	.cr3_load = ept_cr3_load,
+	.invlpg = ept_invlpg,
+};

@@ -1,0 +1,167 @@
+/* p2m.c — the EPT-format guest-physical -> host-physical map and its per-frame state
+ * (see p2m.h). Tables and backing frames come from hostmem; the shared walker reads them. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ept/p2m.h"
+
+/* Leaves map read/write/execute; the p2m does not restrict the guest (write protection for
+ * sharing is a later concern and will clear EPT_W). */
+#define P2M_LEAF_FLAGS (EPT_R | EPT_W | EPT_X)
+
+static uint64_t *entry_ptr(struct hostmem *h, uint64_t table, unsigned index)
+{
+	return hostmem_ptr(h, table + (uint64_t)index * sizeof(uint64_t));
+}
+
+static bool ept_read(void *ctx, uint64_t table, unsigned index, uint64_t *entry)
+{
+	struct p2m *p = ctx;
+	uint64_t *e = entry_ptr(p->host, table, index);
+	if (!e)
+		return false;
+	*entry = *e;
+	return true;
+}
+
+static void ept_write(void *ctx, uint64_t table, unsigned index, uint64_t entry)
+{
+	struct p2m *p = ctx;
+	uint64_t *e = entry_ptr(p->host, table, index);
+	if (e)
+		*e = entry;
+}
+
+static uint64_t ept_alloc_table(void *ctx)
+{
+	struct p2m *p = ctx;
+	uint64_t hpa;
+	if (hostmem_alloc(p->host, PT_PAGE_4K, &hpa))
+		return PT_NO_TABLE;
+	p->table_pages++;
+	return hpa;
+}
+
+int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct p2m **out)
+{
+	struct p2m *p;
+	unsigned leaf = pt_leaf_level(host_page);
+
+	/* 4 EPT levels map 256 TiB; page-align the limit so per-frame state is whole */
+	if (!leaf || !gpa_limit || (gpa_limit & (PT_PAGE_4K - 1)) || gpa_limit > (1ULL << 48))
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->state = calloc(gpa_limit / PT_PAGE_4K, 1);
+	if (!p->state) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->host = h;
+	p->gpa_limit = gpa_limit;
+	p->page_size = host_page;
+	p->leaf_level = leaf;
+	p->mem = (struct pt_mem){ .read = ept_read, .write = ept_write, .alloc_table = ept_alloc_table, .ctx = p };
+	p->root = ept_alloc_table(p);
+	if (p->root == PT_NO_TABLE) {
+		free(p->state);
+		free(p);
+		return -ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Host frames and tables stay in hostmem: they go away with the region (hostmem_fini). */
+void p2m_destroy(struct p2m *p)
+{
+	if (!p)
+		return;
+	free(p->state);
+	free(p);
+}
+
+static bool in_range(const struct p2m *p, uint64_t gpa) { return gpa < p->gpa_limit; }
+
+unsigned p2m_walk_levels(const struct p2m *p) { return P2M_LEVELS - (p->leaf_level - 1); }
+
+const struct pt_mem *p2m_walk_mem(struct p2m *p) { return &p->mem; }
+
+enum pt_walk_status p2m_walk(struct p2m *p, uint64_t gpa, struct pt_walk *w)
+{
+	return pt_walk(&pt_format_ept, P2M_LEVELS, p->root, gpa, 0, &p->mem, w);
+}
+
+int p2m_lookup(struct p2m *p, uint64_t gpa, uint64_t *hpa)
+{
+	struct pt_walk w;
+
+	if (!in_range(p, gpa))
+		return -EFAULT;
+	if (p2m_walk(p, gpa, &w) != PT_WALK_OK)
+		return -ENOENT;
+	*hpa = w.pa;
+	return 0;
+}
+
+static void set_state_range(struct p2m *p, uint64_t gpa_page, enum p2m_state s)
+{
+	uint64_t first = gpa_page / PT_PAGE_4K;
+	uint64_t n = p->page_size / PT_PAGE_4K;
+
+	if (first + n > p->gpa_limit / PT_PAGE_4K) /* the last host page may overhang the limit */
+		n = p->gpa_limit / PT_PAGE_4K - first;
+	memset(p->state + first, s, n);
+}
+
+int p2m_back(struct p2m *p, uint64_t gpa)
+{
+	uint64_t page = gpa & ~(p->page_size - 1), hpa, old;
+	int rc;
+
+	if (!in_range(p, gpa))
+		return -EFAULT;
+	if (p2m_lookup(p, gpa, &old) == 0)
+		return 0;
+	rc = hostmem_alloc(p->host, p->page_size, &hpa);
+	if (rc)
+		return rc;
+	rc = pt_map(&pt_format_ept, P2M_LEVELS, p->root, page, hpa, p->page_size, P2M_LEAF_FLAGS, &p->mem);
+	if (rc) {
+		hostmem_free(p->host, hpa, p->page_size);
+		return rc;
+	}
+	p->backed_pages++;
+	set_state_range(p, page, P2M_RESIDENT);
+	return 0;
+}
+
+int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state)
+{
+	uint64_t page = gpa & ~(p->page_size - 1), old;
+
+	if (!in_range(p, gpa))
+		return -EFAULT;
+	if (!pt_unmap(&pt_format_ept, P2M_LEVELS, p->root, page, &p->mem, &old))
+		return -ENOENT;
+	hostmem_free(p->host, old & PT_ADDR_MASK & ~(p->page_size - 1), p->page_size);
+	p->backed_pages--;
+	p->gen++; /* cached translations of this page are now stale */
+	set_state_range(p, page, new_state);
+	return 0;
+}
+
+enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa)
+{
+	return in_range(p, gpa) ? (enum p2m_state)p->state[gpa / PT_PAGE_4K] : P2M_UNBACKED;
+}
+
+int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s)
+{
+	if (!in_range(p, gpa))
+		return -EFAULT;
+	p->state[gpa / PT_PAGE_4K] = (uint8_t)s;
+	return 0;
+}

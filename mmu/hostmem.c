@@ -1,0 +1,141 @@
+/* hostmem.c — the simulator's host-physical memory and its frame allocator (see hostmem.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mmu/hostmem.h"
+#include "mmu/pte.h"
+
+static const uint64_t class_size[HOSTMEM_CLASSES] = { PT_PAGE_4K, PT_PAGE_2M, PT_PAGE_1G };
+
+static uint64_t round_up(uint64_t x, uint64_t a) { return (x + a - 1) & ~(a - 1); }
+
+static int size_class(uint64_t size)
+{
+	for (int c = 0; c < HOSTMEM_CLASSES; c++)
+		if (class_size[c] == size)
+			return c;
+	return -1;
+}
+
+uint64_t hostmem_bytes_for(uint64_t ram_bytes, uint64_t pool_bytes, uint64_t host_page)
+{
+	uint64_t guest = round_up(ram_bytes, host_page) + round_up(pool_bytes, host_page);
+	return round_up(guest, PT_PAGE_1G) + 2 * PT_PAGE_1G;
+}
+
+int hostmem_init(struct hostmem *h, uint64_t bytes, int hugepage)
+{
+	memset(h, 0, sizeof(*h));
+	if (!bytes)
+		return -EINVAL;
+	h->size = round_up(bytes, PT_PAGE_1G);
+	/* one extra 2 MiB so the base can be 2 MiB aligned (lets THP back 2 MiB frames) */
+	h->map_bytes = h->size + PT_PAGE_2M;
+	h->map = mmap(NULL, h->map_bytes, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (h->map == MAP_FAILED) {
+		h->map = NULL;
+		return -ENOMEM;
+	}
+	h->base = (uint8_t *)round_up((uintptr_t)h->map, PT_PAGE_2M);
+	if (hugepage)
+		(void)madvise(h->base, h->size, MADV_HUGEPAGE); /* a hint: failure is harmless */
+	return 0;
+}
+
+void hostmem_fini(struct hostmem *h)
+{
+	if (h->map)
+		munmap(h->map, h->map_bytes);
+	for (int c = 0; c < HOSTMEM_CLASSES; c++)
+		free(h->free[c].hpa);
+	memset(h, 0, sizeof(*h));
+}
+
+static int push_free(struct hostmem_freelist *fl, uint64_t hpa)
+{
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? 2 * fl->cap : 1024;
+		uint64_t *n = realloc(fl->hpa, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		fl->hpa = n;
+		fl->cap = cap;
+	}
+	fl->hpa[fl->n++] = hpa;
+	return 0;
+}
+
+static int take_frame(struct hostmem *h, int c, uint64_t *hpa);
+
+/* Split one frame of the next size up into 512 frames of class c. Pushed highest first so
+ * frames are handed out in ascending address order (predictable allocation order). */
+static int refill(struct hostmem *h, int c)
+{
+	uint64_t big;
+	int rc;
+
+	if (c == HOSTMEM_1G) {
+		if (h->bump + PT_PAGE_1G > h->size)
+			return -ENOMEM;
+		big = h->bump;
+		h->bump += PT_PAGE_1G;
+		return push_free(&h->free[c], big);
+	}
+	rc = take_frame(h, c + 1, &big);
+	if (rc)
+		return rc;
+	for (int i = PT_ENTRIES - 1; i >= 0; i--) {
+		rc = push_free(&h->free[c], big + (uint64_t)i * class_size[c]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int take_frame(struct hostmem *h, int c, uint64_t *hpa)
+{
+	if (!h->free[c].n) {
+		int rc = refill(h, c);
+		if (rc)
+			return rc;
+	}
+	*hpa = h->free[c].hpa[--h->free[c].n];
+	return 0;
+}
+
+int hostmem_alloc(struct hostmem *h, uint64_t size, uint64_t *hpa)
+{
+	int c = size_class(size);
+	int rc;
+
+	if (c < 0)
+		return -EINVAL;
+	rc = take_frame(h, c, hpa);
+	if (rc)
+		return rc;
+	h->allocated[c]++;
+	h->allocated_bytes += size;
+	return 0;
+}
+
+int hostmem_free(struct hostmem *h, uint64_t hpa, uint64_t size)
+{
+	int c = size_class(size);
+
+	if (c < 0 || (hpa & (size - 1)) || hpa >= h->size || !h->allocated[c])
+		return -EINVAL;
+	/* zero now so that alloc never has to: small frames by hand, large ones by dropping
+	 * the pages (an anonymous private mapping reads back zeros) */
+	if (c == HOSTMEM_4K)
+		memset(h->base + hpa, 0, size);
+	else if (madvise(h->base + hpa, size, MADV_DONTNEED))
+		memset(h->base + hpa, 0, size);
+	if (push_free(&h->free[c], hpa))
+		return -ENOMEM; /* the frame leaks, but stays unallocated in the counters */
+	h->allocated[c]--;
+	h->allocated_bytes -= size;
+	return 0;
+}
