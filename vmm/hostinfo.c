@@ -479,10 +479,10 @@ static json_t *facilities_json(const struct hostinfo *hi, json_t *ctx)
 
 json_t *hostinfo_context_json(const struct hostinfo *hi)
 {
-	json_t *ctx = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:o, s:b, s:b}",
+	json_t *ctx = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:o, s:o, s:s, s:o, s:b, s:b}",
 				"hostname", hi->hostname, "kernel", hi->kernel, "cpu_model", hi->cpu_model,
 				"ncpus", (json_int_t)hi->ncpus, "mem_total_kib", (json_int_t)hi->mem_total_kib,
-				"numa", numa_json(hi), "topology", topology_json(hi), "thp", hi->thp_mode,
+				"numa_nodes", hi->numa_nodes, "numa", numa_json(hi), "topology", topology_json(hi), "thp", hi->thp_mode,
 				"kvm", kvm_json(&hi->kvm), "psi_memory", hi->psi_memory, "root", hi->root);
 	return ctx ? facilities_json(hi, ctx) : NULL;
 }

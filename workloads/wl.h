@@ -132,6 +132,18 @@ struct wl_workload {
 	uint64_t (*ops)(const struct wl_params *p);
 };
 
+/* Each workload source is compiled twice (direct accesses, and through the sim MMU); the
+ * exported descriptor's name says which flavour it belongs to. */
+#ifdef WL_SIM
+#define WL_EXPORT(name) const struct wl_workload wl_##name##_sim
+#else
+#define WL_EXPORT(name) const struct wl_workload wl_##name##_direct
+#endif
+
+/* How often (in operations) workloads publish progress: cheap, and fine-grained enough for
+ * 1 kHz telemetry. */
+#define WL_PROGRESS_EVERY 1024u
+
 /* The registry; one table per build flavour (direct pointers, or through the sim MMU). */
 extern const struct wl_workload *const wl_registry_direct[];
 extern const struct wl_workload *const wl_registry_sim[];

@@ -1,0 +1,67 @@
+/* result.h — one run's configuration and outcome, and its JSON document (schema_version 1,
+ * documented in docs/result-schema.md). Every platform fills the same struct; fields that
+ * do not apply stay zero (or are written as null where zero would lie). */
+#ifndef MEMVIRT_RESULT_H
+#define MEMVIRT_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "mmu/counters.h"
+#include "mmu/strategy.h"
+#include "workloads/wl.h"
+
+#define RESULT_SCHEMA_VERSION 1
+
+enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED };
+
+struct run_config {
+	const char *platform;            /* native | sim | kvm */
+	const char *mmu;                 /* ept | shadow (native: "none") */
+	const struct wl_workload *workload;
+	struct wl_params params;
+	struct mmu_config sim;           /* sim: paging geometry, TLB, caches, costs */
+	const char *json_path;           /* NULL: no result file */
+	bool progress;                   /* show progress on the terminal */
+};
+
+struct run_result {
+	enum run_state state;
+	char message[1024];
+	uint64_t checksum;
+	bool have_checksum;
+	double setup_s, run_s;
+	uint64_t ops;
+	bool have_mmu;                   /* false on native: mmu{} counters are null */
+	struct mmu_counters mmu_user, mmu_kernel;
+	uint64_t modeled_cycles, modeled_cycles_kernel;
+	struct exit_counters exits;
+	uint64_t host_minor_faults, host_major_faults; /* measured phase, whole process */
+	uint64_t guest_faults;           /* #PF handled by the guest kernel */
+	uint64_t guest_bytes;            /* guest RAM (sim, kvm) or footprint (native) */
+	uint64_t host_resident_bytes;    /* host memory actually backing the run */
+	uint64_t host_rss_peak_bytes;
+	const char *backend;             /* "anon" ... */
+};
+
+const char *run_state_name(enum run_state s);
+
+/* Builds the whole result document. `context` (host information) is stolen. */
+json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context);
+
+/* Writes `doc` to `path` atomically (temporary file in the same directory, fsync, rename),
+ * so a reader never sees a half-written file. Returns 0 or a negative errno. */
+int result_write_atomic(const char *path, const json_t *doc);
+
+/* The same for any bytes, and for text produced by `emit` into a stream. */
+int atomic_write_file(const char *path, const char *data, size_t len);
+int atomic_write_stream(const char *path, void (*emit)(FILE *f, const void *arg), const void *arg);
+
+/* Checks up front that `path` can be written (its directory exists and is writable), so a
+ * bad --json is a usage error before any work is done. Returns 0 or a negative errno. */
+int result_path_check(const char *path);
+
+#endif

@@ -1,0 +1,112 @@
+/* result_file.c — result files on disk: checked before a run, written atomically after it,
+ * so an interrupted or failed run never leaves a half-written file behind. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "results/result.h"
+
+static int dir_of(const char *path, char *out, size_t n)
+{
+	if (strlen(path) >= n)
+		return -ENAMETOOLONG;
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(out, n, "%s", dirname(tmp));
+	return 0;
+}
+
+int result_path_check(const char *path)
+{
+	char dir[4096];
+	struct stat st;
+	if (!path || !*path)
+		return -EINVAL;
+	int rc = dir_of(path, dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK) < 0)
+		return -errno;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int atomic_write_file(const char *path, const char *data, size_t len)
+{
+	char tmp[4200];
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc = fd < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = write_all(fd, data, len);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+int result_write_atomic(const char *path, const json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text)
+		return -ENOMEM;
+	size_t len = strlen(text);
+	char *nl = realloc(text, len + 2);
+	if (!nl) {
+		free(text);
+		return -ENOMEM;
+	}
+	nl[len] = '\n';
+	nl[len + 1] = 0;
+	int rc = atomic_write_file(path, nl, len + 1);
+	free(nl);
+	return rc;
+}
+
+int atomic_write_stream(const char *path, void (*emit)(FILE *f, const void *arg), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	emit(f, arg);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	int rc = atomic_write_file(path, buf, len);
+	free(buf);
+	return rc;
+}

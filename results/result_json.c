@@ -1,0 +1,122 @@
+/* result_json.c — turns a run's configuration and outcome into the schema_version 1 JSON
+ * document (see docs/result-schema.md). Field names here are the contract. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "results/result.h"
+
+#ifndef MEMVIRT_VERSION
+#define MEMVIRT_VERSION "0.0.0"
+#endif
+#ifndef MEMVIRT_GIT
+#define MEMVIRT_GIT "unknown"
+#endif
+
+const char *run_state_name(enum run_state s)
+{
+	static const char *const names[] = { "ok", "failed", "interrupted", "skipped" };
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "failed";
+}
+
+static json_t *json_u64(uint64_t v) { return json_integer((json_int_t)v); }
+
+static json_t *params_json(const struct run_config *cfg)
+{
+	json_t *o = json_object();
+	const struct wl_param_desc *d = cfg->workload ? cfg->workload->params : NULL;
+	for (; d && d->name; d++) {
+		const uint64_t *v = (const uint64_t *)((const char *)&cfg->params + d->offset);
+		json_object_set_new(o, d->name, json_u64(*v));
+	}
+	return o;
+}
+
+static json_t *sim_config_json(const struct mmu_config *m)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:I, s:I}",
+			 "levels", (json_int_t)m->levels, "guest_page", (json_int_t)m->guest_page,
+			 "host_page", (json_int_t)m->host_page, "tlb_entries", (json_int_t)m->tlb_entries,
+			 "pwc", m->pwc, "ntlb", m->ntlb, "pcid", m->pcid,
+			 "guest_mem", (json_int_t)m->ram_bytes, "pt_pool", (json_int_t)m->pt_pool_bytes);
+}
+
+static json_t *config_json(const struct run_config *cfg, uint64_t ops)
+{
+	bool sim = cfg->platform && cfg->platform[0] == 's';
+	json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}",
+			      "platform", cfg->platform ? cfg->platform : "",
+			      "mmu", cfg->mmu ? cfg->mmu : "none",
+			      "workload", cfg->workload ? cfg->workload->name : "",
+			      "seed", (json_int_t)cfg->params.seed,
+			      "mem_bytes", (json_int_t)cfg->params.mem_bytes,
+			      "ops", (json_int_t)ops);
+	json_object_set_new(c, "params", params_json(cfg));
+	json_object_set_new(c, "sim", sim ? sim_config_json(&cfg->sim) : json_null());
+	return c;
+}
+
+static json_t *counters_json(const struct mmu_counters *m, uint64_t modeled)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "accesses", (json_int_t)m->accesses, "tlb_hits", (json_int_t)m->tlb_hits,
+			 "tlb_misses", (json_int_t)m->tlb_misses, "walks", (json_int_t)m->walks,
+			 "walk_refs", (json_int_t)m->walk_refs, "pwc_hits", (json_int_t)m->pwc_hits,
+			 "ntlb_hits", (json_int_t)m->ntlb_hits, "guest_faults", (json_int_t)m->guest_faults,
+			 "modeled_cycles", (json_int_t)modeled);
+}
+
+static json_t *mmu_json(const struct run_result *r)
+{
+	if (!r->have_mmu)
+		return json_pack("{s:n, s:n, s:n, s:n, s:n, s:n}", "tlb_hits", "tlb_misses", "walks",
+				 "walk_refs", "modeled_cycles", "kernel");
+	json_t *m = counters_json(&r->mmu_user, r->modeled_cycles);
+	json_object_set_new(m, "kernel", counters_json(&r->mmu_kernel, r->modeled_cycles_kernel));
+	return m;
+}
+
+static json_t *exits_json(const struct exit_counters *e)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "total", json_u64(exit_counters_total(e)));
+#define EXIT_JSON(name) json_object_set_new(o, #name, json_u64(e->name));
+	MMU_EXIT_REASONS(EXIT_JSON)
+#undef EXIT_JSON
+	return o;
+}
+
+static json_t *result_block_json(const struct run_result *r)
+{
+	char hex[19];
+	snprintf(hex, sizeof(hex), "0x%016" PRIx64, r->checksum);
+	double ops_per_s = r->run_s > 0 ? (double)r->ops / r->run_s : 0.0;
+	return json_pack("{s:o, s:f, s:f, s:I, s:f}",
+			 "checksum", r->have_checksum ? json_string(hex) : json_null(),
+			 "setup_s", r->setup_s, "run_s", r->run_s, "ops", (json_int_t)r->ops,
+			 "ops_per_s", ops_per_s);
+}
+
+json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context)
+{
+	json_t *doc = json_object();
+	json_object_set_new(doc, "schema_version", json_integer(RESULT_SCHEMA_VERSION));
+	json_object_set_new(doc, "tool", json_pack("{s:s, s:s, s:s}", "name", "memvirt",
+						  "version", MEMVIRT_VERSION, "git", MEMVIRT_GIT));
+	json_object_set_new(doc, "status", json_pack("{s:s, s:s}", "state", run_state_name(r->state),
+						    "message", r->message));
+	json_object_set_new(doc, "context", context ? context : json_object());
+	json_object_set_new(doc, "config", config_json(cfg, r->ops));
+	json_object_set_new(doc, "result", result_block_json(r));
+	json_object_set_new(doc, "mmu", mmu_json(r));
+	json_object_set_new(doc, "exits", exits_json(&r->exits));
+	json_object_set_new(doc, "faults", json_pack("{s:I, s:I, s:I}",
+						    "host_minor", (json_int_t)r->host_minor_faults,
+						    "host_major", (json_int_t)r->host_major_faults,
+						    "guest", (json_int_t)r->guest_faults));
+	json_object_set_new(doc, "memory", json_pack("{s:I, s:I, s:I, s:s}",
+						    "guest_bytes", (json_int_t)r->guest_bytes,
+						    "host_resident_bytes", (json_int_t)r->host_resident_bytes,
+						    "host_rss_peak_bytes", (json_int_t)r->host_rss_peak_bytes,
+						    "backend", r->backend ? r->backend : "anon"));
+	return doc;
+}

@@ -1,0 +1,234 @@
+/* test_checksums.c — every workload's checksum for small fixed cases, against a reference
+ * implementation written here independently over plain arrays (no workload API), plus
+ * determinism: same seed, same checksum; another seed, another checksum. The workloads run
+ * through a minimal direct platform (malloc-backed map, bookkeeping address spaces). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "workloads/wl.h"
+
+/* ---- a minimal platform ------------------------------------------------------------------- */
+
+static int nr_as;
+static wl_addr_t t_map(struct wl_ctx *c, uint64_t b) { (void)c; return (wl_addr_t)(uintptr_t)calloc(1, b); }
+static int t_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b) { (void)c; (void)b; free((void *)(uintptr_t)a); return 0; }
+static int t_as_create(struct wl_ctx *c) { (void)c; return nr_as++; }
+static int t_as_switch(struct wl_ctx *c, int as) { (void)c; return as < nr_as ? 0 : -EINVAL; }
+static void t_phase(struct wl_ctx *c, enum wl_phase p) { (void)c; (void)p; }
+static const struct wl_sys test_sys = { t_map, t_unmap, t_as_create, t_as_switch, t_phase };
+
+static uint64_t run_wl(const char *name, struct wl_params p)
+{
+	const struct wl_workload *w = wl_find(wl_registry_direct, name);
+	assert_non_null(w);
+	for (const struct wl_param_desc *d = w->params; d && d->name; d++) {
+		uint64_t *f = (uint64_t *)((char *)&p + d->offset);
+		if (*f == 0)
+			*f = d->def;
+	}
+	struct wl_ctx c = { .sys = &test_sys };
+	uint64_t sum = 0;
+	nr_as = 1;
+	assert_int_equal(w->main(&c, &p, &sum), 0);
+	return sum;
+}
+
+/* ---- independent references --------------------------------------------------------------- */
+
+static uint64_t ref_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+static uint64_t ref_below(uint64_t *s, uint64_t n) { return (uint64_t)(((unsigned __int128)ref_rand(s) * n) >> 64); }
+static uint64_t fnv(uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001b3ULL; }
+#define FNV0 0xcbf29ce484222325ULL
+static uint64_t fnv_array(const uint64_t *a, uint64_t n)
+{
+	uint64_t h = FNV0;
+	for (uint64_t i = 0; i < n; i++)
+		h = fnv(h, a[i]);
+	return h;
+}
+
+static uint64_t ref_seq(uint64_t mem, uint64_t ops, uint64_t seed)
+{
+	uint64_t n = mem / 8, s = seed, *a = malloc(mem);
+	for (uint64_t i = 0; i < n; i++)
+		a[i] = ref_rand(&s);
+	for (uint64_t op = 0; op < ops; op++)
+		a[op % n] = a[op % n] * 3 + op;
+	uint64_t h = fnv_array(a, n);
+	free(a);
+	return h;
+}
+
+static uint64_t ref_gups(uint64_t mem, uint64_t ops, uint64_t seed)
+{
+	uint64_t n = mem / 8, s = seed, *a = malloc(mem);
+	for (uint64_t i = 0; i < n; i++)
+		a[i] = i;
+	for (uint64_t op = 0; op < ops; op++) {
+		uint64_t r = ref_rand(&s);
+		a[(uint64_t)(((unsigned __int128)r * n) >> 64)] ^= r;
+	}
+	uint64_t h = fnv_array(a, n);
+	free(a);
+	return h;
+}
+
+static uint64_t ref_pchase(uint64_t mem, uint64_t ops, uint64_t seed)
+{
+	uint64_t n = mem / 64, s = seed, *next = malloc(n * 8), cur = 0, h = FNV0;
+	for (uint64_t i = 0; i < n; i++)
+		next[i] = i;
+	for (uint64_t i = n - 1; i > 0; i--) {
+		uint64_t j = ref_below(&s, i), t = next[i];
+		next[i] = next[j];
+		next[j] = t;
+	}
+	for (uint64_t op = 0; op < ops; op++)
+		h = fnv(h, cur = next[cur]);
+	free(next);
+	return h;
+}
+
+static uint64_t ref_churn(uint64_t region, uint64_t ops, uint64_t seed)
+{
+	uint64_t s = seed, h = FNV0, pages = region / 4096;
+	for (uint64_t done = 0; done < ops;) {
+		uint64_t n = ops - done < pages ? ops - done : pages;
+		for (uint64_t pg = 0; pg < n; pg++) {
+			(void)ref_below(&s, 512);
+			uint64_t v = ref_rand(&s);
+			h = fnv(h, 0);      /* a fresh page reads zero */
+			h = fnv(h, v ^ pg); /* and then what was written */
+		}
+		done += n;
+	}
+	return h;
+}
+
+static uint64_t ref_ctxsw(uint64_t mem, uint64_t procs, uint64_t every, uint64_t ops, uint64_t seed)
+{
+	uint64_t n = mem / procs / 8, s = seed, *a = malloc(n * 8 * procs), cur = 0, left = every, h = FNV0;
+	for (uint64_t k = 0; k < procs; k++)
+		for (uint64_t i = 0; i < n; i++)
+			a[k * n + i] = ref_rand(&s);
+	for (uint64_t op = 0; op < ops; op++) {
+		uint64_t r = ref_rand(&s);
+		a[cur * n + (uint64_t)(((unsigned __int128)r * n) >> 64)] += r;
+		if (--left == 0) {
+			left = every;
+			cur = (cur + 1) % procs;
+		}
+	}
+	for (uint64_t k = 0; k < procs; k++)
+		h = fnv(h, fnv_array(a + k * n, n));
+	free(a);
+	return h;
+}
+
+/* ---- tests ---------------------------------------------------------------------------------- */
+
+static void test_seq_matches_reference(void **st)
+{
+	(void)st;
+	assert_true(run_wl("seq", (struct wl_params){ .mem_bytes = 64 << 10, .ops = 50000, .seed = 7 }) ==
+		    ref_seq(64 << 10, 50000, 7));
+	/* default ops: 4 passes */
+	assert_true(run_wl("seq", (struct wl_params){ .mem_bytes = 16 << 10, .seed = 3 }) ==
+		    ref_seq(16 << 10, 4 * (16 << 10) / 8, 3));
+}
+
+static void test_gups_matches_reference(void **st)
+{
+	(void)st;
+	assert_true(run_wl("gups", (struct wl_params){ .mem_bytes = 1 << 20, .ops = 100000, .seed = 7 }) ==
+		    ref_gups(1 << 20, 100000, 7));
+}
+
+static void test_pchase_matches_reference(void **st)
+{
+	(void)st;
+	assert_true(run_wl("pchase", (struct wl_params){ .mem_bytes = 256 << 10, .ops = 20000, .seed = 9 }) ==
+		    ref_pchase(256 << 10, 20000, 9));
+}
+
+static void test_pchase_is_one_cycle(void **st)
+{
+	(void)st;
+	/* Chasing exactly n steps from node 0 must first return to 0 at step n (Sattolo). */
+	uint64_t n = 1024, s = 5, *next = malloc(n * 8), cur = 0, steps = 0;
+	for (uint64_t i = 0; i < n; i++)
+		next[i] = i;
+	for (uint64_t i = n - 1; i > 0; i--) {
+		uint64_t j = ref_below(&s, i), t = next[i];
+		next[i] = next[j];
+		next[j] = t;
+	}
+	do {
+		cur = next[cur];
+		steps++;
+	} while (cur != 0);
+	assert_int_equal(steps, n);
+	free(next);
+}
+
+static void test_churn_matches_reference(void **st)
+{
+	(void)st;
+	assert_true(run_wl("churn", (struct wl_params){ .mem_bytes = 1 << 20, .region_bytes = 64 << 10,
+						       .ops = 1000, .seed = 4 }) == ref_churn(64 << 10, 1000, 4));
+}
+
+static void test_ctxsw_matches_reference(void **st)
+{
+	(void)st;
+	assert_true(run_wl("ctxsw", (struct wl_params){ .mem_bytes = 256 << 10, .procs = 3, .switch_every = 17,
+						       .ops = 10000, .seed = 2 }) ==
+		    ref_ctxsw(256 << 10, 3, 17, 10000, 2));
+}
+
+static void test_seed_changes_every_checksum(void **st)
+{
+	(void)st;
+	static const char *const names[] = { "seq", "gups", "pchase", "churn", "ctxsw" };
+	for (size_t i = 0; i < 5; i++) {
+		struct wl_params p = { .mem_bytes = 128 << 10, .ops = 5000, .seed = 7 };
+		uint64_t a = run_wl(names[i], p), b = run_wl(names[i], p);
+		p.seed = 8;
+		uint64_t c = run_wl(names[i], p);
+		assert_true(a == b);
+		assert_true(a != c);
+	}
+}
+
+static void test_ops_defaults(void **st)
+{
+	(void)st;
+	const struct wl_workload *g = wl_find(wl_registry_direct, "gups");
+	assert_int_equal(g->ops(&(struct wl_params){ .mem_bytes = 1 << 20 }), (1 << 20) / 8);
+	assert_int_equal(g->ops(&(struct wl_params){ .mem_bytes = 1 << 20, .ops = 5 }), 5);
+	assert_null(wl_find(wl_registry_direct, "nope"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seq_matches_reference),    cmocka_unit_test(test_gups_matches_reference),
+		cmocka_unit_test(test_pchase_matches_reference), cmocka_unit_test(test_pchase_is_one_cycle),
+		cmocka_unit_test(test_churn_matches_reference),  cmocka_unit_test(test_ctxsw_matches_reference),
+		cmocka_unit_test(test_seed_changes_every_checksum), cmocka_unit_test(test_ops_defaults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

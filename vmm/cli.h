@@ -1,0 +1,28 @@
+/* cli.h — the memvirt command: sub-commands and the options they share. Errors are printed
+ * as one line naming the bad value; usage errors exit 2, failed runs 1. */
+#ifndef MEMVIRT_CLI_H
+#define MEMVIRT_CLI_H
+
+#include <stdio.h>
+
+#include "results/result.h"
+
+#define EXIT_USAGE 2
+
+/* Parses run options (argv[0] is the sub-command) into cfg, after filling defaults.
+ * Returns 0, 1 when --help was printed, or EXIT_USAGE after printing one error line. */
+int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line);
+void cli_run_options_help(FILE *f);
+/* Defaults: platform native, mmu ept, workload seq, 64 MiB, seed 1, sim geometry. */
+void cli_run_defaults(struct run_config *cfg);
+/* Fills the workload-specific parameters' defaults, and derived sim sizes. */
+int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+#endif

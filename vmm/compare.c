@@ -1,0 +1,158 @@
+/* compare.c — runs each workload natively (the checksum and time baseline) and under ept
+ * and shadow on the chosen platform, then tabulates why one strategy wins: references per
+ * walk, page-table-write and CR3 exits, hidden faults, modeled cycles. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/compare.h"
+#include "vmm/run.h"
+
+int compare_set_workloads(struct compare *c, const char *list, const char **bad)
+{
+	static char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	c->n = 0;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct wl_workload *w = wl_find(wl_registry_direct, tok);
+		if (!w || c->n == COMPARE_MAX_WORKLOADS) {
+			*bad = tok;
+			return -EINVAL;
+		}
+		c->rows[c->n++] = (struct compare_row){ .workload = w };
+	}
+	return c->n ? 0 : -EINVAL;
+}
+
+static enum run_state compare_one(const struct compare *c, const struct wl_workload *w, const char *platform,
+				  const char *mmu, struct run_result *res)
+{
+	char path[4096];
+	struct run_config cfg = c->base;
+	cfg.workload = w;
+	cfg.platform = platform;
+	cfg.mmu = mmu;
+	cfg.json_path = NULL;
+	if (c->out_dir) {
+		snprintf(path, sizeof(path), "%s/%s-%s-%s.json", c->out_dir, w->name, platform, mmu);
+		cfg.json_path = path;
+	}
+	for (const struct wl_param_desc *d = w->params; d && d->name; d++)
+		*(uint64_t *)((char *)&cfg.params + d->offset) = d->def;
+	return run_execute(&cfg, res, NULL);
+}
+
+enum run_state compare_run(struct compare *c)
+{
+	enum run_state worst = RUN_OK;
+	for (size_t i = 0; i < c->n; i++) {
+		struct compare_row *r = &c->rows[i];
+		enum run_state s[3] = {
+			compare_one(c, r->workload, "native", "none", &r->native),
+			compare_one(c, r->workload, c->base.platform, "ept", &r->ept),
+			compare_one(c, r->workload, c->base.platform, "shadow", &r->shadow),
+		};
+		for (int k = 0; k < 3; k++) {
+			if (s[k] == RUN_INTERRUPTED)
+				return RUN_INTERRUPTED;
+			if (s[k] != RUN_OK && worst == RUN_OK)
+				worst = s[k];
+		}
+	}
+	return worst;
+}
+
+static double refs_per_walk(const struct run_result *r)
+{
+	return r->mmu_user.walks ? (double)r->mmu_user.walk_refs / (double)r->mmu_user.walks : 0.0;
+}
+
+static bool checksums_equal(const struct compare_row *r)
+{
+	return r->native.have_checksum && r->ept.have_checksum && r->shadow.have_checksum &&
+	       r->native.checksum == r->ept.checksum && r->native.checksum == r->shadow.checksum;
+}
+
+static double cycle_ratio(const struct compare_row *r)
+{
+	return r->shadow.modeled_cycles ? (double)r->ept.modeled_cycles / (double)r->shadow.modeled_cycles : 0.0;
+}
+
+static void print_strategy(FILE *f, const char *wl, const char *mmu, const struct run_result *r, bool winner)
+{
+	fprintf(f, "%-7s %-6s %12" PRIu64 " %11" PRIu64 " %6.2f %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+		   " %15" PRIu64 " %8.3f%s\n",
+		wl, mmu, r->mmu_user.tlb_misses, r->mmu_user.walks, refs_per_walk(r), r->exits.pt_write,
+		r->exits.cr3_load, r->exits.hidden_fault, r->exits.ept_violation, r->modeled_cycles, r->run_s,
+		winner ? "  <= cheaper" : "");
+}
+
+void compare_print(const struct compare *c, FILE *f)
+{
+	fprintf(f, "%-7s %-6s %12s %11s %6s %10s %9s %9s %9s %15s %8s\n", "load", "mmu", "tlb_misses", "walks",
+		"refs/w", "pt_write", "cr3_load", "hidden", "ept_viol", "modeled_cycles", "time_s");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct compare_row *r = &c->rows[i];
+		double ratio = cycle_ratio(r);
+		print_strategy(f, r->workload->name, "ept", &r->ept, ratio > 0 && ratio < 1);
+		print_strategy(f, "", "shadow", &r->shadow, ratio > 1);
+		fprintf(f, "%-7s ept/shadow modeled cycles %.3f; checksums %s native (0x%016" PRIx64 "); native %.3f s\n",
+			"", ratio, checksums_equal(r) ? "equal" : "DIFFER from", r->native.checksum, r->native.run_s);
+	}
+}
+
+static json_t *strategy_json(const struct run_result *r)
+{
+	char hex[19];
+	snprintf(hex, sizeof(hex), "0x%016" PRIx64, r->checksum);
+	json_t *ex = json_object();
+#define EXIT_JSON(name) json_object_set_new(ex, #name, json_integer((json_int_t)r->exits.name));
+	MMU_EXIT_REASONS(EXIT_JSON)
+#undef EXIT_JSON
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:I, s:f, s:o}", "state", run_state_name(r->state),
+			 "checksum", hex, "tlb_misses", (json_int_t)r->mmu_user.tlb_misses, "walks",
+			 (json_int_t)r->mmu_user.walks, "walk_refs", (json_int_t)r->mmu_user.walk_refs,
+			 "refs_per_walk", refs_per_walk(r), "modeled_cycles", (json_int_t)r->modeled_cycles,
+			 "run_s", r->run_s, "exits", ex);
+}
+
+json_t *compare_to_json(const struct compare *c)
+{
+	json_t *rows = json_array();
+	for (size_t i = 0; i < c->n; i++) {
+		const struct compare_row *r = &c->rows[i];
+		double ratio = cycle_ratio(r);
+		json_array_append_new(rows, json_pack("{s:s, s:o, s:o, s:o, s:f, s:s, s:b}",
+			"workload", r->workload->name, "native", strategy_json(&r->native),
+			"ept", strategy_json(&r->ept), "shadow", strategy_json(&r->shadow),
+			"ept_over_shadow_cycles", ratio, "winner", ratio < 1 ? "ept" : "shadow",
+			"checksums_equal", checksums_equal(r)));
+	}
+	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:o}", "schema_version", RESULT_SCHEMA_VERSION, "kind",
+			 "compare", "platform", c->base.platform, "mem_bytes", (json_int_t)c->base.params.mem_bytes,
+			 "seed", (json_int_t)c->base.params.seed, "rows", rows);
+}
+
+static void compare_emit_csv(FILE *f, const void *arg)
+{
+	const struct compare *c = arg;
+	fputs("workload,mmu,tlb_misses,walks,walk_refs,pt_write,cr3_load,hidden_fault,ept_violation,modeled_cycles,run_s,checksum\n", f);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct compare_row *r = &c->rows[i];
+		const struct run_result *rs[3] = { &r->native, &r->ept, &r->shadow };
+		static const char *const names[3] = { "native", "ept", "shadow" };
+		for (int k = 0; k < 3; k++)
+			fprintf(f, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+				   ",%" PRIu64 ",%.6f,0x%016" PRIx64 "\n",
+				r->workload->name, names[k], rs[k]->mmu_user.tlb_misses, rs[k]->mmu_user.walks,
+				rs[k]->mmu_user.walk_refs, rs[k]->exits.pt_write, rs[k]->exits.cr3_load,
+				rs[k]->exits.hidden_fault, rs[k]->exits.ept_violation, rs[k]->modeled_cycles, rs[k]->run_s,
+				rs[k]->checksum);
+	}
+}
+
+int compare_write_csv(const struct compare *c, const char *path)
+{
+	return atomic_write_stream(path, compare_emit_csv, c);
+}

@@ -1,0 +1,37 @@
+/* compare.h — run a list of workloads natively and under both paging strategies on one
+ * platform, and tabulate the counters that explain the difference (`memvirt compare`,
+ * and the demo). */
+#ifndef MEMVIRT_COMPARE_H
+#define MEMVIRT_COMPARE_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "results/result.h"
+
+#define COMPARE_MAX_WORKLOADS 8
+
+struct compare_row {
+	const struct wl_workload *workload;
+	struct run_result native, ept, shadow;
+};
+
+struct compare {
+	struct run_config base;   /* platform, geometry, sizes; workload/mmu set per run */
+	size_t n;
+	struct compare_row rows[COMPARE_MAX_WORKLOADS];
+	const char *out_dir;      /* per-run JSON files go here when set */
+};
+
+/* Runs every row; returns RUN_OK, or the first non-ok state (interrupted stops early). */
+enum run_state compare_run(struct compare *c);
+void compare_print(const struct compare *c, FILE *f);
+json_t *compare_to_json(const struct compare *c);
+int compare_write_csv(const struct compare *c, const char *path);
+/* One self-contained HTML page: the table and an SVG bar chart of modeled cycles. */
+int compare_write_html(const struct compare *c, const char *path);
+/* Parses "seq,gups,..." into c->rows; returns 0 or -EINVAL naming nothing (caller does). */
+int compare_set_workloads(struct compare *c, const char *list, const char **bad);
+
+#endif

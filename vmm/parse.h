@@ -1,0 +1,19 @@
+/* parse.h — strict parsing of command-line values. Every parser rejects trailing garbage,
+ * signs, overflow and empty strings with a negative errno, so the CLI can name the bad value. */
+#ifndef MEMVIRT_PARSE_H
+#define MEMVIRT_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A byte count with an optional k, m, g or t suffix (powers of 1024, either case, optional
+ * trailing 'b' or 'ib'): "4096", "64m", "1G", "2MiB". */
+int parse_size(const char *s, uint64_t *out);
+/* A non-negative decimal (or 0x hex) integer. */
+int parse_u64(const char *s, uint64_t *out);
+/* on/off, yes/no, true/false, 1/0. */
+int parse_bool(const char *s, bool *out);
+/* Index of `s` in a NULL-terminated list of words, or -EINVAL. */
+int parse_choice(const char *s, const char *const *words);
+
+#endif
