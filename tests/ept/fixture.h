@@ -1,0 +1,96 @@
+/* fixture.h — a simulated machine running ept_strategy, with guest page tables the test
+ * builds itself through a pt_mem over guest-physical memory (mmu_gpa_ptr), table pages taken
+ * from the page-table pool. */
+#ifndef MEMVIRT_TESTS_EPT_FIXTURE_H
+#define MEMVIRT_TESTS_EPT_FIXTURE_H
+
+#include <string.h>
+
+#include "ept/p2m.h"
+#include "mmu/strategy.h"
+
+#define FX_RAM (64ULL << 20)
+#define FX_POOL (4ULL << 20)
+#define FX_USER_RW (X86_P | X86_RW | X86_US)
+
+struct fx {
+	struct mmu_vm vm;
+	uint64_t next_table; /* gpa bump allocator in the pool */
+	uint64_t root;
+	struct pt_mem gmem;
+	uint32_t last_err;
+	int pf_calls;
+};
+
+static bool fx_read(void *ctx, uint64_t table, unsigned i, uint64_t *e)
+{
+	struct fx *f = ctx;
+	uint64_t *p = mmu_gpa_ptr(&f->vm, table + i * 8ULL);
+	if (!p)
+		return false;
+	*e = *p;
+	return true;
+}
+
+static void fx_write(void *ctx, uint64_t table, unsigned i, uint64_t e)
+{
+	struct fx *f = ctx;
+	uint64_t *p = mmu_gpa_ptr(&f->vm, table + i * 8ULL);
+	if (p)
+		*p = e;
+}
+
+static uint64_t fx_alloc(void *ctx)
+{
+	struct fx *f = ctx;
+	uint64_t t = f->next_table;
+	if (t + PT_PAGE_4K > FX_RAM + FX_POOL)
+		return PT_NO_TABLE;
+	f->next_table += PT_PAGE_4K; /* pool frames are never reused: zero */
+	return t;
+}
+
+/* A guest #PF handler that records the error and gives up. */
+static int fx_pf_fatal(void *guest, uint64_t gva, uint32_t err)
+{
+	struct fx *f = guest;
+	(void)gva;
+	f->last_err = err;
+	f->pf_calls++;
+	return -EFAULT;
+}
+
+static int fx_init(struct fx *f, unsigned levels, uint64_t guest_page, uint64_t host_page, unsigned tlb,
+		   bool pwc, bool ntlb)
+{
+	struct mmu_config cfg = { .levels = levels, .guest_page = guest_page, .host_page = host_page,
+				  .tlb_entries = tlb, .pwc = pwc, .ntlb = ntlb, .ram_bytes = FX_RAM,
+				  .pt_pool_bytes = FX_POOL, .cost = mmu_cost_defaults() };
+	int rc;
+	memset(f, 0, sizeof(*f));
+	rc = mmu_vm_init(&f->vm, &cfg, &ept_strategy);
+	if (rc)
+		return rc;
+	f->gmem = (struct pt_mem){ fx_read, fx_write, fx_alloc, NULL, f };
+	f->next_table = FX_RAM;
+	f->root = fx_alloc(f);
+	f->vm.guest = f;
+	f->vm.guest_pf = fx_pf_fatal;
+	mmu_cr3_load(&f->vm, f->root, 1);
+	return 0;
+}
+
+static int fx_map(struct fx *f, uint64_t va, uint64_t gpa, uint64_t size, uint64_t flags)
+{
+	return pt_map(&pt_format_x86, f->vm.cfg.levels, f->root, va, gpa, size, flags, &f->gmem);
+}
+
+/* gpa of the guest leaf entry for va (walks the guest tables without counting). */
+static uint64_t fx_leaf_gpa(struct fx *f, uint64_t va)
+{
+	struct pt_walk w;
+	pt_walk(&pt_format_x86, f->vm.cfg.levels, f->root, va, 0, &f->gmem, &w);
+	return w.tables[w.level] + pt_index(va, w.level) * 8ULL;
+}
+
+#endif
