@@ -131,7 +131,7 @@ static const struct wl_sys sim_sys = {
 
 /* ---- Machine setup and the run ----------------------------------------------------------- */
 
-static int sim_boot(struct sim_state *s, const struct run_config *cfg, char *msg, size_t msglen)
+static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, char *msg, size_t msglen)
 {
 	const struct mmu_strategy_ops *ops = strcmp(cfg->mmu, "shadow") == 0 ? &shadow_strategy : &ept_strategy;
 	int rc = mmu_vm_init(&s->vm, &cfg->sim, ops);
@@ -153,6 +153,9 @@ static int sim_boot(struct sim_state *s, const struct run_config *cfg, char *msg
 		.pt_pool_base = cfg->sim.ram_bytes, .pt_pool_bytes = cfg->sim.pt_pool_bytes,
 		.levels = cfg->sim.levels, .guest_page = cfg->sim.guest_page,
 	};
+	/* After mmu_vm_init, which starts from a clean machine. */
+	s->vm.fast_rd = &c->rd;
+	s->vm.fast_wr = &c->wr;
 	s->vm.guest_pf = gk_page_fault_cb;
 	s->vm.guest = s->gk;
 	s->vm.cur = &s->vm.kernel;
@@ -207,10 +210,8 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct run_
 	ctx->sys = &sim_sys;
 	ctx->platform = s;
 	ctx->rd.vpage = ctx->wr.vpage = UINT64_MAX;
-	s->vm.fast_rd = &ctx->rd;
-	s->vm.fast_wr = &ctx->wr;
 	phase_clock_start(&s->clock);
-	int rc = sim_boot(s, cfg, res->message, sizeof(res->message));
+	int rc = sim_boot(s, ctx, cfg, res->message, sizeof(res->message));
 	if (rc == 0)
 		rc = sim_run_workload(s, cfg, ctx, res);
 	phase_clock_finish(&s->clock, res);

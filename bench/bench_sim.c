@@ -1,0 +1,75 @@
+/* bench_sim.c — the simulator's speed against native, measured in one run: each iteration
+ * runs a workload's measured phase natively and then on `sim` (ept and shadow), and reports
+ * the sim/native time ratio and simulated accesses per second. The iteration time is the
+ * sim measured phase (manual time), so Google Benchmark's own figure is the sim time.
+ * Target (issue #3): seq with the TLB on at most 5x native. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/gbench_c.h"
+#include "vmm/cli.h"
+#include "vmm/run.h"
+
+struct sim_case {
+	const char *workload, *mmu;
+	uint64_t mem;
+};
+
+static struct run_config case_config(const struct sim_case *k, const char *platform)
+{
+	struct run_config c;
+	cli_run_defaults(&c);
+	c.workload = wl_find(wl_registry_direct, k->workload);
+	c.platform = platform;
+	c.params.mem_bytes = k->mem;
+	c.progress = false;
+	for (const struct wl_param_desc *d = c.workload->params; d && d->name; d++)
+		*(uint64_t *)((char *)&c.params + d->offset) = d->def;
+	cli_finish_config(&c, NULL);
+	c.mmu = k->mmu;
+	return c;
+}
+
+static void bench_sim_vs_native(gbench_state *st, void *arg)
+{
+	const struct sim_case *k = arg;
+	static struct run_result native, sim;
+	struct run_config cn = case_config(k, "native"), cs = case_config(k, "sim");
+	double native_s = 0, sim_s = 0, accesses = 0;
+	while (gbench_keep_running(st)) {
+		if (run_execute(&cn, &native, NULL) != RUN_OK || run_execute(&cs, &sim, NULL) != RUN_OK ||
+		    native.checksum != sim.checksum) {
+			gbench_skip_with_error(st, "run failed or checksums differ");
+			break;
+		}
+		native_s += native.run_s;
+		sim_s += sim.run_s;
+		accesses += (double)sim.mmu_user.accesses;
+		gbench_set_iteration_time(st, sim.run_s);
+	}
+	if (native_s > 0) {
+		gbench_counter(st, "sim_over_native", sim_s / native_s, 0);
+		gbench_counter(st, "native_s", native_s, GBENCH_AVG_ITERATIONS);
+		gbench_counter(st, "sim_accesses_per_s", accesses / sim_s, 0);
+	}
+}
+
+static const struct sim_case cases[] = {
+	{ "seq", "ept", 64 << 20 },    { "seq", "shadow", 64 << 20 },    { "gups", "ept", 64 << 20 },
+	{ "gups", "shadow", 64 << 20 }, { "pchase", "ept", 64 << 20 }, { "churn", "shadow", 16 << 20 },
+	{ "ctxsw", "shadow", 16 << 20 },
+};
+
+int main(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[96];
+		snprintf(name, sizeof(name), "sim_vs_native/%s/%s/%lluMiB", cases[i].workload, cases[i].mmu,
+			 (unsigned long long)(cases[i].mem >> 20));
+		gbench_bench *b = gbench_register(name, bench_sim_vs_native, (void *)&cases[i]);
+		gbench_manual_time(b);
+		gbench_unit(b, GBENCH_MS);
+		gbench_iterations(b, 3);
+	}
+	return gbench_main(argc, argv);
+}

@@ -1,0 +1,168 @@
+/* test_memvirt_cli.c — the memvirt command as a user meets it: bad values exit 2 with one
+ * line naming the value and leave no file behind; a good run writes a complete result
+ * document whose fields are the schema's. Runs the real binary (MEMVIRT_BIN). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+static char dir[64];
+static char err_text[4096];
+
+/* Runs memvirt with args; returns its exit status and keeps its stderr in err_text. */
+static int memvirt(const char *args)
+{
+	char cmd[2048], errf[128];
+	snprintf(errf, sizeof(errf), "%s/stderr", dir);
+	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>%s", MEMVIRT_BIN, args, errf);
+	int st = system(cmd);
+	FILE *f = fopen(errf, "r");
+	size_t n = f ? fread(err_text, 1, sizeof(err_text) - 1, f) : 0;
+	err_text[n] = 0;
+	if (f)
+		fclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+static void expect_usage_error(const char *args, const char *must_name)
+{
+	char full[1024];
+	snprintf(full, sizeof(full), "run --no-progress --json %s/r.json %s", dir, args);
+	assert_int_equal(memvirt(full), 2);
+	assert_int_equal(lines(err_text), 1);
+	assert_non_null(strstr(err_text, must_name));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	assert_false(exists(path));
+}
+
+static void test_bad_values_exit_2_with_one_line(void **st)
+{
+	(void)st;
+	expect_usage_error("--workload nope", "nope");
+	expect_usage_error("--mem 0", "--mem");
+	expect_usage_error("--mem 12q", "12q");
+	expect_usage_error("--ops -1", "-1");
+	expect_usage_error("--frobnicate", "frobnicate");
+	expect_usage_error("--platform sim --levels 3", "--levels");
+	expect_usage_error("--platform sim --host-page 3m", "3m");
+	expect_usage_error("--platform sim --mem 64m --guest-mem 16m", "--guest-mem");
+	assert_int_equal(memvirt("run --no-progress --json /nonexistent-memvirt-dir/r.json"), 2);
+	assert_int_equal(lines(err_text), 1);
+	assert_non_null(strstr(err_text, "/nonexistent-memvirt-dir/r.json"));
+	assert_int_equal(memvirt("frob"), 2);
+	assert_int_equal(memvirt(""), 2);
+}
+
+static void test_help_and_list(void **st)
+{
+	(void)st;
+	assert_int_equal(memvirt("--help"), 0);
+	assert_int_equal(memvirt("run --help"), 0);
+	assert_int_equal(memvirt("list"), 0);
+	assert_int_equal(memvirt("info"), 0);
+	assert_int_equal(memvirt("compare --help"), 0);
+}
+
+static json_t *run_json(const char *args)
+{
+	char full[1024], path[128];
+	snprintf(path, sizeof(path), "%s/ok.json", dir);
+	snprintf(full, sizeof(full), "run --no-progress --json %s %s", path, args);
+	assert_int_equal(memvirt(full), 0);
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	assert_non_null(doc);
+	unlink(path);
+	return doc;
+}
+
+static const char *str_at(json_t *doc, const char *obj, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(doc, obj), key));
+}
+
+static void test_result_document(void **st)
+{
+	(void)st;
+	json_t *a = run_json("--workload gups --mem 1m --seed 7");
+	json_t *b = run_json("--workload gups --mem 1m --seed 7");
+	json_t *c = run_json("--workload gups --mem 1m --seed 8");
+	assert_int_equal(json_integer_value(json_object_get(a, "schema_version")), 1);
+	assert_string_equal(str_at(a, "status", "state"), "ok");
+	assert_string_equal(str_at(a, "tool", "name"), "memvirt");
+	assert_string_equal(str_at(a, "config", "platform"), "native");
+	assert_string_equal(str_at(a, "config", "workload"), "gups");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "config"), "mem_bytes")), 1 << 20);
+	assert_string_equal(str_at(a, "result", "checksum"), str_at(b, "result", "checksum"));
+	assert_string_not_equal(str_at(a, "result", "checksum"), str_at(c, "result", "checksum"));
+	assert_int_equal(strlen(str_at(a, "result", "checksum")), 18);
+	json_t *ctx = json_object_get(a, "context");
+	static const char *const keys[] = { "hostname", "kernel", "cpu_model", "ncpus", "mem_total_kib",
+					    "numa_nodes", "thp", "kvm" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_non_null(json_object_get(ctx, keys[i]));
+	assert_non_null(json_object_get(json_object_get(ctx, "kvm"), "host_mmu"));
+	static const char *const blocks[] = { "mmu", "exits", "faults", "memory" };
+	for (size_t i = 0; i < 4; i++)
+		assert_true(json_is_object(json_object_get(a, blocks[i])));
+	/* native has no MMU counters: null, not a zero that would lie */
+	assert_true(json_is_null(json_object_get(json_object_get(a, "mmu"), "tlb_misses")));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+
+	json_t *s = run_json("--platform sim --mmu shadow --workload churn --mem 1m --ops 300");
+	assert_string_equal(str_at(s, "config", "mmu"), "shadow");
+	assert_true(json_integer_value(json_object_get(json_object_get(s, "exits"), "pt_write")) > 0);
+	assert_true(json_integer_value(json_object_get(json_object_get(s, "mmu"), "walks")) > 0);
+	json_decref(s);
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	snprintf(dir, sizeof(dir), "/tmp/memvirt-cli-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_values_exit_2_with_one_line),
+		cmocka_unit_test(test_help_and_list),
+		cmocka_unit_test(test_result_document),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

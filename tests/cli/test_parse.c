@@ -1,0 +1,183 @@
+/* test_parse.c — the value parsers and the run-option parser: every option with a good and a
+ * bad value, defaults, and the derived sim sizes. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vmm/cli.h"
+#include "vmm/parse.h"
+
+static void test_parse_size(void **st)
+{
+	(void)st;
+	uint64_t v;
+	assert_int_equal(parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("64k", &v), 0);
+	assert_int_equal(v, 64 << 10);
+	assert_int_equal(parse_size("256M", &v), 0);
+	assert_int_equal(v, 256ULL << 20);
+	assert_int_equal(parse_size("2g", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(parse_size("3GiB", &v), 0);
+	assert_int_equal(v, 3ULL << 30);
+	assert_int_equal(parse_size("1t", &v), 0);
+	assert_int_equal(v, 1ULL << 40);
+	assert_int_equal(parse_size("12q", &v), -EINVAL);
+	assert_int_equal(parse_size("-1", &v), -EINVAL);
+	assert_int_equal(parse_size("", &v), -EINVAL);
+	assert_int_equal(parse_size(" 4k", &v), -EINVAL);
+	assert_int_equal(parse_size("4 k", &v), -EINVAL);
+	assert_int_equal(parse_size("1.5g", &v), -EINVAL);
+	assert_int_equal(parse_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(parse_size("17179869184g", &v), -ERANGE);
+}
+
+static void test_parse_u64_bool_choice(void **st)
+{
+	(void)st;
+	uint64_t v;
+	bool b;
+	assert_int_equal(parse_u64("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_u64("0x10", &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(parse_u64("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(parse_u64("-1", &v), -EINVAL);
+	assert_int_equal(parse_u64("+1", &v), -EINVAL);
+	assert_int_equal(parse_u64("1k", &v), -EINVAL);
+	assert_int_equal(parse_bool("on", &b), 0);
+	assert_true(b);
+	assert_int_equal(parse_bool("off", &b), 0);
+	assert_false(b);
+	assert_int_equal(parse_bool("maybe", &b), -EINVAL);
+	assert_int_equal(parse_choice("b", (const char *const[]){ "a", "b", NULL }), 1);
+	assert_int_equal(parse_choice("c", (const char *const[]){ "a", "b", NULL }), -EINVAL);
+}
+
+/* Parses a command line given as a NULL-terminated list; stderr goes to /dev/null. */
+static int parse(struct run_config *cfg, const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+	argv[argc++] = (char *)"run";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	cli_run_defaults(cfg);
+	FILE *saved = stderr;
+	stderr = fopen("/dev/null", "w");
+	int rc = cli_parse_run_options(argc, argv, cfg, "test");
+	fclose(stderr);
+	stderr = saved;
+	return rc;
+}
+#define PARSE(cfg, ...) parse(cfg, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_defaults(void **st)
+{
+	(void)st;
+	struct run_config c;
+	assert_int_equal(parse(&c, (const char *const[]){ NULL }), 0);
+	assert_string_equal(c.platform, "native");
+	assert_string_equal(c.mmu, "none"); /* native has no paging strategy */
+	assert_string_equal(c.workload->name, "seq");
+	assert_int_equal(c.params.mem_bytes, 64ULL << 20);
+	assert_int_equal(c.params.seed, 1);
+	assert_int_equal(c.params.passes, 4);
+	assert_int_equal(c.sim.levels, 4);
+	assert_int_equal(c.sim.tlb_entries, 1536);
+	assert_true(c.sim.ram_bytes >= c.params.mem_bytes);
+	assert_int_equal(c.sim.ram_bytes % c.sim.host_page, 0);
+	assert_null(c.json_path);
+}
+
+static void test_every_option_good(void **st)
+{
+	(void)st;
+	struct run_config c;
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--workload", "ctxsw", "--mem", "8m",
+			       "--ops", "1000", "--seed", "42", "--json", "/tmp/x.json", "--no-progress",
+			       "--guest-mem", "64m", "--tlb", "0", "--pwc", "off", "--ntlb", "off", "--pcid", "off",
+			       "--levels", "5", "--guest-page", "2m", "--host-page", "1g", "--cost", "walk_ref=7",
+			       "--procs", "3", "--switch-every", "9"),
+			 0);
+	assert_string_equal(c.platform, "sim");
+	assert_string_equal(c.mmu, "shadow");
+	assert_string_equal(c.workload->name, "ctxsw");
+	assert_int_equal(c.params.mem_bytes, 8 << 20);
+	assert_int_equal(c.params.ops, 1000);
+	assert_int_equal(c.params.seed, 42);
+	assert_string_equal(c.json_path, "/tmp/x.json");
+	assert_false(c.progress);
+	assert_int_equal(c.sim.ram_bytes, 1ULL << 30); /* 64m rounded up to the 1g host page */
+	assert_int_equal(c.sim.tlb_entries, 0);
+	assert_false(c.sim.pwc);
+	assert_false(c.sim.ntlb);
+	assert_false(c.sim.pcid);
+	assert_int_equal(c.sim.levels, 5);
+	assert_int_equal(c.sim.guest_page, 2 << 20);
+	assert_int_equal(c.sim.host_page, 1 << 30);
+	assert_int_equal(c.sim.cost.walk_ref, 7);
+	assert_int_equal(c.params.procs, 3);
+	assert_int_equal(c.params.switch_every, 9);
+	assert_int_equal(PARSE(&c, "--workload", "churn", "--region", "64k", "--mem=1m"), 0);
+	assert_int_equal(c.params.region_bytes, 64 << 10);
+	assert_int_equal(PARSE(&c, "--workload", "seq", "--passes", "2"), 0);
+	assert_int_equal(c.params.passes, 2);
+}
+
+static void test_every_option_bad(void **st)
+{
+	(void)st;
+	struct run_config c;
+	assert_int_equal(PARSE(&c, "--workload", "nope"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "xen"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--mmu", "npt"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--mem", "0"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--mem", "12q"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--mem", "100t"), EXIT_USAGE); /* more than the host has */
+	assert_int_equal(PARSE(&c, "--ops", "-1"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--ops", "0"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--seed", "x"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--json", "/nonexistent-dir/r.json"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--json", "/tmp"), EXIT_USAGE); /* a directory */
+	assert_int_equal(PARSE(&c, "--guest-mem", "16m"), EXIT_USAGE); /* < --mem 64m */
+	assert_int_equal(PARSE(&c, "--guest-mem", "lots"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--tlb", "-5"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--pwc", "maybe"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--ntlb", "2"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--pcid", ""), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--levels", "3"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--guest-page", "1g"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--host-page", "3m"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--cost", "walk_ref"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--cost", "nope=3"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--cost", "walk_ref=x"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--procs", "3"), EXIT_USAGE); /* seq takes no --procs */
+	assert_int_equal(PARSE(&c, "--workload", "ctxsw", "--procs", "0"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--workload", "ctxsw", "--procs", "65"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--workload", "churn", "--region", "1"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--frobnicate"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--mem"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "stray"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--help"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size), cmocka_unit_test(test_parse_u64_bool_choice),
+		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_option_good),
+		cmocka_unit_test(test_every_option_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
