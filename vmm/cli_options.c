@@ -92,28 +92,29 @@ static int bad_value(const char *opt, const char *val, const char *expect)
 	return EXIT_USAGE;
 }
 
-static int parse_size_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+/* A number within [min, max], read by `parse` (parse_size or parse_u64). */
+static int parse_ranged_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
+			    int (*parse)(const char *, uint64_t *), const char *expect, const char *unit)
 {
-	if (parse_size(val, out) < 0)
-		return bad_value(opt, val, "expected a size such as 4096, 64k, 256m or 2g");
+	if (parse(val, out) < 0)
+		return bad_value(opt, val, expect);
 	if (*out < min || *out > max) {
-		cli_error("invalid --%s value '%s': must be between %llu and %llu bytes", opt, val,
-			  (unsigned long long)min, (unsigned long long)max);
+		cli_error("invalid --%s value '%s': must be between %llu and %llu%s", opt, val,
+			  (unsigned long long)min, (unsigned long long)max, unit);
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
+static int parse_size_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return parse_ranged_opt(opt, val, min, max, out, parse_size,
+				"expected a size such as 4096, 64k, 256m or 2g", " bytes");
+}
+
 static int parse_count_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
 {
-	if (parse_u64(val, out) < 0)
-		return bad_value(opt, val, "expected a non-negative integer");
-	if (*out < min || *out > max) {
-		cli_error("invalid --%s value '%s': must be between %llu and %llu", opt, val,
-			  (unsigned long long)min, (unsigned long long)max);
-		return EXIT_USAGE;
-	}
-	return 0;
+	return parse_ranged_opt(opt, val, min, max, out, parse_u64, "expected a non-negative integer", "");
 }
 
 static int parse_bool_opt(const char *opt, const char *val, bool *out)

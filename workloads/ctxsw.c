@@ -1,6 +1,7 @@
-/* ctxsw — K address spaces taking turns: random read-modify-write updates in the current
- * space's own buffer, switching to the next space every N operations (address-space-switch
- * heavy). --mem is the total footprint, split evenly between the spaces. */
+/* ctxsw — K address spaces taking turns: each sweeps its own buffer with read-modify-write
+ * updates (continuing where it left off), and the workload switches to the next space every
+ * N operations. The sweeps are TLB-friendly on purpose, so the cost that stands out is the
+ * address-space switch itself. --mem is the total footprint, split evenly between the spaces. */
 #include <errno.h>
 
 #include "workloads/wl.h"
@@ -43,11 +44,12 @@ static int ctxsw_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *che
 		return rc;
 
 	wl_phase(c, WL_PHASE_MEASURE);
-	uint64_t cur = 0, left = p->switch_every;
+	uint64_t cur = 0, left = p->switch_every, cursor[CTXSW_MAX_PROCS] = { 0 };
 	for (uint64_t op = 0; op < ops; op++) {
-		uint64_t r = wl_rand_next(&rng);
-		wl_addr_t a = buf[cur] + 8 * (uint64_t)(((unsigned __int128)r * n) >> 64);
-		wl_store64(c, a, wl_load64(c, a) + r);
+		wl_addr_t a = buf[cur] + 8 * cursor[cur];
+		wl_store64(c, a, wl_load64(c, a) * 5 + op);
+		if (++cursor[cur] == n)
+			cursor[cur] = 0;
 		if (--left == 0) {
 			left = p->switch_every;
 			cur = cur + 1 == p->procs ? 0 : cur + 1;

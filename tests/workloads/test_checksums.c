@@ -121,12 +121,14 @@ static uint64_t ref_churn(uint64_t region, uint64_t ops, uint64_t seed)
 static uint64_t ref_ctxsw(uint64_t mem, uint64_t procs, uint64_t every, uint64_t ops, uint64_t seed)
 {
 	uint64_t n = mem / procs / 8, s = seed, *a = malloc(n * 8 * procs), cur = 0, left = every, h = FNV0;
+	uint64_t pos[64] = { 0 };
 	for (uint64_t k = 0; k < procs; k++)
 		for (uint64_t i = 0; i < n; i++)
 			a[k * n + i] = ref_rand(&s);
 	for (uint64_t op = 0; op < ops; op++) {
-		uint64_t r = ref_rand(&s);
-		a[cur * n + (uint64_t)(((unsigned __int128)r * n) >> 64)] += r;
+		uint64_t *w = &a[cur * n + pos[cur]];
+		*w = *w * 5 + op;
+		pos[cur] = (pos[cur] + 1) % n;
 		if (--left == 0) {
 			left = every;
 			cur = (cur + 1) % procs;
