@@ -24,6 +24,19 @@ extern const struct platform platform_kvm;
 
 const struct platform *platform_find(const char *name);
 
+/* Guest RAM as the host sees it: the host mapping that backs guest-physical RAM. A platform
+ * publishes it (run.c) once the memory exists, and withdraws it (base NULL) before freeing
+ * it, so that the driver's monitor and reclaim threads can act on it while the run goes on.
+ * `fd` is the memfd behind it, or -1 for anonymous memory. */
+struct guest_ram {
+	void *base;
+	uint64_t bytes;
+	int fd;
+};
+void run_publish_guest_ram(struct wl_ctx *ctx, const struct guest_ram *ram);
+/* The guest RAM last published for this run (base NULL when none); safe from any thread. */
+struct guest_ram run_guest_ram(struct wl_ctx *ctx);
+
 /* Phase bookkeeping every platform shares: timestamps and host fault counts at each phase
  * boundary, turned into setup_s, run_s and measured-phase fault deltas. */
 struct phase_clock {

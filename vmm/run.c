@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +22,31 @@ struct run_job {
 	struct wl_ctx ctx;
 	int rc;
 	atomic_bool done;
+	pthread_mutex_t ram_lock; /* guards ram: published by the worker, read by monitors */
+	struct guest_ram ram;
 };
+
+static struct run_job *job_of(struct wl_ctx *ctx)
+{
+	return (struct run_job *)((char *)ctx - offsetof(struct run_job, ctx));
+}
+
+void run_publish_guest_ram(struct wl_ctx *ctx, const struct guest_ram *ram)
+{
+	struct run_job *job = job_of(ctx);
+	pthread_mutex_lock(&job->ram_lock);
+	job->ram = ram ? *ram : (struct guest_ram){ .fd = -1 };
+	pthread_mutex_unlock(&job->ram_lock);
+}
+
+struct guest_ram run_guest_ram(struct wl_ctx *ctx)
+{
+	struct run_job *job = job_of(ctx);
+	pthread_mutex_lock(&job->ram_lock);
+	struct guest_ram r = job->ram;
+	pthread_mutex_unlock(&job->ram_lock);
+	return r;
+}
 
 static void *run_worker(void *arg)
 {
@@ -96,7 +121,8 @@ static void run_in_thread(const struct platform *plat, const struct run_config *
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 
-	job = (struct run_job){ .plat = plat, .cfg = cfg, .res = res };
+	job = (struct run_job){ .plat = plat, .cfg = cfg, .res = res, .ram = { .fd = -1 } };
+	pthread_mutex_init(&job.ram_lock, NULL);
 	pthread_t th;
 	int err = pthread_create(&th, NULL, run_worker, &job);
 	if (err) {

@@ -3,6 +3,7 @@
  * document whose fields are the schema's. Runs the real binary (MEMVIRT_BIN). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
