@@ -99,27 +99,6 @@ static enum mmu_fill_result nested_fault(struct walk2d *c)
 	return p2m_back(c->p2m, c->fault_gpa) ? MMU_FILL_ERROR : MMU_FILL_RETRY;
 }
 
-/* Walk the guest tables, resuming from the PWC when it has the upper levels (only when the
- * rights of the skipped entries allow this access, so protection faults always see them). */
-static void guest_walk(struct mmu_vm *vm, uint64_t gva, unsigned flags, const struct pt_mem *mem,
-		       struct pt_walk *w)
-{
-	struct pwc_hit hit;
-	unsigned levels = vm->cfg.levels;
-	bool resumed = pwc_lookup(&vm->pwc, vm->asid, levels, gva, &hit) &&
-		       (!(flags & PT_WALK_WRITE) || hit.writable) && (!(flags & PT_WALK_USER) || hit.user);
-
-	if (resumed) {
-		vm->cur->pwc_hits += levels - hit.start_level;
-		pt_walk_from(&pt_format_x86, hit.start_level, hit.table, gva, flags, mem, w);
-	} else {
-		pt_walk(&pt_format_x86, levels, vm->cr3, gva, flags, mem, w);
-	}
-	vm->cur->walk_refs += w->refs;
-	pwc_fill(&vm->pwc, &pt_format_x86, vm->asid, resumed ? hit.start_level : levels, gva, w,
-		 resumed ? &hit : NULL);
-}
-
 static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned access, struct mmu_xlat *out,
 				     uint32_t *pf_err)
 {
@@ -132,7 +111,7 @@ static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned a
 	bool host_writable;
 
 	vm->cur->walks++;
-	guest_walk(vm, gva, flags, &mem, &w);
+	mmu_hw_walk(vm, vm->cr3, gva, flags, &mem, &w);
 	switch (w.status) {
 	case PT_WALK_OK:
 		break;
@@ -196,4 +175,5 @@ const struct mmu_strategy_ops ept_strategy = {
 	.pt_write = ept_pt_write,
 	.cr3_load = ept_cr3_load,
 	.invlpg = ept_invlpg,
+	.first_touch_exits = true,
 };

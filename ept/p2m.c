@@ -10,39 +10,6 @@
  * sharing is a later concern and will clear EPT_W). */
 #define P2M_LEAF_FLAGS (EPT_R | EPT_W | EPT_X)
 
-static uint64_t *entry_ptr(struct hostmem *h, uint64_t table, unsigned index)
-{
-	return hostmem_ptr(h, table + (uint64_t)index * sizeof(uint64_t));
-}
-
-static bool ept_read(void *ctx, uint64_t table, unsigned index, uint64_t *entry)
-{
-	struct p2m *p = ctx;
-	uint64_t *e = entry_ptr(p->host, table, index);
-	if (!e)
-		return false;
-	*entry = *e;
-	return true;
-}
-
-static void ept_write(void *ctx, uint64_t table, unsigned index, uint64_t entry)
-{
-	struct p2m *p = ctx;
-	uint64_t *e = entry_ptr(p->host, table, index);
-	if (e)
-		*e = entry;
-}
-
-static uint64_t ept_alloc_table(void *ctx)
-{
-	struct p2m *p = ctx;
-	uint64_t hpa;
-	if (hostmem_alloc(p->host, PT_PAGE_4K, &hpa))
-		return PT_NO_TABLE;
-	p->table_pages++;
-	return hpa;
-}
-
 int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct p2m **out)
 {
 	struct p2m *p;
@@ -63,8 +30,8 @@ int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct
 	p->gpa_limit = gpa_limit;
 	p->page_size = host_page;
 	p->leaf_level = leaf;
-	p->mem = (struct pt_mem){ .read = ept_read, .write = ept_write, .alloc_table = ept_alloc_table, .ctx = p };
-	p->root = ept_alloc_table(p);
+	pt_hostmem_init(&p->tables, h);
+	p->root = p->tables.mem.alloc_table(&p->tables);
 	if (p->root == PT_NO_TABLE) {
 		free(p->state);
 		free(p);
@@ -87,11 +54,11 @@ static bool in_range(const struct p2m *p, uint64_t gpa) { return gpa < p->gpa_li
 
 unsigned p2m_walk_levels(const struct p2m *p) { return P2M_LEVELS - (p->leaf_level - 1); }
 
-const struct pt_mem *p2m_walk_mem(struct p2m *p) { return &p->mem; }
+const struct pt_mem *p2m_walk_mem(struct p2m *p) { return &p->tables.mem; }
 
 enum pt_walk_status p2m_walk(struct p2m *p, uint64_t gpa, struct pt_walk *w)
 {
-	return pt_walk(&pt_format_ept, P2M_LEVELS, p->root, gpa, 0, &p->mem, w);
+	return pt_walk(&pt_format_ept, P2M_LEVELS, p->root, gpa, 0, &p->tables.mem, w);
 }
 
 int p2m_lookup(struct p2m *p, uint64_t gpa, uint64_t *hpa)
@@ -128,7 +95,7 @@ int p2m_back(struct p2m *p, uint64_t gpa)
 	rc = hostmem_alloc(p->host, p->page_size, &hpa);
 	if (rc)
 		return rc;
-	rc = pt_map(&pt_format_ept, P2M_LEVELS, p->root, page, hpa, p->page_size, P2M_LEAF_FLAGS, &p->mem);
+	rc = pt_map(&pt_format_ept, P2M_LEVELS, p->root, page, hpa, p->page_size, P2M_LEAF_FLAGS, &p->tables.mem);
 	if (rc) {
 		hostmem_free(p->host, hpa, p->page_size);
 		return rc;
@@ -144,7 +111,7 @@ int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state)
 
 	if (!in_range(p, gpa))
 		return -EFAULT;
-	if (!pt_unmap(&pt_format_ept, P2M_LEVELS, p->root, page, &p->mem, &old))
+	if (!pt_unmap(&pt_format_ept, P2M_LEVELS, p->root, page, &p->tables.mem, &old))
 		return -ENOENT;
 	hostmem_free(p->host, old & PT_ADDR_MASK & ~(p->page_size - 1), p->page_size);
 	p->backed_pages--;

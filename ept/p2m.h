@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mmu/hostmem.h"
+#include "mmu/pt_hostmem.h"
 #include "mmu/walk.h"
 
 #define P2M_LEVELS 4u
@@ -31,10 +32,9 @@ struct p2m {
 	unsigned leaf_level;  /* 1, 2 or 3 */
 	uint8_t *state;       /* enum p2m_state per 4 KiB guest frame */
 	uint64_t backed_pages;/* host frames (of page_size) mapped */
-	uint64_t table_pages; /* EPT table pages allocated */
 	uint64_t gen;         /* bumped whenever an existing mapping changes or disappears:
 			       * cached translations (TLB, nested TLB) must then be flushed */
-	struct pt_mem mem;    /* the walker's view of EPT tables in hostmem */
+	struct pt_hostmem tables; /* the walker's view of EPT tables in hostmem (and their count) */
 };
 
 /* 0 and *out, or -EINVAL (bad page size / limit), -ENOMEM. */

@@ -57,6 +57,10 @@ struct mmu_strategy_ops {
 	void (*cr3_load)(struct mmu_vm *vm, uint64_t root_gpa, uint16_t asid);
 	/* The guest invalidates one page (the strategy flushes the TLB entry and its own caches). */
 	void (*invlpg)(struct mmu_vm *vm, uint64_t gva);
+	/* A guest access to a guest frame with no host frame behind it is an exit
+	 * (exits.ept_violation). False where the VMM backs frames itself as it fills its own
+	 * tables (shadow): a first touch then costs no exit of its own. */
+	bool first_touch_exits;
 };
 
 extern const struct mmu_strategy_ops ept_strategy;    /* ept/ */
@@ -114,6 +118,11 @@ void *mmu_gpa_ptr(struct mmu_vm *vm, uint64_t gpa);
 void mmu_pt_write(struct mmu_vm *vm, uint64_t gpa, uint64_t val);
 void mmu_cr3_load(struct mmu_vm *vm, uint64_t root_gpa, uint16_t asid);
 void mmu_invlpg(struct mmu_vm *vm, uint64_t gva);
+/* mmu/hw_walk.c: the hardware walk of x86 tables at `root` (guest tables under ept, shadow
+ * tables under shadow), resumed from the page-walk cache where it can; charges walk_refs and
+ * pwc_hits to vm->cur and fills the PWC. The caller counts the walk itself. */
+void mmu_hw_walk(struct mmu_vm *vm, uint64_t root, uint64_t va, unsigned flags, const struct pt_mem *mem,
+		 struct pt_walk *w);
 /* Drop the workload fast-path caches (any TLB change). */
 void mmu_fast_invalidate(struct mmu_vm *vm);
 

@@ -173,7 +173,8 @@ void *mmu_gpa_ptr(struct mmu_vm *vm, uint64_t gpa)
 	if (gpa >= vm->cfg.ram_bytes + vm->cfg.pt_pool_bytes)
 		return NULL;
 	if (p2m_lookup(p, gpa, &hpa)) {
-		vm->exits.ept_violation++; /* first touch of this host page by the guest kernel */
+		if (vm->ops && vm->ops->first_touch_exits)
+			vm->exits.ept_violation++; /* first touch of this host page by the guest kernel */
 		if (p2m_back(p, gpa) || p2m_lookup(p, gpa, &hpa))
 			return NULL;
 	}
