@@ -79,12 +79,6 @@ static void guest_table_write(void *ctx, uint64_t table, unsigned index, uint64_
 		*e = entry;
 }
 
-static uint32_t pf_error(enum pt_walk_status s, unsigned access)
-{
-	return (s == PT_WALK_PROTECTION ? PF_ERR_P : 0) | (access & MMU_WRITE ? PF_ERR_W : 0) |
-	       (access & MMU_USER ? PF_ERR_U : 0);
-}
-
 /* A gpa of the walk had no host frame: the VMM backs it (EPT violation) and the walk restarts;
  * a gpa outside guest memory has no device behind it here: an MMIO exit nobody can serve. */
 static enum mmu_fill_result nested_fault(struct walk2d *c)
@@ -104,8 +98,7 @@ static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned a
 {
 	struct walk2d c = { .vm = vm, .p2m = vm->p2m };
 	const struct pt_mem mem = { .read = guest_table_read, .write = guest_table_write, .ctx = &c };
-	unsigned flags = PT_WALK_SET_AD | (access & MMU_WRITE ? PT_WALK_WRITE : 0) |
-			 (access & MMU_USER ? PT_WALK_USER : 0);
+	unsigned flags = PT_WALK_SET_AD | mmu_walk_flags(access);
 	struct pt_walk w;
 	uint64_t hpa, size;
 	bool host_writable;
@@ -118,7 +111,7 @@ static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned a
 	case PT_WALK_MEM_FAULT:
 		return nested_fault(&c);
 	default:
-		*pf_err = pf_error(w.status, access);
+		*pf_err = mmu_pf_error(w.status, access);
 		return MMU_FILL_GUEST_FAULT;
 	}
 	if (!nested_xlat(&c, w.pa, false, &hpa, &host_writable))

@@ -66,6 +66,19 @@ struct mmu_strategy_ops {
 extern const struct mmu_strategy_ops ept_strategy;    /* ept/ */
 extern const struct mmu_strategy_ops shadow_strategy; /* shadow/ */
 
+/* The x86 page-fault error code for a guest walk that failed with status s. */
+static inline uint32_t mmu_pf_error(enum pt_walk_status s, unsigned access)
+{
+	return (s == PT_WALK_PROTECTION ? PF_ERR_P : 0) | (access & MMU_WRITE ? PF_ERR_W : 0) |
+	       (access & MMU_USER ? PF_ERR_U : 0);
+}
+
+/* Walk flags (walk.h) for an access: write and user-mode bits. */
+static inline unsigned mmu_walk_flags(unsigned access)
+{
+	return (access & MMU_WRITE ? PT_WALK_WRITE : 0) | (access & MMU_USER ? PT_WALK_USER : 0);
+}
+
 /* Guest page fault delivery: the sim platform installs the guest kernel's handler here.
  * Returns 0 when the guest fixed the mapping, negative errno for a fatal fault (SIGSEGV). */
 typedef int (*mmu_guest_pf_fn)(void *guest, uint64_t gva, uint32_t err);

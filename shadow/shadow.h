@@ -1,0 +1,44 @@
+/* shadow.h — shadow paging (shadow_strategy, declared in mmu/strategy.h): its state and the
+ * introspection tests and reports use. How it works is explained in docs/paging-strategies.md;
+ * in short:
+ *   - the hardware walks shadow tables (x86 format, gva -> hpa) that the VMM builds from the
+ *     guest's tables composed with the p2m; `levels` references per 4 KiB walk;
+ *   - they are filled lazily: a walk that finds nothing where the guest maps something is a
+ *     hidden fault (exits.hidden_fault) that the VMM fixes and retries;
+ *   - every guest page-table write traps (exits.pt_write) and zaps the shadow entries derived
+ *     from the written entry (reverse map, shadow_tables.h);
+ *   - CR3 loads trap (exits.cr3_load) and pick the guest root's shadow tree from a bounded
+ *     cache (shadow_roots.h); invlpg traps (exits.invlpg) and drops the shadow leaf as well;
+ *   - A and D are emulated in the guest's entries: A when a leaf is filled, D on the first
+ *     write, which is made to fault by mapping clean pages read-only in the shadow.
+ * The table memory is a struct pt_mem, host memory on `sim`; nothing here is KVM-specific. */
+#ifndef MEMVIRT_SHADOW_SHADOW_H
+#define MEMVIRT_SHADOW_SHADOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu/pt_hostmem.h"
+#include "mmu/strategy.h"
+#include "shadow/shadow_roots.h"
+#include "shadow/shadow_tables.h"
+
+struct shadow {
+	struct mmu_vm *vm;
+	struct pt_hostmem host_tables; /* sim: shadow tables live in host memory */
+	struct shadow_tables tables;
+	struct shadow_roots roots;
+	struct shadow_page *cur;       /* shadow root for vm->cr3; NULL until the first load */
+	uint64_t p2m_gen;              /* p2m generation the shadow tables were built from */
+	struct pt_mem guest_mem;       /* the VMM's own view of guest tables (no exits) */
+};
+
+/* The shadow state of a machine running shadow_strategy, NULL otherwise. */
+struct shadow *shadow_of(const struct mmu_vm *vm);
+
+/* What the shadow tree of guest_root maps gva to, read without side effects (no counters,
+ * no fill): 0 and *hpa / *writable; -ENOENT when the shadow has no translation (not
+ * filled yet, or the root is not cached); -EINVAL when vm does not run shadow paging. */
+int shadow_translate(const struct mmu_vm *vm, uint64_t guest_root, uint64_t gva, uint64_t *hpa, bool *writable);
+
+#endif
