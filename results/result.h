@@ -16,6 +16,14 @@
 
 #define RESULT_SCHEMA_VERSION 1
 
+/* KVM binary statistics over the measured phase (kvm platform): "vm.<name>" / "vcpu.<name>"
+ * and how much the counter grew. Written as kvm_stats{} (null when there are none). */
+#define RESULT_KVM_STATS_MAX 192
+struct result_kvm_stat {
+	char name[64];
+	int64_t delta;
+};
+
 enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED };
 
 struct run_config {
@@ -45,6 +53,8 @@ struct run_result {
 	uint64_t host_resident_bytes;    /* host memory actually backing the run */
 	uint64_t host_rss_peak_bytes;
 	const char *backend;             /* "anon" ... */
+	unsigned n_kvm_stats;
+	struct result_kvm_stat kvm_stats[RESULT_KVM_STATS_MAX];
 };
 
 const char *run_state_name(enum run_state s);

@@ -96,6 +96,16 @@ static json_t *result_block_json(const struct run_result *r)
 			 "ops_per_s", ops_per_s);
 }
 
+static json_t *kvm_stats_json(const struct run_result *r)
+{
+	if (r->n_kvm_stats == 0)
+		return json_null();
+	json_t *o = json_object();
+	for (unsigned i = 0; i < r->n_kvm_stats && i < RESULT_KVM_STATS_MAX; i++)
+		json_object_set_new(o, r->kvm_stats[i].name, json_integer((json_int_t)r->kvm_stats[i].delta));
+	return o;
+}
+
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context)
 {
 	json_t *doc = json_object();
@@ -118,5 +128,6 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 						    "host_resident_bytes", (json_int_t)r->host_resident_bytes,
 						    "host_rss_peak_bytes", (json_int_t)r->host_rss_peak_bytes,
 						    "backend", r->backend ? r->backend : "anon"));
+	json_object_set_new(doc, "kvm_stats", kvm_stats_json(r));
 	return doc;
 }

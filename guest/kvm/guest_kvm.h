@@ -1,0 +1,48 @@
+/* guest_kvm.h — what the pieces of the kvm guest image share: the trap frame the stubs in
+ * entry.c build, the ring-0 HAL and hypercall helpers (hal.c), and the ring-3 side (user.c).
+ * Only compiled into the guest image, never into the VMM. */
+#ifndef MEMVIRT_GUEST_KVM_GUEST_KVM_H
+#define MEMVIRT_GUEST_KVM_GUEST_KVM_H
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "guest/kvm/kvm_abi.h"
+
+/* Built by guest_trap_common: caller-saved registers, then vector, error code, and the
+ * frame the CPU pushed. */
+struct guest_trap_frame {
+	uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
+	uint64_t vector, err;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* entry.c */
+void guest_kernel_entry(void);
+long guest_syscall_gate(long nr, long a0, long a1, long a2);
+__attribute__((noreturn)) void guest_enter_user(void (*entry)(const struct gk_run_block *), uint64_t rsp,
+						const struct gk_run_block *arg);
+extern const char guest_trap_stubs[];
+void guest_trap(struct guest_trap_frame *f);
+
+/* kmain.c: called by guest_kernel_entry with the boot page. */
+void guest_kernel_main(const struct gk_boot_page *bp);
+
+/* hal.c: the guest kernel's hardware on kvm, and the hypercall path to the VMM. */
+void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e);
+int64_t guest_hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+__attribute__((noreturn)) void guest_hcall_stop(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+						uint64_t a3);
+struct gk_hcall_page *guest_hcall_page(void);
+
+/* user.c: ring 3. */
+void guest_user_main(const struct gk_run_block *run);
+
+static inline uint64_t guest_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#endif

@@ -1,0 +1,111 @@
+/* hal.c — the guest kernel's hardware on kvm (struct gk_hal) and its hypercall path.
+ *
+ * Guest-physical memory is identity-mapped (PML4 entry 0, built by the VMM), so the kernel's
+ * accesses are plain loads and stores. Two things keep the ring-0 paths short, because on
+ * some hosts every ring-0 instruction is emulated (~1 µs each):
+ *  - frame zeroing: fresh guest RAM is already zero (the VMM backs it with fresh anonymous
+ *    memory), so only a frame handed out before is zeroed, and by the VMM (one ZERO
+ *    hypercall) rather than by a 512-iteration loop here. A bitmap remembers which 4 KiB
+ *    frames were ever handed out.
+ *  - CR3 loads: each address space's root gets the identity-map entry (index 0, below every
+ *    user address) written into it before it is loaded, one store instead of a table copy. */
+#include "guest/kvm/guest_kvm.h"
+
+#define FRAME_WORDS (GK_MAX_RAM_BYTES / PT_PAGE_4K / 64)
+
+static struct {
+	uint64_t ram_base;
+	uint64_t kernel_pml4e;
+	uint64_t handed_out[FRAME_WORDS]; /* bit per 4 KiB frame: ever returned by the allocator */
+} hal_state;
+
+struct gk_hcall_page *guest_hcall_page(void)
+{
+	return (struct gk_hcall_page *)(uintptr_t)GK_SYS_HCALL_GPA;
+}
+
+int64_t guest_hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	volatile struct gk_hcall_page *hc = guest_hcall_page();
+	hc->version = GK_HC_VERSION;
+	hc->nr = nr;
+	hc->arg[0] = a0;
+	hc->arg[1] = a1;
+	hc->arg[2] = a2;
+	hc->arg[3] = a3;
+	hc->ret = -1;
+	__asm__ volatile("outl %0, %w1" : : "a"(nr), "Nd"((uint16_t)GK_HC_PORT) : "memory");
+	return hc->ret;
+}
+
+void guest_hcall_stop(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	guest_hcall(nr, a0, a1, a2, a3);
+	for (;;) /* the VMM does not resume a stopped guest; halt if it does */
+		__asm__ volatile("hlt");
+}
+
+static uint64_t hal_phys_read(void *hw, uint64_t gpa)
+{
+	(void)hw;
+	return *(volatile uint64_t *)(uintptr_t)gpa;
+}
+
+static void hal_phys_write(void *hw, uint64_t gpa, uint64_t v)
+{
+	(void)hw;
+	*(volatile uint64_t *)(uintptr_t)gpa = v;
+}
+
+/* True when any 4 KiB frame of [gpa, gpa + bytes) was handed out before; marks them all. */
+static int frames_recycled(uint64_t gpa, uint64_t bytes)
+{
+	uint64_t first = (gpa - hal_state.ram_base) / PT_PAGE_4K;
+	uint64_t *w = &hal_state.handed_out[first / 64];
+	if (bytes == PT_PAGE_4K) {
+		uint64_t bit = 1ULL << (first % 64);
+		int seen = (*w & bit) != 0;
+		*w |= bit;
+		return seen;
+	}
+	uint64_t any = 0; /* 2 MiB frames are 2 MiB aligned: whole words */
+	for (uint64_t i = 0; i < bytes / PT_PAGE_4K / 64; i++) {
+		any |= w[i];
+		w[i] = ~0ULL;
+	}
+	return any != 0;
+}
+
+static void hal_phys_zero(void *hw, uint64_t gpa, uint64_t bytes)
+{
+	(void)hw;
+	if (frames_recycled(gpa, bytes) && guest_hcall(GK_HC_ZERO, gpa, bytes, 0, 0) != 0)
+		guest_hcall_stop(GK_HC_PANIC, 0xfe, gpa, bytes, 0);
+}
+
+static void hal_cr3_load(void *hw, uint64_t root, uint16_t asid)
+{
+	(void)hw;
+	(void)asid; /* no PCID: a CR3 load flushes the TLB, which is always correct */
+	*(volatile uint64_t *)(uintptr_t)root = hal_state.kernel_pml4e;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
+}
+
+static void hal_invlpg(void *hw, uint64_t gva)
+{
+	(void)hw;
+	__asm__ volatile("invlpg (%0)" : : "r"(gva) : "memory");
+}
+
+void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e)
+{
+	hal_state.ram_base = ram_base;
+	hal_state.kernel_pml4e = kernel_pml4e;
+	hal->phys_read = hal_phys_read;
+	hal->phys_write = hal_phys_write;
+	hal->phys_zero = hal_phys_zero;
+	hal->pt_write = hal_phys_write; /* a plain store; under shadow paging the slot traps it */
+	hal->cr3_load = hal_cr3_load;
+	hal->invlpg = hal_invlpg;
+	hal->hw = &hal_state;
+}

@@ -1,0 +1,143 @@
+/* kmain.c — the guest kernel's ring-0 side on kvm: boot from the VMM's boot page, then enter
+ * the workload in ring 3; afterwards every entry is a trap: a ring-3 #PF goes to
+ * gk_page_fault, a ring-3 #UD at guest_syscall_gate is a system call, anything else is
+ * reported to the VMM (FAULT for the workload, PANIC for the kernel) and stops the guest. */
+#include "guest/kvm/guest_kvm.h"
+
+#define VEC_UD 6u
+#define VEC_PF 14u
+
+/* Bounds of the image, from guest.ld. */
+extern char __gk_file_end[], __gk_bss_end[];
+
+static struct gk kernel;
+/* The run block, copied where ring 3 can read it (the boot page is supervisor-only). */
+static struct gk_run_block user_run;
+static uint8_t user_stack[64 << 10] __attribute__((aligned(16)));
+
+/* Kernel stack: the VMM sets rsp (and TSS.RSP0) to kstack + sizeof(kstack). */
+static uint8_t kstack[16 << 10] __attribute__((aligned(16)));
+
+__attribute__((section(".gk_header"), used)) static const struct gk_image_header header = {
+	.magic = GK_IMAGE_MAGIC,
+	.version = GK_IMAGE_VERSION,
+	.trap_stub_size = 16,
+	.load_gpa = GK_IMAGE_GPA,
+	.file_end = (uint64_t)(uintptr_t)__gk_file_end,
+	.bss_end = (uint64_t)(uintptr_t)__gk_bss_end,
+	.entry = (uint64_t)(uintptr_t)guest_kernel_entry,
+	.trap_stubs = (uint64_t)(uintptr_t)guest_trap_stubs,
+	.kstack_top = (uint64_t)(uintptr_t)(kstack + sizeof(kstack)),
+};
+
+static uint64_t read_cr2(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static __attribute__((noreturn)) void panic(uint64_t vector, uint64_t rip, uint64_t err)
+{
+	guest_hcall_stop(GK_HC_PANIC, vector, rip, err, read_cr2());
+}
+
+static void stats_copy(struct gk_stats *dst, const struct gk_stats *src)
+{
+	const uint64_t *s = (const uint64_t *)src;
+	uint64_t *d = (uint64_t *)dst;
+	for (unsigned i = 0; i < sizeof(*src) / sizeof(uint64_t); i++)
+		d[i] = s[i];
+}
+
+static __attribute__((noreturn)) void sys_exit(int64_t rc, uint64_t checksum)
+{
+	stats_copy(&guest_hcall_page()->stats, &kernel.stats);
+	guest_hcall_stop(GK_HC_DONE, (uint64_t)rc, checksum, 0, 0);
+}
+
+static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
+{
+	switch (nr) {
+	case GK_SYS_MAP:
+		return (int64_t)gk_sys_map(&kernel, a0);
+	case GK_SYS_UNMAP:
+		return gk_sys_unmap(&kernel, a0, a1);
+	case GK_SYS_AS_CREATE:
+		return gk_as_create(&kernel);
+	case GK_SYS_AS_SWITCH:
+		return a0 < GK_MAX_AS ? gk_as_switch(&kernel, (int)a0) : -EINVAL;
+	case GK_SYS_PHASE:
+		return a0 <= WL_PHASE_DONE ? guest_hcall(GK_HC_PHASE, a0, a1, 0, 0) : -EINVAL;
+	case GK_SYS_EXIT:
+		sys_exit((int64_t)a0, a1);
+	}
+	return -ENOSYS;
+}
+
+void guest_trap(struct guest_trap_frame *f)
+{
+	bool user = (f->cs & 3) == 3;
+	if (user && f->vector == VEC_PF) {
+		uint64_t gva = read_cr2();
+		int rc = gk_page_fault(&kernel, gva, (uint32_t)f->err);
+		if (rc != 0)
+			guest_hcall_stop(GK_HC_FAULT, gva, f->err, f->rip, (uint64_t)(int64_t)rc);
+		return;
+	}
+	if (user && f->vector == VEC_UD && f->rip == (uint64_t)(uintptr_t)guest_syscall_gate) {
+		f->rax = (uint64_t)syscall_dispatch(f->rdi, f->rsi, f->rdx);
+		f->rip += 2; /* past the ud2, onto the gate's ret */
+		return;
+	}
+	panic(f->vector, f->rip, f->err);
+}
+
+/* ---- Self-tests: a guest that misbehaves on purpose, so tests can see the VMM refuse ------- */
+
+static void selftest_kernel(const struct gk_run_block *run)
+{
+	switch (run->selftest) {
+	case GK_SELFTEST_BAD_ZERO:
+		guest_hcall(GK_HC_ZERO, 1ULL << 50, PT_PAGE_4K, 0, 0);
+		break;
+	case GK_SELFTEST_BAD_CONSOLE:
+		guest_hcall(GK_HC_CONSOLE, 1ULL << 40, 0, 0, 0);
+		break;
+	case GK_SELFTEST_BAD_HCALL:
+		guest_hcall(0x7777, 0, 0, 0, 0);
+		break;
+	case GK_SELFTEST_TRIPLE_FAULT: {
+		struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idt = { 0, 0 };
+		__asm__ volatile("lidt %0\n\tud2" : : "m"(idt));
+		break;
+	}
+	case GK_SELFTEST_MMIO_POKE:
+		*(volatile uint64_t *)(uintptr_t)(run->mmio_gpa + 0x800) = 0xbad;
+		break;
+	}
+}
+
+static void user_run_copy(const struct gk_run_block *src)
+{
+	const uint8_t *s = (const uint8_t *)src;
+	uint8_t *d = (uint8_t *)&user_run;
+	for (unsigned i = 0; i < sizeof(user_run); i++)
+		d[i] = s[i];
+}
+
+void guest_kernel_main(const struct gk_boot_page *bp)
+{
+	struct gk_hal hal;
+	if (bp->run.magic != GK_RUN_MAGIC || bp->run.version != GK_RUN_VERSION)
+		panic(0x100, 0, 0);
+	guest_hal_init(&hal, bp->info.ram_base, bp->run.kernel_pml4e);
+	int rc = gk_boot(&kernel, &hal, &bp->info);
+	if (rc < 0)
+		panic(0x101, 0, (uint64_t)(int64_t)rc);
+	selftest_kernel(&bp->run);
+	user_run_copy(&bp->run);
+	guest_hcall(GK_HC_PHASE, WL_PHASE_SETUP, guest_rdtsc(), 0, 0);
+	guest_enter_user(guest_user_main, (uint64_t)(uintptr_t)(user_stack + sizeof(user_stack)) - 8,
+			 &user_run);
+}

@@ -1,0 +1,121 @@
+/* kvm_abi.h — the contract between the kvm platform's VMM (vmm/kvm_*.c) and the guest image
+ * (guest/kvm/): the image header, the fixed guest-physical addresses of the system pages, the
+ * run block the VMM hands the guest, the system calls ring 3 makes into the guest kernel, and
+ * the hypercall ABI (version GK_HC_VERSION) the guest kernel uses to reach the VMM.
+ * Described for humans in docs/kvm-platform.md. Freestanding: included by both sides. */
+#ifndef MEMVIRT_GUEST_KVM_ABI_H
+#define MEMVIRT_GUEST_KVM_ABI_H
+
+#include <stdint.h>
+
+#include "guest/gk.h"
+#include "workloads/wl.h"
+
+/* ---- System area: guest-physical [0, 2 MiB), written by the VMM, supervisor-only --------- */
+
+#define GK_SYS_BOOT_GPA  0x1000ULL  /* struct gk_boot_page */
+#define GK_SYS_GDT_GPA   0x2000ULL
+#define GK_SYS_IDT_GPA   0x3000ULL
+#define GK_SYS_TSS_GPA   0x4000ULL
+#define GK_SYS_HCALL_GPA 0x5000ULL  /* struct gk_hcall_page (one page) */
+#define GK_SYS_PT_GPA    0x10000ULL /* boot page tables: PML4, PDPT, PDs (identity map) */
+#define GK_SYS_PT_END    0x200000ULL
+#define GK_IMAGE_GPA     0x200000ULL /* the image is linked and loaded here (identity mapped) */
+
+/* GDT selectors (the VMM writes the GDT; iretq to ring 3 loads the user ones from it). */
+#define GK_SEL_KCODE 0x08u
+#define GK_SEL_KDATA 0x10u
+#define GK_SEL_UCODE 0x1bu /* 0x18 | RPL 3 */
+#define GK_SEL_UDATA 0x23u /* 0x20 | RPL 3 */
+#define GK_SEL_TSS   0x28u
+
+#define GK_HC_PORT 0x0510u /* 32-bit OUT of the hypercall number */
+
+/* ---- Image header: the first bytes of the flat image --------------------------------------- */
+
+#define GK_IMAGE_MAGIC   0x474d49545649454dULL /* "MEVITIMG" */
+#define GK_IMAGE_VERSION 1u
+#define GK_TRAP_VECTORS  32u
+
+struct gk_image_header {
+	uint64_t magic;        /* GK_IMAGE_MAGIC */
+	uint32_t version;      /* GK_IMAGE_VERSION */
+	uint32_t trap_stub_size; /* bytes between consecutive trap stubs */
+	uint64_t load_gpa;     /* GK_IMAGE_GPA */
+	uint64_t file_end;     /* end of the bytes in the file (text + data) */
+	uint64_t bss_end;      /* end of everything the image needs (bss, stacks) */
+	uint64_t entry;        /* ring-0 entry: rdi = GK_SYS_BOOT_GPA, rsp = kstack_top */
+	uint64_t trap_stubs;   /* stub for vector v at trap_stubs + v * trap_stub_size */
+	uint64_t kstack_top;   /* ring-0 stack (TSS.RSP0) */
+};
+
+/* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
+
+#define GK_RUN_MAGIC   0x314e5552564d454dULL /* "MEMVRUN1" */
+#define GK_RUN_VERSION 1u
+
+/* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). */
+enum gk_selftest {
+	GK_SELFTEST_NONE = 0,
+	GK_SELFTEST_BAD_ZERO,       /* ZERO hypercall on a range outside guest RAM */
+	GK_SELFTEST_BAD_CONSOLE,    /* CONSOLE hypercall longer than the buffer */
+	GK_SELFTEST_BAD_HCALL,      /* unknown hypercall number */
+	GK_SELFTEST_TRIPLE_FAULT,   /* empty IDT, then an exception */
+	GK_SELFTEST_WILD_STORE,     /* ring 3 stores outside every mapped region */
+	GK_SELFTEST_MMIO_POKE,      /* ring 0 writes into the MMIO window, off the doorbell */
+	GK_SELFTEST_COUNT
+};
+
+struct gk_run_block {
+	uint64_t magic;        /* GK_RUN_MAGIC */
+	uint32_t version;      /* GK_RUN_VERSION */
+	uint32_t workload;     /* index into wl_registry_direct */
+	char workload_name[16];/* checked against the registry entry */
+	struct wl_params params;
+	uint64_t kernel_pml4e; /* PML4 entry 0 (the identity map) every root must carry */
+	uint64_t mmio_gpa;     /* the MMIO window (selftest only) */
+	uint32_t selftest;     /* enum gk_selftest */
+	uint32_t reserved;
+};
+
+struct gk_boot_page {
+	struct gk_boot_info info;
+	uint8_t pad[256 - sizeof(struct gk_boot_info)];
+	struct gk_run_block run;
+};
+
+/* ---- System calls: ring 3 calls guest_syscall_gate (a `ud2` at a known address) ----------- */
+
+enum gk_sys {
+	GK_SYS_MAP = 1,       /* (bytes) -> address or 0 */
+	GK_SYS_UNMAP,         /* (va, bytes) -> 0 / -errno */
+	GK_SYS_AS_CREATE,     /* () -> id / -errno */
+	GK_SYS_AS_SWITCH,     /* (id) -> 0 / -errno */
+	GK_SYS_PHASE,         /* (enum wl_phase, tsc) -> 0 */
+	GK_SYS_EXIT,          /* (rc, checksum): does not return */
+};
+
+/* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */
+
+#define GK_HC_VERSION 1u
+#define GK_HC_CONSOLE_BYTES 2048u
+
+enum gk_hc {
+	GK_HC_CONSOLE = 1, /* arg0 = length of console[]: the VMM logs the text */
+	GK_HC_PHASE,       /* arg0 = enum wl_phase, arg1 = guest TSC at the mark */
+	GK_HC_DONE,        /* arg0 = workload rc (int64), arg1 = checksum, stats filled: stop */
+	GK_HC_ZERO,        /* arg0 = gpa, arg1 = bytes: zero a recycled RAM frame (4 KiB aligned) */
+	GK_HC_FAULT,       /* arg0 = gva, arg1 = #PF error code, arg2 = rip, arg3 = rc: stop */
+	GK_HC_PANIC,       /* arg0 = vector, arg1 = rip, arg2 = error code, arg3 = cr2: stop */
+};
+
+struct gk_hcall_page {
+	uint32_t version;      /* GK_HC_VERSION */
+	uint32_t nr;           /* the same number as the OUT, or the call is refused */
+	uint64_t arg[4];
+	int64_t ret;           /* written by the VMM: 0 or -errno */
+	struct gk_stats stats; /* DONE: the kernel's counters */
+	char console[GK_HC_CONSOLE_BYTES];
+};
+
+#endif

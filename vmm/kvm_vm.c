@@ -1,0 +1,167 @@
+/* kvm_vm.c — creating and tearing down a VM: host memory for each region (anonymous,
+ * 2 MiB aligned so THP can back it), one memslot per region, the embedded guest image copied
+ * into the system area, and the system area written (kvm_layout.c). Everything a VM owns is
+ * in its struct kvm_vm; nothing here is global. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/kvm_image.h"
+#include "vmm/kvm_vm.h"
+
+#define SZ_2M (2ULL << 20)
+
+enum { SLOT_SYS = 0, SLOT_RAM = 1, SLOT_POOL = 2 };
+
+/* Anonymous, lazily backed memory: fresh pages read as zero, which the guest relies on. */
+static int region_alloc(struct kvm_region *r, uint64_t gpa, uint64_t bytes, uint32_t slot)
+{
+	size_t len = (size_t)(bytes + SZ_2M);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->map_base = p;
+	r->map_bytes = len;
+	r->host = (void *)(((uintptr_t)p + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+	r->gpa = gpa;
+	r->bytes = bytes;
+	r->slot = slot;
+	return 0;
+}
+
+static void region_free(struct kvm_region *r)
+{
+	if (r->map_base)
+		munmap(r->map_base, r->map_bytes);
+	*r = (struct kvm_region){ 0 };
+}
+
+static int region_register(struct kvm_vm *vm, const struct kvm_region *r)
+{
+	struct kvm_userspace_memory_region m = {
+		.slot = r->slot, .flags = 0, .guest_phys_addr = r->gpa,
+		.memory_size = r->bytes, .userspace_addr = (uint64_t)(uintptr_t)r->host,
+	};
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0 ? -errno : 0;
+}
+
+static int vm_memory_create(struct kvm_vm *vm, char *msg, size_t msglen)
+{
+	const struct kvm_layout *l = &vm->layout;
+	int rc = region_alloc(&vm->sys, 0, l->sys_bytes, SLOT_SYS);
+	if (rc == 0)
+		rc = region_alloc(&vm->ram, l->ram_gpa, l->ram_bytes, SLOT_RAM);
+	if (rc == 0)
+		rc = region_alloc(&vm->pool, l->pool_gpa, l->pool_bytes, SLOT_POOL);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot allocate %llu MiB of guest memory: %s",
+			 (unsigned long long)((l->ram_bytes + l->pool_bytes) >> 20), strerror(-rc));
+		return rc;
+	}
+	const struct kvm_region *regions[] = { &vm->sys, &vm->ram, &vm->pool };
+	for (size_t i = 0; i < 3; i++) {
+		if ((rc = region_register(vm, regions[i])) < 0) {
+			snprintf(msg, msglen, "KVM_SET_USER_MEMORY_REGION (slot %u at 0x%llx): %s", regions[i]->slot,
+				 (unsigned long long)regions[i]->gpa, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int vm_fds_create(struct kvm_vm *vm, char *msg, size_t msglen)
+{
+	if ((vm->kvm_fd = kvm_dev_open(msg, msglen)) < 0)
+		return vm->kvm_fd;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		int rc = -errno;
+		snprintf(msg, msglen, "KVM_CREATE_VM: %s", strerror(errno));
+		return rc;
+	}
+	return 0;
+}
+
+int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *run, struct kvm_vm **out,
+		  char *msg, size_t msglen)
+{
+	const struct gk_image_header *img;
+	*out = NULL;
+	int rc = kvm_image_header(&img, msg, msglen);
+	if (rc < 0)
+		return rc;
+	struct kvm_vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	if ((rc = kvm_layout_compute(cfg, img->bss_end, &vm->layout)) < 0) {
+		snprintf(msg, msglen, "no guest-physical layout for %llu MiB of RAM and a %llu MiB page-table pool",
+			 (unsigned long long)(cfg->ram_bytes >> 20), (unsigned long long)(cfg->pool_bytes >> 20));
+	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, msg, msglen)) == 0) {
+		kvm_image_load(vm->sys.host, vm->sys.bytes);
+		if ((rc = kvm_layout_write_system(vm, cfg, img, run)) < 0)
+			snprintf(msg, msglen, "inconsistent boot information (levels %u, guest page %llu)", cfg->levels,
+				 (unsigned long long)cfg->guest_page);
+		else
+			rc = kvm_vcpu_create(vm, img, msg, msglen);
+	}
+	if (rc < 0) {
+		kvm_vm_destroy(vm);
+		return rc;
+	}
+	*out = vm;
+	return 0;
+}
+
+void kvm_vm_destroy(struct kvm_vm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	region_free(&vm->sys);
+	region_free(&vm->ram);
+	region_free(&vm->pool);
+	free(vm);
+}
+
+void *kvm_gpa_host(struct kvm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	struct kvm_region *regions[] = { &vm->sys, &vm->ram, &vm->pool };
+	for (size_t i = 0; i < 3; i++) {
+		struct kvm_region *r = regions[i];
+		if (gpa >= r->gpa && gpa - r->gpa < r->bytes && len <= r->bytes - (gpa - r->gpa))
+			return (uint8_t *)r->host + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+static uint64_t region_resident(const struct kvm_region *r)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	size_t pages = (r->bytes + (uint64_t)psz - 1) / (uint64_t)psz;
+	unsigned char *vec = malloc(pages ? pages : 1);
+	uint64_t n = 0;
+	if (vec && r->host && mincore(r->host, r->bytes, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	return n * (uint64_t)psz;
+}
+
+uint64_t kvm_vm_resident_bytes(const struct kvm_vm *vm)
+{
+	return region_resident(&vm->sys) + region_resident(&vm->ram) + region_resident(&vm->pool);
+}
