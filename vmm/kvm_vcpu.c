@@ -1,8 +1,8 @@
 /* kvm_vcpu.c — the VM's one vCPU: created with the host's supported CPUID (long mode must be
  * in it, or KVM refuses EFER.LME), put directly into 64-bit mode with paging at the image's
  * entry (no firmware, no real mode), run by KVM_RUN on the caller's thread, and kicked from
- * other threads with a signal plus kvm_run.immediate_exit so that no kick is lost between
- * two KVM_RUN calls. */
+ * other threads with a signal whose handler sets kvm_run.immediate_exit, so that no kick is
+ * lost between two KVM_RUN calls. */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -118,7 +118,17 @@ int kvm_vcpu_create(struct kvm_vm *vm, const struct gk_image_header *img, char *
 
 /* ---- Kicks ------------------------------------------------------------------------------ */
 
-static void kick_handler(int sig) { (void)sig; }
+/* The kvm_run of the vCPU the calling thread runs (one per vCPU thread, so several VMs can
+ * run side by side). The kick handler sets immediate_exit in it: a kick that lands just before
+ * KVM_RUN then makes that KVM_RUN return EINTR at once instead of being lost (api.rst). */
+static _Thread_local struct kvm_run *vcpu_thread_run;
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+	if (vcpu_thread_run)
+		vcpu_thread_run->immediate_exit = 1;
+}
 
 static void kick_signal_install(void)
 {
@@ -131,7 +141,6 @@ void kvm_vm_kick(struct kvm_vm *vm, bool stop)
 {
 	if (stop)
 		atomic_store(&vm->stop_requested, true);
-	vm->run->immediate_exit = 1;
 	if (atomic_load(&vm->vcpu_thread_set))
 		pthread_kill(vm->vcpu_thread, KVM_KICK_SIGNAL);
 }
@@ -142,20 +151,28 @@ static void vcpu_thread_prepare(struct kvm_vm *vm)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, kick_signal_install);
+	vcpu_thread_run = vm->run;
+	vm->vcpu_thread = pthread_self();
+	atomic_store(&vm->vcpu_thread_set, true);
 	sigset_t s;
 	sigemptyset(&s);
 	sigaddset(&s, KVM_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-	vm->vcpu_thread = pthread_self();
-	atomic_store(&vm->vcpu_thread_set, true);
+}
+
+static void vcpu_thread_release(struct kvm_vm *vm)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, KVM_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	atomic_store(&vm->vcpu_thread_set, false);
+	vcpu_thread_run = NULL;
 }
 
 /* One KVM_RUN; false when the loop must end. */
 static bool vcpu_run_once(struct kvm_vm *vm)
 {
-	/* Clear first, then look at the stop flag: a kick landing in between still finds
-	 * immediate_exit set or the flag seen. */
-	vm->run->immediate_exit = 0;
 	if (atomic_load(&vm->stop_requested)) {
 		vm->out.interrupted = true;
 		snprintf(vm->out.message, sizeof(vm->out.message), "stopped on request");
@@ -163,6 +180,7 @@ static bool vcpu_run_once(struct kvm_vm *vm)
 	}
 	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 		if (errno == EINTR || errno == EAGAIN) {
+			vm->run->immediate_exit = 0; /* kicked: the guest state is intact, resume */
 			vm->out.kicks++;
 			return true;
 		}
@@ -177,7 +195,7 @@ int kvm_vcpu_run(struct kvm_vm *vm)
 	vcpu_thread_prepare(vm);
 	while (vcpu_run_once(vm))
 		;
-	atomic_store(&vm->vcpu_thread_set, false);
+	vcpu_thread_release(vm);
 	vm->out.stopped = true;
 	if (vm->out.done)
 		return 0;

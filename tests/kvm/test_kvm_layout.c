@@ -1,0 +1,77 @@
+/* test_kvm_layout.c — the kvm platform's guest-physical layout and embedded image, checked
+ * without /dev/kvm: regions ordered and disjoint, 2 MiB aligned, the page-table pool in its
+ * own range (a slot of its own), the shadow area reserved, the MMIO window last, limits
+ * refused; the image header consistent. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "vmm/kvm_image.h"
+#include "vmm/kvm_vm.h"
+
+#define MiB (1ULL << 20)
+
+static void test_layout_regions_ordered_disjoint_aligned(void **st)
+{
+	(void)st;
+	const uint64_t sizes[][2] = { { 1 * MiB, 4096 }, { 35 * MiB, 17 * MiB }, { 4096ULL * MiB, 32 * MiB } };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct kvm_vm_config c = { .ram_bytes = sizes[i][0], .pool_bytes = sizes[i][1], .guest_page = 4096, .levels = 4 };
+		struct kvm_layout l;
+		assert_int_equal(kvm_layout_compute(&c, GK_IMAGE_GPA + 5 * MiB + 4096, &l), 0);
+		assert_int_equal(l.sys_gpa, 0);
+		assert_true(l.sys_bytes >= 8 * MiB); /* image end rounded up to 2 MiB */
+		assert_true(l.sys_bytes <= l.ram_gpa);
+		assert_true(l.ram_bytes >= c.ram_bytes && l.pool_bytes >= c.pool_bytes);
+		assert_int_equal(l.pool_gpa, l.ram_gpa + l.ram_bytes);
+		assert_int_equal(l.shadow_gpa, l.pool_gpa + l.pool_bytes);
+		assert_true(l.shadow_bytes >= l.pool_bytes);
+		assert_int_equal(l.mmio_gpa, l.shadow_gpa + l.shadow_bytes);
+		assert_int_equal(l.identity_end, l.mmio_gpa + l.mmio_bytes);
+		const uint64_t v[] = { l.sys_bytes, l.ram_gpa, l.ram_bytes, l.pool_gpa, l.pool_bytes, l.shadow_gpa, l.mmio_gpa };
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			assert_int_equal(v[k] % (2 * MiB), 0);
+	}
+}
+
+static void test_layout_refuses_what_the_guest_cannot_hold(void **st)
+{
+	(void)st;
+	struct kvm_layout l;
+	struct kvm_vm_config c = { .ram_bytes = GK_MAX_RAM_BYTES + 2 * MiB, .pool_bytes = 16 * MiB, .guest_page = 4096, .levels = 4 };
+	assert_int_equal(kvm_layout_compute(&c, GK_IMAGE_GPA + MiB, &l), -EINVAL);
+	c.ram_bytes = 0;
+	assert_int_equal(kvm_layout_compute(&c, GK_IMAGE_GPA + MiB, &l), -EINVAL);
+	c.ram_bytes = 16 * MiB;
+	c.pool_bytes = (uint64_t)(GK_MAX_POOL_PAGES + 1) * 4096;
+	assert_int_equal(kvm_layout_compute(&c, GK_IMAGE_GPA + MiB, &l), -EINVAL);
+	c.pool_bytes = 16 * MiB;
+	assert_int_equal(kvm_layout_compute(&c, 2048 * MiB, &l), -EINVAL); /* image past 1 GiB */
+}
+
+static void test_embedded_image_header(void **st)
+{
+	(void)st;
+	const struct gk_image_header *h;
+	char msg[128];
+	assert_int_equal(kvm_image_header(&h, msg, sizeof(msg)), 0);
+	assert_int_equal(h->load_gpa, GK_IMAGE_GPA);
+	assert_true(h->entry >= h->load_gpa && h->entry < h->file_end);
+	assert_true(h->trap_stubs + GK_TRAP_VECTORS * h->trap_stub_size <= h->file_end);
+	assert_true(h->kstack_top > h->file_end && h->kstack_top <= h->bss_end);
+	assert_int_equal(h->kstack_top % 16, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_regions_ordered_disjoint_aligned),
+		cmocka_unit_test(test_layout_refuses_what_the_guest_cannot_hold),
+		cmocka_unit_test(test_embedded_image_header),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
