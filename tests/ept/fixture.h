@@ -1,4 +1,4 @@
-/* fixture.h — a simulated machine running ept_strategy, with guest page tables the test
+/* fixture.h — a simulated machine running ept_strategy (or another strategy), with guest page tables the test
  * builds itself through a pt_mem over guest-physical memory (mmu_gpa_ptr), table pages taken
  * from the page-table pool. */
 #ifndef MEMVIRT_TESTS_EPT_FIXTURE_H
@@ -22,7 +22,7 @@ struct fx {
 	int pf_calls;
 };
 
-static bool fx_read(void *ctx, uint64_t table, unsigned i, uint64_t *e)
+static inline bool fx_read(void *ctx, uint64_t table, unsigned i, uint64_t *e)
 {
 	struct fx *f = ctx;
 	uint64_t *p = mmu_gpa_ptr(&f->vm, table + i * 8ULL);
@@ -32,7 +32,7 @@ static bool fx_read(void *ctx, uint64_t table, unsigned i, uint64_t *e)
 	return true;
 }
 
-static void fx_write(void *ctx, uint64_t table, unsigned i, uint64_t e)
+static inline void fx_write(void *ctx, uint64_t table, unsigned i, uint64_t e)
 {
 	struct fx *f = ctx;
 	uint64_t *p = mmu_gpa_ptr(&f->vm, table + i * 8ULL);
@@ -40,7 +40,7 @@ static void fx_write(void *ctx, uint64_t table, unsigned i, uint64_t e)
 		*p = e;
 }
 
-static uint64_t fx_alloc(void *ctx)
+static inline uint64_t fx_alloc(void *ctx)
 {
 	struct fx *f = ctx;
 	uint64_t t = f->next_table;
@@ -51,7 +51,7 @@ static uint64_t fx_alloc(void *ctx)
 }
 
 /* A guest #PF handler that records the error and gives up. */
-static int fx_pf_fatal(void *guest, uint64_t gva, uint32_t err)
+static inline int fx_pf_fatal(void *guest, uint64_t gva, uint32_t err)
 {
 	struct fx *f = guest;
 	(void)gva;
@@ -60,15 +60,16 @@ static int fx_pf_fatal(void *guest, uint64_t gva, uint32_t err)
 	return -EFAULT;
 }
 
-static int fx_init(struct fx *f, unsigned levels, uint64_t guest_page, uint64_t host_page, unsigned tlb,
-		   bool pwc, bool ntlb)
+/* A machine running `ops` (tests/shadow uses this fixture with shadow_strategy). */
+static inline int fx_init_strategy(struct fx *f, const struct mmu_strategy_ops *ops, unsigned levels, uint64_t guest_page,
+			    uint64_t host_page, unsigned tlb, bool pwc, bool ntlb)
 {
 	struct mmu_config cfg = { .levels = levels, .guest_page = guest_page, .host_page = host_page,
 				  .tlb_entries = tlb, .pwc = pwc, .ntlb = ntlb, .ram_bytes = FX_RAM,
 				  .pt_pool_bytes = FX_POOL, .cost = mmu_cost_defaults() };
 	int rc;
 	memset(f, 0, sizeof(*f));
-	rc = mmu_vm_init(&f->vm, &cfg, &ept_strategy);
+	rc = mmu_vm_init(&f->vm, &cfg, ops);
 	if (rc)
 		return rc;
 	f->gmem = (struct pt_mem){ fx_read, fx_write, fx_alloc, NULL, f };
@@ -80,13 +81,19 @@ static int fx_init(struct fx *f, unsigned levels, uint64_t guest_page, uint64_t 
 	return 0;
 }
 
-static int fx_map(struct fx *f, uint64_t va, uint64_t gpa, uint64_t size, uint64_t flags)
+static inline int fx_init(struct fx *f, unsigned levels, uint64_t guest_page, uint64_t host_page, unsigned tlb,
+		   bool pwc, bool ntlb)
+{
+	return fx_init_strategy(f, &ept_strategy, levels, guest_page, host_page, tlb, pwc, ntlb);
+}
+
+static inline int fx_map(struct fx *f, uint64_t va, uint64_t gpa, uint64_t size, uint64_t flags)
 {
 	return pt_map(&pt_format_x86, f->vm.cfg.levels, f->root, va, gpa, size, flags, &f->gmem);
 }
 
 /* gpa of the guest leaf entry for va (walks the guest tables without counting). */
-static uint64_t fx_leaf_gpa(struct fx *f, uint64_t va)
+static inline uint64_t fx_leaf_gpa(struct fx *f, uint64_t va)
 {
 	struct pt_walk w;
 	pt_walk(&pt_format_x86, f->vm.cfg.levels, f->root, va, 0, &f->gmem, &w);

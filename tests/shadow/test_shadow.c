@@ -1,0 +1,278 @@
+/* test_shadow.c — shadow paging on a hand-built guest: exact walk references for every
+ * level / guest page / host page combination, A/D emulation, the PWC over shadow tables,
+ * trapped PTE writes / CR3 loads / invlpg and their counters, the root cache and its
+ * eviction, p2m changes, and guest entries that must be refused without harm. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "tests/shadow/fixture.h"
+
+static const uint64_t VA = 0x00007f0040000000ULL; /* 1 GiB aligned */
+static const uint64_t GPA = 0x400000ULL;         /* 2 MiB aligned, in RAM */
+
+static void *access_ok(struct fx *f, uint64_t va, unsigned access)
+{
+	void *p = NULL;
+	assert_int_equal(mmu_access(&f->vm, va, access, &p), 0);
+	assert_non_null(p);
+	return p;
+}
+
+static uint64_t guest_leaf(struct fx *f, uint64_t va) { return *(uint64_t *)mmu_gpa_ptr(&f->vm, fx_leaf_gpa(f, va)); }
+
+/* The shadow leaf is the smaller of guest and host page; each level above it is one read. */
+static unsigned expected_refs(unsigned levels, uint64_t guest_page, uint64_t host_page)
+{
+	uint64_t leaf = guest_page < host_page ? guest_page : host_page;
+	unsigned levels_below_leaf = 0;
+	for (uint64_t s = PT_PAGE_4K; s < leaf; s <<= 9)
+		levels_below_leaf++;
+	return levels - levels_below_leaf;
+}
+
+/* --tlb 0 --pwc off: once filled, every access is one walk of exactly the shadow's depth,
+ * and reaches the same host byte as the guest tables + p2m do. */
+static void test_walk_refs_all_combinations(void **s)
+{
+	(void)s;
+	static const uint64_t gps[] = { PT_PAGE_4K, PT_PAGE_2M };
+	static const uint64_t hps[] = { PT_PAGE_4K, PT_PAGE_2M, PT_PAGE_1G };
+	for (unsigned levels = 4; levels <= 5; levels++)
+		for (int g = 0; g < 2; g++)
+			for (int h = 0; h < 3; h++) {
+				struct fx f;
+				unsigned expect = expected_refs(levels, gps[g], hps[h]);
+				assert_int_equal(sfx_init(&f, levels, gps[g], hps[h], 0, false), 0);
+				assert_int_equal(fx_map(&f, VA, GPA, gps[g], FX_USER_RW), 0);
+				/* first read and first write: one hidden fault each (fill, then D) */
+				access_ok(&f, VA + 0x238, MMU_READ | MMU_USER);
+				access_ok(&f, VA + 0x238, MMU_WRITE | MMU_USER);
+				assert_int_equal(f.vm.exits.hidden_fault, 2);
+				uint8_t *direct = mmu_gpa_ptr(&f.vm, GPA + 0x238);
+				for (unsigned access = MMU_READ | MMU_USER; access <= (MMU_WRITE | MMU_USER);
+				     access += MMU_WRITE - MMU_READ) {
+					struct mmu_counters c0 = f.vm.user;
+					assert_ptr_equal(access_ok(&f, VA + 0x238, access), direct);
+					assert_int_equal(f.vm.user.walks - c0.walks, 1);
+					assert_int_equal(f.vm.user.walk_refs - c0.walk_refs, expect);
+				}
+				assert_int_equal(f.vm.exits.hidden_fault, 2);
+				assert_int_equal(f.vm.exits.ept_violation, 0);
+				mmu_vm_fini(&f.vm);
+			}
+}
+
+/* A is set in the guest leaf by the fill, D only by the first write, which faults because
+ * a clean page is mapped read-only in the shadow; a guest that clears D gets it set again. */
+static void test_accessed_dirty_emulation(void **s)
+{
+	(void)s;
+	struct fx f;
+	uint64_t hpa;
+	bool writable;
+	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
+	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	assert_false(guest_leaf(&f, VA) & X86_A);
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	assert_true(guest_leaf(&f, VA) & X86_A);
+	assert_false(guest_leaf(&f, VA) & X86_D);
+	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &writable), 0);
+	assert_false(writable);
+	access_ok(&f, VA, MMU_WRITE | MMU_USER);
+	assert_true(guest_leaf(&f, VA) & X86_D);
+	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &writable), 0);
+	assert_true(writable);
+	assert_int_equal(f.vm.exits.hidden_fault, 2);
+	/* the guest clears D (and flushes): the write traps, the shadow leaf goes */
+	uint64_t w0 = f.vm.exits.pt_write;
+	mmu_pt_write(&f.vm, fx_leaf_gpa(&f, VA), guest_leaf(&f, VA) & ~X86_D);
+	mmu_invlpg(&f.vm, VA);
+	assert_int_equal(f.vm.exits.pt_write, w0 + 1);
+	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &writable), -ENOENT);
+	access_ok(&f, VA, MMU_WRITE | MMU_USER);
+	assert_true(guest_leaf(&f, VA) & X86_D);
+	assert_int_equal(f.vm.exits.hidden_fault, 3);
+	mmu_vm_fini(&f.vm);
+}
+
+/* The PWC works over shadow tables: a neighbour resumes at the leaf level. */
+static void test_pwc_over_shadow_tables(void **s)
+{
+	(void)s;
+	struct fx f;
+	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 0, true), 0);
+	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	assert_int_equal(fx_map(&f, VA + 4096, GPA + 4096, PT_PAGE_4K, FX_USER_RW), 0);
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	access_ok(&f, VA + 4096, MMU_READ | MMU_USER);
+	struct mmu_counters c0 = f.vm.user;
+	access_ok(&f, VA + 4096, MMU_READ | MMU_USER);
+	assert_int_equal(f.vm.user.pwc_hits - c0.pwc_hits, 3);
+	assert_int_equal(f.vm.user.walk_refs - c0.walk_refs, 1);
+	/* unlinking the guest's level-1 table frees its shadow: the PWC must not resume into it */
+	uint64_t l1_entry_gpa;
+	{
+		struct pt_walk w;
+		pt_walk(&pt_format_x86, 4, f.root, VA, 0, &f.gmem, &w);
+		l1_entry_gpa = w.tables[2] + pt_index(VA, 2) * 8ULL;
+	}
+	uint64_t live = shadow_of(&f.vm)->tables.live;
+	mmu_pt_write(&f.vm, l1_entry_gpa, 0);
+	assert_int_equal(shadow_of(&f.vm)->tables.live, live - 1);
+	void *p;
+	assert_int_equal(mmu_access(&f.vm, VA + 4096, MMU_READ | MMU_USER, &p), -EFAULT); /* guest #PF, fatal */
+	assert_int_equal(f.last_err, PF_ERR_U);
+	mmu_vm_fini(&f.vm);
+}
+
+/* invlpg traps and drops the shadow leaf; CR3 loads trap; roots are cached per guest root. */
+static void test_traps_and_root_cache(void **s)
+{
+	(void)s;
+	struct fx f;
+	uint64_t hpa;
+	bool wr;
+	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
+	assert_int_equal(f.vm.exits.cr3_load, 1);
+	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	mmu_invlpg(&f.vm, VA);
+	assert_int_equal(f.vm.exits.invlpg, 1);
+	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &wr), -ENOENT);
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	assert_int_equal(f.vm.exits.hidden_fault, 2);
+
+	/* more guest roots than the cache holds, each mapping VA to its own frame */
+	uint64_t roots[SHADOW_MAX_ROOTS + 2];
+	roots[0] = f.root;
+	for (unsigned i = 1; i < SHADOW_MAX_ROOTS + 2; i++) {
+		roots[i] = f.root = fx_alloc(&f);
+		assert_int_equal(fx_map(&f, VA, GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
+	}
+	uint64_t h0 = f.vm.exits.hidden_fault, c0 = f.vm.exits.cr3_load;
+	for (unsigned i = 1; i < SHADOW_MAX_ROOTS; i++) { /* fills the cache exactly */
+		mmu_cr3_load(&f.vm, roots[i], (uint16_t)(i + 1));
+		assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA + i * PT_PAGE_4K));
+	}
+	assert_int_equal(f.vm.exits.hidden_fault - h0, SHADOW_MAX_ROOTS - 1);
+	/* back to a cached root: its tree is still filled (the TLB was flushed: pcid is off) */
+	h0 = f.vm.exits.hidden_fault;
+	mmu_cr3_load(&f.vm, roots[0], 1);
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	assert_int_equal(f.vm.exits.hidden_fault, h0);
+	assert_int_equal(shadow_of(&f.vm)->roots.evicted, 0);
+	/* one more root evicts the least recently used (roots[1]); going back to it refills */
+	mmu_cr3_load(&f.vm, roots[SHADOW_MAX_ROOTS], 99);
+	assert_int_equal(shadow_of(&f.vm)->roots.evicted, 1);
+	assert_int_equal(shadow_translate(&f.vm, roots[1], VA, &hpa, &wr), -ENOENT);
+	assert_int_equal(shadow_translate(&f.vm, roots[2], VA, &hpa, &wr), 0);
+	mmu_cr3_load(&f.vm, roots[1], 2);
+	h0 = f.vm.exits.hidden_fault;
+	assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA + PT_PAGE_4K));
+	assert_int_equal(f.vm.exits.hidden_fault, h0 + 1);
+	assert_int_equal(f.vm.exits.cr3_load - c0, SHADOW_MAX_ROOTS + 2);
+	assert_int_equal(f.vm.exits.ept_violation, 0);
+	mmu_vm_fini(&f.vm);
+}
+
+/* Every page-table write traps, whether or not anything shadows the table yet. */
+static void test_pt_writes_counted(void **s)
+{
+	(void)s;
+	struct fx f;
+	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
+	uint64_t w0 = f.vm.exits.pt_write;
+	for (unsigned i = 0; i < 64; i++)
+		assert_int_equal(fx_map(&f, VA + i * PT_PAGE_4K, GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
+	/* 64 leaves + one link at each of levels 4, 3, 2 */
+	assert_int_equal(f.vm.exits.pt_write - w0, 64 + 3);
+	mmu_vm_fini(&f.vm);
+}
+
+/* Guest entries outside guest memory, onto its page tables, or forbidding the access. */
+static void test_refused_and_faulting_entries(void **s)
+{
+	(void)s;
+	struct fx f;
+	void *p;
+	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 0, false), 0);
+	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	uint64_t leaf_gpa = fx_leaf_gpa(&f, VA), good = guest_leaf(&f, VA);
+	access_ok(&f, VA, MMU_WRITE | MMU_USER);
+	/* leaf outside guest memory: refused, nothing shadowed, no crash */
+	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | (1ULL << 40));
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(f.vm.exits.mmio, 1);
+	/* the last guest page before the end of guest memory is fine; one page on is not */
+	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | (FX_RAM + FX_POOL - PT_PAGE_4K));
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | (FX_RAM + FX_POOL));
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	/* a table link outside guest memory */
+	struct pt_walk w;
+	pt_walk(&pt_format_x86, 4, f.root, VA, 0, &f.gmem, &w);
+	uint64_t l2_gpa = w.tables[2] + pt_index(VA, 2) * 8ULL, l2 = w.entries[2];
+	mmu_pt_write(&f.vm, l2_gpa, (l2 & ~PT_ADDR_MASK) | (1ULL << 45));
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	mmu_pt_write(&f.vm, l2_gpa, l2);
+	/* a user mapping of a guest page table: readable, never writable */
+	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | FX_RAM | X86_D);
+	assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, FX_RAM));
+	uint64_t m0 = f.vm.exits.mmio;
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_WRITE | MMU_USER, &p), -EFAULT);
+	assert_int_equal(f.vm.exits.mmio, m0 + 1);
+	/* true guest faults carry the x86 error code */
+	mmu_pt_write(&f.vm, leaf_gpa, good & ~X86_P);
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(f.last_err, PF_ERR_U);
+	mmu_pt_write(&f.vm, leaf_gpa, good & ~X86_RW);
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_WRITE | MMU_USER, &p), -EFAULT);
+	assert_int_equal(f.last_err, PF_ERR_P | PF_ERR_W | PF_ERR_U);
+	mmu_pt_write(&f.vm, leaf_gpa, good & ~X86_US);
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(f.last_err, PF_ERR_P | PF_ERR_U);
+	access_ok(&f, VA, MMU_READ); /* the kernel may */
+	/* a guest root outside guest memory */
+	mmu_cr3_load(&f.vm, 1ULL << 44, 7);
+	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(f.vm.exits.ept_violation, 0);
+	mmu_vm_fini(&f.vm);
+}
+
+/* Reclaim behind the guest's back (p2m_unback) drops the shadow: the guest then sees a fresh
+ * zero frame, backed in the hidden-fault path (no EPT violation under shadow). */
+static void test_p2m_change_drops_shadow(void **s)
+{
+	(void)s;
+	struct fx f;
+	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_2M, 64, true), 0);
+	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	uint64_t *d = access_ok(&f, VA, MMU_WRITE | MMU_USER);
+	*d = 7;
+	assert_int_equal(p2m_unback(f.vm.p2m, GPA, P2M_RECLAIMED), 0);
+	uint64_t h0 = f.vm.exits.hidden_fault;
+	d = access_ok(&f, VA, MMU_READ | MMU_USER);
+	assert_int_equal(*d, 0);
+	assert_ptr_equal(d, mmu_gpa_ptr(&f.vm, GPA));
+	assert_int_equal(f.vm.exits.hidden_fault, h0 + 1);
+	assert_int_equal(f.vm.exits.ept_violation, 0);
+	mmu_vm_fini(&f.vm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_walk_refs_all_combinations),
+		cmocka_unit_test(test_accessed_dirty_emulation),
+		cmocka_unit_test(test_pwc_over_shadow_tables),
+		cmocka_unit_test(test_traps_and_root_cache),
+		cmocka_unit_test(test_pt_writes_counted),
+		cmocka_unit_test(test_refused_and_faulting_entries),
+		cmocka_unit_test(test_p2m_change_drops_shadow),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
