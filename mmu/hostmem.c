@@ -1,8 +1,10 @@
 /* hostmem.c — the simulator's host-physical memory and its frame allocator (see hostmem.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mmu/hostmem.h"
 #include "mmu/pte.h"
@@ -25,21 +27,52 @@ uint64_t hostmem_bytes_for(uint64_t ram_bytes, uint64_t pool_bytes, uint64_t hos
 	return round_up(guest, PT_PAGE_1G) + 2 * PT_PAGE_1G;
 }
 
-int hostmem_init(struct hostmem *h, uint64_t bytes, int hugepage)
+/* A sparse memfd of `size` bytes, or -1 (the caller falls back to anonymous memory). */
+static int open_backing(uint64_t size)
 {
-	memset(h, 0, sizeof(*h));
-	if (!bytes)
-		return -EINVAL;
-	h->size = round_up(bytes, PT_PAGE_1G);
-	/* one extra 2 MiB so the base can be 2 MiB aligned (lets THP back 2 MiB frames) */
+	int fd = memfd_create("memvirt-hostmem", MFD_CLOEXEC);
+	if (fd >= 0 && ftruncate(fd, (off_t)size) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Reserves size + 2 MiB of address space and maps the memfd at the first 2 MiB-aligned
+ * address in it, so the base can be 2 MiB aligned (lets THP back 2 MiB frames). */
+static int map_region(struct hostmem *h)
+{
 	h->map_bytes = h->size + PT_PAGE_2M;
-	h->map = mmap(NULL, h->map_bytes, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	h->map = mmap(NULL, h->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (h->map == MAP_FAILED) {
 		h->map = NULL;
 		return -ENOMEM;
 	}
 	h->base = (uint8_t *)round_up((uintptr_t)h->map, PT_PAGE_2M);
+	if (h->fd >= 0 && mmap(h->base, h->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE,
+			       h->fd, 0) == MAP_FAILED) {
+		munmap(h->map, h->map_bytes);
+		h->map = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int hostmem_init(struct hostmem *h, uint64_t bytes, int hugepage)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	if (!bytes)
+		return -EINVAL;
+	h->size = round_up(bytes, PT_PAGE_1G);
+	h->fd = open_backing(h->size);
+	int rc = map_region(h);
+	if (rc) {
+		if (h->fd >= 0)
+			close(h->fd);
+		h->fd = -1;
+		return rc;
+	}
 	if (hugepage)
 		(void)madvise(h->base, h->size, MADV_HUGEPAGE); /* a hint: failure is harmless */
 	return 0;
@@ -49,9 +82,12 @@ void hostmem_fini(struct hostmem *h)
 {
 	if (h->map)
 		munmap(h->map, h->map_bytes);
+	if (h->fd >= 0 && h->map)
+		close(h->fd);
 	for (int c = 0; c < HOSTMEM_CLASSES; c++)
 		free(h->free[c].hpa);
 	memset(h, 0, sizeof(*h));
+	h->fd = -1;
 }
 
 static int push_free(struct hostmem_freelist *fl, uint64_t hpa)
@@ -121,17 +157,24 @@ int hostmem_alloc(struct hostmem *h, uint64_t size, uint64_t *hpa)
 	return 0;
 }
 
+static int drop_pages(struct hostmem *h, uint64_t hpa, uint64_t size)
+{
+	if (h->fd >= 0)
+		return fallocate(h->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)hpa, (off_t)size);
+	return madvise(h->base + hpa, size, MADV_DONTNEED);
+}
+
 int hostmem_free(struct hostmem *h, uint64_t hpa, uint64_t size)
 {
 	int c = size_class(size);
 
 	if (c < 0 || (hpa & (size - 1)) || hpa >= h->size || !h->allocated[c])
 		return -EINVAL;
-	/* zero now so that alloc never has to: small frames by hand, large ones by dropping
-	 * the pages (an anonymous private mapping reads back zeros) */
+	/* zero now so that alloc never has to: small frames by hand, large ones by giving the
+	 * pages back (a punched hole in the memfd, or dropped anonymous pages, reads back zeros) */
 	if (c == HOSTMEM_4K)
 		memset(h->base + hpa, 0, size);
-	else if (madvise(h->base + hpa, size, MADV_DONTNEED))
+	else if (drop_pages(h, hpa, size))
 		memset(h->base + hpa, 0, size);
 	if (push_free(&h->free[c], hpa))
 		return -ENOMEM; /* the frame leaks, but stays unallocated in the counters */

@@ -5,8 +5,14 @@
  *
  * Allocation: per-size free lists (LIFO stacks of hpas) refilled by splitting one frame of the
  * next size up; 1 GiB frames come from a bump pointer. Every operation is O(1) amortised
- * (a refill pushes 512 frames). Fresh memory is zero (anonymous mapping); freed frames are
- * zeroed when freed (memset for 4 KiB, MADV_DONTNEED for larger) so alloc never zeroes. */
+ * (a refill pushes 512 frames). Fresh memory is zero; freed frames are zeroed when freed
+ * (memset for 4 KiB, a punched hole for larger) so alloc never zeroes.
+ *
+ * The region is a shared mapping of a memfd, as a VMM's guest RAM would be: the host can then
+ * drop its mappings (MADV_DONTNEED) without destroying the contents — the pages stay in the
+ * memfd and a later access is a minor fault — which is what host-reclaim experiments on the
+ * simulator rely on. Where memfd_create is unavailable it falls back to anonymous memory
+ * (fd -1). */
 #ifndef MEMVIRT_MMU_HOSTMEM_H
 #define MEMVIRT_MMU_HOSTMEM_H
 
@@ -27,6 +33,7 @@ struct hostmem {
 	uint64_t size;    /* bytes addressable: hpa in [0, size) */
 	void *map;        /* the mapping as mmap returned it (base is aligned within it) */
 	size_t map_bytes;
+	int fd;           /* the memfd behind the mapping (hpa 0 at file offset 0), or -1 */
 	uint64_t bump;    /* next never-used 1 GiB-aligned hpa */
 	struct hostmem_freelist free[HOSTMEM_CLASSES];
 	uint64_t allocated[HOSTMEM_CLASSES]; /* frames currently handed out, by size */

@@ -179,7 +179,7 @@ static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_
 	res->guest_faults = s->gk ? s->gk->stats.faults : 0;
 	res->guest_bytes = cfg->sim.ram_bytes;
 	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(vm->p2m) : 0;
-	res->backend = "anon";
+	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
 	res->ops = cfg->workload->ops(&cfg->params);
 }
 
@@ -202,6 +202,19 @@ static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, s
 	return rc;
 }
 
+/* Guest RAM for the monitor and reclaim threads: the front of the simulator's host memory,
+ * where guest frames, guest page tables and p2m tables are allocated in first-touch order
+ * (so a "fraction of guest RAM" here is a fraction in allocation order, not guest-physical
+ * order). The memfd behind it makes a discard non-destructive. */
+static void sim_publish_ram(struct sim_state *s, const struct run_config *cfg, struct wl_ctx *ctx)
+{
+	uint64_t page = cfg->sim.host_page;
+	uint64_t bytes = (cfg->sim.ram_bytes + cfg->sim.pt_pool_bytes + page - 1) / page * page;
+	struct guest_ram ram = { .base = s->vm.host.base, .fd = s->vm.host.fd,
+				 .bytes = bytes < s->vm.host.size ? bytes : s->vm.host.size };
+	run_publish_guest_ram(ctx, &ram);
+}
+
 static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct run_result *res)
 {
 	struct sim_state *s = calloc(1, sizeof(*s));
@@ -212,8 +225,11 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct run_
 	ctx->rd.vpage = ctx->wr.vpage = UINT64_MAX;
 	phase_clock_start(&s->clock);
 	int rc = sim_boot(s, ctx, cfg, res->message, sizeof(res->message));
-	if (rc == 0)
+	if (rc == 0) {
+		sim_publish_ram(s, cfg, ctx);
 		rc = sim_run_workload(s, cfg, ctx, res);
+		run_publish_guest_ram(ctx, NULL);
+	}
 	phase_clock_finish(&s->clock, res);
 	sim_collect(s, ctx, cfg, res);
 	res->have_checksum = rc == 0;
