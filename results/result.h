@@ -26,6 +26,8 @@ struct result_kvm_stat {
 
 enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED };
 
+struct experiment; /* vmm/experiment.h: telemetry, reclaim, swap, dip detection */
+
 struct run_config {
 	const char *platform;            /* native | sim | kvm */
 	const char *mmu;                 /* ept | shadow (native: "none") */
@@ -34,6 +36,7 @@ struct run_config {
 	struct mmu_config sim;           /* sim: paging geometry, TLB, caches, costs */
 	const char *json_path;           /* NULL: no result file */
 	bool progress;                   /* show progress on the terminal */
+	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
 };
 
 struct run_result {

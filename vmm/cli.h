@@ -3,6 +3,7 @@
 #ifndef MEMVIRT_CLI_H
 #define MEMVIRT_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "results/result.h"
@@ -19,10 +20,20 @@ void cli_run_defaults(struct run_config *cfg);
 int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* cli_experiment.c: --sample-us, --timeseries, --reclaim, --swap, --dip-*; option codes from
+ * CLI_OPT_EXPERIMENT up. */
+#define CLI_OPT_EXPERIMENT 1000
+extern const struct option cli_experiment_options[];
+extern const size_t cli_experiment_noptions;
+int cli_experiment_option(int opt, const char *arg, struct run_config *cfg);
+int cli_experiment_finish(const struct run_config *cfg);
+void cli_experiment_help(FILE *f);
+
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

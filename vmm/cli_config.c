@@ -65,4 +65,5 @@ void cli_run_options_help(FILE *f)
 	const struct mmu_cost_param *c = mmu_cost_params(&n);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "      %-20s %6llu  %s\n", c[i].name, (unsigned long long)c[i].def, c[i].help);
+	cli_experiment_help(f);
 }

@@ -43,6 +43,7 @@ static const struct option fixed_options[] = {
 };
 #define NFIXED (sizeof(fixed_options) / sizeof(fixed_options[0]))
 #define MAX_WL_PARAMS 16
+#define MAX_EXPERIMENT_OPTS 16
 
 /* Workload parameter options, collected from every workload's descriptors. */
 struct wl_param_opt {
@@ -242,17 +243,19 @@ static int apply_wl_params(struct run_config *cfg, const struct wl_param_opt *p,
 
 static size_t build_options(struct option *opts, const struct wl_param_opt *p, size_t n)
 {
+	size_t k = NFIXED + cli_experiment_noptions;
 	memcpy(opts, fixed_options, sizeof(fixed_options));
+	memcpy(opts + NFIXED, cli_experiment_options, cli_experiment_noptions * sizeof(*opts));
 	for (size_t i = 0; i < n; i++)
-		opts[NFIXED + i] = (struct option){ p[i].name, required_argument, NULL, OPT_WL_PARAM + (int)i };
-	opts[NFIXED + n] = (struct option){ 0 };
-	return NFIXED + n;
+		opts[k + i] = (struct option){ p[i].name, required_argument, NULL, OPT_WL_PARAM + (int)i };
+	opts[k + n] = (struct option){ 0 };
+	return k + n;
 }
 
 int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line)
 {
 	struct wl_param_opt wlp[MAX_WL_PARAMS];
-	struct option opts[NFIXED + MAX_WL_PARAMS + 1];
+	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + MAX_WL_PARAMS + 1];
 	size_t nwlp = collect_wl_params(wlp);
 	const char *guest_mem = NULL;
 	build_options(opts, wlp, nwlp);
@@ -275,7 +278,10 @@ int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const c
 					  argv[optind - 1]);
 			return EXIT_USAGE;
 		}
-		if (opt >= OPT_WL_PARAM)
+		if (opt >= CLI_OPT_EXPERIMENT) {
+			if ((rc = cli_experiment_option(opt, optarg, cfg)) != 0)
+				return rc;
+		} else if (opt >= OPT_WL_PARAM)
 			wlp[opt - OPT_WL_PARAM].value = optarg;
 		else if ((rc = parse_fixed(opt, optarg, cfg, &guest_mem)) != 0)
 			return rc;
@@ -284,7 +290,7 @@ int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const c
 		cli_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((rc = apply_wl_params(cfg, wlp, nwlp)) != 0)
+	if ((rc = apply_wl_params(cfg, wlp, nwlp)) != 0 || (rc = cli_experiment_finish(cfg)) != 0)
 		return rc;
 	return cli_finish_config(cfg, guest_mem);
 }

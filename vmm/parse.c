@@ -1,6 +1,7 @@
 /* parse.c — strict parsers for sizes, counts, switches and choices (see parse.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +51,44 @@ int parse_size(const char *s, uint64_t *out)
 		return -ERANGE;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+int parse_double(const char *s, double *out)
+{
+	char *end;
+	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+		return -EINVAL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || !isfinite(v))
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_duration_us(const char *s, uint64_t *out)
+{
+	static const struct { const char *unit; double us; } units[] = {
+		{ "", 1e3 }, { "ms", 1e3 }, { "s", 1e6 }, { "us", 1.0 },
+	};
+	char *end;
+	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+		return -EINVAL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || !isfinite(v))
+		return -ERANGE;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			double us = v * units[i].us;
+			if (us >= 1.8e19)
+				return -ERANGE;
+			*out = (uint64_t)(us + 0.5);
+			return 0;
+		}
+	return -EINVAL;
 }
 
 int parse_bool(const char *s, bool *out)

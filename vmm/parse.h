@@ -11,6 +11,10 @@
 int parse_size(const char *s, uint64_t *out);
 /* A non-negative decimal (or 0x hex) integer. */
 int parse_u64(const char *s, uint64_t *out);
+/* A duration with a unit: "1s", "1.5s", "250ms", "500us" (no unit: milliseconds), in µs. */
+int parse_duration_us(const char *s, uint64_t *out);
+/* A finite non-negative decimal number such as "0.5" or "5". */
+int parse_double(const char *s, double *out);
 /* on/off, yes/no, true/false, 1/0. */
 int parse_bool(const char *s, bool *out);
 /* Index of `s` in a NULL-terminated list of words, or -EINVAL. */

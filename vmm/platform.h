@@ -36,6 +36,9 @@ struct guest_ram {
 void run_publish_guest_ram(struct wl_ctx *ctx, const struct guest_ram *ram);
 /* The guest RAM last published for this run (base NULL when none); safe from any thread. */
 struct guest_ram run_guest_ram(struct wl_ctx *ctx);
+/* Calls fn with the published guest RAM while holding the lock that publishing takes, so the
+ * platform cannot withdraw and free it meanwhile (reclaim's madvise). Returns fn's result. */
+int run_with_guest_ram(struct wl_ctx *ctx, int (*fn)(const struct guest_ram *ram, void *arg), void *arg);
 
 /* Phase bookkeeping every platform shares: timestamps and host fault counts at each phase
  * boundary, turned into setup_s, run_s and measured-phase fault deltas. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/experiment.h"
 #include "vmm/hostinfo.h"
 #include "vmm/platform.h"
 #include "vmm/run.h"
@@ -24,6 +25,7 @@ struct run_job {
 	atomic_bool done;
 	pthread_mutex_t ram_lock; /* guards ram: published by the worker, read by monitors */
 	struct guest_ram ram;
+	struct experiment_session *exp; /* telemetry and reclaim threads, host set-up */
 };
 
 static struct run_job *job_of(struct wl_ctx *ctx)
@@ -48,9 +50,19 @@ struct guest_ram run_guest_ram(struct wl_ctx *ctx)
 	return r;
 }
 
+int run_with_guest_ram(struct wl_ctx *ctx, int (*fn)(const struct guest_ram *ram, void *arg), void *arg)
+{
+	struct run_job *job = job_of(ctx);
+	pthread_mutex_lock(&job->ram_lock);
+	int rc = fn(&job->ram, arg);
+	pthread_mutex_unlock(&job->ram_lock);
+	return rc;
+}
+
 static void *run_worker(void *arg)
 {
 	struct run_job *job = arg;
+	experiment_worker_started(job->exp, gettid());
 	job->rc = job->plat->run(job->cfg, &job->ctx, job->res);
 	atomic_store(&job->done, true);
 	return NULL;
@@ -96,11 +108,14 @@ static void run_start_failed(struct run_result *res, const struct run_config *cf
 	snprintf(res->message, sizeof(res->message), "platform %s unavailable: %s", cfg->platform, why);
 }
 
-static void run_finish_doc(const struct run_config *cfg, struct run_result *res, json_t **doc_out)
+static void run_finish_doc(const struct run_config *cfg, struct run_result *res, struct experiment_session *exp,
+			   json_t **doc_out)
 {
 	struct hostinfo hi;
 	hostinfo_probe(&hi);
 	json_t *doc = result_to_json(cfg, res, hostinfo_context_json(&hi));
+	if (exp->opts)
+		experiment_finish_doc(exp, doc);
 	if (cfg->json_path) {
 		int rc = result_write_atomic(cfg->json_path, doc);
 		if (rc < 0)
@@ -112,7 +127,24 @@ static void run_finish_doc(const struct run_config *cfg, struct run_result *res,
 		json_decref(doc);
 }
 
-static void run_in_thread(const struct platform *plat, const struct run_config *cfg, struct run_result *res)
+/* Host set-up, monitor and reclaim threads: begun before the worker starts, ended after it
+ * finished or the run was interrupted — with SIGINT/SIGTERM still blocked, so a Ctrl-C cannot
+ * skip the restoring of host state. */
+static bool run_begin_experiment(struct run_job *job, struct experiment_session *exp)
+{
+	char why[512];
+	const struct run_config *cfg = job->cfg;
+	int rc = experiment_begin(exp, cfg->experiment ? cfg->experiment : &experiment_defaults, &job->ctx, why, sizeof(why));
+	if (rc < 0) {
+		job->res->state = RUN_FAILED;
+		snprintf(job->res->message, sizeof(job->res->message), "%s", why);
+	}
+	job->exp = exp;
+	return rc == 0;
+}
+
+static void run_in_thread(const struct platform *plat, const struct run_config *cfg, struct run_result *res,
+			  struct experiment_session *exp)
 {
 	static struct run_job job; /* outlives us if the run is interrupted and we exit */
 	sigset_t sigs, old;
@@ -124,6 +156,10 @@ static void run_in_thread(const struct platform *plat, const struct run_config *
 	job = (struct run_job){ .plat = plat, .cfg = cfg, .res = res, .ram = { .fd = -1 } };
 	pthread_mutex_init(&job.ram_lock, NULL);
 	pthread_t th;
+	if (!run_begin_experiment(&job, exp)) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
 	int err = pthread_create(&th, NULL, run_worker, &job);
 	if (err) {
 		res->state = RUN_FAILED;
@@ -139,19 +175,22 @@ static void run_in_thread(const struct platform *plat, const struct run_config *
 		pthread_join(th, NULL);
 		res->state = job.rc < 0 ? RUN_FAILED : RUN_OK;
 	}
+	experiment_end(exp);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 enum run_state run_execute(const struct run_config *cfg, struct run_result *res, json_t **doc_out)
 {
+	static struct experiment_session exp; /* outlives an interrupted worker, like the job */
 	const struct platform *plat = platform_find(cfg->platform);
 	const char *why = plat ? plat->unavailable() : "unknown platform";
 	*res = (struct run_result){ 0 };
+	exp = (struct experiment_session){ 0 };
 	if (why)
 		run_start_failed(res, cfg, why);
 	else
-		run_in_thread(plat, cfg, res);
-	run_finish_doc(cfg, res, doc_out);
+		run_in_thread(plat, cfg, res, &exp);
+	run_finish_doc(cfg, res, &exp, doc_out);
 	return res->state;
 }
 

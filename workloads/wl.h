@@ -49,6 +49,7 @@ struct wl_ctx {
 	const struct wl_sys *sys;
 	void *platform;               /* the platform's own state */
 	volatile uint64_t progress;   /* operations completed so far, published for telemetry */
+	volatile uint32_t phase;      /* enum wl_phase, published for telemetry (wl_phase sets it) */
 	struct wl_xlat_cache rd, wr;  /* sim only */
 };
 
@@ -93,7 +94,11 @@ static inline wl_addr_t wl_map(struct wl_ctx *c, uint64_t bytes) { return c->sys
 static inline int wl_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t bytes) { return c->sys->unmap(c, a, bytes); }
 static inline int wl_as_create(struct wl_ctx *c) { return c->sys->as_create(c); }
 static inline int wl_as_switch(struct wl_ctx *c, int as) { return c->sys->as_switch(c, as); }
-static inline void wl_phase(struct wl_ctx *c, enum wl_phase p) { c->sys->phase(c, p); }
+static inline void wl_phase(struct wl_ctx *c, enum wl_phase p)
+{
+	c->phase = p;
+	c->sys->phase(c, p);
+}
 static inline void wl_progress(struct wl_ctx *c, uint64_t ops) { c->progress = ops; }
 
 /* ---- Workload parameters and descriptors ------------------------------------------------ */

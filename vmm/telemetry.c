@@ -1,0 +1,96 @@
+/* telemetry.c — the monitor thread (see telemetry.h). It wakes on an absolute schedule
+ * (clock_nanosleep TIMER_ABSTIME), so a slow sample delays the next one but does not shift
+ * the clock; a sample more than one period late is counted in `overruns`. */
+#include <errno.h>
+#include <time.h>
+
+#include "vmm/platform.h"
+#include "vmm/telemetry.h"
+
+static void take_sample(struct telemetry *t, uint64_t n, struct tel_sample *prev)
+{
+	struct tel_sample s = *prev; /* vmstat and residency carry over between refreshes */
+	struct guest_ram ram = run_guest_ram(t->ctx);
+	s.time_ms = (monotonic_seconds() - t->t0) * 1e3;
+	s.progress = t->ctx->progress;
+	s.phase = t->ctx->phase;
+	host_read_fast(&t->src, &s);
+	if (n % TEL_VMSTAT_EVERY == 0)
+		host_read_vmstat(&t->src, &s);
+	residency_scan_step(&t->scan, ram.base, ram.bytes);
+	s.guest_resident_bytes = t->scan.total.resident_pages * 4096;
+	s.guest_mapped_bytes = t->scan.total.mapped_pages * 4096;
+	s.reclaim_events = t->events ? atomic_load(t->events) : 0;
+	if (tel_series_push(&t->series, &s) == 0)
+		*prev = s;
+}
+
+static void follow_worker(struct telemetry *t, pid_t *followed)
+{
+	pid_t tid = atomic_load(&t->worker_tid);
+	if (tid && tid != *followed) {
+		host_sources_follow_thread(&t->src, tid);
+		*followed = tid;
+	}
+}
+
+static void timespec_add_us(struct timespec *ts, uint64_t us)
+{
+	ts->tv_nsec += (long)(us % 1000000) * 1000;
+	ts->tv_sec += (time_t)(us / 1000000) + ts->tv_nsec / 1000000000;
+	ts->tv_nsec %= 1000000000;
+}
+
+static void *monitor_main(void *arg)
+{
+	struct telemetry *t = arg;
+	struct tel_sample prev = { 0 };
+	struct timespec next;
+	pid_t followed = 0;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (uint64_t n = 0; !atomic_load(&t->stop); n++) {
+		double c0 = monotonic_seconds();
+		follow_worker(t, &followed);
+		take_sample(t, n, &prev);
+		t->cost_us += (monotonic_seconds() - c0) * 1e6;
+		timespec_add_us(&next, t->sample_us);
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec)) {
+			t->overruns++;
+			next = now; /* do not burst to catch up: the series stays evenly spaced after a stall */
+		} else {
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		}
+	}
+	/* one last sample, so the series covers the end of the run */
+	take_sample(t, 0, &prev);
+	return NULL;
+}
+
+int telemetry_start(struct telemetry *t, struct wl_ctx *ctx, uint64_t sample_us, double t0,
+		    const atomic_uint_fast64_t *events)
+{
+	*t = (struct telemetry){ .ctx = ctx, .sample_us = sample_us, .t0 = t0, .events = events };
+	host_sources_open(&t->src);
+	residency_scan_init(&t->scan, TEL_SCAN_PAGES);
+	int err = pthread_create(&t->thread, NULL, monitor_main, t);
+	if (err) {
+		host_sources_close(&t->src);
+		residency_scan_fini(&t->scan);
+		return -err;
+	}
+	t->running = true;
+	return 0;
+}
+
+void telemetry_stop(struct telemetry *t)
+{
+	if (!t->running)
+		return;
+	atomic_store(&t->stop, true);
+	pthread_join(t->thread, NULL);
+	t->running = false;
+	host_sources_close(&t->src);
+	residency_scan_fini(&t->scan);
+}
