@@ -127,9 +127,14 @@ int cmd_compare(int argc, char **argv)
 /* The demo prefers real KVM and falls back to the simulator, saying so. */
 static const char *demo_platform(void)
 {
-	const char *why = platform_find("kvm")->unavailable();
-	if (!why)
+	const struct platform *kvm = platform_find("kvm");
+	const char *why = kvm->unavailable();
+	if (!why) {
+		const char *no_shadow = kvm->mmu_unsupported ? kvm->mmu_unsupported("shadow") : NULL;
+		printf("demo: using the kvm platform%s%s\n", no_shadow ? "; shadow paging skipped: " : "",
+		       no_shadow ? no_shadow : "");
 		return "kvm";
+	}
 	printf("demo: kvm platform unavailable (%s); using sim\n", why);
 	return "sim";
 }

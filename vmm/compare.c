@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmm/compare.h"
+#include "vmm/platform.h"
 #include "vmm/run.h"
 
 int compare_set_workloads(struct compare *c, const char *list, const char **bad)
@@ -25,10 +26,25 @@ int compare_set_workloads(struct compare *c, const char *list, const char **bad)
 	return c->n ? 0 : -EINVAL;
 }
 
+/* A strategy the platform cannot run yet (shadow on kvm before issue 5) is skipped, with the
+ * platform's reason, rather than failing the whole comparison. */
+static bool compare_skip(const char *platform, const char *mmu, struct run_result *res)
+{
+	const struct platform *p = platform_find(platform);
+	const char *why = p && p->mmu_unsupported ? p->mmu_unsupported(mmu) : NULL;
+	if (!why)
+		return false;
+	*res = (struct run_result){ .state = RUN_SKIPPED };
+	snprintf(res->message, sizeof(res->message), "%s", why);
+	return true;
+}
+
 static enum run_state compare_one(const struct compare *c, const struct wl_workload *w, const char *platform,
 				  const char *mmu, struct run_result *res)
 {
 	char path[4096];
+	if (compare_skip(platform, mmu, res))
+		return RUN_SKIPPED;
 	struct run_config cfg = c->base;
 	cfg.workload = w;
 	cfg.platform = platform;
@@ -56,7 +72,7 @@ enum run_state compare_run(struct compare *c)
 		for (int k = 0; k < 3; k++) {
 			if (s[k] == RUN_INTERRUPTED)
 				return RUN_INTERRUPTED;
-			if (s[k] != RUN_OK && worst == RUN_OK)
+			if (s[k] != RUN_OK && s[k] != RUN_SKIPPED && worst == RUN_OK)
 				worst = s[k];
 		}
 	}
@@ -68,10 +84,16 @@ static double refs_per_walk(const struct run_result *r)
 	return r->mmu_user.walks ? (double)r->mmu_user.walk_refs / (double)r->mmu_user.walks : 0.0;
 }
 
+/* Skipped strategies have no checksum to compare. */
+static bool checksum_matches(const struct run_result *native, const struct run_result *r)
+{
+	return r->state == RUN_SKIPPED || (r->have_checksum && r->checksum == native->checksum);
+}
+
 static bool checksums_equal(const struct compare_row *r)
 {
-	return r->native.have_checksum && r->ept.have_checksum && r->shadow.have_checksum &&
-	       r->native.checksum == r->ept.checksum && r->native.checksum == r->shadow.checksum;
+	return r->native.have_checksum && checksum_matches(&r->native, &r->ept) &&
+	       checksum_matches(&r->native, &r->shadow);
 }
 
 static double cycle_ratio(const struct compare_row *r)
@@ -81,6 +103,10 @@ static double cycle_ratio(const struct compare_row *r)
 
 static void print_strategy(FILE *f, const char *wl, const char *mmu, const struct run_result *r, bool winner)
 {
+	if (r->state == RUN_SKIPPED) {
+		fprintf(f, "%-7s %-6s skipped: %s\n", wl, mmu, r->message);
+		return;
+	}
 	fprintf(f, "%-7s %-6s %12" PRIu64 " %11" PRIu64 " %6.2f %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
 		   " %15" PRIu64 " %8.3f%s\n",
 		wl, mmu, r->mmu_user.tlb_misses, r->mmu_user.walks, refs_per_walk(r), r->exits.pt_write,

@@ -16,6 +16,9 @@ struct platform {
 	 * (ctx->progress) while the run goes on. Returns 0 or a negative errno; the result's
 	 * message says what failed. */
 	int (*run)(const struct run_config *cfg, struct wl_ctx *ctx, struct run_result *res);
+	/* NULL when the platform can run under paging strategy `mmu`, else a one-line reason.
+	 * May itself be NULL: every strategy is supported. */
+	const char *(*mmu_unsupported)(const char *mmu);
 };
 
 extern const struct platform platform_native;

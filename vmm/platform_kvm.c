@@ -33,11 +33,16 @@ static int workload_index(const struct wl_workload *w)
 	return -1;
 }
 
+static const char *kvm_mmu_unsupported(const char *mmu)
+{
+	return strcmp(mmu, "ept") == 0 ? NULL : "shadow paging on kvm is not built yet (issue 5); use --mmu ept";
+}
+
 static int config_check(const struct run_config *cfg, struct run_result *res)
 {
-	if (strcmp(cfg->mmu, "ept") != 0) {
-		snprintf(res->message, sizeof(res->message),
-			 "--mmu %s is not available on kvm yet (shadow paging on KVM is issue 5); use --mmu ept", cfg->mmu);
+	const char *why = kvm_mmu_unsupported(cfg->mmu);
+	if (why) {
+		snprintf(res->message, sizeof(res->message), "--mmu %s: %s", cfg->mmu, why);
 		return -ENOTSUP;
 	}
 	if (cfg->sim.levels != 4) {
@@ -147,4 +152,5 @@ const struct platform platform_kvm = {
 	.summary = "a real VM on /dev/kvm: guest kernel in ring 0, workload in ring 3",
 	.unavailable = kvm_dev_unavailable,
 	.run = kvm_run,
+	.mmu_unsupported = kvm_mmu_unsupported,
 };
