@@ -31,7 +31,9 @@ int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg)
 		m->ram_bytes = footprint + footprint / 4 + (32ULL << 20);
 	}
 	m->ram_bytes = round_up(m->ram_bytes, align);
-	m->pt_pool_bytes = round_up(m->ram_bytes / 256 + (16ULL << 20), align);
+	/* the pool is rounded to at most 2 MiB: the guest kernel takes at most 256 MiB of pool,
+	 * so a 1 GiB host page cannot be its unit (the p2m backs a partial last page anyway) */
+	m->pt_pool_bytes = round_up(m->ram_bytes / 256 + (16ULL << 20), align < (2ULL << 20) ? align : (2ULL << 20));
 	if (strcmp(cfg->platform, "native") == 0)
 		cfg->mmu = "none";
 	return 0;

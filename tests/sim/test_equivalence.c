@@ -58,10 +58,11 @@ static void check_equivalence(uint64_t mem, uint64_t seed, unsigned levels, uint
 		assert_true(checksum_of(&e, &re) == cn);
 		assert_true(checksum_of(&s, &rs) == cn);
 		/* exits that cannot happen under a strategy stay zero */
-		assert_int_equal(re.exits.pt_write + re.exits.cr3_load + re.exits.hidden_fault, 0);
+		assert_int_equal(re.exits.pt_write + re.exits.cr3_load + re.exits.hidden_fault + re.exits.invlpg, 0);
 		assert_int_equal(rs.exits.ept_violation, 0);
 		assert_true(rs.exits.hidden_fault > 0);
 		assert_true(rs.exits.pt_write > 0);
+		assert_true(rs.exits.cr3_load > 0); /* at least the boot's */
 		assert_true(re.exits.ept_violation > 0);
 		assert_true(re.mmu_user.accesses > 0 && rs.mmu_user.accesses > 0);
 	}
@@ -109,12 +110,60 @@ static void test_exit_counts_follow_the_workload(void **st)
 	assert_true(r2.guest_faults - r1.guest_faults == 1000);
 }
 
+/* The level a leaf of this size sits at, counted from 4 KiB (0) upwards. */
+static unsigned levels_below(uint64_t leaf)
+{
+	unsigned n = 0;
+	for (uint64_t s = 4096; s < leaf; s <<= 9)
+		n++;
+	return n;
+}
+
+/* refs/walk of a TLB-missing workload over its whole run: every walk but the few that end
+ * in a fault on a page's first touch reads the full path, so the ratio is within 1% of the
+ * closed form — 2D n*m+n+m for ept, the shadow's own depth for shadow. */
+static void assert_refs_per_walk(const struct run_result *r, double expect)
+{
+	double ratio = (double)r->mmu_user.walk_refs / (double)r->mmu_user.walks;
+	assert_true(r->mmu_user.walks > 100000);
+	assert_true(ratio > expect * 0.99 && ratio <= expect);
+}
+
+static void test_refs_per_walk_closed_form(void **st)
+{
+	(void)st;
+	static struct run_result re, rs;
+	static const uint64_t gps[] = { 4096, 2 << 20 }, hps[] = { 4096, 2 << 20, 1 << 30 };
+	for (unsigned levels = 4; levels <= 5; levels++)
+		for (int g = 0; g < 2; g++)
+			for (int h = 0; h < 3; h++) {
+				struct run_config e = config("gups", "sim", "ept", 4 << 20, 3);
+				struct run_config s = config("gups", "sim", "shadow", 4 << 20, 3);
+				for (struct run_config *c = &e; c; c = c == &e ? &s : NULL) {
+					c->params.ops = 200000;
+					c->sim.levels = levels;
+					c->sim.guest_page = gps[g];
+					c->sim.host_page = hps[h];
+					c->sim.tlb_entries = 0;
+					c->sim.pwc = c->sim.ntlb = false;
+					cli_finish_config(c, NULL);
+				}
+				assert_int_equal(run_execute(&e, &re, NULL), RUN_OK);
+				assert_int_equal(run_execute(&s, &rs, NULL), RUN_OK);
+				unsigned n = levels - levels_below(gps[g]), m = 4 - levels_below(hps[h]);
+				uint64_t shadow_leaf = gps[g] < hps[h] ? gps[g] : hps[h];
+				assert_refs_per_walk(&re, n * m + n + m);
+				assert_refs_per_walk(&rs, levels - levels_below(shadow_leaf));
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equivalence_default_geometry),
 		cmocka_unit_test(test_equivalence_other_geometries),
 		cmocka_unit_test(test_exit_counts_follow_the_workload),
+		cmocka_unit_test(test_refs_per_walk_closed_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
