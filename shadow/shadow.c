@@ -84,9 +84,9 @@ static void shadow_cr3_load(struct mmu_vm *vm, uint64_t root_gpa, uint16_t asid)
 	struct shadow *sh = vm->strategy;
 
 	vm->exits.cr3_load++;
-	vm->cr3 = root_gpa;
+	vm->cr3 = root_gpa & PT_ADDR_MASK; /* CR3's low bits are flags, not address: one root per table */
 	vm->asid = asid;
-	load_root(sh, root_gpa); /* NULL (no table memory) is retried, and refused, at the next fill */
+	load_root(sh, vm->cr3); /* NULL (no table memory) is retried, and refused, at the next fill */
 	if (!vm->cfg.pcid) {
 		tlb_flush_all(&vm->tlb);
 		pwc_flush_all(&vm->pwc);
