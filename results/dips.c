@@ -121,6 +121,14 @@ static int find_runs(struct dip_result *r, const double *rate, double base, cons
 	return open ? close_run(r, rate, first, last, base, dp) : 0;
 }
 
+static size_t baseline_bins(const struct dip_result *r, const struct dip_params *p)
+{
+	if (p->baseline_until_ms <= r->measure_start_ms)
+		return r->nbins;
+	size_t before = (size_t)((p->baseline_until_ms - r->measure_start_ms) / r->bin_ms);
+	return before >= DIPS_MIN_BASELINE_BINS && before < r->nbins ? before : r->nbins;
+}
+
 int dips_find(const double *t_ms, const uint64_t *progress, size_t n, double m_start_ms, double m_end_ms,
 	      const struct dip_params *p, struct dip_result *out)
 {
@@ -143,7 +151,8 @@ int dips_find(const double *t_ms, const uint64_t *progress, size_t n, double m_s
 		rate[i] = (next - prev) / out->bin_ms;
 		prev = next;
 	}
-	double base = median(rate, out->nbins);
+	out->baseline_bins = baseline_bins(out, p);
+	double base = median(rate, out->baseline_bins);
 	out->baseline_ops_per_s = base * 1e3;
 	int rc = base > 0 ? find_runs(out, rate, base, p) : 0;
 	free(rate);

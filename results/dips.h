@@ -3,8 +3,12 @@
  * The measured phase is cut into bins of equal width; each bin's rate is the progress made
  * across it (progress interpolated linearly between samples at the bin edges). The baseline
  * is the median bin rate — robust against the dips themselves as long as they cover less
- * than half the phase. A dip is a run of bins below threshold × baseline lasting at least
- * min_ms; a single bin back above the threshold inside a run does not split it.
+ * than half the phase. When the caller knows when the disturbance began (the first reclaim
+ * event), the baseline is the median of the bins before it, provided there are at least
+ * DIPS_MIN_BASELINE_BINS of them: a long page-out or a cgroup limit can slow more than half
+ * the phase, and the median of everything would then call the slow state normal. A dip is a
+ * run of bins below threshold × baseline lasting at least min_ms; a single bin back above the
+ * threshold inside a run does not split it.
  *
  * Bin width: at least one sample interval, at least min_ms / 5 (so a minimum-length dip spans
  * five bins), and wide enough that an average bin sees 8 progress quanta — a workload that
@@ -19,7 +23,10 @@ struct dip_params {
 	double threshold;   /* fraction of baseline, e.g. 0.5 */
 	double min_ms;      /* e.g. 5 */
 	double quantum;     /* operations between progress updates (WL_PROGRESS_EVERY), 0 = 1 */
+	double baseline_until_ms; /* take the baseline before this time when possible; 0 = whole phase */
 };
+
+#define DIPS_MIN_BASELINE_BINS 20
 
 struct dip {
 	double start_ms, end_ms;
@@ -30,6 +37,7 @@ struct dip {
 
 struct dip_result {
 	double baseline_ops_per_s;
+	size_t baseline_bins;  /* how many bins the baseline is the median of */
 	double bin_ms;
 	double measure_start_ms, measure_end_ms;
 	size_t nbins;

@@ -21,6 +21,21 @@ static int dir_of(const char *path, char *out, size_t n)
 	return 0;
 }
 
+int result_make_dirs(const char *dir)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
 int result_path_check(const char *path)
 {
 	char dir[4096];

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "vmm/cli.h"
 #include "vmm/compare.h"
@@ -34,20 +33,6 @@ static const char *take_option(int *argc, char **argv, const char *name)
 	return val;
 }
 
-static int make_dir(const char *dir)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static int write_outputs(const struct compare *c, const char *dir, const char *json_path)
 {
 	char path[4096];
@@ -74,7 +59,7 @@ static int write_outputs(const struct compare *c, const char *dir, const char *j
 static int compare_main(struct compare *c, const char *dir)
 {
 	if (dir) {
-		int rc = make_dir(dir);
+		int rc = result_make_dirs(dir);
 		if (rc < 0) {
 			cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
 			return EXIT_USAGE;

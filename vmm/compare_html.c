@@ -1,10 +1,12 @@
 /* compare_html.c — the comparison as one self-contained HTML page: a short explanation,
  * the table, and an SVG bar chart of modeled cycles (ept and shadow side by side, each
- * workload scaled to its larger bar) — readable in any browser, no scripts, no assets. */
+ * workload scaled to its larger bar) — readable in any browser, no scripts, no assets (page
+ * chrome and SVG helpers shared with the run report: html.h). */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "vmm/compare.h"
+#include "vmm/html.h"
 
 #define BAR_W 34
 #define GROUP_W 110
@@ -12,11 +14,8 @@
 
 static void html_head(FILE *f, const struct compare *c)
 {
-	fprintf(f, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>memvirt compare</title>\n"
-		   "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}"
-		   "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:right}"
-		   "th{background:#eee}td.l{text-align:left}.win{font-weight:bold;color:#075}</style></head><body>\n"
-		   "<h1>memvirt: ept vs shadow paging</h1>\n<p>Platform <b>%s</b>, footprint %" PRIu64
+	html_page_begin(f, "memvirt compare", NULL);
+	fprintf(f, "<h1>memvirt: ept vs shadow paging</h1>\n<p>Platform <b>%s</b>, footprint %" PRIu64
 		   " bytes, seed %" PRIu64 ". Each workload ran natively (checksum and time baseline) and under both "
 		   "paging strategies. Modeled cycles price TLB hits, walk references, guest faults and exits with "
 		   "the cost model (see docs/reading-reports.md); counters are exact.</p>\n",
@@ -72,10 +71,9 @@ static void svg_bar(FILE *f, double x, uint64_t v, uint64_t max, const char *col
 static void html_chart(FILE *f, const struct compare *c)
 {
 	int w = (int)c->n * GROUP_W + 40;
-	fprintf(f, "<h2>Modeled cycles (each workload scaled to its larger bar; lower is better)</h2>\n"
-		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\">\n"
-		   "<line x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n",
-		w, CHART_H + 70, CHART_H + 20, w - 10, CHART_H + 20);
+	fputs("<h2>Modeled cycles (each workload scaled to its larger bar; lower is better)</h2>\n", f);
+	svg_begin(f, w, CHART_H + 70, "modeled cycles, ept and shadow, per workload");
+	fprintf(f, "<line x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", CHART_H + 20, w - 10, CHART_H + 20);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
 		uint64_t max = r->ept.modeled_cycles > r->shadow.modeled_cycles ? r->ept.modeled_cycles
@@ -86,7 +84,7 @@ static void html_chart(FILE *f, const struct compare *c)
 		fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
 			x + BAR_W + 2, CHART_H + 52, r->workload->name);
 	}
-	fputs("</svg>\n", f);
+	svg_end(f);
 }
 
 static void compare_emit_html(FILE *f, const void *arg)
@@ -95,7 +93,7 @@ static void compare_emit_html(FILE *f, const void *arg)
 	html_head(f, c);
 	html_table(f, c);
 	html_chart(f, c);
-	fputs("</body></html>\n", f);
+	html_page_end(f);
 }
 
 int compare_write_html(const struct compare *c, const char *path)

@@ -130,7 +130,17 @@ static json_t *dips_json(const struct experiment_session *s, const struct tel_se
 	return a;
 }
 
-static int find_dips(const struct experiment *e, const struct tel_series *ts, struct dip_result *dr)
+static double first_event_ms(const struct reclaimer *r)
+{
+	double first = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->act[i].status != RECLAIM_PENDING && (first == 0 || r->act[i].start_ms < first))
+			first = r->act[i].start_ms;
+	return first;
+}
+
+static int find_dips(const struct experiment *e, const struct reclaimer *rec, const struct tel_series *ts,
+		     struct dip_result *dr)
 {
 	double m0, m1;
 	measured_window(ts, &m0, &m1);
@@ -141,7 +151,8 @@ static int find_dips(const struct experiment *e, const struct tel_series *ts, st
 		t[i] = ts->s[i].time_ms;
 		p[i] = ts->s[i].progress;
 	}
-	struct dip_params dp = { .threshold = e->dip_threshold, .min_ms = e->dip_min_ms, .quantum = WL_PROGRESS_EVERY };
+	struct dip_params dp = { .threshold = e->dip_threshold, .min_ms = e->dip_min_ms, .quantum = WL_PROGRESS_EVERY,
+				 .baseline_until_ms = first_event_ms(rec) };
 	if (rc == 0)
 		rc = dips_find(t, p, ts->n, m0, m1, &dp, dr);
 	else
@@ -198,6 +209,7 @@ static json_t *telemetry_json(const struct experiment_session *s, const struct d
 	json_object_set_new(o, "guest_resident_bytes", level_range(ts, offsetof(struct tel_sample, guest_resident_bytes)));
 	json_object_set_new(o, "guest_mapped_bytes", level_range(ts, offsetof(struct tel_sample, guest_mapped_bytes)));
 	json_object_set_new(o, "baseline_ops_per_s", json_real(dr->baseline_ops_per_s));
+	json_object_set_new(o, "baseline_bins", json_integer((json_int_t)dr->baseline_bins));
 	json_object_set_new(o, "dip_bin_ms", json_real(dr->bin_ms));
 	json_object_set_new(o, "dip_threshold", json_real(s->opts->dip_threshold));
 	json_object_set_new(o, "dip_min_ms", json_real(s->opts->dip_min_ms));
@@ -249,7 +261,7 @@ void experiment_finish_doc(struct experiment_session *s, json_t *doc)
 	json_decref(cfg);
 	struct dip_result dr = { 0 };
 	if (s->opts->sample_us && s->tel.series.n) {
-		find_dips(s->opts, &s->tel.series, &dr);
+		find_dips(s->opts, &s->rec, &s->tel.series, &dr);
 		json_object_set_new(doc, "telemetry", telemetry_json(s, &dr, !s->opts->timeseries_path));
 		json_object_set_new(doc, "dips", dips_json(s, &s->tel.series, &dr));
 		write_series(s);

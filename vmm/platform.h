@@ -39,6 +39,9 @@ struct guest_ram {
 void run_publish_guest_ram(struct wl_ctx *ctx, const struct guest_ram *ram);
 /* The guest RAM last published for this run (base NULL when none); safe from any thread. */
 struct guest_ram run_guest_ram(struct wl_ctx *ctx);
+/* Like run_guest_ram, but never waits: false (and *out untouched) while another thread holds
+ * the guest RAM (a reclaim in progress), so the monitor keeps its clock. */
+bool run_guest_ram_try(struct wl_ctx *ctx, struct guest_ram *out);
 /* Calls fn with the published guest RAM while holding the lock that publishing takes, so the
  * platform cannot withdraw and free it meanwhile (reclaim's madvise). Returns fn's result. */
 int run_with_guest_ram(struct wl_ctx *ctx, int (*fn)(const struct guest_ram *ram, void *arg), void *arg);

@@ -56,8 +56,22 @@ static uint64_t splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+/* madvise in steps of ADVISE_STEP: each call holds the process's mmap lock (for reading) for
+ * its whole length, and a page-out of hundreds of MiB through zram takes a second; a thread
+ * that needs the lock for writing (any mmap, e.g. the monitor's buffer growing) would queue
+ * behind it and every later reader — the monitor's pagemap reads — behind that writer. */
+#define ADVISE_STEP (1ULL << 20)
+
+static int advise_steps(uint8_t *p, uint64_t len, int advice)
+{
+	for (uint64_t off = 0; off < len; off += ADVISE_STEP)
+		if (madvise(p + off, len - off < ADVISE_STEP ? len - off : ADVISE_STEP, advice) < 0)
+			return -errno;
+	return 0;
+}
+
 /* Random pattern: each page is chosen with probability frac; runs of chosen pages are
- * advised with one call. */
+ * advised together. */
 static int64_t advise_random(uint8_t *base, uint64_t pages, double frac, uint64_t seed, int advice)
 {
 	uint64_t rng = seed, run = 0, done = 0;
@@ -68,8 +82,9 @@ static int64_t advise_random(uint8_t *base, uint64_t pages, double frac, uint64_
 			run++;
 			continue;
 		}
-		if (run && madvise(base + (i - run) * PAGE, run * PAGE, advice) < 0)
-			return -errno;
+		int rc = run ? advise_steps(base + (i - run) * PAGE, run * PAGE, advice) : 0;
+		if (rc < 0)
+			return rc;
 		done += run;
 		run = 0;
 	}
@@ -91,9 +106,8 @@ int64_t reclaim_advise_region(void *base, uint64_t bytes, const struct reclaim_s
 	if (spec->pattern == RECLAIM_RANDOM)
 		return advise_random(p, len / PAGE, frac, spec->seed, advice);
 	len = (uint64_t)((double)(len / PAGE) * frac) * PAGE;
-	if (len && madvise(p, len, advice) < 0)
-		return -errno;
-	return (int64_t)len;
+	int rc = advise_steps(p, len, advice);
+	return rc < 0 ? rc : (int64_t)len;
 }
 
 /* ---- Acting on guest RAM ------------------------------------------------------------------- */

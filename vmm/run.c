@@ -50,6 +50,16 @@ struct guest_ram run_guest_ram(struct wl_ctx *ctx)
 	return r;
 }
 
+bool run_guest_ram_try(struct wl_ctx *ctx, struct guest_ram *out)
+{
+	struct run_job *job = job_of(ctx);
+	if (pthread_mutex_trylock(&job->ram_lock) != 0)
+		return false;
+	*out = job->ram;
+	pthread_mutex_unlock(&job->ram_lock);
+	return true;
+}
+
 int run_with_guest_ram(struct wl_ctx *ctx, int (*fn)(const struct guest_ram *ram, void *arg), void *arg)
 {
 	struct run_job *job = job_of(ctx);

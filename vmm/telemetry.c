@@ -10,7 +10,9 @@
 static void take_sample(struct telemetry *t, uint64_t n, struct tel_sample *prev)
 {
 	struct tel_sample s = *prev; /* vmstat and residency carry over between refreshes */
-	struct guest_ram ram = run_guest_ram(t->ctx);
+	if (!run_guest_ram_try(t->ctx, &t->ram))
+		t->ram_busy++; /* reclaim holds it: scan the region as last seen (a stale one only fails) */
+	struct guest_ram ram = t->ram;
 	s.time_ms = (monotonic_seconds() - t->t0) * 1e3;
 	s.progress = t->ctx->progress;
 	s.phase = t->ctx->phase;

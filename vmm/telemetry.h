@@ -17,6 +17,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
+#include "vmm/platform.h"
 #include "vmm/residency.h"
 #include "workloads/wl.h"
 
@@ -54,6 +57,8 @@ void tel_series_free(struct tel_series *ts);
 /* CSV with a header line; first column time_ms. Written atomically. */
 int tel_series_write_csv(const struct tel_series *ts, const char *path);
 int tel_series_read_csv(const char *path, struct tel_series *ts);
+/* The series embedded in a result document ({columns, rows}, see experiment_doc.c). */
+int tel_series_from_json(const json_t *series, struct tel_series *ts);
 
 /* Host counter sources, kept open between samples. */
 struct host_sources {
@@ -79,6 +84,8 @@ struct telemetry {
 	pthread_t thread;
 	struct host_sources src;
 	struct residency_scan scan;
+	struct guest_ram ram;              /* as last read */
+	uint64_t ram_busy;                 /* samples that found guest RAM locked by reclaim */
 	struct tel_series series;
 	uint64_t overruns;                 /* samples taken late by more than one period */
 	double cost_us;                    /* time spent sampling, total */

@@ -1,6 +1,7 @@
-/* telemetry_csv.c — the sample series in memory and as CSV (--timeseries FILE): a header
- * line "time_ms,phase,progress,...", one line per sample, cumulative counters as integers.
- * The reader accepts exactly what the writer writes (the report reads it back). */
+/* telemetry_csv.c — the sample series in memory, as CSV (--timeseries FILE: a header line
+ * "time_ms,phase,progress,...", one line per sample, cumulative counters as integers) and as
+ * embedded in a result document. The readers accept what the writers write (the report reads
+ * them back). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -86,6 +87,46 @@ int tel_series_read_csv(const char *path, struct tel_series *ts)
 			rc = tel_series_push(ts, &s);
 	}
 	fclose(f);
+	if (rc < 0)
+		tel_series_free(ts);
+	return rc;
+}
+
+static const char *const column_names[] = { "time_ms",
+#define TEL_STR(f) #f,
+	TEL_COLUMNS(TEL_STR)
+#undef TEL_STR
+};
+#define NCOLUMNS (sizeof(column_names) / sizeof(column_names[0]))
+
+static int row_to_sample(const json_t *row, struct tel_sample *s)
+{
+	if (json_array_size(row) != NCOLUMNS)
+		return -EINVAL;
+	size_t k = 0;
+	s->time_ms = json_number_value(json_array_get(row, k++));
+#define TEL_GET(f) s->f = (uint64_t)json_integer_value(json_array_get(row, k++));
+	TEL_COLUMNS(TEL_GET)
+#undef TEL_GET
+	return 0;
+}
+
+int tel_series_from_json(const json_t *series, struct tel_series *ts)
+{
+	const json_t *cols = json_object_get(series, "columns"), *rows = json_object_get(series, "rows");
+	*ts = (struct tel_series){ 0 };
+	if (json_array_size(cols) != NCOLUMNS || !json_is_array(rows))
+		return -EINVAL;
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		if (strcmp(json_string_value(json_array_get(cols, i)) ?: "", column_names[i]) != 0)
+			return -EINVAL;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < json_array_size(rows); i++) {
+		struct tel_sample s;
+		rc = row_to_sample(json_array_get(rows, i), &s);
+		if (rc == 0)
+			rc = tel_series_push(ts, &s);
+	}
 	if (rc < 0)
 		tel_series_free(ts);
 	return rc;
