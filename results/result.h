@@ -24,6 +24,8 @@ struct result_kvm_stat {
 	int64_t delta;
 };
 
+struct guest_mem_opts;
+
 enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED };
 
 struct experiment; /* vmm/experiment.h: telemetry, reclaim, swap, dip detection */
@@ -37,6 +39,7 @@ struct run_config {
 	const char *json_path;           /* NULL: no result file */
 	bool progress;                   /* show progress on the terminal */
 	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
+	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */
 };
 
 struct run_result {

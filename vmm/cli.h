@@ -29,6 +29,15 @@ int cli_experiment_option(int opt, const char *arg, struct run_config *cfg);
 int cli_experiment_finish(const struct run_config *cfg);
 void cli_experiment_help(FILE *f);
 
+/* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory);
+ * option codes from CLI_OPT_MEMORY up. */
+#define CLI_OPT_MEMORY 1100
+#define CLI_MEMORY_MAX_OPTS 8
+extern const struct option cli_memory_options[];
+extern const size_t cli_memory_noptions;
+int cli_memory_option(int opt, const char *arg, struct run_config *cfg);
+void cli_memory_help(FILE *f);
+
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -68,4 +68,5 @@ void cli_run_options_help(FILE *f)
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "      %-20s %6llu  %s\n", c[i].name, (unsigned long long)c[i].def, c[i].help);
 	cli_experiment_help(f);
+	cli_memory_help(f);
 }

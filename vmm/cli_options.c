@@ -246,6 +246,8 @@ static size_t build_options(struct option *opts, const struct wl_param_opt *p, s
 	size_t k = NFIXED + cli_experiment_noptions;
 	memcpy(opts, fixed_options, sizeof(fixed_options));
 	memcpy(opts + NFIXED, cli_experiment_options, cli_experiment_noptions * sizeof(*opts));
+	memcpy(opts + k, cli_memory_options, cli_memory_noptions * sizeof(*opts));
+	k += cli_memory_noptions;
 	for (size_t i = 0; i < n; i++)
 		opts[k + i] = (struct option){ p[i].name, required_argument, NULL, OPT_WL_PARAM + (int)i };
 	opts[k + n] = (struct option){ 0 };
@@ -255,7 +257,7 @@ static size_t build_options(struct option *opts, const struct wl_param_opt *p, s
 int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line)
 {
 	struct wl_param_opt wlp[MAX_WL_PARAMS];
-	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + MAX_WL_PARAMS + 1];
+	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + CLI_MEMORY_MAX_OPTS + MAX_WL_PARAMS + 1];
 	size_t nwlp = collect_wl_params(wlp);
 	const char *guest_mem = NULL;
 	build_options(opts, wlp, nwlp);
@@ -278,7 +280,10 @@ int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const c
 					  argv[optind - 1]);
 			return EXIT_USAGE;
 		}
-		if (opt >= CLI_OPT_EXPERIMENT) {
+		if (opt >= CLI_OPT_MEMORY) {
+			if ((rc = cli_memory_option(opt, optarg, cfg)) != 0)
+				return rc;
+		} else if (opt >= CLI_OPT_EXPERIMENT) {
 			if ((rc = cli_experiment_option(opt, optarg, cfg)) != 0)
 				return rc;
 		} else if (opt >= OPT_WL_PARAM)

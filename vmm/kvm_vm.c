@@ -1,5 +1,5 @@
-/* kvm_vm.c — creating and tearing down a VM: host memory for each region (anonymous,
- * 2 MiB aligned so THP can back it), one memslot per region, the embedded guest image copied
+/* kvm_vm.c — creating and tearing down a VM: host memory for each region (guest_mem.c, 2 MiB
+ * aligned; guest RAM with the configured backend and optional uffd tracking), one memslot per region, the embedded guest image copied
  * into the system area, and the system area written (kvm_layout.c). Everything a VM owns is
  * in its struct kvm_vm; nothing here is global. */
 #include <errno.h>
@@ -19,16 +19,14 @@
 
 enum { SLOT_SYS = 0, SLOT_RAM = 1, SLOT_POOL = 2 };
 
-/* Anonymous, lazily backed memory: fresh pages read as zero, which the guest relies on. */
-static int region_alloc(struct kvm_region *r, uint64_t gpa, uint64_t bytes, uint32_t slot)
+/* Lazily backed memory: fresh pages read as zero, which the guest relies on. */
+static int region_alloc(struct kvm_region *r, const struct guest_mem_opts *o, uint64_t gpa, uint64_t bytes,
+			uint32_t slot, char *msg, size_t msglen)
 {
-	size_t len = (size_t)(bytes + SZ_2M);
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	r->map_base = p;
-	r->map_bytes = len;
-	r->host = (void *)(((uintptr_t)p + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+	int rc = guest_mem_alloc(o, bytes, &r->mem, msg, msglen);
+	if (rc < 0)
+		return rc;
+	r->host = r->mem.base;
 	r->gpa = gpa;
 	r->bytes = bytes;
 	r->slot = slot;
@@ -37,9 +35,8 @@ static int region_alloc(struct kvm_region *r, uint64_t gpa, uint64_t bytes, uint
 
 static void region_free(struct kvm_region *r)
 {
-	if (r->map_base)
-		munmap(r->map_base, r->map_bytes);
-	*r = (struct kvm_region){ 0 };
+	guest_mem_free(&r->mem);
+	r->host = NULL;
 }
 
 static int region_register(struct kvm_vm *vm, const struct kvm_region *r)
@@ -51,19 +48,29 @@ static int region_register(struct kvm_vm *vm, const struct kvm_region *r)
 	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0 ? -errno : 0;
 }
 
-static int vm_memory_create(struct kvm_vm *vm, char *msg, size_t msglen)
+/* --uffd: the VMM resolves every first touch of guest RAM itself (counted as EPT violations). */
+static int ram_track(struct kvm_vm *vm, const struct guest_mem_opts *o, char *msg, size_t msglen)
+{
+	if (!o->uffd)
+		return 0;
+	return uffd_track_start(&vm->uffd, vm->ram.host, vm->ram.bytes, guest_mem_page(&vm->ram.mem),
+				o->backend == GUEST_MEM_HUGETLB, msg, msglen);
+}
+
+/* Guest RAM takes the configured backend; the system area and the page-table pool stay
+ * anonymous (the VMM writes the first, the second is small and must not be reclaimed). */
+static int vm_memory_create(struct kvm_vm *vm, const struct guest_mem_opts *o, char *msg, size_t msglen)
 {
 	const struct kvm_layout *l = &vm->layout;
-	int rc = region_alloc(&vm->sys, 0, l->sys_bytes, SLOT_SYS);
+	int rc = region_alloc(&vm->sys, &guest_mem_defaults, 0, l->sys_bytes, SLOT_SYS, msg, msglen);
 	if (rc == 0)
-		rc = region_alloc(&vm->ram, l->ram_gpa, l->ram_bytes, SLOT_RAM);
+		rc = region_alloc(&vm->ram, o, l->ram_gpa, l->ram_bytes, SLOT_RAM, msg, msglen);
 	if (rc == 0)
-		rc = region_alloc(&vm->pool, l->pool_gpa, l->pool_bytes, SLOT_POOL);
-	if (rc < 0) {
-		snprintf(msg, msglen, "cannot allocate %llu MiB of guest memory: %s",
-			 (unsigned long long)((l->ram_bytes + l->pool_bytes) >> 20), strerror(-rc));
+		rc = region_alloc(&vm->pool, &guest_mem_defaults, l->pool_gpa, l->pool_bytes, SLOT_POOL, msg, msglen);
+	if (rc == 0)
+		rc = ram_track(vm, o, msg, msglen);
+	if (rc < 0)
 		return rc;
-	}
 	const struct kvm_region *regions[] = { &vm->sys, &vm->ram, &vm->pool };
 	for (size_t i = 0; i < 3; i++) {
 		if ((rc = region_register(vm, regions[i])) < 0) {
@@ -100,10 +107,12 @@ int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *ru
 	if (!vm)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->uffd.fd = vm->uffd.stop_fd = -1;
+	const struct guest_mem_opts *mem = cfg->mem ? cfg->mem : &guest_mem_defaults;
 	if ((rc = kvm_layout_compute(cfg, img->bss_end, &vm->layout)) < 0) {
 		snprintf(msg, msglen, "no guest-physical layout for %llu MiB of RAM and a %llu MiB page-table pool",
 			 (unsigned long long)(cfg->ram_bytes >> 20), (unsigned long long)(cfg->pool_bytes >> 20));
-	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, msg, msglen)) == 0) {
+	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, mem, msg, msglen)) == 0) {
 		kvm_image_load(vm->sys.host, vm->sys.bytes);
 		if ((rc = kvm_layout_write_system(vm, cfg, img, run)) < 0)
 			snprintf(msg, msglen, "inconsistent boot information (levels %u, guest page %llu)", cfg->levels,
@@ -131,6 +140,7 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	uffd_track_stop(&vm->uffd); /* before the memory it tracks goes */
 	region_free(&vm->sys);
 	region_free(&vm->ram);
 	region_free(&vm->pool);

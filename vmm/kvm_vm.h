@@ -22,6 +22,8 @@
 
 #include "guest/kvm/kvm_abi.h"
 #include "mmu/counters.h"
+#include "vmm/guest_mem.h"
+#include "vmm/uffd_track.h"
 
 struct kvm_run;
 
@@ -36,11 +38,10 @@ struct kvm_layout {
 
 /* A memslot and the host memory behind it. */
 struct kvm_region {
-	void *host;
+	void *host;           /* = mem.base */
 	uint64_t gpa, bytes;
 	uint32_t slot;
-	size_t map_bytes; /* what was mmap'ed (host is 2 MiB aligned inside it) */
-	void *map_base;
+	struct guest_mem mem;
 };
 
 /* What the guest told the VMM, and how the run ended. */
@@ -70,6 +71,7 @@ struct kvm_vm {
 	uint64_t tsc_khz;
 	struct kvm_layout layout;
 	struct kvm_region sys, ram, pool;
+	struct uffd_track uffd;   /* --uffd: first touches of guest RAM */
 	pthread_t vcpu_thread;
 	atomic_bool vcpu_thread_set;
 	atomic_bool stop_requested;
@@ -85,6 +87,7 @@ struct kvm_vm_config {
 	uint64_t pool_bytes;    /* page-table pool (rounded up to 2 MiB) */
 	uint64_t guest_page;    /* 4 KiB or 2 MiB */
 	unsigned levels;        /* 4 (5-level paging needs LA57 in the guest: not supported) */
+	const struct guest_mem_opts *mem; /* guest RAM's backend, THP, NUMA, uffd; NULL = defaults */
 };
 
 /* ---- /dev/kvm (kvm_dev.c) ------------------------------------------------------------------ */

@@ -79,12 +79,16 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	res->setup_s = tsc_seconds(vm, o->phase_tsc[WL_PHASE_SETUP], o->phase_tsc[WL_PHASE_MEASURE]);
 	res->run_s = tsc_seconds(vm, o->phase_tsc[WL_PHASE_MEASURE], o->phase_tsc[WL_PHASE_DONE]);
 	res->exits = o->exits;
+	res->exits.ept_violation = atomic_load(&vm->uffd.faults);
 	res->guest_faults = o->stats.faults;
 	res->guest_bytes = vm->layout.ram_bytes;
 	res->host_resident_bytes = kvm_vm_resident_bytes(vm);
-	res->backend = "anon";
+	res->backend = guest_mem_backend_name(vm->ram.mem.backend);
 	res->ops = cfg->workload->ops(&cfg->params);
 	kvm_stats_window_result(&pr->stats, res);
+	if (atomic_load(&vm->uffd.error) && !o->failed)
+		snprintf(res->message, sizeof(res->message), "--uffd: resolving a first touch failed: %s",
+			 strerror(atomic_load(&vm->uffd.error)));
 	if (o->done && o->rc == 0) {
 		res->checksum = o->checksum;
 		res->have_checksum = true;
@@ -100,13 +104,15 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 static struct kvm_vm_config vm_config(const struct run_config *cfg)
 {
 	return (struct kvm_vm_config){ .ram_bytes = cfg->sim.ram_bytes, .pool_bytes = cfg->sim.pt_pool_bytes,
-				       .guest_page = cfg->sim.guest_page, .levels = cfg->sim.levels };
+				       .guest_page = cfg->sim.guest_page, .levels = cfg->sim.levels,
+				       .mem = cfg->memory };
 }
 
 static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct wl_ctx *ctx)
 {
 	if (h->publish_ram)
-		run_publish_guest_ram(ctx, &(struct guest_ram){ .base = vm->ram.host, .bytes = vm->ram.bytes, .fd = -1 });
+		run_publish_guest_ram(ctx, &(struct guest_ram){ .base = vm->ram.host, .bytes = vm->ram.bytes,
+								 .fd = vm->ram.mem.fd });
 	if (h->started)
 		h->started(vm, h->arg);
 	int rc = kvm_vcpu_run(vm);
@@ -126,6 +132,7 @@ int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct ru
 	if (rc < 0)
 		return rc;
 	struct gk_run_block rb = run_block(cfg, h->selftest);
+	res->backend = guest_mem_backend_name((cfg->memory ? cfg->memory : &guest_mem_defaults)->backend);
 	struct kvm_vm_config vc = vm_config(cfg);
 	phase_clock_start(&pr.clock);
 	if ((rc = kvm_vm_create(&vc, &rb, &vm, res->message, sizeof(res->message))) < 0)
