@@ -32,7 +32,7 @@ int kvm_image_header(const struct gk_image_header **out, char *msg, size_t msgle
 	if (image_size() < sizeof(*h) || h->magic != GK_IMAGE_MAGIC || h->version != GK_IMAGE_VERSION ||
 	    h->load_gpa != GK_IMAGE_GPA || h->file_end < h->load_gpa + image_size() || h->bss_end < h->file_end ||
 	    !inside_image(h->entry, h) || !inside_image(h->trap_stubs, h) || stubs_end > h->file_end ||
-	    !inside_image(h->kstack_top - 1, h)) {
+	    !inside_image(h->kstack_top - 1, h) || !inside_image(h->progress_gpa, h) || h->progress_gpa % 8 != 0) {
 		snprintf(msg, msglen, "the embedded guest image is damaged (bad header)");
 		return -ENOEXEC;
 	}

@@ -7,17 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/kvm_image.h"
 #include "vmm/kvm_platform.h"
+#include "vmm/kvm_progress.h"
 #include "vmm/kvm_stats.h"
 
 struct kvm_platform_run {
 	struct phase_clock clock;
 	struct kvm_stats_window stats;
+	struct kvm_progress progress;
+	struct wl_ctx *ctx;
 };
 
 static void on_phase(struct kvm_vm *vm, unsigned phase, void *arg)
 {
 	struct kvm_platform_run *pr = arg;
+	pr->ctx->phase = phase; /* what the workload just set in the guest, for telemetry */
 	phase_clock_mark(&pr->clock, (enum wl_phase)phase);
 	if (phase == WL_PHASE_MEASURE)
 		kvm_stats_window_begin(&pr->stats, vm);
@@ -108,25 +113,30 @@ static struct kvm_vm_config vm_config(const struct run_config *cfg)
 				       .mem = cfg->memory };
 }
 
-static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct wl_ctx *ctx)
+static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct kvm_platform_run *pr)
 {
+	const struct gk_image_header *img;
+	char why[128];
 	if (h->publish_ram)
-		run_publish_guest_ram(ctx, &(struct guest_ram){ .base = vm->ram.host, .bytes = vm->ram.bytes,
-								 .fd = vm->ram.mem.fd });
+		run_publish_guest_ram(pr->ctx, &(struct guest_ram){ .base = vm->ram.host, .bytes = vm->ram.bytes,
+								     .fd = vm->ram.mem.fd });
+	if (kvm_image_header(&img, why, sizeof(why)) == 0)
+		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
 	if (h->started)
 		h->started(vm, h->arg);
 	int rc = kvm_vcpu_run(vm);
 	if (h->stopping)
 		h->stopping(vm, h->arg);
+	kvm_progress_stop(&pr->progress);
 	if (h->publish_ram)
-		run_publish_guest_ram(ctx, NULL);
+		run_publish_guest_ram(pr->ctx, NULL);
 	return rc;
 }
 
 int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct run_result *res,
 		     const struct kvm_platform_hooks *h)
 {
-	struct kvm_platform_run pr = { 0 };
+	struct kvm_platform_run pr = { .ctx = ctx };
 	struct kvm_vm *vm;
 	int rc = config_check(cfg, res);
 	if (rc < 0)
@@ -141,7 +151,7 @@ int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct ru
 	vm->on_phase_arg = &pr;
 	vm->verbose_console = h->verbose_console;
 	kvm_stats_window_open(&pr.stats, vm);
-	rc = run_vm(vm, h, ctx);
+	rc = run_vm(vm, h, &pr);
 	collect(cfg, vm, &pr, ctx, res);
 	kvm_stats_window_close(&pr.stats);
 	kvm_vm_destroy(vm);

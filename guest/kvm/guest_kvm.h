@@ -35,8 +35,9 @@ __attribute__((noreturn)) void guest_hcall_stop(uint32_t nr, uint64_t a0, uint64
 						uint64_t a3);
 struct gk_hcall_page *guest_hcall_page(void);
 
-/* user.c: ring 3. */
+/* user.c: ring 3. The workload's context is static so the VMM can read its progress. */
 void guest_user_main(const struct gk_run_block *run);
+extern struct wl_ctx guest_user_ctx;
 
 static inline uint64_t guest_rdtsc(void)
 {

@@ -28,6 +28,7 @@ __attribute__((section(".gk_header"), used)) static const struct gk_image_header
 	.entry = (uint64_t)(uintptr_t)guest_kernel_entry,
 	.trap_stubs = (uint64_t)(uintptr_t)guest_trap_stubs,
 	.kstack_top = (uint64_t)(uintptr_t)(kstack + sizeof(kstack)),
+	.progress_gpa = (uint64_t)(uintptr_t)&guest_user_ctx.progress,
 };
 
 static uint64_t read_cr2(void)

@@ -34,7 +34,7 @@
 /* ---- Image header: the first bytes of the flat image --------------------------------------- */
 
 #define GK_IMAGE_MAGIC   0x474d49545649454dULL /* "MEVITIMG" */
-#define GK_IMAGE_VERSION 1u
+#define GK_IMAGE_VERSION 2u
 #define GK_TRAP_VECTORS  32u
 
 struct gk_image_header {
@@ -47,6 +47,7 @@ struct gk_image_header {
 	uint64_t entry;        /* ring-0 entry: rdi = GK_SYS_BOOT_GPA, rsp = kstack_top */
 	uint64_t trap_stubs;   /* stub for vector v at trap_stubs + v * trap_stub_size */
 	uint64_t kstack_top;   /* ring-0 stack (TSS.RSP0) */
+	uint64_t progress_gpa; /* the workload's wl_ctx.progress (ring 3 writes it; identity mapped) */
 };
 
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */

@@ -71,13 +71,15 @@ static void selftest_user(const struct gk_run_block *run)
 		*(volatile uint64_t *)(uintptr_t)0x7ff000000000ULL = 1;
 }
 
+struct wl_ctx guest_user_ctx;
+
 void guest_user_main(const struct gk_run_block *run)
 {
-	struct wl_ctx ctx = { .sys = &user_sys };
 	const struct wl_workload *w = workload_of(run);
 	uint64_t checksum = 0;
+	guest_user_ctx.sys = &user_sys;
 	selftest_user(run);
-	int rc = w ? w->main(&ctx, &run->params, &checksum) : -EINVAL;
+	int rc = w ? w->main(&guest_user_ctx, &run->params, &checksum) : -EINVAL;
 	sys_call(GK_SYS_EXIT, (uint64_t)(int64_t)rc, checksum);
 	for (;;)
 		;
