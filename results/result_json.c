@@ -2,6 +2,7 @@
  * document (see docs/result-schema.md). Field names here are the contract. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "results/result.h"
 
@@ -40,6 +41,14 @@ static json_t *sim_config_json(const struct mmu_config *m)
 			 "guest_mem", (json_int_t)m->ram_bytes, "pt_pool", (json_int_t)m->pt_pool_bytes);
 }
 
+/* The kvm VM's geometry (the same options as sim's; backend and uffd are in memory{} and exits{}). */
+static json_t *kvm_config_json(const struct mmu_config *m)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "levels", (json_int_t)m->levels, "guest_page",
+			 (json_int_t)m->guest_page, "guest_mem", (json_int_t)m->ram_bytes, "pt_pool",
+			 (json_int_t)m->pt_pool_bytes);
+}
+
 static json_t *config_json(const struct run_config *cfg, uint64_t ops)
 {
 	bool sim = cfg->platform && cfg->platform[0] == 's';
@@ -52,6 +61,8 @@ static json_t *config_json(const struct run_config *cfg, uint64_t ops)
 			      "ops", (json_int_t)ops);
 	json_object_set_new(c, "params", params_json(cfg));
 	json_object_set_new(c, "sim", sim ? sim_config_json(&cfg->sim) : json_null());
+	json_object_set_new(c, "kvm", cfg->platform && strcmp(cfg->platform, "kvm") == 0
+					      ? kvm_config_json(&cfg->sim) : json_null());
 	return c;
 }
 
