@@ -91,6 +91,8 @@ struct mmu_config {
 	unsigned tlb_entries;   /* 0 = no TLB */
 	bool pwc, ntlb;         /* page-walk caches, nested TLB */
 	bool pcid;              /* TLB tagged by address-space id (no flush on switch) */
+	bool shadow_write_flood;/* shadow: unprotect a guest table written repeatedly with no fault
+				 * through it, as KVM does (shadow/shadow_flood.c) */
 	uint64_t ram_bytes;     /* guest RAM, at gpa 0 */
 	uint64_t pt_pool_bytes; /* page-table pool, at gpa ram_bytes */
 	struct mmu_cost cost;

@@ -63,17 +63,25 @@ static void shadow_fini(struct mmu_vm *vm)
 
 /* The guest's page-table pages are write-protected: the write exits, the VMM performs it
  * and zaps the shadow entries derived from the entry written. The TLB is left alone, as
- * hardware would: the guest flushes what it changed (invlpg, CR3). */
+ * hardware would: the guest flushes what it changed (invlpg, CR3). A table that write
+ * flooding unprotected is written directly: nothing shadows it. */
 static void shadow_pt_write(struct mmu_vm *vm, uint64_t gpa, uint64_t val)
 {
 	struct shadow *sh = vm->strategy;
 	uint64_t *e = mmu_gpa_ptr(vm, gpa & ~(uint64_t)(sizeof(uint64_t) - 1));
 
+	if (e && !shadow_guest_table_protected(&sh->tables, gpa)) {
+		*e = val;
+		sh->unprotected_writes++;
+		return;
+	}
 	vm->exits.pt_write++;
 	if (!e)
 		return; /* outside guest memory: nothing there to write or to shadow */
 	*e = val;
 	shadow_tables_freed(sh, shadow_guest_entry_written(&sh->tables, gpa));
+	if (vm->cfg.shadow_write_flood)
+		shadow_flood_count_write(sh, gpa);
 	mmu_fast_invalidate(vm);
 }
 

@@ -10,7 +10,10 @@
  *   - CR3 loads trap (exits.cr3_load) and pick the guest root's shadow tree from a bounded
  *     cache (shadow_roots.h); invlpg traps (exits.invlpg) and drops the shadow leaf as well;
  *   - A and D are emulated in the guest's entries: A when a leaf is filled, D on the first
- *     write, which is made to fault by mapping clean pages read-only in the shadow.
+ *     write, which is made to fault by mapping clean pages read-only in the shadow;
+ *   - optionally (mmu_config.shadow_write_flood), a guest table written over and over with
+ *     no fault through it stops being shadowed, and its writes stop trapping (KVM's
+ *     write-flooding detection).
  * The table memory is a struct pt_mem, host memory on `sim`; nothing here is KVM-specific. */
 #ifndef MEMVIRT_SHADOW_SHADOW_H
 #define MEMVIRT_SHADOW_SHADOW_H
@@ -31,6 +34,9 @@ struct shadow {
 	struct shadow_page *cur;       /* shadow root for vm->cr3; NULL until the first load */
 	uint64_t p2m_gen;              /* p2m generation the shadow tables were built from */
 	struct pt_mem guest_mem;       /* the VMM's own view of guest tables (no exits) */
+	/* write flooding (mmu_config.shadow_write_flood, shadow_flood.c) */
+	uint64_t flood_unprotects;     /* guest tables unshadowed after repeated writes */
+	uint64_t unprotected_writes;   /* guest PTE writes that did not trap because of it */
 };
 
 /* The shadow state of a machine running shadow_strategy, NULL otherwise. */

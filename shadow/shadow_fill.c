@@ -87,7 +87,9 @@ static int link_table(struct shadow *sh, const struct pt_walk *w, const struct p
 {
 	const struct pt_mem *m = sh->tables.mem;
 	uint64_t guest_table = level - 1 >= g->level ? g->tables[level - 1] : PT_NO_TABLE;
-	struct shadow_page *sp = shadow_table_new(&sh->tables, level - 1, guest_table);
+	struct shadow_page *parent = shadow_table_find(&sh->tables, w->tables[level]);
+	struct shadow_page *sp = parent ? shadow_table_new(&sh->tables, parent, pt_index(gva, level), level - 1, guest_table)
+				        : NULL;
 	if (!sp)
 		return -ENOMEM;
 	m->write(m->ctx, w->tables[level], pt_index(gva, level), (sp->table & PT_ADDR_MASK) | pt_format_x86.table);
@@ -146,6 +148,8 @@ static enum mmu_fill_result resolve(struct shadow *sh, struct shadow_page *root,
 	}
 	if (install(sh, root, gva, &g, &leaf))
 		return MMU_FILL_ERROR;
+	if (vm->cfg.shadow_write_flood)
+		shadow_flood_touch_path(sh, root, gva);
 	vm->exits.hidden_fault++;
 	mmu_fast_invalidate(vm);
 	return MMU_FILL_RETRY;

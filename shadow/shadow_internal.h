@@ -13,6 +13,12 @@ struct shadow_page *shadow_current_root(struct shadow *sh);
 /* shadow.c: shadow tables were freed — walk caches may hold their addresses. */
 void shadow_tables_freed(struct shadow *sh, unsigned n);
 
+/* shadow_flood.c (mmu_config.shadow_write_flood): count a trapped write to the guest table
+ * containing gpa, unprotecting it at the threshold; a hidden fault walked through the
+ * shadow path of gva under root, so its tables are in use. */
+void shadow_flood_count_write(struct shadow *sh, uint64_t gpa);
+void shadow_flood_touch_path(struct shadow *sh, const struct shadow_page *root, uint64_t gva);
+
 /* shadow_guest.c: the VMM's view of guest memory. */
 struct pt_mem shadow_guest_mem(struct mmu_vm *vm);
 /* [gpa, gpa + size) lies inside guest memory (RAM and page-table pool). */

@@ -40,7 +40,7 @@ struct shadow_page *shadow_roots_get(struct shadow_roots *r, struct shadow_table
 	if (s) {
 		r->hits++;
 	} else {
-		struct shadow_page *sp = shadow_table_new(t, levels, guest_root);
+		struct shadow_page *sp = shadow_table_new(t, NULL, 0, levels, guest_root);
 		if (!sp)
 			return NULL;
 		s = victim(r, t, freed);

@@ -12,17 +12,23 @@ int shadow_tables_init(struct shadow_tables *t, const struct pt_mem *mem)
 	*t = (struct shadow_tables){ .mem = mem };
 	if (shadow_map_init(&t->pages))
 		return -ENOMEM;
-	if (shadow_map_init(&t->rmap)) {
-		shadow_map_fini(&t->pages);
-		return -ENOMEM;
-	}
+	if (shadow_map_init(&t->rmap))
+		goto fail_rmap;
+	if (shadow_map_init(&t->unprotected))
+		goto fail_unprotected;
 	return 0;
+fail_unprotected:
+	shadow_map_fini(&t->rmap);
+fail_rmap:
+	shadow_map_fini(&t->pages);
+	return -ENOMEM;
 }
 
 void shadow_tables_fini(struct shadow_tables *t)
 {
 	shadow_map_fini(&t->pages);
 	shadow_map_fini(&t->rmap);
+	shadow_map_fini(&t->unprotected);
 }
 
 static int rmap_add(struct shadow_tables *t, struct shadow_page *sp)
@@ -33,6 +39,7 @@ static int rmap_add(struct shadow_tables *t, struct shadow_page *sp)
 	head = shadow_map_get(&t->rmap, sp->guest_table);
 	if (shadow_map_put(&t->rmap, sp->guest_table, sp))
 		return -ENOMEM;
+	shadow_map_del(&t->unprotected, sp->guest_table); /* shadowed again: writes trap */
 	sp->rmap_prev = NULL;
 	sp->rmap_next = head;
 	if (head)
@@ -54,13 +61,16 @@ static void rmap_remove(struct shadow_tables *t, struct shadow_page *sp)
 		shadow_map_del(&t->rmap, sp->guest_table);
 }
 
-struct shadow_page *shadow_table_new(struct shadow_tables *t, unsigned level, uint64_t guest_table)
+struct shadow_page *shadow_table_new(struct shadow_tables *t, struct shadow_page *parent, unsigned parent_index,
+				     unsigned level, uint64_t guest_table)
 {
 	struct shadow_page *sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return NULL;
 	sp->table = t->mem->alloc_table(t->mem->ctx);
 	sp->level = level;
+	sp->parent = parent;
+	sp->parent_index = parent_index;
 	sp->guest_table = guest_table == PT_NO_TABLE ? PT_NO_TABLE : GUEST_TABLE_OF(guest_table);
 	if (sp->table == PT_NO_TABLE)
 		goto fail;
@@ -141,4 +151,34 @@ unsigned shadow_guest_entry_written(struct shadow_tables *t, uint64_t gpa)
 		sp = n ? shadow_map_get(&t->rmap, GUEST_TABLE_OF(gpa)) : sp->rmap_next;
 	}
 	return freed;
+}
+
+struct shadow_page *shadow_guest_table_shadows(const struct shadow_tables *t, uint64_t gpa)
+{
+	return shadow_map_get(&t->rmap, GUEST_TABLE_OF(gpa));
+}
+
+bool shadow_guest_table_protected(const struct shadow_tables *t, uint64_t gpa)
+{
+	return shadow_map_get(&t->unprotected, GUEST_TABLE_OF(gpa)) == NULL;
+}
+
+int shadow_guest_table_unprotect(struct shadow_tables *t, uint64_t gpa, unsigned *freed)
+{
+	struct shadow_page *sp;
+
+	*freed = 0;
+	for (sp = shadow_guest_table_shadows(t, gpa); sp; sp = sp->rmap_next)
+		if (!sp->parent)
+			return -EBUSY;
+	/* each unlink frees the head (and maybe others below it): always take the new head */
+	while ((sp = shadow_guest_table_shadows(t, gpa))) {
+		unsigned n = shadow_entry_zap(t, sp->parent, sp->parent_index);
+		if (!n)
+			return -EFAULT; /* the parent does not link it: never built that way */
+		*freed += n;
+	}
+	/* only now, with no shadow left to keep coherent, may its writes stop trapping; the map
+	 * stores a marker, not an object: any non-NULL pointer will do */
+	return shadow_map_put(&t->unprotected, GUEST_TABLE_OF(gpa), t);
 }

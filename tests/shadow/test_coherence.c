@@ -7,7 +7,8 @@
  *      address spaces — and switches between roots; no TLB, page-walk caches on;
  *   2. the real guest kernel (guest/) mapping, touching and unmapping regions in several
  *      address spaces, with TLB and PCIDs on; its own bookkeeping must also agree with the
- *      exit counters (every PTE write, CR3 load and invlpg trapped exactly once). */
+ *      exit counters (every PTE write, CR3 load and invlpg trapped exactly once).
+ * Both run also with write flooding on, which unshadows and reshadows tables all along. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,11 +145,11 @@ static void raw_check_access(struct raw *r, uint64_t gva, unsigned access)
 	}
 }
 
-static void test_raw_guest_random(void **s)
+static void run_raw_guest(bool write_flood)
 {
-	(void)s;
 	struct raw r = { .rng = 0x9e3779b97f4a7c15ULL };
 	assert_int_equal(sfx_init(&r.f, 4, PT_PAGE_4K, PT_PAGE_4K, 0, true), 0);
+	r.f.vm.cfg.shadow_write_flood = write_flood;
 	r.roots[0] = r.f.root;
 	for (int i = 1; i < RAW_ROOTS; i++)
 		r.roots[i] = fx_alloc(&r.f);
@@ -165,8 +166,16 @@ static void test_raw_guest_random(void **s)
 	assert_true(r.f.vm.exits.hidden_fault > RAW_STEPS / 10);
 	assert_true(shadow_of(&r.f.vm)->tables.zapped > RAW_STEPS / 20);
 	assert_true(shadow_of(&r.f.vm)->tables.freed > 10);
+	assert_true(write_flood ? shadow_of(&r.f.vm)->flood_unprotects > 10 : shadow_of(&r.f.vm)->flood_unprotects == 0);
 	assert_int_equal(r.f.vm.exits.ept_violation, 0);
 	mmu_vm_fini(&r.f.vm);
+}
+
+static void test_raw_guest_random(void **s)
+{
+	(void)s;
+	run_raw_guest(false);
+	run_raw_guest(true); /* tables unshadowed and reshadowed all along */
 }
 
 /* ---- 2. the guest kernel ------------------------------------------------------------------ */
@@ -200,11 +209,12 @@ struct gkt {
 	uint64_t rng;
 };
 
-static void gkt_boot(struct gkt *t, unsigned levels, uint64_t guest_page, uint64_t host_page)
+static void gkt_boot(struct gkt *t, unsigned levels, uint64_t guest_page, uint64_t host_page, bool write_flood)
 {
 	struct mmu_config cfg = { .levels = levels, .guest_page = guest_page, .host_page = host_page,
 				  .tlb_entries = 64, .pwc = true, .pcid = true, .ram_bytes = GK_RAM,
-				  .pt_pool_bytes = GK_POOL, .cost = mmu_cost_defaults() };
+				  .pt_pool_bytes = GK_POOL, .shadow_write_flood = write_flood,
+				  .cost = mmu_cost_defaults() };
 	struct gk_hal hal = { hal_read, hal_write, hal_zero, hal_pt_write, hal_cr3, hal_invlpg, &t->vm };
 	struct gk_boot_info bi = { .magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION, .flags = GK_BOOT_SHADOW,
 				   .ram_base = 0, .ram_bytes = GK_RAM, .pt_pool_base = GK_RAM,
@@ -303,18 +313,22 @@ static void gkt_step(struct gkt *t)
 	}
 }
 
-static void run_guest_kernel(unsigned levels, uint64_t guest_page, uint64_t host_page, uint64_t seed)
+static void run_guest_kernel(unsigned levels, uint64_t guest_page, uint64_t host_page, bool write_flood,
+			     uint64_t seed)
 {
 	struct gkt *t = calloc(1, sizeof(*t));
 	assert_non_null(t);
 	t->rng = seed;
-	gkt_boot(t, levels, guest_page, host_page);
+	gkt_boot(t, levels, guest_page, host_page, write_flood);
 	for (int step = 0; step < GK_STEPS; step++) {
 		gkt_step(t);
 		gkt_check_all(t);
 	}
-	/* every guest PTE write, CR3 load and invlpg trapped exactly once */
-	assert_int_equal(t->vm.exits.pt_write, t->k->stats.pt_writes);
+	/* every guest PTE write, CR3 load and invlpg trapped exactly once — PTE writes to tables
+	 * that write flooding unprotected excepted */
+	uint64_t unprotected = shadow_of(&t->vm)->unprotected_writes;
+	assert_int_equal(t->vm.exits.pt_write + unprotected, t->k->stats.pt_writes);
+	assert_true(write_flood ? unprotected > 0 : unprotected == 0);
 	assert_int_equal(t->vm.exits.cr3_load, t->k->stats.switches);
 	assert_int_equal(t->vm.exits.invlpg, t->k->stats.invlpgs);
 	assert_true(t->k->stats.unmaps > 50 && t->k->stats.switches > 50);
@@ -327,10 +341,12 @@ static void run_guest_kernel(unsigned levels, uint64_t guest_page, uint64_t host
 static void test_guest_kernel_random(void **s)
 {
 	(void)s;
-	run_guest_kernel(4, PT_PAGE_4K, PT_PAGE_4K, 1);
-	run_guest_kernel(5, PT_PAGE_4K, PT_PAGE_2M, 2);
-	run_guest_kernel(4, PT_PAGE_2M, PT_PAGE_4K, 3);
-	run_guest_kernel(4, PT_PAGE_2M, PT_PAGE_2M, 4);
+	run_guest_kernel(4, PT_PAGE_4K, PT_PAGE_4K, false, 1);
+	run_guest_kernel(5, PT_PAGE_4K, PT_PAGE_2M, false, 2);
+	run_guest_kernel(4, PT_PAGE_2M, PT_PAGE_4K, false, 3);
+	run_guest_kernel(4, PT_PAGE_2M, PT_PAGE_2M, false, 4);
+	run_guest_kernel(4, PT_PAGE_4K, PT_PAGE_4K, true, 5);
+	run_guest_kernel(5, PT_PAGE_2M, PT_PAGE_4K, true, 6);
 }
 
 int main(void)

@@ -1,7 +1,8 @@
 /* test_shadow.c — shadow paging on a hand-built guest: exact walk references for every
  * level / guest page / host page combination, A/D emulation, the PWC over shadow tables,
  * trapped PTE writes / CR3 loads / invlpg and their counters, the root cache and its
- * eviction, p2m changes, and guest entries that must be refused without harm. */
+ * eviction, p2m changes, guest entries that must be refused without harm, and the
+ * write-flooding option. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -263,6 +264,46 @@ static void test_p2m_change_drops_shadow(void **s)
 	mmu_vm_fini(&f.vm);
 }
 
+/* Write flooding (option): a guest table written 3 times with no fault through it stops being
+ * shadowed and its writes stop trapping, until a fault shadows it again; writes interleaved
+ * with faults never flood. */
+static void test_write_flooding(void **s)
+{
+	(void)s;
+	for (int flood = 0; flood <= 1; flood++) {
+		struct fx f;
+		assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, true), 0);
+		f.vm.cfg.shadow_write_flood = flood;
+		struct shadow *sh = shadow_of(&f.vm);
+		for (unsigned i = 0; i < 8; i++) { /* map, fault, map, fault...: never floods */
+			assert_int_equal(fx_map(&f, VA + i * PT_PAGE_4K, GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
+			access_ok(&f, VA + i * PT_PAGE_4K, MMU_READ | MMU_USER);
+		}
+		assert_int_equal(sh->flood_unprotects, 0);
+		uint64_t w0 = f.vm.exits.pt_write, live = sh->tables.live, hpa;
+		bool wr;
+		for (unsigned i = 0; i < 8; i++) { /* unmap all eight in a row, as a guest does */
+			mmu_pt_write(&f.vm, fx_leaf_gpa(&f, VA + i * PT_PAGE_4K), 0);
+			mmu_invlpg(&f.vm, VA + i * PT_PAGE_4K);
+		}
+		assert_int_equal(f.vm.exits.pt_write - w0, flood ? 3 : 8);
+		assert_int_equal(sh->flood_unprotects, flood ? 1 : 0);
+		assert_int_equal(sh->unprotected_writes, flood ? 5 : 0);
+		assert_int_equal(sh->tables.live, flood ? live - 1 : live); /* the level-1 shadow went */
+		for (unsigned i = 0; i < 8; i++)
+			assert_int_equal(shadow_translate(&f.vm, f.root, VA + i * PT_PAGE_4K, &hpa, &wr), -ENOENT);
+		/* remap one page: written freely under flooding; the fault shadows (protects) it again */
+		w0 = f.vm.exits.pt_write;
+		assert_int_equal(fx_map(&f, VA, GPA + 0x10000, PT_PAGE_4K, FX_USER_RW), 0);
+		assert_int_equal(f.vm.exits.pt_write - w0, flood ? 0 : 1);
+		assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA + 0x10000));
+		assert_int_equal(fx_map(&f, VA + PT_PAGE_4K, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+		assert_int_equal(f.vm.exits.pt_write - w0, flood ? 1 : 2);
+		assert_ptr_equal(access_ok(&f, VA + PT_PAGE_4K, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA));
+		mmu_vm_fini(&f.vm);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_pt_writes_counted),
 		cmocka_unit_test(test_refused_and_faulting_entries),
 		cmocka_unit_test(test_p2m_change_drops_shadow),
+		cmocka_unit_test(test_write_flooding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
