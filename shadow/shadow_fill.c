@@ -87,9 +87,11 @@ static int link_table(struct shadow *sh, const struct pt_walk *w, const struct p
 {
 	const struct pt_mem *m = sh->tables.mem;
 	uint64_t guest_table = level - 1 >= g->level ? g->tables[level - 1] : PT_NO_TABLE;
-	struct shadow_page *parent = shadow_table_find(&sh->tables, w->tables[level]);
-	struct shadow_page *sp = parent ? shadow_table_new(&sh->tables, parent, pt_index(gva, level), level - 1, guest_table)
-				        : NULL;
+	struct shadow_page *parent = shadow_table_find(&sh->tables, w->tables[level]), *sp;
+
+	if (!parent)
+		return -EFAULT; /* every table on a shadow path is known: not reached */
+	sp = shadow_table_new(&sh->tables, parent, pt_index(gva, level), level - 1, guest_table);
 	if (!sp)
 		return -ENOMEM;
 	m->write(m->ctx, w->tables[level], pt_index(gva, level), (sp->table & PT_ADDR_MASK) | pt_format_x86.table);

@@ -14,7 +14,8 @@ static inline void sfx_write_trapped(void *ctx, uint64_t table, unsigned i, uint
 	mmu_pt_write(&f->vm, table + i * 8ULL, e);
 }
 
-static inline int sfx_init(struct fx *f, unsigned levels, uint64_t guest_page, uint64_t host_page, unsigned tlb, bool pwc)
+static inline int sfx_init(struct fx *f, unsigned levels, uint64_t guest_page, uint64_t host_page, unsigned tlb,
+			   bool pwc)
 {
 	int rc = fx_init_strategy(f, &shadow_strategy, levels, guest_page, host_page, tlb, pwc, false);
 	if (rc == 0)
