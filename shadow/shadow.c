@@ -73,6 +73,7 @@ static void shadow_pt_write(struct mmu_vm *vm, uint64_t gpa, uint64_t val)
 	if (e && !shadow_guest_table_protected(&sh->tables, gpa)) {
 		*e = val;
 		sh->unprotected_writes++;
+		mmu_fast_invalidate(vm);
 		return;
 	}
 	vm->exits.pt_write++;
