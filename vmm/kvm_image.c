@@ -25,6 +25,15 @@ static bool inside_image(uint64_t addr, const struct gk_image_header *h)
 	return addr >= h->load_gpa && addr < h->bss_end;
 }
 
+/* Ring 3's pages: page aligned, ordered, inside the image, and holding the progress word. */
+static bool user_part_ok(const struct gk_image_header *h)
+{
+	return h->user_text % 4096 == 0 && h->user_data % 4096 == 0 && h->user_end % 4096 == 0 &&
+	       h->load_gpa < h->user_text && h->user_text <= h->user_data && h->user_data <= h->user_end &&
+	       h->user_end <= h->bss_end && h->progress_gpa >= h->user_data && h->progress_gpa < h->user_end &&
+	       h->progress_gpa % 8 == 0 && h->entry < h->user_text;
+}
+
 int kvm_image_header(const struct gk_image_header **out, char *msg, size_t msglen)
 {
 	const struct gk_image_header *h = (const void *)memvirt_guest_image;
@@ -32,7 +41,7 @@ int kvm_image_header(const struct gk_image_header **out, char *msg, size_t msgle
 	if (image_size() < sizeof(*h) || h->magic != GK_IMAGE_MAGIC || h->version != GK_IMAGE_VERSION ||
 	    h->load_gpa != GK_IMAGE_GPA || h->file_end < h->load_gpa + image_size() || h->bss_end < h->file_end ||
 	    !inside_image(h->entry, h) || !inside_image(h->trap_stubs, h) || stubs_end > h->file_end ||
-	    !inside_image(h->kstack_top - 1, h) || !inside_image(h->progress_gpa, h) || h->progress_gpa % 8 != 0) {
+	    !inside_image(h->kstack_top - 1, h) || !user_part_ok(h)) {
 		snprintf(msg, msglen, "the embedded guest image is damaged (bad header)");
 		return -ENOEXEC;
 	}

@@ -19,7 +19,9 @@
 #define PML4_GPA GK_SYS_PT_GPA
 #define PDPT_GPA (GK_SYS_PT_GPA + 0x1000)
 #define PD_GPA   (GK_SYS_PT_GPA + 0x2000)
-#define MAX_PDS  ((GK_SYS_PT_END - PD_GPA) / 0x1000)
+#define PT_GPA   0x100000ULL /* 4 KiB tables for the image, one per 2 MiB */
+#define MAX_PDS  ((PT_GPA - PD_GPA) / 0x1000)
+#define MAX_PTS  ((GK_SYS_PT_END - PT_GPA) / 0x1000)
 
 /* Guest RAM starts at 1 GiB: the system area and image fit below, and the gap leaves room. */
 #define RAM_GPA SZ_1G
@@ -33,7 +35,7 @@ int kvm_layout_compute(const struct kvm_vm_config *cfg, uint64_t image_end, stru
 		return -EINVAL;
 	*l = (struct kvm_layout){ 0 };
 	l->sys_bytes = round_up(image_end, SZ_2M);
-	if (l->sys_bytes > RAM_GPA)
+	if (l->sys_bytes > RAM_GPA || (l->sys_bytes - GK_IMAGE_GPA) / SZ_2M > MAX_PTS)
 		return -EINVAL;
 	l->ram_gpa = RAM_GPA;
 	l->ram_bytes = round_up(cfg->ram_bytes, SZ_2M);
@@ -51,9 +53,31 @@ int kvm_layout_compute(const struct kvm_vm_config *cfg, uint64_t image_end, stru
 
 uint64_t kvm_layout_kernel_pml4e(void) { return PDPT_GPA | PTE_P | PTE_RW | PTE_US; }
 
-/* 2 MiB identity pages for the ranges that exist; ring 3 may reach only the image. The
- * shadow area stays unmapped: the guest never touches it. */
-static void write_identity_map(struct kvm_vm *vm, uint64_t image_end)
+/* The image in 4 KiB pages: ring 3 may read and execute its text, read and write its data,
+ * and nothing else; everything else in the image is supervisor-only. */
+static uint64_t image_pte(const struct gk_image_header *img, uint64_t gpa)
+{
+	uint64_t pte = gpa | PTE_P | PTE_RW;
+	if (gpa >= img->user_text && gpa < img->user_data)
+		pte = (pte & ~PTE_RW) | PTE_US;
+	else if (gpa >= img->user_data && gpa < img->user_end)
+		pte |= PTE_US;
+	return pte;
+}
+
+static uint64_t image_pd_entry(struct kvm_vm *vm, const struct gk_image_header *img, uint64_t gpa2m)
+{
+	uint64_t pt_gpa = PT_GPA + (gpa2m - GK_IMAGE_GPA) / SZ_2M * 0x1000;
+	uint64_t *pt = (uint64_t *)((uint8_t *)vm->sys.host + pt_gpa);
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = image_pte(img, gpa2m + (uint64_t)i * 0x1000);
+	return pt_gpa | PTE_P | PTE_RW | PTE_US;
+}
+
+/* 2 MiB identity pages for the ranges that exist (4 KiB pages for the image); ring 3 may
+ * reach only the image's user pages. The shadow area stays unmapped: the guest never
+ * touches it. */
+static void write_identity_map(struct kvm_vm *vm, const struct gk_image_header *img)
 {
 	const struct kvm_layout *l = &vm->layout;
 	uint8_t *sys = vm->sys.host;
@@ -68,8 +92,8 @@ static void write_identity_map(struct kvm_vm *vm, uint64_t image_end)
 		bool mmio = gpa >= l->mmio_gpa;
 		if (!sys_area && !guest_mem && !mmio)
 			continue;
-		bool user = gpa + SZ_2M > GK_IMAGE_GPA && gpa < image_end;
-		pd[gpa / SZ_2M] = gpa | PTE_P | PTE_RW | PTE_PS | (user ? PTE_US : 0);
+		pd[gpa / SZ_2M] = sys_area && gpa >= GK_IMAGE_GPA ? image_pd_entry(vm, img, gpa)
+								 : gpa | PTE_P | PTE_RW | PTE_PS;
 	}
 }
 
@@ -134,7 +158,7 @@ int kvm_layout_write_system(struct kvm_vm *vm, const struct kvm_vm_config *cfg, 
 	if (cfg->levels != 4 || (cfg->guest_page != PT_PAGE_4K && cfg->guest_page != PT_PAGE_2M))
 		return -EINVAL;
 	uint8_t *sys = vm->sys.host;
-	write_identity_map(vm, img->bss_end);
+	write_identity_map(vm, img);
 	write_gdt(sys);
 	write_idt(sys, img);
 	write_tss(sys, img);

@@ -1,6 +1,6 @@
-/* entry.c — the guest image's assembly: the ring-0 entry the VMM starts the vCPU at, the 32
- * exception stubs the VMM points the IDT at, the ring-3 system-call gate, and the iretq into
- * ring 3. Written as top-level asm in a C file so the guest build needs no assembler setup.
+/* entry.c — the guest image's ring-0 assembly: the entry the VMM starts the vCPU at, the 32
+ * exception stubs the VMM points the IDT at, and the iretq into ring 3 (the ring-3
+ * system-call gate is in user.c, in the pages ring 3 may execute). Written as top-level asm in a C file so the guest build needs no assembler setup.
  *
  * Traps save only the caller-saved registers (the C handler preserves the others): every
  * ring-0 instruction may be emulated at ~1 µs on some hosts, so the stubs stay short. */
@@ -23,13 +23,6 @@ __asm__(".section .text.gk_entry, \"ax\"\n"
 	"	call guest_kernel_main\n" /* rdi = boot page, rsp = kernel stack (set by the VMM) */
 	"1:	hlt\n"
 	"	jmp 1b\n"
-
-	/* The system-call gate: ring 3 calls it like a function (rdi = nr, rsi, rdx, rcx =
-	 * arguments, rax = result); the #UD handler recognises this address and skips the ud2. */
-	".global guest_syscall_gate\n"
-	"guest_syscall_gate:\n"
-	"	ud2\n"
-	"	ret\n"
 
 	/* guest_enter_user(entry, user_rsp, arg): iretq into ring 3 with rdi = arg. */
 	".global guest_enter_user\n"

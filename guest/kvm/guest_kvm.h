@@ -38,6 +38,8 @@ struct gk_hcall_page *guest_hcall_page(void);
 /* user.c: ring 3. The workload's context is static so the VMM can read its progress. */
 void guest_user_main(const struct gk_run_block *run);
 extern struct wl_ctx guest_user_ctx;
+extern struct gk_run_block guest_user_run;
+extern uint8_t guest_user_stack[64 << 10];
 
 static inline uint64_t guest_rdtsc(void)
 {

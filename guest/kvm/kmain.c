@@ -7,13 +7,10 @@
 #define VEC_UD 6u
 #define VEC_PF 14u
 
-/* Bounds of the image, from guest.ld. */
-extern char __gk_file_end[], __gk_bss_end[];
+/* Bounds of the image and of its ring-3 part, from guest.ld. */
+extern char __gk_file_end[], __gk_bss_end[], __gk_user_text[], __gk_user_data[], __gk_user_end[];
 
 static struct gk kernel;
-/* The run block, copied where ring 3 can read it (the boot page is supervisor-only). */
-static struct gk_run_block user_run;
-static uint8_t user_stack[64 << 10] __attribute__((aligned(16)));
 
 /* Kernel stack: the VMM sets rsp (and TSS.RSP0) to kstack + sizeof(kstack). */
 static uint8_t kstack[16 << 10] __attribute__((aligned(16)));
@@ -29,6 +26,9 @@ __attribute__((section(".gk_header"), used)) static const struct gk_image_header
 	.trap_stubs = (uint64_t)(uintptr_t)guest_trap_stubs,
 	.kstack_top = (uint64_t)(uintptr_t)(kstack + sizeof(kstack)),
 	.progress_gpa = (uint64_t)(uintptr_t)&guest_user_ctx.progress,
+	.user_text = (uint64_t)(uintptr_t)__gk_user_text,
+	.user_data = (uint64_t)(uintptr_t)__gk_user_data,
+	.user_end = (uint64_t)(uintptr_t)__gk_user_end,
 };
 
 static uint64_t read_cr2(void)
@@ -122,8 +122,8 @@ static void selftest_kernel(const struct gk_run_block *run)
 static void user_run_copy(const struct gk_run_block *src)
 {
 	const uint8_t *s = (const uint8_t *)src;
-	uint8_t *d = (uint8_t *)&user_run;
-	for (unsigned i = 0; i < sizeof(user_run); i++)
+	uint8_t *d = (uint8_t *)&guest_user_run;
+	for (unsigned i = 0; i < sizeof(guest_user_run); i++)
 		d[i] = s[i];
 }
 
@@ -139,6 +139,6 @@ void guest_kernel_main(const struct gk_boot_page *bp)
 	selftest_kernel(&bp->run);
 	user_run_copy(&bp->run);
 	guest_hcall(GK_HC_PHASE, WL_PHASE_SETUP, guest_rdtsc(), 0, 0);
-	guest_enter_user(guest_user_main, (uint64_t)(uintptr_t)(user_stack + sizeof(user_stack)) - 8,
-			 &user_run);
+	guest_enter_user(guest_user_main,
+			 (uint64_t)(uintptr_t)(guest_user_stack + sizeof(guest_user_stack)) - 8, &guest_user_run);
 }

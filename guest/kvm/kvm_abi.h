@@ -34,7 +34,7 @@
 /* ---- Image header: the first bytes of the flat image --------------------------------------- */
 
 #define GK_IMAGE_MAGIC   0x474d49545649454dULL /* "MEVITIMG" */
-#define GK_IMAGE_VERSION 2u
+#define GK_IMAGE_VERSION 3u
 #define GK_TRAP_VECTORS  32u
 
 struct gk_image_header {
@@ -48,6 +48,9 @@ struct gk_image_header {
 	uint64_t trap_stubs;   /* stub for vector v at trap_stubs + v * trap_stub_size */
 	uint64_t kstack_top;   /* ring-0 stack (TSS.RSP0) */
 	uint64_t progress_gpa; /* the workload's wl_ctx.progress (ring 3 writes it; identity mapped) */
+	/* Ring 3's pages (4 KiB aligned): text and rodata [user_text, user_data) read-only,
+	 * data and bss [user_data, user_end) writable; the rest of the image is supervisor-only. */
+	uint64_t user_text, user_data, user_end;
 };
 
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
@@ -64,6 +67,8 @@ enum gk_selftest {
 	GK_SELFTEST_TRIPLE_FAULT,   /* empty IDT, then an exception */
 	GK_SELFTEST_WILD_STORE,     /* ring 3 stores outside every mapped region */
 	GK_SELFTEST_MMIO_POKE,      /* ring 0 writes into the MMIO window, off the doorbell */
+	GK_SELFTEST_READ_KERNEL,    /* ring 3 reads a supervisor page of the image */
+	GK_SELFTEST_WRITE_USER_TEXT,/* ring 3 writes its own (read-only) code */
 	GK_SELFTEST_COUNT
 };
 

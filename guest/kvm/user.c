@@ -4,6 +4,18 @@
  * in their direct flavour (plain loads and stores). */
 #include "guest/kvm/guest_kvm.h"
 
+/* The system-call gate: ring 3 calls it like a function (rdi = nr, rsi, rdx, rcx =
+ * arguments, rax = result); the #UD handler recognises this address and skips the ud2. */
+__asm__(".text\n"
+	".global guest_syscall_gate\n"
+	"guest_syscall_gate:\n"
+	"	ud2\n"
+	"	ret\n");
+
+/* Ring-3 state the kernel sets up before entering ring 3 (it lives in the user pages). */
+struct gk_run_block guest_user_run;
+uint8_t guest_user_stack[64 << 10] __attribute__((aligned(16)));
+
 static long sys_call(enum gk_sys nr, uint64_t a0, uint64_t a1)
 {
 	return guest_syscall_gate((long)nr, (long)a0, (long)a1, 0);
@@ -69,6 +81,10 @@ static void selftest_user(const struct gk_run_block *run)
 {
 	if (run->selftest == GK_SELFTEST_WILD_STORE)
 		*(volatile uint64_t *)(uintptr_t)0x7ff000000000ULL = 1;
+	else if (run->selftest == GK_SELFTEST_READ_KERNEL)
+		(void)*(volatile uint64_t *)(uintptr_t)GK_IMAGE_GPA; /* the image header: supervisor */
+	else if (run->selftest == GK_SELFTEST_WRITE_USER_TEXT)
+		*(volatile uint8_t *)(uintptr_t)guest_syscall_gate = 0x90;
 }
 
 struct wl_ctx guest_user_ctx;

@@ -1,6 +1,7 @@
 /* test_kvm_failures.c — the kvm platform's failure paths: a guest that misbehaves on purpose
  * (guest self-tests: out-of-range hypercall arguments, an unknown hypercall, a wild MMIO
- * write, a triple fault, a wild ring-3 store) is stopped with a message saying what was
+ * write, a triple fault, a wild ring-3 store, ring 3 reading the kernel's pages or writing
+ * its own code) is stopped with a message saying what was
  * refused, the VMM carries on and the next VM runs fine; configurations kvm cannot run are
  * refused up front; without permission on /dev/kvm, `memvirt run --platform kvm` prints one
  * clear line and exits 1. */
@@ -78,6 +79,18 @@ static void test_wild_user_store_kills_the_workload(void **st)
 	expect_refused(GK_SELFTEST_WILD_STORE, "page fault at 0x7ff000000000");
 }
 
+static void test_user_read_of_kernel_page_kills_the_workload(void **st)
+{
+	(void)st;
+	expect_refused(GK_SELFTEST_READ_KERNEL, "page fault at 0x200000 (error 0x5");
+}
+
+static void test_user_write_of_its_code_kills_the_workload(void **st)
+{
+	(void)st;
+	expect_refused(GK_SELFTEST_WRITE_USER_TEXT, "(error 0x7");
+}
+
 static void test_unsupported_configs_refused(void **st)
 {
 	(void)st;
@@ -136,6 +149,8 @@ int main(void)
 		cmocka_unit_test(test_mmio_poke_refused),
 		cmocka_unit_test(test_triple_fault_stops_the_vm),
 		cmocka_unit_test(test_wild_user_store_kills_the_workload),
+		cmocka_unit_test(test_user_read_of_kernel_page_kills_the_workload),
+		cmocka_unit_test(test_user_write_of_its_code_kills_the_workload),
 		cmocka_unit_test(test_unsupported_configs_refused),
 		cmocka_unit_test(test_no_permission_is_one_clear_line),
 	};
