@@ -42,17 +42,33 @@ int experiment_check(const struct experiment *e, char *why, size_t n)
 	return 0;
 }
 
+static void janitor_note_memcg(struct experiment_session *s)
+{
+	bool v1 = s->memcg.version == 1;
+	janitor_note_cgroup(&s->janitor, s->memcg.path, v1 ? "memory.limit_in_bytes" : "memory.max", v1 ? "-1" : "max");
+}
+
 static int host_setup(struct experiment_session *s, char *why, size_t n)
 {
 	int rc = 0;
-	if (s->opts->zram_bytes && (rc = zram_swap_setup(&s->zram, s->opts->zram_bytes, why, n)) < 0)
+	if (!s->opts->zram_bytes && !wants(s->opts, RECLAIM_LIMIT))
+		return 0;
+	if ((rc = janitor_start(&s->janitor)) < 0)
+		return snprintf(why, n, "cannot start the host-state janitor: %s", strerror(-rc)), rc;
+	if (s->opts->zram_bytes && (rc = zram_swap_setup(&s->zram, s->opts->zram_bytes, why, n)) < 0) {
+		janitor_done(&s->janitor);
 		return rc;
+	}
+	if (s->zram.sized)
+		janitor_note_zram(&s->janitor);
 	if (wants(s->opts, RECLAIM_LIMIT)) {
 		if ((rc = memcg_enter(&s->memcg, why, n)) < 0) {
 			zram_swap_teardown(&s->zram);
+			janitor_done(&s->janitor);
 			return rc;
 		}
 		s->in_memcg = true;
+		janitor_note_memcg(s);
 	}
 	return 0;
 }
@@ -71,6 +87,10 @@ static void host_restore(struct experiment_session *s)
 			strerror(-rc));
 		s->teardown_rc = rc;
 	}
+	if (s->teardown_rc)
+		janitor_abandon(&s->janitor); /* it keeps trying after we are gone */
+	else
+		janitor_done(&s->janitor);
 }
 
 int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx, char *why,

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "vmm/janitor.h"
 #include "vmm/memcg.h"
 #include "vmm/reclaim.h"
 #include "vmm/reclaim_spec.h"
@@ -46,6 +47,7 @@ struct experiment_session {
 	struct zram_swap zram;
 	struct memcg memcg;
 	bool in_memcg;
+	struct janitor janitor;      /* restores the host should this process be killed */
 	struct telemetry tel;
 	struct reclaimer rec;
 	int teardown_rc;             /* 0, or the errno of host state that could not be restored */

@@ -106,6 +106,33 @@ int memcg_set_limit(struct memcg *m, uint64_t bytes)
 	return write_in(m->path, m->version == 1 ? "memory.limit_in_bytes" : "memory.max", v);
 }
 
+#define STEP_BYTES (4ULL << 20)
+
+int memcg_lower_limit(struct memcg *m, uint64_t target, unsigned max_refusals, uint64_t *reached)
+{
+	uint64_t limit = 0;
+	int rc = memcg_usage(m, &limit);
+	*reached = 0;
+	if (rc < 0)
+		return rc;
+	for (unsigned refused = 0; limit > target && refused < max_refusals;) {
+		uint64_t next = limit - target > STEP_BYTES ? limit - STEP_BYTES : target;
+		rc = memcg_set_limit(m, next);
+		if (rc == -EBUSY) {
+			refused++;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		refused = 0;
+		limit = *reached = next;
+	}
+	if (limit > target)
+		return -EBUSY;
+	*reached = target;
+	return memcg_set_limit(m, target); /* usage may have been below target all along */
+}
+
 int memcg_usage(const struct memcg *m, uint64_t *bytes)
 {
 	char p[640];

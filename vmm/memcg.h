@@ -23,6 +23,11 @@ int memcg_enter(struct memcg *m, char *why, size_t whylen);
 /* Sets the hard limit; 0 = unlimited. On v1 the kernel reclaims down to the new limit before
  * the write returns, and refuses with -EBUSY when it cannot (e.g. no swap for anonymous memory). */
 int memcg_set_limit(struct memcg *m, uint64_t bytes);
+/* Lowers the limit to `target` in steps of STEP_BYTES, retrying a step the kernel refuses:
+ * a guest that keeps touching its memory refaults pages as fast as one big reclaim frees
+ * them, and v1 then refuses the whole new limit (-EBUSY); small steps each succeed. Gives up
+ * after `max_refusals` refusals in a row. *reached is the lowest limit set. */
+int memcg_lower_limit(struct memcg *m, uint64_t target, unsigned max_refusals, uint64_t *reached);
 /* Usage now and the peak (v1: max_usage_in_bytes; v2: memory.peak where present). */
 int memcg_usage(const struct memcg *m, uint64_t *bytes);
 /* Lifts the limit, moves the process home and removes the group. Safe to call twice.

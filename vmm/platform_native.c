@@ -15,7 +15,20 @@ struct native_state {
 	struct phase_clock clock;
 	int nr_as, cur_as;
 	uint64_t mapped_bytes, mapped_peak;
+	wl_addr_t published; /* the mapping published as guest RAM, 0 = none */
 };
+
+/* The workload's first mapping (the main buffer of seq, gups and pchase) stands for guest RAM,
+ * so telemetry sees its residency and pageout/limit act on it. It is private anonymous memory:
+ * reclaim refuses to discard it (MADV_DONTNEED would zero it). */
+static void native_publish(struct wl_ctx *c, void *p, uint64_t bytes)
+{
+	struct native_state *s = c->platform;
+	if (s->published)
+		return;
+	s->published = (wl_addr_t)(uintptr_t)p;
+	run_publish_guest_ram(c, &(struct guest_ram){ .base = p, .bytes = bytes, .fd = -1 });
+}
 
 static struct native_state *native_of(struct wl_ctx *c) { return c->platform; }
 
@@ -30,11 +43,14 @@ static wl_addr_t native_map(struct wl_ctx *c, uint64_t bytes)
 	s->mapped_bytes += bytes;
 	if (s->mapped_bytes > s->mapped_peak)
 		s->mapped_peak = s->mapped_bytes;
+	native_publish(c, p, bytes);
 	return (wl_addr_t)(uintptr_t)p;
 }
 
 static int native_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t bytes)
 {
+	if (a == native_of(c)->published)
+		run_publish_guest_ram(c, NULL); /* withdrawn before it goes away */
 	if (munmap((void *)(uintptr_t)a, bytes) < 0)
 		return -errno;
 	native_of(c)->mapped_bytes -= bytes;

@@ -132,6 +132,7 @@ static int act_on_ram(const struct guest_ram *ram, void *arg)
 {
 	struct ram_job *j = arg;
 	struct reclaim_action *a = j->a;
+	a->start_ms = run_ms(j->r); /* the action begins here: counting is part of what the host does */
 	bool discard = a->spec->kind == RECLAIM_DISCARD;
 	if (!ram->base)
 		return snprintf(a->message, sizeof(a->message), "no guest RAM published by the platform at this time"),
@@ -142,7 +143,6 @@ static int act_on_ram(const struct guest_ram *ram, void *arg)
 				"guest's data instead of reclaiming it"),
 		       -EPERM;
 	count_ram(ram, &a->mapped_before, &a->resident_before);
-	a->start_ms = run_ms(j->r);
 	int64_t done = reclaim_advise_region(ram->base, ram->bytes, a->spec, discard ? MADV_DONTNEED : MADV_PAGEOUT);
 	a->end_ms = run_ms(j->r);
 	count_ram(ram, &a->mapped_after, &a->resident_after);
@@ -152,18 +152,23 @@ static int act_on_ram(const struct guest_ram *ram, void *arg)
 	return 0;
 }
 
+#define LIMIT_REFUSALS 50 /* refusals in a row before a lowering limit gives up */
+
 static int act_on_limit(struct reclaimer *r, struct reclaim_action *a)
 {
 	bool lower = strcmp(a->action, "limit") == 0;
 	a->bytes_requested = lower ? a->spec->limit_bytes : 0;
 	(void)memcg_usage(r->memcg, &a->cgroup_usage_before);
 	a->start_ms = run_ms(r);
-	int rc = memcg_set_limit(r->memcg, a->bytes_requested);
+	uint64_t reached = 0;
+	int rc = lower ? memcg_lower_limit(r->memcg, a->bytes_requested, LIMIT_REFUSALS, &reached)
+		       : memcg_set_limit(r->memcg, 0);
 	a->end_ms = run_ms(r);
 	(void)memcg_usage(r->memcg, &a->cgroup_usage_after);
 	if (rc == -EBUSY)
-		snprintf(a->message, sizeof(a->message), "the kernel could not reclaim down to the limit "
-			 "(anonymous or shmem memory needs swap: add --swap zram:SIZE)");
+		snprintf(a->message, sizeof(a->message), "the kernel could not reclaim down to the limit; the lowest it "
+			 "took is %llu bytes (anonymous or shmem memory needs swap: --swap zram:SIZE)",
+			 (unsigned long long)reached);
 	else if (rc < 0)
 		snprintf(a->message, sizeof(a->message), "cannot set the cgroup limit: %s", strerror(-rc));
 	return rc;
@@ -178,8 +183,8 @@ static void perform(struct reclaimer *r, struct reclaim_action *a)
 	} else {
 		struct ram_job j = { r, a };
 		rc = run_with_guest_ram(r->ctx, act_on_ram, &j);
-		if (a->start_ms == 0)
-			a->start_ms = a->end_ms = run_ms(r);
+		if (rc < 0)
+			a->end_ms = run_ms(r);
 	}
 	a->status = rc == 0 ? RECLAIM_DONE : rc == -EPERM ? RECLAIM_REFUSED : RECLAIM_FAILED;
 	if (rc < 0)

@@ -89,7 +89,7 @@ static int check_combination(const struct reclaim_spec *s, bool have_at, bool ha
 static int parse_pairs(char *list, struct reclaim_spec *s, char *why, size_t n)
 {
 	bool have_at = false, have_frac = false;
-	for (char *save = NULL, *kv = strtok_r(list, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+	for (char *kv; (kv = strsep(&list, ",")) != NULL;) { /* strsep: an empty pair is an error */
 		char *eq = strchr(kv, '=');
 		if (!eq || eq == kv)
 			return fail(why, n, "'%s': expected key=value", kv);

@@ -1,0 +1,127 @@
+/* test_reclaim_spec.c — `--reclaim SPEC` parsing: every kind and key with good values and
+ * defaults, and bad values rejected with a reason that names the bad key or value; durations. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vmm/parse.h"
+#include "vmm/reclaim_spec.h"
+
+static struct reclaim_spec s;
+static char why[256];
+
+static int parse(const char *spec) { return reclaim_spec_parse(spec, &s, why, sizeof(why)); }
+
+static void test_durations(void **st)
+{
+	(void)st;
+	uint64_t us;
+	assert_int_equal(parse_duration_us("1s", &us), 0);
+	assert_int_equal(us, 1000000);
+	assert_int_equal(parse_duration_us("1.5s", &us), 0);
+	assert_int_equal(us, 1500000);
+	assert_int_equal(parse_duration_us("250ms", &us), 0);
+	assert_int_equal(us, 250000);
+	assert_int_equal(parse_duration_us("500us", &us), 0);
+	assert_int_equal(us, 500);
+	assert_int_equal(parse_duration_us("20", &us), 0); /* bare: milliseconds */
+	assert_int_equal(us, 20000);
+	assert_int_equal(parse_duration_us("1h", &us), -EINVAL);
+	assert_int_equal(parse_duration_us("-1s", &us), -EINVAL);
+	assert_int_equal(parse_duration_us("", &us), -EINVAL);
+	assert_int_equal(parse_duration_us("1e300s", &us), -ERANGE);
+}
+
+static void test_discard_defaults(void **st)
+{
+	(void)st;
+	assert_int_equal(parse("discard:at=1s"), 0);
+	assert_int_equal(s.kind, RECLAIM_DISCARD);
+	assert_int_equal(s.at_us, 1000000);
+	assert_true(s.frac == 1.0);
+	assert_int_equal(s.length, 0);
+	assert_int_equal(s.pattern, RECLAIM_SEQ);
+}
+
+static void test_discard_keys(void **st)
+{
+	(void)st;
+	assert_int_equal(parse("discard:at=1s,frac=0.5,pattern=random,seed=7"), 0);
+	assert_true(s.frac == 0.5);
+	assert_int_equal(s.pattern, RECLAIM_RANDOM);
+	assert_int_equal(s.seed, 7);
+	assert_int_equal(parse("pageout:at=200ms,range=64m+32m"), 0);
+	assert_int_equal(s.kind, RECLAIM_PAGEOUT);
+	assert_int_equal(s.offset, 64ULL << 20);
+	assert_int_equal(s.length, 32ULL << 20);
+}
+
+static void test_limit(void **st)
+{
+	(void)st;
+	assert_int_equal(parse("limit:at=1s,bytes=64m,until=3s"), 0);
+	assert_int_equal(s.kind, RECLAIM_LIMIT);
+	assert_int_equal(s.limit_bytes, 64ULL << 20);
+	assert_int_equal(s.until_us, 3000000);
+	assert_int_equal(parse("limit:at=1s,bytes=64m"), 0);
+	assert_int_equal(s.until_us, 0);
+}
+
+/* Each bad spec fails with -EINVAL and a reason containing `names`. */
+static void expect_bad(const char *spec, const char *names)
+{
+	why[0] = 0;
+	assert_int_equal(parse(spec), -EINVAL);
+	if (!strstr(why, names))
+		fail_msg("'%s': reason '%s' does not name '%s'", spec, why, names);
+}
+
+static void test_bad_specs(void **st)
+{
+	(void)st;
+	expect_bad("discard", "KIND:key=value");
+	expect_bad("evict:at=1s", "unknown kind 'evict'");
+	expect_bad("discard:frac=0.5", "missing at=");
+	expect_bad("discard:at=soon", "at='soon'");
+	expect_bad("discard:at=1s,frac=0", "frac='0'");
+	expect_bad("discard:at=1s,frac=1.5", "frac='1.5'");
+	expect_bad("discard:at=1s,frac=half", "frac='half'");
+	expect_bad("discard:at=1s,pattern=hot", "pattern='hot'");
+	expect_bad("discard:at=1s,range=64m", "range='64m'");
+	expect_bad("discard:at=1s,range=0+0", "range='0+0'");
+	expect_bad("discard:at=1s,frac=0.5,range=0+4m", "not both");
+	expect_bad("discard:at=1s,bytes=64m", "unknown key 'bytes' for discard");
+	expect_bad("discard:at=1s,,frac=0.5", "expected key=value");
+	expect_bad("discard:at=1s,frac", "'frac'");
+	expect_bad("limit:at=1s", "bytes=SIZE");
+	expect_bad("limit:at=1s,bytes=12k", "bytes='12k'");
+	expect_bad("limit:at=2s,bytes=64m,until=1s", "until must be later");
+	expect_bad("limit:at=1s,bytes=64m,frac=0.5", "unknown key 'frac' for limit");
+}
+
+static void test_spec_json(void **st)
+{
+	(void)st;
+	assert_int_equal(parse("discard:at=1s,frac=0.25,pattern=random,seed=3"), 0);
+	json_t *j = reclaim_spec_json(&s);
+	assert_string_equal(json_string_value(json_object_get(j, "kind")), "discard");
+	assert_true(json_real_value(json_object_get(j, "at_ms")) == 1000.0);
+	assert_true(json_real_value(json_object_get(j, "frac")) == 0.25);
+	assert_string_equal(json_string_value(json_object_get(j, "pattern")), "random");
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations), cmocka_unit_test(test_discard_defaults),
+		cmocka_unit_test(test_discard_keys), cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_bad_specs), cmocka_unit_test(test_spec_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
