@@ -4,6 +4,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/hostinfo.h"
+#include "vmm/platform.h"
 
 int cmd_info(int argc, char **argv)
 {
@@ -29,6 +30,9 @@ int cmd_info(int argc, char **argv)
 		json_decref(j);
 	} else {
 		hostinfo_print(&hi, stdout);
+		/* /dev/kvm can be present yet lack a capability the kvm platform needs */
+		const char *why = platform_find("kvm")->unavailable();
+		printf("  %-15s %s%s\n", "kvm platform", why ? "unavailable: " : "usable", why ? why : "");
 	}
 	return 0;
 }
