@@ -65,6 +65,27 @@ static void test_equivalence_2m_pages(void **st)
 	check_workloads(4 << 20, 3, 2 << 20);
 }
 
+/* The workloads' own parameters change what the guest kernel does (more address spaces,
+ * more frequent switches, smaller regions mapped and unmapped more often). */
+static void test_equivalence_workload_parameters(void **st)
+{
+	(void)st;
+	struct run_config n = kvm_test_config("ctxsw", "native", 512 << 10, 21, 20000);
+	struct run_config k = kvm_test_config("ctxsw", "kvm", 512 << 10, 21, 20000);
+	n.params.procs = k.params.procs = 8;
+	n.params.switch_every = k.params.switch_every = 7;
+	run_ok(&n, &rn);
+	run_ok(&k, &rk);
+	assert_true(rk.checksum == rn.checksum);
+	n = kvm_test_config("churn", "native", 512 << 10, 22, 1000);
+	k = kvm_test_config("churn", "kvm", 512 << 10, 22, 1000);
+	n.params.region_bytes = k.params.region_bytes = 64 << 10;
+	run_ok(&n, &rn);
+	run_ok(&k, &rk);
+	assert_true(rk.checksum == rn.checksum);
+	assert_int_equal(rk.guest_faults, 1000); /* one fault per page touched */
+}
+
 /* seq touches every page of its buffer once: exactly mem / page faults in the guest. */
 static void test_guest_fault_count_is_exact(void **st)
 {
@@ -106,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equivalence_4k_pages),
 		cmocka_unit_test(test_equivalence_2m_pages),
+		cmocka_unit_test(test_equivalence_workload_parameters),
 		cmocka_unit_test(test_guest_fault_count_is_exact),
 		cmocka_unit_test(test_result_has_guest_timing_and_kvm_stats),
 	};
