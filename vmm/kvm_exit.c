@@ -30,7 +30,7 @@ void kvm_vm_fail(struct kvm_vm *vm, const char *fmt, ...)
 
 static const char *hc_name(uint32_t nr)
 {
-	static const char *const names[] = { "?", "CONSOLE", "PHASE", "DONE", "ZERO", "FAULT", "PANIC" };
+	static const char *const names[] = { "?", "CONSOLE", "PHASE", "DONE", "ZERO", "FAULT", "PANIC", "USER_TRAP" };
 	return nr < sizeof(names) / sizeof(names[0]) ? names[nr] : "unknown";
 }
 
@@ -101,6 +101,20 @@ static bool hc_panic(struct kvm_vm *vm, const struct gk_hcall_page *hc)
 	return false;
 }
 
+static const char *vector_name(uint64_t v)
+{
+	static const char *const names[] = { "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF?",
+					     "#TS", "#NP", "#SS", "#GP", "#PF", "?", "#MF", "#AC", "#MC", "#XM" };
+	return v < sizeof(names) / sizeof(names[0]) ? names[v] : "exception";
+}
+
+static bool hc_user_trap(struct kvm_vm *vm, const struct gk_hcall_page *hc)
+{
+	kvm_vm_fail(vm, "workload killed: %s (vector %" PRIu64 ") at rip 0x%" PRIx64 ", error 0x%" PRIx64,
+		    vector_name(hc->arg[0]), hc->arg[0], hc->arg[1], hc->arg[2]);
+	return false;
+}
+
 static bool hypercall(struct kvm_vm *vm, uint32_t nr)
 {
 	struct gk_hcall_page hc;
@@ -118,6 +132,7 @@ static bool hypercall(struct kvm_vm *vm, uint32_t nr)
 	case GK_HC_ZERO: go_on = hc_zero(vm, &hc); break;
 	case GK_HC_FAULT: return hc_fault(vm, &hc);
 	case GK_HC_PANIC: return hc_panic(vm, &hc);
+	case GK_HC_USER_TRAP: return hc_user_trap(vm, &hc);
 	default: return hc_refuse(vm, nr, "unknown hypercall number");
 	}
 	if (go_on)

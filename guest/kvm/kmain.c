@@ -91,6 +91,8 @@ void guest_trap(struct guest_trap_frame *f)
 		f->rip += 2; /* past the ud2, onto the gate's ret */
 		return;
 	}
+	if (user)
+		guest_hcall_stop(GK_HC_USER_TRAP, f->vector, f->rip, f->err, 0);
 	panic(f->vector, f->rip, f->err);
 }
 

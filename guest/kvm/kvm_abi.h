@@ -69,6 +69,7 @@ enum gk_selftest {
 	GK_SELFTEST_MMIO_POKE,      /* ring 0 writes into the MMIO window, off the doorbell */
 	GK_SELFTEST_READ_KERNEL,    /* ring 3 reads a supervisor page of the image */
 	GK_SELFTEST_WRITE_USER_TEXT,/* ring 3 writes its own (read-only) code */
+	GK_SELFTEST_USER_HLT,       /* ring 3 executes a privileged instruction (#GP) */
 	GK_SELFTEST_COUNT
 };
 
@@ -113,6 +114,8 @@ enum gk_hc {
 	GK_HC_ZERO,        /* arg0 = gpa, arg1 = bytes: zero a recycled RAM frame (4 KiB aligned) */
 	GK_HC_FAULT,       /* arg0 = gva, arg1 = #PF error code, arg2 = rip, arg3 = rc: stop */
 	GK_HC_PANIC,       /* arg0 = vector, arg1 = rip, arg2 = error code, arg3 = cr2: stop */
+	GK_HC_USER_TRAP,   /* arg0 = vector, arg1 = rip, arg2 = error code: ring 3 raised an
+			    * exception the kernel does not handle; stop (workload killed) */
 };
 
 struct gk_hcall_page {

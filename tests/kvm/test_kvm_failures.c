@@ -91,6 +91,12 @@ static void test_user_write_of_its_code_kills_the_workload(void **st)
 	expect_refused(GK_SELFTEST_WRITE_USER_TEXT, "(error 0x7");
 }
 
+static void test_privileged_user_instruction_kills_the_workload(void **st)
+{
+	(void)st;
+	expect_refused(GK_SELFTEST_USER_HLT, "workload killed: #GP (vector 13)");
+}
+
 static void test_unsupported_configs_refused(void **st)
 {
 	(void)st;
@@ -151,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_wild_user_store_kills_the_workload),
 		cmocka_unit_test(test_user_read_of_kernel_page_kills_the_workload),
 		cmocka_unit_test(test_user_write_of_its_code_kills_the_workload),
+		cmocka_unit_test(test_privileged_user_instruction_kills_the_workload),
 		cmocka_unit_test(test_unsupported_configs_refused),
 		cmocka_unit_test(test_no_permission_is_one_clear_line),
 	};
