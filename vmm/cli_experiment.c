@@ -13,7 +13,7 @@
 
 enum {
 	OPT_SAMPLE_US = CLI_OPT_EXPERIMENT, OPT_TIMESERIES, OPT_RECLAIM, OPT_SWAP, OPT_DIP_THRESHOLD,
-	OPT_DIP_MIN_MS,
+	OPT_DIP_MIN_MS, OPT_OVERHEAD_WINDOWS,
 };
 
 const struct option cli_experiment_options[] = {
@@ -23,6 +23,7 @@ const struct option cli_experiment_options[] = {
 	{ "swap", required_argument, NULL, OPT_SWAP },
 	{ "dip-threshold", required_argument, NULL, OPT_DIP_THRESHOLD },
 	{ "dip-min-ms", required_argument, NULL, OPT_DIP_MIN_MS },
+	{ "overhead-windows", required_argument, NULL, OPT_OVERHEAD_WINDOWS },
 };
 const size_t cli_experiment_noptions = sizeof(cli_experiment_options) / sizeof(cli_experiment_options[0]);
 
@@ -88,6 +89,10 @@ int cli_experiment_option(int opt, const char *arg, struct run_config *cfg)
 		if (parse_double(arg, &e->dip_threshold) < 0 || e->dip_threshold <= 0 || e->dip_threshold >= 1)
 			return bad("dip-threshold", arg, "expected a fraction of the baseline rate in (0, 1), such as 0.5");
 		return 0;
+	case OPT_OVERHEAD_WINDOWS:
+		if (parse_duration_us(arg, &e->overhead_window_us) < 0 || e->overhead_window_us < 10000)
+			return bad("overhead-windows", arg, "expected a window of at least 10ms, such as 100ms");
+		return 0;
 	case OPT_DIP_MIN_MS:
 		if (parse_double(arg, &e->dip_min_ms) < 0 || e->dip_min_ms > 1e6)
 			return bad("dip-min-ms", arg, "expected milliseconds, such as 5");
@@ -106,6 +111,9 @@ int cli_experiment_finish(const struct run_config *cfg)
 	if (e->timeseries_path && !e->sample_us)
 		return cli_error("invalid --timeseries value '%s': telemetry is off (--sample-us 0)", e->timeseries_path),
 		       EXIT_USAGE;
+	if (e->overhead_window_us && (!e->sample_us || e->n_reclaim))
+		return cli_error("invalid --overhead-windows value: it needs telemetry on and no --reclaim (it measures "
+				 "the telemetry's own cost)"), EXIT_USAGE;
 	if (experiment_check(e, why, sizeof(why)) < 0)
 		return cli_error("%s", why), EXIT_USAGE;
 	return 0;
@@ -123,6 +131,8 @@ void cli_experiment_help(FILE *f)
 	      "      TIME from the measured phase's start: 1s, 250ms, 500us\n"
 	      "  --swap zram:SIZE           zram swap for this run, removed afterwards (root)\n"
 	      "  --dip-threshold F          a dip is throughput below F x baseline (default 0.5)\n"
-	      "  --dip-min-ms MS            ... lasting at least MS milliseconds (default 5)\n",
+	      "  --dip-min-ms MS            ... lasting at least MS milliseconds (default 5)\n"
+	      "  --overhead-windows TIME    measure telemetry's cost: sample in every other window of\n"
+	      "                             TIME (e.g. 100ms) and compare throughput (telemetry.overhead)\n",
 	      f);
 }

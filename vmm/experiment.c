@@ -102,7 +102,7 @@ int experiment_begin(struct experiment_session *s, const struct experiment *e, s
 		return rc;
 	rc = reclaimer_init(&s->rec, ctx, e->reclaim, e->n_reclaim, s->in_memcg ? &s->memcg : NULL, s->t0);
 	if (rc == 0 && e->sample_us)
-		rc = telemetry_start(&s->tel, ctx, e->sample_us, s->t0, &s->rec.started);
+		rc = telemetry_start(&s->tel, ctx, e->sample_us, e->overhead_window_us, s->t0, &s->rec.started);
 	if (rc == 0 && e->n_reclaim)
 		rc = reclaimer_start(&s->rec);
 	if (rc < 0) {

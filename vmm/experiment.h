@@ -27,6 +27,7 @@
 
 struct experiment {
 	uint64_t sample_us;          /* 0 = no telemetry */
+	uint64_t overhead_window_us; /* >0: overhead probe, sampling on and off in alternate windows */
 	const char *timeseries_path; /* CSV, NULL = none */
 	double dip_threshold;        /* fraction of the baseline rate */
 	double dip_min_ms;

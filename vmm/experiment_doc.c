@@ -106,12 +106,26 @@ static const char *dip_cause(size_t nevents, json_t *host, double dur_ms)
 	return wait_ms >= 0.5 * dur_ms ? "cpu" : "unknown";
 }
 
+/* The kernel adds a thread's run-queue wait to its schedstat when the thread runs again — at
+ * the end of a dip caused by CPU contention, often just after the last slow bin. So a dip's
+ * worker_wait_us is counted until WAIT_SETTLE_BINS bins (at least WAIT_SETTLE_MS) after it. */
+#define WAIT_SETTLE_BINS 3
+#define WAIT_SETTLE_MS 5.0
+
+static uint64_t wait_until_settled(const struct tel_series *ts, const struct dip *d, double bin_ms)
+{
+	double end = d->end_ms + fmax(WAIT_SETTLE_MS, WAIT_SETTLE_BINS * bin_ms);
+	const struct tel_sample *a = sample_at(ts, d->start_ms), *b = sample_at(ts, end);
+	return b->worker_wait_us - a->worker_wait_us;
+}
+
 static json_t *dip_json(const struct experiment_session *s, const struct tel_series *ts, const struct dip *d,
-			double run_end)
+			double bin_ms, double run_end)
 {
 	double lag;
 	json_t *ev = dip_events(&s->rec, d, run_end, &lag);
 	json_t *host = host_deltas(ts, d->start_ms, d->end_ms);
+	json_object_set_new(host, "worker_wait_us", u64j(wait_until_settled(ts, d, bin_ms)));
 	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:s}", "start_ms", d->start_ms, "end_ms", d->end_ms,
 			      "duration_ms", d->end_ms - d->start_ms, "depth", d->depth, "min_frac", d->min_frac,
 			      "ops_lost", d->ops_lost, "cause", dip_cause(json_array_size(ev), host, d->end_ms - d->start_ms));
@@ -126,7 +140,7 @@ static json_t *dips_json(const struct experiment_session *s, const struct tel_se
 	json_t *a = json_array();
 	double run_end = ts->n ? ts->s[ts->n - 1].time_ms : 0;
 	for (size_t i = 0; i < dr->n; i++)
-		json_array_append_new(a, dip_json(s, ts, &dr->dips[i], run_end));
+		json_array_append_new(a, dip_json(s, ts, &dr->dips[i], dr->bin_ms, run_end));
 	return a;
 }
 
@@ -213,6 +227,10 @@ static json_t *telemetry_json(const struct experiment_session *s, const struct d
 	json_object_set_new(o, "dip_bin_ms", json_real(dr->bin_ms));
 	json_object_set_new(o, "dip_threshold", json_real(s->opts->dip_threshold));
 	json_object_set_new(o, "dip_min_ms", json_real(s->opts->dip_min_ms));
+	if (s->opts->overhead_window_us)
+		json_object_set_new(o, "overhead", telemetry_overhead_json(ts, dr->measure_start_ms, dr->measure_end_ms,
+									   (double)s->opts->overhead_window_us / 1e3)
+							   ?: json_null());
 	if (embed)
 		json_object_set_new(o, "series", series_json(ts));
 	return o;

@@ -51,7 +51,7 @@ int report_load(const char *json_path, struct report *r, char *why, size_t whyle
 	*r = (struct report){ 0 };
 	r->doc = json_load_file(json_path, 0, &err);
 	if (!r->doc) {
-		snprintf(why, whylen, "cannot read %s: %s (line %d)", json_path, err.text, err.line);
+		snprintf(why, whylen, "cannot read %s: %s", json_path, err.text);
 		return -EINVAL;
 	}
 	int rc = -EINVAL;

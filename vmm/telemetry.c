@@ -43,6 +43,21 @@ static void timespec_add_us(struct timespec *ts, uint64_t us)
 	ts->tv_nsec %= 1000000000;
 }
 
+/* Overhead probe: a wake-up that falls in an odd (sampling off) window moves to the start of
+ * the next even one — the boundary sample that closes the off window. */
+static void skip_off_window(const struct telemetry *t, struct timespec *next)
+{
+	if (!t->ab_window_us)
+		return;
+	double at_us = ((double)next->tv_sec + (double)next->tv_nsec * 1e-9 - t->t0) * 1e6;
+	uint64_t w = at_us > 0 ? (uint64_t)(at_us / (double)t->ab_window_us) : 0;
+	if (w % 2 == 0)
+		return;
+	double start = t->t0 + (double)((w + 1) * t->ab_window_us) * 1e-6;
+	next->tv_sec = (time_t)start;
+	next->tv_nsec = (long)((start - (double)next->tv_sec) * 1e9);
+}
+
 static void *monitor_main(void *arg)
 {
 	struct telemetry *t = arg;
@@ -56,6 +71,7 @@ static void *monitor_main(void *arg)
 		take_sample(t, n, &prev);
 		t->cost_us += (monotonic_seconds() - c0) * 1e6;
 		timespec_add_us(&next, t->sample_us);
+		skip_off_window(t, &next);
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec)) {
@@ -70,10 +86,11 @@ static void *monitor_main(void *arg)
 	return NULL;
 }
 
-int telemetry_start(struct telemetry *t, struct wl_ctx *ctx, uint64_t sample_us, double t0,
-		    const atomic_uint_fast64_t *events)
+int telemetry_start(struct telemetry *t, struct wl_ctx *ctx, uint64_t sample_us, uint64_t ab_window_us,
+		    double t0, const atomic_uint_fast64_t *events)
 {
-	*t = (struct telemetry){ .ctx = ctx, .sample_us = sample_us, .t0 = t0, .events = events };
+	*t = (struct telemetry){ .ctx = ctx, .sample_us = sample_us, .ab_window_us = ab_window_us, .t0 = t0,
+				 .events = events };
 	host_sources_open(&t->src);
 	residency_scan_init(&t->scan, TEL_SCAN_PAGES);
 	int err = pthread_create(&t->thread, NULL, monitor_main, t);

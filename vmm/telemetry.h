@@ -76,6 +76,7 @@ int psi_parse(const char *text, uint64_t *some_us, uint64_t *full_us);
 struct telemetry {
 	struct wl_ctx *ctx;
 	uint64_t sample_us;
+	uint64_t ab_window_us;             /* >0: sample only in every other window (overhead probe) */
 	double t0;
 	const atomic_uint_fast64_t *events; /* the reclaimer's count, may be NULL */
 	atomic_int worker_tid;
@@ -91,8 +92,14 @@ struct telemetry {
 	double cost_us;                    /* time spent sampling, total */
 };
 
-int telemetry_start(struct telemetry *t, struct wl_ctx *ctx, uint64_t sample_us, double t0,
-		    const atomic_uint_fast64_t *events);
+int telemetry_start(struct telemetry *t, struct wl_ctx *ctx, uint64_t sample_us, uint64_t ab_window_us,
+		    double t0, const atomic_uint_fast64_t *events);
+
+/* The overhead probe (--overhead-windows): with sampling on in even windows and off in odd
+ * ones (one sample at each boundary), the measured-phase throughput of the two kinds of window
+ * in the same run — {window_ms, on_windows, off_windows, on_ops_per_s, off_ops_per_s (medians),
+ * overhead = 1 - on/off}. NULL when there are not at least 2 windows of each kind. */
+json_t *telemetry_overhead_json(const struct tel_series *ts, double m0, double m1, double window_ms);
 void telemetry_stop(struct telemetry *t);
 
 #endif

@@ -2,6 +2,8 @@
  * atomically with a time_ms first column and read back exactly, malformed files refused,
  * the embedded JSON form read back; the /proc/vmstat and PSI parsers on captured text. */
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,11 +147,38 @@ static void test_vmstat_psi_parsers(void **st)
 	assert_int_equal(psi_parse("nothing", &some, &full), -EINVAL);
 }
 
+/* Windows of 100 ms: even ones (sampled) run at 900 ops/ms, odd ones at 1000; the verdict is
+ * a 10% overhead, from medians over the windows inside the measured phase. */
+static void test_overhead_probe(void **st)
+{
+	(void)st;
+	struct tel_series ts = { 0 };
+	uint64_t prog = 0;
+	for (int ms = 0; ms <= 1000; ms++) {
+		bool on = (ms / 100) % 2 == 0;
+		bool boundary = ms % 100 == 0;
+		if (on || boundary) {
+			struct tel_sample s = { .time_ms = ms, .phase = 1, .progress = prog };
+			tel_series_push(&ts, &s);
+		}
+		prog += on ? 900 : 1000;
+	}
+	json_t *o = telemetry_overhead_json(&ts, 0, 1000, 100);
+	assert_non_null(o);
+	assert_int_equal(json_integer_value(json_object_get(o, "on_windows")), 5);
+	assert_int_equal(json_integer_value(json_object_get(o, "off_windows")), 5);
+	assert_true(fabs(json_real_value(json_object_get(o, "overhead")) - 0.1) < 1e-9);
+	json_decref(o);
+	assert_null(telemetry_overhead_json(&ts, 0, 150, 100)); /* too few windows */
+	tel_series_free(&ts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_round_trip), cmocka_unit_test(test_csv_malformed),
 		cmocka_unit_test(test_embedded_json), cmocka_unit_test(test_vmstat_psi_parsers),
+		cmocka_unit_test(test_overhead_probe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
