@@ -76,11 +76,11 @@ int result_write_atomic(const char *path, const json_t *doc);
 int atomic_write_file(const char *path, const char *data, size_t len);
 int atomic_write_stream(const char *path, void (*emit)(FILE *f, const void *arg), const void *arg);
 
-/* Checks up front that `path` can be written (its directory exists and is writable), so a
- * bad --json is a usage error before any work is done. Returns 0 or a negative errno. */
-int result_path_check(const char *path);
 /* mkdir -p: creates dir and its missing parents. Returns 0 or a negative errno. */
 int result_make_dirs(const char *dir);
 
+/* Checks up front that `path` can be written (its directory exists and is writable), so a
+ * bad --json is a usage error before any work is done. Returns 0 or a negative errno. */
+int result_path_check(const char *path);
 
 #endif
