@@ -93,7 +93,9 @@ static json_t *dip_events(const struct reclaimer *r, const struct dip *d, double
 		if (!began && !in_force)
 			continue;
 		json_array_append_new(ev, json_integer((json_int_t)i));
-		*lag_ms = d->start_ms - a->start_ms;
+		/* lag from the latest event that began before the dip, else from the first after it */
+		if (isnan(*lag_ms) || a->start_ms <= d->start_ms)
+			*lag_ms = d->start_ms - a->start_ms;
 	}
 	return ev;
 }

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "vmm/cli.h"
+#include "vmm/experiment.h"
 #include "vmm/parse.h"
 #include "vmm/reclaim_spec.h"
 
@@ -116,12 +118,45 @@ static void test_spec_json(void **st)
 	json_decref(j);
 }
 
+/* The run options end to end: good values land in cfg->experiment, bad ones are usage errors. */
+static int run_opts(int argc, char **argv, struct run_config *cfg)
+{
+	cli_run_defaults(cfg);
+	return cli_parse_run_options(argc, argv, cfg, "test");
+}
+
+static void test_cli_options(void **st)
+{
+	(void)st;
+	struct run_config cfg;
+	char *good[] = { "run", "--platform", "sim", "--sample-us", "500", "--reclaim", "discard:at=10ms,frac=0.5",
+			 "--reclaim", "discard:at=20ms,pattern=random", "--dip-threshold", "0.4", "--dip-min-ms", "2.5", NULL };
+	assert_int_equal(run_opts(13, good, &cfg), 0);
+	const struct experiment *e = cfg.experiment;
+	assert_non_null(e);
+	assert_int_equal(e->sample_us, 500);
+	assert_int_equal(e->n_reclaim, 2);
+	assert_int_equal(e->reclaim[1].pattern, RECLAIM_RANDOM);
+	assert_true(e->dip_threshold == 0.4 && e->dip_min_ms == 2.5);
+
+	char *bad[][4] = {
+		{ "run", "--reclaim", "discard:at=1s,frac=2", NULL }, { "run", "--sample-us", "10", NULL },
+		{ "run", "--dip-threshold", "1", NULL },              { "run", "--dip-min-ms", "x", NULL },
+		{ "run", "--swap", "zram", NULL },                    { "run", "--timeseries", "/nonexistent/t.csv", NULL },
+		{ "run", "--overhead-windows", "5ms", NULL },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(run_opts(3, bad[i], &cfg), EXIT_USAGE);
+	char *off[] = { "run", "--sample-us", "0", "--reclaim", "discard:at=1s", NULL };
+	assert_int_equal(run_opts(5, off, &cfg), EXIT_USAGE); /* reclaim needs telemetry to find its dips */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations), cmocka_unit_test(test_discard_defaults),
 		cmocka_unit_test(test_discard_keys), cmocka_unit_test(test_limit),
-		cmocka_unit_test(test_bad_specs), cmocka_unit_test(test_spec_json),
+		cmocka_unit_test(test_bad_specs), cmocka_unit_test(test_spec_json), cmocka_unit_test(test_cli_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
