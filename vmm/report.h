@@ -31,6 +31,9 @@ struct report_rates {
 	double *resident_mib, *mapped_mib, *wait_frac;
 };
 int report_rates_compute(const struct tel_series *ts, double t0, double t1, size_t max_points, struct report_rates *out);
+/* Host-wide counters (swap) are refreshed only every few samples: spread each refresh over
+ * the bins it covers (a centred moving average of `period_ms`), instead of a spike and zeros. */
+void report_rates_smooth_host(struct report_rates *r, double period_ms);
 void report_rates_free(struct report_rates *r);
 
 #endif

@@ -106,7 +106,10 @@ static void plots(FILE *f, const struct page *pg)
 	plot(f, pg, "Page faults of the VMM process", "faults / ms",
 	     (struct series_ref[]){ { "minor", "#f08c00", r->minflt_per_ms }, { "major", DIP_COLOR, r->majflt_per_ms } }, 2,
 	     fmax(max_of(r->minflt_per_ms, n), max_of(r->majflt_per_ms, n)));
-	plot(f, pg, "Host swap traffic (all processes)", "pages / ms",
+	char swap_title[160];
+	snprintf(swap_title, sizeof(swap_title), "Host swap traffic (all processes; read every %.0f samples, averaged over as many)",
+		 num(pg->tel, "vmstat_every"));
+	plot(f, pg, swap_title, "pages / ms",
 	     (struct series_ref[]){ { "swap-in", "#7048e8", r->swapin_per_ms }, { "swap-out", "#1c7ed6", r->swapout_per_ms } },
 	     2, fmax(max_of(r->swapin_per_ms, n), max_of(r->swapout_per_ms, n)));
 	plot(f, pg, "Guest RAM held by the host", "MiB",
@@ -244,6 +247,7 @@ int report_write_html(const struct report *r, const char *path)
 	int rc = report_rates_compute(&r->series, t0, t1, MAX_POINTS, &pg.rates);
 	if (rc < 0)
 		return rc;
+	report_rates_smooth_host(&pg.rates, num(pg.tel, "vmstat_every") * num(pg.tel, "sample_us") / 1e3);
 	pg.frame = (struct svg_plot){ .x0 = t0, .x1 = t1, .w = PLOT_W, .h = PLOT_H, .left = 64, .right = 16, .top = 22, .bottom = 34 };
 	rc = atomic_write_stream(path, emit, &pg);
 	report_rates_free(&pg.rates);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vmm/report.h"
 
@@ -79,4 +80,32 @@ int report_rates_compute(const struct tel_series *ts, double t0, double t1, size
 		i = j;
 	}
 	return 0;
+}
+
+static void moving_average(double *v, size_t n, size_t w)
+{
+	double *out = malloc(n * sizeof(*out));
+	if (!out)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		size_t a = i >= w / 2 ? i - w / 2 : 0, b = i + w / 2 + 1 < n ? i + w / 2 + 1 : n, k = 0;
+		double sum = 0;
+		for (size_t j = a; j < b; j++)
+			if (isfinite(v[j])) {
+				sum += v[j];
+				k++;
+			}
+		out[i] = k ? sum / (double)k : NAN;
+	}
+	memcpy(v, out, n * sizeof(*out));
+	free(out);
+}
+
+void report_rates_smooth_host(struct report_rates *r, double period_ms)
+{
+	size_t w = r->bin_ms > 0 ? (size_t)ceil(period_ms / r->bin_ms) : 1;
+	if (w <= 1 || !r->n)
+		return;
+	moving_average(r->swapin_per_ms, r->n, w);
+	moving_average(r->swapout_per_ms, r->n, w);
 }
