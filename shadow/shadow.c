@@ -45,6 +45,7 @@ static int shadow_init(struct mmu_vm *vm)
 	}
 	shadow_roots_init(&sh->roots);
 	sh->guest_mem = shadow_guest_mem(vm);
+	sh->phys = shadow_sim_phys(sh);
 	sh->p2m_gen = ((const struct p2m *)vm->p2m)->gen;
 	vm->strategy = sh;
 	return 0;
@@ -110,13 +111,11 @@ static void shadow_cr3_load(struct mmu_vm *vm, uint64_t root_gpa, uint16_t asid)
 static void shadow_invlpg(struct mmu_vm *vm, uint64_t gva)
 {
 	struct shadow *sh = vm->strategy;
-	uint64_t old = 0;
 
 	vm->exits.invlpg++;
 	tlb_flush_va(&vm->tlb, vm->asid, gva);
 	pwc_flush_va(&vm->pwc, vm->asid, gva);
-	if (sh->cur && pt_unmap(&pt_format_x86, vm->cfg.levels, sh->cur->table, gva, sh->tables.mem, &old))
-		sh->tables.zapped++;
+	shadow_drop_leaf(&sh->tables, &sh->phys, sh->cur, gva);
 	mmu_fast_invalidate(vm);
 }
 

@@ -14,7 +14,9 @@
  *   - optionally (mmu_config.shadow_write_flood), a guest table written over and over with
  *     no fault through it stops being shadowed, and its writes stop trapping (KVM's
  *     write-flooding detection).
- * The table memory is a struct pt_mem, host memory on `sim`; nothing here is KVM-specific. */
+ * The table memory is a struct pt_mem, host memory on `sim`; nothing here is KVM-specific.
+ * The miss path and invlpg's leaf drop are the shared core (shadow_core.h) that the kvm VMM
+ * runs too, over its own physical layer (vmm/kvm_shadow.c). */
 #ifndef MEMVIRT_SHADOW_SHADOW_H
 #define MEMVIRT_SHADOW_SHADOW_H
 
@@ -23,6 +25,7 @@
 
 #include "mmu/pt_hostmem.h"
 #include "mmu/strategy.h"
+#include "shadow/shadow_core.h"
 #include "shadow/shadow_roots.h"
 #include "shadow/shadow_tables.h"
 
@@ -34,6 +37,7 @@ struct shadow {
 	struct shadow_page *cur;       /* shadow root for vm->cr3; NULL until the first load */
 	uint64_t p2m_gen;              /* p2m generation the shadow tables were built from */
 	struct pt_mem guest_mem;       /* the VMM's own view of guest tables (no exits) */
+	struct shadow_phys phys;       /* sim's physical layer for the shared core (shadow_core.h) */
 	/* write flooding (mmu_config.shadow_write_flood, shadow_flood.c) */
 	uint64_t flood_unprotects;     /* guest tables unshadowed after repeated writes */
 	uint64_t unprotected_writes;   /* guest PTE writes that did not trap because of it */

@@ -7,6 +7,9 @@
 /* shadow_fill.c: the TLB-miss path (hardware walk of the shadow, hidden faults). */
 enum mmu_fill_result shadow_fill(struct mmu_vm *vm, uint64_t gva, unsigned access, struct mmu_xlat *out,
 				 uint32_t *pf_err);
+/* shadow_fill.c: sim's physical layer for the shared core (guest tables through the p2m,
+ * leaves onto host frames, pool pages read-only). */
+struct shadow_phys shadow_sim_phys(struct shadow *sh);
 /* shadow.c: the current shadow root, loading it for vm->cr3 if needed; NULL when out of
  * table memory. */
 struct shadow_page *shadow_current_root(struct shadow *sh);

@@ -43,6 +43,7 @@ struct shadow_page *shadow_roots_get(struct shadow_roots *r, struct shadow_table
 		struct shadow_page *sp = shadow_table_new(t, NULL, 0, levels, guest_root);
 		if (!sp)
 			return NULL;
+		shadow_root_fix(t, sp);
 		s = victim(r, t, freed);
 		*s = (struct shadow_root){ .guest_root = guest_root, .sp = sp };
 		r->built++;

@@ -90,6 +90,12 @@ fail:
 	return NULL;
 }
 
+void shadow_root_fix(struct shadow_tables *t, struct shadow_page *root)
+{
+	if (t->fixed_entry)
+		t->mem->write(t->mem->ctx, root->table, t->fixed_index, t->fixed_entry);
+}
+
 struct shadow_page *shadow_table_find(const struct shadow_tables *t, uint64_t table)
 {
 	return shadow_map_get(&t->pages, table);
@@ -124,9 +130,10 @@ unsigned shadow_entry_zap(struct shadow_tables *t, struct shadow_page *sp, unsig
 	t->zapped++;
 	if (!links_table(sp, e))
 		return 0;
-	/* every link was written by the fill, so the child is known; be safe if it is not */
+	/* every link was written by the fill, so the child is known; be safe if it is not, or
+	 * if it is another entry's child (a VMM-owned link copied here): only its own go */
 	child = shadow_table_find(t, e & PT_ADDR_MASK);
-	return child ? shadow_tree_free(t, child) : 0;
+	return child && child->parent == sp && child->parent_index == index ? shadow_tree_free(t, child) : 0;
 }
 
 unsigned shadow_table_clear(struct shadow_tables *t, struct shadow_page *sp)
@@ -146,7 +153,8 @@ unsigned shadow_guest_entry_written(struct shadow_tables *t, uint64_t gpa)
 	struct shadow_page *sp = shadow_map_get(&t->rmap, GUEST_TABLE_OF(gpa));
 
 	while (sp) {
-		unsigned n = shadow_entry_zap(t, sp, index);
+		bool fixed = !sp->parent && t->fixed_entry && index == t->fixed_index;
+		unsigned n = fixed ? 0 : shadow_entry_zap(t, sp, index);
 		freed += n;
 		sp = n ? shadow_map_get(&t->rmap, GUEST_TABLE_OF(gpa)) : sp->rmap_next;
 	}

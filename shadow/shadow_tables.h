@@ -42,6 +42,11 @@ struct shadow_tables {
 	uint64_t live;             /* shadow tables in use */
 	uint64_t created, freed;   /* over the machine's life */
 	uint64_t zapped;           /* present entries cleared by coherence or invlpg */
+	/* A VMM-owned entry every root carries (kvm: the guest kernel's half, entry 0 linking
+	 * tables the VMM built from its boot map). Coherence never zaps it, and the tables it
+	 * links are not shadow tables (not in `pages`): nothing here frees them. 0 = none. */
+	uint64_t fixed_entry;
+	unsigned fixed_index;
 };
 
 /* 0 or -ENOMEM. */
@@ -55,6 +60,8 @@ void shadow_tables_fini(struct shadow_tables *t);
  * again if write flooding had unprotected it. */
 struct shadow_page *shadow_table_new(struct shadow_tables *t, struct shadow_page *parent, unsigned parent_index,
 				     unsigned level, uint64_t guest_table);
+/* A new root gets the fixed entry (if any). */
+void shadow_root_fix(struct shadow_tables *t, struct shadow_page *root);
 /* The metadata of the shadow table at `table`, NULL when it is not one. */
 struct shadow_page *shadow_table_find(const struct shadow_tables *t, uint64_t table);
 /* Clear entry `index` of sp and free the subtree it pointed to. Returns the number of
