@@ -85,9 +85,10 @@ static json_t *dip_events(const struct reclaimer *r, const struct dip *d, double
 	*lag_ms = NAN;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct reclaim_action *a = &r->act[i];
-		if (a->status != RECLAIM_DONE)
-			continue;
+		if (a->status == RECLAIM_PENDING || a->status == RECLAIM_REFUSED)
+			continue; /* a failed action may still have reclaimed (a limit that was not reached) */
 		bool began = a->start_ms >= d->start_ms - ATTRIB_HORIZON_MS && a->start_ms < d->end_ms;
+		/* a limit that failed to reach its target still left a lower limit in force */
 		bool in_force = a->start_ms < d->end_ms && effect_end(r, i, run_end) > d->start_ms &&
 				strcmp(a->action, "limit") == 0;
 		if (!began && !in_force)

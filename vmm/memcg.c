@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/memcg.h"
@@ -108,23 +109,31 @@ int memcg_set_limit(struct memcg *m, uint64_t bytes)
 
 #define STEP_BYTES (4ULL << 20)
 
-int memcg_lower_limit(struct memcg *m, uint64_t target, unsigned max_refusals, uint64_t *reached)
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int memcg_lower_limit(struct memcg *m, uint64_t target, unsigned patience_ms, double deadline_s, uint64_t *reached)
 {
 	uint64_t limit = 0;
 	int rc = memcg_usage(m, &limit);
+	double deadline_ms = deadline_s > 0 ? deadline_s * 1e3 : 1e300;
 	*reached = 0;
 	if (rc < 0)
 		return rc;
-	for (unsigned refused = 0; limit > target && refused < max_refusals;) {
+	for (double last_step = now_ms(); limit > target && now_ms() - last_step < patience_ms && now_ms() < deadline_ms;) {
 		uint64_t next = limit - target > STEP_BYTES ? limit - STEP_BYTES : target;
 		rc = memcg_set_limit(m, next);
 		if (rc == -EBUSY) {
-			refused++;
+			usleep(1000); /* let the guest run: the pages it is not touching now are the ones to go */
 			continue;
 		}
 		if (rc < 0)
 			return rc;
-		refused = 0;
+		last_step = now_ms();
 		limit = *reached = next;
 	}
 	if (limit > target)

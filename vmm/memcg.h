@@ -25,9 +25,10 @@ int memcg_enter(struct memcg *m, char *why, size_t whylen);
 int memcg_set_limit(struct memcg *m, uint64_t bytes);
 /* Lowers the limit to `target` in steps of STEP_BYTES, retrying a step the kernel refuses:
  * a guest that keeps touching its memory refaults pages as fast as one big reclaim frees
- * them, and v1 then refuses the whole new limit (-EBUSY); small steps each succeed. Gives up
- * after `max_refusals` refusals in a row. *reached is the lowest limit set. */
-int memcg_lower_limit(struct memcg *m, uint64_t target, unsigned max_refusals, uint64_t *reached);
+ * them, and v1 then refuses the whole new limit (-EBUSY); small steps, retried, get there.
+ * Gives up when no step has succeeded for `patience_ms`. *reached is the lowest limit set. */
+/* It also stops at `deadline_s` (monotonic seconds; 0 = none): the limit's until= time. */
+int memcg_lower_limit(struct memcg *m, uint64_t target, unsigned patience_ms, double deadline_s, uint64_t *reached);
 /* Usage now and the peak (v1: max_usage_in_bytes; v2: memory.peak where present). */
 int memcg_usage(const struct memcg *m, uint64_t *bytes);
 /* Lifts the limit, moves the process home and removes the group. Safe to call twice.

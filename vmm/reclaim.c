@@ -152,7 +152,7 @@ static int act_on_ram(const struct guest_ram *ram, void *arg)
 	return 0;
 }
 
-#define LIMIT_REFUSALS 50 /* refusals in a row before a lowering limit gives up */
+#define LIMIT_PATIENCE_MS 2000 /* a lowering limit gives up after this long without a step */
 
 static int act_on_limit(struct reclaimer *r, struct reclaim_action *a)
 {
@@ -161,7 +161,8 @@ static int act_on_limit(struct reclaimer *r, struct reclaim_action *a)
 	(void)memcg_usage(r->memcg, &a->cgroup_usage_before);
 	a->start_ms = run_ms(r);
 	uint64_t reached = 0;
-	int rc = lower ? memcg_lower_limit(r->memcg, a->bytes_requested, LIMIT_REFUSALS, &reached)
+	double until_s = lower && a->spec->until_us ? r->t0 + (r->measure_start_ms + (double)a->spec->until_us / 1e3) / 1e3 : 0;
+	int rc = lower ? memcg_lower_limit(r->memcg, a->bytes_requested, LIMIT_PATIENCE_MS, until_s, &reached)
 		       : memcg_set_limit(r->memcg, 0);
 	a->end_ms = run_ms(r);
 	(void)memcg_usage(r->memcg, &a->cgroup_usage_after);
