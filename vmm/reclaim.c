@@ -11,6 +11,7 @@
 #include "vmm/platform.h"
 #include "vmm/reclaim.h"
 #include "vmm/residency.h"
+#include "vmm/zram.h"
 
 #define PAGE 4096ULL
 
@@ -168,8 +169,9 @@ static int act_on_limit(struct reclaimer *r, struct reclaim_action *a)
 	(void)memcg_usage(r->memcg, &a->cgroup_usage_after);
 	if (rc == -EBUSY)
 		snprintf(a->message, sizeof(a->message), "the kernel could not reclaim down to the limit; the lowest it "
-			 "took is %llu bytes (anonymous or shmem memory needs swap: --swap zram:SIZE)",
-			 (unsigned long long)reached);
+			 "took is %llu bytes (%s)", (unsigned long long)reached,
+			 host_has_swap() ? "the guest refaulted its memory as fast as it was reclaimed"
+					 : "anonymous or shmem memory needs swap: --swap zram:SIZE");
 	else if (rc < 0)
 		snprintf(a->message, sizeof(a->message), "cannot set the cgroup limit: %s", strerror(-rc));
 	return rc;
