@@ -17,7 +17,8 @@
 static json_t *u64j(uint64_t v) { return json_integer((json_int_t)v); }
 
 /* The measured phase on the run clock: from the first sample in it (phase, or progress for a
- * platform that does not publish the phase) to the first sample after it. */
+ * platform that does not publish the phase) to the last one in it — samples on both sides of a
+ * boundary would put setup or checksum time, with no progress, into the first or last bin. */
 static void measured_window(const struct tel_series *ts, double *m0, double *m1)
 {
 	size_t i = 0;
@@ -26,10 +27,10 @@ static void measured_window(const struct tel_series *ts, double *m0, double *m1)
 		i++;
 	if (i == ts->n)
 		return;
-	*m0 = i ? ts->s[i - 1].time_ms : ts->s[i].time_ms;
+	*m0 = ts->s[i].time_ms;
 	while (i < ts->n && ts->s[i].phase != WL_PHASE_DONE)
 		i++;
-	*m1 = ts->s[i < ts->n ? i : ts->n - 1].time_ms;
+	*m1 = ts->s[i > 0 ? i - 1 : 0].time_ms;
 }
 
 /* The sample at or just before t (the first one when t precedes them all). */
@@ -101,12 +102,19 @@ static json_t *dip_events(const struct reclaimer *r, const struct dip *d, double
 	return ev;
 }
 
-static const char *dip_cause(size_t nevents, json_t *host, double dur_ms)
+/* A dip at the very start of the measured phase is the workload warming up (caches, TLB,
+ * the host's page tables after setup), not something the host did. */
+#define WARMUP_BINS 2
+
+static const char *dip_cause(size_t nevents, json_t *host, const struct dip *d, const struct dip_result *dr)
 {
 	if (nevents)
 		return "reclaim";
+	double dur_ms = d->end_ms - d->start_ms;
 	double wait_ms = (double)json_integer_value(json_object_get(host, "worker_wait_us")) / 1e3;
-	return wait_ms >= 0.5 * dur_ms ? "cpu" : "unknown";
+	if (wait_ms >= 0.5 * dur_ms)
+		return "cpu";
+	return d->start_ms < dr->measure_start_ms + WARMUP_BINS * dr->bin_ms ? "warmup" : "unknown";
 }
 
 /* The kernel adds a thread's run-queue wait to its schedstat when the thread runs again — at
@@ -123,15 +131,16 @@ static uint64_t wait_until_settled(const struct tel_series *ts, const struct dip
 }
 
 static json_t *dip_json(const struct experiment_session *s, const struct tel_series *ts, const struct dip *d,
-			double bin_ms, double run_end)
+			const struct dip_result *dr, double run_end)
 {
+	double bin_ms = dr->bin_ms;
 	double lag;
 	json_t *ev = dip_events(&s->rec, d, run_end, &lag);
 	json_t *host = host_deltas(ts, d->start_ms, d->end_ms);
 	json_object_set_new(host, "worker_wait_us", u64j(wait_until_settled(ts, d, bin_ms)));
 	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:s}", "start_ms", d->start_ms, "end_ms", d->end_ms,
 			      "duration_ms", d->end_ms - d->start_ms, "depth", d->depth, "min_frac", d->min_frac,
-			      "ops_lost", d->ops_lost, "cause", dip_cause(json_array_size(ev), host, d->end_ms - d->start_ms));
+			      "ops_lost", d->ops_lost, "cause", dip_cause(json_array_size(ev), host, d, dr));
 	json_object_set_new(o, "events", ev);
 	json_object_set_new(o, "lag_ms", isnan(lag) ? json_null() : json_real(lag));
 	json_object_set_new(o, "host", host);
@@ -143,7 +152,7 @@ static json_t *dips_json(const struct experiment_session *s, const struct tel_se
 	json_t *a = json_array();
 	double run_end = ts->n ? ts->s[ts->n - 1].time_ms : 0;
 	for (size_t i = 0; i < dr->n; i++)
-		json_array_append_new(a, dip_json(s, ts, &dr->dips[i], dr->bin_ms, run_end));
+		json_array_append_new(a, dip_json(s, ts, &dr->dips[i], dr, run_end));
 	return a;
 }
 
