@@ -32,6 +32,14 @@ struct exit_counters {
 #undef MMU_EXIT_FIELD
 };
 
+/* The reasons as indexes (MMU_EXIT_pt_write, ...), for per-reason tables such as exit costs. */
+enum mmu_exit_reason {
+#define MMU_EXIT_ENUM(name) MMU_EXIT_##name,
+	MMU_EXIT_REASONS(MMU_EXIT_ENUM)
+#undef MMU_EXIT_ENUM
+	MMU_EXIT_REASON_COUNT
+};
+
 static inline uint64_t exit_counters_total(const struct exit_counters *e)
 {
 	uint64_t t = 0;

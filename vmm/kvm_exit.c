@@ -1,4 +1,5 @@
-/* kvm_exit.c — what the VMM does when KVM_RUN returns: hypercalls (32-bit OUT to GK_HC_PORT,
+/* kvm_exit.c — what the VMM does when KVM_RUN returns (each exit timed and charged to its
+ * reason): hypercalls (32-bit OUT to GK_HC_PORT,
  * arguments in the hypercall page), MMIO, and the exits that end a run (triple fault,
  * internal error, failed entry, anything unexpected) with a register dump.
  *
@@ -11,7 +12,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "vmm/kvm_shadow.h"
 #include "vmm/kvm_vm.h"
 
 void kvm_vm_fail(struct kvm_vm *vm, const char *fmt, ...)
@@ -30,7 +33,8 @@ void kvm_vm_fail(struct kvm_vm *vm, const char *fmt, ...)
 
 static const char *hc_name(uint32_t nr)
 {
-	static const char *const names[] = { "?", "CONSOLE", "PHASE", "DONE", "ZERO", "FAULT", "PANIC", "USER_TRAP" };
+	static const char *const names[] = { "?", "CONSOLE", "PHASE", "DONE", "ZERO", "FAULT", "PANIC", "USER_TRAP",
+					     "CR3_LOAD", "HIDDEN_FAULT", "INVLPG" };
 	return nr < sizeof(names) / sizeof(names[0]) ? names[nr] : "unknown";
 }
 
@@ -70,6 +74,7 @@ static bool hc_done(struct kvm_vm *vm, const struct gk_hcall_page *hc)
 	vm->out.rc = (int64_t)hc->arg[0];
 	vm->out.checksum = hc->arg[1];
 	vm->out.stats = hc->stats;
+	vm->out.guest_timing = hc->timing;
 	return false;
 }
 
@@ -115,15 +120,38 @@ static bool hc_user_trap(struct kvm_vm *vm, const struct gk_hcall_page *hc)
 	return false;
 }
 
+static bool is_shadow_hc(uint32_t nr) { return nr >= GK_HC_CR3_LOAD && nr <= GK_HC_INVLPG; }
+
+/* Shadow paging's hypercalls (kvm_shadow.c), counted under their own exit reasons. */
+static bool hc_shadow(struct kvm_vm *vm, uint32_t nr, const struct gk_hcall_page *hc)
+{
+	int64_t ret = 0;
+	bool go_on;
+	if (!vm->shadow)
+		return hc_refuse(vm, nr, "a shadow-paging hypercall, and this VM runs --mmu ept");
+	if (nr == GK_HC_CR3_LOAD)
+		go_on = kvm_shadow_cr3_load(vm, hc->arg[0], &ret);
+	else if (nr == GK_HC_HIDDEN_FAULT)
+		go_on = kvm_shadow_hidden_fault(vm, hc->arg[0], hc->arg[1], &ret);
+	else
+		go_on = kvm_shadow_invlpg(vm, hc->arg[0], &ret);
+	if (go_on)
+		hc_page(vm)->ret = ret;
+	return go_on;
+}
+
 static bool hypercall(struct kvm_vm *vm, uint32_t nr)
 {
 	struct gk_hcall_page hc;
 	memcpy(&hc, hc_page(vm), sizeof(hc)); /* one copy: the guest cannot change it under us */
-	vm->out.exits.hypercall++;
+	if (!is_shadow_hc(nr) || !vm->shadow)
+		vm->out.exits.hypercall++;
 	if (hc.version != GK_HC_VERSION)
 		return hc_refuse(vm, nr, "hypercall ABI version mismatch");
 	if (hc.nr != nr)
 		return hc_refuse(vm, nr, "hypercall page and port disagree on the number");
+	if (is_shadow_hc(nr))
+		return hc_shadow(vm, nr, &hc);
 	bool go_on;
 	switch (nr) {
 	case GK_HC_CONSOLE: go_on = hc_console(vm, &hc); break;
@@ -156,11 +184,16 @@ static bool exit_io(struct kvm_vm *vm)
 	return hypercall(vm, nr);
 }
 
-/* No device lives in the MMIO window yet: any access there, or anywhere without memory, is
- * the guest going astray. */
+/* Under shadow paging the pool is a read-only memslot: a store there is a page-table write.
+ * No device lives in the MMIO window yet: any other access there, or anywhere without
+ * memory, is the guest going astray. */
 static bool exit_mmio(struct kvm_vm *vm)
 {
 	const struct kvm_run *run = vm->run;
+	const struct kvm_region *pool = &vm->pool;
+	if (vm->shadow && run->mmio.is_write && run->mmio.phys_addr >= pool->gpa &&
+	    run->mmio.phys_addr - pool->gpa < pool->bytes)
+		return kvm_shadow_pt_write(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len);
 	vm->out.exits.mmio++;
 	vm->out.mmio_exits++;
 	bool window = run->mmio.phys_addr >= vm->layout.mmio_gpa &&
@@ -171,7 +204,8 @@ static bool exit_mmio(struct kvm_vm *vm)
 	return false;
 }
 
-bool kvm_exit_dispatch(struct kvm_vm *vm)
+/* What KVM_RUN's exit asks of the VMM; false ends the run. */
+static bool exit_handle(struct kvm_vm *vm)
 {
 	const struct kvm_run *run = vm->run;
 	switch (run->exit_reason) {
@@ -200,4 +234,32 @@ bool kvm_exit_dispatch(struct kvm_vm *vm)
 		kvm_vm_fail(vm, "unexpected KVM exit reason %u", run->exit_reason);
 		return false;
 	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Every handled exit bumps exactly one exit counter: that is the reason its time goes to. */
+static void charge_exit(struct kvm_vm *vm, const struct exit_counters *before, uint64_t ns)
+{
+	const uint64_t *b = (const uint64_t *)before, *a = (const uint64_t *)&vm->out.exits;
+	for (unsigned r = 0; r < MMU_EXIT_REASON_COUNT; r++)
+		if (a[r] != b[r]) {
+			vm->out.handled[r]++;
+			vm->out.handler_ns[r] += ns;
+			return;
+		}
+}
+
+bool kvm_exit_dispatch(struct kvm_vm *vm)
+{
+	struct exit_counters before = vm->out.exits;
+	uint64_t t0 = now_ns();
+	bool go_on = exit_handle(vm) && kvm_shadow_sync(vm); /* a flush is part of the exit's cost */
+	charge_exit(vm, &before, now_ns() - t0);
+	return go_on;
 }

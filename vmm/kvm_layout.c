@@ -42,7 +42,8 @@ int kvm_layout_compute(const struct kvm_vm_config *cfg, uint64_t image_end, stru
 	l->pool_gpa = l->ram_gpa + l->ram_bytes;
 	l->pool_bytes = round_up(cfg->pool_bytes, SZ_2M);
 	l->shadow_gpa = l->pool_gpa + l->pool_bytes;
-	l->shadow_bytes = l->pool_bytes; /* shadow tables mirror the guest's, so as many pages */
+	/* shadow tables mirror the guest's, so as many pages, plus the kernel's half */
+	l->shadow_bytes = l->pool_bytes + SZ_2M;
 	l->mmio_gpa = l->shadow_gpa + l->shadow_bytes;
 	l->mmio_bytes = SZ_2M;
 	l->identity_end = l->mmio_gpa + l->mmio_bytes;
@@ -140,7 +141,7 @@ static void write_boot_page(struct kvm_vm *vm, const struct kvm_vm_config *cfg, 
 	struct gk_boot_page *bp = (struct gk_boot_page *)((uint8_t *)vm->sys.host + GK_SYS_BOOT_GPA);
 	const struct kvm_layout *l = &vm->layout;
 	bp->info = (struct gk_boot_info){
-		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION, .flags = 0,
+		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION, .flags = cfg->shadow ? GK_BOOT_SHADOW : 0,
 		.ram_base = l->ram_gpa, .ram_bytes = l->ram_bytes,
 		.pt_pool_base = l->pool_gpa, .pt_pool_bytes = l->pool_bytes,
 		.levels = cfg->levels, .guest_page = cfg->guest_page,

@@ -13,15 +13,14 @@
 #include <unistd.h>
 
 #include "vmm/kvm_image.h"
+#include "vmm/kvm_shadow.h"
 #include "vmm/kvm_vm.h"
 
 #define SZ_2M (2ULL << 20)
 
-enum { SLOT_SYS = 0, SLOT_RAM = 1, SLOT_POOL = 2 };
-
 /* Lazily backed memory: fresh pages read as zero, which the guest relies on. */
-static int region_alloc(struct kvm_region *r, const struct guest_mem_opts *o, uint64_t gpa, uint64_t bytes,
-			uint32_t slot, char *msg, size_t msglen)
+int kvm_region_alloc(struct kvm_region *r, const struct guest_mem_opts *o, uint64_t gpa, uint64_t bytes,
+		     uint32_t slot, char *msg, size_t msglen)
 {
 	int rc = guest_mem_alloc(o, bytes, &r->mem, msg, msglen);
 	if (rc < 0)
@@ -33,17 +32,18 @@ static int region_alloc(struct kvm_region *r, const struct guest_mem_opts *o, ui
 	return 0;
 }
 
-static void region_free(struct kvm_region *r)
+void kvm_region_free(struct kvm_region *r)
 {
 	guest_mem_free(&r->mem);
 	r->host = NULL;
 }
 
-static int region_register(struct kvm_vm *vm, const struct kvm_region *r)
+int kvm_region_register(struct kvm_vm *vm, const struct kvm_region *r, uint32_t flags)
 {
+	bool del = flags == KVM_REGION_DELETE;
 	struct kvm_userspace_memory_region m = {
-		.slot = r->slot, .flags = 0, .guest_phys_addr = r->gpa,
-		.memory_size = r->bytes, .userspace_addr = (uint64_t)(uintptr_t)r->host,
+		.slot = r->slot, .flags = del ? 0 : flags, .guest_phys_addr = r->gpa,
+		.memory_size = del ? 0 : r->bytes, .userspace_addr = (uint64_t)(uintptr_t)r->host,
 	};
 	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0 ? -errno : 0;
 }
@@ -59,21 +59,24 @@ static int ram_track(struct kvm_vm *vm, const struct guest_mem_opts *o, char *ms
 
 /* Guest RAM takes the configured backend; the system area and the page-table pool stay
  * anonymous (the VMM writes the first, the second is small and must not be reclaimed). */
-static int vm_memory_create(struct kvm_vm *vm, const struct guest_mem_opts *o, char *msg, size_t msglen)
+static int vm_memory_create(struct kvm_vm *vm, const struct guest_mem_opts *o, bool shadow, char *msg,
+			    size_t msglen)
 {
 	const struct kvm_layout *l = &vm->layout;
-	int rc = region_alloc(&vm->sys, &guest_mem_defaults, 0, l->sys_bytes, SLOT_SYS, msg, msglen);
+	int rc = kvm_region_alloc(&vm->sys, &guest_mem_defaults, 0, l->sys_bytes, KVM_SLOT_SYS, msg, msglen);
 	if (rc == 0)
-		rc = region_alloc(&vm->ram, o, l->ram_gpa, l->ram_bytes, SLOT_RAM, msg, msglen);
+		rc = kvm_region_alloc(&vm->ram, o, l->ram_gpa, l->ram_bytes, KVM_SLOT_RAM, msg, msglen);
 	if (rc == 0)
-		rc = region_alloc(&vm->pool, &guest_mem_defaults, l->pool_gpa, l->pool_bytes, SLOT_POOL, msg, msglen);
+		rc = kvm_region_alloc(&vm->pool, &guest_mem_defaults, l->pool_gpa, l->pool_bytes, KVM_SLOT_POOL, msg, msglen);
 	if (rc == 0)
 		rc = ram_track(vm, o, msg, msglen);
 	if (rc < 0)
 		return rc;
 	const struct kvm_region *regions[] = { &vm->sys, &vm->ram, &vm->pool };
 	for (size_t i = 0; i < 3; i++) {
-		if ((rc = region_register(vm, regions[i])) < 0) {
+		/* under shadow paging every guest store to a page table exits (as MMIO) */
+		uint32_t flags = shadow && regions[i] == &vm->pool ? KVM_MEM_READONLY : 0;
+		if ((rc = kvm_region_register(vm, regions[i], flags)) < 0) {
 			snprintf(msg, msglen, "KVM_SET_USER_MEMORY_REGION (slot %u at 0x%llx): %s", regions[i]->slot,
 				 (unsigned long long)regions[i]->gpa, strerror(-rc));
 			return rc;
@@ -112,13 +115,15 @@ int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *ru
 	if ((rc = kvm_layout_compute(cfg, img->bss_end, &vm->layout)) < 0) {
 		snprintf(msg, msglen, "no guest-physical layout for %llu MiB of RAM and a %llu MiB page-table pool",
 			 (unsigned long long)(cfg->ram_bytes >> 20), (unsigned long long)(cfg->pool_bytes >> 20));
-	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, mem, msg, msglen)) == 0) {
+	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, mem, cfg->shadow, msg, msglen)) == 0) {
 		kvm_image_load(vm->sys.host, vm->sys.bytes);
 		if ((rc = kvm_layout_write_system(vm, cfg, img, run)) < 0)
 			snprintf(msg, msglen, "inconsistent boot information (levels %u, guest page %llu)", cfg->levels,
 				 (unsigned long long)cfg->guest_page);
 		else
 			rc = kvm_vcpu_create(vm, img, msg, msglen);
+		if (rc == 0 && cfg->shadow)
+			rc = kvm_shadow_create(vm, msg, msglen);
 	}
 	if (rc < 0) {
 		kvm_vm_destroy(vm);
@@ -141,9 +146,10 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	uffd_track_stop(&vm->uffd); /* before the memory it tracks goes */
-	region_free(&vm->sys);
-	region_free(&vm->ram);
-	region_free(&vm->pool);
+	kvm_shadow_destroy(vm);
+	kvm_region_free(&vm->sys);
+	kvm_region_free(&vm->ram);
+	kvm_region_free(&vm->pool);
 	free(vm);
 }
 

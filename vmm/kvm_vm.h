@@ -9,7 +9,8 @@
  *   [ram_gpa, +ram)         guest RAM the guest kernel's frame allocator hands out (slot 1)
  *   [pool_gpa, +pool)       guest page-table pool (slot 2, its own slot so that shadow paging
  *                           can make it read-only)
- *   [shadow_gpa, +shadow)   reserved for the VMM's shadow tables (issue 5): no memslot yet
+ *   [shadow_gpa, +shadow)   the VMM's shadow tables under --mmu shadow (slot 3, kvm_shadow.c);
+ *                           no memslot under ept. Under shadow the pool slot is read-only
  *   [mmio_gpa, +mmio)       MMIO window: no memslot, every access exits to the VMM */
 #ifndef MEMVIRT_VMM_KVM_VM_H
 #define MEMVIRT_VMM_KVM_VM_H
@@ -57,6 +58,11 @@ struct kvm_guest_outcome {
 	struct exit_counters exits;
 	uint64_t io_exits, mmio_exits, other_exits, kicks;
 	uint64_t zeroed_bytes;  /* recycled frames the VMM zeroed for the guest */
+	/* Measured exit costs by reason (enum mmu_exit_reason): exits the VMM handled and the
+	 * nanoseconds in its handlers (host flushes included); the guest's own round-trip
+	 * timing arrives with DONE. */
+	uint64_t handled[MMU_EXIT_REASON_COUNT], handler_ns[MMU_EXIT_REASON_COUNT];
+	struct gk_exit_timing guest_timing;
 	char message[768];
 };
 
@@ -71,6 +77,7 @@ struct kvm_vm {
 	uint64_t tsc_khz;
 	struct kvm_layout layout;
 	struct kvm_region sys, ram, pool;
+	struct kvm_shadow *shadow; /* --mmu shadow (kvm_shadow.h); NULL under ept */
 	struct uffd_track uffd;   /* --uffd: first touches of guest RAM */
 	pthread_t vcpu_thread;
 	atomic_bool vcpu_thread_set;
@@ -88,7 +95,12 @@ struct kvm_vm_config {
 	uint64_t guest_page;    /* 4 KiB or 2 MiB */
 	unsigned levels;        /* 4 (5-level paging needs LA57 in the guest: not supported) */
 	const struct guest_mem_opts *mem; /* guest RAM's backend, THP, NUMA, uffd; NULL = defaults */
+	bool shadow;            /* --mmu shadow: the VMM's shadow tables, pool read-only, GK_BOOT_SHADOW */
 };
+
+/* Memslots. */
+enum { KVM_SLOT_SYS = 0, KVM_SLOT_RAM = 1, KVM_SLOT_POOL = 2, KVM_SLOT_SHADOW = 3 };
+#define KVM_REGION_DELETE UINT32_MAX /* kvm_region_register: remove the slot */
 
 /* ---- /dev/kvm (kvm_dev.c) ------------------------------------------------------------------ */
 
@@ -105,6 +117,14 @@ const char *kvm_dev_unavailable(void);
 int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *run, struct kvm_vm **out,
 		  char *msg, size_t msglen);
 void kvm_vm_destroy(struct kvm_vm *vm);
+
+/* A region of host memory (guest_mem_alloc with options o) for [gpa, +bytes) in `slot`. */
+int kvm_region_alloc(struct kvm_region *r, const struct guest_mem_opts *o, uint64_t gpa, uint64_t bytes,
+		     uint32_t slot, char *msg, size_t msglen);
+void kvm_region_free(struct kvm_region *r);
+/* Registers the region's memslot with KVM memslot flags (KVM_MEM_READONLY), or deletes it
+ * (KVM_REGION_DELETE). 0 or -errno. */
+int kvm_region_register(struct kvm_vm *vm, const struct kvm_region *r, uint32_t flags);
 
 /* Computes the layout for cfg and an image whose bss ends at image_end. 0 or -EINVAL. */
 int kvm_layout_compute(const struct kvm_vm_config *cfg, uint64_t image_end, struct kvm_layout *l);

@@ -40,7 +40,7 @@ static int workload_index(const struct wl_workload *w)
 
 static const char *kvm_mmu_unsupported(const char *mmu)
 {
-	return strcmp(mmu, "ept") == 0 ? NULL : "shadow paging on kvm is not built yet (issue 5); use --mmu ept";
+	return strcmp(mmu, "ept") == 0 || strcmp(mmu, "shadow") == 0 ? NULL : "kvm runs --mmu ept or shadow";
 }
 
 static int config_check(const struct run_config *cfg, struct run_result *res)
@@ -110,7 +110,7 @@ static struct kvm_vm_config vm_config(const struct run_config *cfg)
 {
 	return (struct kvm_vm_config){ .ram_bytes = cfg->sim.ram_bytes, .pool_bytes = cfg->sim.pt_pool_bytes,
 				       .guest_page = cfg->sim.guest_page, .levels = cfg->sim.levels,
-				       .mem = cfg->memory };
+				       .mem = cfg->memory, .shadow = strcmp(cfg->mmu, "shadow") == 0 };
 }
 
 static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct kvm_platform_run *pr)

@@ -5,6 +5,7 @@
 #define MEMVIRT_GUEST_KVM_GUEST_KVM_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "guest/kvm/kvm_abi.h"
@@ -29,11 +30,20 @@ void guest_trap(struct guest_trap_frame *f);
 void guest_kernel_main(const struct gk_boot_page *bp);
 
 /* hal.c: the guest kernel's hardware on kvm, and the hypercall path to the VMM. */
-void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e);
+void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e, uint32_t boot_flags);
+/* The VMM runs shadow paging (GK_BOOT_SHADOW). */
+bool guest_hal_shadow(void);
+/* Copies the guest-measured exit round trips into the hypercall page (before DONE). */
+void guest_hal_timing_report(void);
 int64_t guest_hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 __attribute__((noreturn)) void guest_hcall_stop(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 						uint64_t a3);
 struct gk_hcall_page *guest_hcall_page(void);
+
+/* coherence.c: the GK_SELFTEST_COHERENCE run (0 and *checksum, or -EIO at the first
+ * difference), and the fix-up of a #PF raised by one of its probe instructions. */
+int64_t guest_coherence_run(struct gk *k, uint64_t steps, uint64_t seed, uint64_t *checksum);
+bool guest_probe_fixup(struct guest_trap_frame *f);
 
 /* user.c: ring 3. The workload's context is static so the VMM can read its progress. */
 void guest_user_main(const struct gk_run_block *run);

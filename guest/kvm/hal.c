@@ -8,7 +8,13 @@
  *    hypercall) rather than by a 512-iteration loop here. A bitmap remembers which 4 KiB
  *    frames were ever handed out.
  *  - CR3 loads: each address space's root gets the identity-map entry (index 0, below every
- *    user address) written into it before it is loaded, one store instead of a table copy. */
+ *    user address) written into it before it is loaded, one store instead of a table copy.
+ *
+ * Under shadow paging (boot flag GK_BOOT_SHADOW) the same kernel runs with three changes
+ * here and nothing else: a CR3 load and an invlpg are hypercalls (the VMM owns the real CR3
+ * and the tables the CPU walks), and the identity-map entry is written into a root only when
+ * it is not there yet (every pool store exits). Each exit's round trip is timed with the TSC
+ * around the exiting instruction and handed to the VMM at DONE (struct gk_exit_timing). */
 #include "guest/kvm/guest_kvm.h"
 
 #define FRAME_WORDS (GK_MAX_RAM_BYTES / PT_PAGE_4K / 64)
@@ -16,12 +22,39 @@
 static struct {
 	uint64_t ram_base;
 	uint64_t kernel_pml4e;
+	bool shadow;                      /* GK_BOOT_SHADOW */
+	struct gk_exit_timing timing;
 	uint64_t handed_out[FRAME_WORDS]; /* bit per 4 KiB frame: ever returned by the allocator */
 } hal_state;
 
 struct gk_hcall_page *guest_hcall_page(void)
 {
 	return (struct gk_hcall_page *)(uintptr_t)GK_SYS_HCALL_GPA;
+}
+
+static void timing_add(enum gk_exit_kind kind, uint64_t t0)
+{
+	hal_state.timing.cycles[kind] += guest_rdtsc() - t0;
+	hal_state.timing.count[kind]++;
+}
+
+/* As the VMM counts them: a hidden-fault check the VMM does not resolve is a plain hypercall. */
+static enum gk_exit_kind hcall_kind(uint32_t nr, int64_t ret)
+{
+	switch (nr) {
+	case GK_HC_CR3_LOAD: return GK_EXIT_CR3_LOAD;
+	case GK_HC_HIDDEN_FAULT: return ret == 0 ? GK_EXIT_HIDDEN_FAULT : GK_EXIT_HYPERCALL;
+	case GK_HC_INVLPG: return GK_EXIT_INVLPG;
+	default: return GK_EXIT_HYPERCALL;
+	}
+}
+
+void guest_hal_timing_report(void)
+{
+	const uint64_t *s = (const uint64_t *)&hal_state.timing;
+	uint64_t *d = (uint64_t *)&guest_hcall_page()->timing;
+	for (unsigned i = 0; i < sizeof(hal_state.timing) / sizeof(uint64_t); i++)
+		d[i] = s[i];
 }
 
 int64_t guest_hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -34,8 +67,11 @@ int64_t guest_hcall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t
 	hc->arg[2] = a2;
 	hc->arg[3] = a3;
 	hc->ret = -1;
+	uint64_t t0 = guest_rdtsc();
 	__asm__ volatile("outl %0, %w1" : : "a"(nr), "Nd"((uint16_t)GK_HC_PORT) : "memory");
-	return hc->ret;
+	int64_t ret = hc->ret;
+	timing_add(hcall_kind(nr, ret), t0);
+	return ret;
 }
 
 void guest_hcall_stop(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -55,6 +91,19 @@ static void hal_phys_write(void *hw, uint64_t gpa, uint64_t v)
 {
 	(void)hw;
 	*(volatile uint64_t *)(uintptr_t)gpa = v;
+}
+
+/* A page-table store: under shadow paging the pool is a read-only memslot and the store
+ * exits to the VMM as an MMIO write, which it emulates. */
+static void hal_pt_write(void *hw, uint64_t gpa, uint64_t v)
+{
+	if (!hal_state.shadow) {
+		hal_phys_write(hw, gpa, v);
+		return;
+	}
+	uint64_t t0 = guest_rdtsc();
+	hal_phys_write(hw, gpa, v);
+	timing_add(GK_EXIT_PT_WRITE, t0);
 }
 
 /* True when any 4 KiB frame of [gpa, gpa + bytes) was handed out before; marks them all. */
@@ -85,8 +134,14 @@ static void hal_phys_zero(void *hw, uint64_t gpa, uint64_t bytes)
 
 static void hal_cr3_load(void *hw, uint64_t root, uint16_t asid)
 {
-	(void)hw;
-	(void)asid; /* no PCID: a CR3 load flushes the TLB, which is always correct */
+	if (hal_state.shadow) {
+		if (hal_phys_read(hw, root) != hal_state.kernel_pml4e)
+			hal_pt_write(hw, root, hal_state.kernel_pml4e);
+		if (guest_hcall(GK_HC_CR3_LOAD, root, asid, 0, 0) != 0)
+			guest_hcall_stop(GK_HC_PANIC, 0xfd, root, asid, 0);
+		return;
+	}
+	/* no PCID: a CR3 load flushes the TLB, which is always correct */
 	*(volatile uint64_t *)(uintptr_t)root = hal_state.kernel_pml4e;
 	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
 }
@@ -94,17 +149,23 @@ static void hal_cr3_load(void *hw, uint64_t root, uint16_t asid)
 static void hal_invlpg(void *hw, uint64_t gva)
 {
 	(void)hw;
-	__asm__ volatile("invlpg (%0)" : : "r"(gva) : "memory");
+	if (hal_state.shadow)
+		guest_hcall(GK_HC_INVLPG, gva, 0, 0, 0);
+	else
+		__asm__ volatile("invlpg (%0)" : : "r"(gva) : "memory");
 }
 
-void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e)
+bool guest_hal_shadow(void) { return hal_state.shadow; }
+
+void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e, uint32_t boot_flags)
 {
 	hal_state.ram_base = ram_base;
 	hal_state.kernel_pml4e = kernel_pml4e;
+	hal_state.shadow = (boot_flags & GK_BOOT_SHADOW) != 0;
 	hal->phys_read = hal_phys_read;
 	hal->phys_write = hal_phys_write;
 	hal->phys_zero = hal_phys_zero;
-	hal->pt_write = hal_phys_write; /* a plain store; under shadow paging the slot traps it */
+	hal->pt_write = hal_pt_write;
 	hal->cr3_load = hal_cr3_load;
 	hal->invlpg = hal_invlpg;
 	hal->hw = &hal_state;

@@ -54,6 +54,7 @@ static void stats_copy(struct gk_stats *dst, const struct gk_stats *src)
 static __attribute__((noreturn)) void sys_exit(int64_t rc, uint64_t checksum)
 {
 	stats_copy(&guest_hcall_page()->stats, &kernel.stats);
+	guest_hal_timing_report();
 	guest_hcall_stop(GK_HC_DONE, (uint64_t)rc, checksum, 0, 0);
 }
 
@@ -76,14 +77,36 @@ static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
 	return -ENOSYS;
 }
 
+/* Under shadow paging a #PF is first the VMM's: it fills the shadow from the guest's tables
+ * when they allow the access (a hidden fault), and says -EFAULT when they do not. */
+static bool hidden_fault(uint64_t gva, uint64_t err)
+{
+	return guest_hal_shadow() && guest_hcall(GK_HC_HIDDEN_FAULT, gva, err, 0, 0) == 0;
+}
+
+static void page_fault(struct guest_trap_frame *f, bool user)
+{
+	uint64_t gva = read_cr2();
+	if (hidden_fault(gva, f->err))
+		return;
+	if (!user) { /* the kernel touches user pages only through the self-test's probes */
+		if (!guest_probe_fixup(f))
+			panic(f->vector, f->rip, f->err);
+		return;
+	}
+	int rc = gk_page_fault(&kernel, gva, (uint32_t)f->err);
+	if (rc != 0)
+		guest_hcall_stop(GK_HC_FAULT, gva, f->err, f->rip, (uint64_t)(int64_t)rc);
+	/* the retry would fault again on the empty shadow: have the VMM fill it now instead */
+	if (guest_hal_shadow())
+		hidden_fault(gva, f->err);
+}
+
 void guest_trap(struct guest_trap_frame *f)
 {
 	bool user = (f->cs & 3) == 3;
-	if (user && f->vector == VEC_PF) {
-		uint64_t gva = read_cr2();
-		int rc = gk_page_fault(&kernel, gva, (uint32_t)f->err);
-		if (rc != 0)
-			guest_hcall_stop(GK_HC_FAULT, gva, f->err, f->rip, (uint64_t)(int64_t)rc);
+	if (f->vector == VEC_PF) {
+		page_fault(f, user);
 		return;
 	}
 	if (user && f->vector == VEC_UD && f->rip == (uint64_t)(uintptr_t)guest_syscall_gate) {
@@ -98,8 +121,16 @@ void guest_trap(struct guest_trap_frame *f)
 
 /* ---- Self-tests: a guest that misbehaves on purpose, so tests can see the VMM refuse ------- */
 
-static void selftest_kernel(const struct gk_run_block *run)
+/* A writable user mapping of gpa at GK_VA_BASE in the current space, made by hand. */
+static void map_user_page(uint64_t gpa)
 {
+	pt_map(&pt_format_x86, kernel.levels, gk_as_root(&kernel, gk_current_as(&kernel)), GK_VA_BASE, gpa,
+	       PT_PAGE_4K, X86_P | X86_RW | X86_US, gk_pt_mem(&kernel));
+}
+
+static void selftest_kernel(const struct gk_boot_page *bp)
+{
+	const struct gk_run_block *run = &bp->run;
 	switch (run->selftest) {
 	case GK_SELFTEST_BAD_ZERO:
 		guest_hcall(GK_HC_ZERO, 1ULL << 50, PT_PAGE_4K, 0, 0);
@@ -118,6 +149,17 @@ static void selftest_kernel(const struct gk_run_block *run)
 	case GK_SELFTEST_MMIO_POKE:
 		*(volatile uint64_t *)(uintptr_t)(run->mmio_gpa + 0x800) = 0xbad;
 		break;
+	case GK_SELFTEST_MAP_SHADOW_AREA: /* the VMM's shadow area follows the pool */
+		map_user_page(bp->info.pt_pool_base + bp->info.pt_pool_bytes);
+		break;
+	case GK_SELFTEST_MAP_POOL_RW:     /* ring 3 then writes it (user.c) */
+		map_user_page(bp->info.pt_pool_base);
+		break;
+	case GK_SELFTEST_COHERENCE: {
+		uint64_t checksum = 0;
+		int64_t rc = guest_coherence_run(&kernel, run->params.ops, run->params.seed, &checksum);
+		sys_exit(rc, checksum);
+	}
 	}
 }
 
@@ -134,11 +176,11 @@ void guest_kernel_main(const struct gk_boot_page *bp)
 	struct gk_hal hal;
 	if (bp->run.magic != GK_RUN_MAGIC || bp->run.version != GK_RUN_VERSION)
 		panic(0x100, 0, 0);
-	guest_hal_init(&hal, bp->info.ram_base, bp->run.kernel_pml4e);
+	guest_hal_init(&hal, bp->info.ram_base, bp->run.kernel_pml4e, bp->info.flags);
 	int rc = gk_boot(&kernel, &hal, &bp->info);
 	if (rc < 0)
 		panic(0x101, 0, (uint64_t)(int64_t)rc);
-	selftest_kernel(&bp->run);
+	selftest_kernel(bp);
 	user_run_copy(&bp->run);
 	guest_hcall(GK_HC_PHASE, WL_PHASE_SETUP, guest_rdtsc(), 0, 0);
 	guest_enter_user(guest_user_main,

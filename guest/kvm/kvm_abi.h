@@ -70,6 +70,12 @@ enum gk_selftest {
 	GK_SELFTEST_READ_KERNEL,    /* ring 3 reads a supervisor page of the image */
 	GK_SELFTEST_WRITE_USER_TEXT,/* ring 3 writes its own (read-only) code */
 	GK_SELFTEST_USER_HLT,       /* ring 3 executes a privileged instruction (#GP) */
+	GK_SELFTEST_MAP_SHADOW_AREA,/* ring 0 writes a PTE pointing into the VMM's shadow area */
+	GK_SELFTEST_MAP_POOL_RW,    /* ring 0 maps a page-table pool page writable at a user
+				     * address, ring 3 writes through it */
+	GK_SELFTEST_COHERENCE,      /* not misbehaviour: ring 0 runs params.ops random map /
+				     * unmap / protect / write / switch steps on its own tables,
+				     * checking every page after each (guest/kvm/coherence.c) */
 	GK_SELFTEST_COUNT
 };
 
@@ -104,7 +110,7 @@ enum gk_sys {
 
 /* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */
 
-#define GK_HC_VERSION 1u
+#define GK_HC_VERSION 2u
 #define GK_HC_CONSOLE_BYTES 2048u
 
 enum gk_hc {
@@ -116,6 +122,21 @@ enum gk_hc {
 	GK_HC_PANIC,       /* arg0 = vector, arg1 = rip, arg2 = error code, arg3 = cr2: stop */
 	GK_HC_USER_TRAP,   /* arg0 = vector, arg1 = rip, arg2 = error code: ring 3 raised an
 			    * exception the kernel does not handle; stop (workload killed) */
+	/* Shadow paging only (boot info GK_BOOT_SHADOW); under ept the VMM refuses them. */
+	GK_HC_CR3_LOAD,    /* arg0 = guest root (gpa), arg1 = asid: the VMM loads its shadow */
+	GK_HC_HIDDEN_FAULT,/* arg0 = gva, arg1 = #PF error code: ret 0 = the VMM filled the
+			    * shadow (retry), -EFAULT = the guest's tables lack it (its fault) */
+	GK_HC_INVLPG,      /* arg0 = gva: the VMM drops the shadow leaf and flushes */
+};
+
+/* Exit costs as the guest sees them: TSC cycles from just before the exiting instruction
+ * (OUT, or the page-table store) to just after it, per reason. Filled at DONE. */
+enum gk_exit_kind { GK_EXIT_PT_WRITE, GK_EXIT_CR3_LOAD, GK_EXIT_HIDDEN_FAULT, GK_EXIT_INVLPG,
+		    GK_EXIT_HYPERCALL, GK_EXIT_KINDS };
+
+struct gk_exit_timing {
+	uint64_t count[GK_EXIT_KINDS];
+	uint64_t cycles[GK_EXIT_KINDS];
 };
 
 struct gk_hcall_page {
@@ -124,6 +145,7 @@ struct gk_hcall_page {
 	uint64_t arg[4];
 	int64_t ret;           /* written by the VMM: 0 or -errno */
 	struct gk_stats stats; /* DONE: the kernel's counters */
+	struct gk_exit_timing timing; /* DONE: round trips measured by the guest */
 	char console[GK_HC_CONSOLE_BYTES];
 };
 

@@ -85,6 +85,8 @@ static void selftest_user(const struct gk_run_block *run)
 		(void)*(volatile uint64_t *)(uintptr_t)GK_IMAGE_GPA; /* the image header: supervisor */
 	else if (run->selftest == GK_SELFTEST_WRITE_USER_TEXT)
 		*(volatile uint8_t *)(uintptr_t)guest_syscall_gate = 0x90;
+	else if (run->selftest == GK_SELFTEST_MAP_POOL_RW)
+		*(volatile uint64_t *)(uintptr_t)GK_VA_BASE = 0xbad; /* a page table, if the VMM let it */
 	else if (run->selftest == GK_SELFTEST_USER_HLT)
 		__asm__ volatile("hlt");
 }

@@ -103,9 +103,9 @@ static void test_unsupported_configs_refused(void **st)
 	struct run_config c = kvm_test_config("seq", "kvm", 256 << 10, 1, 1000);
 	struct wl_ctx ctx = { 0 };
 	struct kvm_platform_hooks h = { 0 };
-	c.mmu = "shadow";
+	c.mmu = "none";
 	assert_int_equal(kvm_platform_run(&c, &ctx, &res, &h), -ENOTSUP);
-	assert_non_null(strstr(res.message, "issue 5"));
+	assert_non_null(strstr(res.message, "--mmu none"));
 	c.mmu = "ept";
 	c.sim.levels = 5;
 	assert_int_equal(kvm_platform_run(&c, &ctx, &res, &h), -ENOTSUP);
