@@ -2,6 +2,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "vmm/cli.h"
 #include "vmm/run.h"
 
@@ -24,6 +26,28 @@ static void print_summary(const struct run_config *cfg, const struct run_result 
 		printf("  result: %s\n", cfg->json_path);
 }
 
+/* One line on the dips the run driver found (they live in the result document only). */
+static void print_dips(const json_t *doc)
+{
+	const json_t *dips = json_object_get(doc, "dips");
+	size_t n = json_array_size(dips);
+	if (!json_is_array(dips))
+		return; /* telemetry off: nothing was looked for */
+	if (n == 0) {
+		printf("  dips: none\n");
+		return;
+	}
+	double lost = 0;
+	size_t i;
+	json_t *d;
+	json_array_foreach(dips, i, d)
+		lost += json_number_value(json_object_get(d, "ops_lost"));
+	d = json_array_get(dips, 0);
+	printf("  dips: %zu, %.3g ops lost; first at %.1f ms for %.1f ms (depth %.2f, cause %s)\n", n, lost,
+	       json_number_value(json_object_get(d, "start_ms")), json_number_value(json_object_get(d, "duration_ms")),
+	       json_number_value(json_object_get(d, "depth")), json_string_value(json_object_get(d, "cause")));
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_config cfg;
@@ -32,7 +56,11 @@ int cmd_run(int argc, char **argv)
 	int rc = cli_parse_run_options(argc, argv, &cfg, "memvirt run [options]");
 	if (rc)
 		return rc == 1 ? 0 : rc;
-	enum run_state st = run_execute(&cfg, &res, NULL);
+	json_t *doc = NULL;
+	enum run_state st = run_execute(&cfg, &res, &doc);
 	print_summary(&cfg, &res);
+	if (st == RUN_OK)
+		print_dips(doc);
+	json_decref(doc);
 	return run_exit_status(st);
 }
