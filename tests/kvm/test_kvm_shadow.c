@@ -1,0 +1,159 @@
+/* test_kvm_shadow.c — shadow paging on real KVM (--platform kvm --mmu shadow): every workload
+ * gives the same checksum as under ept, on sim (shadow) and natively, for two seeds; the
+ * exits are the ones shadow paging must cost and no others — every guest page-table store
+ * is a pt_write exit (churn: in proportion to the pages it maps), every address-space switch
+ * a cr3_load (ctxsw: in proportion to its switches), every workload takes hidden faults, and
+ * under ept all four counters stay zero. Small sizes: ring 0 may be emulated at ~1 µs per
+ * instruction and each exit costs tens of µs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tests/kvm/kvm_test.h"
+#include "vmm/kvm_platform.h"
+#include "vmm/run.h"
+
+static const char *const workloads[] = { "seq", "gups", "pchase", "churn", "ctxsw" };
+
+/* What the VM said at the end, beyond the run result: the guest kernel's own counters. */
+static struct kvm_guest_outcome outcome;
+
+static void keep_outcome(struct kvm_vm *vm, void *arg)
+{
+	(void)arg;
+	outcome = vm->out;
+}
+
+static struct run_config config(const char *wl, const char *platform, const char *mmu, uint64_t seed)
+{
+	struct run_config c = kvm_test_config(wl, platform, 384 << 10, seed, strcmp(wl, "churn") == 0 ? 300 : 3000);
+	c.mmu = mmu;
+	return c;
+}
+
+static void run_kvm(struct run_config *c, struct run_result *r)
+{
+	struct wl_ctx ctx = { 0 };
+	struct kvm_platform_hooks h = { .stopping = keep_outcome };
+	memset(r, 0, sizeof(*r));
+	memset(&outcome, 0, sizeof(outcome));
+	int rc = kvm_platform_run(c, &ctx, r, &h);
+	if (rc != 0)
+		fprintf(stderr, "%s on kvm/%s: %s\n", c->workload->name, c->mmu, r->message);
+	assert_int_equal(rc, 0);
+	assert_true(r->have_checksum);
+}
+
+static uint64_t checksum_of(struct run_config c)
+{
+	static struct run_result r;
+	enum run_state st = run_execute(&c, &r, NULL);
+	assert_int_equal(st, RUN_OK);
+	return r.checksum;
+}
+
+static void shadow_counters_zero(const struct exit_counters *e)
+{
+	assert_int_equal(e->pt_write, 0);
+	assert_int_equal(e->cr3_load, 0);
+	assert_int_equal(e->hidden_fault, 0);
+	assert_int_equal(e->invlpg, 0);
+}
+
+static void test_checksums_equal_everywhere(void **st)
+{
+	(void)st;
+	static struct run_result shadow, ept;
+	for (uint64_t seed = 1; seed <= 2; seed++)
+		for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+			struct run_config k = config(workloads[i], "kvm", "shadow", seed * 77);
+			run_kvm(&k, &shadow);
+			assert_true(shadow.exits.hidden_fault > 0);
+			/* every page-table store the guest kernel made exited (plus, at most, the
+			 * kernel entry written once into each root) */
+			assert_true(shadow.exits.pt_write >= outcome.stats.pt_writes);
+			assert_true(shadow.exits.pt_write <= outcome.stats.pt_writes + GK_MAX_AS);
+			assert_int_equal(shadow.exits.cr3_load, outcome.stats.switches);
+			assert_int_equal(shadow.exits.invlpg, outcome.stats.invlpgs);
+
+			k.mmu = "ept";
+			run_kvm(&k, &ept);
+			shadow_counters_zero(&ept.exits);
+			assert_true(shadow.checksum == ept.checksum);
+			assert_true(shadow.checksum == checksum_of(config(workloads[i], "sim", "shadow", seed * 77)));
+			struct run_config n = config(workloads[i], "native", "none", seed * 77);
+			assert_true(shadow.checksum == checksum_of(n));
+		}
+}
+
+/* 2 MiB guest pages: the shadow maps them as 2 MiB leaves onto guest RAM. */
+static void test_large_guest_pages(void **st)
+{
+	(void)st;
+	static struct run_result shadow, ept;
+	struct run_config k = kvm_test_config("gups", "kvm", 4 << 20, 5, 3000);
+	k.sim.guest_page = 2 << 20;
+	cli_finish_config(&k, NULL);
+	k.mmu = "shadow";
+	run_kvm(&k, &shadow);
+	k.mmu = "ept";
+	run_kvm(&k, &ept);
+	assert_true(shadow.checksum == ept.checksum);
+	assert_true(shadow.exits.hidden_fault > 0);
+	/* 4 MiB in 2 MiB pages: a handful of faults, not a thousand */
+	assert_true(shadow.exits.hidden_fault < 64);
+}
+
+/* churn maps and unmaps its region over and over: each page costs a store when mapped and
+ * one when unmapped, so pt_write grows with the pages mapped. */
+static void test_churn_pt_writes_follow_pages_mapped(void **st)
+{
+	(void)st;
+	static struct run_result small, large;
+	struct run_config c = config("churn", "kvm", "shadow", 3);
+	c.params.ops = 150;
+	run_kvm(&c, &small);
+	uint64_t faults_small = outcome.stats.faults;
+	c.params.ops = 450;
+	run_kvm(&c, &large);
+	uint64_t faults_large = outcome.stats.faults;
+	assert_true(faults_large > 2 * faults_small);
+	assert_true(small.exits.pt_write >= 2 * faults_small);
+	assert_true(large.exits.pt_write >= 2 * faults_large);
+	/* beyond the two leaf stores per page, only table links and their teardown */
+	assert_true(large.exits.pt_write - small.exits.pt_write <= 3 * (faults_large - faults_small));
+	assert_true(large.exits.pt_write - small.exits.pt_write >= 2 * (faults_large - faults_small));
+}
+
+/* ctxsw switches address spaces every switch_every operations: one cr3_load each. */
+static void test_ctxsw_cr3_loads_follow_switches(void **st)
+{
+	(void)st;
+	static struct run_result rare, often;
+	struct run_config c = config("ctxsw", "kvm", "shadow", 4);
+	c.params.procs = 4;
+	c.params.switch_every = 40;
+	run_kvm(&c, &rare);
+	uint64_t switches_rare = outcome.stats.switches;
+	c.params.switch_every = 10;
+	run_kvm(&c, &often);
+	assert_int_equal(rare.exits.cr3_load, switches_rare);
+	assert_int_equal(often.exits.cr3_load, outcome.stats.switches);
+	assert_true(often.exits.cr3_load > 3 * rare.exits.cr3_load);
+	assert_true(often.checksum != 0 && rare.checksum != 0);
+}
+
+int main(void)
+{
+	kvm_test_skip_unless_usable("kvm_shadow");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_checksums_equal_everywhere),
+		cmocka_unit_test(test_large_guest_pages),
+		cmocka_unit_test(test_churn_pt_writes_follow_pages_mapped),
+		cmocka_unit_test(test_ctxsw_cr3_loads_follow_switches),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
