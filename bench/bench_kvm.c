@@ -29,17 +29,10 @@ static struct run_config config(const char *wl, const char *platform, uint64_t m
 				uint64_t ops)
 {
 	struct run_config c;
-	cli_run_defaults(&c);
-	c.workload = wl_find(wl_registry_direct, wl);
-	c.platform = platform;
-	c.params.mem_bytes = mem;
+	cli_config_for(&c, wl, platform, strcmp(platform, "native") == 0 ? "none" : "ept", mem);
 	c.params.ops = ops;
-	c.progress = false;
 	c.sim.guest_page = guest_page;
-	for (const struct wl_param_desc *d = c.workload->params; d && d->name; d++)
-		*(uint64_t *)((char *)&c.params + d->offset) = d->def;
 	cli_finish_config(&c, NULL);
-	c.mmu = strcmp(platform, "native") == 0 ? "none" : "ept";
 	return c;
 }
 

@@ -18,15 +18,7 @@ struct sim_case {
 static struct run_config case_config(const struct sim_case *k, const char *platform)
 {
 	struct run_config c;
-	cli_run_defaults(&c);
-	c.workload = wl_find(wl_registry_direct, k->workload);
-	c.platform = platform;
-	c.params.mem_bytes = k->mem;
-	c.progress = false;
-	for (const struct wl_param_desc *d = c.workload->params; d && d->name; d++)
-		*(uint64_t *)((char *)&c.params + d->offset) = d->def;
-	cli_finish_config(&c, NULL);
-	c.mmu = k->mmu;
+	cli_config_for(&c, k->workload, platform, strcmp(platform, "native") == 0 ? "none" : k->mmu, k->mem);
 	return c;
 }
 

@@ -18,6 +18,12 @@ void cli_run_options_help(FILE *f);
 void cli_run_defaults(struct run_config *cfg);
 /* Fills the workload-specific parameters' defaults, and derived sim sizes. */
 int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
+/* A complete configuration without the command line (benchmarks, tests): the defaults, then
+ * this workload with its parameter defaults, platform, strategy and footprint; no progress.
+ * Returns 0 or -EINVAL (unknown workload). Callers may adjust fields and call
+ * cli_finish_config again. */
+int cli_config_for(struct run_config *cfg, const char *workload, const char *platform, const char *mmu,
+		   uint64_t mem_bytes);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* cli_experiment.c: --sample-us, --timeseries, --reclaim, --swap, --dip-*; option codes from

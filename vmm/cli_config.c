@@ -1,5 +1,6 @@
 /* cli_config.c — the parts of a run configuration derived after parsing: workload
  * parameter defaults and the sim platform's guest-physical sizes, and the option help. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,22 @@
 #include "vmm/parse.h"
 
 static uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
+
+int cli_config_for(struct run_config *cfg, const char *workload, const char *platform, const char *mmu,
+		   uint64_t mem_bytes)
+{
+	cli_run_defaults(cfg);
+	cfg->workload = wl_find(wl_registry_direct, workload);
+	if (!cfg->workload)
+		return -EINVAL;
+	cfg->platform = platform;
+	cfg->params.mem_bytes = mem_bytes;
+	cfg->progress = false;
+	wl_params_defaults(cfg->workload, &cfg->params);
+	cli_finish_config(cfg, NULL);
+	cfg->mmu = mmu;
+	return 0;
+}
 
 /* Guest RAM defaults to a little above the footprint (the guest kernel's frames and
  * rounding to large pages need room); the page-table pool to what 4 KiB mappings of all of

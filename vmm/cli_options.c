@@ -221,8 +221,7 @@ static const struct wl_param_desc *find_param(const struct wl_workload *w, const
  * not take is an error rather than silently ignored. */
 static int apply_wl_params(struct run_config *cfg, const struct wl_param_opt *p, size_t n)
 {
-	for (const struct wl_param_desc *d = cfg->workload->params; d && d->name; d++)
-		*(uint64_t *)((char *)&cfg->params + d->offset) = d->def;
+	wl_params_defaults(cfg->workload, &cfg->params);
 	for (size_t i = 0; i < n; i++) {
 		if (!p[i].value)
 			continue;

@@ -54,8 +54,7 @@ static enum run_state compare_one(const struct compare *c, const struct wl_workl
 		snprintf(path, sizeof(path), "%s/%s-%s-%s.json", c->out_dir, w->name, platform, mmu);
 		cfg.json_path = path;
 	}
-	for (const struct wl_param_desc *d = w->params; d && d->name; d++)
-		*(uint64_t *)((char *)&cfg.params + d->offset) = d->def;
+	wl_params_defaults(w, &cfg.params);
 	return run_execute(&cfg, res, NULL);
 }
 

@@ -19,3 +19,12 @@ extern WL_EXPORT(ctxsw);
 const struct wl_workload *const WL_REGISTRY[] = {
 	WL_REF(seq), WL_REF(gups), WL_REF(pchase), WL_REF(churn), WL_REF(ctxsw), NULL,
 };
+
+#ifndef WL_SIM
+/* One definition serves both flavours: it reads only the parameter table. */
+void wl_params_defaults(const struct wl_workload *w, struct wl_params *p)
+{
+	for (const struct wl_param_desc *d = w->params; d && d->name; d++)
+		*(uint64_t *)((char *)p + d->offset) = d->def;
+}
+#endif

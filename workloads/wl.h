@@ -153,6 +153,8 @@ struct wl_workload {
 extern const struct wl_workload *const wl_registry_direct[];
 extern const struct wl_workload *const wl_registry_sim[];
 const struct wl_workload *wl_find(const struct wl_workload *const *reg, const char *name);
+/* Sets every workload-specific parameter of w to its documented default. */
+void wl_params_defaults(const struct wl_workload *w, struct wl_params *p);
 
 /* ---- Deterministic helpers every workload shares ------------------------------------------ */
 

@@ -18,16 +18,9 @@ static const char *const workloads[] = { "seq", "gups", "pchase", "churn", "ctxs
 static struct run_config config(const char *wl, const char *platform, const char *mmu, uint64_t mem, uint64_t seed)
 {
 	struct run_config c;
-	cli_run_defaults(&c);
-	c.workload = wl_find(wl_registry_direct, wl);
-	c.platform = platform;
-	c.mmu = mmu;
-	c.progress = false;
-	c.params.mem_bytes = mem;
+	assert_int_equal(cli_config_for(&c, wl, platform, mmu, mem), 0);
 	c.params.seed = seed;
 	c.params.ops = 20000;
-	for (const struct wl_param_desc *d = c.workload->params; d && d->name; d++)
-		*(uint64_t *)((char *)&c.params + d->offset) = d->def;
 	if (strcmp(wl, "churn") == 0)
 		c.params.region_bytes = 256 << 10;
 	cli_finish_config(&c, NULL);
