@@ -42,6 +42,15 @@ struct run_config {
 	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */
 };
 
+/* The measured cost of one exit reason on kvm: handled = exits the VMM timed, handler_ns =
+ * mean time in the VMM's handler (from KVM_RUN's return to the next KVM_RUN); roundtrips =
+ * exits the guest timed, roundtrip_ns = their mean, from just before the exiting instruction
+ * to just after it, as the guest's TSC saw it (exit, handler, re-entry, emulation). */
+struct result_exit_cost {
+	uint64_t handled, roundtrips;
+	double handler_ns, roundtrip_ns;
+};
+
 struct run_result {
 	enum run_state state;
 	char message[1024];
@@ -53,6 +62,11 @@ struct run_result {
 	struct mmu_counters mmu_user, mmu_kernel;
 	uint64_t modeled_cycles, modeled_cycles_kernel;
 	struct exit_counters exits;
+	/* kvm: what each exit reason cost, measured (indexed by enum mmu_exit_reason). */
+	bool have_exit_costs;
+	struct result_exit_cost exit_costs[MMU_EXIT_REASON_COUNT];
+	uint64_t host_mmu_flushes;       /* kvm shadow: KVM MMU flushes after shadow removals */
+	double host_mmu_flush_ns;        /*   their mean time (inside the handlers' time) */
 	uint64_t host_minor_faults, host_major_faults; /* measured phase, whole process */
 	uint64_t guest_faults;           /* #PF handled by the guest kernel */
 	uint64_t guest_bytes;            /* guest RAM (sim, kvm) or footprint (native) */

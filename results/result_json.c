@@ -96,6 +96,30 @@ static json_t *exits_json(const struct exit_counters *e)
 	return o;
 }
 
+/* Per reason, only where something was timed; null when nothing was (native, sim). */
+static json_t *exit_costs_json(const struct run_result *r)
+{
+	static const char *const names[] = {
+#define EXIT_NAME(name) #name,
+		MMU_EXIT_REASONS(EXIT_NAME)
+#undef EXIT_NAME
+	};
+	if (!r->have_exit_costs)
+		return json_null();
+	json_t *o = json_object();
+	for (unsigned i = 0; i < MMU_EXIT_REASON_COUNT; i++) {
+		const struct result_exit_cost *c = &r->exit_costs[i];
+		if (c->handled || c->roundtrips)
+			json_object_set_new(o, names[i], json_pack("{s:I, s:f, s:I, s:f}", "handled", (json_int_t)c->handled,
+								   "handler_us", c->handler_ns / 1e3, "roundtrips",
+								   (json_int_t)c->roundtrips, "roundtrip_us",
+								   c->roundtrip_ns / 1e3));
+	}
+	json_object_set_new(o, "host_mmu_flushes", json_u64(r->host_mmu_flushes));
+	json_object_set_new(o, "host_mmu_flush_us", json_real(r->host_mmu_flush_ns / 1e3));
+	return o;
+}
+
 static json_t *result_block_json(const struct run_result *r)
 {
 	char hex[19];
@@ -130,6 +154,7 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 	json_object_set_new(doc, "result", result_block_json(r));
 	json_object_set_new(doc, "mmu", mmu_json(r));
 	json_object_set_new(doc, "exits", exits_json(&r->exits));
+	json_object_set_new(doc, "exit_costs", exit_costs_json(r));
 	json_object_set_new(doc, "faults", json_pack("{s:I, s:I, s:I}",
 						    "host_minor", (json_int_t)r->host_minor_faults,
 						    "host_major", (json_int_t)r->host_major_faults,

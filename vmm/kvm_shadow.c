@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "mmu/strategy.h"
 #include "shadow/shadow_core.h"
@@ -390,6 +391,8 @@ bool kvm_shadow_sync(struct kvm_vm *vm)
 	if (!s || (s->tables.zapped == s->flushed_zapped && s->tables.freed == s->flushed_freed))
 		return true;
 	/* deleting the slot drops every KVM translation through it; then it comes back as it was */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = kvm_region_register(vm, &s->area, KVM_REGION_DELETE);
 	if (rc == 0)
 		rc = kvm_region_register(vm, &s->area, 0);
@@ -400,6 +403,8 @@ bool kvm_shadow_sync(struct kvm_vm *vm)
 	s->flushed_zapped = s->tables.zapped;
 	s->flushed_freed = s->tables.freed;
 	s->stats.host_flushes++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->stats.host_flush_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec));
 	return true;
 }
 

@@ -25,6 +25,7 @@ struct kvm_vm;
 /* What the shadow did over the run (beyond exits). */
 struct kvm_shadow_stats {
 	uint64_t host_flushes;    /* shadow-area memslot re-registrations */
+	uint64_t host_flush_ns;   /* time they took (part of the exits' handler time) */
 	uint64_t spurious_faults; /* hidden-fault checks the shadow already satisfied (stale host TLB) */
 	uint64_t tables_live, tables_created, zapped;
 	uint64_t roots_built, roots_hit, roots_evicted;

@@ -10,6 +10,7 @@
 #include "vmm/kvm_image.h"
 #include "vmm/kvm_platform.h"
 #include "vmm/kvm_progress.h"
+#include "vmm/kvm_shadow.h"
 #include "vmm/kvm_stats.h"
 
 struct kvm_platform_run {
@@ -75,6 +76,34 @@ static double tsc_seconds(const struct kvm_vm *vm, uint64_t from, uint64_t to)
 	return from && to >= from ? (double)(to - from) / ((double)vm->tsc_khz * 1e3) : 0.0;
 }
 
+/* The guest's exit kinds as the VMM's exit reasons. */
+static const enum mmu_exit_reason guest_kind_reason[GK_EXIT_KINDS] = {
+	[GK_EXIT_PT_WRITE] = MMU_EXIT_pt_write, [GK_EXIT_CR3_LOAD] = MMU_EXIT_cr3_load,
+	[GK_EXIT_HIDDEN_FAULT] = MMU_EXIT_hidden_fault, [GK_EXIT_INVLPG] = MMU_EXIT_invlpg,
+	[GK_EXIT_HYPERCALL] = MMU_EXIT_hypercall,
+};
+
+/* Mean handler time per reason (VMM clock) and mean round trip (guest TSC). */
+static void collect_exit_costs(const struct kvm_vm *vm, struct run_result *res)
+{
+	const struct kvm_guest_outcome *o = &vm->out;
+	struct kvm_shadow_stats ss;
+	for (unsigned r = 0; r < MMU_EXIT_REASON_COUNT; r++) {
+		res->exit_costs[r].handled = o->handled[r];
+		res->exit_costs[r].handler_ns = o->handled[r] ? (double)o->handler_ns[r] / (double)o->handled[r] : 0.0;
+	}
+	for (unsigned k = 0; k < GK_EXIT_KINDS; k++) {
+		struct result_exit_cost *c = &res->exit_costs[guest_kind_reason[k]];
+		uint64_t n = o->guest_timing.count[k];
+		c->roundtrips = n;
+		c->roundtrip_ns = n ? (double)o->guest_timing.cycles[k] * 1e6 / (double)vm->tsc_khz / (double)n : 0.0;
+	}
+	kvm_shadow_get_stats(vm, &ss);
+	res->host_mmu_flushes = ss.host_flushes;
+	res->host_mmu_flush_ns = ss.host_flushes ? (double)ss.host_flush_ns / (double)ss.host_flushes : 0.0;
+	res->have_exit_costs = true;
+}
+
 static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_platform_run *pr,
 		    struct wl_ctx *ctx, struct run_result *res)
 {
@@ -86,6 +115,7 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	res->exits = o->exits;
 	res->exits.ept_violation = atomic_load(&vm->uffd.faults);
 	res->guest_faults = o->stats.faults;
+	collect_exit_costs(vm, res);
 	res->guest_bytes = vm->layout.ram_bytes;
 	res->host_resident_bytes = kvm_vm_resident_bytes(vm);
 	res->backend = guest_mem_backend_name(vm->ram.mem.backend);
