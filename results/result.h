@@ -79,6 +79,9 @@ struct run_result {
 
 const char *run_state_name(enum run_state s);
 
+/* The exit_costs object of a result (null when nothing was timed): also used by compare. */
+json_t *result_exit_costs_json(const struct run_result *r);
+
 /* Builds the whole result document. `context` (host information) is stolen. */
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context);
 

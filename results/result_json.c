@@ -97,7 +97,7 @@ static json_t *exits_json(const struct exit_counters *e)
 }
 
 /* Per reason, only where something was timed; null when nothing was (native, sim). */
-static json_t *exit_costs_json(const struct run_result *r)
+json_t *result_exit_costs_json(const struct run_result *r)
 {
 	static const char *const names[] = {
 #define EXIT_NAME(name) #name,
@@ -154,7 +154,7 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 	json_object_set_new(doc, "result", result_block_json(r));
 	json_object_set_new(doc, "mmu", mmu_json(r));
 	json_object_set_new(doc, "exits", exits_json(&r->exits));
-	json_object_set_new(doc, "exit_costs", exit_costs_json(r));
+	json_object_set_new(doc, "exit_costs", result_exit_costs_json(r));
 	json_object_set_new(doc, "faults", json_pack("{s:I, s:I, s:I}",
 						    "host_minor", (json_int_t)r->host_minor_faults,
 						    "host_major", (json_int_t)r->host_major_faults,

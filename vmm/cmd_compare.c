@@ -117,7 +117,7 @@ static const char *demo_platform(void)
 	if (!why) {
 		const char *no_shadow = kvm->mmu_unsupported ? kvm->mmu_unsupported("shadow") : NULL;
 		printf("demo: using the kvm platform%s%s\n", no_shadow ? "; shadow paging skipped: " : "",
-		       no_shadow ? no_shadow : "");
+		       no_shadow ? no_shadow : " (ept and shadow measured; sim beside them, modeled)");
 		return "kvm";
 	}
 	printf("demo: kvm platform unavailable (%s); using sim\n", why);

@@ -1,6 +1,8 @@
 /* compare.c — runs each workload natively (the checksum and time baseline) and under ept
  * and shadow on the chosen platform, then tabulates why one strategy wins: references per
- * walk, page-table-write, CR3 and invlpg exits, hidden faults, modeled cycles. */
+ * walk, page-table-write, CR3 and invlpg exits, hidden faults, modeled cycles. On kvm the
+ * same workloads also run on sim, so the measured figures (real time, exits and their
+ * measured costs: compare_costs.c) have the modeled ones beside them. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,8 +28,8 @@ int compare_set_workloads(struct compare *c, const char *list, const char **bad)
 	return c->n ? 0 : -EINVAL;
 }
 
-/* A strategy the platform cannot run yet (shadow on kvm before issue 5) is skipped, with the
- * platform's reason, rather than failing the whole comparison. */
+/* A strategy the platform cannot run is skipped, with the platform's reason, rather than
+ * failing the whole comparison. */
 static bool compare_skip(const char *platform, const char *mmu, struct run_result *res)
 {
 	const struct platform *p = platform_find(platform);
@@ -61,14 +63,17 @@ static enum run_state compare_one(const struct compare *c, const struct wl_workl
 enum run_state compare_run(struct compare *c)
 {
 	enum run_state worst = RUN_OK;
+	c->with_sim = strcmp(c->base.platform, "sim") != 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct compare_row *r = &c->rows[i];
-		enum run_state s[3] = {
+		enum run_state s[5] = {
 			compare_one(c, r->workload, "native", "none", &r->native),
 			compare_one(c, r->workload, c->base.platform, "ept", &r->ept),
 			compare_one(c, r->workload, c->base.platform, "shadow", &r->shadow),
+			c->with_sim ? compare_one(c, r->workload, "sim", "ept", &r->sim_ept) : RUN_SKIPPED,
+			c->with_sim ? compare_one(c, r->workload, "sim", "shadow", &r->sim_shadow) : RUN_SKIPPED,
 		};
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 5; k++) {
 			if (s[k] == RUN_INTERRUPTED)
 				return RUN_INTERRUPTED;
 			if (s[k] != RUN_OK && s[k] != RUN_SKIPPED && worst == RUN_OK)
@@ -89,24 +94,31 @@ static bool checksum_matches(const struct run_result *native, const struct run_r
 	return r->state == RUN_SKIPPED || (r->have_checksum && r->checksum == native->checksum);
 }
 
-static bool checksums_equal(const struct compare_row *r)
+static bool checksums_equal(const struct compare *c, const struct compare_row *r)
 {
 	return r->native.have_checksum && checksum_matches(&r->native, &r->ept) &&
-	       checksum_matches(&r->native, &r->shadow);
+	       checksum_matches(&r->native, &r->shadow) &&
+	       (!c->with_sim || (checksum_matches(&r->native, &r->sim_ept) && checksum_matches(&r->native, &r->sim_shadow)));
 }
 
-static double cycle_ratio(const struct compare_row *r)
+static double cycle_ratio(const struct compare *c, const struct compare_row *r)
 {
-	return r->shadow.modeled_cycles ? (double)r->ept.modeled_cycles / (double)r->shadow.modeled_cycles : 0.0;
+	uint64_t ept = compare_modeled(c, r, false)->modeled_cycles, shadow = compare_modeled(c, r, true)->modeled_cycles;
+	return shadow ? (double)ept / (double)shadow : 0.0;
+}
+
+static double time_ratio(const struct compare_row *r)
+{
+	return r->shadow.run_s > 0 ? r->ept.run_s / r->shadow.run_s : 0.0;
 }
 
 static void print_strategy(FILE *f, const char *wl, const char *mmu, const struct run_result *r, bool winner)
 {
 	if (r->state == RUN_SKIPPED) {
-		fprintf(f, "%-7s %-6s skipped: %s\n", wl, mmu, r->message);
+		fprintf(f, "%-7s %-10s skipped: %s\n", wl, mmu, r->message);
 		return;
 	}
-	fprintf(f, "%-7s %-6s %12" PRIu64 " %11" PRIu64 " %6.2f %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+	fprintf(f, "%-7s %-10s %12" PRIu64 " %11" PRIu64 " %6.2f %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
 		   " %9" PRIu64 " %15" PRIu64 " %8.3f%s\n",
 		wl, mmu, r->mmu_user.tlb_misses, r->mmu_user.walks, refs_per_walk(r), r->exits.pt_write,
 		r->exits.cr3_load, r->exits.hidden_fault, r->exits.invlpg, r->exits.ept_violation, r->modeled_cycles,
@@ -116,16 +128,26 @@ static void print_strategy(FILE *f, const char *wl, const char *mmu, const struc
 
 void compare_print(const struct compare *c, FILE *f)
 {
-	fprintf(f, "%-7s %-6s %12s %11s %6s %10s %9s %9s %9s %9s %15s %8s\n", "load", "mmu", "tlb_misses", "walks",
+	if (c->with_sim)
+		fprintf(f, "%s rows are measured (time_s: the guest's measured phase); :sim rows are the same workload "
+			   "on the simulator (counters exact, cycles modeled)\n", c->base.platform);
+	fprintf(f, "%-7s %-10s %12s %11s %6s %10s %9s %9s %9s %9s %15s %8s\n", "load", "mmu", "tlb_misses", "walks",
 		"refs/w", "pt_write", "cr3_load", "hidden", "invlpg", "ept_viol", "modeled_cycles", "time_s");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
-		double ratio = cycle_ratio(r);
-		print_strategy(f, r->workload->name, "ept", &r->ept, ratio > 0 && ratio < 1);
-		print_strategy(f, "", "shadow", &r->shadow, ratio > 1);
+		double ratio = cycle_ratio(c, r);
+		print_strategy(f, r->workload->name, "ept", &r->ept, !c->with_sim && ratio > 0 && ratio < 1);
+		print_strategy(f, "", "shadow", &r->shadow, !c->with_sim && ratio > 1);
+		if (c->with_sim) {
+			print_strategy(f, "", "ept:sim", &r->sim_ept, ratio > 0 && ratio < 1);
+			print_strategy(f, "", "shadow:sim", &r->sim_shadow, ratio > 1);
+			fprintf(f, "%-7s ept/shadow measured time on %s %.3f\n", "", c->base.platform, time_ratio(r));
+		}
 		fprintf(f, "%-7s ept/shadow modeled cycles %.3f; checksums %s native (0x%016" PRIx64 "); native %.3f s\n",
-			"", ratio, checksums_equal(r) ? "equal" : "DIFFER from", r->native.checksum, r->native.run_s);
+			"", ratio, checksums_equal(c, r) ? "equal" : "DIFFER from", r->native.checksum, r->native.run_s);
 	}
+	if (c->with_sim)
+		compare_print_costs(c, f);
 }
 
 static json_t *strategy_json(const struct run_result *r)
@@ -136,11 +158,11 @@ static json_t *strategy_json(const struct run_result *r)
 #define EXIT_JSON(name) json_object_set_new(ex, #name, json_integer((json_int_t)r->exits.name));
 	MMU_EXIT_REASONS(EXIT_JSON)
 #undef EXIT_JSON
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:I, s:f, s:o}", "state", run_state_name(r->state),
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:I, s:f, s:o, s:o}", "state", run_state_name(r->state),
 			 "checksum", hex, "tlb_misses", (json_int_t)r->mmu_user.tlb_misses, "walks",
 			 (json_int_t)r->mmu_user.walks, "walk_refs", (json_int_t)r->mmu_user.walk_refs,
 			 "refs_per_walk", refs_per_walk(r), "modeled_cycles", (json_int_t)r->modeled_cycles,
-			 "run_s", r->run_s, "exits", ex);
+			 "run_s", r->run_s, "exits", ex, "exit_costs", result_exit_costs_json(r));
 }
 
 json_t *compare_to_json(const struct compare *c)
@@ -148,34 +170,60 @@ json_t *compare_to_json(const struct compare *c)
 	json_t *rows = json_array();
 	for (size_t i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
-		double ratio = cycle_ratio(r);
-		json_array_append_new(rows, json_pack("{s:s, s:o, s:o, s:o, s:f, s:s, s:b}",
+		double ratio = cycle_ratio(c, r);
+		json_t *row = json_pack("{s:s, s:o, s:o, s:o, s:f, s:s, s:b}",
 			"workload", r->workload->name, "native", strategy_json(&r->native),
 			"ept", strategy_json(&r->ept), "shadow", strategy_json(&r->shadow),
 			"ept_over_shadow_cycles", ratio, "winner", ratio < 1 ? "ept" : "shadow",
-			"checksums_equal", checksums_equal(r)));
+			"checksums_equal", checksums_equal(c, r));
+		if (c->with_sim) {
+			json_object_set_new(row, "sim_ept", strategy_json(&r->sim_ept));
+			json_object_set_new(row, "sim_shadow", strategy_json(&r->sim_shadow));
+			json_object_set_new(row, "ept_over_shadow_time", json_real(time_ratio(r)));
+		}
+		json_array_append_new(rows, row);
 	}
-	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:o}", "schema_version", RESULT_SCHEMA_VERSION, "kind",
-			 "compare", "platform", c->base.platform, "mem_bytes", (json_int_t)c->base.params.mem_bytes,
-			 "seed", (json_int_t)c->base.params.seed, "rows", rows);
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:I, s:I, s:o}", "schema_version", RESULT_SCHEMA_VERSION, "kind",
+				"compare", "platform", c->base.platform, "mem_bytes", (json_int_t)c->base.params.mem_bytes,
+				"seed", (json_int_t)c->base.params.seed, "rows", rows);
+	if (c->with_sim)
+		json_object_set_new(doc, "exit_costs", compare_costs_json(c));
+	return doc;
+}
+
+/* Measured costs per reason (mean handler and round-trip us), empty where none were timed. */
+static void csv_costs(FILE *f, const struct run_result *r)
+{
+	for (unsigned k = 0; k < MMU_EXIT_REASON_COUNT; k++)
+		if (r->exit_costs[k].handled || r->exit_costs[k].roundtrips)
+			fprintf(f, ",%.3f,%.3f", r->exit_costs[k].handler_ns / 1e3, r->exit_costs[k].roundtrip_ns / 1e3);
+		else
+			fputs(",,", f);
 }
 
 static void compare_emit_csv(FILE *f, const void *arg)
 {
 	const struct compare *c = arg;
 	fputs("workload,mmu,tlb_misses,walks,walk_refs,pt_write,cr3_load,hidden_fault,invlpg,ept_violation,modeled_cycles,"
-	      "run_s,checksum\n", f);
+	      "run_s,checksum", f);
+#define COST_COLUMNS(name) fputs("," #name "_handler_us," #name "_roundtrip_us", f);
+	MMU_EXIT_REASONS(COST_COLUMNS)
+#undef COST_COLUMNS
+	fputc('\n', f);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
-		const struct run_result *rs[3] = { &r->native, &r->ept, &r->shadow };
-		static const char *const names[3] = { "native", "ept", "shadow" };
-		for (int k = 0; k < 3; k++)
+		const struct run_result *rs[5] = { &r->native, &r->ept, &r->shadow, &r->sim_ept, &r->sim_shadow };
+		static const char *const names[5] = { "native", "ept", "shadow", "ept:sim", "shadow:sim" };
+		for (int k = 0; k < (c->with_sim ? 5 : 3); k++) {
 			fprintf(f, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-				   ",%" PRIu64 ",%" PRIu64 ",%.6f,0x%016" PRIx64 "\n",
+				   ",%" PRIu64 ",%" PRIu64 ",%.6f,0x%016" PRIx64,
 				r->workload->name, names[k], rs[k]->mmu_user.tlb_misses, rs[k]->mmu_user.walks,
 				rs[k]->mmu_user.walk_refs, rs[k]->exits.pt_write, rs[k]->exits.cr3_load,
 				rs[k]->exits.hidden_fault, rs[k]->exits.invlpg, rs[k]->exits.ept_violation,
 				rs[k]->modeled_cycles, rs[k]->run_s, rs[k]->checksum);
+			csv_costs(f, rs[k]);
+			fputc('\n', f);
+		}
 	}
 }
 

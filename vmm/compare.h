@@ -4,6 +4,7 @@
 #ifndef MEMVIRT_COMPARE_H
 #define MEMVIRT_COMPARE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -15,6 +16,8 @@
 struct compare_row {
 	const struct wl_workload *workload;
 	struct run_result native, ept, shadow;
+	/* with_sim: the same workload on sim, so that modeled figures sit beside measured ones */
+	struct run_result sim_ept, sim_shadow;
 };
 
 struct compare {
@@ -22,6 +25,7 @@ struct compare {
 	size_t n;
 	struct compare_row rows[COMPARE_MAX_WORKLOADS];
 	const char *out_dir;      /* per-run JSON files go here when set */
+	bool with_sim;            /* set by compare_run: the platform is not sim (kvm) */
 };
 
 /* Runs every row; returns RUN_OK, or the first non-ok state (interrupted stops early). */
@@ -31,6 +35,21 @@ json_t *compare_to_json(const struct compare *c);
 int compare_write_csv(const struct compare *c, const char *path);
 /* One self-contained HTML page: the table and an SVG bar chart of modeled cycles. */
 int compare_write_html(const struct compare *c, const char *path);
+/* The run whose modeled cycles stand for a strategy: the platform's own on sim, the sim
+ * rows on kvm (a real VM has no modeled cycles). */
+static inline const struct run_result *compare_modeled(const struct compare *c, const struct compare_row *r,
+						       bool shadow)
+{
+	return c->with_sim ? (shadow ? &r->sim_shadow : &r->sim_ept) : (shadow ? &r->shadow : &r->ept);
+}
+
+/* compare_costs.c (with_sim): each exit reason's count and measured cost (VMM handler, guest
+ * round trip) beside sim's count and modeled cycles — as a text table, JSON rows and an HTML
+ * table. */
+void compare_print_costs(const struct compare *c, FILE *f);
+json_t *compare_costs_json(const struct compare *c);
+void compare_html_costs(FILE *f, const struct compare *c);
+
 /* Parses "seq,gups,..." into c->rows; returns 0 or -EINVAL naming nothing (caller does). */
 int compare_set_workloads(struct compare *c, const char *list, const char **bad);
 

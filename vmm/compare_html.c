@@ -1,7 +1,8 @@
 /* compare_html.c — the comparison as one self-contained HTML page: a short explanation,
  * the table, and an SVG bar chart of modeled cycles (ept and shadow side by side, each
  * workload scaled to its larger bar) — readable in any browser, no scripts, no assets (page
- * chrome and SVG helpers shared with the run report: html.h). */
+ * chrome and SVG helpers shared with the run report: html.h). On kvm the sim rows (":sim")
+ * and the measured exit costs (compare_costs.c) are added. */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -18,7 +19,8 @@ static void html_head(FILE *f, const struct compare *c)
 	fprintf(f, "<h1>memvirt: ept vs shadow paging</h1>\n<p>Platform <b>%s</b>, footprint %" PRIu64
 		   " bytes, seed %" PRIu64 ". Each workload ran natively (checksum and time baseline) and under both "
 		   "paging strategies. Modeled cycles price TLB hits, walk references, guest faults and exits with "
-		   "the cost model (see docs/reading-reports.md); counters are exact.</p>\n",
+		   "the cost model (see docs/reading-reports.md); counters are exact. On kvm, times and exit costs "
+		   "are measured; rows marked :sim are the same workloads on the simulator, modeled.</p>\n",
 		c->base.platform, c->base.params.mem_bytes, c->base.params.seed);
 }
 
@@ -50,9 +52,13 @@ static void html_table(FILE *f, const struct compare *c)
 	      "<th>modeled cycles</th><th>time (s)</th></tr>\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
-		bool ept_wins = r->ept.modeled_cycles < r->shadow.modeled_cycles;
+		bool ept_wins = compare_modeled(c, r, false)->modeled_cycles < compare_modeled(c, r, true)->modeled_cycles;
 		html_row(f, r->workload->name, "ept", &r->ept, ept_wins);
 		html_row(f, "", "shadow", &r->shadow, !ept_wins);
+		if (c->with_sim) {
+			html_row(f, "", "ept:sim", &r->sim_ept, false);
+			html_row(f, "", "shadow:sim", &r->sim_shadow, false);
+		}
 		fprintf(f, "<tr><td class=l></td><td class=l>native</td><td colspan=9 class=l>checksum 0x%016" PRIx64
 			   " &mdash; %s</td><td>%.3f</td></tr>\n",
 			r->native.checksum, checksum_note(r), r->native.run_s);
@@ -76,11 +82,11 @@ static void html_chart(FILE *f, const struct compare *c)
 	fprintf(f, "<line x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", CHART_H + 20, w - 10, CHART_H + 20);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
-		uint64_t max = r->ept.modeled_cycles > r->shadow.modeled_cycles ? r->ept.modeled_cycles
-										 : r->shadow.modeled_cycles;
+		uint64_t ept = compare_modeled(c, r, false)->modeled_cycles, shadow = compare_modeled(c, r, true)->modeled_cycles;
+		uint64_t max = ept > shadow ? ept : shadow;
 		double x = 30 + (double)i * GROUP_W;
-		svg_bar(f, x, r->ept.modeled_cycles, max, "#3a7bd5", "ept");
-		svg_bar(f, x + BAR_W + 4, r->shadow.modeled_cycles, max, "#e07b39", "shadow");
+		svg_bar(f, x, ept, max, "#3a7bd5", "ept");
+		svg_bar(f, x + BAR_W + 4, shadow, max, "#e07b39", "shadow");
 		fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
 			x + BAR_W + 2, CHART_H + 52, r->workload->name);
 	}
@@ -92,6 +98,8 @@ static void compare_emit_html(FILE *f, const void *arg)
 	const struct compare *c = arg;
 	html_head(f, c);
 	html_table(f, c);
+	if (c->with_sim)
+		compare_html_costs(f, c);
 	html_chart(f, c);
 	html_page_end(f);
 }
