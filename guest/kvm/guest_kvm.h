@@ -40,13 +40,26 @@ __attribute__((noreturn)) void guest_hcall_stop(uint32_t nr, uint64_t a0, uint64
 						uint64_t a3);
 struct gk_hcall_page *guest_hcall_page(void);
 
-/* coherence.c: the GK_SELFTEST_COHERENCE run (0 and *checksum, or -EIO at the first
- * difference), and the fix-up of a #PF raised by one of its probe instructions. */
-int64_t guest_coherence_run(struct gk *k, uint64_t steps, uint64_t seed, uint64_t *checksum);
+/* coherence.c (ring 0): GK_SYS_TEST_PT for the coherence self-test, and the fix-up of a #PF
+ * raised by one of ring 3's probe instructions (true: handled). */
+int64_t guest_coherence_syscall(struct gk *k, uint64_t op, uint64_t page);
 bool guest_probe_fixup(struct guest_trap_frame *f);
+
+/* user_coherence.c (ring 3): the self-test's driver (0 and *checksum, or -EIO at the first
+ * difference) and its probes: a load or store that reports a #PF instead of dying. */
+int guest_user_coherence(uint64_t steps, uint64_t seed, uint64_t *checksum);
+struct probe_result {
+	uint64_t value, faulted;
+};
+struct probe_result guest_probe_load(uint64_t va);
+uint64_t guest_probe_store(uint64_t va, uint64_t v); /* 1 when it faulted */
+extern const char guest_probe_load_insn[], guest_probe_load_done[];
+extern const char guest_probe_store_insn[], guest_probe_store_done[];
 
 /* user.c: ring 3. The workload's context is static so the VMM can read its progress. */
 void guest_user_main(const struct gk_run_block *run);
+/* A system call through the gate. */
+long guest_user_sys(enum gk_sys nr, uint64_t a0, uint64_t a1);
 extern struct wl_ctx guest_user_ctx;
 extern struct gk_run_block guest_user_run;
 extern uint8_t guest_user_stack[64 << 10];

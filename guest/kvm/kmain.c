@@ -11,6 +11,7 @@
 extern char __gk_file_end[], __gk_bss_end[], __gk_user_text[], __gk_user_data[], __gk_user_end[];
 
 static struct gk kernel;
+static bool coherence_test; /* GK_SELFTEST_COHERENCE: GK_SYS_TEST_PT and probe fix-ups allowed */
 
 /* Kernel stack: the VMM sets rsp (and TSS.RSP0) to kstack + sizeof(kstack). */
 static uint8_t kstack[16 << 10] __attribute__((aligned(16)));
@@ -73,6 +74,8 @@ static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
 		return a0 <= WL_PHASE_DONE ? guest_hcall(GK_HC_PHASE, a0, a1, 0, 0) : -EINVAL;
 	case GK_SYS_EXIT:
 		sys_exit((int64_t)a0, a1);
+	case GK_SYS_TEST_PT:
+		return coherence_test ? guest_coherence_syscall(&kernel, a0, a1) : -ENOSYS;
 	}
 	return -ENOSYS;
 }
@@ -89,11 +92,10 @@ static void page_fault(struct guest_trap_frame *f, bool user)
 	uint64_t gva = read_cr2();
 	if (hidden_fault(gva, f->err))
 		return;
-	if (!user) { /* the kernel touches user pages only through the self-test's probes */
-		if (!guest_probe_fixup(f))
-			panic(f->vector, f->rip, f->err);
+	if (!user)
+		panic(f->vector, f->rip, f->err);
+	if (coherence_test && guest_probe_fixup(f))
 		return;
-	}
 	int rc = gk_page_fault(&kernel, gva, (uint32_t)f->err);
 	if (rc != 0)
 		guest_hcall_stop(GK_HC_FAULT, gva, f->err, f->rip, (uint64_t)(int64_t)rc);
@@ -155,11 +157,9 @@ static void selftest_kernel(const struct gk_boot_page *bp)
 	case GK_SELFTEST_MAP_POOL_RW:     /* ring 3 then writes it (user.c) */
 		map_user_page(bp->info.pt_pool_base);
 		break;
-	case GK_SELFTEST_COHERENCE: {
-		uint64_t checksum = 0;
-		int64_t rc = guest_coherence_run(&kernel, run->params.ops, run->params.seed, &checksum);
-		sys_exit(rc, checksum);
-	}
+	case GK_SELFTEST_COHERENCE: /* driven from ring 3 (user_coherence.c) */
+		coherence_test = true;
+		break;
 	}
 }
 

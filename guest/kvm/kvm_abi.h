@@ -73,9 +73,10 @@ enum gk_selftest {
 	GK_SELFTEST_MAP_SHADOW_AREA,/* ring 0 writes a PTE pointing into the VMM's shadow area */
 	GK_SELFTEST_MAP_POOL_RW,    /* ring 0 maps a page-table pool page writable at a user
 				     * address, ring 3 writes through it */
-	GK_SELFTEST_COHERENCE,      /* not misbehaviour: ring 0 runs params.ops random map /
-				     * unmap / protect / write / switch steps on its own tables,
-				     * checking every page after each (guest/kvm/coherence.c) */
+	GK_SELFTEST_COHERENCE,      /* not misbehaviour: ring 3 drives params.ops random map /
+				     * unmap / protect / write / switch steps on the kernel's
+				     * tables (GK_SYS_TEST_PT), checking every page after each
+				     * (guest/kvm/user_coherence.c, coherence.c) */
 	GK_SELFTEST_COUNT
 };
 
@@ -106,6 +107,18 @@ enum gk_sys {
 	GK_SYS_AS_SWITCH,     /* (id) -> 0 / -errno */
 	GK_SYS_PHASE,         /* (enum wl_phase, tsc) -> 0 */
 	GK_SYS_EXIT,          /* (rc, checksum): does not return */
+	GK_SYS_TEST_PT,       /* GK_SELFTEST_COHERENCE only: (enum gk_test_pt, page) -> 0 / -errno,
+			       * or the guest leaf entry (GK_TEST_PT_LEAF) */
+};
+
+/* The coherence self-test's page-table operations on page p (0 <= p < GK_TEST_PAGES) at
+ * GK_VA_BASE + p * 4 KiB in the current address space. */
+#define GK_TEST_PAGES 8u
+enum gk_test_pt {
+	GK_TEST_PT_MAP = 1,  /* a fresh frame, writable */
+	GK_TEST_PT_UNMAP,    /* clear the leaf, invlpg, free the frame */
+	GK_TEST_PT_PROTECT,  /* flip the leaf's RW bit, invlpg */
+	GK_TEST_PT_LEAF,     /* the guest's leaf entry (0 when unmapped) */
 };
 
 /* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */

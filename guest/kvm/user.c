@@ -16,7 +16,7 @@ __asm__(".text\n"
 struct gk_run_block guest_user_run;
 uint8_t guest_user_stack[64 << 10] __attribute__((aligned(16)));
 
-static long sys_call(enum gk_sys nr, uint64_t a0, uint64_t a1)
+long guest_user_sys(enum gk_sys nr, uint64_t a0, uint64_t a1)
 {
 	return guest_syscall_gate((long)nr, (long)a0, (long)a1, 0);
 }
@@ -24,32 +24,32 @@ static long sys_call(enum gk_sys nr, uint64_t a0, uint64_t a1)
 static wl_addr_t user_map(struct wl_ctx *c, uint64_t bytes)
 {
 	(void)c;
-	return (wl_addr_t)sys_call(GK_SYS_MAP, bytes, 0);
+	return (wl_addr_t)guest_user_sys(GK_SYS_MAP, bytes, 0);
 }
 
 static int user_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t bytes)
 {
 	(void)c;
-	return (int)sys_call(GK_SYS_UNMAP, a, bytes);
+	return (int)guest_user_sys(GK_SYS_UNMAP, a, bytes);
 }
 
 static int user_as_create(struct wl_ctx *c)
 {
 	(void)c;
-	return (int)sys_call(GK_SYS_AS_CREATE, 0, 0);
+	return (int)guest_user_sys(GK_SYS_AS_CREATE, 0, 0);
 }
 
 static int user_as_switch(struct wl_ctx *c, int as)
 {
 	(void)c;
-	return (int)sys_call(GK_SYS_AS_SWITCH, (uint64_t)(int64_t)as, 0);
+	return (int)guest_user_sys(GK_SYS_AS_SWITCH, (uint64_t)(int64_t)as, 0);
 }
 
 /* The TSC is read here, in ring 3, so the mark does not include the kernel's entry cost. */
 static void user_phase(struct wl_ctx *c, enum wl_phase p)
 {
 	(void)c;
-	sys_call(GK_SYS_PHASE, p, guest_rdtsc());
+	guest_user_sys(GK_SYS_PHASE, p, guest_rdtsc());
 }
 
 static const struct wl_sys user_sys = {
@@ -99,8 +99,9 @@ void guest_user_main(const struct gk_run_block *run)
 	uint64_t checksum = 0;
 	guest_user_ctx.sys = &user_sys;
 	selftest_user(run);
-	int rc = w ? w->main(&guest_user_ctx, &run->params, &checksum) : -EINVAL;
-	sys_call(GK_SYS_EXIT, (uint64_t)(int64_t)rc, checksum);
+	int rc = run->selftest == GK_SELFTEST_COHERENCE ? guest_user_coherence(run->params.ops, run->params.seed, &checksum)
+		 : w ? w->main(&guest_user_ctx, &run->params, &checksum) : -EINVAL;
+	guest_user_sys(GK_SYS_EXIT, (uint64_t)(int64_t)rc, checksum);
 	for (;;)
 		;
 }

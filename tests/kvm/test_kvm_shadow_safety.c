@@ -1,8 +1,11 @@
 /* test_kvm_shadow_safety.c — shadow paging on real KVM stays right and stays the VMM's:
- *   - coherence: the guest kernel runs a long random sequence of map / unmap / protect /
- *     write / switch steps on its own tables and checks every page after each
- *     (GK_SELFTEST_COHERENCE); it must finish cleanly with the same checksum under shadow
- *     as under ept, having made the VMM trap every kind of operation;
+ *   - coherence: ring 3 drives a long random sequence of map / unmap / protect / write /
+ *     switch steps that the guest kernel performs on its own tables, and checks every page
+ *     natively after each (GK_SELFTEST_COHERENCE); it must finish cleanly with the same
+ *     checksum under shadow as under ept, having made the VMM trap every kind of operation.
+ *     It fails if the VMM's coherence is broken on purpose, and on this PVM host it fails
+ *     without the host MMU flush after shadow removals (both checked by hand: see
+ *     docs/kvm-platform.md);
  *   - a malicious guest kernel: a page-table entry pointing into the VMM's shadow area is
  *     refused (not applied, the guest stopped), a writable mapping of the page-table pool is
  *     refused when ring 3 writes through it, and the VMM carries on: the next VM runs fine;
