@@ -35,7 +35,7 @@ static void html_row(FILE *f, const char *wl, const char *mmu, const struct run_
 		r->run_s);
 }
 
-/* A strategy the platform cannot run (shadow on kvm before issue 5) was skipped. */
+/* A strategy the platform cannot run was skipped (platform.mmu_unsupported). */
 static const char *checksum_note(const struct compare_row *r)
 {
 	bool ept_ok = r->native.checksum == r->ept.checksum;

@@ -5,7 +5,7 @@
  * every page of the current space through its virtual address, natively from ring 3 — so
  * through the translations the CPU (and KVM under it) really caches: a mapped page reads back
  * the last value stored, an unmapped one faults, a store to a protected page faults and
- * changes nothing, and a store that succeeds leaves D set in the guest's entry. Any
+ * changes nothing, and a store that succeeds leaves A and D set in the guest's entry. Any
  * difference ends the run with -EIO, so a shadow that went stale (a zap missed, a host TLB
  * not flushed, a root mixed up) cannot pass. The same test runs under ept as the control.
  *
@@ -77,7 +77,8 @@ static int store_checked(struct coh *c, unsigned p, uint64_t v)
 	if (!ok)
 		return 0;
 	pg->value = v;
-	return test_pt(GK_TEST_PT_LEAF, p) & X86_D ? 0 : -EIO;
+	/* A and D emulated (shadow) or set by the CPU (ept) in the guest entry */
+	return (test_pt(GK_TEST_PT_LEAF, p) & (X86_A | X86_D)) == (X86_A | X86_D) ? 0 : -EIO;
 }
 
 static int step_map(struct coh *c, unsigned p)
