@@ -28,7 +28,7 @@
 #include "vmm/kvm_vm.h"
 
 #define KERNEL_INDEX 0u     /* PML4 entry of the identity map (kvm_layout.c) */
-#define HIDDEN_REPEAT_MAX 8 /* the same fault resolved this often in a row: the shadow is not taking effect */
+#define SPURIOUS_REPEAT_MAX 8 /* the shadow allowed the same fault this often in a row: the flush is not taking effect */
 
 struct kvm_shadow {
 	struct kvm_vm *vm;
@@ -43,7 +43,7 @@ struct kvm_shadow {
 	struct shadow_page *cur;    /* the shadow root in CR3 */
 	uint64_t guest_cr3;         /* the guest root it shadows */
 	uint64_t flushed_zapped, flushed_freed; /* tables.zapped / .freed at the last host flush */
-	uint64_t last_fault_gva, fault_repeats;
+	uint64_t last_spurious_gva, spurious_repeats;
 	struct kvm_shadow_stats stats;
 };
 
@@ -329,13 +329,15 @@ static bool already_mapped(struct kvm_shadow *s, uint64_t gva, unsigned access)
 	return pt_walk(&pt_format_x86, 4, s->cur->table, gva, mmu_walk_flags(access), &s->mem, &w) == PT_WALK_OK;
 }
 
-static bool fault_repeats(struct kvm_shadow *s, uint64_t gva)
+/* A spurious fault is retried after a host flush; the same one again and again means the
+ * flush does not reach the CPU: stop rather than spin. */
+static bool spurious_repeats(struct kvm_shadow *s, uint64_t gva)
 {
-	if (gva != s->last_fault_gva) {
-		s->last_fault_gva = gva;
-		s->fault_repeats = 0;
+	if (gva != s->last_spurious_gva) {
+		s->last_spurious_gva = gva;
+		s->spurious_repeats = 0;
 	}
-	return ++s->fault_repeats > HIDDEN_REPEAT_MAX;
+	return ++s->spurious_repeats > SPURIOUS_REPEAT_MAX;
 }
 
 bool kvm_shadow_hidden_fault(struct kvm_vm *vm, uint64_t gva, uint64_t err, int64_t *ret)
@@ -343,17 +345,19 @@ bool kvm_shadow_hidden_fault(struct kvm_vm *vm, uint64_t gva, uint64_t err, int6
 	struct kvm_shadow *s = vm->shadow;
 	unsigned access = fault_access(err);
 	uint32_t pf_err;
-	if (fault_repeats(s, gva)) {
-		kvm_vm_fail(vm, "hidden fault at 0x%" PRIx64 " (error 0x%" PRIx64 ") keeps coming back", gva, err);
-		return false;
-	}
 	if (already_mapped(s, gva, access)) {
+		if (spurious_repeats(s, gva)) {
+			kvm_vm_fail(vm, "fault at 0x%" PRIx64 " (error 0x%" PRIx64 ") keeps coming back although the shadow "
+				    "maps it", gva, err);
+			return false;
+		}
 		s->stats.spurious_faults++;
 		s->flushed_zapped = UINT64_MAX; /* force the host flush */
 		vm->out.exits.hidden_fault++;
 		*ret = 0;
 		return true;
 	}
+	s->last_spurious_gva = UINT64_MAX;
 	switch (shadow_resolve(&s->tables, &s->phys, s->cur, s->guest_cr3, gva, access, &pf_err)) {
 	case SHADOW_RESOLVED:
 		vm->out.exits.hidden_fault++;
@@ -361,7 +365,6 @@ bool kvm_shadow_hidden_fault(struct kvm_vm *vm, uint64_t gva, uint64_t err, int6
 		return true;
 	case SHADOW_GUEST_FAULT: /* the guest's own fault: an exit all the same */
 		vm->out.exits.hypercall++;
-		s->last_fault_gva = UINT64_MAX;
 		*ret = -EFAULT;
 		return true;
 	case SHADOW_REFUSED:

@@ -17,6 +17,7 @@
 #include "tests/kvm/kvm_test.h"
 #include "vmm/compare.h"
 #include "vmm/kvm_platform.h"
+#include "shadow/shadow_roots.h"
 #include "vmm/run.h"
 
 static const char *const workloads[] = { "seq", "gups", "pchase", "churn", "ctxsw" };
@@ -149,6 +150,26 @@ static void test_ctxsw_cr3_loads_follow_switches(void **st)
 	assert_true(often.checksum != 0 && rare.checksum != 0);
 }
 
+/* More address spaces than the root cache holds: switching round them evicts shadow trees
+ * (tables freed and reused, KVM flushed), and each space comes back to an empty tree that
+ * refills with hidden faults — still the checksum ept gives. */
+static void test_root_cache_eviction(void **st)
+{
+	(void)st;
+	static struct run_result shadow, ept;
+	struct run_config c = config("ctxsw", "kvm", "shadow", 6);
+	c.params.procs = SHADOW_MAX_ROOTS + 4;
+	c.params.switch_every = 5;
+	run_kvm(&c, &shadow);
+	uint64_t faults = outcome.stats.faults;
+	c.mmu = "ept";
+	run_kvm(&c, &ept);
+	assert_true(shadow.checksum == ept.checksum);
+	/* refills: more hidden faults than pages the guest ever mapped */
+	assert_true(shadow.exits.hidden_fault > faults + c.params.procs);
+	assert_true(shadow.host_mmu_flushes > 0);
+}
+
 /* Every exit the VMM counted was timed by it, and every shadow exit by the guest too. */
 static void test_every_exit_is_timed(void **st)
 {
@@ -205,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_large_guest_pages),
 		cmocka_unit_test(test_churn_pt_writes_follow_pages_mapped),
 		cmocka_unit_test(test_ctxsw_cr3_loads_follow_switches),
+		cmocka_unit_test(test_root_cache_eviction),
 		cmocka_unit_test(test_every_exit_is_timed),
 		cmocka_unit_test(test_compare_puts_sim_beside_kvm),
 	};
