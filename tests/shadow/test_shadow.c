@@ -1,8 +1,8 @@
 /* test_shadow.c — shadow paging on a hand-built guest: exact walk references for every
  * level / guest page / host page combination, A/D emulation, the PWC over shadow tables,
  * trapped PTE writes / CR3 loads / invlpg and their counters, the root cache and its
- * eviction, p2m changes, guest entries that must be refused without harm, and the
- * write-flooding option. */
+ * eviction, p2m changes, guest entries that must be refused without harm, the
+ * write-flooding option, and the VMM-owned root entry kvm uses for the guest kernel's half. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -304,6 +304,47 @@ static void test_write_flooding(void **s)
 	}
 }
 
+static uint64_t shadow_entry(const struct shadow *sh, const struct shadow_page *sp, unsigned i)
+{
+	uint64_t e = 0;
+	sh->tables.mem->read(sh->tables.mem->ctx, sp->table, i, &e);
+	return e;
+}
+
+/* A VMM-owned root entry (on kvm: the guest kernel's half) is in every root built after it is
+ * set and survives guest writes to that entry; zapping a link that is not the entry's own
+ * child clears it without freeing what it links, which another root still uses. */
+static void test_fixed_root_entry(void **s)
+{
+	(void)s;
+	struct fx f;
+	uint64_t hpa;
+	bool wr;
+	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
+	struct shadow *sh = shadow_of(&f.vm);
+	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	access_ok(&f, VA, MMU_READ | MMU_USER);
+	const struct shadow_page *first = shadow_roots_peek(&sh->roots, f.root);
+	uint64_t link = shadow_entry(sh, first, pt_index(VA, 4));
+	assert_true(link & X86_P);
+
+	sh->tables.fixed_entry = link;
+	sh->tables.fixed_index = 7;
+	uint64_t root2 = fx_alloc(&f);
+	mmu_cr3_load(&f.vm, root2, 2);
+	struct shadow_page *second = shadow_roots_peek(&sh->roots, root2);
+	assert_int_equal(shadow_entry(sh, second, 7), link);
+	mmu_pt_write(&f.vm, root2 + 7 * 8, 0); /* the guest's own entry 7: the VMM's stays */
+	assert_int_equal(shadow_entry(sh, second, 7), link);
+
+	uint64_t live = sh->tables.live;
+	assert_int_equal(shadow_entry_zap(&sh->tables, second, 7), 0);
+	assert_int_equal(shadow_entry(sh, second, 7), 0);
+	assert_int_equal(sh->tables.live, live);
+	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &wr), 0);
+	mmu_vm_fini(&f.vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_refused_and_faulting_entries),
 		cmocka_unit_test(test_p2m_change_drops_shadow),
 		cmocka_unit_test(test_write_flooding),
+		cmocka_unit_test(test_fixed_root_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
