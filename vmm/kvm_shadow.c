@@ -32,7 +32,7 @@
 
 struct kvm_shadow {
 	struct kvm_vm *vm;
-	struct kvm_region area;     /* the shadow area: slot KVM_SLOT_SHADOW */
+	struct kvm_region *area;    /* the shadow area: slot KVM_SLOT_SHADOW (vm->shadow_area) */
 	uint32_t *free_pages;       /* stack of free page indexes of the area */
 	uint32_t nfree;
 	struct pt_mem mem;          /* shadow tables in the area */
@@ -51,8 +51,8 @@ struct kvm_shadow {
 
 static uint64_t *area_entry(struct kvm_shadow *s, uint64_t table, unsigned index)
 {
-	uint64_t off = table - s->area.gpa + (uint64_t)index * sizeof(uint64_t);
-	return table >= s->area.gpa && off < s->area.bytes ? (uint64_t *)((uint8_t *)s->area.host + off) : NULL;
+	uint64_t off = table - s->area->gpa + (uint64_t)index * sizeof(uint64_t);
+	return table >= s->area->gpa && off < s->area->bytes ? (uint64_t *)((uint8_t *)s->area->host + off) : NULL;
 }
 
 static bool area_read(void *ctx, uint64_t table, unsigned index, uint64_t *entry)
@@ -76,7 +76,7 @@ static uint64_t area_alloc(void *ctx)
 	struct kvm_shadow *s = ctx;
 	if (!s->nfree)
 		return PT_NO_TABLE;
-	uint64_t table = s->area.gpa + (uint64_t)s->free_pages[--s->nfree] * PT_PAGE_4K;
+	uint64_t table = s->area->gpa + (uint64_t)s->free_pages[--s->nfree] * PT_PAGE_4K;
 	memset(area_entry(s, table, 0), 0, PT_PAGE_4K);
 	return table;
 }
@@ -84,7 +84,7 @@ static uint64_t area_alloc(void *ctx)
 static void area_free(void *ctx, uint64_t table)
 {
 	struct kvm_shadow *s = ctx;
-	s->free_pages[s->nfree++] = (uint32_t)((table - s->area.gpa) / PT_PAGE_4K);
+	s->free_pages[s->nfree++] = (uint32_t)((table - s->area->gpa) / PT_PAGE_4K);
 }
 
 /* ---- Guest tables, as the VMM reads them -------------------------------------------------- */
@@ -185,7 +185,7 @@ static int build_kernel_half(struct kvm_shadow *s)
 static int area_create(struct kvm_shadow *s, char *msg, size_t msglen)
 {
 	const struct kvm_layout *l = &s->vm->layout;
-	int rc = kvm_region_alloc(&s->area, &guest_mem_defaults, l->shadow_gpa, l->shadow_bytes, KVM_SLOT_SHADOW, msg, msglen);
+	int rc = kvm_region_alloc(s->area, &guest_mem_defaults, l->shadow_gpa, l->shadow_bytes, KVM_SLOT_SHADOW, msg, msglen);
 	if (rc < 0)
 		return rc;
 	uint32_t pages = (uint32_t)(l->shadow_bytes / PT_PAGE_4K);
@@ -193,7 +193,7 @@ static int area_create(struct kvm_shadow *s, char *msg, size_t msglen)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < pages; i++) /* lowest pages handed out first */
 		s->free_pages[s->nfree++] = pages - 1 - i;
-	if ((rc = kvm_region_register(s->vm, &s->area, 0)) < 0)
+	if ((rc = kvm_region_register(s->vm, s->area, 0)) < 0)
 		snprintf(msg, msglen, "KVM_SET_USER_MEMORY_REGION (shadow area): %s", strerror(-rc));
 	return rc;
 }
@@ -227,6 +227,7 @@ int kvm_shadow_create(struct kvm_vm *vm, char *msg, size_t msglen)
 		return -ENOMEM;
 	vm->shadow = s;
 	s->vm = vm;
+	s->area = &vm->shadow_area;
 	s->mem = (struct pt_mem){ .read = area_read, .write = area_write, .alloc_table = area_alloc,
 				  .free_table = area_free, .ctx = s };
 	s->guest = (struct pt_mem){ .read = guest_read, .write = guest_write, .ctx = s };
@@ -252,7 +253,7 @@ void kvm_shadow_destroy(struct kvm_vm *vm)
 		shadow_roots_free_all(&s->roots, &s->tables);
 		shadow_tables_fini(&s->tables);
 	}
-	kvm_region_free(&s->area);
+	kvm_region_free(s->area);
 	free(s->free_pages);
 	free(s);
 	vm->shadow = NULL;
@@ -396,9 +397,9 @@ bool kvm_shadow_sync(struct kvm_vm *vm)
 	/* deleting the slot drops every KVM translation through it; then it comes back as it was */
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = kvm_region_register(vm, &s->area, KVM_REGION_DELETE);
+	int rc = kvm_region_register(vm, s->area, KVM_REGION_DELETE);
 	if (rc == 0)
-		rc = kvm_region_register(vm, &s->area, 0);
+		rc = kvm_region_register(vm, s->area, 0);
 	if (rc < 0) {
 		kvm_vm_fail(vm, "flushing KVM's MMU (shadow area memslot): %s", strerror(-rc));
 		return false;

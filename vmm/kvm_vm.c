@@ -179,5 +179,6 @@ static uint64_t region_resident(const struct kvm_region *r)
 
 uint64_t kvm_vm_resident_bytes(const struct kvm_vm *vm)
 {
-	return region_resident(&vm->sys) + region_resident(&vm->ram) + region_resident(&vm->pool);
+	return region_resident(&vm->sys) + region_resident(&vm->ram) + region_resident(&vm->pool) +
+	       region_resident(&vm->shadow_area);
 }

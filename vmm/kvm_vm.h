@@ -77,6 +77,7 @@ struct kvm_vm {
 	uint64_t tsc_khz;
 	struct kvm_layout layout;
 	struct kvm_region sys, ram, pool;
+	struct kvm_region shadow_area; /* --mmu shadow: the shadow tables' slot (kvm_shadow.c) */
 	struct kvm_shadow *shadow; /* --mmu shadow (kvm_shadow.h); NULL under ept */
 	struct uffd_track uffd;   /* --uffd: first touches of guest RAM */
 	pthread_t vcpu_thread;
