@@ -210,6 +210,9 @@ static void test_compare_puts_sim_beside_kvm(void **st)
 	assert_true(row->sim_shadow.have_checksum && row->sim_shadow.checksum == row->shadow.checksum);
 	/* the guest kernel does the same work on both: the same page-table stores and switches */
 	assert_int_equal(row->shadow.exits.cr3_load, row->sim_shadow.exits.cr3_load);
+	assert_int_equal(row->shadow.exits.invlpg, row->sim_shadow.exits.invlpg);
+	/* and the VMM fills the same shadow entries: no fault the shadow already allowed */
+	assert_int_equal(row->shadow.exits.hidden_fault, row->sim_shadow.exits.hidden_fault);
 	assert_true(row->shadow.exits.pt_write >= row->sim_shadow.exits.pt_write);
 	assert_true(row->shadow.exits.pt_write <= row->sim_shadow.exits.pt_write + GK_MAX_AS);
 	assert_false(row->sim_shadow.have_exit_costs);
