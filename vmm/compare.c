@@ -88,6 +88,18 @@ static double refs_per_walk(const struct run_result *r)
 	return r->mmu_user.walks ? (double)r->mmu_user.walk_refs / (double)r->mmu_user.walks : 0.0;
 }
 
+void compare_mmu_cells(const struct run_result *r, struct compare_mmu_cells *out)
+{
+	if (!r->have_mmu) {
+		*out = (struct compare_mmu_cells){ "-", "-", "-", "-" };
+		return;
+	}
+	snprintf(out->tlb_misses, sizeof(out->tlb_misses), "%" PRIu64, r->mmu_user.tlb_misses);
+	snprintf(out->walks, sizeof(out->walks), "%" PRIu64, r->mmu_user.walks);
+	snprintf(out->refs_per_walk, sizeof(out->refs_per_walk), "%.2f", refs_per_walk(r));
+	snprintf(out->modeled_cycles, sizeof(out->modeled_cycles), "%" PRIu64, r->modeled_cycles);
+}
+
 /* Skipped strategies have no checksum to compare. */
 static bool checksum_matches(const struct run_result *native, const struct run_result *r)
 {
@@ -118,11 +130,12 @@ static void print_strategy(FILE *f, const char *wl, const char *mmu, const struc
 		fprintf(f, "%-7s %-10s skipped: %s\n", wl, mmu, r->message);
 		return;
 	}
-	fprintf(f, "%-7s %-10s %12" PRIu64 " %11" PRIu64 " %6.2f %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
-		   " %9" PRIu64 " %15" PRIu64 " %8.3f%s\n",
-		wl, mmu, r->mmu_user.tlb_misses, r->mmu_user.walks, refs_per_walk(r), r->exits.pt_write,
-		r->exits.cr3_load, r->exits.hidden_fault, r->exits.invlpg, r->exits.ept_violation, r->modeled_cycles,
-		r->run_s,
+	struct compare_mmu_cells m;
+	compare_mmu_cells(r, &m);
+	fprintf(f, "%-7s %-10s %12s %11s %6s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+		   " %15s %8.3f%s\n",
+		wl, mmu, m.tlb_misses, m.walks, m.refs_per_walk, r->exits.pt_write, r->exits.cr3_load,
+		r->exits.hidden_fault, r->exits.invlpg, r->exits.ept_violation, m.modeled_cycles, r->run_s,
 		winner ? "  <= cheaper" : "");
 }
 
@@ -158,11 +171,15 @@ static json_t *strategy_json(const struct run_result *r)
 #define EXIT_JSON(name) json_object_set_new(ex, #name, json_integer((json_int_t)r->exits.name));
 	MMU_EXIT_REASONS(EXIT_JSON)
 #undef EXIT_JSON
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:I, s:f, s:o, s:o}", "state", run_state_name(r->state),
-			 "checksum", hex, "tlb_misses", (json_int_t)r->mmu_user.tlb_misses, "walks",
-			 (json_int_t)r->mmu_user.walks, "walk_refs", (json_int_t)r->mmu_user.walk_refs,
-			 "refs_per_walk", refs_per_walk(r), "modeled_cycles", (json_int_t)r->modeled_cycles,
-			 "run_s", r->run_s, "exits", ex, "exit_costs", result_exit_costs_json(r));
+	/* null, not 0, where the platform cannot count (kvm: no observable TLB or walks) */
+#define MMU_FIELD(v) (r->have_mmu ? json_integer((json_int_t)(v)) : json_null())
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}", "state", run_state_name(r->state),
+			 "checksum", hex, "tlb_misses", MMU_FIELD(r->mmu_user.tlb_misses), "walks",
+			 MMU_FIELD(r->mmu_user.walks), "walk_refs", MMU_FIELD(r->mmu_user.walk_refs), "refs_per_walk",
+			 r->have_mmu ? json_real(refs_per_walk(r)) : json_null(), "modeled_cycles",
+			 MMU_FIELD(r->modeled_cycles), "run_s", r->run_s, "exits", ex, "exit_costs",
+			 result_exit_costs_json(r));
+#undef MMU_FIELD
 }
 
 json_t *compare_to_json(const struct compare *c)
@@ -215,12 +232,18 @@ static void compare_emit_csv(FILE *f, const void *arg)
 		const struct run_result *rs[5] = { &r->native, &r->ept, &r->shadow, &r->sim_ept, &r->sim_shadow };
 		static const char *const names[5] = { "native", "ept", "shadow", "ept:sim", "shadow:sim" };
 		for (int k = 0; k < (c->with_sim ? 5 : 3); k++) {
-			fprintf(f, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-				   ",%" PRIu64 ",%" PRIu64 ",%.6f,0x%016" PRIx64,
-				r->workload->name, names[k], rs[k]->mmu_user.tlb_misses, rs[k]->mmu_user.walks,
-				rs[k]->mmu_user.walk_refs, rs[k]->exits.pt_write, rs[k]->exits.cr3_load,
-				rs[k]->exits.hidden_fault, rs[k]->exits.invlpg, rs[k]->exits.ept_violation,
-				rs[k]->modeled_cycles, rs[k]->run_s, rs[k]->checksum);
+			const struct run_result *x = rs[k];
+			fprintf(f, "%s,%s,", r->workload->name, names[k]);
+			if (x->have_mmu) /* empty cells where the platform cannot count (kvm) */
+				fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64, x->mmu_user.tlb_misses, x->mmu_user.walks,
+					x->mmu_user.walk_refs);
+			else
+				fputs(",,", f);
+			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", x->exits.pt_write,
+				x->exits.cr3_load, x->exits.hidden_fault, x->exits.invlpg, x->exits.ept_violation);
+			if (x->have_mmu)
+				fprintf(f, "%" PRIu64, x->modeled_cycles);
+			fprintf(f, ",%.6f,0x%016" PRIx64, x->run_s, x->checksum);
 			csv_costs(f, rs[k]);
 			fputc('\n', f);
 		}

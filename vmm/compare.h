@@ -43,6 +43,13 @@ static inline const struct run_result *compare_modeled(const struct compare *c, 
 	return c->with_sim ? (shadow ? &r->sim_shadow : &r->sim_ept) : (shadow ? &r->shadow : &r->ept);
 }
 
+/* The MMU columns of one run as text, "-" where the platform cannot count them (on kvm the
+ * hardware's TLB and walks are not observable, and nothing is modeled): zero would lie. */
+struct compare_mmu_cells {
+	char tlb_misses[24], walks[24], refs_per_walk[16], modeled_cycles[24];
+};
+void compare_mmu_cells(const struct run_result *r, struct compare_mmu_cells *out);
+
 /* compare_costs.c (with_sim): each exit reason's count and measured cost (VMM handler, guest
  * round trip) beside sim's count and modeled cycles — as a text table, JSON rows and an HTML
  * table. */

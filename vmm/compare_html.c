@@ -26,12 +26,13 @@ static void html_head(FILE *f, const struct compare *c)
 
 static void html_row(FILE *f, const char *wl, const char *mmu, const struct run_result *r, bool win)
 {
-	double rpw = r->mmu_user.walks ? (double)r->mmu_user.walk_refs / (double)r->mmu_user.walks : 0.0;
-	fprintf(f, "<tr><td class=l>%s</td><td class=\"l%s\">%s</td><td>%" PRIu64 "</td><td>%" PRIu64
-		   "</td><td>%.2f</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
-		   "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%.3f</td></tr>\n",
-		wl, win ? " win" : "", mmu, r->mmu_user.tlb_misses, r->mmu_user.walks, rpw, r->exits.pt_write,
-		r->exits.cr3_load, r->exits.hidden_fault, r->exits.invlpg, r->exits.ept_violation, r->modeled_cycles,
+	struct compare_mmu_cells m;
+	compare_mmu_cells(r, &m);
+	fprintf(f, "<tr><td class=l>%s</td><td class=\"l%s\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%" PRIu64
+		   "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
+		   "</td><td>%s</td><td>%.3f</td></tr>\n",
+		wl, win ? " win" : "", mmu, m.tlb_misses, m.walks, m.refs_per_walk, r->exits.pt_write,
+		r->exits.cr3_load, r->exits.hidden_fault, r->exits.invlpg, r->exits.ept_violation, m.modeled_cycles,
 		r->run_s);
 }
 

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -219,6 +220,18 @@ static void test_compare_puts_sim_beside_kvm(void **st)
 	json_t *costs = compare_costs_json(&cmp);
 	assert_true(json_array_size(costs) > 0);
 	json_decref(costs);
+	/* a real VM's TLB and walks are not observable: the table says so (null, "-"), not 0 */
+	json_t *doc = compare_to_json(&cmp);
+	json_t *jrow = json_array_get(json_object_get(doc, "rows"), 0);
+	assert_true(json_is_null(json_object_get(json_object_get(jrow, "shadow"), "tlb_misses")));
+	assert_true(json_is_null(json_object_get(json_object_get(jrow, "ept"), "modeled_cycles")));
+	assert_true(json_integer_value(json_object_get(json_object_get(jrow, "sim_ept"), "walks")) > 0);
+	json_decref(doc);
+	struct compare_mmu_cells cells;
+	compare_mmu_cells(&row->ept, &cells);
+	assert_string_equal(cells.walks, "-");
+	compare_mmu_cells(&row->sim_ept, &cells);
+	assert_true(strtoull(cells.walks, NULL, 10) == row->sim_ept.mmu_user.walks);
 }
 
 int main(void)
