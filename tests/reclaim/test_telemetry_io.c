@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/tmpdir.h"
 #include "vmm/telemetry.h"
 
 static char dir[64];
@@ -22,16 +23,13 @@ static char dir[64];
 static int setup(void **st)
 {
 	(void)st;
-	snprintf(dir, sizeof(dir), "/tmp/memvirt-telio-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return test_tmpdir_make(dir, sizeof(dir), "memvirt-telio");
 }
 
 static int teardown(void **st)
 {
 	(void)st;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_tmpdir_remove(dir);
 }
 
 static struct tel_series sample_series(void)
