@@ -4,7 +4,12 @@
 #ifndef MEMVIRT_TESTS_EPT_FIXTURE_H
 #define MEMVIRT_TESTS_EPT_FIXTURE_H
 
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "ept/p2m.h"
 #include "mmu/strategy.h"
@@ -12,6 +17,23 @@
 #define FX_RAM (64ULL << 20)
 #define FX_POOL (4ULL << 20)
 #define FX_USER_RW (X86_P | X86_RW | X86_US)
+#define FX_VA 0x00007f0040000000ULL /* 1 GiB aligned: where the tests map their pages */
+#define FX_GPA 0x400000ULL          /* 2 MiB aligned, in RAM: what they map there */
+
+/* The paging shapes the walk-reference tests go through, in order: 4 and 5 guest levels, each
+ * with 4 KiB and 2 MiB guest pages, each over 4 KiB, 2 MiB and 1 GiB host pages. */
+struct fx_shape {
+	unsigned levels;
+	uint64_t guest_page, host_page;
+};
+#define FX_SHAPES 12u
+
+static inline struct fx_shape fx_shape_at(unsigned i)
+{
+	static const uint64_t host[] = { PT_PAGE_4K, PT_PAGE_2M, PT_PAGE_1G };
+	return (struct fx_shape){ .levels = 4 + i / 6, .guest_page = (i / 3) % 2 ? PT_PAGE_2M : PT_PAGE_4K,
+				  .host_page = host[i % 3] };
+}
 
 struct fx {
 	struct mmu_vm vm;
@@ -90,6 +112,28 @@ static inline int fx_init(struct fx *f, unsigned levels, uint64_t guest_page, ui
 static inline int fx_map(struct fx *f, uint64_t va, uint64_t gpa, uint64_t size, uint64_t flags)
 {
 	return pt_map(&pt_format_x86, f->vm.cfg.levels, f->root, va, gpa, size, flags, &f->gmem);
+}
+
+/* An access that must succeed; the host pointer it reached. */
+static inline void *fx_access_ok(struct fx *f, uint64_t va, unsigned access)
+{
+	void *p = NULL;
+	assert_int_equal(mmu_access(&f->vm, va, access, &p), 0);
+	assert_non_null(p);
+	return p;
+}
+
+/* The two user accesses the walk-reference tests make at each shape: a read, then a write. */
+static const unsigned fx_user_accesses[2] = { MMU_READ | MMU_USER, MMU_WRITE | MMU_USER };
+
+/* With no TLB and no walk caches: an access at va is one walk of exactly refs references, and
+ * reaches direct. */
+static inline void fx_assert_one_walk(struct fx *f, uint64_t va, unsigned access, const void *direct, uint64_t refs)
+{
+	struct mmu_counters c0 = f->vm.user;
+	assert_ptr_equal(fx_access_ok(f, va, access), direct);
+	assert_int_equal(f->vm.user.walks - c0.walks, 1);
+	assert_int_equal(f->vm.user.walk_refs - c0.walk_refs, refs);
 }
 
 /* gpa of the guest leaf entry for va (walks the guest tables without counting). */

@@ -3,24 +3,9 @@
  * trapped PTE writes / CR3 loads / invlpg and their counters, the root cache and its
  * eviction, p2m changes, guest entries that must be refused without harm, the
  * write-flooding option, and the VMM-owned root entry kvm uses for the guest kernel's half. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <errno.h>
-#include <cmocka.h>
 
 #include "tests/shadow/fixture.h"
-
-static const uint64_t VA = 0x00007f0040000000ULL; /* 1 GiB aligned */
-static const uint64_t GPA = 0x400000ULL;         /* 2 MiB aligned, in RAM */
-
-static void *access_ok(struct fx *f, uint64_t va, unsigned access)
-{
-	void *p = NULL;
-	assert_int_equal(mmu_access(&f->vm, va, access, &p), 0);
-	assert_non_null(p);
-	return p;
-}
 
 static uint64_t guest_leaf(struct fx *f, uint64_t va) { return *(uint64_t *)mmu_gpa_ptr(&f->vm, fx_leaf_gpa(f, va)); }
 
@@ -39,31 +24,23 @@ static unsigned expected_refs(unsigned levels, uint64_t guest_page, uint64_t hos
 static void test_walk_refs_all_combinations(void **s)
 {
 	(void)s;
-	static const uint64_t gps[] = { PT_PAGE_4K, PT_PAGE_2M };
-	static const uint64_t hps[] = { PT_PAGE_4K, PT_PAGE_2M, PT_PAGE_1G };
-	for (unsigned levels = 4; levels <= 5; levels++)
-		for (int g = 0; g < 2; g++)
-			for (int h = 0; h < 3; h++) {
-				struct fx f;
-				unsigned expect = expected_refs(levels, gps[g], hps[h]);
-				assert_int_equal(sfx_init(&f, levels, gps[g], hps[h], 0, false), 0);
-				assert_int_equal(fx_map(&f, VA, GPA, gps[g], FX_USER_RW), 0);
-				/* first read and first write: one hidden fault each (fill, then D) */
-				access_ok(&f, VA + 0x238, MMU_READ | MMU_USER);
-				access_ok(&f, VA + 0x238, MMU_WRITE | MMU_USER);
-				assert_int_equal(f.vm.exits.hidden_fault, 2);
-				uint8_t *direct = mmu_gpa_ptr(&f.vm, GPA + 0x238);
-				for (unsigned access = MMU_READ | MMU_USER; access <= (MMU_WRITE | MMU_USER);
-				     access += MMU_WRITE - MMU_READ) {
-					struct mmu_counters c0 = f.vm.user;
-					assert_ptr_equal(access_ok(&f, VA + 0x238, access), direct);
-					assert_int_equal(f.vm.user.walks - c0.walks, 1);
-					assert_int_equal(f.vm.user.walk_refs - c0.walk_refs, expect);
-				}
-				assert_int_equal(f.vm.exits.hidden_fault, 2);
-				assert_int_equal(f.vm.exits.ept_violation, 0);
-				mmu_vm_fini(&f.vm);
-			}
+	for (unsigned i = 0; i < FX_SHAPES; i++) {
+		struct fx_shape sh = fx_shape_at(i);
+		struct fx f;
+		unsigned expect = expected_refs(sh.levels, sh.guest_page, sh.host_page);
+		assert_int_equal(sfx_init(&f, sh.levels, sh.guest_page, sh.host_page, 0, false), 0);
+		assert_int_equal(fx_map(&f, FX_VA, FX_GPA, sh.guest_page, FX_USER_RW), 0);
+		/* first read and first write: one hidden fault each (fill, then D) */
+		fx_access_ok(&f, FX_VA + 0x238, MMU_READ | MMU_USER);
+		fx_access_ok(&f, FX_VA + 0x238, MMU_WRITE | MMU_USER);
+		assert_int_equal(f.vm.exits.hidden_fault, 2);
+		uint8_t *direct = mmu_gpa_ptr(&f.vm, FX_GPA + 0x238);
+		for (unsigned a = 0; a < 2; a++)
+			fx_assert_one_walk(&f, FX_VA + 0x238, fx_user_accesses[a], direct, expect);
+		assert_int_equal(f.vm.exits.hidden_fault, 2);
+		assert_int_equal(f.vm.exits.ept_violation, 0);
+		mmu_vm_fini(&f.vm);
+	}
 }
 
 /* A is set in the guest leaf by the fill, D only by the first write, which faults because
@@ -75,26 +52,26 @@ static void test_accessed_dirty_emulation(void **s)
 	uint64_t hpa;
 	bool writable;
 	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
-	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
-	assert_false(guest_leaf(&f, VA) & X86_A);
-	access_ok(&f, VA, MMU_READ | MMU_USER);
-	assert_true(guest_leaf(&f, VA) & X86_A);
-	assert_false(guest_leaf(&f, VA) & X86_D);
-	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &writable), 0);
+	assert_int_equal(fx_map(&f, FX_VA, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	assert_false(guest_leaf(&f, FX_VA) & X86_A);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
+	assert_true(guest_leaf(&f, FX_VA) & X86_A);
+	assert_false(guest_leaf(&f, FX_VA) & X86_D);
+	assert_int_equal(shadow_translate(&f.vm, f.root, FX_VA, &hpa, &writable), 0);
 	assert_false(writable);
-	access_ok(&f, VA, MMU_WRITE | MMU_USER);
-	assert_true(guest_leaf(&f, VA) & X86_D);
-	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &writable), 0);
+	fx_access_ok(&f, FX_VA, MMU_WRITE | MMU_USER);
+	assert_true(guest_leaf(&f, FX_VA) & X86_D);
+	assert_int_equal(shadow_translate(&f.vm, f.root, FX_VA, &hpa, &writable), 0);
 	assert_true(writable);
 	assert_int_equal(f.vm.exits.hidden_fault, 2);
 	/* the guest clears D (and flushes): the write traps, the shadow leaf goes */
 	uint64_t w0 = f.vm.exits.pt_write;
-	mmu_pt_write(&f.vm, fx_leaf_gpa(&f, VA), guest_leaf(&f, VA) & ~X86_D);
-	mmu_invlpg(&f.vm, VA);
+	mmu_pt_write(&f.vm, fx_leaf_gpa(&f, FX_VA), guest_leaf(&f, FX_VA) & ~X86_D);
+	mmu_invlpg(&f.vm, FX_VA);
 	assert_int_equal(f.vm.exits.pt_write, w0 + 1);
-	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &writable), -ENOENT);
-	access_ok(&f, VA, MMU_WRITE | MMU_USER);
-	assert_true(guest_leaf(&f, VA) & X86_D);
+	assert_int_equal(shadow_translate(&f.vm, f.root, FX_VA, &hpa, &writable), -ENOENT);
+	fx_access_ok(&f, FX_VA, MMU_WRITE | MMU_USER);
+	assert_true(guest_leaf(&f, FX_VA) & X86_D);
 	assert_int_equal(f.vm.exits.hidden_fault, 3);
 	mmu_vm_fini(&f.vm);
 }
@@ -105,26 +82,26 @@ static void test_pwc_over_shadow_tables(void **s)
 	(void)s;
 	struct fx f;
 	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 0, true), 0);
-	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
-	assert_int_equal(fx_map(&f, VA + 4096, GPA + 4096, PT_PAGE_4K, FX_USER_RW), 0);
-	access_ok(&f, VA, MMU_READ | MMU_USER);
-	access_ok(&f, VA + 4096, MMU_READ | MMU_USER);
+	assert_int_equal(fx_map(&f, FX_VA, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	assert_int_equal(fx_map(&f, FX_VA + 4096, FX_GPA + 4096, PT_PAGE_4K, FX_USER_RW), 0);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
+	fx_access_ok(&f, FX_VA + 4096, MMU_READ | MMU_USER);
 	struct mmu_counters c0 = f.vm.user;
-	access_ok(&f, VA + 4096, MMU_READ | MMU_USER);
+	fx_access_ok(&f, FX_VA + 4096, MMU_READ | MMU_USER);
 	assert_int_equal(f.vm.user.pwc_hits - c0.pwc_hits, 3);
 	assert_int_equal(f.vm.user.walk_refs - c0.walk_refs, 1);
 	/* unlinking the guest's level-1 table frees its shadow: the PWC must not resume into it */
 	uint64_t l1_entry_gpa;
 	{
 		struct pt_walk w;
-		pt_walk(&pt_format_x86, 4, f.root, VA, 0, &f.gmem, &w);
-		l1_entry_gpa = w.tables[2] + pt_index(VA, 2) * 8ULL;
+		pt_walk(&pt_format_x86, 4, f.root, FX_VA, 0, &f.gmem, &w);
+		l1_entry_gpa = w.tables[2] + pt_index(FX_VA, 2) * 8ULL;
 	}
 	uint64_t live = shadow_of(&f.vm)->tables.live;
 	mmu_pt_write(&f.vm, l1_entry_gpa, 0);
 	assert_int_equal(shadow_of(&f.vm)->tables.live, live - 1);
 	void *p;
-	assert_int_equal(mmu_access(&f.vm, VA + 4096, MMU_READ | MMU_USER, &p), -EFAULT); /* guest #PF, fatal */
+	assert_int_equal(mmu_access(&f.vm, FX_VA + 4096, MMU_READ | MMU_USER, &p), -EFAULT); /* guest #PF, fatal */
 	assert_int_equal(f.last_err, PF_ERR_U);
 	mmu_vm_fini(&f.vm);
 }
@@ -138,41 +115,41 @@ static void test_traps_and_root_cache(void **s)
 	bool wr;
 	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
 	assert_int_equal(f.vm.exits.cr3_load, 1);
-	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
-	access_ok(&f, VA, MMU_READ | MMU_USER);
-	mmu_invlpg(&f.vm, VA);
+	assert_int_equal(fx_map(&f, FX_VA, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
+	mmu_invlpg(&f.vm, FX_VA);
 	assert_int_equal(f.vm.exits.invlpg, 1);
-	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &wr), -ENOENT);
-	access_ok(&f, VA, MMU_READ | MMU_USER);
+	assert_int_equal(shadow_translate(&f.vm, f.root, FX_VA, &hpa, &wr), -ENOENT);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
 	assert_int_equal(f.vm.exits.hidden_fault, 2);
 
-	/* more guest roots than the cache holds, each mapping VA to its own frame */
+	/* more guest roots than the cache holds, each mapping FX_VA to its own frame */
 	uint64_t roots[SHADOW_MAX_ROOTS + 2];
 	roots[0] = f.root;
 	for (unsigned i = 1; i < SHADOW_MAX_ROOTS + 2; i++) {
 		roots[i] = f.root = fx_alloc(&f);
-		assert_int_equal(fx_map(&f, VA, GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
+		assert_int_equal(fx_map(&f, FX_VA, FX_GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
 	}
 	uint64_t h0 = f.vm.exits.hidden_fault, c0 = f.vm.exits.cr3_load;
 	for (unsigned i = 1; i < SHADOW_MAX_ROOTS; i++) { /* fills the cache exactly */
 		mmu_cr3_load(&f.vm, roots[i], (uint16_t)(i + 1));
-		assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA + i * PT_PAGE_4K));
+		assert_ptr_equal(fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, FX_GPA + i * PT_PAGE_4K));
 	}
 	assert_int_equal(f.vm.exits.hidden_fault - h0, SHADOW_MAX_ROOTS - 1);
 	/* back to a cached root: its tree is still filled (the TLB was flushed: pcid is off) */
 	h0 = f.vm.exits.hidden_fault;
 	mmu_cr3_load(&f.vm, roots[0], 1);
-	access_ok(&f, VA, MMU_READ | MMU_USER);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
 	assert_int_equal(f.vm.exits.hidden_fault, h0);
 	assert_int_equal(shadow_of(&f.vm)->roots.evicted, 0);
 	/* one more root evicts the least recently used (roots[1]); going back to it refills */
 	mmu_cr3_load(&f.vm, roots[SHADOW_MAX_ROOTS], 99);
 	assert_int_equal(shadow_of(&f.vm)->roots.evicted, 1);
-	assert_int_equal(shadow_translate(&f.vm, roots[1], VA, &hpa, &wr), -ENOENT);
-	assert_int_equal(shadow_translate(&f.vm, roots[2], VA, &hpa, &wr), 0);
+	assert_int_equal(shadow_translate(&f.vm, roots[1], FX_VA, &hpa, &wr), -ENOENT);
+	assert_int_equal(shadow_translate(&f.vm, roots[2], FX_VA, &hpa, &wr), 0);
 	mmu_cr3_load(&f.vm, roots[1], 2);
 	h0 = f.vm.exits.hidden_fault;
-	assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA + PT_PAGE_4K));
+	assert_ptr_equal(fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, FX_GPA + PT_PAGE_4K));
 	assert_int_equal(f.vm.exits.hidden_fault, h0 + 1);
 	assert_int_equal(f.vm.exits.cr3_load - c0, SHADOW_MAX_ROOTS + 2);
 	assert_int_equal(f.vm.exits.ept_violation, 0);
@@ -187,7 +164,7 @@ static void test_pt_writes_counted(void **s)
 	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
 	uint64_t w0 = f.vm.exits.pt_write;
 	for (unsigned i = 0; i < 64; i++)
-		assert_int_equal(fx_map(&f, VA + i * PT_PAGE_4K, GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
+		assert_int_equal(fx_map(&f, FX_VA + i * PT_PAGE_4K, FX_GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
 	/* 64 leaves + one link at each of levels 4, 3, 2 */
 	assert_int_equal(f.vm.exits.pt_write - w0, 64 + 3);
 	mmu_vm_fini(&f.vm);
@@ -200,46 +177,46 @@ static void test_refused_and_faulting_entries(void **s)
 	struct fx f;
 	void *p;
 	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 0, false), 0);
-	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
-	uint64_t leaf_gpa = fx_leaf_gpa(&f, VA), good = guest_leaf(&f, VA);
-	access_ok(&f, VA, MMU_WRITE | MMU_USER);
+	assert_int_equal(fx_map(&f, FX_VA, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	uint64_t leaf_gpa = fx_leaf_gpa(&f, FX_VA), good = guest_leaf(&f, FX_VA);
+	fx_access_ok(&f, FX_VA, MMU_WRITE | MMU_USER);
 	/* leaf outside guest memory: refused, nothing shadowed, no crash */
 	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | (1ULL << 40));
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_READ | MMU_USER, &p), -EFAULT);
 	assert_int_equal(f.vm.exits.mmio, 1);
 	/* the last guest page before the end of guest memory is fine; one page on is not */
 	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | (FX_RAM + FX_POOL - PT_PAGE_4K));
-	access_ok(&f, VA, MMU_READ | MMU_USER);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
 	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | (FX_RAM + FX_POOL));
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_READ | MMU_USER, &p), -EFAULT);
 	/* a table link outside guest memory */
 	struct pt_walk w;
-	pt_walk(&pt_format_x86, 4, f.root, VA, 0, &f.gmem, &w);
-	uint64_t l2_gpa = w.tables[2] + pt_index(VA, 2) * 8ULL, l2 = w.entries[2];
+	pt_walk(&pt_format_x86, 4, f.root, FX_VA, 0, &f.gmem, &w);
+	uint64_t l2_gpa = w.tables[2] + pt_index(FX_VA, 2) * 8ULL, l2 = w.entries[2];
 	mmu_pt_write(&f.vm, l2_gpa, (l2 & ~PT_ADDR_MASK) | (1ULL << 45));
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_READ | MMU_USER, &p), -EFAULT);
 	mmu_pt_write(&f.vm, l2_gpa, l2);
 	/* a user mapping of a guest page table: readable, never writable */
 	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | FX_RAM | X86_D);
-	assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, FX_RAM));
+	assert_ptr_equal(fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, FX_RAM));
 	uint64_t m0 = f.vm.exits.mmio;
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_WRITE | MMU_USER, &p), -EFAULT);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_WRITE | MMU_USER, &p), -EFAULT);
 	assert_int_equal(f.vm.exits.mmio, m0 + 1);
 	/* true guest faults carry the x86 error code */
 	mmu_pt_write(&f.vm, leaf_gpa, good & ~X86_P);
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_READ | MMU_USER, &p), -EFAULT);
 	assert_int_equal(f.last_err, PF_ERR_U);
 	mmu_pt_write(&f.vm, leaf_gpa, good & ~X86_RW);
-	access_ok(&f, VA, MMU_READ | MMU_USER);
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_WRITE | MMU_USER, &p), -EFAULT);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_WRITE | MMU_USER, &p), -EFAULT);
 	assert_int_equal(f.last_err, PF_ERR_P | PF_ERR_W | PF_ERR_U);
 	mmu_pt_write(&f.vm, leaf_gpa, good & ~X86_US);
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_READ | MMU_USER, &p), -EFAULT);
 	assert_int_equal(f.last_err, PF_ERR_P | PF_ERR_U);
-	access_ok(&f, VA, MMU_READ); /* the kernel may */
+	fx_access_ok(&f, FX_VA, MMU_READ); /* the kernel may */
 	/* a guest root outside guest memory */
 	mmu_cr3_load(&f.vm, 1ULL << 44, 7);
-	assert_int_equal(mmu_access(&f.vm, VA, MMU_READ | MMU_USER, &p), -EFAULT);
+	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_READ | MMU_USER, &p), -EFAULT);
 	assert_int_equal(f.vm.exits.ept_violation, 0);
 	mmu_vm_fini(&f.vm);
 }
@@ -251,14 +228,14 @@ static void test_p2m_change_drops_shadow(void **s)
 	(void)s;
 	struct fx f;
 	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_2M, 64, true), 0);
-	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
-	uint64_t *d = access_ok(&f, VA, MMU_WRITE | MMU_USER);
+	assert_int_equal(fx_map(&f, FX_VA, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	uint64_t *d = fx_access_ok(&f, FX_VA, MMU_WRITE | MMU_USER);
 	*d = 7;
-	assert_int_equal(p2m_unback(f.vm.p2m, GPA, P2M_RECLAIMED), 0);
+	assert_int_equal(p2m_unback(f.vm.p2m, FX_GPA, P2M_RECLAIMED), 0);
 	uint64_t h0 = f.vm.exits.hidden_fault;
-	d = access_ok(&f, VA, MMU_READ | MMU_USER);
+	d = fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
 	assert_int_equal(*d, 0);
-	assert_ptr_equal(d, mmu_gpa_ptr(&f.vm, GPA));
+	assert_ptr_equal(d, mmu_gpa_ptr(&f.vm, FX_GPA));
 	assert_int_equal(f.vm.exits.hidden_fault, h0 + 1);
 	assert_int_equal(f.vm.exits.ept_violation, 0);
 	mmu_vm_fini(&f.vm);
@@ -276,30 +253,30 @@ static void test_write_flooding(void **s)
 		f.vm.cfg.shadow_write_flood = flood;
 		struct shadow *sh = shadow_of(&f.vm);
 		for (unsigned i = 0; i < 8; i++) { /* map, fault, map, fault...: never floods */
-			assert_int_equal(fx_map(&f, VA + i * PT_PAGE_4K, GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
-			access_ok(&f, VA + i * PT_PAGE_4K, MMU_READ | MMU_USER);
+			assert_int_equal(fx_map(&f, FX_VA + i * PT_PAGE_4K, FX_GPA + i * PT_PAGE_4K, PT_PAGE_4K, FX_USER_RW), 0);
+			fx_access_ok(&f, FX_VA + i * PT_PAGE_4K, MMU_READ | MMU_USER);
 		}
 		assert_int_equal(sh->flood_unprotects, 0);
 		uint64_t w0 = f.vm.exits.pt_write, live = sh->tables.live, hpa;
 		bool wr;
 		for (unsigned i = 0; i < 8; i++) { /* unmap all eight in a row, as a guest does */
-			mmu_pt_write(&f.vm, fx_leaf_gpa(&f, VA + i * PT_PAGE_4K), 0);
-			mmu_invlpg(&f.vm, VA + i * PT_PAGE_4K);
+			mmu_pt_write(&f.vm, fx_leaf_gpa(&f, FX_VA + i * PT_PAGE_4K), 0);
+			mmu_invlpg(&f.vm, FX_VA + i * PT_PAGE_4K);
 		}
 		assert_int_equal(f.vm.exits.pt_write - w0, flood ? 3 : 8);
 		assert_int_equal(sh->flood_unprotects, flood ? 1 : 0);
 		assert_int_equal(sh->unprotected_writes, flood ? 5 : 0);
 		assert_int_equal(sh->tables.live, flood ? live - 1 : live); /* the level-1 shadow went */
 		for (unsigned i = 0; i < 8; i++)
-			assert_int_equal(shadow_translate(&f.vm, f.root, VA + i * PT_PAGE_4K, &hpa, &wr), -ENOENT);
+			assert_int_equal(shadow_translate(&f.vm, f.root, FX_VA + i * PT_PAGE_4K, &hpa, &wr), -ENOENT);
 		/* remap one page: written freely under flooding; the fault shadows (protects) it again */
 		w0 = f.vm.exits.pt_write;
-		assert_int_equal(fx_map(&f, VA, GPA + 0x10000, PT_PAGE_4K, FX_USER_RW), 0);
+		assert_int_equal(fx_map(&f, FX_VA, FX_GPA + 0x10000, PT_PAGE_4K, FX_USER_RW), 0);
 		assert_int_equal(f.vm.exits.pt_write - w0, flood ? 0 : 1);
-		assert_ptr_equal(access_ok(&f, VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA + 0x10000));
-		assert_int_equal(fx_map(&f, VA + PT_PAGE_4K, GPA, PT_PAGE_4K, FX_USER_RW), 0);
+		assert_ptr_equal(fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, FX_GPA + 0x10000));
+		assert_int_equal(fx_map(&f, FX_VA + PT_PAGE_4K, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
 		assert_int_equal(f.vm.exits.pt_write - w0, flood ? 1 : 2);
-		assert_ptr_equal(access_ok(&f, VA + PT_PAGE_4K, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, GPA));
+		assert_ptr_equal(fx_access_ok(&f, FX_VA + PT_PAGE_4K, MMU_READ | MMU_USER), mmu_gpa_ptr(&f.vm, FX_GPA));
 		mmu_vm_fini(&f.vm);
 	}
 }
@@ -322,10 +299,10 @@ static void test_fixed_root_entry(void **s)
 	bool wr;
 	assert_int_equal(sfx_init(&f, 4, PT_PAGE_4K, PT_PAGE_4K, 64, false), 0);
 	struct shadow *sh = shadow_of(&f.vm);
-	assert_int_equal(fx_map(&f, VA, GPA, PT_PAGE_4K, FX_USER_RW), 0);
-	access_ok(&f, VA, MMU_READ | MMU_USER);
+	assert_int_equal(fx_map(&f, FX_VA, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
+	fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
 	const struct shadow_page *first = shadow_roots_peek(&sh->roots, f.root);
-	uint64_t link = shadow_entry(sh, first, pt_index(VA, 4));
+	uint64_t link = shadow_entry(sh, first, pt_index(FX_VA, 4));
 	assert_true(link & X86_P);
 
 	sh->tables.fixed_entry = link;
@@ -341,7 +318,7 @@ static void test_fixed_root_entry(void **s)
 	assert_int_equal(shadow_entry_zap(&sh->tables, second, 7), 0);
 	assert_int_equal(shadow_entry(sh, second, 7), 0);
 	assert_int_equal(sh->tables.live, live);
-	assert_int_equal(shadow_translate(&f.vm, f.root, VA, &hpa, &wr), 0);
+	assert_int_equal(shadow_translate(&f.vm, f.root, FX_VA, &hpa, &wr), 0);
 	mmu_vm_fini(&f.vm);
 }
 
