@@ -53,15 +53,26 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int parse_double(const char *s, double *out)
+/* The number s starts with (a digit or a point first: no sign, no blanks, not empty) in *v,
+ * and in *end where it stops; -ERANGE when it is not finite. */
+static int leading_double(const char *s, double *v, char **end)
 {
-	char *end;
 	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
 		return -EINVAL;
 	errno = 0;
-	double v = strtod(s, &end);
-	if (errno == ERANGE || !isfinite(v))
+	*v = strtod(s, end);
+	if (errno == ERANGE || !isfinite(*v))
 		return -ERANGE;
+	return 0;
+}
+
+int parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+	int rc = leading_double(s, &v, &end);
+	if (rc)
+		return rc;
 	if (*end)
 		return -EINVAL;
 	*out = v;
@@ -74,12 +85,10 @@ int parse_duration_us(const char *s, uint64_t *out)
 		{ "", 1e3 }, { "ms", 1e3 }, { "s", 1e6 }, { "us", 1.0 },
 	};
 	char *end;
-	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-		return -EINVAL;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno == ERANGE || !isfinite(v))
-		return -ERANGE;
+	double v;
+	int rc = leading_double(s, &v, &end);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(end, units[i].unit) == 0) {
 			double us = v * units[i].us;
