@@ -16,32 +16,25 @@
 #define ZRAM_SYS "/sys/block/zram0"
 #define SWAP_PRIO 32767 /* preferred over any other swap, so the run's pages go to zram */
 
-bool host_has_swap(void)
+/* True when /proc/swaps lists device (its first field), or any device when device is NULL
+ * (device lines start with '/', the header does not). */
+static bool swaps_lists(const char *device)
 {
 	char line[512];
 	bool found = false;
+	size_t n = device ? strlen(device) : 0;
 	FILE *f = fopen("/proc/swaps", "re");
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
-		found |= line[0] == '/';
+		found |= device ? strncmp(line, device, n) == 0 && (line[n] == ' ' || line[n] == '\t') : line[0] == '/';
 	fclose(f);
 	return found;
 }
 
-static bool zram0_swapped_on(void)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/swaps", "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		found |= strncmp(line, ZRAM_DEV " ", strlen(ZRAM_DEV) + 1) == 0 ||
-			 strncmp(line, ZRAM_DEV "\t", strlen(ZRAM_DEV) + 1) == 0;
-	fclose(f);
-	return found;
-}
+bool host_has_swap(void) { return swaps_lists(NULL); }
+
+static bool zram0_swapped_on(void) { return swaps_lists(ZRAM_DEV); }
 
 /* Linux swap header v1: version, last_page and nr_badpages at byte 1024 of the first page,
  * "SWAPSPACE2" in its last 10 bytes. */
