@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
 #include "vmm/cli.h"
 #include "vmm/guest_mem.h"
@@ -47,25 +48,15 @@ static bool kvm_usable(gbench_state *st)
 static void bench_kvm_vs_native(gbench_state *st, void *arg)
 {
 	const struct ratio_case *k = arg;
-	static struct run_result native, kvm;
 	struct run_config cn = config(k->workload, "native", k->mem, 4096, 0);
 	struct run_config ck = config(k->workload, "kvm", k->mem, 2 * MiB, 0);
-	double native_s = 0, kvm_s = 0;
+	struct bench_vs_native t;
 	if (!kvm_usable(st))
 		return;
-	while (gbench_keep_running(st)) {
-		if (run_execute(&cn, &native, NULL) != RUN_OK || run_execute(&ck, &kvm, NULL) != RUN_OK ||
-		    native.checksum != kvm.checksum) {
-			gbench_skip_with_error(st, "run failed or checksums differ");
-			break;
-		}
-		native_s += native.run_s;
-		kvm_s += kvm.run_s;
-		gbench_set_iteration_time(st, kvm.run_s);
-	}
-	if (native_s > 0) {
-		gbench_counter(st, "kvm_over_native", kvm_s / native_s, 0);
-		gbench_counter(st, "native_s", native_s, GBENCH_AVG_ITERATIONS);
+	bench_vs_native(st, &cn, &ck, &t);
+	if (t.native_s > 0) {
+		gbench_counter(st, "kvm_over_native", t.other_s / t.native_s, 0);
+		gbench_counter(st, "native_s", t.native_s, GBENCH_AVG_ITERATIONS);
 	}
 }
 
@@ -144,27 +135,19 @@ static void bench_host_first_touch(gbench_state *st, void *arg)
 static const struct ratio_case ratio_cases[] = { { "seq", 64 * MiB }, { "gups", 64 * MiB }, { "pchase", 64 * MiB } };
 static const struct touch_case touch_cases[] = { { 2 * MiB, false }, { 2 * MiB, true }, { 4096, false } };
 
-static void register_manual(const char *name, gbench_fn fn, void *arg, int64_t iterations)
-{
-	gbench_bench *b = gbench_register(name, fn, arg);
-	gbench_manual_time(b);
-	gbench_unit(b, GBENCH_MS);
-	gbench_iterations(b, iterations);
-}
-
 int main(int argc, char **argv)
 {
 	char name[96];
 	for (size_t i = 0; i < sizeof(ratio_cases) / sizeof(ratio_cases[0]); i++) {
 		snprintf(name, sizeof(name), "kvm_vs_native/%s/%lluMiB", ratio_cases[i].workload,
 			 (unsigned long long)(ratio_cases[i].mem / MiB));
-		register_manual(name, bench_kvm_vs_native, (void *)&ratio_cases[i], 5);
+		bench_register_manual(name, bench_kvm_vs_native, (void *)&ratio_cases[i], 5);
 	}
 	for (size_t i = 0; i < sizeof(touch_cases) / sizeof(touch_cases[0]); i++) {
 		snprintf(name, sizeof(name), "first_touch/kvm%s/guest_page_%s", touch_cases[i].uffd ? "_uffd" : "",
 			 touch_cases[i].guest_page == 4096 ? "4k" : "2m");
-		register_manual(name, bench_guest_first_touch, (void *)&touch_cases[i], 3);
+		bench_register_manual(name, bench_guest_first_touch, (void *)&touch_cases[i], 3);
 	}
-	register_manual("first_touch/host_demand_zero", bench_host_first_touch, NULL, 5);
+	bench_register_manual("first_touch/host_demand_zero", bench_host_first_touch, NULL, 5);
 	return gbench_main(argc, argv);
 }

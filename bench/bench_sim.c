@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
 #include "vmm/cli.h"
 #include "vmm/run.h"
@@ -25,24 +26,13 @@ static struct run_config case_config(const struct sim_case *k, const char *platf
 static void bench_sim_vs_native(gbench_state *st, void *arg)
 {
 	const struct sim_case *k = arg;
-	static struct run_result native, sim;
 	struct run_config cn = case_config(k, "native"), cs = case_config(k, "sim");
-	double native_s = 0, sim_s = 0, accesses = 0;
-	while (gbench_keep_running(st)) {
-		if (run_execute(&cn, &native, NULL) != RUN_OK || run_execute(&cs, &sim, NULL) != RUN_OK ||
-		    native.checksum != sim.checksum) {
-			gbench_skip_with_error(st, "run failed or checksums differ");
-			break;
-		}
-		native_s += native.run_s;
-		sim_s += sim.run_s;
-		accesses += (double)sim.mmu_user.accesses;
-		gbench_set_iteration_time(st, sim.run_s);
-	}
-	if (native_s > 0) {
-		gbench_counter(st, "sim_over_native", sim_s / native_s, 0);
-		gbench_counter(st, "native_s", native_s, GBENCH_AVG_ITERATIONS);
-		gbench_counter(st, "sim_accesses_per_s", accesses / sim_s, 0);
+	struct bench_vs_native t;
+	bench_vs_native(st, &cn, &cs, &t);
+	if (t.native_s > 0) {
+		gbench_counter(st, "sim_over_native", t.other_s / t.native_s, 0);
+		gbench_counter(st, "native_s", t.native_s, GBENCH_AVG_ITERATIONS);
+		gbench_counter(st, "sim_accesses_per_s", t.other_accesses / t.other_s, 0);
 	}
 }
 
@@ -58,10 +48,7 @@ int main(int argc, char **argv)
 		char name[96];
 		snprintf(name, sizeof(name), "sim_vs_native/%s/%s/%lluMiB", cases[i].workload, cases[i].mmu,
 			 (unsigned long long)(cases[i].mem >> 20));
-		gbench_bench *b = gbench_register(name, bench_sim_vs_native, (void *)&cases[i]);
-		gbench_manual_time(b);
-		gbench_unit(b, GBENCH_MS);
-		gbench_iterations(b, 3);
+		bench_register_manual(name, bench_sim_vs_native, (void *)&cases[i], 3);
 	}
 	return gbench_main(argc, argv);
 }
