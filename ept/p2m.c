@@ -54,8 +54,6 @@ static bool in_range(const struct p2m *p, uint64_t gpa) { return gpa < p->gpa_li
 
 unsigned p2m_walk_levels(const struct p2m *p) { return P2M_LEVELS - (p->leaf_level - 1); }
 
-const struct pt_mem *p2m_walk_mem(struct p2m *p) { return &p->tables.mem; }
-
 enum pt_walk_status p2m_walk(struct p2m *p, uint64_t gpa, struct pt_walk *w)
 {
 	return pt_walk(&pt_format_ept, P2M_LEVELS, p->root, gpa, 0, &p->tables.mem, w);

@@ -53,8 +53,6 @@ int p2m_back(struct p2m *p, uint64_t gpa);
  * in it to new_state (reclaim, balloon). 0, -ENOENT when not backed, -EFAULT outside. */
 int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state);
 
-/* The walker's pt_mem over hostmem for EPT tables (read/write/alloc_table). */
-const struct pt_mem *p2m_walk_mem(struct p2m *p);
 /* P2M_UNBACKED outside guest memory. */
 enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa);
 int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s);
