@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
 #include "vmm/cli.h"
 #include "vmm/guest_mem.h"
 #include "vmm/kvm_vm.h"
+#include "vmm/platform.h"
 #include "vmm/run.h"
 
 #define MiB (1ULL << 20)
@@ -98,13 +98,6 @@ static void bench_guest_first_touch(gbench_state *st, void *arg)
 	}
 }
 
-static double seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The ceiling: the host's own demand-zero rate, one write per fresh 4 KiB page. */
 static void bench_host_first_touch(gbench_state *st, void *arg)
 {
@@ -118,11 +111,11 @@ static void bench_host_first_touch(gbench_state *st, void *arg)
 			break;
 		}
 		madvise(p, bytes, MADV_NOHUGEPAGE);
-		double t0 = seconds();
+		double t0 = monotonic_seconds();
 		for (size_t off = 0; off < bytes; off += 4096)
 			p[off] = 1;
 		gbench_clobber_memory();
-		double t = seconds() - t0;
+		double t = monotonic_seconds() - t0;
 		munmap(p, bytes);
 		pages += (double)(bytes / 4096);
 		secs += t;

@@ -12,10 +12,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "vmm/kvm_shadow.h"
 #include "vmm/kvm_vm.h"
+#include "vmm/platform.h"
 
 void kvm_vm_fail(struct kvm_vm *vm, const char *fmt, ...)
 {
@@ -236,13 +236,6 @@ static bool exit_handle(struct kvm_vm *vm)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Every handled exit bumps exactly one exit counter: that is the reason its time goes to. */
 static void charge_exit(struct kvm_vm *vm, const struct exit_counters *before, uint64_t ns)
 {
@@ -258,8 +251,8 @@ static void charge_exit(struct kvm_vm *vm, const struct exit_counters *before, u
 bool kvm_exit_dispatch(struct kvm_vm *vm)
 {
 	struct exit_counters before = vm->out.exits;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = monotonic_ns();
 	bool go_on = exit_handle(vm) && kvm_shadow_sync(vm); /* a flush is part of the exit's cost */
-	charge_exit(vm, &before, now_ns() - t0);
+	charge_exit(vm, &before, monotonic_ns() - t0);
 	return go_on;
 }

@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 
 #include "mmu/strategy.h"
 #include "shadow/shadow_core.h"
 #include "shadow/shadow_roots.h"
 #include "vmm/kvm_shadow.h"
 #include "vmm/kvm_vm.h"
+#include "vmm/platform.h"
 
 #define KERNEL_INDEX 0u     /* PML4 entry of the identity map (kvm_layout.c) */
 #define SPURIOUS_REPEAT_MAX 8 /* the shadow allowed the same fault this often in a row: the flush is not taking effect */
@@ -395,8 +395,7 @@ bool kvm_shadow_sync(struct kvm_vm *vm)
 	if (!s || (s->tables.zapped == s->flushed_zapped && s->tables.freed == s->flushed_freed))
 		return true;
 	/* deleting the slot drops every KVM translation through it; then it comes back as it was */
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = monotonic_ns();
 	int rc = kvm_region_register(vm, s->area, KVM_REGION_DELETE);
 	if (rc == 0)
 		rc = kvm_region_register(vm, s->area, 0);
@@ -407,8 +406,7 @@ bool kvm_shadow_sync(struct kvm_vm *vm)
 	s->flushed_zapped = s->tables.zapped;
 	s->flushed_freed = s->tables.freed;
 	s->stats.host_flushes++;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	s->stats.host_flush_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec));
+	s->stats.host_flush_ns += monotonic_ns() - t0;
 	return true;
 }
 

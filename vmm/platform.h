@@ -55,6 +55,8 @@ struct phase_clock {
 void phase_clock_start(struct phase_clock *pc);
 void phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
 void phase_clock_finish(const struct phase_clock *pc, struct run_result *res);
+/* CLOCK_MONOTONIC, in seconds and in nanoseconds (for timing short handlers exactly). */
 double monotonic_seconds(void);
+uint64_t monotonic_ns(void);
 
 #endif

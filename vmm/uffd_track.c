@@ -13,17 +13,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "vmm/platform.h"
 #include "vmm/uffd_track.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int resolve(struct uffd_track *t, uint64_t addr)
 {
@@ -45,9 +38,9 @@ static void handle_one(struct uffd_track *t)
 	struct uffd_msg msg;
 	if (read(t->fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
 		return;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = monotonic_ns();
 	int rc = resolve(t, msg.arg.pagefault.address);
-	atomic_fetch_add(&t->handler_ns, now_ns() - t0);
+	atomic_fetch_add(&t->handler_ns, monotonic_ns() - t0);
 	if (rc < 0) {
 		int none = 0;
 		atomic_compare_exchange_strong(&t->error, &none, -rc);
