@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libnuma-dev libhwloc-dev libjemalloc-dev
-          libbenchmark-dev libcmocka-dev libjansson-dev)
+          libbenchmark-dev libcmocka-dev libjansson-dev libinih-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

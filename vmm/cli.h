@@ -14,6 +14,9 @@
  * Returns 0, 1 when --help was printed, or EXIT_USAGE after printing one error line. */
 int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line);
 void cli_run_options_help(FILE *f);
+/* Whether `name` (without "--", exactly: no abbreviations) is a run option: its has_arg
+ * (no_argument or required_argument), or -ENOENT. */
+int cli_run_option_arg(const char *name);
 /* Defaults: platform native, mmu ept, workload seq, 64 MiB, seed 1, sim geometry. */
 void cli_run_defaults(struct run_config *cfg);
 /* Fills the workload-specific parameters' defaults, and derived sim sizes. */
@@ -25,6 +28,9 @@ int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
 int cli_config_for(struct run_config *cfg, const char *workload, const char *platform, const char *mmu,
 		   uint64_t mem_bytes);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* While buf is not NULL, cli_error writes its message into buf instead of stderr, so that a
+ * caller reading options from a file can print one line naming the file and line. */
+void cli_error_capture(char *buf, size_t n);
 
 /* cli_experiment.c: --sample-us, --timeseries, --reclaim, --swap, --dip-*; option codes from
  * CLI_OPT_EXPERIMENT up. */
@@ -50,5 +56,7 @@ int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -51,9 +51,24 @@ struct wl_param_opt {
 	const char *value; /* last value given, applied once the workload is known */
 };
 
+static char *error_buf;
+static size_t error_size;
+
+void cli_error_capture(char *buf, size_t n)
+{
+	error_buf = buf;
+	error_size = n;
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
+	if (error_buf) { /* a caller that knows more (file and line) prints the line itself */
+		va_start(ap, fmt);
+		vsnprintf(error_buf, error_size, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fputs("memvirt: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -251,6 +266,17 @@ static size_t build_options(struct option *opts, const struct wl_param_opt *p, s
 		opts[k + i] = (struct option){ p[i].name, required_argument, NULL, OPT_WL_PARAM + (int)i };
 	opts[k + n] = (struct option){ 0 };
 	return k + n;
+}
+
+int cli_run_option_arg(const char *name)
+{
+	struct wl_param_opt wlp[MAX_WL_PARAMS];
+	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + CLI_MEMORY_MAX_OPTS + MAX_WL_PARAMS + 1];
+	size_t n = build_options(opts, wlp, collect_wl_params(wlp));
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return opts[i].has_arg;
+	return -ENOENT;
 }
 
 int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line)

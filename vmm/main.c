@@ -12,6 +12,8 @@ static const struct {
 	{ "run", cmd_run, "run one workload on one platform and write its result" },
 	{ "compare", cmd_compare, "run workloads under both paging strategies and tabulate them" },
 	{ "report", cmd_report, "write an HTML report (throughput, dips, reclaim, faults) for one run" },
+	{ "sweep", cmd_sweep, "run the points of a fio-style experiment file (sweeps, job arrays)" },
+	{ "merge", cmd_merge, "summarise a sweep's results: mean, spread, baseline difference, significance" },
 	{ "demo", cmd_demo, "run the built-in demo experiment and write a report under results/" },
 	{ "list", cmd_list, "list workloads and their parameters" },
 	{ "info", cmd_info, "show what this host can do (CPU, NUMA, KVM, KSM, swap, ...)" },

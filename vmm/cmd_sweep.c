@@ -1,0 +1,224 @@
+/* cmd_sweep.c — `memvirt sweep FILE.ini`: list, dry-run or run the points of an experiment
+ * file (all of them, or one with --point N for a job array), each repetition written as the
+ * ordinary result document DIR/points/NNNN-<job>-r<k>.json (atomically, with a "sweep"
+ * object saying which point it is), then merged (merge.h). Every point is checked before
+ * anything runs or is written. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cli.h"
+#include "vmm/merge.h"
+#include "vmm/parse.h"
+#include "vmm/run.h"
+#include "vmm/sweep.h"
+
+#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run]"
+
+struct sweep_opts {
+	const char *file, *out;
+	bool list, dry_run, one;
+	size_t point;
+};
+
+static void sweep_help(void)
+{
+	printf("usage: " USAGE "\n\n"
+	       "Runs the points of a fio-style experiment file (docs/experiment-files.md): [global] and one\n"
+	       "section per job, keys are memvirt run options, comma lists are sweep axes.\n"
+	       "  --out DIR      where results go (default results/<file name without .ini>)\n"
+	       "  --list         print the points (index, job, settings) and exit\n"
+	       "  --point N      run only point N, all its repetitions (for job arrays); no merge\n"
+	       "  --dry-run      check the file and print what would run and be written\n"
+	       "Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
+}
+
+static int parse_opts(int argc, char **argv, struct sweep_opts *o)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "list", no_argument, NULL, 'l' },
+		{ "point", required_argument, NULL, 'p' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	uint64_t v;
+	int c;
+	optind = 1;
+	opterr = 0;
+	/* options may follow the file (GNU argument permutation) */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'l': o->list = true; break;
+		case 'n': o->dry_run = true; break;
+		case 'h': sweep_help(); return 1;
+		case 'p':
+			if (parse_u64(optarg, &v) < 0 || v >= SWEEP_MAX_POINTS)
+				return cli_error("invalid --point value '%s': expected a point index (see --list)", optarg),
+				       EXIT_USAGE;
+			o->point = (size_t)v;
+			o->one = true;
+			break;
+		default:
+			return cli_error("sweep: unknown option or missing value: '%s' (usage: " USAGE ")", argv[optind - 1]),
+			       EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_error("sweep: expected one experiment file (usage: " USAGE ")"), EXIT_USAGE;
+	o->file = argv[optind];
+	return 0;
+}
+
+/* Every point's configuration, checked before anything runs. */
+static int check_points(const struct sweep *s)
+{
+	static struct sweep_args a;
+	char why[1024];
+	for (size_t i = 0; i < s->npoints; i++) {
+		struct run_config cfg;
+		if (sweep_point_config(&s->points[i], s->xf->path, &a, &cfg, why, sizeof(why)) != 0)
+			return cli_error("%s", why), EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void point_path(char *buf, size_t n, const char *dir, const struct sweep_point *p, unsigned rep)
+{
+	snprintf(buf, n, "%s/points/%04zu-%s-r%u.json", dir, p->index, p->job->name, rep);
+}
+
+static void print_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
+{
+	char text[4096], path[4200];
+	for (size_t i = 0; i < s->npoints; i++) {
+		const struct sweep_point *p = &s->points[i];
+		if (o->one && i != o->point)
+			continue;
+		sweep_point_text(p, text, sizeof(text));
+		printf("%4zu  %-16s x%-3u %s\n", p->index, p->job->name, p->repeat, text);
+		for (unsigned r = 1; o->dry_run && r <= p->repeat; r++) {
+			point_path(path, sizeof(path), dir, p, r);
+			printf("        would write %s\n", path);
+		}
+	}
+	if (!o->one)
+		printf("%zu points; baseline: the first point%s%s\n", s->npoints, s->baseline ? " of job " : "",
+		       s->baseline ? s->baseline : "");
+}
+
+/* One repetition: run, add the sweep object, write atomically. Returns the run state. */
+static enum run_state run_one(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir,
+			      size_t done, size_t total)
+{
+	static struct sweep_args a;
+	struct run_config cfg;
+	struct run_result res;
+	char why[1024], path[4200];
+	json_t *doc = NULL;
+	sweep_point_config(p, s->xf->path, &a, &cfg, why, sizeof(why)); /* checked before */
+	enum run_state st = run_execute(&cfg, &res, &doc);
+	json_object_set_new(doc, "sweep", sweep_point_json(s, p, rep));
+	point_path(path, sizeof(path), dir, p, rep);
+	int rc = result_write_atomic(path, doc);
+	json_decref(doc);
+	printf("[%zu/%zu] point %zu %s r%u/%u: %s, %.3f s, %.3g ops/s%s%s\n", done, total, p->index, p->job->name, rep,
+	       p->repeat, run_state_name(st), res.run_s, res.run_s > 0 ? (double)res.ops / res.run_s : 0.0,
+	       st == RUN_OK ? "" : " — ", st == RUN_OK ? "" : res.message);
+	fflush(stdout);
+	if (rc < 0)
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, strerror(-rc));
+	return rc < 0 ? RUN_FAILED : st;
+}
+
+/* Runs the chosen points; stops at an interrupt (completed files stay as they are). */
+static int run_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
+{
+	size_t total = 0, done = 0;
+	int status = 0;
+	for (size_t i = 0; i < s->npoints; i++)
+		total += !o->one || i == o->point ? s->points[i].repeat : 0;
+	for (size_t i = 0; i < s->npoints; i++) {
+		if (o->one && i != o->point)
+			continue;
+		for (unsigned r = 1; r <= s->points[i].repeat; r++) {
+			enum run_state st = run_one(s, &s->points[i], r, dir, ++done, total);
+			if (st == RUN_INTERRUPTED) {
+				printf("interrupted: the points written so far stay; memvirt merge %s summarises them\n", dir);
+				return 130;
+			}
+			if (st == RUN_FAILED)
+				status = 1;
+		}
+	}
+	return status;
+}
+
+static int prepare_dir(const char *dir)
+{
+	char points[4096];
+	snprintf(points, sizeof(points), "%s/points", dir);
+	int rc = result_make_dirs(points);
+	if (rc < 0)
+		cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
+	return rc < 0 ? EXIT_USAGE : 0;
+}
+
+/* results/<file name without directory and .ini> */
+static void default_dir(char *buf, size_t n, const char *file)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".ini") == 0)
+		len -= 4;
+	snprintf(buf, n, "results/%.*s", (int)len, base);
+}
+
+static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
+{
+	char dir[2048], why[1024];
+	if (o->out)
+		snprintf(dir, sizeof(dir), "%s", o->out);
+	else
+		default_dir(dir, sizeof(dir), o->file);
+	if (o->one && o->point >= s->npoints)
+		return cli_error("invalid --point value '%zu': the sweep has points 0 to %zu", o->point, s->npoints - 1),
+		       EXIT_USAGE;
+	if (o->list || o->dry_run) {
+		print_points(s, o, dir);
+		return 0;
+	}
+	int rc = prepare_dir(dir);
+	if (rc)
+		return rc;
+	rc = run_points(s, o, dir);
+	if (o->one)
+		return rc;
+	if (merge_dir(dir, stdout, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	static struct experiment_file xf;
+	struct sweep_opts o = { 0 };
+	struct sweep s;
+	char why[1024];
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (xf_load(o.file, &xf, why, sizeof(why)) < 0 || sweep_build(&s, &xf, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return EXIT_USAGE;
+	}
+	rc = check_points(&s);
+	if (rc == 0)
+		rc = sweep_main(&s, &o);
+	sweep_free(&s);
+	return rc;
+}

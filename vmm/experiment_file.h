@@ -1,0 +1,52 @@
+/* experiment_file.h — fio-style experiment files (docs/experiment-files.md): a [global]
+ * section and one section per job, each holding `key = value` lines whose keys are the long
+ * names of `memvirt run` options (plus `repeat`, and `baseline` in [global]). Read with inih;
+ * values are kept as text, with their line, so that sweep.c can expand comma lists and check
+ * every value through the run options' own parser. */
+#ifndef MEMVIRT_EXPERIMENT_FILE_H
+#define MEMVIRT_EXPERIMENT_FILE_H
+
+#include <stddef.h>
+
+#define XF_NAME_MAX 64
+#define XF_VALUE_MAX 256
+#define XF_MAX_SETTINGS 48
+#define XF_MAX_JOBS 64
+
+struct xf_setting {
+	char key[XF_NAME_MAX];
+	char value[XF_VALUE_MAX];
+	int line;
+};
+
+struct xf_section {
+	char name[XF_NAME_MAX];
+	int line;                        /* of the [name] header; 0 for an absent [global] */
+	size_t n;
+	struct xf_setting set[XF_MAX_SETTINGS];
+};
+
+struct experiment_file {
+	char path[4096];
+	struct xf_section global;
+	size_t njobs;
+	struct xf_section jobs[XF_MAX_JOBS];
+};
+
+/* Keys of the file itself rather than of a run. */
+#define XF_KEY_REPEAT "repeat"
+#define XF_KEY_BASELINE "baseline"
+
+/* Reads `path` into xf (zeroed first). Checks the shape: sections, known keys, job names
+ * usable in file names, no job twice, no key twice in a section (except repeatable run
+ * options such as reclaim and cost). Returns 0, or a negative errno with one line in `why`
+ * naming the file and line ("FILE:LINE: ..."). */
+int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n);
+
+/* The last setting of `key` in a section, or NULL. */
+const struct xf_setting *xf_get(const struct xf_section *s, const char *key);
+
+/* Run options that may be given more than once (each adds one more). */
+int xf_key_repeatable(const char *key);
+
+#endif
