@@ -40,8 +40,7 @@ struct kvm_shadow {
 	struct shadow_tables tables;
 	struct shadow_roots roots;
 	struct shadow_phys phys;
-	struct shadow_page *cur;    /* the shadow root in CR3 */
-	uint64_t guest_cr3;         /* the guest root it shadows */
+	struct shadow_page *cur;    /* the shadow root in CR3; cur->guest_table is the guest root it shadows */
 	uint64_t flushed_zapped, flushed_freed; /* tables.zapped / .freed at the last host flush */
 	uint64_t last_spurious_gva, spurious_repeats;
 	struct kvm_shadow_stats stats;
@@ -216,7 +215,6 @@ static int load_root(struct kvm_shadow *s, uint64_t guest_root)
 	if (!sp)
 		return -ENOMEM;
 	s->cur = sp;
-	s->guest_cr3 = guest_root;
 	return set_cr3(s->vm, sp->table);
 }
 
@@ -359,7 +357,7 @@ bool kvm_shadow_hidden_fault(struct kvm_vm *vm, uint64_t gva, uint64_t err, int6
 		return true;
 	}
 	s->last_spurious_gva = UINT64_MAX;
-	switch (shadow_resolve(&s->tables, &s->phys, s->cur, s->guest_cr3, gva, access, &pf_err)) {
+	switch (shadow_resolve(&s->tables, &s->phys, s->cur, s->cur->guest_table, gva, access, &pf_err)) {
 	case SHADOW_RESOLVED:
 		vm->out.exits.hidden_fault++;
 		*ret = 0;
