@@ -1,0 +1,222 @@
+/* test_experiment_file.c — experiment files: sections, [global] overridden by a job, comma
+ * lists expanded into the cartesian product of points, repeat, and bad files refused with one
+ * line naming the file, line, key and value (through the run options' own parser). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vmm/cli.h"
+#include "vmm/sweep.h"
+
+static char dir[64], path[128], why[1024];
+static struct experiment_file xf;
+static struct sweep_args args;
+
+static int make_dir(void **st)
+{
+	(void)st;
+	snprintf(dir, sizeof(dir), "/tmp/memvirt-xf-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **st)
+{
+	(void)st;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes text as dir/x.ini and loads it; returns xf_load's result. */
+static int load(const char *text)
+{
+	snprintf(path, sizeof(path), "%s/x.ini", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	why[0] = 0;
+	return xf_load(path, &xf, why, sizeof(why));
+}
+
+/* The value of key in a point's settings, or NULL. */
+static const char *value_of(const struct sweep_point *p, const char *key)
+{
+	static char buf[XF_VALUE_MAX];
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->set[i].src->key, key) == 0) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)p->set[i].len, p->set[i].src->value + p->set[i].off);
+			return buf;
+		}
+	return NULL;
+}
+
+static void expect_why(const char *line_tag, const char *key)
+{
+	char tag[160];
+	snprintf(tag, sizeof(tag), "%s:%s:", path, line_tag);
+	assert_non_null(strstr(why, tag));
+	assert_non_null(strstr(why, key));
+	assert_null(strchr(why, '\n'));
+}
+
+static void test_sections_and_axes(void **st)
+{
+	(void)st;
+	struct sweep s;
+	assert_int_equal(load("; comment\n[global]\nplatform = sim\nmem = 8m\nrepeat = 2\n\n"
+			      "[a]\nworkload = gups, churn ,ctxsw\nmmu = ept,shadow\n"
+			      "[b]\nmem = 16m\nrepeat = 5\n"
+			      "[c]\n"),
+			 0);
+	assert_int_equal(xf.njobs, 3);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	assert_int_equal(s.npoints, 3 * 2 + 1 + 1);
+	/* the first axis varies slowest, blanks around items are dropped */
+	static const char *const wl[] = { "gups", "gups", "churn", "churn", "ctxsw", "ctxsw" };
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(s.points[i].index, i);
+		assert_string_equal(s.points[i].job->name, "a");
+		assert_string_equal(value_of(&s.points[i], "workload"), wl[i]);
+		assert_string_equal(value_of(&s.points[i], "mmu"), i % 2 ? "shadow" : "ept");
+		assert_string_equal(value_of(&s.points[i], "mem"), "8m");
+		assert_int_equal(s.points[i].repeat, 2);
+	}
+	/* the job's own mem and repeat replace [global]'s; repeat is not a run option */
+	assert_string_equal(value_of(&s.points[6], "mem"), "16m");
+	assert_int_equal(s.points[6].repeat, 5);
+	assert_null(value_of(&s.points[6], "repeat"));
+	/* an empty job takes everything from [global] */
+	assert_string_equal(s.points[7].job->name, "c");
+	assert_string_equal(value_of(&s.points[7], "platform"), "sim");
+	assert_null(s.baseline);
+	sweep_free(&s);
+}
+
+static void test_point_config(void **st)
+{
+	(void)st;
+	struct sweep s;
+	struct run_config cfg;
+	assert_int_equal(load("[global]\nplatform = sim\nbaseline = j\n[j]\nworkload = seq\npasses = 3\ntlb = 64\n"
+			      "guest-page = 2m\n"),
+			 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	assert_string_equal(s.baseline, "j");
+	assert_int_equal(sweep_point_config(&s.points[0], path, &args, &cfg, why, sizeof(why)), 0);
+	assert_string_equal(cfg.platform, "sim");
+	assert_string_equal(cfg.workload->name, "seq");
+	assert_int_equal(cfg.params.passes, 3);
+	assert_int_equal(cfg.sim.tlb_entries, 64);
+	assert_int_equal(cfg.sim.guest_page, 2u << 20);
+	sweep_free(&s);
+}
+
+/* A value the run options refuse, found at the point where it is used. */
+static void expect_bad_value(const char *text, const char *line, const char *key_value)
+{
+	struct sweep s;
+	struct run_config cfg;
+	int rc = 0;
+	assert_int_equal(load(text), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	for (size_t i = 0; i < s.npoints && rc == 0; i++)
+		rc = sweep_point_config(&s.points[i], path, &args, &cfg, why, sizeof(why));
+	assert_int_equal(rc, EXIT_USAGE);
+	expect_why(line, key_value);
+	sweep_free(&s);
+}
+
+static void test_bad_values(void **st)
+{
+	(void)st;
+	/* the second item of an axis is bad: the line and that item are named */
+	expect_bad_value("[global]\nplatform = sim\n[j]\nmmu = ept, nested\n", "4", "key 'mmu' = 'nested'");
+	expect_bad_value("[j]\nmem = 12q\n", "2", "key 'mem' = '12q'");
+	/* a combination: procs does not apply to seq, and the later setting is blamed */
+	expect_bad_value("[global]\nprocs = 4\n[j]\nworkload = ctxsw, seq\n", "2", "key 'procs' = '4'");
+	expect_bad_value("[j]\nuffd = maybe\n", "2", "key 'uffd' = 'maybe'");
+}
+
+static void test_bad_files(void **st)
+{
+	(void)st;
+	struct sweep s;
+	assert_int_equal(load("[global]\nplatform = sim\n[j]\nmemory = 8m\n"), -EINVAL);
+	expect_why("4", "unknown key 'memory' = '8m'");
+	/* abbreviations getopt would take are not keys */
+	assert_int_equal(load("[j]\nplat = sim\n"), -EINVAL);
+	expect_why("2", "'plat'");
+	assert_int_equal(load("[a]\nmem = 8m\n[b]\n[a]\nseed = 2\n"), -EINVAL);
+	expect_why("4", "[a] is defined twice (first at line 1)");
+	assert_int_equal(load("[a]\nmem = 8m\nmem = 16m\n"), -EINVAL);
+	expect_why("3", "'mem'");
+	assert_int_equal(load("mem = 8m\n[a]\n"), -EINVAL);
+	expect_why("1", "'mem'");
+	assert_int_equal(load("[a]\nno equals sign here\n"), -EINVAL);
+	expect_why("2", "");
+	assert_int_equal(load("[a]\njson = out.json\n"), -EINVAL);
+	expect_why("2", "'json'");
+	assert_int_equal(load("[a]\nbaseline = a\n"), -EINVAL);
+	expect_why("2", "'baseline'");
+	assert_int_equal(load("[global]\nmem = 8m\n"), -EINVAL); /* no job */
+	assert_int_equal(load("[bad/name]\n"), -EINVAL);
+	expect_why("1", "bad/name");
+
+	/* shape is fine, the expansion refuses */
+	assert_int_equal(load("[global]\nbaseline = nope\n[a]\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
+	expect_why("2", "key 'baseline' = 'nope'");
+	assert_int_equal(load("[a]\nrepeat = 2,3\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
+	expect_why("2", "key 'repeat' = '2,3'");
+	assert_int_equal(load("[a]\nworkload = gups,,seq\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
+	expect_why("2", "key 'workload'");
+
+	/* a missing file is named with why */
+	snprintf(path, sizeof(path), "%s/none.ini", dir);
+	assert_int_equal(xf_load(path, &xf, why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "No such file"));
+}
+
+/* reclaim specs have commas of their own: never an axis; repeatable keys accumulate */
+static void test_repeatable_and_reclaim(void **st)
+{
+	(void)st;
+	struct sweep s;
+	assert_int_equal(load("[global]\nplatform = sim\ncost = walk_ref=10\n[a]\n"
+			      "reclaim = discard:at=10ms,frac=0.5\nreclaim = discard:at=20ms,frac=0.25\n"),
+			 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	assert_int_equal(s.npoints, 1);
+	assert_int_equal(s.points[0].n, 4);
+	assert_string_equal(value_of(&s.points[0], "reclaim"), "discard:at=10ms,frac=0.5");
+	json_t *j = sweep_point_json(&s, &s.points[0], 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "settings"), "reclaim")),
+			    "discard:at=10ms,frac=0.5; discard:at=20ms,frac=0.25");
+	assert_int_equal(json_integer_value(json_object_get(j, "points")), 1);
+	json_decref(j);
+	sweep_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sections_and_axes),
+		cmocka_unit_test(test_point_config),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_repeatable_and_reclaim),
+	};
+	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
