@@ -5,6 +5,7 @@
  * anything runs or is written. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,23 @@ static enum run_state run_one(const struct sweep *s, const struct sweep_point *p
 	return rc < 0 ? RUN_FAILED : st;
 }
 
+/* Ctrl-C or SIGTERM between runs (during a run the run driver takes it and writes the run as
+ * interrupted): finish writing the current file, then stop. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Runs the chosen points; stops at an interrupt (completed files stay as they are). */
 static int run_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
 {
@@ -145,8 +163,8 @@ static int run_points(const struct sweep *s, const struct sweep_opts *o, const c
 			continue;
 		for (unsigned r = 1; r <= s->points[i].repeat; r++) {
 			enum run_state st = run_one(s, &s->points[i], r, dir, ++done, total);
-			if (st == RUN_INTERRUPTED) {
-				printf("interrupted: the points written so far stay; memvirt merge %s summarises them\n", dir);
+			if (st == RUN_INTERRUPTED || stop_signal) {
+				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
 				return 130;
 			}
 			if (st == RUN_FAILED)
@@ -193,6 +211,7 @@ static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
 	int rc = prepare_dir(dir);
 	if (rc)
 		return rc;
+	catch_stop_signals();
 	rc = run_points(s, o, dir);
 	if (o->one)
 		return rc;
