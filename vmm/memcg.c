@@ -149,6 +149,19 @@ int memcg_usage(const struct memcg *m, uint64_t *bytes)
 	return sysfs_read_u64(p, bytes);
 }
 
+/* rmdir, retried for up to half a second while it is EBUSY: v1 moves charges lazily, and an
+ * rmdir right after the move can see EBUSY briefly. 0 when removed, already gone or still busy
+ * (the caller looks), else a negative errno. */
+static int rmdir_patiently(const char *path)
+{
+	for (int i = 0; i < 50 && rmdir(path) < 0; i++) {
+		if (errno != EBUSY)
+			return errno == ENOENT ? 0 : -errno;
+		usleep(10000);
+	}
+	return 0;
+}
+
 int memcg_leave(struct memcg *m)
 {
 	int rc = 0, r;
@@ -160,16 +173,8 @@ int memcg_leave(struct memcg *m)
 		m->moved = r < 0;
 	}
 	if (m->created && !m->moved) {
-		/* v1 moves charges lazily; an rmdir right after the move can see EBUSY briefly */
-		for (int i = 0; i < 50 && rmdir(m->path) < 0; i++) {
-			r = -errno;
-			if (r != -EBUSY) {
-				if (r != -ENOENT && rc == 0)
-					rc = r;
-				break;
-			}
-			usleep(10000);
-		}
+		if ((r = rmdir_patiently(m->path)) < 0 && rc == 0)
+			rc = r;
 		m->created = access(m->path, F_OK) == 0;
 		if (m->created && rc == 0)
 			rc = -EBUSY;
