@@ -1,7 +1,7 @@
 /* kvm_exit.c — what the VMM does when KVM_RUN returns (each exit timed and charged to its
- * reason): hypercalls (32-bit OUT to GK_HC_PORT,
- * arguments in the hypercall page), MMIO, and the exits that end a run (triple fault,
- * internal error, failed entry, anything unexpected) with a register dump.
+ * reason): hypercalls (32-bit OUT to GK_HC_PORT, arguments in the hypercall page), MMIO, and
+ * the exits that end a run (triple fault, internal error, failed entry, anything unexpected)
+ * with a register dump.
  *
  * The guest is not trusted: every value it hands over (hypercall page fields, lengths,
  * addresses) is copied out once and range-checked before use; a bad one stops the VM with a
@@ -85,7 +85,7 @@ static bool hc_zero(struct kvm_vm *vm, const struct gk_hcall_page *hc)
 	const struct kvm_region *ram = &vm->ram;
 	if ((bytes != PT_PAGE_4K && bytes != PT_PAGE_2M) || gpa % bytes != 0)
 		return hc_refuse(vm, GK_HC_ZERO, "not a whole 4 KiB or 2 MiB frame");
-	if (gpa < ram->gpa || gpa - ram->gpa >= ram->bytes || bytes > ram->bytes - (gpa - ram->gpa))
+	if (!kvm_gpa_within(gpa, bytes, ram->gpa, ram->bytes))
 		return hc_refuse(vm, GK_HC_ZERO, "range outside guest RAM");
 	memset((uint8_t *)ram->host + (gpa - ram->gpa), 0, bytes);
 	vm->out.zeroed_bytes += bytes;
@@ -191,13 +191,11 @@ static bool exit_mmio(struct kvm_vm *vm)
 {
 	const struct kvm_run *run = vm->run;
 	const struct kvm_region *pool = &vm->pool;
-	if (vm->shadow && run->mmio.is_write && run->mmio.phys_addr >= pool->gpa &&
-	    run->mmio.phys_addr - pool->gpa < pool->bytes)
+	if (vm->shadow && run->mmio.is_write && kvm_gpa_within(run->mmio.phys_addr, 1, pool->gpa, pool->bytes))
 		return kvm_shadow_pt_write(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len);
 	vm->out.exits.mmio++;
 	vm->out.mmio_exits++;
-	bool window = run->mmio.phys_addr >= vm->layout.mmio_gpa &&
-		      run->mmio.phys_addr - vm->layout.mmio_gpa < vm->layout.mmio_bytes;
+	bool window = kvm_gpa_within(run->mmio.phys_addr, 1, vm->layout.mmio_gpa, vm->layout.mmio_bytes);
 	kvm_vm_fail(vm, "guest MMIO %s of %u bytes at gpa 0x%llx refused (%s)", run->mmio.is_write ? "write" : "read",
 		    run->mmio.len, (unsigned long long)run->mmio.phys_addr,
 		    window ? "no device at this offset of the MMIO window" : "no memory or device there");

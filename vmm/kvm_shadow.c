@@ -88,16 +88,11 @@ static void area_free(void *ctx, uint64_t table)
 
 /* ---- Guest tables, as the VMM reads them -------------------------------------------------- */
 
-static bool in_range(uint64_t a, uint64_t size, uint64_t base, uint64_t bytes)
-{
-	return a >= base && a - base < bytes && size <= bytes - (a - base);
-}
-
 static uint64_t *guest_table_entry(struct kvm_shadow *s, uint64_t table, unsigned index)
 {
 	uint64_t gpa = table + (uint64_t)index * sizeof(uint64_t);
 	const struct kvm_layout *l = &s->vm->layout;
-	if (!in_range(gpa, 8, l->pool_gpa, l->pool_bytes) && !in_range(gpa, 8, GK_SYS_PT_GPA, GK_SYS_PT_END - GK_SYS_PT_GPA))
+	if (!kvm_gpa_within(gpa, 8, l->pool_gpa, l->pool_bytes) && !kvm_gpa_within(gpa, 8, GK_SYS_PT_GPA, GK_SYS_PT_END - GK_SYS_PT_GPA))
 		return NULL;
 	return kvm_gpa_host(s->vm, gpa, 8);
 }
@@ -126,8 +121,8 @@ static bool kvm_leaf(void *ctx, const struct pt_walk *g, struct shadow_leaf *lea
 	struct kvm_shadow *s = ctx;
 	const struct kvm_layout *l = &s->vm->layout;
 	uint64_t gpa = g->pa & ~(g->page_size - 1);
-	bool ram = in_range(gpa, g->page_size, l->ram_gpa, l->ram_bytes);
-	if (!ram && !in_range(gpa, g->page_size, l->pool_gpa, l->pool_bytes))
+	bool ram = kvm_gpa_within(gpa, g->page_size, l->ram_gpa, l->ram_bytes);
+	if (!ram && !kvm_gpa_within(gpa, g->page_size, l->pool_gpa, l->pool_bytes))
 		return false;
 	*leaf = (struct shadow_leaf){ .level = pt_leaf_level(g->page_size), .addr = gpa,
 				      .writable = g->writable && ram, .user = g->user };
@@ -268,11 +263,11 @@ static const char *entry_refusal(const struct kvm_shadow *s, uint64_t e)
 	uint64_t to = e & PT_ADDR_MASK;
 	if (!(e & X86_P) || e == kvm_layout_kernel_pml4e())
 		return NULL;
-	if (in_range(to, PT_PAGE_4K, l->shadow_gpa, l->shadow_bytes))
+	if (kvm_gpa_within(to, PT_PAGE_4K, l->shadow_gpa, l->shadow_bytes))
 		return "it points into the VMM's shadow area";
-	if (in_range(to, PT_PAGE_4K, l->pool_gpa, l->pool_bytes))
+	if (kvm_gpa_within(to, PT_PAGE_4K, l->pool_gpa, l->pool_bytes))
 		return (e & X86_PS) && (e & X86_RW) ? "a writable large page onto the page-table pool" : NULL;
-	return in_range(to, PT_PAGE_4K, l->ram_gpa, l->ram_bytes) ? NULL : "it points outside guest RAM and the pool";
+	return kvm_gpa_within(to, PT_PAGE_4K, l->ram_gpa, l->ram_bytes) ? NULL : "it points outside guest RAM and the pool";
 }
 
 bool kvm_shadow_pt_write(struct kvm_vm *vm, uint64_t gpa, const uint8_t *data, uint32_t len)
@@ -302,7 +297,7 @@ bool kvm_shadow_cr3_load(struct kvm_vm *vm, uint64_t guest_root, int64_t *ret)
 	const struct kvm_layout *l = &vm->layout;
 	vm->out.exits.cr3_load++;
 	guest_root &= PT_ADDR_MASK; /* CR3's low bits are flags, not address */
-	if (!in_range(guest_root, PT_PAGE_4K, l->pool_gpa, l->pool_bytes)) {
+	if (!kvm_gpa_within(guest_root, PT_PAGE_4K, l->pool_gpa, l->pool_bytes)) {
 		kvm_vm_fail(vm, "guest CR3 load refused: root 0x%" PRIx64 " is not a page-table pool page", guest_root);
 		return false;
 	}

@@ -158,7 +158,7 @@ void *kvm_gpa_host(struct kvm_vm *vm, uint64_t gpa, uint64_t len)
 	struct kvm_region *regions[] = { &vm->sys, &vm->ram, &vm->pool };
 	for (size_t i = 0; i < 3; i++) {
 		struct kvm_region *r = regions[i];
-		if (gpa >= r->gpa && gpa - r->gpa < r->bytes && len <= r->bytes - (gpa - r->gpa))
+		if (kvm_gpa_within(gpa, len, r->gpa, r->bytes))
 			return (uint8_t *)r->host + (gpa - r->gpa);
 	}
 	return NULL;

@@ -45,6 +45,12 @@ struct kvm_region {
 	struct guest_mem mem;
 };
 
+/* [gpa, gpa + size) lies wholly inside [base, base + bytes); safe for any guest-given values. */
+static inline bool kvm_gpa_within(uint64_t gpa, uint64_t size, uint64_t base, uint64_t bytes)
+{
+	return gpa >= base && gpa - base < bytes && size <= bytes - (gpa - base);
+}
+
 /* What the guest told the VMM, and how the run ended. */
 struct kvm_guest_outcome {
 	bool done;              /* DONE hypercall received */
