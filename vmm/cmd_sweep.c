@@ -106,7 +106,8 @@ static void print_points(const struct sweep *s, const struct sweep_opts *o, cons
 		}
 	}
 	if (!o->one)
-		printf("%zu points; baseline: the first point%s%s\n", s->npoints, s->baseline ? " of job " : "",
+		printf("%zu points; baseline: %s%s\n", s->npoints,
+		       !s->baseline ? "the first point" : strchr(s->baseline, '=') ? "for each point, the one with " : "the first point of job ",
 		       s->baseline ? s->baseline : "");
 }
 

@@ -3,6 +3,7 @@
  * counted and named, never averaged), the baseline comparison and checksum agreement. The
  * outputs are merge_out.c's (table, JSON, CSV) and merge_html.c's. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ static struct merge_point *point_for(struct merge *m, long index)
 	}
 	memmove(&m->points[at + 1], &m->points[at], (m->n - at) * sizeof(*m->points));
 	m->n++;
-	m->points[at] = (struct merge_point){ .index = index, .checksums_agree = true, .vs_baseline = "n/a" };
+	m->points[at] = (struct merge_point){ .index = index, .checksums_agree = true, .vs_baseline = "n/a", .base = -1 };
 	return &m->points[at];
 }
 
@@ -103,8 +104,8 @@ static void note_sweep(struct merge *m, const json_t *sw)
 	const char *base = json_string_value(json_object_get(sw, "baseline"));
 	if (file && !m->file[0])
 		snprintf(m->file, sizeof(m->file), "%s", file);
-	if (base && !m->baseline_job[0])
-		snprintf(m->baseline_job, sizeof(m->baseline_job), "%s", base);
+	if (base && !m->baseline_spec[0])
+		snprintf(m->baseline_spec, sizeof(m->baseline_spec), "%s", base);
 	if (json_is_integer(json_object_get(sw, "points")))
 		m->npoints = (long)json_integer_value(json_object_get(sw, "points"));
 }
@@ -198,11 +199,44 @@ static void make_labels(struct merge *m)
 	}
 }
 
+/* baseline = JOB (its first point) or none (the first point): one baseline for all. */
 static long find_baseline(const struct merge *m)
 {
+	if (strchr(m->baseline_spec, '='))
+		return -1;
 	for (size_t i = 0; i < m->n; i++)
-		if (!m->baseline_job[0] || strcmp(m->points[i].job, m->baseline_job) == 0)
+		if (!m->baseline_spec[0] || strcmp(m->points[i].job, m->baseline_spec) == 0)
 			return (long)i;
+	return -1;
+}
+
+/* Every setting but `key` the same. */
+static bool same_but(json_t *a, json_t *b, const char *key)
+{
+	const char *k;
+	json_t *v;
+	if (json_object_size(a) != json_object_size(b))
+		return false;
+	json_object_foreach(a, k, v)
+		if (strcmp(k, key) != 0 && !json_equal(v, json_object_get(b, k)))
+			return false;
+	return true;
+}
+
+/* baseline = KEY=VALUE: each point is compared with the point that has KEY=VALUE and all its
+ * other settings (mmu=ept: every workload's shadow point against the same workload's ept). */
+static long find_base_of(const struct merge *m, const struct merge_point *p)
+{
+	const char *eq = strchr(m->baseline_spec, '=');
+	if (!eq)
+		return m->baseline;
+	char key[64];
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - m->baseline_spec), m->baseline_spec);
+	for (size_t i = 0; i < m->n; i++) {
+		const char *v = json_string_value(json_object_get(m->points[i].settings, key));
+		if (v && strcmp(v, eq + 1) == 0 && same_but(p->settings, m->points[i].settings, key))
+			return (long)i;
+	}
 	return -1;
 }
 
@@ -218,8 +252,6 @@ static void compare_metric(struct merge_metric *x, const struct merge_metric *ba
 
 static const char *checksum_vs(const struct merge_point *p, const struct merge_point *base)
 {
-	if (p == base)
-		return "baseline";
 	if (!p->checksum[0] || !base->checksum[0] || !p->checksums_agree || !base->checksums_agree ||
 	    !json_equal(p->same_checksum_key, base->same_checksum_key))
 		return "n/a";
@@ -235,11 +267,16 @@ void merge_compute(struct merge *m)
 	}
 	make_labels(m);
 	m->baseline = find_baseline(m);
-	if (m->baseline < 0)
-		return;
-	const struct merge_point *base = &m->points[m->baseline];
 	for (size_t i = 0; i < m->n; i++) {
 		struct merge_point *p = &m->points[i];
+		p->base = find_base_of(m, p);
+		p->is_base = p->base == (long)i;
+		p->run_s.sig = p->ops_per_s.sig = MERGE_SIG_NA;
+		if (p->is_base)
+			p->vs_baseline = "baseline";
+		if (p->base < 0 || p->is_base)
+			continue; /* nothing to compare with, or itself: no difference, no test */
+		const struct merge_point *base = &m->points[p->base];
 		compare_metric(&p->run_s, &base->run_s);
 		compare_metric(&p->ops_per_s, &base->ops_per_s);
 		p->vs_baseline = checksum_vs(p, base);

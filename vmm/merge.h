@@ -41,16 +41,18 @@ struct merge_point {
 	char checksum[24];            /* of the ok repetitions, when they agree */
 	bool checksums_agree;
 	const char *vs_baseline;      /* "equal", "differ", "baseline" or "n/a" */
+	long base;                    /* position of this point's baseline in points[], or -1 */
+	bool is_base;                 /* it is its own baseline */
 };
 
 struct merge {
 	char dir[4096];
 	char file[4096];              /* sweep.file */
-	char baseline_job[64];        /* sweep.baseline, or "" */
+	char baseline_spec[320];      /* sweep.baseline: JOB, KEY=VALUE, or "" (the first point) */
 	long npoints;                 /* sweep.points: how many the experiment has */
 	size_t n, cap;
 	struct merge_point *points;   /* by index */
-	long baseline;                /* position in points[], -1 when there is none */
+	long baseline;                /* the one baseline's position in points[]; -1 with KEY=VALUE */
 };
 
 void merge_init(struct merge *m, const char *dir);

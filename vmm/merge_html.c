@@ -14,7 +14,8 @@
 static void html_metric(FILE *f, const struct merge *m, const struct merge_point *p, const struct merge_metric *x)
 {
 	fprintf(f, "<td>%.4g</td><td>%.3g</td><td>%.4g&ndash;%.4g</td>", x->s.mean, x->s.sd, x->s.min, x->s.max);
-	if (m->baseline >= 0 && p == &m->points[m->baseline])
+	(void)m;
+	if (p->is_base)
 		fputs("<td>baseline</td><td></td>", f);
 	else if (x->have_diff)
 		fprintf(f, "<td>%+.1f%%</td><td%s>%s</td>", x->diff_pct, x->sig == MERGE_SIG_YES ? " class=win" : "",
@@ -77,7 +78,7 @@ static void html_plot(FILE *f, const struct merge *m)
 			continue;
 		double x = svg_px(&p, (double)i), y = svg_py(&p, pt->ops_per_s.s.mean);
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>point %ld ",
-			x - bw / 2, y, bw, svg_py(&p, 0) - y, (long)i == m->baseline ? "#e07b39" : "#3a7bd5", pt->index);
+			x - bw / 2, y, bw, svg_py(&p, 0) - y, pt->is_base ? "#e07b39" : "#3a7bd5", pt->index);
 		html_escape(f, pt->label);
 		fprintf(f, ": %.4g ops/s</title></rect>\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>\n",
 			pt->ops_per_s.s.mean, x, svg_py(&p, pt->ops_per_s.s.min), x, svg_py(&p, pt->ops_per_s.s.max));

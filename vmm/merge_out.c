@@ -23,7 +23,8 @@ static void runs_text(char *buf, size_t n, const struct merge_point *p)
 static void diff_text(char *buf, size_t n, const struct merge *m, const struct merge_point *p,
 		      const struct merge_metric *x)
 {
-	if (m->baseline >= 0 && p == &m->points[m->baseline])
+	(void)m;
+	if (p->is_base)
 		snprintf(buf, n, "base");
 	else if (x->have_diff)
 		snprintf(buf, n, "%+.1f%%", x->diff_pct);
@@ -48,7 +49,7 @@ static void print_point(FILE *f, const struct merge *m, const struct merge_point
 			p->message);
 		return;
 	}
-	bool base = m->baseline >= 0 && p == &m->points[m->baseline];
+	bool base = p->is_base;
 	diff_text(drun, sizeof(drun), m, p, &p->run_s);
 	diff_text(dops, sizeof(dops), m, p, &p->ops_per_s);
 	fprintf(f, " %9.4f %8.4f %7s %4s %11.4g %10.3g %7s %4s  %s (%s)\n", p->run_s.s.mean, p->run_s.s.sd, drun,
@@ -63,8 +64,10 @@ void merge_print(const struct merge *m, FILE *f)
 	for (size_t i = 0; i < m->n; i++)
 		print_point(f, m, &m->points[i]);
 	if (m->baseline >= 0)
-		fprintf(f, "baseline: point %ld (%s); sig: Welch's t-test, p < %.2f (n/a below 2 repetitions)\n",
-			m->points[m->baseline].index, m->points[m->baseline].job, MERGE_ALPHA);
+		fprintf(f, "baseline: point %ld (%s)", m->points[m->baseline].index, m->points[m->baseline].job);
+	else
+		fprintf(f, "baseline: for each point, the point with %s and the same other settings", m->baseline_spec);
+	fprintf(f, "; sig: Welch's t-test, p < %.2f (n/a below 2 repetitions)\n", MERGE_ALPHA);
 	if (m->npoints > (long)m->n)
 		fprintf(f, "%ld of %ld points have no result yet\n", m->npoints - (long)m->n, m->npoints);
 }
@@ -84,24 +87,25 @@ static json_t *metric_json(const struct merge_metric *x)
 	return o;
 }
 
-static json_t *point_json(const struct merge_point *p)
+static json_t *point_json(const struct merge *m, const struct merge_point *p)
 {
-	return json_pack("{s:i, s:s, s:s, s:O?, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:o, s:s?, s:b, s:s}", "point",
+	return json_pack("{s:i, s:s, s:s, s:O?, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:o, s:s?, s:b, s:s, s:o}", "point",
 			 (json_int_t)p->index, "job", p->job, "label", p->label, "settings", p->settings, "runs",
 			 (json_int_t)p->runs, "ok", (json_int_t)p->ok, "failed", (json_int_t)p->failed, "interrupted",
 			 (json_int_t)p->interrupted, "skipped", (json_int_t)p->skipped, "message", p->message, "run_s",
 			 metric_json(&p->run_s), "ops_per_s", metric_json(&p->ops_per_s), "checksum",
 			 p->checksum[0] ? p->checksum : NULL, "checksums_agree", p->checksums_agree,
-			 "checksum_vs_baseline", p->vs_baseline);
+			 "checksum_vs_baseline", p->vs_baseline, "baseline_point",
+			 p->base >= 0 ? json_integer(m->points[p->base].index) : json_null());
 }
 
 json_t *merge_to_json(const struct merge *m)
 {
 	json_t *pts = json_array();
 	for (size_t i = 0; i < m->n; i++)
-		json_array_append_new(pts, point_json(&m->points[i]));
-	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:f, s:o}", "schema_version", RESULT_SCHEMA_VERSION, "kind",
-			 "sweep-summary", "file", m->file, "baseline_point",
+		json_array_append_new(pts, point_json(m, &m->points[i]));
+	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:f, s:o}", "schema_version", RESULT_SCHEMA_VERSION, "kind",
+			 "sweep-summary", "file", m->file, "baseline", m->baseline_spec, "baseline_point",
 			 m->baseline >= 0 ? json_integer(m->points[m->baseline].index) : json_null(), "points_expected",
 			 m->npoints >= 0 ? json_integer(m->npoints) : json_null(), "alpha", MERGE_ALPHA, "points", pts);
 }

@@ -128,17 +128,33 @@ static int add_points(struct sweep *s, const struct xf_section *job, const struc
 	return 0;
 }
 
+/* Whether some point has the setting "key=value" (baseline = KEY=VALUE). */
+static bool some_point_has(const struct sweep *s, const char *kv)
+{
+	char text[XF_NAME_MAX + XF_VALUE_MAX + 2];
+	for (size_t i = 0; i < s->npoints; i++)
+		for (size_t k = 0; k < s->points[i].n; k++) {
+			sweep_value_text(&s->points[i].set[k], text, sizeof(text));
+			if (strcmp(text, kv) == 0)
+				return true;
+		}
+	return false;
+}
+
+/* baseline = JOB (its first point is everyone's baseline) or KEY=VALUE (each point's baseline
+ * is the point with that setting and its other settings: see merge.c). */
 static int check_baseline(struct sweep *s, char *why, size_t n)
 {
 	const struct xf_setting *b = xf_get(&s->xf->global, XF_KEY_BASELINE);
 	if (!b)
 		return 0;
+	s->baseline = b->value;
+	if (strchr(b->value, '='))
+		return some_point_has(s, b->value) ? 0 : fail_at(s->xf, b, why, n, "no point has this setting");
 	for (size_t i = 0; i < s->xf->njobs; i++)
-		if (strcmp(s->xf->jobs[i].name, b->value) == 0) {
-			s->baseline = s->xf->jobs[i].name;
+		if (strcmp(s->xf->jobs[i].name, b->value) == 0)
 			return 0;
-		}
-	return fail_at(s->xf, b, why, n, "no job of that name");
+	return fail_at(s->xf, b, why, n, "no job of that name, and not KEY=VALUE");
 }
 
 int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, size_t n)
@@ -148,7 +164,7 @@ int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, si
 		snprintf(why, n, "%s: out of memory", xf->path);
 		return -ENOMEM;
 	}
-	int rc = check_baseline(s, why, n);
+	int rc = 0;
 	for (size_t j = 0; rc == 0 && j < xf->njobs; j++) {
 		static struct merged m;
 		unsigned repeat;
@@ -156,6 +172,8 @@ int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, si
 		    (rc = job_repeat(xf, &xf->jobs[j], &repeat, why, n)) == 0)
 			rc = add_points(s, &xf->jobs[j], &m, repeat, why, n);
 	}
+	if (rc == 0)
+		rc = check_baseline(s, why, n);
 	if (rc < 0)
 		sweep_free(s);
 	return rc;

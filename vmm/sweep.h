@@ -32,7 +32,7 @@ struct sweep_point {
 
 struct sweep {
 	const struct experiment_file *xf;
-	const char *baseline;            /* [global] baseline = JOB, or NULL (the first point) */
+	const char *baseline;            /* [global] baseline = JOB or KEY=VALUE, or NULL (the first point) */
 	size_t npoints;
 	struct sweep_point *points;      /* owned */
 };

@@ -175,6 +175,13 @@ static void test_bad_files(void **st)
 	assert_int_equal(load("[global]\nbaseline = nope\n[a]\n"), 0);
 	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
 	expect_why("2", "key 'baseline' = 'nope'");
+	assert_int_equal(load("[global]\nbaseline = mmu=nested\n[a]\nmmu = ept,shadow\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
+	expect_why("2", "key 'baseline' = 'mmu=nested'");
+	assert_int_equal(load("[global]\nbaseline = mmu=shadow\n[a]\nmmu = ept,shadow\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	assert_string_equal(s.baseline, "mmu=shadow");
+	sweep_free(&s);
 	assert_int_equal(load("[a]\nrepeat = 2,3\n"), 0);
 	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
 	expect_why("2", "key 'repeat' = '2,3'");

@@ -167,6 +167,34 @@ static void test_failed_points_excluded(void **st)
 	merge_free(&m);
 }
 
+/* baseline = mmu=ept: each workload's shadow point against the same workload's ept point */
+static void test_baseline_by_setting(void **st)
+{
+	(void)st;
+	static struct merge m;
+	merge_init(&m, NULL);
+	static const struct { const char *wl, *mmu, *checksum; double run_s; } runs[] = {
+		{ "gups", "ept", "0x1", 2 }, { "gups", "shadow", "0x1", 1 },
+		{ "churn", "ept", "0x2", 4 }, { "churn", "shadow", "0x3", 5 }, /* a broken strategy */
+	};
+	for (long i = 0; i < 4; i++) {
+		json_t *d = doc(i, "j", "ok", runs[i].run_s, 1, runs[i].checksum, runs[i].wl, "mmu=ept");
+		json_object_set_new(json_object_get(json_object_get(d, "sweep"), "settings"), "mmu", json_string(runs[i].mmu));
+		add(&m, d);
+	}
+	merge_compute(&m);
+	assert_int_equal(m.baseline, -1); /* no single baseline */
+	assert_true(m.points[0].is_base);
+	assert_true(m.points[2].is_base);
+	assert_int_equal(m.points[1].base, 0);
+	assert_int_equal(m.points[3].base, 2);
+	assert_float_equal(m.points[1].run_s.diff_pct, -50.0, 1e-9); /* 1 against gups/ept's 2 */
+	assert_float_equal(m.points[3].run_s.diff_pct, 25.0, 1e-9);  /* 5 against churn/ept's 4 */
+	assert_string_equal(m.points[1].vs_baseline, "equal");
+	assert_string_equal(m.points[3].vs_baseline, "differ");
+	merge_free(&m);
+}
+
 static void test_not_a_point_document(void **st)
 {
 	(void)st;
@@ -186,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_student_t_tables),
 		cmocka_unit_test(test_welch_unequal_variances),
 		cmocka_unit_test(test_failed_points_excluded),
+		cmocka_unit_test(test_baseline_by_setting),
 		cmocka_unit_test(test_not_a_point_document),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
