@@ -105,7 +105,7 @@ static void collect_exit_costs(const struct kvm_vm *vm, struct run_result *res)
 }
 
 static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_platform_run *pr,
-		    struct wl_ctx *ctx, struct run_result *res)
+		    struct run_result *res)
 {
 	const struct kvm_guest_outcome *o = &vm->out;
 	phase_clock_finish(&pr->clock, res);
@@ -127,7 +127,7 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	if (o->done && o->rc == 0) {
 		res->checksum = o->checksum;
 		res->have_checksum = true;
-		ctx->progress = res->ops;
+		pr->ctx->progress = res->ops;
 	} else if (o->done) {
 		snprintf(res->message, sizeof(res->message), "workload %s failed in the guest: %s", cfg->workload->name,
 			 strerror((int)-o->rc));
@@ -182,7 +182,7 @@ int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct ru
 	vm->verbose_console = h->verbose_console;
 	kvm_stats_window_open(&pr.stats, vm);
 	rc = run_vm(vm, h, &pr);
-	collect(cfg, vm, &pr, ctx, res);
+	collect(cfg, vm, &pr, res);
 	kvm_stats_window_close(&pr.stats);
 	kvm_vm_destroy(vm);
 	return rc;
