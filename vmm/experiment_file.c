@@ -127,6 +127,10 @@ static char *reader(char *str, int num, void *stream)
 		note_header(r, s);
 	size_t len = strlen(s);
 	r->at_line_start = len > 0 && s[len - 1] == '\n';
+	/* inih reads a line in one buffer of `num` bytes and would take the rest of a longer
+	 * line as a line of its own */
+	if (!r->at_line_start && len + 1 == (size_t)num)
+		fail(r, r->line, "line longer than %d characters", num - 2);
 	return s;
 }
 

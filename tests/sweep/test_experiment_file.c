@@ -189,6 +189,12 @@ static void test_bad_files(void **st)
 	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
 	expect_why("2", "key 'workload'");
 
+	/* a line longer than inih's buffer is refused rather than read as two lines */
+	char longline[600];
+	snprintf(longline, sizeof(longline), "[a]\nworkload = seq%0500d\n", 0);
+	assert_int_equal(load(longline), -EINVAL);
+	expect_why("2", "longer than");
+
 	/* a missing file is named with why */
 	snprintf(path, sizeof(path), "%s/none.ini", dir);
 	assert_int_equal(xf_load(path, &xf, why, sizeof(why)), -ENOENT);

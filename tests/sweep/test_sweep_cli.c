@@ -102,6 +102,15 @@ static void test_list(void **st)
 	char never[128];
 	snprintf(never, sizeof(never), "%s/never", dir);
 	assert_false(exists(never));
+
+	/* --dry-run: what would be written, and nothing is */
+	snprintf(args, sizeof(args), "sweep %s --dry-run --point 4 --out %s", ini, never);
+	assert_int_equal(memvirt(args), 0);
+	assert_non_null(strstr(out_text, "would write"));
+	assert_non_null(strstr(out_text, "/never/points/0004-one-r1.json"));
+	assert_null(strstr(out_text, "0004-one-r2.json")); /* job one repeats once */
+	assert_null(strstr(out_text, "0003-w"));
+	assert_false(exists(never));
 }
 
 static void test_point_writes_exactly_that_point(void **st)
