@@ -86,9 +86,10 @@ static uint64_t ref_gups(uint64_t mem, uint64_t ops, uint64_t seed)
 	return h;
 }
 
-static uint64_t ref_pchase(uint64_t mem, uint64_t ops, uint64_t seed)
+/* A random cyclic permutation of [0, n) (Sattolo's shuffle from the seed); the caller frees it. */
+static uint64_t *ref_cycle(uint64_t n, uint64_t seed)
 {
-	uint64_t n = mem / 64, s = seed, *next = malloc(n * 8), cur = 0, h = FNV0;
+	uint64_t s = seed, *next = malloc(n * 8);
 	for (uint64_t i = 0; i < n; i++)
 		next[i] = i;
 	for (uint64_t i = n - 1; i > 0; i--) {
@@ -96,6 +97,12 @@ static uint64_t ref_pchase(uint64_t mem, uint64_t ops, uint64_t seed)
 		next[i] = next[j];
 		next[j] = t;
 	}
+	return next;
+}
+
+static uint64_t ref_pchase(uint64_t mem, uint64_t ops, uint64_t seed)
+{
+	uint64_t n = mem / 64, *next = ref_cycle(n, seed), cur = 0, h = FNV0;
 	for (uint64_t op = 0; op < ops; op++)
 		h = fnv(h, cur = next[cur]);
 	free(next);
@@ -170,14 +177,7 @@ static void test_pchase_is_one_cycle(void **st)
 {
 	(void)st;
 	/* Chasing exactly n steps from node 0 must first return to 0 at step n (Sattolo). */
-	uint64_t n = 1024, s = 5, *next = malloc(n * 8), cur = 0, steps = 0;
-	for (uint64_t i = 0; i < n; i++)
-		next[i] = i;
-	for (uint64_t i = n - 1; i > 0; i--) {
-		uint64_t j = ref_below(&s, i), t = next[i];
-		next[i] = next[j];
-		next[j] = t;
-	}
+	uint64_t n = 1024, *next = ref_cycle(n, 5), cur = 0, steps = 0;
 	do {
 		cur = next[cur];
 		steps++;
