@@ -43,7 +43,11 @@ int reclaimer_init(struct reclaimer *r, struct wl_ctx *ctx, const struct reclaim
 	}
 	qsort(r->act, r->n, sizeof(r->act[0]), by_time);
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->wake, NULL);
+	pthread_condattr_t ca; /* sleep_until's deadlines are on the monotonic run clock */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	return 0;
 }
 
@@ -237,12 +241,6 @@ static void *reclaim_main(void *arg)
 
 int reclaimer_start(struct reclaimer *r)
 {
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&r->wake);
-	pthread_cond_init(&r->wake, &ca);
-	pthread_condattr_destroy(&ca);
 	int err = pthread_create(&r->thread, NULL, reclaim_main, r);
 	if (err)
 		return -err;
