@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vmm/memcg.h"
+#include "vmm/platform.h"
 #include "vmm/sysfs.h"
 
 #define V1_ROOT "/sys/fs/cgroup/memory"
@@ -109,12 +109,7 @@ int memcg_set_limit(struct memcg *m, uint64_t bytes)
 
 #define STEP_BYTES (4ULL << 20)
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+static double now_ms(void) { return monotonic_seconds() * 1e3; } /* the clock deadline_s is on */
 
 int memcg_lower_limit(struct memcg *m, uint64_t target, unsigned patience_ms, double deadline_s, uint64_t *reached)
 {
