@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "tests/common/tmpdir.h"
+
 #include "vmm/cli.h"
 #include "vmm/sweep.h"
 
@@ -23,16 +25,13 @@ static struct sweep_args args;
 static int make_dir(void **st)
 {
 	(void)st;
-	snprintf(dir, sizeof(dir), "/tmp/memvirt-xf-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return test_tmpdir_make(dir, sizeof(dir), "memvirt-xf");
 }
 
 static int remove_dir(void **st)
 {
 	(void)st;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_tmpdir_remove(dir);
 }
 
 /* Writes text as dir/x.ini and loads it; returns xf_load's result. */

@@ -18,21 +18,20 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "tests/common/tmpdir.h"
+
 static char dir[64], ini[128], out_text[8192], err_text[4096];
 
 static int make_dir(void **st)
 {
 	(void)st;
-	snprintf(dir, sizeof(dir), "/tmp/memvirt-sweep-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return test_tmpdir_make(dir, sizeof(dir), "memvirt-sweep");
 }
 
 static int remove_dir(void **st)
 {
 	(void)st;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_tmpdir_remove(dir);
 }
 
 static void slurp(const char *path, char *buf, size_t n)
