@@ -216,7 +216,7 @@ static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
 	rc = run_points(s, o, dir);
 	if (o->one)
 		return rc;
-	if (merge_dir(dir, stdout, why, sizeof(why)) < 0) {
+	if (merge_dir(dir, NULL, stdout, why, sizeof(why)) < 0) {
 		cli_error("%s", why);
 		return rc ? rc : 1;
 	}

@@ -11,6 +11,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/experiment_file.h"
+#include "vmm/metric_path.h"
 
 struct xf_reader {
 	FILE *f;
@@ -134,14 +135,32 @@ static char *reader(char *str, int num, void *stream)
 	return s;
 }
 
+bool xf_is_file_key(const char *key)
+{
+	return strcmp(key, XF_KEY_REPEAT) == 0 || strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0;
+}
+
+/* The one file key whose syntax is known here: a metric's path cannot be checked against the
+ * results before they exist, but its spelling can, before anything runs. */
+static int check_metrics(struct xf_reader *r, const char *key, const char *value)
+{
+	struct metric_list l;
+	char why[256];
+	if (metric_list_parse(value, &l, why, sizeof(why)) < 0)
+		return fail(r, r->line, "key '%s' = '%s': %s", key, value, why);
+	return 1;
+}
+
 static int check_key(struct xf_reader *r, const char *key, const char *value)
 {
 	for (const char *const *k = reserved_keys; *k; k++)
 		if (strcmp(key, *k) == 0)
 			return fail(r, r->line, "key '%s' = '%s': set by memvirt sweep, not in a file", key, value);
-	if (strcmp(key, XF_KEY_BASELINE) == 0 && r->cur != &r->xf->global)
+	if ((strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0) && r->cur != &r->xf->global)
 		return fail(r, r->line, "key '%s' = '%s': only in [global]", key, value);
-	if (strcmp(key, XF_KEY_REPEAT) && strcmp(key, XF_KEY_BASELINE) && cli_run_option_arg(key) < 0)
+	if (strcmp(key, XF_KEY_METRICS) == 0 && !check_metrics(r, key, value))
+		return 0;
+	if (!xf_is_file_key(key) && cli_run_option_arg(key) < 0)
 		return fail(r, r->line, "unknown key '%s' = '%s': not a memvirt run option (see memvirt run --help)",
 			    key, value);
 	if (!xf_key_repeatable(key) && xf_get(r->cur, key))

@@ -1,11 +1,12 @@
 /* experiment_file.h — fio-style experiment files (docs/experiment-files.md): a [global]
  * section and one section per job, each holding `key = value` lines whose keys are the long
- * names of `memvirt run` options (plus `repeat`, and `baseline` in [global]). Read with inih;
+ * names of `memvirt run` options (plus `repeat`, and `baseline` and `metrics` in [global]). Read with inih;
  * values are kept as text, with their line, so that sweep.c can expand comma lists and check
  * every value through the run options' own parser. */
 #ifndef MEMVIRT_EXPERIMENT_FILE_H
 #define MEMVIRT_EXPERIMENT_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define XF_NAME_MAX 64
@@ -36,12 +37,16 @@ struct experiment_file {
 /* Keys of the file itself rather than of a run. */
 #define XF_KEY_REPEAT "repeat"
 #define XF_KEY_BASELINE "baseline"
+#define XF_KEY_METRICS "metrics"    /* what the merge summarises (metric_path.h) */
 
 /* Reads `path` into xf (zeroed first). Checks the shape: sections, known keys, job names
  * usable in file names, no job twice, no key twice in a section (except repeatable run
  * options such as reclaim and cost). Returns 0, or a negative errno with one line in `why`
  * naming the file and line ("FILE:LINE: ..."). */
 int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n);
+
+/* repeat, baseline, metrics: keys of the file, not run options (never a sweep axis). */
+bool xf_is_file_key(const char *key);
 
 /* The last setting of `key` in a section, or NULL. */
 const struct xf_setting *xf_get(const struct xf_section *s, const char *key);

@@ -12,10 +12,14 @@
 #include "results/result.h"
 #include "vmm/merge.h"
 
-void merge_init(struct merge *m, const char *dir)
+void merge_init(struct merge *m, const char *dir, const struct metric_list *metrics)
 {
 	*m = (struct merge){ .baseline = -1, .npoints = -1 };
 	snprintf(m->dir, sizeof(m->dir), "%s", dir ? dir : "");
+	if (metrics)
+		m->metrics = *metrics;
+	for (size_t i = 0; i < METRIC_MAX; i++)
+		m->absent_point[i] = -1;
 }
 
 void merge_free(struct merge *m)
@@ -27,11 +31,6 @@ void merge_free(struct merge *m)
 	free(m->points);
 	m->points = NULL;
 	m->n = m->cap = 0;
-}
-
-const char *merge_sig_name(enum merge_sig s)
-{
-	return s == MERGE_SIG_NA ? "n/a" : s == MERGE_SIG_YES ? "yes" : "no";
 }
 
 /* The point with this index, added (in index order) when new; NULL when out of memory. */
@@ -69,13 +68,11 @@ static json_t *checksum_key(const json_t *config)
 	return k;
 }
 
-static void add_ok(struct merge_point *p, const json_t *doc)
+static void add_ok(struct merge *m, struct merge_point *p, const json_t *doc)
 {
-	const json_t *res = json_object_get(doc, "result");
-	const char *ck = json_string_value(json_object_get(res, "checksum"));
-	unsigned k = p->ok++;
-	p->run_s.x[k] = json_number_value(json_object_get(res, "run_s"));
-	p->ops_per_s.x[k] = json_number_value(json_object_get(res, "ops_per_s"));
+	const char *ck = json_string_value(json_object_get(json_object_get(doc, "result"), "checksum"));
+	p->ok++;
+	merge_metrics_add(m, p, doc);
 	if (!p->same_checksum_key)
 		p->same_checksum_key = checksum_key(json_object_get(doc, "config"));
 	if (!ck)
@@ -119,6 +116,9 @@ int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *wh
 		snprintf(why, n, "%s: not a sweep point document (no sweep.point, sweep.job or status.state)", name);
 		return -EINVAL;
 	}
+	int rc = merge_metrics_for(m, doc, name, why, n);
+	if (rc)
+		return rc;
 	struct merge_point *p = point_for(m, (long)json_integer_value(json_object_get(sw, "point")));
 	if (!p) {
 		snprintf(why, n, "%s: out of memory", name);
@@ -134,7 +134,7 @@ int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *wh
 		p->settings = json_incref(json_object_get(sw, "settings"));
 	p->runs++;
 	if (strcmp(state, "ok") == 0)
-		add_ok(p, doc);
+		add_ok(m, p, doc);
 	else
 		add_not_ok(p, state, json_string_value(json_object_get(json_object_get(doc, "status"), "message")));
 	return 0;
@@ -240,14 +240,18 @@ static long find_base_of(const struct merge *m, const struct merge_point *p)
 	return -1;
 }
 
+/* Deterministic metrics (simulator counters) have sd 0 on both sides: welch_test then calls
+ * equal means not significant and different means significant (p 0), marked exact. */
 static void compare_metric(struct merge_metric *x, const struct merge_metric *base)
 {
 	double t, df;
 	x->have_diff = x->s.n > 0 && base->s.n > 0 && base->s.mean != 0;
 	x->diff_pct = x->have_diff ? (x->s.mean - base->s.mean) / base->s.mean * 100.0 : 0;
 	x->sig = MERGE_SIG_NA;
-	if (welch_test(&x->s, &base->s, &t, &df, &x->p) == 0)
+	if (welch_test(&x->s, &base->s, &t, &df, &x->p) == 0) {
 		x->sig = x->p < MERGE_ALPHA ? MERGE_SIG_YES : MERGE_SIG_NO;
+		x->exact = x->s.sd == 0 && base->s.sd == 0;
+	}
 }
 
 static const char *checksum_vs(const struct merge_point *p, const struct merge_point *base)
@@ -260,34 +264,33 @@ static const char *checksum_vs(const struct merge_point *p, const struct merge_p
 
 void merge_compute(struct merge *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		struct merge_point *p = &m->points[i];
-		mstat_of(p->run_s.x, p->ok, &p->run_s.s);
-		mstat_of(p->ops_per_s.x, p->ok, &p->ops_per_s.s);
-	}
+	for (size_t i = 0; i < m->n; i++)
+		for (size_t k = 0; k < m->metrics.n; k++) /* s.n holds how many values were added */
+			mstat_of(m->points[i].metric[k].x, m->points[i].metric[k].s.n, &m->points[i].metric[k].s);
 	make_labels(m);
 	m->baseline = find_baseline(m);
 	for (size_t i = 0; i < m->n; i++) {
 		struct merge_point *p = &m->points[i];
 		p->base = find_base_of(m, p);
 		p->is_base = p->base == (long)i;
-		p->run_s.sig = p->ops_per_s.sig = MERGE_SIG_NA;
+		for (size_t k = 0; k < m->metrics.n; k++)
+			p->metric[k].sig = MERGE_SIG_NA;
 		if (p->is_base)
 			p->vs_baseline = "baseline";
 		if (p->base < 0 || p->is_base)
 			continue; /* nothing to compare with, or itself: no difference, no test */
 		const struct merge_point *base = &m->points[p->base];
-		compare_metric(&p->run_s, &base->run_s);
-		compare_metric(&p->ops_per_s, &base->ops_per_s);
+		for (size_t k = 0; k < m->metrics.n; k++)
+			compare_metric(&p->metric[k], &base->metric[k]);
 		p->vs_baseline = checksum_vs(p, base);
 	}
 }
 
-int merge_dir(const char *dir, FILE *table, char *why, size_t n)
+int merge_dir(const char *dir, const struct metric_list *metrics, FILE *table, char *why, size_t n)
 {
 	static struct merge m;
 	char path[4200];
-	merge_init(&m, dir);
+	merge_init(&m, dir, metrics && metrics->n ? metrics : NULL);
 	int rc = merge_load(&m, why, n);
 	if (rc == 0) {
 		merge_compute(&m);

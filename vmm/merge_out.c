@@ -1,11 +1,37 @@
-/* merge_out.c — a merged sweep as text: the terminal table (mmtests style: mean, spread,
- * difference against the baseline, significance), summary.json and summary.csv. */
+/* merge_out.c — a merged sweep as text: the terminal table (mmtests style: one block per
+ * metric with mean, spread, difference against the baseline, significance), summary.json and
+ * summary.csv, and the small formatting rules the HTML page shares. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "results/result.h"
 #include "vmm/merge.h"
+
+const char *merge_sig_text(const struct merge_metric *x)
+{
+	if (x->sig == MERGE_SIG_NA)
+		return "n/a";
+	if (x->sig == MERGE_SIG_YES)
+		return x->exact ? "exact" : "yes";
+	return "no";
+}
+
+const char *merge_absent_text(const struct merge_metric *x)
+{
+	if (x->nulls && !x->missing)
+		return "null";
+	return x->missing ? "missing" : "-";
+}
+
+void merge_number_text(char *buf, size_t n, double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.4g", v);
+}
 
 /* "ok 3/3", "ok 2/3, 1 failed", "interrupted 1/1" */
 static void runs_text(char *buf, size_t n, const struct merge_point *p)
@@ -20,10 +46,8 @@ static void runs_text(char *buf, size_t n, const struct merge_point *p)
 }
 
 /* "+12.3%" or "-" without a baseline mean to compare with; "base" for the baseline. */
-static void diff_text(char *buf, size_t n, const struct merge *m, const struct merge_point *p,
-		      const struct merge_metric *x)
+static void diff_text(char *buf, size_t n, const struct merge_point *p, const struct merge_metric *x)
 {
-	(void)m;
 	if (p->is_base)
 		snprintf(buf, n, "base");
 	else if (x->have_diff)
@@ -39,81 +63,147 @@ static const char *checksum_text(const struct merge_point *p)
 	return p->checksums_agree ? p->checksum : "DIFFER across repetitions";
 }
 
-static void print_point(FILE *f, const struct merge *m, const struct merge_point *p)
+static void print_point(FILE *f, const struct merge_point *p)
 {
-	char runs[64], drun[16], dops[16];
+	char runs[64];
 	runs_text(runs, sizeof(runs), p);
 	fprintf(f, "%5ld %-12s %-30s %-8s", p->index, p->job, p->label, runs);
-	if (p->ok == 0) {
+	if (p->ok == 0)
 		fprintf(f, " %s: %s\n", p->interrupted ? "interrupted" : p->skipped && !p->failed ? "skipped" : "failed",
 			p->message);
+	else
+		fprintf(f, " %s (%s)\n", checksum_text(p), p->vs_baseline);
+}
+
+/* One row of a metric's block: n is the repetitions with a value, "2 (1 null)" when some ok
+ * repetitions had none. */
+static void print_metric_row(FILE *f, const struct merge_point *p, const struct merge_metric *x)
+{
+	char n[32], mean[32], sd[32], lo[32], hi[32], range[72], diff[16];
+	if (x->nulls || x->missing)
+		snprintf(n, sizeof(n), "%zu (%u %s)", x->s.n, x->nulls + x->missing, merge_absent_text(x));
+	else
+		snprintf(n, sizeof(n), "%zu", x->s.n);
+	fprintf(f, "%5ld %-30s %-13s", p->index, p->label, n);
+	if (x->s.n == 0) {
+		fprintf(f, " %14s\n", p->ok ? merge_absent_text(x) : "-");
 		return;
 	}
-	bool base = p->is_base;
-	diff_text(drun, sizeof(drun), m, p, &p->run_s);
-	diff_text(dops, sizeof(dops), m, p, &p->ops_per_s);
-	fprintf(f, " %9.4f %8.4f %7s %4s %11.4g %10.3g %7s %4s  %s (%s)\n", p->run_s.s.mean, p->run_s.s.sd, drun,
-		base ? "" : merge_sig_name(p->run_s.sig), p->ops_per_s.s.mean, p->ops_per_s.s.sd, dops,
-		base ? "" : merge_sig_name(p->ops_per_s.sig), checksum_text(p), p->vs_baseline);
+	merge_number_text(mean, sizeof(mean), x->s.mean);
+	merge_number_text(sd, sizeof(sd), x->s.sd);
+	merge_number_text(lo, sizeof(lo), x->s.min);
+	merge_number_text(hi, sizeof(hi), x->s.max);
+	snprintf(range, sizeof(range), "%s-%s", lo, hi);
+	diff_text(diff, sizeof(diff), p, x);
+	fprintf(f, " %14s %10s %23s %8s %5s\n", mean, sd, range, diff, p->is_base ? "" : merge_sig_text(x));
+}
+
+static void print_metric(FILE *f, const struct merge *m, size_t k)
+{
+	fprintf(f, "\n%s\n%5s %-30s %-13s %14s %10s %23s %8s %5s\n", m->metrics.path[k], "point", "settings", "n", "mean",
+		"sd", "min-max", "diff", "sig");
+	for (size_t i = 0; i < m->n; i++)
+		print_metric_row(f, &m->points[i], &m->points[i].metric[k]);
 }
 
 void merge_print(const struct merge *m, FILE *f)
 {
-	fprintf(f, "%5s %-12s %-30s %-8s %9s %8s %7s %4s %11s %10s %7s %4s  %s\n", "point", "job", "settings", "ok/runs",
-		"run_s", "sd", "diff", "sig", "ops/s", "sd", "diff", "sig", "checksum (vs baseline)");
+	char note[METRIC_PATH_MAX + 96];
+	fprintf(f, "%5s %-12s %-30s %-8s %s\n", "point", "job", "settings", "ok/runs", "checksum (vs baseline)");
 	for (size_t i = 0; i < m->n; i++)
-		print_point(f, m, &m->points[i]);
+		print_point(f, &m->points[i]);
+	for (size_t k = 0; k < m->metrics.n; k++)
+		print_metric(f, m, k);
+	fputc('\n', f);
 	if (m->baseline >= 0)
 		fprintf(f, "baseline: point %ld (%s)", m->points[m->baseline].index, m->points[m->baseline].job);
 	else
 		fprintf(f, "baseline: for each point, the point with %s and the same other settings", m->baseline_spec);
-	fprintf(f, "; sig: Welch's t-test, p < %.2f (n/a below 2 repetitions)\n", MERGE_ALPHA);
+	fprintf(f, "; sig: Welch's t-test, p < %.2f (n/a below 2 repetitions; exact: no spread on either side, the "
+		   "means differ)\n", MERGE_ALPHA);
+	for (size_t k = 0; k < m->metrics.n; k++) {
+		merge_absent_note(m, k, note, sizeof(note));
+		if (note[0])
+			fprintf(f, "%s\n", note);
+	}
 	if (m->npoints > (long)m->n)
 		fprintf(f, "%ld of %ld points have no result yet\n", m->npoints - (long)m->n, m->npoints);
 }
 
+/* JSON has no NaN or infinity: such a figure is null. */
+static json_t *json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
 static json_t *metric_json(const struct merge_metric *x)
 {
-	json_t *o = json_pack("{s:i}", "n", (json_int_t)x->s.n);
+	json_t *o = json_pack("{s:i, s:i, s:i}", "n", (json_int_t)x->s.n, "null", (json_int_t)x->nulls, "missing",
+			      (json_int_t)x->missing);
 	if (x->s.n) {
-		json_object_set_new(o, "mean", json_real(x->s.mean));
-		json_object_set_new(o, "sd", json_real(x->s.sd));
-		json_object_set_new(o, "min", json_real(x->s.min));
-		json_object_set_new(o, "max", json_real(x->s.max));
+		json_object_set_new(o, "mean", json_num(x->s.mean));
+		json_object_set_new(o, "sd", json_num(x->s.sd));
+		json_object_set_new(o, "min", json_num(x->s.min));
+		json_object_set_new(o, "max", json_num(x->s.max));
 	}
-	json_object_set_new(o, "diff_pct", x->have_diff ? json_real(x->diff_pct) : json_null());
+	json_object_set_new(o, "diff_pct", x->have_diff ? json_num(x->diff_pct) : json_null());
 	json_object_set_new(o, "significant", x->sig == MERGE_SIG_NA ? json_null() : json_boolean(x->sig));
-	json_object_set_new(o, "p_value", x->sig == MERGE_SIG_NA ? json_null() : json_real(x->p));
+	json_object_set_new(o, "exact", json_boolean(x->sig != MERGE_SIG_NA && x->exact));
+	json_object_set_new(o, "p_value", x->sig == MERGE_SIG_NA ? json_null() : json_num(x->p));
+	return o;
+}
+
+static json_t *point_metrics_json(const struct merge *m, const struct merge_point *p)
+{
+	json_t *o = json_object();
+	for (size_t k = 0; k < m->metrics.n; k++)
+		json_object_set_new(o, m->metrics.path[k], metric_json(&p->metric[k]));
 	return o;
 }
 
 static json_t *point_json(const struct merge *m, const struct merge_point *p)
 {
-	return json_pack("{s:i, s:s, s:s, s:O?, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:o, s:s?, s:b, s:s, s:o}", "point",
+	return json_pack("{s:i, s:s, s:s, s:O?, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:s?, s:b, s:s, s:o}", "point",
 			 (json_int_t)p->index, "job", p->job, "label", p->label, "settings", p->settings, "runs",
 			 (json_int_t)p->runs, "ok", (json_int_t)p->ok, "failed", (json_int_t)p->failed, "interrupted",
-			 (json_int_t)p->interrupted, "skipped", (json_int_t)p->skipped, "message", p->message, "run_s",
-			 metric_json(&p->run_s), "ops_per_s", metric_json(&p->ops_per_s), "checksum",
-			 p->checksum[0] ? p->checksum : NULL, "checksums_agree", p->checksums_agree,
-			 "checksum_vs_baseline", p->vs_baseline, "baseline_point",
+			 (json_int_t)p->interrupted, "skipped", (json_int_t)p->skipped, "message", p->message, "metrics",
+			 point_metrics_json(m, p), "checksum", p->checksum[0] ? p->checksum : NULL, "checksums_agree",
+			 p->checksums_agree, "checksum_vs_baseline", p->vs_baseline, "baseline_point",
 			 p->base >= 0 ? json_integer(m->points[p->base].index) : json_null());
+}
+
+/* The chosen metrics, in order, and the "not in point N's results" notes. */
+static void metrics_json(const struct merge *m, json_t **names, json_t **notes)
+{
+	char note[METRIC_PATH_MAX + 96];
+	*names = json_array();
+	*notes = json_array();
+	for (size_t k = 0; k < m->metrics.n; k++) {
+		json_array_append_new(*names, json_string(m->metrics.path[k]));
+		merge_absent_note(m, k, note, sizeof(note));
+		if (note[0])
+			json_array_append_new(*notes, json_string(note));
+	}
 }
 
 json_t *merge_to_json(const struct merge *m)
 {
-	json_t *pts = json_array();
+	json_t *pts = json_array(), *names, *notes;
 	for (size_t i = 0; i < m->n; i++)
 		json_array_append_new(pts, point_json(m, &m->points[i]));
-	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:f, s:o}", "schema_version", RESULT_SCHEMA_VERSION, "kind",
-			 "sweep-summary", "file", m->file, "baseline", m->baseline_spec, "baseline_point",
+	metrics_json(m, &names, &notes);
+	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:f, s:o, s:o, s:o}", "schema_version", RESULT_SCHEMA_VERSION,
+			 "kind", "sweep-summary", "file", m->file, "baseline", m->baseline_spec, "baseline_point",
 			 m->baseline >= 0 ? json_integer(m->points[m->baseline].index) : json_null(), "points_expected",
-			 m->npoints >= 0 ? json_integer(m->npoints) : json_null(), "alpha", MERGE_ALPHA, "points", pts);
+			 m->npoints >= 0 ? json_integer(m->npoints) : json_null(), "alpha", MERGE_ALPHA, "metrics", names,
+			 "notes", notes, "points", pts);
 }
 
 static void csv_metric(FILE *f, const struct merge_metric *x)
 {
+	fprintf(f, ",%zu", x->s.n);
 	if (x->s.n)
-		fprintf(f, ",%.6g,%.6g,%.6g,%.6g", x->s.mean, x->s.sd, x->s.min, x->s.max);
+		fprintf(f, ",%.17g,%.17g,%.17g,%.17g", x->s.mean, x->s.sd, x->s.min, x->s.max);
 	else
 		fputs(",,,,", f);
 	if (x->have_diff)
@@ -123,22 +213,24 @@ static void csv_metric(FILE *f, const struct merge_metric *x)
 	if (x->sig == MERGE_SIG_NA)
 		fputs(",n/a,", f);
 	else
-		fprintf(f, ",%s,%.4g", merge_sig_name(x->sig), x->p);
+		fprintf(f, ",%s,%.4g", merge_sig_text(x), x->p);
 }
 
 static void merge_emit_csv(FILE *f, const void *arg)
 {
+	static const char *const cols[] = { "n", "mean", "sd", "min", "max", "diff_pct", "significant", "p", NULL };
 	const struct merge *m = arg;
-	fputs("point,job,settings,runs,ok,failed,interrupted,skipped,"
-	      "run_s_mean,run_s_sd,run_s_min,run_s_max,run_s_diff_pct,run_s_significant,run_s_p,"
-	      "ops_per_s_mean,ops_per_s_sd,ops_per_s_min,ops_per_s_max,ops_per_s_diff_pct,ops_per_s_significant,"
-	      "ops_per_s_p,checksum,checksums_agree,checksum_vs_baseline\n", f);
+	fputs("point,job,settings,runs,ok,failed,interrupted,skipped", f);
+	for (size_t k = 0; k < m->metrics.n; k++)
+		for (const char *const *c = cols; *c; c++)
+			fprintf(f, ",%s_%s", m->metrics.path[k], *c);
+	fputs(",checksum,checksums_agree,checksum_vs_baseline\n", f);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct merge_point *p = &m->points[i];
 		fprintf(f, "%ld,%s,\"%s\",%u,%u,%u,%u,%u", p->index, p->job, p->label, p->runs, p->ok, p->failed,
 			p->interrupted, p->skipped);
-		csv_metric(f, &p->run_s);
-		csv_metric(f, &p->ops_per_s);
+		for (size_t k = 0; k < m->metrics.n; k++)
+			csv_metric(f, &p->metric[k]);
 		fprintf(f, ",%s,%s,%s\n", p->checksum, p->checksums_agree ? "yes" : "no", p->vs_baseline);
 	}
 }

@@ -26,11 +26,6 @@ static int fail_at(const struct experiment_file *xf, const struct xf_setting *s,
 	return -EINVAL;
 }
 
-static bool is_file_key(const char *key)
-{
-	return strcmp(key, XF_KEY_REPEAT) == 0 || strcmp(key, XF_KEY_BASELINE) == 0;
-}
-
 /* A reclaim spec has commas of its own (discard:at=300ms,frac=0.5): it is never an axis. */
 static bool is_axis_key(const char *key)
 {
@@ -79,7 +74,7 @@ static int merge_job(const struct experiment_file *xf, const struct xf_section *
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < secs[k]->n; i++) {
 			const struct xf_setting *s = &secs[k]->set[i];
-			if (is_file_key(s->key) || (k == 0 && xf_get(job, s->key)))
+			if (xf_is_file_key(s->key) || (k == 0 && xf_get(job, s->key)))
 				continue; /* the job's own value replaces [global]'s */
 			m->set[m->n] = s;
 			int rc = count_items(xf, s, &m->ncomb[m->n], why, n);
@@ -157,6 +152,17 @@ static int check_baseline(struct sweep *s, char *why, size_t n)
 	return fail_at(s->xf, b, why, n, "no job of that name, and not KEY=VALUE");
 }
 
+/* metrics = a, b (xf_load has checked its syntax; checked again since a caller may build an
+ * experiment_file by other means). */
+static int read_metrics(struct sweep *s, char *why, size_t n)
+{
+	const struct xf_setting *m = xf_get(&s->xf->global, XF_KEY_METRICS);
+	char err[256];
+	if (!m || metric_list_parse(m->value, &s->metrics, err, sizeof(err)) == 0)
+		return 0;
+	return fail_at(s->xf, m, why, n, err);
+}
+
 int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, size_t n)
 {
 	*s = (struct sweep){ .xf = xf, .points = calloc(SWEEP_MAX_POINTS, sizeof(struct sweep_point)) };
@@ -174,6 +180,8 @@ int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, si
 	}
 	if (rc == 0)
 		rc = check_baseline(s, why, n);
+	if (rc == 0)
+		rc = read_metrics(s, why, n);
 	if (rc < 0)
 		sweep_free(s);
 	return rc;
@@ -299,7 +307,14 @@ json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, uns
 		else
 			json_object_set_new(set, v->src->key, json_string(val));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s?, s:o}", "file", s->xf->path, "job", p->job->name,
+	json_t *metrics = NULL;
+	if (s->metrics.n) {
+		metrics = json_array();
+		for (size_t i = 0; i < s->metrics.n; i++)
+			json_array_append_new(metrics, json_string(s->metrics.path[i]));
+	}
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s?, s:o?, s:o}", "file", s->xf->path, "job", p->job->name,
 			 "point", (json_int_t)p->index, "points", (json_int_t)s->npoints, "repetition",
-			 (json_int_t)repetition, "repeat", (json_int_t)p->repeat, "baseline", s->baseline, "settings", set);
+			 (json_int_t)repetition, "repeat", (json_int_t)p->repeat, "baseline", s->baseline, "metrics",
+			 metrics, "settings", set);
 }

@@ -12,6 +12,7 @@
 
 #include "results/result.h"
 #include "vmm/experiment_file.h"
+#include "vmm/metric_path.h"
 
 #define SWEEP_MAX_POINTS 4096
 #define SWEEP_MAX_REPEAT 100
@@ -33,6 +34,7 @@ struct sweep_point {
 struct sweep {
 	const struct experiment_file *xf;
 	const char *baseline;            /* [global] baseline = JOB or KEY=VALUE, or NULL (the first point) */
+	struct metric_list metrics;      /* [global] metrics = a, b; n = 0 when not given */
 	size_t npoints;
 	struct sweep_point *points;      /* owned */
 };
@@ -58,8 +60,9 @@ int sweep_point_config(const struct sweep_point *p, const char *path, struct swe
 void sweep_value_text(const struct sweep_value *v, char *buf, size_t n);
 /* The point's settings as "key=value key=value ..." (all of them), into buf. */
 void sweep_point_text(const struct sweep_point *p, char *buf, size_t n);
-/* {job, point, points, repetition, repeat, baseline, file, settings{key: value}}: what the
- * sweep adds to a point's result document (result key "sweep"). */
+/* {job, point, points, repetition, repeat, baseline, metrics, file, settings{key: value}}: what
+ * the sweep adds to a point's result document (result key "sweep"); metrics is the file's
+ * choice for the merge (null when it made none), so a merge needs nothing but the results. */
 json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, unsigned repetition);
 
 #endif

@@ -50,7 +50,7 @@ static void test_mean_sd_and_welch(void **st)
 {
 	(void)st;
 	static struct merge m;
-	merge_init(&m, NULL);
+	merge_init(&m, NULL, NULL);
 	add_series(&m, 0, "a", (double[]){ 1, 2, 3 }, 3, "0x1", "gups");          /* baseline */
 	add_series(&m, 1, "a", (double[]){ 4, 5, 6 }, 3, "0x1", "gups");          /* clearly slower */
 	add_series(&m, 2, "a", (double[]){ 1.5, 2.5, 3.5 }, 3, "0x1", "gups");    /* overlaps */
@@ -61,30 +61,30 @@ static void test_mean_sd_and_welch(void **st)
 	assert_int_equal(m.baseline, 0);
 
 	const struct merge_point *p = &m.points[1];
-	assert_int_equal(p->run_s.s.n, 3);
-	assert_float_equal(p->run_s.s.mean, 5.0, 1e-12);
-	assert_float_equal(p->run_s.s.sd, 1.0, 1e-12);
-	assert_float_equal(p->run_s.s.min, 4.0, 1e-12);
-	assert_float_equal(p->run_s.s.max, 6.0, 1e-12);
-	assert_float_equal(p->run_s.diff_pct, 150.0, 1e-9); /* (5 - 2) / 2 */
+	assert_int_equal(p->metric[0].s.n, 3);
+	assert_float_equal(p->metric[0].s.mean, 5.0, 1e-12);
+	assert_float_equal(p->metric[0].s.sd, 1.0, 1e-12);
+	assert_float_equal(p->metric[0].s.min, 4.0, 1e-12);
+	assert_float_equal(p->metric[0].s.max, 6.0, 1e-12);
+	assert_float_equal(p->metric[0].diff_pct, 150.0, 1e-9); /* (5 - 2) / 2 */
 
 	/* Independently: means 5 and 2, variances 1 and 1, n 3 and 3: t = 3 / sqrt(2/3), Welch
 	 * df = (2/3)^2 / (2 (1/3)^2 / 2) = 4. */
 	double t = 3.0 / sqrt(2.0 / 3.0);
 	assert_true(t > T_CRIT_DF4);
-	assert_int_equal(p->run_s.sig, MERGE_SIG_YES);
-	assert_true(p->run_s.p < 0.05 && p->run_s.p > 0.02); /* 3.674 lies between the 0.05 and 0.02 columns */
+	assert_int_equal(p->metric[0].sig, MERGE_SIG_YES);
+	assert_true(p->metric[0].p < 0.05 && p->metric[0].p > 0.02); /* 3.674 lies between the 0.05 and 0.02 columns */
 
 	/* 2.5 vs 2: t = 0.5 / sqrt(2/3) = 0.61, far below the critical value */
 	assert_true(0.5 / sqrt(2.0 / 3.0) < T_CRIT_DF4);
-	assert_int_equal(m.points[2].run_s.sig, MERGE_SIG_NO);
+	assert_int_equal(m.points[2].metric[0].sig, MERGE_SIG_NO);
 
 	/* 5 values (mean 3, var 2.5) vs the baseline: t = 1 / sqrt(2.5/5 + 1/3) = 1.095, df = 5.9 */
-	assert_int_equal(m.points[3].run_s.sig, MERGE_SIG_NO);
+	assert_int_equal(m.points[3].metric[0].sig, MERGE_SIG_NO);
 	/* one repetition: no variance to test */
-	assert_int_equal(m.points[4].run_s.sig, MERGE_SIG_NA);
-	assert_true(m.points[4].run_s.have_diff);
-	assert_float_equal(m.points[4].run_s.diff_pct, 0.0, 1e-12);
+	assert_int_equal(m.points[4].metric[0].sig, MERGE_SIG_NA);
+	assert_true(m.points[4].metric[0].have_diff);
+	assert_float_equal(m.points[4].metric[0].diff_pct, 0.0, 1e-12);
 
 	/* checksums: same workload and seed compared, another workload is not comparable */
 	assert_string_equal(m.points[0].vs_baseline, "baseline");
@@ -132,7 +132,7 @@ static void test_failed_points_excluded(void **st)
 {
 	(void)st;
 	static struct merge m;
-	merge_init(&m, NULL);
+	merge_init(&m, NULL, NULL);
 	add(&m, doc(3, "b", "ok", 1.0, 10, "0x1", "gups", "b"));
 	add(&m, doc(3, "b", "ok", 3.0, 30, "0x1", "gups", "b"));
 	add(&m, doc(3, "b", "failed", 100.0, 1e9, NULL, "gups", "b"));
@@ -150,19 +150,19 @@ static void test_failed_points_excluded(void **st)
 	assert_int_equal(p->ok, 2);
 	assert_int_equal(p->failed, 1);
 	assert_int_equal(p->interrupted, 1);
-	assert_float_equal(p->run_s.s.mean, 2.0, 1e-12);
-	assert_float_equal(p->ops_per_s.s.max, 30.0, 1e-12);
+	assert_float_equal(p->metric[0].s.mean, 2.0, 1e-12);
+	assert_float_equal(p->metric[1].s.max, 30.0, 1e-12);
 	assert_false(m.points[0].checksums_agree);
 	assert_string_equal(m.points[0].vs_baseline, "n/a");
 	/* all failed: listed, no statistics, no difference */
 	assert_int_equal(m.points[2].ok, 0);
-	assert_false(m.points[2].run_s.have_diff);
+	assert_false(m.points[2].metric[0].have_diff);
 	assert_string_equal(m.points[2].message, "it broke");
 	json_t *j = merge_to_json(&m);
 	json_t *pj = json_array_get(json_object_get(j, "points"), 2);
 	assert_int_equal(json_integer_value(json_object_get(pj, "failed")), 1);
-	assert_null(json_object_get(json_object_get(pj, "run_s"), "mean"));
-	assert_true(json_is_null(json_object_get(json_object_get(pj, "run_s"), "significant")));
+	assert_null(json_object_get(json_object_get(json_object_get(pj, "metrics"), "result.run_s"), "mean"));
+	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(pj, "metrics"), "result.run_s"), "significant")));
 	json_decref(j);
 	merge_free(&m);
 }
@@ -172,7 +172,7 @@ static void test_baseline_by_setting(void **st)
 {
 	(void)st;
 	static struct merge m;
-	merge_init(&m, NULL);
+	merge_init(&m, NULL, NULL);
 	static const struct { const char *wl, *mmu, *checksum; double run_s; } runs[] = {
 		{ "gups", "ept", "0x1", 2 }, { "gups", "shadow", "0x1", 1 },
 		{ "churn", "ept", "0x2", 4 }, { "churn", "shadow", "0x3", 5 }, /* a broken strategy */
@@ -188,8 +188,8 @@ static void test_baseline_by_setting(void **st)
 	assert_true(m.points[2].is_base);
 	assert_int_equal(m.points[1].base, 0);
 	assert_int_equal(m.points[3].base, 2);
-	assert_float_equal(m.points[1].run_s.diff_pct, -50.0, 1e-9); /* 1 against gups/ept's 2 */
-	assert_float_equal(m.points[3].run_s.diff_pct, 25.0, 1e-9);  /* 5 against churn/ept's 4 */
+	assert_float_equal(m.points[1].metric[0].diff_pct, -50.0, 1e-9); /* 1 against gups/ept's 2 */
+	assert_float_equal(m.points[3].metric[0].diff_pct, 25.0, 1e-9);  /* 5 against churn/ept's 4 */
 	assert_string_equal(m.points[1].vs_baseline, "equal");
 	assert_string_equal(m.points[3].vs_baseline, "differ");
 	merge_free(&m);
@@ -199,7 +199,7 @@ static void test_not_a_point_document(void **st)
 {
 	(void)st;
 	static struct merge m;
-	merge_init(&m, NULL);
+	merge_init(&m, NULL, NULL);
 	json_t *d = json_pack("{s:{s:s}}", "status", "state", "ok");
 	assert_int_not_equal(merge_add_doc(&m, d, "plain.json", why, sizeof(why)), 0);
 	assert_non_null(strstr(why, "plain.json"));
