@@ -188,6 +188,23 @@ static void test_bad_files(void **st)
 	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
 	expect_why("2", "key 'workload'");
 
+	/* metrics: [global] only, its paths' syntax checked when the file is loaded */
+	assert_int_equal(load("[global]\nmetrics = mmu..walks\n[a]\n"), -EINVAL);
+	expect_why("2", "key 'metrics' = 'mmu..walks': metric 'mmu..walks'");
+	assert_int_equal(load("[global]\nmetrics = exits.total, exits.total\n[a]\n"), -EINVAL);
+	expect_why("2", "given twice");
+	assert_int_equal(load("[a]\nmetrics = exits.total\n"), -EINVAL);
+	expect_why("2", "key 'metrics' = 'exits.total': only in [global]");
+	assert_int_equal(load("[global]\nmetrics = mmu.modeled_cycles, kvm_stats.vcpu.pf_taken\n[a]\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	assert_int_equal(s.metrics.n, 2);
+	assert_string_equal(s.metrics.path[1], "kvm_stats.vcpu.pf_taken");
+	assert_int_equal(s.npoints, 1); /* a file key, not an axis */
+	json_t *sw = sweep_point_json(&s, &s.points[0], 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(sw, "metrics"), 0)), "mmu.modeled_cycles");
+	json_decref(sw);
+	sweep_free(&s);
+
 	/* a line longer than inih's buffer is refused rather than read as two lines */
 	char longline[600];
 	snprintf(longline, sizeof(longline), "[a]\nworkload = seq%0500d\n", 0);

@@ -162,6 +162,17 @@ static void test_point_writes_exactly_that_point(void **st)
 	assert_true(exists(path));
 	snprintf(path, sizeof(path), "%s/summary.csv", out);
 	assert_true(exists(path));
+
+	/* --metrics chooses what is summarised; a path no result has is named once */
+	snprintf(args, sizeof(args), "merge %s --metrics exits.total,no.such.field", out);
+	assert_int_equal(memvirt(args), 0);
+	assert_non_null(strstr(out_text, "\nexits.total\n"));
+	assert_non_null(strstr(out_text, "metric no.such.field: not in point 1's results"));
+	assert_null(strstr(out_text, "result.run_s"));
+	assert_null(strstr(strstr(out_text, "not in point") + 1, "not in point"));
+	snprintf(path, sizeof(path), "%s/summary.csv", out);
+	slurp(path, out_text, sizeof(out_text));
+	assert_non_null(strstr(out_text, ",exits.total_mean,"));
 }
 
 static void expect_bad_file(const char *text, const char *must_name)
@@ -189,6 +200,31 @@ static void test_bad_files(void **st)
 	assert_non_null(strstr(err_text, "missing.ini"));
 	snprintf(args, sizeof(args), "merge %s/nothing-here", dir);
 	assert_int_equal(memvirt(args), 2);
+	expect_bad_file("[global]\nmetrics = exits..total\n[j]\n", "bad.ini:2: key 'metrics' = 'exits..total'");
+}
+
+static void expect_bad_merge(const char *metrics, const char *must_name)
+{
+	char args[512];
+	snprintf(args, sizeof(args), "merge %s --metrics '%s'", dir, metrics);
+	assert_int_equal(memvirt(args), 2);
+	assert_non_null(strstr(err_text, must_name));
+	assert_int_equal(strchr(err_text, '\n') - err_text, (long)strlen(err_text) - 1); /* one line */
+}
+
+static void test_bad_metrics_option(void **st)
+{
+	(void)st;
+	expect_bad_merge("mmu..walks", "invalid --metrics value 'mmu..walks'");
+	expect_bad_merge("exits.total,", "invalid --metrics value 'exits.total,'");
+	expect_bad_merge("a b", "'a b'");
+	char args[512];
+	snprintf(args, sizeof(args), "merge %s --metrics", dir);
+	assert_int_equal(memvirt(args), 2);
+	assert_non_null(strstr(err_text, "--metrics needs a value"));
+	snprintf(args, sizeof(args), "merge %s --metric exits.total", dir);
+	assert_int_equal(memvirt(args), 2);
+	assert_non_null(strstr(err_text, "'--metric'"));
 }
 
 int main(void)
@@ -197,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_point_writes_exactly_that_point),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_bad_metrics_option),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
