@@ -75,16 +75,12 @@ static void print_point(FILE *f, const struct merge_point *p)
 		fprintf(f, " %s (%s)\n", checksum_text(p), p->vs_baseline);
 }
 
-/* One row of a metric's block: n is the repetitions with a value, "2 (1 null)" when some ok
- * repetitions had none. */
+/* One row of a metric's block: n is the ok repetitions with a value; those without one are
+ * counted after the row ("(1 null)"), or stand in for the mean when none has a value. */
 static void print_metric_row(FILE *f, const struct merge_point *p, const struct merge_metric *x)
 {
-	char n[32], mean[32], sd[32], lo[32], hi[32], range[72], diff[16];
-	if (x->nulls || x->missing)
-		snprintf(n, sizeof(n), "%zu (%u %s)", x->s.n, x->nulls + x->missing, merge_absent_text(x));
-	else
-		snprintf(n, sizeof(n), "%zu", x->s.n);
-	fprintf(f, "%5ld %-30s %-13s", p->index, p->label, n);
+	char mean[32], sd[32], lo[32], hi[32], range[72], diff[16];
+	fprintf(f, "%5ld %-30s %3zu", p->index, p->label, x->s.n);
 	if (x->s.n == 0) {
 		fprintf(f, " %14s\n", p->ok ? merge_absent_text(x) : "-");
 		return;
@@ -95,12 +91,17 @@ static void print_metric_row(FILE *f, const struct merge_point *p, const struct 
 	merge_number_text(hi, sizeof(hi), x->s.max);
 	snprintf(range, sizeof(range), "%s-%s", lo, hi);
 	diff_text(diff, sizeof(diff), p, x);
-	fprintf(f, " %14s %10s %23s %8s %5s\n", mean, sd, range, diff, p->is_base ? "" : merge_sig_text(x));
+	fprintf(f, " %14s %10s %23s %8s", mean, sd, range, diff);
+	if (!p->is_base)
+		fprintf(f, " %5s", merge_sig_text(x));
+	if (x->nulls || x->missing)
+		fprintf(f, " (%u %s)", x->nulls + x->missing, merge_absent_text(x));
+	fputc('\n', f);
 }
 
 static void print_metric(FILE *f, const struct merge *m, size_t k)
 {
-	fprintf(f, "\n%s\n%5s %-30s %-13s %14s %10s %23s %8s %5s\n", m->metrics.path[k], "point", "settings", "n", "mean",
+	fprintf(f, "\n%s\n%5s %-30s %3s %14s %10s %23s %8s %5s\n", m->metrics.path[k], "point", "settings", "n", "mean",
 		"sd", "min-max", "diff", "sig");
 	for (size_t i = 0; i < m->n; i++)
 		print_metric_row(f, &m->points[i], &m->points[i].metric[k]);
