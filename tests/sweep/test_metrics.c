@@ -260,6 +260,17 @@ static void test_metrics_chosen_by_documents(void **st)
 	assert_string_equal(m.metrics.path[0], "exits.pt_write");
 	merge_free(&m);
 
+	/* --metrics overrides the file's choice */
+	struct metric_list l;
+	chosen(&l, "mmu.modeled_cycles");
+	merge_init(&m, NULL, &l);
+	d = doc(0, "ept", 1, 1);
+	json_object_set_new(json_object_get(d, "sweep"), "metrics", json_pack("[s]", "exits.pt_write"));
+	add(&m, d);
+	assert_int_equal(m.metrics.n, 1);
+	assert_string_equal(m.metrics.path[0], "mmu.modeled_cycles");
+	merge_free(&m);
+
 	/* a hand-edited, malformed sweep.metrics is refused naming the document */
 	merge_init(&m, NULL, NULL);
 	d = doc(0, "ept", 1, 1);
