@@ -36,6 +36,11 @@ int kvm_dev_open(char *why, size_t whylen)
 		return -err;
 	}
 	int api = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (api < 0) { /* not a KVM device at all (e.g. something else mounted there) */
+		snprintf(why, whylen, "/dev/kvm is not a KVM device: KVM_GET_API_VERSION failed: %s", strerror(errno));
+		close(fd);
+		return -ENODEV;
+	}
 	if (api != KVM_API_VERSION) {
 		snprintf(why, whylen, "/dev/kvm speaks API version %d, memvirt needs %d", api, KVM_API_VERSION);
 		close(fd);

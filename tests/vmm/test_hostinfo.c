@@ -3,6 +3,7 @@
  * keys and types, so results never carry a silently wrong host description. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -113,6 +115,14 @@ static void test_kvm_matches_independent_open(void **state)
 	(void)state;
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	int err = errno;
+	/* a device that opens but does not answer the KVM API (something else at /dev/kvm) is
+	 * as unusable as a missing one */
+	if (fd >= 0 && ioctl(fd, KVM_GET_API_VERSION, 0) < 0) {
+		close(fd);
+		assert_false(hi.kvm.available);
+		assert_non_null(strstr(hi.kvm.reason, "KVM_GET_API_VERSION"));
+		return;
+	}
 	if (fd >= 0) {
 		close(fd);
 		assert_true(hi.kvm.available);
