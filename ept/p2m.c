@@ -2,7 +2,6 @@
  * (see p2m.h). Tables and backing frames come from hostmem; the shared walker reads them. */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ept/p2m.h"
 
@@ -21,8 +20,7 @@ int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->state = calloc(gpa_limit / PT_PAGE_4K, 1);
-	if (!p->state) {
+	if (p2m_book_init(&p->book, gpa_limit) < 0) {
 		free(p);
 		return -ENOMEM;
 	}
@@ -33,7 +31,7 @@ int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct
 	pt_hostmem_init(&p->tables, h);
 	p->root = p->tables.mem.alloc_table(&p->tables);
 	if (p->root == PT_NO_TABLE) {
-		free(p->state);
+		p2m_book_fini(&p->book);
 		free(p);
 		return -ENOMEM;
 	}
@@ -46,7 +44,7 @@ void p2m_destroy(struct p2m *p)
 {
 	if (!p)
 		return;
-	free(p->state);
+	p2m_book_fini(&p->book);
 	free(p);
 }
 
@@ -73,12 +71,11 @@ int p2m_lookup(struct p2m *p, uint64_t gpa, uint64_t *hpa)
 
 static void set_state_range(struct p2m *p, uint64_t gpa_page, enum p2m_state s)
 {
-	uint64_t first = gpa_page / PT_PAGE_4K;
-	uint64_t n = p->page_size / PT_PAGE_4K;
+	uint64_t bytes = p->page_size;
 
-	if (first + n > p->gpa_limit / PT_PAGE_4K) /* the last host page may overhang the limit */
-		n = p->gpa_limit / PT_PAGE_4K - first;
-	memset(p->state + first, s, n);
+	if (bytes > p->gpa_limit - gpa_page) /* the last host page may overhang the limit */
+		bytes = p->gpa_limit - gpa_page;
+	(void)p2m_book_set_range(&p->book, gpa_page, bytes, s); /* in range: the callers checked */
 }
 
 int p2m_back(struct p2m *p, uint64_t gpa)
@@ -120,13 +117,13 @@ int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state)
 
 enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa)
 {
-	return in_range(p, gpa) ? (enum p2m_state)p->state[gpa / PT_PAGE_4K] : P2M_UNBACKED;
+	enum p2m_state s = P2M_UNBACKED;
+
+	(void)p2m_book_get(&p->book, gpa, &s); /* outside: stays UNBACKED */
+	return s;
 }
 
 int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s)
 {
-	if (!in_range(p, gpa))
-		return -EFAULT;
-	p->state[gpa / PT_PAGE_4K] = (uint8_t)s;
-	return 0;
+	return p2m_book_set(&p->book, gpa, s);
 }

@@ -1,6 +1,7 @@
 /* p2m.h — the guest-physical to host-physical map: a 4-level EPT-format table in hostmem (the
  * table the simulated hardware walks in the second dimension), with leaves of the configured
- * host page size, plus one state byte per 4 KiB guest frame (what backs it).
+ * host page size, plus the state book: one state byte per 4 KiB guest frame (what backs it,
+ * ept/p2m_book.h).
  *
  * Backing is allocation order, never identity: the first frame touched gets the first host
  * frame handed out, so corrupting a p2m entry has a visible effect. Every gpa is range-checked
@@ -10,19 +11,12 @@
 
 #include <stdint.h>
 
+#include "ept/p2m_book.h"
 #include "mmu/hostmem.h"
 #include "mmu/pt_hostmem.h"
 #include "mmu/walk.h"
 
 #define P2M_LEVELS 4u
-
-enum p2m_state {
-	P2M_UNBACKED = 0, /* never touched (or given back): no host frame */
-	P2M_RESIDENT,     /* backed by a host frame */
-	P2M_RECLAIMED,    /* host took the frame behind the guest's back */
-	P2M_BALLOONED,    /* the guest gave it up through the balloon */
-	P2M_SHARED,       /* merged copy-on-write with an identical frame */
-};
 
 struct p2m {
 	struct hostmem *host;
@@ -30,7 +24,7 @@ struct p2m {
 	uint64_t gpa_limit;   /* guest-physical bytes covered */
 	uint64_t page_size;   /* leaf size: 4 KiB, 2 MiB or 1 GiB */
 	unsigned leaf_level;  /* 1, 2 or 3 */
-	uint8_t *state;       /* enum p2m_state per 4 KiB guest frame */
+	struct p2m_book book; /* enum p2m_state per 4 KiB guest frame, with counts */
 	uint64_t backed_pages;/* host frames (of page_size) mapped */
 	uint64_t gen;         /* bumped whenever an existing mapping changes or disappears:
 			       * cached translations (TLB, nested TLB) must then be flushed */
@@ -55,6 +49,7 @@ int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state);
 
 /* P2M_UNBACKED outside guest memory. */
 enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa);
+/* 0, -EFAULT outside guest memory, -EINVAL for a state not in enum p2m_state. */
 int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s);
 /* Levels of the EPT walk for this leaf size: 4, 3 or 2. */
 unsigned p2m_walk_levels(const struct p2m *p);
