@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "ept/p2m_book.h"
 #include "mmu/counters.h"
 #include "mmu/strategy.h"
 #include "workloads/wl.h"
@@ -73,6 +74,13 @@ struct run_result {
 	uint64_t host_resident_bytes;    /* host memory actually backing the run */
 	uint64_t host_rss_peak_bytes;
 	const char *backend;             /* "anon" ... */
+	/* The p2m book: 4 KiB guest frames per state (indexed by enum p2m_state; sim: the p2m's
+	 * range, guest RAM + page-table pool; kvm: guest RAM), and frames moved RESIDENT ->
+	 * RECLAIMED by host reclaim and back by a later touch. memory.frames{} and
+	 * memory.frame_moves{}; null when have_frames is false (native). */
+	bool have_frames;
+	uint64_t frames[P2M_STATES];
+	uint64_t frames_reclaimed, frames_refaulted;
 	unsigned n_kvm_stats;
 	struct result_kvm_stat kvm_stats[RESULT_KVM_STATS_MAX];
 };

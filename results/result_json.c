@@ -141,6 +141,35 @@ static json_t *kvm_stats_json(const struct run_result *r)
 	return o;
 }
 
+static json_t *frames_json(const struct run_result *r)
+{
+	if (!r->have_frames)
+		return json_null();
+	json_t *o = json_object();
+	for (unsigned s = 0; s < P2M_STATES; s++)
+		json_object_set_new(o, p2m_state_name((enum p2m_state)s), json_u64(r->frames[s]));
+	return o;
+}
+
+static json_t *frame_moves_json(const struct run_result *r)
+{
+	if (!r->have_frames)
+		return json_null();
+	return json_pack("{s:I, s:I}", "reclaimed", (json_int_t)r->frames_reclaimed, "refaulted",
+			 (json_int_t)r->frames_refaulted);
+}
+
+static json_t *memory_json(const struct run_result *r)
+{
+	json_t *o = json_pack("{s:I, s:I, s:I, s:s}", "guest_bytes", (json_int_t)r->guest_bytes,
+			      "host_resident_bytes", (json_int_t)r->host_resident_bytes,
+			      "host_rss_peak_bytes", (json_int_t)r->host_rss_peak_bytes,
+			      "backend", r->backend ? r->backend : "anon");
+	json_object_set_new(o, "frames", frames_json(r));
+	json_object_set_new(o, "frame_moves", frame_moves_json(r));
+	return o;
+}
+
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context)
 {
 	json_t *doc = json_object();
@@ -159,11 +188,7 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 						    "host_minor", (json_int_t)r->host_minor_faults,
 						    "host_major", (json_int_t)r->host_major_faults,
 						    "guest", (json_int_t)r->guest_faults));
-	json_object_set_new(doc, "memory", json_pack("{s:I, s:I, s:I, s:s}",
-						    "guest_bytes", (json_int_t)r->guest_bytes,
-						    "host_resident_bytes", (json_int_t)r->host_resident_bytes,
-						    "host_rss_peak_bytes", (json_int_t)r->host_rss_peak_bytes,
-						    "backend", r->backend ? r->backend : "anon"));
+	json_object_set_new(doc, "memory", memory_json(r));
 	json_object_set_new(doc, "kvm_stats", kvm_stats_json(r));
 	return doc;
 }

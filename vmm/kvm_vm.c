@@ -48,13 +48,22 @@ int kvm_region_register(struct kvm_vm *vm, const struct kvm_region *r, uint32_t 
 	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0 ? -errno : 0;
 }
 
-/* --uffd: the VMM resolves every first touch of guest RAM itself (counted as EPT violations). */
+static void ram_touched(void *arg, uint64_t off, uint64_t len) { ram_book_touched(arg, off, len); }
+
+/* The p2m book of guest RAM, and with --uffd the VMM resolving every first touch itself
+ * (counted as EPT violations, and marked resident in the book as it happens). */
 static int ram_track(struct kvm_vm *vm, const struct guest_mem_opts *o, char *msg, size_t msglen)
 {
+	int rc = ram_book_init(&vm->book, vm->ram.bytes);
+	if (rc < 0) {
+		snprintf(msg, msglen, "no p2m book for %llu MiB of guest RAM: %s",
+			 (unsigned long long)(vm->ram.bytes >> 20), strerror(-rc));
+		return rc;
+	}
 	if (!o->uffd)
 		return 0;
 	return uffd_track_start(&vm->uffd, vm->ram.host, vm->ram.bytes, guest_mem_page(&vm->ram.mem),
-				o->backend == GUEST_MEM_HUGETLB, msg, msglen);
+				o->backend == GUEST_MEM_HUGETLB, ram_touched, &vm->book, msg, msglen);
 }
 
 /* Guest RAM takes the configured backend; the system area and the page-table pool stay
@@ -145,7 +154,8 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-	uffd_track_stop(&vm->uffd); /* before the memory it tracks goes */
+	uffd_track_stop(&vm->uffd); /* before the memory it tracks goes, and the book it tells */
+	ram_book_fini(&vm->book);
 	kvm_shadow_destroy(vm);
 	kvm_region_free(&vm->sys);
 	kvm_region_free(&vm->ram);

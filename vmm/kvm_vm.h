@@ -24,6 +24,7 @@
 #include "guest/kvm/kvm_abi.h"
 #include "mmu/counters.h"
 #include "vmm/guest_mem.h"
+#include "vmm/ram_book.h"
 #include "vmm/uffd_track.h"
 
 struct kvm_run;
@@ -86,6 +87,7 @@ struct kvm_vm {
 	struct kvm_region shadow_area; /* --mmu shadow: the shadow tables' slot (kvm_shadow.c) */
 	struct kvm_shadow *shadow; /* --mmu shadow (kvm_shadow.h); NULL under ept */
 	struct uffd_track uffd;   /* --uffd: first touches of guest RAM */
+	struct ram_book book;     /* the p2m state of each guest RAM frame (ram_book.h) */
 	pthread_t vcpu_thread;
 	atomic_bool vcpu_thread_set;
 	atomic_bool stop_requested;

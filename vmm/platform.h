@@ -30,11 +30,15 @@ const struct platform *platform_find(const char *name);
 /* Guest RAM as the host sees it: the host mapping that backs guest-physical RAM. A platform
  * publishes it (run.c) once the memory exists, and withdraws it (base NULL) before freeing
  * it, so that the driver's monitor and reclaim threads can act on it while the run goes on.
- * `fd` is the memfd behind it, or -1 for anonymous memory. */
+ * `fd` is the memfd behind it, or -1 for anonymous memory. `reclaimed`, when set, is told
+ * each range ([off, off + len) from base) that host reclaim discarded or paged out, so the
+ * platform's p2m book follows (kvm); it is called under the guest-RAM lock. */
 struct guest_ram {
 	void *base;
 	uint64_t bytes;
 	int fd;
+	void (*reclaimed)(void *owner, uint64_t off, uint64_t len);
+	void *owner;
 };
 void run_publish_guest_ram(struct wl_ctx *ctx, const struct guest_ram *ram);
 /* The guest RAM last published for this run (base NULL when none); safe from any thread. */

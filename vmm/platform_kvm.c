@@ -2,7 +2,8 @@
  * in guest ring 3 of a real VM on /dev/kvm (kvm_vm.h). This file turns a run configuration
  * into a VM, runs it, and fills the result: checksum and phase times from the guest (its TSC,
  * at KVM_GET_TSC_KHZ), exits counted by the VMM, the guest kernel's fault count, resident host
- * memory, and KVM's own statistics over the measured phase (kvm_stats.c). */
+ * memory, the p2m book's frame counts (ram_book.h), and KVM's own statistics over the measured
+ * phase (kvm_stats.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,9 +21,19 @@ struct kvm_platform_run {
 	struct wl_ctx *ctx;
 };
 
+/* Without --uffd the book learns the setup phase's touches here, before the measured phase is
+ * announced (ctx->phase), so that reclaim, which waits for it, finds those frames resident.
+ * With --uffd the book already holds them. */
+static void book_learn_setup(struct kvm_vm *vm, unsigned phase)
+{
+	if (phase == WL_PHASE_MEASURE && !vm->uffd.running)
+		(void)ram_book_sync(&vm->book, vm->ram.host);
+}
+
 static void on_phase(struct kvm_vm *vm, unsigned phase, void *arg)
 {
 	struct kvm_platform_run *pr = arg;
+	book_learn_setup(vm, phase);
 	pr->ctx->phase = phase; /* what the workload just set in the guest, for telemetry */
 	phase_clock_mark(&pr->clock, (enum wl_phase)phase);
 	if (phase == WL_PHASE_MEASURE)
@@ -119,6 +130,8 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	res->guest_bytes = vm->layout.ram_bytes;
 	res->host_resident_bytes = kvm_vm_resident_bytes(vm);
 	res->backend = guest_mem_backend_name(vm->ram.mem.backend);
+	res->have_frames = true;
+	ram_book_counts(&vm->book, res->frames, &res->frames_reclaimed, &res->frames_refaulted);
 	res->ops = cfg->workload->ops(&cfg->params);
 	kvm_stats_window_result(&pr->stats, res);
 	if (atomic_load(&vm->uffd.error) && !o->failed)
@@ -143,13 +156,16 @@ static struct kvm_vm_config vm_config(const struct run_config *cfg)
 				       .mem = cfg->memory, .shadow = strcmp(cfg->mmu, "shadow") == 0 };
 }
 
+static void ram_reclaimed(void *owner, uint64_t off, uint64_t len) { ram_book_reclaimed(owner, off, len); }
+
 static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct kvm_platform_run *pr)
 {
 	const struct gk_image_header *img;
 	char why[128];
 	if (h->publish_ram)
 		run_publish_guest_ram(pr->ctx, &(struct guest_ram){ .base = vm->ram.host, .bytes = vm->ram.bytes,
-								     .fd = vm->ram.mem.fd });
+								     .fd = vm->ram.mem.fd, .reclaimed = ram_reclaimed,
+								     .owner = &vm->book });
 	if (kvm_image_header(&img, why, sizeof(why)) == 0)
 		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
 	if (h->started)
@@ -160,6 +176,9 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 	kvm_progress_stop(&pr->progress);
 	if (h->publish_ram)
 		run_publish_guest_ram(pr->ctx, NULL);
+	/* The last pass, once reclaim can no longer act: touches uffd did not see (all of them
+	 * without --uffd; refaults of reclaimed frames with it) become resident. */
+	(void)ram_book_sync(&vm->book, vm->ram.host);
 	return rc;
 }
 

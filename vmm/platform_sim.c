@@ -164,6 +164,17 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	return rc;
 }
 
+/* The p2m book's counts. No frame moves: sim's host reclaim acts on the simulator's host
+ * memory, not through the p2m, so frame_moves stays zero here. */
+static void sim_collect_frames(const struct p2m *p, struct run_result *res)
+{
+	if (!p)
+		return;
+	res->have_frames = true;
+	for (unsigned st = 0; st < P2M_STATES; st++)
+		res->frames[st] = p2m_book_count(&p->book, (enum p2m_state)st);
+}
+
 static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, struct run_result *res)
 {
 	struct mmu_vm *vm = &s->vm;
@@ -179,6 +190,7 @@ static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_
 	res->guest_faults = s->gk ? s->gk->stats.faults : 0;
 	res->guest_bytes = cfg->sim.ram_bytes;
 	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(vm->p2m) : 0;
+	sim_collect_frames(vm->p2m, res);
 	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
 	res->ops = cfg->workload->ops(&cfg->params);
 }

@@ -75,9 +75,23 @@ static int advise_steps(uint8_t *p, uint64_t len, int advice)
 	return 0;
 }
 
+/* What to advise, and whom to tell: the platform's p2m book follows each advised run. */
+struct advise_job {
+	int advice;
+	const struct guest_ram *ram; /* NULL: nobody to tell */
+};
+
+static int advise_run(const struct advise_job *j, uint8_t *p, uint64_t len)
+{
+	int rc = advise_steps(p, len, j->advice);
+	if (rc == 0 && len && j->ram && j->ram->reclaimed)
+		j->ram->reclaimed(j->ram->owner, (uint64_t)(p - (uint8_t *)j->ram->base), len);
+	return rc;
+}
+
 /* Random pattern: each page is chosen with probability frac; runs of chosen pages are
  * advised together. */
-static int64_t advise_random(uint8_t *base, uint64_t pages, double frac, uint64_t seed, int advice)
+static int64_t advise_random(const struct advise_job *j, uint8_t *base, uint64_t pages, double frac, uint64_t seed)
 {
 	uint64_t rng = seed, run = 0, done = 0;
 	uint64_t cut = frac >= 1 ? UINT64_MAX : (uint64_t)(frac * 18446744073709551616.0);
@@ -87,7 +101,7 @@ static int64_t advise_random(uint8_t *base, uint64_t pages, double frac, uint64_
 			run++;
 			continue;
 		}
-		int rc = run ? advise_steps(base + (i - run) * PAGE, run * PAGE, advice) : 0;
+		int rc = run ? advise_run(j, base + (i - run) * PAGE, run * PAGE) : 0;
 		if (rc < 0)
 			return rc;
 		done += run;
@@ -96,7 +110,7 @@ static int64_t advise_random(uint8_t *base, uint64_t pages, double frac, uint64_
 	return (int64_t)(done * PAGE);
 }
 
-int64_t reclaim_advise_region(void *base, uint64_t bytes, const struct reclaim_spec *spec, int advice)
+static int64_t advise_region(const struct advise_job *j, void *base, uint64_t bytes, const struct reclaim_spec *spec)
 {
 	uint64_t off = 0, len = bytes & ~(PAGE - 1);
 	if (spec->length) {
@@ -109,10 +123,20 @@ int64_t reclaim_advise_region(void *base, uint64_t bytes, const struct reclaim_s
 	uint8_t *p = (uint8_t *)base + off;
 	double frac = spec->length ? 1.0 : spec->frac;
 	if (spec->pattern == RECLAIM_RANDOM)
-		return advise_random(p, len / PAGE, frac, spec->seed, advice);
+		return advise_random(j, p, len / PAGE, frac, spec->seed);
 	len = (uint64_t)((double)(len / PAGE) * frac) * PAGE;
-	int rc = advise_steps(p, len, advice);
+	int rc = advise_run(j, p, len);
 	return rc < 0 ? rc : (int64_t)len;
+}
+
+int64_t reclaim_advise_region(void *base, uint64_t bytes, const struct reclaim_spec *spec, int advice)
+{
+	return advise_region(&(struct advise_job){ .advice = advice }, base, bytes, spec);
+}
+
+int64_t reclaim_advise_ram(const struct guest_ram *ram, const struct reclaim_spec *spec, int advice)
+{
+	return advise_region(&(struct advise_job){ .advice = advice, .ram = ram }, ram->base, ram->bytes, spec);
 }
 
 /* ---- Acting on guest RAM ------------------------------------------------------------------- */
@@ -148,7 +172,7 @@ static int act_on_ram(const struct guest_ram *ram, void *arg)
 				"guest's data instead of reclaiming it"),
 		       -EPERM;
 	count_ram(ram, &a->mapped_before, &a->resident_before);
-	int64_t done = reclaim_advise_region(ram->base, ram->bytes, a->spec, discard ? MADV_DONTNEED : MADV_PAGEOUT);
+	int64_t done = reclaim_advise_ram(ram, a->spec, discard ? MADV_DONTNEED : MADV_PAGEOUT);
 	a->end_ms = run_ms(j->r);
 	count_ram(ram, &a->mapped_after, &a->resident_after);
 	if (done < 0)

@@ -4,7 +4,8 @@
  * records what it did and what it changed (mapped and resident pages before and after).
  *
  * Guest RAM is acted on under the run driver's guest-RAM lock (run_with_guest_ram), so a
- * platform cannot free the memory while an madvise is in flight. Discard is refused on
+ * platform cannot free the memory while an madvise is in flight; each advised range is told to
+ * the platform (guest_ram.reclaimed) so its p2m book marks the frames reclaimed. Discard is refused on
  * private anonymous memory: there MADV_DONTNEED does not reclaim, it destroys (the guest would
  * read zeroes). On a shared memfd mapping it only drops the mappings; the pages stay in the
  * page cache and a refault is a minor fault. */
@@ -67,5 +68,8 @@ json_t *reclaimer_events_json(const struct reclaimer *r);
 /* Acts on [base, base+bytes): the pages chosen by spec (frac/range, pattern) get `advice`.
  * Exposed for tests. Returns bytes advised, or a negative errno. */
 int64_t reclaim_advise_region(void *base, uint64_t bytes, const struct reclaim_spec *spec, int advice);
+/* The same on published guest RAM, telling ram->reclaimed (when set) each range advised. */
+struct guest_ram;
+int64_t reclaim_advise_ram(const struct guest_ram *ram, const struct reclaim_spec *spec, int advice);
 
 #endif

@@ -9,25 +9,36 @@
 #include "vmm/residency.h"
 
 #define PAGE 4096ULL
-#define BATCH 512 /* pages per mincore/pagemap call: small stack buffers */
+#define BATCH RESIDENCY_BATCH /* pages per mincore/pagemap call: small stack buffers */
 #define PM_PRESENT (1ULL << 63)
+
+int residency_mapped(int pagemap_fd, const void *p, uint64_t pages, uint8_t *mapped)
+{
+	uint64_t pm[BATCH];
+	if (pages > BATCH)
+		return -EINVAL;
+	ssize_t want = (ssize_t)(pages * sizeof(uint64_t));
+	if (pread(pagemap_fd, pm, (size_t)want, (off_t)((uintptr_t)p / PAGE * sizeof(uint64_t))) != want)
+		return -EIO;
+	for (uint64_t i = 0; i < pages; i++)
+		mapped[i] = (pm[i] & PM_PRESENT) != 0;
+	return 0;
+}
 
 static int count_batch(int pagemap_fd, uint8_t *p, uint64_t pages, struct residency_counts *c)
 {
 	unsigned char vec[BATCH];
-	uint64_t pm[BATCH];
+	uint8_t mapped[BATCH];
 	if (mincore(p, pages * PAGE, vec) < 0)
 		return -errno;
 	for (uint64_t i = 0; i < pages; i++)
 		c->resident_pages += vec[i] & 1;
 	if (pagemap_fd < 0)
 		return 0;
-	ssize_t want = (ssize_t)(pages * sizeof(uint64_t));
-	if (pread(pagemap_fd, pm, (size_t)want, (off_t)((uintptr_t)p / PAGE * sizeof(uint64_t))) != want)
-		return -EIO;
-	for (uint64_t i = 0; i < pages; i++)
-		c->mapped_pages += (pm[i] & PM_PRESENT) != 0;
-	return 0;
+	int rc = residency_mapped(pagemap_fd, p, pages, mapped);
+	for (uint64_t i = 0; rc == 0 && i < pages; i++)
+		c->mapped_pages += mapped[i];
+	return rc;
 }
 
 int residency_count(int pagemap_fd, void *base, uint64_t bytes, struct residency_counts *out)

@@ -14,6 +14,12 @@ struct residency_counts {
 	uint64_t resident_pages, mapped_pages;
 };
 
+#define RESIDENCY_BATCH 512 /* most pages residency_mapped reads per call */
+
+/* mapped[i] = 1 when page i of [p, p + pages * 4 KiB) is mapped (pagemap present bit), else 0;
+ * pages <= RESIDENCY_BATCH. Returns 0 or a negative errno. */
+int residency_mapped(int pagemap_fd, const void *p, uint64_t pages, uint8_t *mapped);
+
 /* Counts [base, base+bytes) (page-aligned base). Returns 0 or a negative errno. */
 int residency_count(int pagemap_fd, void *base, uint64_t bytes, struct residency_counts *out);
 

@@ -18,6 +18,8 @@
 #include "vmm/platform.h"
 #include "vmm/uffd_track.h"
 
+/* Resolves the fault at addr; a page already there (EEXIST) counts as resolved, since either
+ * way the page is now mapped. */
 static int resolve(struct uffd_track *t, uint64_t addr)
 {
 	addr &= ~(t->page - 1);
@@ -30,7 +32,11 @@ static int resolve(struct uffd_track *t, uint64_t addr)
 		rc = ioctl(t->fd, UFFDIO_ZEROPAGE, &z);
 	}
 	/* EEXIST: resolved meanwhile (another thread touched it too); not an error */
-	return rc < 0 && errno != EEXIST ? -errno : 0;
+	if (rc < 0 && errno != EEXIST)
+		return -errno;
+	if (t->resolved)
+		t->resolved(t->resolved_arg, addr - t->base, t->page);
+	return 0;
 }
 
 static void handle_one(struct uffd_track *t)
@@ -88,10 +94,13 @@ static int uffd_open(struct uffd_track *t, void *base, uint64_t bytes, char *why
 }
 
 int uffd_track_start(struct uffd_track *t, void *base, uint64_t bytes, uint64_t page, bool copy_zeroes,
-		     char *why, size_t whylen)
+		     uffd_resolved_fn resolved, void *arg, char *why, size_t whylen)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = t->stop_fd = -1;
+	t->base = (uint64_t)(uintptr_t)base;
+	t->resolved = resolved;
+	t->resolved_arg = arg;
 	t->page = page;
 	t->copy_zeroes = copy_zeroes;
 	int rc = uffd_open(t, base, bytes, why, whylen);

@@ -1,0 +1,132 @@
+/* test_kvm_book.c — the p2m book of guest RAM on kvm. With --uffd the frames the book calls
+ * resident are exactly the first touches the VMM resolved (4 KiB host pages: one frame each),
+ * for anon and memfd; without it the pagemap passes still find the workload's pages. After a
+ * memfd run with a discard, every frame reclaim took is either still reclaimed or refaulted,
+ * reclaim took no more frames than it discarded pages, and every frame first touched through
+ * uffd is resident or reclaimed — read from the result document `memvirt run` writes. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/common/tmpdir.h"
+#include "tests/kvm/kvm_test.h"
+#include "vmm/guest_mem.h"
+#include "vmm/run.h"
+
+static struct run_result rk;
+static char dir[256];
+
+static uint64_t frames_sum(void)
+{
+	uint64_t n = 0;
+	for (unsigned s = 0; s < P2M_STATES; s++)
+		n += rk.frames[s];
+	return n;
+}
+
+static void run_seq(const struct guest_mem_opts *o)
+{
+	struct run_config c = kvm_test_config("seq", "kvm", 1 << 20, 4, 1500);
+	c.memory = o;
+	assert_int_equal(run_execute(&c, &rk, NULL), RUN_OK);
+	assert_true(rk.have_frames);
+	assert_int_equal(frames_sum() * P2M_FRAME, rk.guest_bytes);
+	assert_int_equal(rk.frames[P2M_RECLAIMED] + rk.frames_reclaimed + rk.frames_refaulted, 0);
+}
+
+static void test_uffd_resident_frames_are_first_touches(void **st)
+{
+	(void)st;
+	struct guest_mem_opts o = guest_mem_defaults;
+	o.uffd = true;
+	for (int b = GUEST_MEM_ANON; b <= GUEST_MEM_MEMFD; b++) {
+		o.backend = (enum guest_mem_backend)b;
+		run_seq(&o);
+		assert_int_equal(rk.exits.ept_violation, (1 << 20) / 4096);
+		assert_int_equal(rk.frames[P2M_RESIDENT], rk.exits.ept_violation);
+	}
+}
+
+static void test_without_uffd_the_passes_find_the_pages(void **st)
+{
+	(void)st;
+	run_seq(&guest_mem_defaults);
+	assert_int_equal(rk.exits.ept_violation, 0);
+	assert_true(rk.frames[P2M_RESIDENT] >= (1 << 20) / 4096);
+}
+
+static int dir_make(void **st)
+{
+	(void)st;
+	return test_tmpdir_make(dir, sizeof(dir), "memvirt-kvm-book");
+}
+
+static int dir_remove(void **st)
+{
+	(void)st;
+	return test_tmpdir_remove(dir);
+}
+
+static json_t *run_cli_discard(void)
+{
+	char json_path[300];
+	snprintf(json_path, sizeof(json_path), "%s/r.json", dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* due at the start of the measured phase, which re-reads all 16 MiB */
+		execl(MEMVIRT_BIN, "memvirt", "run", "--platform", "kvm", "--uffd", "--backend", "memfd", "--workload",
+		      "seq", "--mem", "16m", "--guest-page", "2m", "--reclaim", "discard:at=0ms,frac=0.5", "--json",
+		      json_path, "--no-progress", (char *)NULL);
+		_exit(98);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	json_error_t err;
+	json_t *doc = json_load_file(json_path, 0, &err);
+	assert_non_null(doc);
+	return doc;
+}
+
+static uint64_t u64_at(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	assert_true(json_is_integer(v));
+	return (uint64_t)json_integer_value(v);
+}
+
+static void test_discard_accounted(void **st)
+{
+	(void)st;
+	json_t *doc = run_cli_discard();
+	json_t *mem = json_object_get(doc, "memory");
+	json_t *frames = json_object_get(mem, "frames"), *moves = json_object_get(mem, "frame_moves");
+	json_t *ev = json_array_get(json_object_get(json_object_get(doc, "reclaim"), "events"), 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "status")), "done");
+	uint64_t discarded = u64_at(ev, "bytes") / P2M_FRAME;
+	uint64_t taken = u64_at(moves, "reclaimed"), back = u64_at(moves, "refaulted");
+	assert_true(taken > 0 && taken <= discarded);
+	assert_int_equal(u64_at(frames, "reclaimed") + back, taken);
+	assert_int_equal(u64_at(frames, "resident") + u64_at(frames, "reclaimed"),
+			 u64_at(json_object_get(doc, "exits"), "ept_violation"));
+	assert_int_equal(u64_at(frames, "ballooned") + u64_at(frames, "shared"), 0);
+	json_decref(doc);
+}
+
+int main(void)
+{
+	kvm_test_skip_unless_usable("kvm_book");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uffd_resident_frames_are_first_touches),
+		cmocka_unit_test(test_without_uffd_the_passes_find_the_pages),
+		cmocka_unit_test(test_discard_accounted),
+	};
+	return cmocka_run_group_tests(tests, dir_make, dir_remove);
+}
