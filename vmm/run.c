@@ -82,9 +82,15 @@ static void progress_draw(const struct run_job *job, uint64_t total, double t0, 
 {
 	uint64_t done = job->ctx.progress;
 	double pct = total ? 100.0 * (double)done / (double)total : 0.0;
-	fprintf(stderr, "\r  %s on %s: %5.1f%% of %llu ops, %.1f s%s", job->cfg->workload->name,
-		job->plat->name, pct > 100 ? 100 : pct, (unsigned long long)total,
-		monotonic_seconds() - t0, final ? "\n" : "  ");
+	/* setup (allocation, first touches) can be long on kvm, where guest faults are slow:
+	 * say so rather than sit at 0% */
+	if (job->ctx.phase == WL_PHASE_SETUP)
+		fprintf(stderr, "\r\033[K  %s on %s: setting up (allocating and touching memory), %.1f s%s",
+			job->cfg->workload->name, job->plat->name, monotonic_seconds() - t0, final ? "\n" : "  ");
+	else
+		fprintf(stderr, "\r\033[K  %s on %s: %5.1f%% of %llu ops, %.1f s%s",
+			job->cfg->workload->name, job->plat->name, pct > 100 ? 100 : pct, (unsigned long long)total,
+			monotonic_seconds() - t0, final ? "\n" : "  ");
 	fflush(stderr);
 }
 
