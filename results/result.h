@@ -66,6 +66,11 @@ struct run_result {
 	/* kvm: what each exit reason cost, measured (indexed by enum mmu_exit_reason). */
 	bool have_exit_costs;
 	struct result_exit_cost exit_costs[MMU_EXIT_REASON_COUNT];
+	/* sim shadow: write-flooding detection (--shadow-flood); shadow{} in the JSON, null
+	 * when have_shadow is false (not shadow paging on sim). */
+	bool have_shadow;
+	uint64_t shadow_flood_unprotects;   /* guest tables unshadowed after repeated writes */
+	uint64_t shadow_unprotected_writes; /* guest PTE writes that did not trap because of it */
 	uint64_t host_mmu_flushes;       /* kvm shadow: KVM MMU flushes after shadow removals */
 	double host_mmu_flush_ns;        /*   their mean time (inside the handlers' time) */
 	uint64_t host_minor_faults, host_major_faults; /* measured phase, whole process */

@@ -32,6 +32,16 @@ static json_t *params_json(const struct run_config *cfg)
 	return o;
 }
 
+/* Shadow paging's own refinements on sim (null elsewhere). */
+static json_t *shadow_json(const struct run_config *cfg, const struct run_result *r)
+{
+	if (!r->have_shadow)
+		return json_null();
+	return json_pack("{s:b, s:I, s:I}", "write_flood", cfg->sim.shadow_write_flood, "flood_unprotects",
+			 (json_int_t)r->shadow_flood_unprotects, "unprotected_writes",
+			 (json_int_t)r->shadow_unprotected_writes);
+}
+
 static json_t *sim_config_json(const struct mmu_config *m)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:I, s:I}",
@@ -190,5 +200,6 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 						    "guest", (json_int_t)r->guest_faults));
 	json_object_set_new(doc, "memory", memory_json(r));
 	json_object_set_new(doc, "kvm_stats", kvm_stats_json(r));
+	json_object_set_new(doc, "shadow", shadow_json(cfg, r));
 	return doc;
 }

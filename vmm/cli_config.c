@@ -78,6 +78,8 @@ void cli_run_options_help(FILE *f)
 	      "  --pwc on|off               page-walk caches (default on)\n"
 	      "  --ntlb on|off              nested TLB for guest-physical translations (default on)\n"
 	      "  --pcid on|off              TLB tagged by address space (default on)\n"
+	      "  --shadow-flood on|off      shadow: stop trapping a guest table written 3 times with no\n"
+	      "                             fault through it, as KVM does (default off; sim only)\n"
 	      "  --cost NAME=CYCLES         set a cost-model parameter (repeatable); names:\n",
 	      f);
 	size_t n;

@@ -17,7 +17,7 @@
 
 enum {
 	OPT_PLATFORM = 256, OPT_MMU, OPT_WORKLOAD, OPT_MEM, OPT_OPS, OPT_SEED, OPT_JSON, OPT_NO_PROGRESS,
-	OPT_GUEST_MEM, OPT_TLB, OPT_PWC, OPT_NTLB, OPT_PCID, OPT_LEVELS, OPT_GUEST_PAGE, OPT_HOST_PAGE,
+	OPT_GUEST_MEM, OPT_TLB, OPT_PWC, OPT_NTLB, OPT_PCID, OPT_SHADOW_FLOOD, OPT_LEVELS, OPT_GUEST_PAGE, OPT_HOST_PAGE,
 	OPT_COST, OPT_HELP, OPT_WL_PARAM, /* + index of the parameter name */
 };
 
@@ -35,6 +35,7 @@ static const struct option fixed_options[] = {
 	{ "pwc", required_argument, NULL, OPT_PWC },
 	{ "ntlb", required_argument, NULL, OPT_NTLB },
 	{ "pcid", required_argument, NULL, OPT_PCID },
+	{ "shadow-flood", required_argument, NULL, OPT_SHADOW_FLOOD },
 	{ "levels", required_argument, NULL, OPT_LEVELS },
 	{ "guest-page", required_argument, NULL, OPT_GUEST_PAGE },
 	{ "host-page", required_argument, NULL, OPT_HOST_PAGE },
@@ -201,6 +202,8 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		return parse_bool_opt("ntlb", arg, &cfg->sim.ntlb);
 	case OPT_PCID:
 		return parse_bool_opt("pcid", arg, &cfg->sim.pcid);
+	case OPT_SHADOW_FLOOD:
+		return parse_bool_opt("shadow-flood", arg, &cfg->sim.shadow_write_flood);
 	case OPT_LEVELS:
 		if (parse_u64(arg, &v) < 0 || (v != 4 && v != 5))
 			return bad_value("levels", arg, "expected 4 or 5");

@@ -62,6 +62,11 @@ static int config_check(const struct run_config *cfg, struct run_result *res)
 		snprintf(res->message, sizeof(res->message), "--mmu %s: %s", cfg->mmu, why);
 		return -ENOTSUP;
 	}
+	if (cfg->sim.shadow_write_flood) { /* every pool write exits on kvm by design (read-only slot) */
+		snprintf(res->message, sizeof(res->message),
+			 "--shadow-flood models KVM's write flooding on sim only; the kvm VMM traps every pool write");
+		return -ENOTSUP;
+	}
 	if (cfg->sim.levels != 4) {
 		snprintf(res->message, sizeof(res->message), "--levels %u is not available on kvm (4-level paging only)",
 			 cfg->sim.levels);

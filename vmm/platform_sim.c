@@ -14,6 +14,7 @@
 #include "ept/p2m.h"
 #include "guest/gk.h"
 #include "mmu/cost.h"
+#include "shadow/shadow.h"
 #include "vmm/platform.h"
 
 struct sim_state {
@@ -175,6 +176,16 @@ static void sim_collect_frames(const struct p2m *p, struct run_result *res)
 		res->frames[st] = p2m_book_count(&p->book, (enum p2m_state)st);
 }
 
+static void sim_collect_shadow(const struct mmu_vm *vm, struct run_result *res)
+{
+	const struct shadow *sh = shadow_of(vm);
+	if (!sh)
+		return;
+	res->have_shadow = true;
+	res->shadow_flood_unprotects = sh->flood_unprotects;
+	res->shadow_unprotected_writes = sh->unprotected_writes;
+}
+
 static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, struct run_result *res)
 {
 	struct mmu_vm *vm = &s->vm;
@@ -191,6 +202,7 @@ static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_
 	res->guest_bytes = cfg->sim.ram_bytes;
 	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(vm->p2m) : 0;
 	sim_collect_frames(vm->p2m, res);
+	sim_collect_shadow(vm, res);
 	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
 	res->ops = cfg->workload->ops(&cfg->params);
 }

@@ -95,6 +95,7 @@ static void test_defaults(void **st)
 	assert_int_equal(c.params.passes, 4);
 	assert_int_equal(c.sim.levels, 4);
 	assert_int_equal(c.sim.tlb_entries, 1536);
+	assert_false(c.sim.shadow_write_flood); /* KVM's refinement is an option, off by default */
 	assert_true(c.sim.ram_bytes >= c.params.mem_bytes);
 	assert_int_equal(c.sim.ram_bytes % c.sim.host_page, 0);
 	assert_null(c.json_path);
@@ -107,6 +108,7 @@ static void test_every_option_good(void **st)
 	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--workload", "ctxsw", "--mem", "8m",
 			       "--ops", "1000", "--seed", "42", "--json", "/tmp/x.json", "--no-progress",
 			       "--guest-mem", "64m", "--tlb", "0", "--pwc", "off", "--ntlb", "off", "--pcid", "off",
+			       "--shadow-flood", "on",
 			       "--levels", "5", "--guest-page", "2m", "--host-page", "1g", "--cost", "walk_ref=7",
 			       "--procs", "3", "--switch-every", "9"),
 			 0);
@@ -123,6 +125,7 @@ static void test_every_option_good(void **st)
 	assert_false(c.sim.pwc);
 	assert_false(c.sim.ntlb);
 	assert_false(c.sim.pcid);
+	assert_true(c.sim.shadow_write_flood);
 	assert_int_equal(c.sim.levels, 5);
 	assert_int_equal(c.sim.guest_page, 2 << 20);
 	assert_int_equal(c.sim.host_page, 1 << 30);
@@ -156,6 +159,7 @@ static void test_every_option_bad(void **st)
 	assert_int_equal(PARSE(&c, "--pwc", "maybe"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--ntlb", "2"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--pcid", ""), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--shadow-flood", "maybe"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--levels", "3"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--guest-page", "1g"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--host-page", "3m"), EXIT_USAGE);

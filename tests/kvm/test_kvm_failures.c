@@ -110,6 +110,11 @@ static void test_unsupported_configs_refused(void **st)
 	c.sim.levels = 5;
 	assert_int_equal(kvm_platform_run(&c, &ctx, &res, &h), -ENOTSUP);
 	assert_non_null(strstr(res.message, "--levels 5"));
+	c.sim.levels = 4;
+	c.mmu = "shadow";
+	c.sim.shadow_write_flood = true;
+	assert_int_equal(kvm_platform_run(&c, &ctx, &res, &h), -ENOTSUP);
+	assert_non_null(strstr(res.message, "--shadow-flood"));
 }
 
 /* As an unprivileged user /dev/kvm (0600 root) cannot be opened: one line, exit status 1. */

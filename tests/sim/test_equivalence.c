@@ -110,6 +110,24 @@ static void test_exit_counts_follow_the_workload(void **st)
 	assert_true(r1.checksum == r2.checksum);
 	assert_true(r1.exits.pt_write < r2.exits.pt_write * 3 / 4);
 	assert_true(r1.exits.pt_write >= 2000);
+	/* every guest PTE write either trapped or is counted as unprotected: the guest kernel
+	 * writes the same entries whether they trap or not */
+	assert_true(r1.have_shadow && r2.have_shadow);
+	assert_true(r1.shadow_flood_unprotects > 0);
+	assert_int_equal(r1.exits.pt_write + r1.shadow_unprotected_writes, r2.exits.pt_write);
+	assert_int_equal(r2.shadow_flood_unprotects + r2.shadow_unprotected_writes, 0);
+	/* and the result document says so */
+	json_t *doc = NULL;
+	run_execute(&k, &r1, &doc);
+	json_t *sh = json_object_get(doc, "shadow");
+	assert_true(json_is_true(json_object_get(sh, "write_flood")));
+	assert_int_equal(json_integer_value(json_object_get(sh, "unprotected_writes")), r1.shadow_unprotected_writes);
+	json_decref(doc);
+	k = config("churn", "sim", "ept", 1 << 20, 1);
+	run_execute(&k, &r1, &doc);
+	assert_false(r1.have_shadow);
+	assert_true(json_is_null(json_object_get(doc, "shadow")));
+	json_decref(doc);
 }
 
 /* The level a leaf of this size sits at, counted from 4 KiB (0) upwards. */
