@@ -17,11 +17,11 @@
 #include "vmm/run.h"
 #include "vmm/sweep.h"
 
-#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run]"
+#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run] [--resume]"
 
 struct sweep_opts {
 	const char *file, *out;
-	bool list, dry_run, one;
+	bool list, dry_run, one, resume;
 	size_t point;
 };
 
@@ -34,6 +34,10 @@ static void sweep_help(void)
 	       "  --list         print the points (index, job, settings) and exit\n"
 	       "  --point N      run only point N, all its repetitions (for job arrays); no merge\n"
 	       "  --dry-run      check the file and print what would run and be written\n"
+	       "  --resume       skip repetitions whose DIR/points file already holds an ok result of this\n"
+	       "                 same sweep (same file, job, point, repetition, settings); re-run the rest\n"
+	       "                 (missing, failed, interrupted, unreadable, or another experiment's), one\n"
+	       "                 line each saying why. Without it every repetition runs and is overwritten.\n"
 	       "Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
 }
 
@@ -42,6 +46,7 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' }, { "list", no_argument, NULL, 'l' },
 		{ "point", required_argument, NULL, 'p' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "resume", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	uint64_t v;
@@ -54,6 +59,7 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		case 'o': o->out = optarg; break;
 		case 'l': o->list = true; break;
 		case 'n': o->dry_run = true; break;
+		case 'r': o->resume = true; break;
 		case 'h': sweep_help(); return 1;
 		case 'p':
 			if (parse_u64(optarg, &v) < 0 || v >= SWEEP_MAX_POINTS)
@@ -91,6 +97,20 @@ static void point_path(char *buf, size_t n, const char *dir, const struct sweep_
 	snprintf(buf, n, "%s/points/%04zu-%s-r%u.json", dir, p->index, p->job->name, rep);
 }
 
+/* What the merge will summarise: the file's metrics, or the default rule (merge_metrics.c). */
+static void print_metrics(const struct sweep *s)
+{
+	if (!s->metrics.n) {
+		printf("metrics: %s, plus %s when the first result merged ran on sim (the default; no metrics key)\n",
+		       MERGE_DEFAULT_METRICS, MERGE_SIM_METRIC);
+		return;
+	}
+	printf("metrics:");
+	for (size_t i = 0; i < s->metrics.n; i++)
+		printf("%s %s", i ? "," : "", s->metrics.path[i]);
+	printf("\n");
+}
+
 static void print_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
 {
 	char text[4096], path[4200];
@@ -105,6 +125,7 @@ static void print_points(const struct sweep *s, const struct sweep_opts *o, cons
 			printf("        would write %s\n", path);
 		}
 	}
+	print_metrics(s);
 	if (!o->one)
 		printf("%zu points; baseline: %s%s\n", s->npoints,
 		       !s->baseline ? "the first point" : strchr(s->baseline, '=') ? "for each point, the one with " : "the first point of job ",
@@ -152,10 +173,31 @@ static void catch_stop_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Runs the chosen points; stops at an interrupt (completed files stay as they are). */
+/* --resume: whether repetition rep of p is already done; when not, says why it runs. */
+static bool resume_skips(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir)
+{
+	char path[4200], why[512];
+	point_path(path, sizeof(path), dir, p, rep);
+	if (sweep_rep_done(s, p, rep, path, why, sizeof(why)))
+		return true;
+	printf("resume: point %zu %s r%u/%u: re-running %s: %s\n", p->index, p->job->name, rep, p->repeat,
+	       strrchr(path, '/') + 1, why);
+	return false;
+}
+
+static void print_skipped(size_t skipped, size_t total, const char *dir)
+{
+	if (skipped == total)
+		printf("resume: all %zu repetitions skipped, already done in %s/points; nothing run\n", total, dir);
+	else
+		printf("resume: %zu of %zu repetitions skipped, already done in %s/points\n", skipped, total, dir);
+}
+
+/* Runs the chosen points (with --resume, those not done yet); stops at an interrupt
+ * (completed files stay as they are). */
 static int run_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
 {
-	size_t total = 0, done = 0;
+	size_t total = 0, done = 0, skipped = 0;
 	int status = 0;
 	for (size_t i = 0; i < s->npoints; i++)
 		total += !o->one || i == o->point ? s->points[i].repeat : 0;
@@ -163,6 +205,10 @@ static int run_points(const struct sweep *s, const struct sweep_opts *o, const c
 		if (o->one && i != o->point)
 			continue;
 		for (unsigned r = 1; r <= s->points[i].repeat; r++) {
+			if (o->resume && resume_skips(s, &s->points[i], r, dir)) {
+				skipped++, done++;
+				continue;
+			}
 			enum run_state st = run_one(s, &s->points[i], r, dir, ++done, total);
 			if (st == RUN_INTERRUPTED || stop_signal) {
 				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
@@ -172,6 +218,8 @@ static int run_points(const struct sweep *s, const struct sweep_opts *o, const c
 				status = 1;
 		}
 	}
+	if (o->resume)
+		print_skipped(skipped, total, dir);
 	return status;
 }
 

@@ -6,6 +6,7 @@
 #ifndef MEMVIRT_SWEEP_H
 #define MEMVIRT_SWEEP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -64,5 +65,12 @@ void sweep_point_text(const struct sweep_point *p, char *buf, size_t n);
  * the sweep adds to a point's result document (result key "sweep"); metrics is the file's
  * choice for the merge (null when it made none), so a merge needs nothing but the results. */
 json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, unsigned repetition);
+
+/* sweep_resume.c: whether the file at path is a finished result of repetition `rep` of point p
+ * of this sweep — it parses, status.state is ok, and its sweep object is the one this sweep
+ * writes (same file, job, point, repetition, settings, ...). When not, why says in a few words
+ * what it is: missing, unreadable, failed, interrupted, or from a different experiment. */
+bool sweep_rep_done(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *path, char *why,
+		    size_t n);
 
 #endif
