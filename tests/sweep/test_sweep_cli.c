@@ -1,7 +1,7 @@
 /* test_sweep_cli.c — memvirt sweep and merge as a user meets them (the real binary,
  * MEMVIRT_BIN): --list prints every point, --point N writes exactly that point's repetitions
- * as result documents, a bad file exits 2 with one line and writes nothing, and merge writes
- * the summary of what is there. */
+ * as result documents, a bad file exits 2 with one line and writes nothing, merge writes the
+ * summary of what is there, and --resume runs only the repetitions not done by this sweep. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,6 +98,8 @@ static void test_list(void **st)
 	assert_non_null(strstr(out_text, "   3  w"));
 	assert_non_null(strstr(strstr(out_text, "   3  w"), "workload=gups mmu=shadow"));
 	assert_non_null(strstr(out_text, "   4  one"));
+	/* the metrics the merge will summarise: none chosen, so the default rule */
+	assert_non_null(strstr(out_text, "metrics: result.run_s, result.ops_per_s, plus mmu.modeled_cycles"));
 	char never[128];
 	snprintf(never, sizeof(never), "%s/never", dir);
 	assert_false(exists(never));
@@ -110,6 +112,13 @@ static void test_list(void **st)
 	assert_null(strstr(out_text, "0004-one-r2.json")); /* job one repeats once */
 	assert_null(strstr(out_text, "0003-w"));
 	assert_false(exists(never));
+
+	/* a file that chooses its metrics: those, in its order */
+	write_ini("metrics.ini", "[global]\nmetrics = exits.total, mmu.walk_refs\n[j]\nworkload = seq\n");
+	snprintf(args, sizeof(args), "sweep %s --dry-run --out %s", ini, never);
+	assert_int_equal(memvirt(args), 0);
+	assert_non_null(strstr(out_text, "\nmetrics: exits.total, mmu.walk_refs\n"));
+	assert_non_null(strstr(out_text, "1 points")); /* still the last line */
 }
 
 static void test_point_writes_exactly_that_point(void **st)
@@ -227,6 +236,147 @@ static void test_bad_metrics_option(void **st)
 	assert_non_null(strstr(err_text, "'--metric'"));
 }
 
+/* --resume */
+
+#define REPS 9 /* good's repetitions: 4 points x 2 + 1 */
+
+static const char *const rep_names[REPS] = {
+	"0000-w-r1", "0000-w-r2", "0001-w-r1", "0001-w-r2", "0002-w-r1", "0002-w-r2", "0003-w-r1", "0003-w-r2", "0004-one-r1",
+};
+
+/* A file's identity: a rewrite (temporary file renamed over it) has another inode. */
+struct file_id {
+	ino_t ino;
+	struct timespec mtime;
+};
+
+static void rep_path(char *buf, size_t n, const char *out, int i)
+{
+	snprintf(buf, n, "%s/points/%s.json", out, rep_names[i]);
+}
+
+static void snapshot(const char *out, struct file_id ids[REPS])
+{
+	char path[256];
+	struct stat st;
+	for (int i = 0; i < REPS; i++) {
+		rep_path(path, sizeof(path), out, i);
+		assert_int_equal(stat(path, &st), 0);
+		ids[i] = (struct file_id){ st.st_ino, st.st_mtim };
+	}
+}
+
+static bool same_file(const struct file_id *a, const struct file_id *b)
+{
+	return a->ino == b->ino && a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* How many times s occurs in out_text. */
+static int count_of(const char *s)
+{
+	int n = 0;
+	for (const char *p = out_text; (p = strstr(p, s)); p += strlen(s))
+		n++;
+	return n;
+}
+
+static void sweep_into(const char *out, const char *extra)
+{
+	char args[512];
+	snprintf(args, sizeof(args), "sweep %s --out %s %s", ini, out, extra);
+	assert_int_equal(memvirt(args), 0);
+}
+
+static void test_resume_after_full_run_runs_nothing(void **st)
+{
+	(void)st;
+	char out[128];
+	struct file_id before[REPS], after[REPS];
+	write_ini("good.ini", good);
+	snprintf(out, sizeof(out), "%s/resume-full", dir);
+	sweep_into(out, "");
+	assert_null(strstr(out_text, "resume:")); /* without --resume: no word of it */
+	snapshot(out, before);
+	sweep_into(out, "--resume");
+	assert_non_null(strstr(out_text, "resume: all 9 repetitions skipped"));
+	assert_null(strstr(out_text, "re-running"));
+	assert_null(strstr(out_text, "] point ")); /* no progress line: nothing ran */
+	assert_non_null(strstr(out_text, "ok/runs")); /* the merge still runs */
+	snapshot(out, after);
+	for (int i = 0; i < REPS; i++)
+		assert_true(same_file(&before[i], &after[i]));
+
+	/* with --point: only that point's repetitions are considered */
+	sweep_into(out, "--resume --point 3");
+	assert_non_null(strstr(out_text, "resume: all 2 repetitions skipped"));
+
+	/* without --resume every repetition runs again and replaces its file */
+	sweep_into(out, "--point 3");
+	snapshot(out, after);
+	assert_false(same_file(&before[6], &after[6]));
+	assert_false(same_file(&before[7], &after[7]));
+	assert_true(same_file(&before[5], &after[5]));
+}
+
+static void test_resume_reruns_missing_and_corrupt(void **st)
+{
+	(void)st;
+	char out[128], path[256];
+	struct file_id before[REPS], after[REPS];
+	write_ini("good.ini", good);
+	snprintf(out, sizeof(out), "%s/resume-holes", dir);
+	sweep_into(out, "");
+	snapshot(out, before);
+	rep_path(path, sizeof(path), out, 2);
+	assert_int_equal(unlink(path), 0);
+	rep_path(path, sizeof(path), out, 5);
+	assert_int_equal(truncate(path, 100), 0); /* a write cut short: not JSON */
+	sweep_into(out, "--resume");
+	assert_int_equal(count_of("re-running"), 2);
+	assert_non_null(strstr(out_text, "re-running 0001-w-r1.json: missing\n"));
+	assert_non_null(strstr(out_text, "re-running 0002-w-r2.json: unreadable"));
+	assert_int_equal(count_of("] point "), 2); /* two progress lines: two runs */
+	assert_non_null(strstr(out_text, "resume: 7 of 9 repetitions skipped"));
+	snapshot(out, after); /* the deleted one is there again */
+	for (int i = 0; i < REPS; i++) /* (its inode number may be reused: not compared) */
+		assert_true(i == 2 || same_file(&before[i], &after[i]) == (i != 5));
+	for (int i = 2; i <= 5; i += 3) {
+		json_error_t err;
+		rep_path(path, sizeof(path), out, i);
+		json_t *doc = json_load_file(path, 0, &err);
+		assert_non_null(doc);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "status"), "state")), "ok");
+		json_decref(doc);
+	}
+}
+
+/* Another experiment (another seed) wrote files of the same names: not this sweep's results. */
+static void test_resume_ignores_another_experiment(void **st)
+{
+	(void)st;
+	char out[128], text[sizeof(good)];
+	struct file_id before[REPS], after[REPS];
+	snprintf(out, sizeof(out), "%s/resume-other", dir);
+	snprintf(text, sizeof(text), "%s", good);
+	strstr(text, "seed = 3")[7] = '4';
+	write_ini("good.ini", text);
+	sweep_into(out, "--point 4");
+	write_ini("good.ini", good);
+	for (int p = 0; p < 4; p++) {
+		char point[32];
+		snprintf(point, sizeof(point), "--point %d", p);
+		sweep_into(out, point);
+	}
+	snapshot(out, before);
+	sweep_into(out, "--resume");
+	assert_int_equal(count_of("re-running"), 1);
+	assert_non_null(strstr(out_text, "re-running 0004-one-r1.json: from a different experiment (its sweep.settings differs)"));
+	assert_non_null(strstr(out_text, "resume: 8 of 9 repetitions skipped"));
+	snapshot(out, after);
+	for (int i = 0; i < REPS; i++)
+		assert_true(same_file(&before[i], &after[i]) == (i != 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +384,9 @@ int main(void)
 		cmocka_unit_test(test_point_writes_exactly_that_point),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_metrics_option),
+		cmocka_unit_test(test_resume_after_full_run_runs_nothing),
+		cmocka_unit_test(test_resume_reruns_missing_and_corrupt),
+		cmocka_unit_test(test_resume_ignores_another_experiment),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
