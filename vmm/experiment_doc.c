@@ -47,19 +47,26 @@ static const struct tel_sample *sample_at(const struct tel_series *ts, double t)
 	return &ts->s[lo];
 }
 
+/* A counter the run may not have: null when it has not. */
+static json_t *optional_delta(uint64_t a, uint64_t b)
+{
+	return b == TEL_ABSENT ? json_null() : u64j(tel_counter_delta(a, b));
+}
+
 static json_t *host_deltas(const struct tel_series *ts, double t0, double t1)
 {
 	const struct tel_sample *a = sample_at(ts, t0), *b = sample_at(ts, t1);
 	if (b->time_ms < t1 && b + 1 < ts->s + ts->n)
 		b++; /* include the sample that closes the window */
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "minor_faults", u64j(b->minflt - a->minflt), "major_faults", u64j(b->majflt - a->majflt),
 			 "pswpin", u64j(b->pswpin - a->pswpin), "pswpout", u64j(b->pswpout - a->pswpout),
 			 "pgmajfault", u64j(b->pgmajfault - a->pgmajfault),
 			 "workingset_refault", u64j(b->workingset_refault - a->workingset_refault),
 			 "psi_some_us", u64j(b->psi_some_us - a->psi_some_us),
 			 "psi_full_us", u64j(b->psi_full_us - a->psi_full_us),
-			 "worker_wait_us", u64j(b->worker_wait_us - a->worker_wait_us));
+			 "worker_wait_us", u64j(b->worker_wait_us - a->worker_wait_us),
+			 "uffd_faults", optional_delta(a->uffd_faults, b->uffd_faults));
 }
 
 /* When the action's effect ends: a limit lasts until its unlimit (or the run's end). */
@@ -202,7 +209,7 @@ static json_t *series_json(const struct tel_series *ts)
 		const struct tel_sample *s = &ts->s[i];
 		json_t *row = json_array();
 		json_array_append_new(row, json_real(s->time_ms));
-#define TEL_ROWVAL(f) json_array_append_new(row, u64j(s->f));
+#define TEL_ROWVAL(f) json_array_append_new(row, tel_value_json(s->f));
 		TEL_COLUMNS(TEL_ROWVAL)
 #undef TEL_ROWVAL
 		json_array_append_new(rows, row);

@@ -4,6 +4,8 @@
 #ifndef MEMVIRT_PLATFORM_H
 #define MEMVIRT_PLATFORM_H
 
+#include <stdatomic.h>
+
 #include "results/result.h"
 #include "workloads/wl.h"
 
@@ -32,13 +34,18 @@ const struct platform *platform_find(const char *name);
  * it, so that the driver's monitor and reclaim threads can act on it while the run goes on.
  * `fd` is the memfd behind it, or -1 for anonymous memory. `reclaimed`, when set, is told
  * each range ([off, off + len) from base) that host reclaim discarded or paged out, so the
- * platform's p2m book follows (kvm); it is called under the guest-RAM lock. */
+ * platform's p2m book follows (kvm); it is called under the guest-RAM lock. `uffd_faults`,
+ * when set, counts the missing-page faults of guest RAM the platform's userfaultfd handler
+ * resolved (kvm --uffd); it only grows, and the monitor reads it with an atomic load. When the
+ * platform withdraws guest RAM, the driver keeps the counter's last value readable in its
+ * place (the platform may then free the counter). */
 struct guest_ram {
 	void *base;
 	uint64_t bytes;
 	int fd;
 	void (*reclaimed)(void *owner, uint64_t off, uint64_t len);
 	void *owner;
+	const atomic_uint_fast64_t *uffd_faults;
 };
 void run_publish_guest_ram(struct wl_ctx *ctx, const struct guest_ram *ram);
 /* The guest RAM last published for this run (base NULL when none); safe from any thread. */

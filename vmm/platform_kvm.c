@@ -170,7 +170,8 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 	if (h->publish_ram)
 		run_publish_guest_ram(pr->ctx, &(struct guest_ram){ .base = vm->ram.host, .bytes = vm->ram.bytes,
 								     .fd = vm->ram.mem.fd, .reclaimed = ram_reclaimed,
-								     .owner = &vm->book });
+								     .owner = &vm->book,
+								     .uffd_faults = vm->uffd.running ? &vm->uffd.faults : NULL });
 	if (kvm_image_header(&img, why, sizeof(why)) == 0)
 		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
 	if (h->started)

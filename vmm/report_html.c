@@ -36,6 +36,14 @@ static const char *event_color(const char *action)
 
 /* ---- Plots --------------------------------------------------------------------------------- */
 
+static bool any_finite(const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			return true;
+	return false;
+}
+
 static double max_of(const double *v, size_t n)
 {
 	double m = 0;
@@ -103,9 +111,12 @@ static void plots(FILE *f, const struct page *pg)
 	plot(f, pg, "Guest throughput (dips shaded, reclaim events marked)", "operations / s",
 	     (struct series_ref[]){ { "throughput", "#222", r->ops_per_s } }, 1,
 	     fmax(max_of(r->ops_per_s, n), num(pg->tel, "baseline_ops_per_s")));
+	/* uffd: first touches and missing-page refaults the VMM resolved (kvm --uffd only) */
 	plot(f, pg, "Page faults of the VMM process", "faults / ms",
-	     (struct series_ref[]){ { "minor", "#f08c00", r->minflt_per_ms }, { "major", DIP_COLOR, r->majflt_per_ms } }, 2,
-	     fmax(max_of(r->minflt_per_ms, n), max_of(r->majflt_per_ms, n)));
+	     (struct series_ref[]){ { "minor", "#f08c00", r->minflt_per_ms }, { "major", DIP_COLOR, r->majflt_per_ms },
+				    { "uffd (resolved by the VMM)", "#0ca678", r->uffd_per_ms } },
+	     any_finite(r->uffd_per_ms, n) ? 3 : 2,
+	     fmax(fmax(max_of(r->minflt_per_ms, n), max_of(r->majflt_per_ms, n)), max_of(r->uffd_per_ms, n)));
 	char swap_title[160];
 	snprintf(swap_title, sizeof(swap_title), "Host swap traffic (all processes; read every %.0f samples, averaged over as many)",
 		 num(pg->tel, "vmstat_every"));
@@ -121,6 +132,16 @@ static void plots(FILE *f, const struct page *pg)
 }
 
 /* ---- Tables -------------------------------------------------------------------------------- */
+
+/* The faults the VMM's userfaultfd handler resolved (kvm --uffd): a count, or "none" (null) */
+static void uffd_count(FILE *f, const json_t *host)
+{
+	const json_t *v = json_object_get(host, "uffd_faults");
+	if (json_is_number(v))
+		fprintf(f, "%.0f", json_number_value(v));
+	else
+		fputs("&ndash;", f);
+}
 
 static void summary(FILE *f, const struct page *pg)
 {
@@ -139,9 +160,11 @@ static void summary(FILE *f, const struct page *pg)
 		json_array_size(pg->dips), 100 * num(pg->tel, "dip_threshold"), num(pg->tel, "baseline_ops_per_s"),
 		num(pg->tel, "dip_min_ms"), num(pg->tel, "dip_bin_ms"));
 	fprintf(f, "<tr><th class=l>host, measured phase</th><td class=l>minor faults %.0f, major faults %.0f, swap-in %.0f, "
-		   "swap-out %.0f pages, memory PSI some %.0f &micro;s, worker CPU wait %.1f ms</td></tr>\n",
+		   "swap-out %.0f pages, memory PSI some %.0f &micro;s, worker CPU wait %.1f ms, faults resolved by uffd ",
 		num(host, "minor_faults"), num(host, "major_faults"), num(host, "pswpin"), num(host, "pswpout"),
 		num(host, "psi_some_us"), num(host, "worker_wait_us") / 1e3);
+	uffd_count(f, host);
+	fputs("</td></tr>\n", f);
 	fprintf(f, "<tr><th class=l>telemetry</th><td class=l>%.0f samples every %.0f &micro;s, %.1f &micro;s each, "
 		   "%.0f late; series from ", num(pg->tel, "samples"), num(pg->tel, "sample_us"),
 		num(pg->tel, "cost_us_per_sample"), num(pg->tel, "overruns"));
@@ -157,9 +180,11 @@ static void dip_row(FILE *f, size_t i, const json_t *d)
 		i + 1, num(d, "start_ms"), num(d, "end_ms"), num(d, "duration_ms"), 100 * num(d, "depth"), num(d, "ops_lost"),
 		str(d, "cause"));
 	json_array_foreach(ev, k, e) fprintf(f, "%s#%lld", k ? ", " : "", (long long)json_integer_value(e) + 1);
-	fprintf(f, "</td><td>%.1f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.1f</td></tr>\n",
-		json_is_number(json_object_get(d, "lag_ms")) ? num(d, "lag_ms") : NAN, num(h, "minor_faults"),
-		num(h, "major_faults"), num(h, "pswpin"), num(h, "pswpout"), num(h, "worker_wait_us") / 1e3);
+	fprintf(f, "</td><td>%.1f</td><td>%.0f</td><td>%.0f</td><td>", json_is_number(json_object_get(d, "lag_ms")) ? num(d, "lag_ms") : NAN,
+		num(h, "minor_faults"), num(h, "major_faults"));
+	uffd_count(f, h);
+	fprintf(f, "</td><td>%.0f</td><td>%.0f</td><td>%.1f</td></tr>\n", num(h, "pswpin"), num(h, "pswpout"),
+		num(h, "worker_wait_us") / 1e3);
 }
 
 static void dips_table(FILE *f, const struct page *pg)
@@ -172,7 +197,7 @@ static void dips_table(FILE *f, const struct page *pg)
 		return;
 	}
 	fputs("<table><tr><th>#</th><th>start ms</th><th>end ms</th><th>ms</th><th>depth</th><th>ops lost</th><th>cause</th>"
-	      "<th>events</th><th>lag ms</th><th>minor faults</th><th>major faults</th><th>swap-in</th><th>swap-out</th>"
+	      "<th>events</th><th>lag ms</th><th>minor faults</th><th>major faults</th><th>uffd faults</th><th>swap-in</th><th>swap-out</th>"
 	      "<th>CPU wait ms</th></tr>\n", f);
 	json_array_foreach(pg->dips, i, d) dip_row(f, i, d);
 	fputs("</table>\n", f);

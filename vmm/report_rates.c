@@ -13,7 +13,7 @@ static double *alloc_col(size_t n) { return calloc(n ? n : 1, sizeof(double)); }
 void report_rates_free(struct report_rates *r)
 {
 	double **cols[] = { &r->t_ms, &r->ops_per_s, &r->minflt_per_ms, &r->majflt_per_ms, &r->swapin_per_ms,
-			    &r->swapout_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
+			    &r->swapout_per_ms, &r->uffd_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		free(*cols[i]);
 		*cols[i] = NULL;
@@ -24,7 +24,7 @@ void report_rates_free(struct report_rates *r)
 static int alloc_all(struct report_rates *r, size_t n)
 {
 	double **cols[] = { &r->t_ms, &r->ops_per_s, &r->minflt_per_ms, &r->majflt_per_ms, &r->swapin_per_ms,
-			    &r->swapout_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
+			    &r->swapout_per_ms, &r->uffd_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (!(*cols[i] = alloc_col(n))) {
 			report_rates_free(r);
@@ -42,19 +42,25 @@ static size_t advance(const struct tel_series *ts, size_t i, double t)
 	return i;
 }
 
+static double counter_rate(uint64_t a, uint64_t b, double dt)
+{
+	return b == TEL_ABSENT ? NAN : (double)tel_counter_delta(a, b) / dt;
+}
+
 static void fill_bin(struct report_rates *r, size_t k, const struct tel_sample *a, const struct tel_sample *b)
 {
 	double dt = b->time_ms - a->time_ms;
 	r->t_ms[k] = (a->time_ms + b->time_ms) / 2;
 	if (dt <= 0) {
 		r->ops_per_s[k] = r->minflt_per_ms[k] = r->majflt_per_ms[k] = NAN;
-		r->swapin_per_ms[k] = r->swapout_per_ms[k] = r->wait_frac[k] = NAN;
+		r->swapin_per_ms[k] = r->swapout_per_ms[k] = r->uffd_per_ms[k] = r->wait_frac[k] = NAN;
 	} else {
 		r->ops_per_s[k] = (double)(b->progress - a->progress) / dt * 1e3;
 		r->minflt_per_ms[k] = (double)(b->minflt - a->minflt) / dt;
 		r->majflt_per_ms[k] = (double)(b->majflt - a->majflt) / dt;
 		r->swapin_per_ms[k] = (double)(b->pswpin - a->pswpin) / dt;
 		r->swapout_per_ms[k] = (double)(b->pswpout - a->pswpout) / dt;
+		r->uffd_per_ms[k] = counter_rate(a->uffd_faults, b->uffd_faults, dt);
 		r->wait_frac[k] = (double)(b->worker_wait_us - a->worker_wait_us) / 1e3 / dt;
 	}
 	r->resident_mib[k] = (double)b->guest_resident_bytes / (1 << 20);

@@ -25,6 +25,7 @@ struct run_job {
 	atomic_bool done;
 	pthread_mutex_t ram_lock; /* guards ram: published by the worker, read by monitors */
 	struct guest_ram ram;
+	atomic_uint_fast64_t uffd_final; /* ram.uffd_faults's last value once guest RAM is withdrawn */
 	struct experiment_session *exp; /* telemetry and reclaim threads, host set-up */
 };
 
@@ -33,11 +34,21 @@ static struct run_job *job_of(struct wl_ctx *ctx)
 	return (struct run_job *)((char *)ctx - offsetof(struct run_job, ctx));
 }
 
+/* Withdrawn guest RAM: the uffd counter outlives the VMM that kept it, so the monitor's last
+ * sample still reads the run's final count. */
+static struct guest_ram withdrawn(struct run_job *job)
+{
+	const atomic_uint_fast64_t *c = job->ram.uffd_faults;
+	if (c && c != &job->uffd_final)
+		atomic_store(&job->uffd_final, atomic_load(c));
+	return (struct guest_ram){ .fd = -1, .uffd_faults = c ? &job->uffd_final : NULL };
+}
+
 void run_publish_guest_ram(struct wl_ctx *ctx, const struct guest_ram *ram)
 {
 	struct run_job *job = job_of(ctx);
 	pthread_mutex_lock(&job->ram_lock);
-	job->ram = ram ? *ram : (struct guest_ram){ .fd = -1 };
+	job->ram = ram ? *ram : withdrawn(job);
 	pthread_mutex_unlock(&job->ram_lock);
 }
 

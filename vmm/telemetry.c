@@ -9,10 +9,13 @@
 
 static void take_sample(struct telemetry *t, uint64_t n, struct tel_sample *prev)
 {
-	struct tel_sample s = *prev; /* vmstat and residency carry over between refreshes */
-	if (!run_guest_ram_try(t->ctx, &t->ram))
+	struct tel_sample s = *prev; /* vmstat, residency and uffd_faults carry over between refreshes */
+	bool fresh = run_guest_ram_try(t->ctx, &t->ram);
+	if (!fresh)
 		t->ram_busy++; /* reclaim holds it: scan the region as last seen (a stale one only fails) */
 	struct guest_ram ram = t->ram;
+	if (fresh && ram.uffd_faults) /* only while published: a stale counter may be freed */
+		s.uffd_faults = atomic_load(ram.uffd_faults);
 	s.time_ms = (monotonic_seconds() - t->t0) * 1e3;
 	s.progress = t->ctx->progress;
 	s.phase = t->ctx->phase;
@@ -61,7 +64,7 @@ static void skip_off_window(const struct telemetry *t, struct timespec *next)
 static void *monitor_main(void *arg)
 {
 	struct telemetry *t = arg;
-	struct tel_sample prev = { 0 };
+	struct tel_sample prev = { .uffd_faults = TEL_ABSENT };
 	struct timespec next;
 	pid_t followed = 0;
 	clock_gettime(CLOCK_MONOTONIC, &next);

@@ -30,7 +30,11 @@
 #define TEL_COLUMNS(X)                                                                 \
 	X(phase) X(progress) X(minflt) X(majflt) X(pswpin) X(pswpout) X(pgmajfault)    \
 	X(workingset_refault) X(psi_some_us) X(psi_full_us) X(guest_resident_bytes)    \
-	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events)
+	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events) X(uffd_faults)
+/* The last columns, which files written before them lack: read as TEL_ABSENT. */
+#define TEL_OPTIONAL_COLUMNS 1
+/* A value the run does not have (uffd_faults without --uffd): an empty CSV field, null in JSON. */
+#define TEL_ABSENT UINT64_MAX
 
 struct tel_sample {
 	double time_ms;                /* since the run clock's zero */
@@ -45,7 +49,15 @@ struct tel_sample {
 	uint64_t guest_mapped_bytes;   /* guest RAM mapped in the VMM (pagemap): touchable without a host fault */
 	uint64_t worker_wait_us;       /* the workload thread's time waiting for a CPU */
 	uint64_t reclaim_events;       /* reclaim actions started so far */
+	uint64_t uffd_faults;          /* missing-page faults of guest RAM the VMM's userfaultfd handler
+					* resolved (kvm --uffd); TEL_ABSENT until published, or without uffd */
 };
+
+/* b - a for a cumulative counter that may be TEL_ABSENT (check b first): a counter not yet
+ * published at a had counted nothing. */
+static inline uint64_t tel_counter_delta(uint64_t a, uint64_t b) { return b - (a == TEL_ABSENT ? 0 : a); }
+/* A column's value in the JSON series: an integer, or null when TEL_ABSENT. */
+json_t *tel_value_json(uint64_t v);
 
 struct tel_series {
 	struct tel_sample *s;

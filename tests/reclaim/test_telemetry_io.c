@@ -1,6 +1,8 @@
 /* test_telemetry_io.c — the telemetry series on disk and in the document: CSV written
  * atomically with a time_ms first column and read back exactly, malformed files refused,
- * the embedded JSON form read back; the /proc/vmstat and PSI parsers on captured text. */
+ * the embedded JSON form read back; uffd_faults absent (empty field, JSON null) until its first
+ * value and in files written before the column existed; report rates NaN where it is absent;
+ * the /proc/vmstat and PSI parsers on captured text. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include "tests/common/tmpdir.h"
+#include "vmm/report.h"
 #include "vmm/telemetry.h"
 
 static char dir[64];
@@ -40,7 +43,8 @@ static struct tel_series sample_series(void)
 					.minflt = 100 + i, .majflt = i / 10, .pswpin = i * 3, .pswpout = i * 4,
 					.pgmajfault = i, .workingset_refault = 7, .psi_some_us = i * 11, .psi_full_us = i,
 					.guest_resident_bytes = 4096 * i, .guest_mapped_bytes = 8192 * i,
-					.worker_wait_us = i * 2, .reclaim_events = i > 50 };
+					.worker_wait_us = i * 2, .reclaim_events = i > 50,
+					.uffd_faults = i < 5 ? TEL_ABSENT : 1000 + i * 9 };
 		assert_int_equal(tel_series_push(&ts, &s), 0);
 	}
 	return ts;
@@ -67,8 +71,14 @@ static void test_csv_round_trip(void **st)
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line + strlen(line) - strlen(",reclaim_events,uffd_faults\n"), ",reclaim_events,uffd_faults\n");
+	assert_non_null(fgets(line, sizeof(line), f)); /* sample 0: no uffd counter yet */
+	assert_string_equal(line + strlen(line) - 4, ",0,\n");
+	for (int i = 1; i <= 5; i++)
+		assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line + strlen(line) - 8, ",0,1045\n"); /* sample 5 */
 	fclose(f);
-	assert_int_equal(strncmp(line, "time_ms,phase,progress,minflt,majflt,pswpin,pswpout", 51), 0);
+	assert_int_equal(strncmp(line, "5.500,0,5120,105,0,15,20", 24), 0);
 	assert_int_equal(tel_series_read_csv(path, &back), 0);
 	assert_same(&ts, &back);
 	tel_series_free(&back);
@@ -96,6 +106,49 @@ static void test_csv_malformed(void **st)
 	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
 	assert_int_equal(tel_series_read_csv("/nonexistent/t.csv", &back), -ENOENT);
+	f = fopen(path, "w"); /* a column the reader does not know */
+	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
+	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults,x\n", f);
+	fclose(f);
+	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
+	tel_series_free(&ts);
+}
+
+/* A file written before uffd_faults existed: one column fewer, read with the counter absent. */
+static void test_csv_without_uffd_column(void **st)
+{
+	(void)st;
+	char path[128];
+	struct tel_series back;
+	snprintf(path, sizeof(path), "%s/old.csv", dir);
+	FILE *f = fopen(path, "w");
+	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
+	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events\n"
+	      "1.5,1,2048,3,4,5,6,7,8,9,10,11,12,13,14\n", f);
+	fclose(f);
+	assert_int_equal(tel_series_read_csv(path, &back), 0);
+	assert_int_equal(back.n, 1);
+	assert_int_equal(back.s[0].reclaim_events, 14);
+	assert_true(back.s[0].uffd_faults == TEL_ABSENT);
+	tel_series_free(&back);
+	f = fopen(path, "a"); /* a row with the new column under the old header */
+	fputs("2.5,1,2048,3,4,5,6,7,8,9,10,11,12,13,14,15\n", f);
+	fclose(f);
+	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
+}
+
+/* Rates over the series: the uffd rate is NaN where the counter is absent at a bin's end, and
+ * counts from zero across its first appearance. */
+static void test_uffd_rates(void **st)
+{
+	(void)st;
+	struct tel_series ts = sample_series();
+	struct report_rates r;
+	assert_int_equal(report_rates_compute(&ts, 0.5, 99.5, 99, &r), 0);
+	assert_true(isnan(r.uffd_per_ms[0]) && isnan(r.uffd_per_ms[3]));
+	assert_true(r.uffd_per_ms[4] == 1045.0); /* 4.5 ms (absent) to 5.5 ms (1045) */
+	assert_true(r.uffd_per_ms[50] == 9.0);
+	report_rates_free(&r);
 	tel_series_free(&ts);
 }
 
@@ -111,7 +164,7 @@ static void test_embedded_json(void **st)
 	for (size_t i = 0; i < ts.n; i++) {
 		json_t *row = json_array();
 		json_array_append_new(row, json_real(ts.s[i].time_ms));
-#define VAL(f) json_array_append_new(row, json_integer((json_int_t)ts.s[i].f));
+#define VAL(f) json_array_append_new(row, tel_value_json(ts.s[i].f));
 		TEL_COLUMNS(VAL)
 #undef VAL
 		json_array_append_new(rows, row);
@@ -119,6 +172,15 @@ static void test_embedded_json(void **st)
 	json_t *doc = json_pack("{s:o, s:o}", "columns", cols, "rows", rows);
 	assert_int_equal(tel_series_from_json(doc, &back), 0);
 	assert_same(&ts, &back);
+	tel_series_free(&back);
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 1)));
+	json_array_remove(cols, json_array_size(cols) - 1); /* a document from before uffd_faults */
+	for (size_t i = 0; i < ts.n; i++)
+		json_array_remove(json_array_get(rows, i), json_array_size(cols));
+	assert_int_equal(tel_series_from_json(doc, &back), 0);
+	assert_int_equal(back.n, ts.n);
+	assert_true(back.s[50].uffd_faults == TEL_ABSENT && back.s[50].reclaim_events == 0);
+	tel_series_free(&back);
 	json_array_remove(cols, 3);
 	assert_int_equal(tel_series_from_json(doc, &back), -EINVAL);
 	json_decref(doc);
@@ -175,6 +237,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_round_trip), cmocka_unit_test(test_csv_malformed),
+		cmocka_unit_test(test_csv_without_uffd_column), cmocka_unit_test(test_uffd_rates),
 		cmocka_unit_test(test_embedded_json), cmocka_unit_test(test_vmstat_psi_parsers),
 		cmocka_unit_test(test_overhead_probe),
 	};
