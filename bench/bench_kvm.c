@@ -13,11 +13,11 @@
 
 #include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
-#include "vmm/cli.h"
-#include "vmm/guest_mem.h"
-#include "vmm/kvm_vm.h"
-#include "vmm/platform.h"
-#include "vmm/run.h"
+#include "vmm/cli/cli.h"
+#include "vmm/mem/guest_mem.h"
+#include "vmm/kvm/kvm_vm.h"
+#include "vmm/run/platform.h"
+#include "vmm/run/run.h"
 
 #define MiB (1ULL << 20)
 

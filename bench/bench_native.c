@@ -6,8 +6,8 @@
 #include <stdio.h>
 
 #include "bench/gbench_c.h"
-#include "vmm/cli.h"
-#include "vmm/run.h"
+#include "vmm/cli/cli.h"
+#include "vmm/run/run.h"
 
 #define MiB (1ULL << 20)
 

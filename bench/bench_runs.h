@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "bench/gbench_c.h"
-#include "vmm/run.h"
+#include "vmm/run/run.h"
 
 /* Totals over the iterations of bench_vs_native. */
 struct bench_vs_native {

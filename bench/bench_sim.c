@@ -8,8 +8,8 @@
 
 #include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
-#include "vmm/cli.h"
-#include "vmm/run.h"
+#include "vmm/cli/cli.h"
+#include "vmm/run/run.h"
 
 struct sim_case {
 	const char *workload, *mmu;

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "vmm/cli.h"
-#include "vmm/parse.h"
+#include "vmm/cli/cli.h"
+#include "vmm/util/parse.h"
 
 static void test_parse_size(void **st)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/cli.h"
-#include "vmm/kvm_vm.h"
+#include "vmm/cli/cli.h"
+#include "vmm/kvm/kvm_vm.h"
 
 static inline void kvm_test_skip_unless_usable(const char *test)
 {

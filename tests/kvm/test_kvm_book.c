@@ -16,8 +16,8 @@
 
 #include "tests/common/tmpdir.h"
 #include "tests/kvm/kvm_test.h"
-#include "vmm/guest_mem.h"
-#include "vmm/run.h"
+#include "vmm/mem/guest_mem.h"
+#include "vmm/run/run.h"
 
 static struct run_result rk;
 static char dir[256];

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "tests/kvm/kvm_test.h"
-#include "vmm/kvm_platform.h"
-#include "vmm/run.h"
+#include "vmm/run/kvm_platform.h"
+#include "vmm/run/run.h"
 
 struct kicker {
 	pthread_t th;
@@ -72,7 +72,7 @@ static void test_kicks_lose_no_state(void **st)
 	struct run_config c = kvm_test_config("churn", "kvm", 1 << 20, 9, 1500);
 	struct wl_ctx ctx = { 0 };
 	struct kvm_platform_hooks h = { .started = kicker_start, .stopping = kicker_stop, .arg = &k };
-	assert_int_equal(kvm_platform_run(&c, &ctx, &r, &h), 0);
+	assert_int_equal(kvm_platform_run(&c, &ctx, NULL, &r, &h), 0);
 	assert_true(k.sent > 0);
 	assert_true(r.have_checksum);
 	assert_true(r.checksum == native_checksum("churn", 1 << 20, 9, 1500));
@@ -86,7 +86,7 @@ static void test_kick_with_stop_interrupts(void **st)
 	struct run_config c = kvm_test_config("churn", "kvm", 1 << 20, 9, 1000000); /* minutes if not stopped */
 	struct wl_ctx ctx = { 0 };
 	struct kvm_platform_hooks h = { .started = kicker_start, .stopping = kicker_stop, .arg = &k };
-	assert_int_equal(kvm_platform_run(&c, &ctx, &r, &h), -EINTR);
+	assert_int_equal(kvm_platform_run(&c, &ctx, NULL, &r, &h), -EINTR);
 	assert_false(r.have_checksum);
 	assert_non_null(strstr(r.message, "stopped on request"));
 }
@@ -105,7 +105,7 @@ static void *parallel_main(void *arg)
 	struct run_config c = kvm_test_config(p->wl, "kvm", 512 << 10, p->seed, 20000);
 	struct wl_ctx ctx = { 0 };
 	struct kvm_platform_hooks h = { 0 };
-	p->rc = kvm_platform_run(&c, &ctx, &p->res, &h);
+	p->rc = kvm_platform_run(&c, &ctx, NULL, &p->res, &h);
 	return NULL;
 }
 

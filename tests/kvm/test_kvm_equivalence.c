@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "tests/kvm/kvm_test.h"
-#include "vmm/run.h"
+#include "vmm/run/run.h"
 
 static const char *const workloads[] = { "seq", "gups", "pchase", "churn", "ctxsw" };
 static struct run_result rn, rk, rs;

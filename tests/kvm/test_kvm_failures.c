@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "tests/kvm/kvm_test.h"
-#include "vmm/kvm_platform.h"
+#include "vmm/run/kvm_platform.h"
 
 static struct run_result res;
 
@@ -26,7 +26,7 @@ static int run_selftest(unsigned selftest, const char *wl)
 	struct wl_ctx ctx = { 0 };
 	struct kvm_platform_hooks h = { .selftest = selftest };
 	memset(&res, 0, sizeof(res));
-	return kvm_platform_run(&c, &ctx, &res, &h);
+	return kvm_platform_run(&c, &ctx, NULL, &res, &h);
 }
 
 static void expect_refused(unsigned selftest, const char *needle)
@@ -104,16 +104,16 @@ static void test_unsupported_configs_refused(void **st)
 	struct wl_ctx ctx = { 0 };
 	struct kvm_platform_hooks h = { 0 };
 	c.mmu = "none";
-	assert_int_equal(kvm_platform_run(&c, &ctx, &res, &h), -ENOTSUP);
+	assert_int_equal(kvm_platform_run(&c, &ctx, NULL, &res, &h), -ENOTSUP);
 	assert_non_null(strstr(res.message, "--mmu none"));
 	c.mmu = "ept";
 	c.sim.levels = 5;
-	assert_int_equal(kvm_platform_run(&c, &ctx, &res, &h), -ENOTSUP);
+	assert_int_equal(kvm_platform_run(&c, &ctx, NULL, &res, &h), -ENOTSUP);
 	assert_non_null(strstr(res.message, "--levels 5"));
 	c.sim.levels = 4;
 	c.mmu = "shadow";
 	c.sim.shadow_write_flood = true;
-	assert_int_equal(kvm_platform_run(&c, &ctx, &res, &h), -ENOTSUP);
+	assert_int_equal(kvm_platform_run(&c, &ctx, NULL, &res, &h), -ENOTSUP);
 	assert_non_null(strstr(res.message, "--shadow-flood"));
 }
 

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "vmm/kvm_image.h"
-#include "vmm/kvm_vm.h"
+#include "vmm/kvm/kvm_image.h"
+#include "vmm/kvm/kvm_vm.h"
 
 #define MiB (1ULL << 20)
 

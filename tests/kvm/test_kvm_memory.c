@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "tests/kvm/kvm_test.h"
-#include "vmm/guest_mem.h"
-#include "vmm/run.h"
+#include "vmm/mem/guest_mem.h"
+#include "vmm/run/run.h"
 
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
 

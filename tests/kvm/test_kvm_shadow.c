@@ -16,10 +16,11 @@
 #include <cmocka.h>
 
 #include "tests/kvm/kvm_test.h"
-#include "vmm/compare.h"
-#include "vmm/kvm_platform.h"
+#include "results/compare.h"
+#include "vmm/run/kvm_platform.h"
 #include "shadow/shadow_roots.h"
-#include "vmm/run.h"
+#include "vmm/cli/cli.h"
+#include "vmm/run/run.h"
 
 static const char *const workloads[] = { "seq", "gups", "pchase", "churn", "ctxsw" };
 
@@ -45,7 +46,7 @@ static void run_kvm(struct run_config *c, struct run_result *r)
 	struct kvm_platform_hooks h = { .stopping = keep_outcome };
 	memset(r, 0, sizeof(*r));
 	memset(&outcome, 0, sizeof(outcome));
-	int rc = kvm_platform_run(c, &ctx, r, &h);
+	int rc = kvm_platform_run(c, &ctx, NULL, r, &h);
 	if (rc != 0)
 		fprintf(stderr, "%s on kvm/%s: %s\n", c->workload->name, c->mmu, r->message);
 	assert_int_equal(rc, 0);

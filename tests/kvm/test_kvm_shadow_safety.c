@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "tests/kvm/kvm_test.h"
-#include "vmm/kvm_platform.h"
+#include "vmm/run/kvm_platform.h"
 
 static struct run_result res;
 
@@ -31,7 +31,7 @@ static int run_selftest(unsigned selftest, const char *mmu, uint64_t steps, uint
 	struct kvm_platform_hooks h = { .selftest = selftest };
 	c.mmu = mmu;
 	memset(&res, 0, sizeof(res));
-	int rc = kvm_platform_run(&c, &ctx, &res, &h);
+	int rc = kvm_platform_run(&c, &ctx, NULL, &res, &h);
 	if (rc != 0)
 		fprintf(stderr, "selftest %u under %s: %s\n", selftest, mmu, res.message);
 	return rc;

@@ -16,7 +16,7 @@
 
 #include "tests/common/tmpdir.h"
 #include "tests/kvm/kvm_test.h"
-#include "vmm/telemetry.h"
+#include "vmm/reclaim/telemetry.h"
 
 static char dir[256];
 

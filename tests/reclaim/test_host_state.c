@@ -21,9 +21,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "vmm/memcg.h"
-#include "vmm/sysfs.h"
-#include "vmm/zram.h"
+#include "vmm/host/memcg.h"
+#include "vmm/host/sysfs.h"
+#include "vmm/host/zram.h"
 
 static char why[256];
 

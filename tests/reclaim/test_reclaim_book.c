@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "vmm/platform.h"
-#include "vmm/ram_book.h"
-#include "vmm/reclaim.h"
+#include "vmm/run/platform.h"
+#include "vmm/mem/ram_book.h"
+#include "vmm/reclaim/reclaim.h"
 
 #define BYTES (4ULL << 20)
 #define FRAMES (BYTES / P2M_FRAME)

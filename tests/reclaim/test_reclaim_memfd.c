@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "vmm/reclaim.h"
-#include "vmm/residency.h"
-#include "vmm/zram.h"
+#include "vmm/reclaim/reclaim.h"
+#include "vmm/mem/residency.h"
+#include "vmm/host/zram.h"
 
 #define BYTES (16ULL << 20)
 #define PAGES (BYTES / 4096)

@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
-#include "vmm/cli.h"
-#include "vmm/experiment.h"
-#include "vmm/parse.h"
-#include "vmm/reclaim_spec.h"
+#include "vmm/cli/cli.h"
+#include "vmm/reclaim/experiment.h"
+#include "vmm/util/parse.h"
+#include "vmm/reclaim/reclaim_spec.h"
 
 static struct reclaim_spec s;
 static char why[256];

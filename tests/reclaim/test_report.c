@@ -16,7 +16,7 @@
 
 #include "results/result.h"
 #include "tests/common/tmpdir.h"
-#include "vmm/report.h"
+#include "results/report.h"
 
 static char dir[64];
 

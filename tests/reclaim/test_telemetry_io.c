@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 #include "tests/common/tmpdir.h"
-#include "vmm/report.h"
-#include "vmm/telemetry.h"
+#include "results/report.h"
+#include "vmm/reclaim/telemetry.h"
 
 static char dir[64];
 

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "vmm/cli.h"
-#include "vmm/run.h"
+#include "vmm/cli/cli.h"
+#include "vmm/run/run.h"
 
 static struct run_result r;
 

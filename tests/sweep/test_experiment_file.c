@@ -15,8 +15,8 @@
 
 #include "tests/common/tmpdir.h"
 
-#include "vmm/cli.h"
-#include "vmm/sweep.h"
+#include "vmm/cli/cli.h"
+#include "vmm/cli/sweep.h"
 
 static char dir[64], path[128], why[1024];
 static struct experiment_file xf;

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/merge.h"
+#include "results/merge.h"
 
 static char why[512];
 

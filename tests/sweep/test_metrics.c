@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/merge.h"
+#include "results/merge.h"
 
 static char why[512];
 

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/hostinfo.h"
+#include "vmm/host/hostinfo.h"
 
 static struct hostinfo hi; /* probed once: the struct is large and probing loads hwloc */
 

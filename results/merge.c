@@ -1,0 +1,318 @@
+/* merge.c — groups a sweep's point documents by point and computes the summary (merge.h):
+ * statistics over the repetitions that finished ok (failed, interrupted and skipped ones are
+ * counted and named, never averaged), the baseline comparison and checksum agreement. The
+ * outputs are merge_out.c's (table, JSON, CSV) and merge_html.c's. */
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results/result.h"
+#include "results/merge.h"
+
+void merge_init(struct merge *m, const char *dir, const struct metric_list *metrics)
+{
+	*m = (struct merge){ .baseline = -1, .npoints = -1 };
+	snprintf(m->dir, sizeof(m->dir), "%s", dir ? dir : "");
+	if (metrics)
+		m->metrics = *metrics;
+	for (size_t i = 0; i < METRIC_MAX; i++)
+		m->absent_point[i] = -1;
+}
+
+void merge_free(struct merge *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		json_decref(m->points[i].settings);
+		json_decref(m->points[i].same_checksum_key);
+	}
+	free(m->points);
+	m->points = NULL;
+	m->n = m->cap = 0;
+}
+
+/* The point with this index, added (in index order) when new; NULL when out of memory. */
+static struct merge_point *point_for(struct merge *m, long index)
+{
+	size_t at = 0;
+	while (at < m->n && m->points[at].index < index)
+		at++;
+	if (at < m->n && m->points[at].index == index)
+		return &m->points[at];
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+		struct merge_point *p = realloc(m->points, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		m->points = p;
+		m->cap = cap;
+	}
+	memmove(&m->points[at + 1], &m->points[at], (m->n - at) * sizeof(*m->points));
+	m->n++;
+	m->points[at] = (struct merge_point){ .index = index, .checksums_agree = true, .vs_baseline = "n/a", .base = -1 };
+	return &m->points[at];
+}
+
+/* What must be equal for two runs' checksums to be comparable (platform and strategy not:
+ * the checksum is the same on all of them). */
+static json_t *checksum_key(const json_t *config)
+{
+	json_t *k = json_object();
+	static const char *const fields[] = { "workload", "seed", "mem_bytes", "ops", "params", NULL };
+	for (const char *const *f = fields; *f; f++) {
+		json_t *v = json_object_get(config, *f);
+		json_object_set_new(k, *f, v ? json_deep_copy(v) : json_null());
+	}
+	return k;
+}
+
+static void add_ok(struct merge *m, struct merge_point *p, const json_t *doc)
+{
+	const char *ck = json_string_value(json_object_get(json_object_get(doc, "result"), "checksum"));
+	p->ok++;
+	merge_metrics_add(m, p, doc);
+	if (!p->same_checksum_key)
+		p->same_checksum_key = checksum_key(json_object_get(doc, "config"));
+	if (!ck)
+		return;
+	if (!p->checksum[0])
+		snprintf(p->checksum, sizeof(p->checksum), "%s", ck);
+	else if (strcmp(p->checksum, ck) != 0)
+		p->checksums_agree = false;
+}
+
+static void add_not_ok(struct merge_point *p, const char *state, const char *message)
+{
+	if (strcmp(state, "interrupted") == 0)
+		p->interrupted++;
+	else if (strcmp(state, "skipped") == 0)
+		p->skipped++;
+	else
+		p->failed++;
+	if (!p->message[0])
+		snprintf(p->message, sizeof(p->message), "%s", message ? message : state);
+}
+
+static void note_sweep(struct merge *m, const json_t *sw)
+{
+	const char *file = json_string_value(json_object_get(sw, "file"));
+	const char *base = json_string_value(json_object_get(sw, "baseline"));
+	if (file && !m->file[0])
+		snprintf(m->file, sizeof(m->file), "%s", file);
+	if (base && !m->baseline_spec[0])
+		snprintf(m->baseline_spec, sizeof(m->baseline_spec), "%s", base);
+	if (json_is_integer(json_object_get(sw, "points")))
+		m->npoints = (long)json_integer_value(json_object_get(sw, "points"));
+}
+
+int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *why, size_t n)
+{
+	const json_t *sw = json_object_get(doc, "sweep");
+	const char *job = json_string_value(json_object_get(sw, "job"));
+	const char *state = json_string_value(json_object_get(json_object_get(doc, "status"), "state"));
+	if (!json_is_integer(json_object_get(sw, "point")) || !job || !state) {
+		snprintf(why, n, "%s: not a sweep point document (no sweep.point, sweep.job or status.state)", name);
+		return -EINVAL;
+	}
+	int rc = merge_metrics_for(m, doc, name, why, n);
+	if (rc)
+		return rc;
+	struct merge_point *p = point_for(m, (long)json_integer_value(json_object_get(sw, "point")));
+	if (!p) {
+		snprintf(why, n, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	if (p->runs == MERGE_MAX_REPS) {
+		snprintf(why, n, "%s: more than %d repetitions of point %ld", name, MERGE_MAX_REPS, p->index);
+		return -E2BIG;
+	}
+	note_sweep(m, sw);
+	snprintf(p->job, sizeof(p->job), "%s", job);
+	if (!p->settings)
+		p->settings = json_incref(json_object_get(sw, "settings"));
+	p->runs++;
+	if (strcmp(state, "ok") == 0)
+		add_ok(m, p, doc);
+	else
+		add_not_ok(p, state, json_string_value(json_object_get(json_object_get(doc, "status"), "message")));
+	return 0;
+}
+
+static int is_point_file(const struct dirent *e)
+{
+	size_t len = strlen(e->d_name);
+	return len > 5 && strcmp(e->d_name + len - 5, ".json") == 0 && e->d_name[0] != '.';
+}
+
+int merge_load(struct merge *m, char *why, size_t n)
+{
+	char dir[4200], path[8400];
+	struct dirent **names;
+	snprintf(dir, sizeof(dir), "%s/points", m->dir);
+	int count = scandir(dir, &names, is_point_file, alphasort), rc = 0;
+	if (count < 0) {
+		rc = -errno;
+		snprintf(why, n, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	for (int i = 0; i < count; i++) {
+		json_error_t err;
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		json_t *doc = rc ? NULL : json_load_file(path, 0, &err);
+		if (!rc && !doc) {
+			snprintf(why, n, "%s:%d: %s", path, err.line, err.text);
+			rc = -EINVAL;
+		} else if (!rc)
+			rc = merge_add_doc(m, doc, path, why, n);
+		json_decref(doc);
+		free(names[i]);
+	}
+	free(names);
+	if (rc == 0 && m->n == 0) {
+		snprintf(why, n, "%s: no point results (NNNN-<job>-rK.json) to merge", dir);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+/* The settings whose value is not the same at every point, as "key=value ...". */
+static void make_labels(struct merge *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct merge_point *p = &m->points[i];
+		const char *key;
+		json_t *val;
+		size_t used = 0;
+		p->label[0] = 0;
+		json_object_foreach(p->settings, key, val) {
+			bool varies = false;
+			for (size_t j = 0; j < m->n && !varies; j++)
+				varies = !json_equal(val, json_object_get(m->points[j].settings, key));
+			if (varies && used + 1 < sizeof(p->label))
+				used += (size_t)snprintf(p->label + used, sizeof(p->label) - used, "%s%s=%s", used ? " " : "",
+							 key, json_string_value(val));
+		}
+		if (!p->label[0])
+			snprintf(p->label, sizeof(p->label), "%s", p->job);
+	}
+}
+
+/* baseline = JOB (its first point) or none (the first point): one baseline for all. */
+static long find_baseline(const struct merge *m)
+{
+	if (strchr(m->baseline_spec, '='))
+		return -1;
+	for (size_t i = 0; i < m->n; i++)
+		if (!m->baseline_spec[0] || strcmp(m->points[i].job, m->baseline_spec) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Every setting but `key` the same. */
+static bool same_but(json_t *a, json_t *b, const char *key)
+{
+	const char *k;
+	json_t *v;
+	if (json_object_size(a) != json_object_size(b))
+		return false;
+	json_object_foreach(a, k, v)
+		if (strcmp(k, key) != 0 && !json_equal(v, json_object_get(b, k)))
+			return false;
+	return true;
+}
+
+/* baseline = KEY=VALUE: each point is compared with the point that has KEY=VALUE and all its
+ * other settings (mmu=ept: every workload's shadow point against the same workload's ept). */
+static long find_base_of(const struct merge *m, const struct merge_point *p)
+{
+	const char *eq = strchr(m->baseline_spec, '=');
+	if (!eq)
+		return m->baseline;
+	char key[64];
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - m->baseline_spec), m->baseline_spec);
+	for (size_t i = 0; i < m->n; i++) {
+		const char *v = json_string_value(json_object_get(m->points[i].settings, key));
+		if (v && strcmp(v, eq + 1) == 0 && same_but(p->settings, m->points[i].settings, key))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Deterministic metrics (simulator counters) have sd 0 on both sides: welch_test then calls
+ * equal means not significant and different means significant (p 0), marked exact. */
+static void compare_metric(struct merge_metric *x, const struct merge_metric *base)
+{
+	double t, df;
+	x->have_diff = x->s.n > 0 && base->s.n > 0 && base->s.mean != 0;
+	x->diff_pct = x->have_diff ? (x->s.mean - base->s.mean) / base->s.mean * 100.0 : 0;
+	x->sig = MERGE_SIG_NA;
+	if (welch_test(&x->s, &base->s, &t, &df, &x->p) == 0) {
+		x->sig = x->p < MERGE_ALPHA ? MERGE_SIG_YES : MERGE_SIG_NO;
+		x->exact = x->s.sd == 0 && base->s.sd == 0;
+	}
+}
+
+static const char *checksum_vs(const struct merge_point *p, const struct merge_point *base)
+{
+	if (!p->checksum[0] || !base->checksum[0] || !p->checksums_agree || !base->checksums_agree ||
+	    !json_equal(p->same_checksum_key, base->same_checksum_key))
+		return "n/a";
+	return strcmp(p->checksum, base->checksum) == 0 ? "equal" : "differ";
+}
+
+void merge_compute(struct merge *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		for (size_t k = 0; k < m->metrics.n; k++) /* s.n holds how many values were added */
+			mstat_of(m->points[i].metric[k].x, m->points[i].metric[k].s.n, &m->points[i].metric[k].s);
+	make_labels(m);
+	m->baseline = find_baseline(m);
+	for (size_t i = 0; i < m->n; i++) {
+		struct merge_point *p = &m->points[i];
+		p->base = find_base_of(m, p);
+		p->is_base = p->base == (long)i;
+		for (size_t k = 0; k < m->metrics.n; k++)
+			p->metric[k].sig = MERGE_SIG_NA;
+		if (p->is_base)
+			p->vs_baseline = "baseline";
+		if (p->base < 0 || p->is_base)
+			continue; /* nothing to compare with, or itself: no difference, no test */
+		const struct merge_point *base = &m->points[p->base];
+		for (size_t k = 0; k < m->metrics.n; k++)
+			compare_metric(&p->metric[k], &base->metric[k]);
+		p->vs_baseline = checksum_vs(p, base);
+	}
+}
+
+int merge_dir(const char *dir, const struct metric_list *metrics, FILE *table, char *why, size_t n)
+{
+	static struct merge m;
+	char path[4200];
+	merge_init(&m, dir, metrics && metrics->n ? metrics : NULL);
+	int rc = merge_load(&m, why, n);
+	if (rc == 0) {
+		merge_compute(&m);
+		if (table)
+			merge_print(&m, table);
+		json_t *doc = merge_to_json(&m);
+		snprintf(path, sizeof(path), "%s/summary.json", dir);
+		rc = result_write_atomic(path, doc);
+		json_decref(doc);
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/summary.csv", dir);
+			rc = merge_write_csv(&m, path);
+		}
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/report.html", dir);
+			rc = merge_write_html(&m, path);
+		}
+		if (rc < 0)
+			snprintf(why, n, "cannot write %s: %s", path, strerror(-rc));
+		else if (table)
+			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv)\n", dir);
+	}
+	merge_free(&m);
+	return rc;
+}

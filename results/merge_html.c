@@ -1,0 +1,189 @@
+/* merge_html.c — a merged sweep as one self-contained HTML page (DIR/report.html): what the
+ * columns mean, the summary table (a column group per metric), and an SVG plot of each point's
+ * mean of the first metric with its min–max range, relative to its baseline when there are
+ * baselines. Page chrome and plot axes are
+ * html.h's, shared with compare and report. */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "results/result.h"
+#include "results/html.h"
+#include "results/merge.h"
+
+#define PLOT_W 900
+#define PLOT_H 320
+
+#define METRIC_COLS 5 /* mean, sd, min–max, diff, sig */
+
+static void html_metric(FILE *f, const struct merge_point *p, const struct merge_metric *x)
+{
+	char mean[32], sd[32], lo[32], hi[32];
+	if (x->s.n == 0) {
+		fprintf(f, "<td colspan=%d>%s</td>", METRIC_COLS, merge_absent_text(x));
+		return;
+	}
+	merge_number_text(mean, sizeof(mean), x->s.mean);
+	merge_number_text(sd, sizeof(sd), x->s.sd);
+	merge_number_text(lo, sizeof(lo), x->s.min);
+	merge_number_text(hi, sizeof(hi), x->s.max);
+	fprintf(f, "<td>%s</td><td>%s</td><td>%s&ndash;%s</td>", mean, sd, lo, hi);
+	if (p->is_base)
+		fputs("<td>baseline</td><td></td>", f);
+	else if (x->have_diff)
+		fprintf(f, "<td>%+.1f%%</td><td%s>%s</td>", x->diff_pct, x->sig == MERGE_SIG_YES ? " class=win" : "",
+			merge_sig_text(x));
+	else
+		fprintf(f, "<td>-</td><td>%s</td>", merge_sig_text(x));
+}
+
+static void html_point(FILE *f, const struct merge *m, const struct merge_point *p)
+{
+	fprintf(f, "<tr><td>%ld</td><td class=l>", p->index);
+	html_escape(f, p->job);
+	fputs("</td><td class=l>", f);
+	html_escape(f, p->label);
+	fprintf(f, "</td><td>%u/%u</td>", p->ok, p->runs);
+	if (p->ok == 0) {
+		fprintf(f, "<td colspan=%zu class=l><b>%s</b>: ", METRIC_COLS * m->metrics.n + 1,
+			p->interrupted ? "interrupted" : p->failed ? "failed" : "skipped");
+		html_escape(f, p->message);
+		fputs("</td></tr>\n", f);
+		return;
+	}
+	for (size_t k = 0; k < m->metrics.n; k++)
+		html_metric(f, p, &p->metric[k]);
+	fprintf(f, "<td class=l>%s%s (%s)</td></tr>\n", p->checksum[0] ? p->checksum : "-",
+		p->checksums_agree ? "" : " <b>differ across repetitions</b>", p->vs_baseline);
+}
+
+/* Two header rows: the metric's path over its group of columns, then the columns. */
+static void html_table_head(FILE *f, const struct merge *m)
+{
+	fputs("<table><tr><th colspan=4></th>", f);
+	for (size_t k = 0; k < m->metrics.n; k++) {
+		fprintf(f, "<th colspan=%d>", METRIC_COLS);
+		html_escape(f, m->metrics.path[k]);
+		fputs("</th>", f);
+	}
+	fputs("<th></th></tr>\n<tr><th>point</th><th class=l>job</th><th class=l>settings</th><th>ok/runs</th>", f);
+	for (size_t k = 0; k < m->metrics.n; k++)
+		fputs("<th>mean</th><th>sd</th><th>min&ndash;max</th><th>diff</th><th>sig</th>", f);
+	fputs("<th class=l>checksum (vs baseline)</th></tr>\n", f);
+}
+
+static void html_table(FILE *f, const struct merge *m)
+{
+	html_table_head(f, m);
+	for (size_t i = 0; i < m->n; i++)
+		html_point(f, m, &m->points[i]);
+	fputs("</table>\n", f);
+}
+
+/* The first metric is plotted relative to each point's baseline when there are baselines
+ * (points of different workloads differ by orders of magnitude; their ratios to the baseline
+ * do not), else as it is. Returns the divisor for p, or 0 when p is not plotted. */
+static double plot_scale(const struct merge *m, const struct merge_point *p, bool relative)
+{
+	if (!p->metric[0].s.n)
+		return 0;
+	if (!relative)
+		return 1;
+	return p->base >= 0 && m->points[p->base].metric[0].s.n ? m->points[p->base].metric[0].s.mean : 0;
+}
+
+static bool plot_relative(const struct merge *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (plot_scale(m, &m->points[i], true) > 0)
+			return true;
+	return false;
+}
+
+static double plot_max(const struct merge *m, bool relative)
+{
+	double max = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		double d = plot_scale(m, &m->points[i], relative);
+		if (d > 0 && m->points[i].metric[0].s.max / d > max)
+			max = m->points[i].metric[0].s.max / d;
+	}
+	return max > 0 ? max : 1;
+}
+
+static void plot_bar(FILE *f, const struct svg_plot *p, const struct merge_point *pt, double x, double bw, double d)
+{
+	const struct mstat *s = &pt->metric[0].s;
+	double y = svg_py(p, s->mean / d);
+	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>point %ld ",
+		x - bw / 2, y, bw, svg_py(p, 0) - y, pt->is_base ? "#e07b39" : "#3a7bd5", pt->index);
+	html_escape(f, pt->label);
+	fprintf(f, ": %.6g</title></rect>\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>\n",
+		s->mean, x, svg_py(p, s->min / d), x, svg_py(p, s->max / d));
+}
+
+/* One bar per point at its row number (1 = the table's first row): the mean and a whisker
+ * over min–max; baselines in orange. */
+static void html_plot(FILE *f, const struct merge *m)
+{
+	bool rel = plot_relative(m);
+	const char *name = m->metrics.path[0]; /* letters, digits, '_', '-', '.': nothing to escape */
+	char ylabel[METRIC_PATH_MAX + 32], label[METRIC_PATH_MAX + 64];
+	struct svg_plot p = { .x0 = 0.5, .x1 = (double)m->n + 0.5, .y0 = 0, .y1 = plot_max(m, rel) * 1.1, .w = PLOT_W,
+			      .h = PLOT_H, .left = 70, .right = 20, .top = 20, .bottom = 40 };
+	double bw = (svg_px(&p, 2) - svg_px(&p, 1)) * 0.6;
+	snprintf(ylabel, sizeof(ylabel), "%s%s", name, rel ? " / baseline mean" : "");
+	snprintf(label, sizeof(label), "mean %s per sweep point, with min-max range", name);
+	fprintf(f, "<h2>%s per point%s (mean, min&ndash;max)</h2>\n", name, rel ? ", relative to its baseline" : "");
+	svg_begin(f, PLOT_W, PLOT_H, label);
+	svg_plot_axes(f, &p, "row in the table", ylabel);
+	for (size_t i = 0; i < m->n; i++) {
+		double d = plot_scale(m, &m->points[i], rel);
+		if (d > 0)
+			plot_bar(f, &p, &m->points[i], svg_px(&p, (double)i + 1), bw, d);
+	}
+	if (rel)
+		svg_plot_hline(f, &p, 1.0, "#e07b39", "baseline");
+	else if (m->baseline >= 0 && m->points[m->baseline].metric[0].s.n)
+		svg_plot_hline(f, &p, m->points[m->baseline].metric[0].s.mean, "#e07b39", "baseline");
+	svg_end(f);
+}
+
+/* "metric X: not in point N's results", one paragraph each. */
+static void html_notes(FILE *f, const struct merge *m)
+{
+	char note[METRIC_PATH_MAX + 96];
+	for (size_t k = 0; k < m->metrics.n; k++) {
+		merge_absent_note(m, k, note, sizeof(note));
+		if (note[0]) {
+			fputs("<p><b>", f);
+			html_escape(f, note);
+			fputs("</b></p>\n", f);
+		}
+	}
+}
+
+static void merge_emit_html(FILE *f, const void *arg)
+{
+	const struct merge *m = arg;
+	html_page_begin(f, "memvirt sweep", NULL);
+	fputs("<h1>memvirt sweep: ", f);
+	html_escape(f, m->file);
+	fputs("</h1>\n<p>One row per point of the sweep; its settings column shows what varies across the sweep. "
+	      "Statistics are over the repetitions that finished ok (failed or interrupted ones are counted, never "
+	      "averaged): for each metric (a path into the result document) mean, sample standard deviation, "
+	      "min&ndash;max; <i>null</i> or <i>missing</i> when no repetition has it as a number. <i>diff</i> is the "
+	      "difference of the mean against the baseline point in percent; <i>sig</i> is Welch's t-test at "
+	      "95&nbsp;% (yes: p &lt; 0.05), n/a below two repetitions on either side, <i>exact</i> when neither side "
+	      "varies and the means differ. The checksum is the repetitions' (they must agree) and is "
+	      "compared with the baseline's when workload, seed, size and parameters are the same. See "
+	      "docs/experiment-files.md.</p>\n", f);
+	html_table(f, m);
+	html_notes(f, m);
+	html_plot(f, m);
+	html_page_end(f);
+}
+
+int merge_write_html(const struct merge *m, const char *path)
+{
+	return atomic_write_stream(path, merge_emit_html, m);
+}

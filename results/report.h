@@ -1,0 +1,40 @@
+/* report.h — `memvirt report RESULT.json -o DIR`: one run's result document and its telemetry
+ * series (from the CSV the document names, or embedded in it) turned into one self-contained
+ * HTML page with SVG plots on a common time axis — throughput with reclaim events marked and
+ * dips shaded, the VMM's page faults, host swap traffic, guest RAM residency and the worker's
+ * CPU wait — and tables of the dips and reclaim events (docs/reclaim.md, "Reading the report"). */
+#ifndef MEMVIRT_REPORT_H
+#define MEMVIRT_REPORT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "results/series.h"
+
+struct report {
+	json_t *doc;
+	struct tel_series series;
+	char series_from[4200]; /* the CSV path read, or "embedded" */
+};
+
+/* Loads the document and its series. Returns 0, or a negative errno with a one-line reason. */
+int report_load(const char *json_path, struct report *r, char *why, size_t whylen);
+void report_free(struct report *r);
+int report_write_html(const struct report *r, const char *path);
+
+/* Rates over time from cumulative counters, in bins of bin_ms (exposed for tests). */
+struct report_rates {
+	size_t n;
+	double bin_ms;
+	double *t_ms, *ops_per_s, *minflt_per_ms, *majflt_per_ms, *swapin_per_ms, *swapout_per_ms;
+	double *uffd_per_ms; /* NaN where the run has no uffd counter */
+	double *resident_mib, *mapped_mib, *wait_frac;
+};
+int report_rates_compute(const struct tel_series *ts, double t0, double t1, size_t max_points, struct report_rates *out);
+/* Host-wide counters (swap) are refreshed only every few samples: spread each refresh over
+ * the bins it covers (a centred moving average of `period_ms`), instead of a spike and zeros. */
+void report_rates_smooth_host(struct report_rates *r, double period_ms);
+void report_rates_free(struct report_rates *r);
+
+#endif

@@ -1,0 +1,78 @@
+/* report_load.c — reading a run for the report: the result document, then its series from the
+ * CSV it names (as written, or next to the document when the recorded path is relative and
+ * the run was made elsewhere) or from the copy embedded in the document. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "results/report.h"
+
+static int fail(char *why, size_t n, int rc, const char *fmt, const char *arg)
+{
+	snprintf(why, n, fmt, arg, strerror(-rc));
+	return rc;
+}
+
+/* The CSV path as recorded, or the same name beside the JSON document. */
+static int series_path(const char *json_path, const char *recorded, char *out, size_t n)
+{
+	if (access(recorded, R_OK) == 0 || recorded[0] == '/') {
+		snprintf(out, n, "%s", recorded);
+		return 0;
+	}
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", json_path);
+	snprintf(out, n, "%s/%s", dirname(dir), recorded);
+	return 0;
+}
+
+static int load_series(const char *json_path, struct report *r, char *why, size_t n)
+{
+	const json_t *tel = json_object_get(r->doc, "telemetry");
+	const char *csv = json_string_value(json_object_get(tel, "timeseries"));
+	int rc;
+	if (csv) {
+		series_path(json_path, csv, r->series_from, sizeof(r->series_from));
+		if ((rc = tel_series_read_csv(r->series_from, &r->series)) < 0)
+			return fail(why, n, rc, "cannot read the time series %s: %s", r->series_from);
+		return 0;
+	}
+	snprintf(r->series_from, sizeof(r->series_from), "embedded");
+	if ((rc = tel_series_from_json(json_object_get(tel, "series"), &r->series)) < 0)
+		return fail(why, n, rc, "%s: the embedded time series is malformed: %s", json_path);
+	return 0;
+}
+
+int report_load(const char *json_path, struct report *r, char *why, size_t whylen)
+{
+	json_error_t err;
+	*r = (struct report){ 0 };
+	r->doc = json_load_file(json_path, 0, &err);
+	if (!r->doc) {
+		snprintf(why, whylen, "cannot read %s: %s", json_path, err.text);
+		return -EINVAL;
+	}
+	int rc = -EINVAL;
+	if (json_integer_value(json_object_get(r->doc, "schema_version")) != 1)
+		snprintf(why, whylen, "%s is not a memvirt result document (schema_version 1)", json_path);
+	else if (!json_is_object(json_object_get(r->doc, "telemetry")))
+		snprintf(why, whylen, "%s has no telemetry: run again with --sample-us above 0", json_path);
+	else
+		rc = load_series(json_path, r, why, whylen);
+	if (rc == 0 && r->series.n < 2) {
+		snprintf(why, whylen, "%s: the time series has fewer than 2 samples", json_path);
+		rc = -EINVAL;
+	}
+	if (rc < 0)
+		report_free(r);
+	return rc;
+}
+
+void report_free(struct report *r)
+{
+	json_decref(r->doc);
+	tel_series_free(&r->series);
+	r->doc = NULL;
+}

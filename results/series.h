@@ -1,0 +1,60 @@
+/* series.h — the telemetry time series as data: one sample per monitor tick, every column a
+ * cumulative counter or a level (so a rate over any window is a difference of two samples).
+ * TEL_COLUMNS is the one list of columns: it makes the struct, the CSV header and the JSON
+ * rows, so the three cannot disagree. The monitor that fills it is vmm/reclaim/telemetry.h;
+ * reports read it back from CSV or from a result document. */
+#ifndef MEMVIRT_RESULTS_SERIES_H
+#define MEMVIRT_RESULTS_SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* The CSV columns after time_ms, in order: name and struct tel_sample field. */
+#define TEL_COLUMNS(X)                                                                 \
+	X(phase) X(progress) X(minflt) X(majflt) X(pswpin) X(pswpout) X(pgmajfault)    \
+	X(workingset_refault) X(psi_some_us) X(psi_full_us) X(guest_resident_bytes)    \
+	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events) X(uffd_faults)
+/* The last columns, which files written before them lack: read as TEL_ABSENT. */
+#define TEL_OPTIONAL_COLUMNS 1
+/* A value the run does not have (uffd_faults without --uffd): an empty CSV field, null in JSON. */
+#define TEL_ABSENT UINT64_MAX
+
+struct tel_sample {
+	double time_ms;                /* since the run clock's zero */
+	uint64_t phase;                /* enum wl_phase */
+	uint64_t progress;             /* workload operations so far */
+	uint64_t minflt, majflt;       /* the VMM process (getrusage) */
+	uint64_t pswpin, pswpout;      /* host-wide pages swapped in/out (/proc/vmstat) */
+	uint64_t pgmajfault;           /* host-wide major faults */
+	uint64_t workingset_refault;   /* host-wide refaults of recently evicted pages (anon+file) */
+	uint64_t psi_some_us, psi_full_us; /* memory PSI totals */
+	uint64_t guest_resident_bytes; /* guest RAM in host memory (mincore) */
+	uint64_t guest_mapped_bytes;   /* guest RAM mapped in the VMM (pagemap): touchable without a host fault */
+	uint64_t worker_wait_us;       /* the workload thread's time waiting for a CPU */
+	uint64_t reclaim_events;       /* reclaim actions started so far */
+	uint64_t uffd_faults;          /* missing-page faults of guest RAM the VMM's userfaultfd handler
+					* resolved (kvm --uffd); TEL_ABSENT until published, or without uffd */
+};
+
+/* b - a for a cumulative counter that may be TEL_ABSENT (check b first): a counter not yet
+ * published at a had counted nothing. */
+static inline uint64_t tel_counter_delta(uint64_t a, uint64_t b) { return b - (a == TEL_ABSENT ? 0 : a); }
+/* A column's value in the JSON series: an integer, or null when TEL_ABSENT. */
+json_t *tel_value_json(uint64_t v);
+
+struct tel_series {
+	struct tel_sample *s;
+	size_t n, cap;
+};
+
+int tel_series_push(struct tel_series *ts, const struct tel_sample *s);
+void tel_series_free(struct tel_series *ts);
+/* CSV with a header line; first column time_ms. Written atomically. */
+int tel_series_write_csv(const struct tel_series *ts, const char *path);
+int tel_series_read_csv(const char *path, struct tel_series *ts);
+/* The series embedded in a result document ({columns, rows}, see experiment_doc.c). */
+int tel_series_from_json(const json_t *series, struct tel_series *ts);
+
+#endif

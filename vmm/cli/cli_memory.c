@@ -1,0 +1,85 @@
+/* cli_memory.c — the run options for the kvm platform's guest memory (--backend, --thp,
+ * --numa-node, --numa-policy, --uffd), parsed into one struct guest_mem_opts that the run
+ * configuration points at. One process runs one command, so the options live in one static
+ * struct here (as cli_experiment.c does for its options). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli/cli.h"
+#include "vmm/mem/guest_mem.h"
+#include "vmm/util/parse.h"
+
+enum { OPT_BACKEND = CLI_OPT_MEMORY, OPT_THP, OPT_NUMA_NODE, OPT_NUMA_POLICY, OPT_UFFD };
+
+const struct option cli_memory_options[] = {
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "thp", required_argument, NULL, OPT_THP },
+	{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
+	{ "numa-policy", required_argument, NULL, OPT_NUMA_POLICY },
+	{ "uffd", no_argument, NULL, OPT_UFFD },
+};
+const size_t cli_memory_noptions = sizeof(cli_memory_options) / sizeof(cli_memory_options[0]);
+
+static struct guest_mem_opts cli_mem;
+
+static struct guest_mem_opts *memory_of(struct run_config *cfg)
+{
+	if (cfg->memory != &cli_mem) {
+		cli_mem = guest_mem_defaults;
+		cfg->memory = &cli_mem;
+	}
+	return &cli_mem;
+}
+
+static int bad(const char *opt, const char *val, const char *why)
+{
+	cli_error("invalid --%s value '%s': %s", opt, val, why);
+	return EXIT_USAGE;
+}
+
+int cli_memory_option(int opt, const char *arg, struct run_config *cfg)
+{
+	struct guest_mem_opts *m = memory_of(cfg);
+	int choice;
+	uint64_t node;
+	bool on;
+	switch (opt) {
+	case OPT_BACKEND:
+		if ((choice = parse_choice(arg, (const char *const[]){ "anon", "memfd", "hugetlb", NULL })) < 0)
+			return bad("backend", arg, "expected anon, memfd or hugetlb");
+		m->backend = (enum guest_mem_backend)choice;
+		return 0;
+	case OPT_THP:
+		if (parse_bool(arg, &on) < 0)
+			return bad("thp", arg, "expected on or off");
+		m->thp = on ? GUEST_MEM_THP_ON : GUEST_MEM_THP_OFF;
+		return 0;
+	case OPT_NUMA_NODE:
+		if (parse_u64(arg, &node) < 0 || node > 1023)
+			return bad("numa-node", arg, "expected a node number (see memvirt info)");
+		m->numa_node = (int)node;
+		return 0;
+	case OPT_NUMA_POLICY:
+		if ((choice = parse_choice(arg, (const char *const[]){ "bind", "preferred", "interleave", NULL })) < 0)
+			return bad("numa-policy", arg, "expected bind, preferred or interleave");
+		m->numa_policy = (enum guest_mem_policy)choice;
+		return 0;
+	case OPT_UFFD:
+		m->uffd = true;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+void cli_memory_help(FILE *f)
+{
+	fputs("Guest memory (--platform kvm; see docs/kvm-platform.md):\n"
+	      "  --backend anon|memfd|hugetlb  what backs guest RAM (default anon; hugetlb needs free 2 MiB pages)\n"
+	      "  --thp on|off               transparent huge pages for guest RAM (default: the host's setting)\n"
+	      "  --numa-node N              place guest RAM on node N ...\n"
+	      "  --numa-policy bind|preferred|interleave   ... with this policy (default bind)\n"
+	      "  --uffd                     resolve first touches of guest RAM in the VMM (userfaultfd),\n"
+	      "                             counted as exits.ept_violation\n",
+	      f);
+}

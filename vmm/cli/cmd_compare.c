@@ -1,0 +1,141 @@
+/* cmd_compare.c — `memvirt compare` and `memvirt demo`: the same comparison, the second on
+ * built-in defaults, writing its report under results/demo/. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli/cli.h"
+#include "results/compare.h"
+#include "vmm/run/platform.h"
+
+#define ALL_WORKLOADS "seq,gups,pchase,churn,ctxsw"
+
+/* Takes `--NAME VALUE` out of argv (compare's own options), returning VALUE or NULL. */
+static const char *take_option(int *argc, char **argv, const char *name)
+{
+	const char *val = NULL;
+	size_t len = strlen(name);
+	for (int i = 1; i < *argc; i++) {
+		int drop = 0;
+		if (strncmp(argv[i], name, len) == 0 && argv[i][len] == '=') {
+			val = argv[i] + len + 1;
+			drop = 1;
+		} else if (strcmp(argv[i], name) == 0 && i + 1 < *argc) {
+			val = argv[i + 1];
+			drop = 2;
+		}
+		if (drop) {
+			memmove(&argv[i], &argv[i + drop], (size_t)(*argc - i - drop + 1) * sizeof(char *));
+			*argc -= drop;
+			i--;
+		}
+	}
+	return val;
+}
+
+static int write_outputs(const struct compare *c, const char *dir, const char *json_path)
+{
+	char path[4096];
+	int rc = 0;
+	json_t *doc = compare_to_json(c);
+	if (json_path)
+		rc = result_write_atomic(json_path, doc);
+	if (dir && rc == 0) {
+		snprintf(path, sizeof(path), "%s/compare.json", dir);
+		rc = result_write_atomic(path, doc);
+		snprintf(path, sizeof(path), "%s/compare.csv", dir);
+		if (rc == 0)
+			rc = compare_write_csv(c, path);
+		snprintf(path, sizeof(path), "%s/report.html", dir);
+		if (rc == 0)
+			rc = compare_write_html(c, path);
+	}
+	json_decref(doc);
+	if (rc < 0)
+		cli_error("cannot write the comparison: %s", strerror(-rc));
+	return rc;
+}
+
+static int compare_main(struct compare *c, const char *dir)
+{
+	if (dir) {
+		int rc = result_make_dirs(dir);
+		if (rc < 0) {
+			cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
+			return EXIT_USAGE;
+		}
+		c->out_dir = dir;
+	}
+	enum run_state st = compare_run(c);
+	compare_print(c, stdout);
+	if (write_outputs(c, dir, c->base.json_path) < 0)
+		return 1;
+	if (dir)
+		printf("\nreport: %s/report.html (also compare.json, compare.csv and one JSON per run)\n", dir);
+	return st == RUN_OK ? 0 : st == RUN_INTERRUPTED ? 130 : 1;
+}
+
+static int parse_compare(int argc, char **argv, struct compare *c, const char *usage, const char **dir)
+{
+	const char *list = take_option(&argc, argv, "--workloads");
+	*dir = take_option(&argc, argv, "--out") ? : *dir;
+	int rc = cli_parse_run_options(argc, argv, &c->base, usage);
+	if (rc == 1)
+		printf("  --workloads LIST           comma-separated workloads (default " ALL_WORKLOADS ")\n"
+		       "  --out DIR                  write compare.json, compare.csv, report.html and per-run JSON\n");
+	if (rc)
+		return rc;
+	const char *bad = list;
+	if (compare_set_workloads(c, list ? list : ALL_WORKLOADS, &bad) < 0) {
+		cli_error("invalid --workloads value '%s': unknown workload or too many", bad ? bad : "");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	static struct compare c;
+	const char *dir = NULL;
+	cli_run_defaults(&c.base);
+	c.base.platform = "sim";
+	int rc = parse_compare(argc, argv, &c, "memvirt compare [--workloads LIST] [--out DIR] [run options]", &dir);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (strcmp(c.base.platform, "native") == 0) {
+		cli_error("invalid --platform value 'native': compare needs sim or kvm (native is the baseline it adds itself)");
+		return EXIT_USAGE;
+	}
+	return compare_main(&c, dir);
+}
+
+/* The demo prefers real KVM and falls back to the simulator, saying so. */
+static const char *demo_platform(void)
+{
+	const struct platform *kvm = platform_find("kvm");
+	const char *why = kvm->unavailable();
+	if (!why) {
+		const char *no_shadow = kvm->mmu_unsupported ? kvm->mmu_unsupported("shadow") : NULL;
+		printf("demo: using the kvm platform%s%s\n", no_shadow ? "; shadow paging skipped: " : "",
+		       no_shadow ? no_shadow : " (ept and shadow measured; sim beside them, modeled)");
+		return "kvm";
+	}
+	printf("demo: kvm platform unavailable (%s); using sim\n", why);
+	return "sim";
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	static struct compare c;
+	const char *dir = "results/demo";
+	cli_run_defaults(&c.base);
+	c.base.params.mem_bytes = 16ULL << 20;
+	c.base.platform = "sim";
+	int rc = parse_compare(argc, argv, &c, "memvirt demo [--out DIR (default results/demo)] [run options]", &dir);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	c.base.platform = demo_platform();
+	printf("demo: %zu workloads, %llu MiB each, native vs %s under ept and shadow paging\n\n", c.n,
+	       (unsigned long long)(c.base.params.mem_bytes >> 20), c.base.platform);
+	return compare_main(&c, dir);
+}

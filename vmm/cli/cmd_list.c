@@ -1,0 +1,33 @@
+/* cmd_list.c — `memvirt list`: the workloads, what they do and the parameters they take. */
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli/cli.h"
+#include "workloads/wl.h"
+
+static void list_param(const struct wl_param_desc *d)
+{
+	char def[32];
+	snprintf(def, sizeof(def), "%llu", (unsigned long long)d->def);
+	printf("      --%-14s %s (default %s%s)\n", d->name, d->help, def, d->is_size ? " bytes" : "");
+}
+
+int cmd_list(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		puts("usage: memvirt list\n\nLists the workloads and their parameters.");
+		return 0;
+	}
+	if (argc > 1) {
+		cli_error("list: unexpected argument '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	puts("workloads (all take --mem SIZE, --ops N, --seed N):");
+	for (const struct wl_workload *const *w = wl_registry_direct; *w; w++) {
+		printf("  %-8s %s\n", (*w)->name, (*w)->summary);
+		for (const struct wl_param_desc *d = (*w)->params; d && d->name; d++)
+			list_param(d);
+	}
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* cmd_report.c — `memvirt report RESULT.json -o DIR`: writes DIR/index.html for one run
+ * (report.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli/cli.h"
+#include "results/report.h"
+
+static const char usage[] = "usage: memvirt report RESULT.json -o DIR\n\n"
+			    "Writes DIR/index.html: one self-contained page with the run's throughput over time, dips "
+			    "and reclaim events, host faults, swap and guest RAM residency (see docs/reclaim.md).\n";
+
+static int parse(int argc, char **argv, const char **json, const char **dir)
+{
+	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, { 0 } };
+	int opt;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if (opt == 'h')
+			return fputs(usage, stdout), 1;
+		if (opt == 'o')
+			*dir = optarg;
+		else
+			return cli_error("report: unknown option or missing value '%s' (see --help)", argv[optind - 1]), EXIT_USAGE;
+	}
+	if (optind != argc - 1)
+		return cli_error("report: expected one RESULT.json (see --help)"), EXIT_USAGE;
+	*json = argv[optind];
+	if (!*dir)
+		return cli_error("report: missing -o DIR"), EXIT_USAGE;
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	const char *json = NULL, *dir = NULL;
+	int rc = parse(argc, argv, &json, &dir);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	char why[512], path[4200];
+	struct report r;
+	if (report_load(json, &r, why, sizeof(why)) < 0)
+		return cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE;
+	if ((rc = result_make_dirs(dir)) < 0) {
+		report_free(&r);
+		return cli_error("invalid -o value '%s': %s", dir, strerror(-rc)), EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	rc = report_write_html(&r, path);
+	report_free(&r);
+	if (rc < 0)
+		return cli_error("cannot write %s: %s", path, strerror(-rc)), 1;
+	printf("report: %s\n", path);
+	return 0;
+}

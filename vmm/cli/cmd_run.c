@@ -1,0 +1,66 @@
+/* cmd_run.c — `memvirt run`: one workload, one platform, one result document. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "vmm/cli/cli.h"
+#include "vmm/run/run.h"
+
+static void print_summary(const struct run_config *cfg, const struct run_result *r)
+{
+	if (r->state != RUN_OK) {
+		fprintf(stderr, "memvirt: run %s: %s\n", run_state_name(r->state), r->message);
+		return;
+	}
+	printf("%s on %s (mmu %s): checksum 0x%016" PRIx64 ", %" PRIu64 " ops in %.3f s (%.3g ops/s), setup %.3f s\n",
+	       cfg->workload->name, cfg->platform, cfg->mmu, r->checksum, r->ops, r->run_s,
+	       r->run_s > 0 ? (double)r->ops / r->run_s : 0.0, r->setup_s);
+	if (r->have_mmu)
+		printf("  tlb hits %" PRIu64 ", misses %" PRIu64 ", walks %" PRIu64 " (%.2f refs/walk), guest faults %" PRIu64
+		       ", exits %" PRIu64 ", modeled cycles %" PRIu64 "\n",
+		       r->mmu_user.tlb_hits, r->mmu_user.tlb_misses, r->mmu_user.walks,
+		       r->mmu_user.walks ? (double)r->mmu_user.walk_refs / (double)r->mmu_user.walks : 0.0,
+		       r->guest_faults, exit_counters_total(&r->exits), r->modeled_cycles);
+	if (cfg->json_path)
+		printf("  result: %s\n", cfg->json_path);
+}
+
+/* One line on the dips the run driver found (they live in the result document only). */
+static void print_dips(const json_t *doc)
+{
+	const json_t *dips = json_object_get(doc, "dips");
+	size_t n = json_array_size(dips);
+	if (!json_is_array(dips))
+		return; /* telemetry off: nothing was looked for */
+	if (n == 0) {
+		printf("  dips: none\n");
+		return;
+	}
+	double lost = 0;
+	size_t i;
+	json_t *d;
+	json_array_foreach(dips, i, d)
+		lost += json_number_value(json_object_get(d, "ops_lost"));
+	d = json_array_get(dips, 0);
+	printf("  dips: %zu, %.3g ops lost; first at %.1f ms for %.1f ms (depth %.2f, cause %s)\n", n, lost,
+	       json_number_value(json_object_get(d, "start_ms")), json_number_value(json_object_get(d, "duration_ms")),
+	       json_number_value(json_object_get(d, "depth")), json_string_value(json_object_get(d, "cause")));
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_config cfg;
+	struct run_result res;
+	cli_run_defaults(&cfg);
+	int rc = cli_parse_run_options(argc, argv, &cfg, "memvirt run [options]");
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	json_t *doc = NULL;
+	enum run_state st = run_execute(&cfg, &res, &doc);
+	print_summary(&cfg, &res);
+	if (st == RUN_OK)
+		print_dips(doc);
+	json_decref(doc);
+	return run_exit_status(st);
+}

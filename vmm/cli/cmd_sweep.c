@@ -1,0 +1,292 @@
+/* cmd_sweep.c — `memvirt sweep FILE.ini`: list, dry-run or run the points of an experiment
+ * file (all of them, or one with --point N for a job array), each repetition written as the
+ * ordinary result document DIR/points/NNNN-<job>-r<k>.json (atomically, with a "sweep"
+ * object saying which point it is), then merged (merge.h). Every point is checked before
+ * anything runs or is written. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cli/cli.h"
+#include "results/merge.h"
+#include "vmm/util/parse.h"
+#include "vmm/run/run.h"
+#include "vmm/cli/sweep.h"
+
+#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run] [--resume]"
+
+struct sweep_opts {
+	const char *file, *out;
+	bool list, dry_run, one, resume;
+	size_t point;
+};
+
+static void sweep_help(void)
+{
+	printf("usage: " USAGE "\n\n"
+	       "Runs the points of a fio-style experiment file (docs/experiment-files.md): [global] and one\n"
+	       "section per job, keys are memvirt run options, comma lists are sweep axes.\n"
+	       "  --out DIR      where results go (default results/<file name without .ini>)\n"
+	       "  --list         print the points (index, job, settings) and exit\n"
+	       "  --point N      run only point N, all its repetitions (for job arrays); no merge\n"
+	       "  --dry-run      check the file and print what would run and be written\n"
+	       "  --resume       skip repetitions whose DIR/points file already holds an ok result of this\n"
+	       "                 same sweep (same file, job, point, repetition, settings); re-run the rest\n"
+	       "                 (missing, failed, interrupted, unreadable, or another experiment's), one\n"
+	       "                 line each saying why. Without it every repetition runs and is overwritten.\n"
+	       "Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
+}
+
+static int parse_opts(int argc, char **argv, struct sweep_opts *o)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "list", no_argument, NULL, 'l' },
+		{ "point", required_argument, NULL, 'p' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "resume", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	uint64_t v;
+	int c;
+	optind = 1;
+	opterr = 0;
+	/* options may follow the file (GNU argument permutation) */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'l': o->list = true; break;
+		case 'n': o->dry_run = true; break;
+		case 'r': o->resume = true; break;
+		case 'h': sweep_help(); return 1;
+		case 'p':
+			if (parse_u64(optarg, &v) < 0 || v >= SWEEP_MAX_POINTS)
+				return cli_error("invalid --point value '%s': expected a point index (see --list)", optarg),
+				       EXIT_USAGE;
+			o->point = (size_t)v;
+			o->one = true;
+			break;
+		default:
+			return cli_error("sweep: unknown option or missing value: '%s' (usage: " USAGE ")", argv[optind - 1]),
+			       EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_error("sweep: expected one experiment file (usage: " USAGE ")"), EXIT_USAGE;
+	o->file = argv[optind];
+	return 0;
+}
+
+/* Every point's configuration, checked before anything runs. */
+static int check_points(const struct sweep *s)
+{
+	static struct sweep_args a;
+	char why[1024];
+	for (size_t i = 0; i < s->npoints; i++) {
+		struct run_config cfg;
+		if (sweep_point_config(&s->points[i], s->xf->path, &a, &cfg, why, sizeof(why)) != 0)
+			return cli_error("%s", why), EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void point_path(char *buf, size_t n, const char *dir, const struct sweep_point *p, unsigned rep)
+{
+	snprintf(buf, n, "%s/points/%04zu-%s-r%u.json", dir, p->index, p->job->name, rep);
+}
+
+/* What the merge will summarise: the file's metrics, or the default rule (merge_metrics.c). */
+static void print_metrics(const struct sweep *s)
+{
+	if (!s->metrics.n) {
+		printf("metrics: %s, plus %s when the first result merged ran on sim (the default; no metrics key)\n",
+		       MERGE_DEFAULT_METRICS, MERGE_SIM_METRIC);
+		return;
+	}
+	printf("metrics:");
+	for (size_t i = 0; i < s->metrics.n; i++)
+		printf("%s %s", i ? "," : "", s->metrics.path[i]);
+	printf("\n");
+}
+
+static void print_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
+{
+	char text[4096], path[4200];
+	for (size_t i = 0; i < s->npoints; i++) {
+		const struct sweep_point *p = &s->points[i];
+		if (o->one && i != o->point)
+			continue;
+		sweep_point_text(p, text, sizeof(text));
+		printf("%4zu  %-16s x%-3u %s\n", p->index, p->job->name, p->repeat, text);
+		for (unsigned r = 1; o->dry_run && r <= p->repeat; r++) {
+			point_path(path, sizeof(path), dir, p, r);
+			printf("        would write %s\n", path);
+		}
+	}
+	print_metrics(s);
+	if (!o->one)
+		printf("%zu points; baseline: %s%s\n", s->npoints,
+		       !s->baseline ? "the first point" : strchr(s->baseline, '=') ? "for each point, the one with " : "the first point of job ",
+		       s->baseline ? s->baseline : "");
+}
+
+/* One repetition: run, add the sweep object, write atomically. Returns the run state. */
+static enum run_state run_one(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir,
+			      size_t done, size_t total)
+{
+	static struct sweep_args a;
+	struct run_config cfg;
+	struct run_result res;
+	char why[1024], path[4200];
+	json_t *doc = NULL;
+	sweep_point_config(p, s->xf->path, &a, &cfg, why, sizeof(why)); /* checked before */
+	enum run_state st = run_execute(&cfg, &res, &doc);
+	json_object_set_new(doc, "sweep", sweep_point_json(s, p, rep));
+	point_path(path, sizeof(path), dir, p, rep);
+	int rc = result_write_atomic(path, doc);
+	json_decref(doc);
+	printf("[%zu/%zu] point %zu %s r%u/%u: %s, %.3f s, %.3g ops/s%s%s\n", done, total, p->index, p->job->name, rep,
+	       p->repeat, run_state_name(st), res.run_s, res.run_s > 0 ? (double)res.ops / res.run_s : 0.0,
+	       st == RUN_OK ? "" : " — ", st == RUN_OK ? "" : res.message);
+	fflush(stdout);
+	if (rc < 0)
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, strerror(-rc));
+	return rc < 0 ? RUN_FAILED : st;
+}
+
+/* Ctrl-C or SIGTERM between runs (during a run the run driver takes it and writes the run as
+ * interrupted): finish writing the current file, then stop. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --resume: whether repetition rep of p is already done; when not, says why it runs. */
+static bool resume_skips(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir)
+{
+	char path[4200], why[512];
+	point_path(path, sizeof(path), dir, p, rep);
+	if (sweep_rep_done(s, p, rep, path, why, sizeof(why)))
+		return true;
+	printf("resume: point %zu %s r%u/%u: re-running %s: %s\n", p->index, p->job->name, rep, p->repeat,
+	       strrchr(path, '/') + 1, why);
+	return false;
+}
+
+static void print_skipped(size_t skipped, size_t total, const char *dir)
+{
+	if (skipped == total)
+		printf("resume: all %zu repetitions skipped, already done in %s/points; nothing run\n", total, dir);
+	else
+		printf("resume: %zu of %zu repetitions skipped, already done in %s/points\n", skipped, total, dir);
+}
+
+/* Runs the chosen points (with --resume, those not done yet); stops at an interrupt
+ * (completed files stay as they are). */
+static int run_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
+{
+	size_t total = 0, done = 0, skipped = 0;
+	int status = 0;
+	for (size_t i = 0; i < s->npoints; i++)
+		total += !o->one || i == o->point ? s->points[i].repeat : 0;
+	for (size_t i = 0; i < s->npoints; i++) {
+		if (o->one && i != o->point)
+			continue;
+		for (unsigned r = 1; r <= s->points[i].repeat; r++) {
+			if (o->resume && resume_skips(s, &s->points[i], r, dir)) {
+				skipped++, done++;
+				continue;
+			}
+			enum run_state st = run_one(s, &s->points[i], r, dir, ++done, total);
+			if (st == RUN_INTERRUPTED || stop_signal) {
+				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
+				return 130;
+			}
+			if (st == RUN_FAILED)
+				status = 1;
+		}
+	}
+	if (o->resume)
+		print_skipped(skipped, total, dir);
+	return status;
+}
+
+static int prepare_dir(const char *dir)
+{
+	char points[4096];
+	snprintf(points, sizeof(points), "%s/points", dir);
+	int rc = result_make_dirs(points);
+	if (rc < 0)
+		cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
+	return rc < 0 ? EXIT_USAGE : 0;
+}
+
+/* results/<file name without directory and .ini> */
+static void default_dir(char *buf, size_t n, const char *file)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".ini") == 0)
+		len -= 4;
+	snprintf(buf, n, "results/%.*s", (int)len, base);
+}
+
+static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
+{
+	char dir[2048], why[1024];
+	if (o->out)
+		snprintf(dir, sizeof(dir), "%s", o->out);
+	else
+		default_dir(dir, sizeof(dir), o->file);
+	if (o->one && o->point >= s->npoints)
+		return cli_error("invalid --point value '%zu': the sweep has points 0 to %zu", o->point, s->npoints - 1),
+		       EXIT_USAGE;
+	if (o->list || o->dry_run) {
+		print_points(s, o, dir);
+		return 0;
+	}
+	int rc = prepare_dir(dir);
+	if (rc)
+		return rc;
+	catch_stop_signals();
+	rc = run_points(s, o, dir);
+	if (o->one)
+		return rc;
+	if (merge_dir(dir, NULL, stdout, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	static struct experiment_file xf;
+	struct sweep_opts o = { 0 };
+	struct sweep s;
+	char why[1024];
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (xf_load(o.file, &xf, why, sizeof(why)) < 0 || sweep_build(&s, &xf, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		return EXIT_USAGE;
+	}
+	rc = check_points(&s);
+	if (rc == 0)
+		rc = sweep_main(&s, &o);
+	sweep_free(&s);
+	return rc;
+}

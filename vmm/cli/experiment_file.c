@@ -1,0 +1,220 @@
+/* experiment_file.c — reads a fio-style experiment file with inih (libinih, kept by Debian)
+ * into sections of key = value settings, each with its line, and checks the file's shape.
+ * Whether a value is good is not decided here: sweep.c hands every value to the run
+ * options' own parser, so a file and the command line can never disagree. */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli/cli.h"
+#include "vmm/cli/experiment_file.h"
+#include "results/metric_path.h"
+
+struct xf_reader {
+	FILE *f;
+	int line;            /* the line being read (1-based) */
+	bool at_line_start;  /* the previous chunk ended a line */
+	struct experiment_file *xf;
+	struct xf_section *cur;
+	char *why;
+	size_t why_n;
+	int err;             /* first error (negative errno), later lines are ignored */
+};
+
+/* Options that sweep sets itself, or that make no sense in a file. */
+static const char *const reserved_keys[] = { "json", "no-progress", "help", NULL };
+
+int xf_key_repeatable(const char *key)
+{
+	return strcmp(key, "reclaim") == 0 || strcmp(key, "cost") == 0;
+}
+
+const struct xf_setting *xf_get(const struct xf_section *s, const char *key)
+{
+	for (size_t i = s->n; i-- > 0;)
+		if (strcmp(s->set[i].key, key) == 0)
+			return &s->set[i];
+	return NULL;
+}
+
+static int fail(struct xf_reader *r, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct xf_reader *r, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!r->err) {
+		snprintf(r->why, r->why_n, "%s:%d: %s", r->xf->path, line, msg);
+		r->err = -EINVAL;
+	}
+	return 0; /* inih: stop (ini_stop_on_first_error) */
+}
+
+static struct xf_section *find_job(struct experiment_file *xf, const char *name)
+{
+	for (size_t i = 0; i < xf->njobs; i++)
+		if (strcmp(xf->jobs[i].name, name) == 0)
+			return &xf->jobs[i];
+	return NULL;
+}
+
+/* Job names become part of result file names (NNNN-<job>-rK.json). */
+static bool job_name_ok(const char *name)
+{
+	if (!*name || strlen(name) >= XF_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+/* A [name] header: the start of [global] or of a new job. */
+static void open_section(struct xf_reader *r, const char *name)
+{
+	struct experiment_file *xf = r->xf;
+	struct xf_section *s = strcmp(name, "global") == 0 ? &xf->global : find_job(xf, name);
+	if (s && s->line) {
+		fail(r, r->line, "[%s] is defined twice (first at line %d)", name, s->line);
+		return;
+	}
+	if (!s) {
+		if (!job_name_ok(name)) {
+			fail(r, r->line, "job name [%s]: use letters, digits, '-', '_' or '.' (at most %d)", name,
+			     XF_NAME_MAX - 1);
+			return;
+		}
+		if (xf->njobs == XF_MAX_JOBS) {
+			fail(r, r->line, "job [%s]: too many jobs (at most %d)", name, XF_MAX_JOBS);
+			return;
+		}
+		s = &xf->jobs[xf->njobs++];
+		snprintf(s->name, sizeof(s->name), "%s", name);
+	}
+	s->line = r->line;
+	r->cur = s;
+}
+
+/* Debian's inih is built without INI_CALL_HANDLER_ON_NEW_SECTION, so the handler never sees
+ * a section without keys (a job that takes everything from [global]) nor a section given
+ * twice. The reader therefore notes header lines as inih reads them — the same rule as
+ * inih's: first non-blank character '[', the name up to the first ']'. */
+static void note_header(struct xf_reader *r, const char *line)
+{
+	line += strspn(line, " \t");
+	const char *end = *line == '[' ? strchr(line, ']') : NULL;
+	if (!end || r->err)
+		return;
+	char name[XF_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%.*s", (int)(end - line - 1), line + 1);
+	open_section(r, name);
+}
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct xf_reader *r = stream;
+	if (r->at_line_start)
+		r->line++;
+	char *s = fgets(str, num, r->f);
+	if (!s)
+		return NULL;
+	if (r->at_line_start)
+		note_header(r, s);
+	size_t len = strlen(s);
+	r->at_line_start = len > 0 && s[len - 1] == '\n';
+	/* inih reads a line in one buffer of `num` bytes and would take the rest of a longer
+	 * line as a line of its own */
+	if (!r->at_line_start && len + 1 == (size_t)num)
+		fail(r, r->line, "line longer than %d characters", num - 2);
+	return s;
+}
+
+bool xf_is_file_key(const char *key)
+{
+	return strcmp(key, XF_KEY_REPEAT) == 0 || strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0;
+}
+
+/* The one file key whose syntax is known here: a metric's path cannot be checked against the
+ * results before they exist, but its spelling can, before anything runs. */
+static int check_metrics(struct xf_reader *r, const char *key, const char *value)
+{
+	struct metric_list l;
+	char why[256];
+	if (metric_list_parse(value, &l, why, sizeof(why)) < 0)
+		return fail(r, r->line, "key '%s' = '%s': %s", key, value, why);
+	return 1;
+}
+
+static int check_key(struct xf_reader *r, const char *key, const char *value)
+{
+	for (const char *const *k = reserved_keys; *k; k++)
+		if (strcmp(key, *k) == 0)
+			return fail(r, r->line, "key '%s' = '%s': set by memvirt sweep, not in a file", key, value);
+	if ((strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0) && r->cur != &r->xf->global)
+		return fail(r, r->line, "key '%s' = '%s': only in [global]", key, value);
+	if (strcmp(key, XF_KEY_METRICS) == 0 && !check_metrics(r, key, value))
+		return 0;
+	if (!xf_is_file_key(key) && cli_run_option_arg(key) < 0)
+		return fail(r, r->line, "unknown key '%s' = '%s': not a memvirt run option (see memvirt run --help)",
+			    key, value);
+	if (!xf_key_repeatable(key) && xf_get(r->cur, key))
+		return fail(r, r->line, "key '%s' = '%s': already set in [%s] at line %d", key, value, r->cur->name,
+			    xf_get(r->cur, key)->line);
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct xf_reader *r = user;
+	if (r->err)
+		return 0;
+	if (!*section || !r->cur)
+		return fail(r, r->line, "key '%s' = '%s' before any section: put it in [global] or a [job]", key, value);
+	if (strlen(key) >= XF_NAME_MAX || strlen(value) >= XF_VALUE_MAX)
+		return fail(r, r->line, "key '%.40s' = '%.40s...': too long", key, value);
+	if (!check_key(r, key, value))
+		return 0;
+	if (r->cur->n == XF_MAX_SETTINGS)
+		return fail(r, r->line, "key '%s' = '%s': too many settings in [%s] (at most %d)", key, value,
+			    r->cur->name, XF_MAX_SETTINGS);
+	struct xf_setting *s = &r->cur->set[r->cur->n++];
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	snprintf(s->value, sizeof(s->value), "%s", value);
+	s->line = r->line;
+	return 1;
+}
+
+int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n)
+{
+	memset(xf, 0, sizeof(*xf));
+	snprintf(xf->path, sizeof(xf->path), "%s", path);
+	snprintf(xf->global.name, sizeof(xf->global.name), "global");
+	struct xf_reader r = { .f = fopen(path, "r"), .at_line_start = true, .xf = xf, .why = why, .why_n = n };
+	if (!r.f) {
+		int e = errno;
+		snprintf(why, n, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	/* continuation lines would hide a line's key; one error is all the user needs */
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = true;
+	int rc = ini_parse_stream(reader, &r, handler, &r);
+	fclose(r.f);
+	if (r.err)
+		return r.err;
+	if (rc > 0) {
+		snprintf(why, n, "%s:%d: not a [section], key = value or comment line", path, rc);
+		return -EINVAL;
+	}
+	if (rc < 0 || xf->njobs == 0) {
+		snprintf(why, n, "%s: %s", path, rc < 0 ? "cannot be read" : "no [job] section: nothing to run");
+		return -EINVAL;
+	}
+	return 0;
+}

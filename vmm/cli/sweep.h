@@ -1,0 +1,76 @@
+/* sweep.h — an experiment file expanded into points: each job's settings are [global]'s
+ * overridden by the job's own, and every value with commas is a sweep axis, so a job is the
+ * cartesian product of its axes (the first axis varies slowest). A point is one combination;
+ * it runs `repeat` times. Every point's settings go through cli_parse_run_options — the
+ * command line's own parser — as `--key=value` arguments. */
+#ifndef MEMVIRT_SWEEP_H
+#define MEMVIRT_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "results/result.h"
+#include "vmm/cli/experiment_file.h"
+#include "results/metric_path.h"
+
+#define SWEEP_MAX_POINTS 4096
+#define SWEEP_MAX_REPEAT 100
+
+/* One setting of a point: a value of `src` (the whole value, or one item of its comma list). */
+struct sweep_value {
+	const struct xf_setting *src;
+	unsigned short off, len;
+};
+
+struct sweep_point {
+	size_t index;
+	const struct xf_section *job;
+	unsigned repeat;
+	size_t n;
+	struct sweep_value set[XF_MAX_SETTINGS];
+};
+
+struct sweep {
+	const struct experiment_file *xf;
+	const char *baseline;            /* [global] baseline = JOB or KEY=VALUE, or NULL (the first point) */
+	struct metric_list metrics;      /* [global] metrics = a, b; n = 0 when not given */
+	size_t npoints;
+	struct sweep_point *points;      /* owned */
+};
+
+/* The argv a point's configuration is parsed from; its strings are pointed at by the
+ * configuration (json paths, ...), so it must live as long as the configuration does. */
+struct sweep_args {
+	int argc;
+	char *argv[XF_MAX_SETTINGS + 2];
+	char text[XF_MAX_SETTINGS][XF_NAME_MAX + XF_VALUE_MAX + 4];
+};
+
+/* Expands xf (which must outlive s). Returns 0, or a negative errno with one line in why. */
+int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, size_t n);
+void sweep_free(struct sweep *s);
+
+/* A point's run configuration (no progress decision, no json path: the caller's). Returns 0,
+ * or EXIT_USAGE with one line in why naming the file, line, key and value at fault. */
+int sweep_point_config(const struct sweep_point *p, const char *path, struct sweep_args *a, struct run_config *cfg,
+		       char *why, size_t n);
+
+/* "key=value" of setting i of a point, into buf. */
+void sweep_value_text(const struct sweep_value *v, char *buf, size_t n);
+/* The point's settings as "key=value key=value ..." (all of them), into buf. */
+void sweep_point_text(const struct sweep_point *p, char *buf, size_t n);
+/* {job, point, points, repetition, repeat, baseline, metrics, file, settings{key: value}}: what
+ * the sweep adds to a point's result document (result key "sweep"); metrics is the file's
+ * choice for the merge (null when it made none), so a merge needs nothing but the results. */
+json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, unsigned repetition);
+
+/* sweep_resume.c: whether the file at path is a finished result of repetition `rep` of point p
+ * of this sweep — it parses, status.state is ok, and its sweep object is the one this sweep
+ * writes (same file, job, point, repetition, settings, ...). When not, why says in a few words
+ * what it is: missing, unreadable, failed, interrupted, or from a different experiment. */
+bool sweep_rep_done(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *path, char *why,
+		    size_t n);
+
+#endif

@@ -1,0 +1,112 @@
+/* host_counters.c — the host-side counters of a telemetry sample: the process's faults
+ * (getrusage), memory PSI totals, the worker thread's run-queue wait (schedstat) and the
+ * swap/fault/refault lines of /proc/vmstat. Files are kept open and re-read with pread, which
+ * makes the kernel format them afresh without an open/close per sample. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "vmm/host/host_counters.h"
+
+static int open_ro(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+
+void host_sources_open(struct host_sources *h)
+{
+	h->vmstat_fd = open_ro("/proc/vmstat");
+	h->psi_fd = open_ro("/proc/pressure/memory");
+	h->sched_fd = -1;
+}
+
+void host_sources_close(struct host_sources *h)
+{
+	int *fds[] = { &h->vmstat_fd, &h->psi_fd, &h->sched_fd };
+	for (size_t i = 0; i < 3; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+void host_sources_follow_thread(struct host_sources *h, pid_t tid)
+{
+	char path[64];
+	if (h->sched_fd >= 0)
+		close(h->sched_fd);
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat", (long)tid);
+	h->sched_fd = open_ro(path);
+}
+
+static ssize_t read_whole(int fd, char *buf, size_t len)
+{
+	if (fd < 0)
+		return -1;
+	ssize_t r = pread(fd, buf, len - 1, 0);
+	buf[r > 0 ? r : 0] = 0;
+	return r;
+}
+
+/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123\nfull ... total=45\n" */
+int psi_parse(const char *text, uint64_t *some_us, uint64_t *full_us)
+{
+	const char *some = strstr(text, "some "), *full = strstr(text, "full ");
+	const char *ts = some ? strstr(some, "total=") : NULL, *tf = full ? strstr(full, "total=") : NULL;
+	if (!ts)
+		return -EINVAL;
+	*some_us = strtoull(ts + 6, NULL, 10);
+	*full_us = tf ? strtoull(tf + 6, NULL, 10) : 0;
+	return 0;
+}
+
+static bool vmstat_field(const char *text, const char *name, uint64_t *v)
+{
+	size_t len = strlen(name);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && p[len] == ' ') {
+			*v = strtoull(p + len + 1, NULL, 10);
+			return true;
+		}
+	return false;
+}
+
+/* workingset_refault is split into _anon and _file since Linux 5.9; older kernels have one. */
+int vmstat_parse(const char *text, struct tel_sample *s)
+{
+	uint64_t anon = 0, file = 0;
+	bool ok = vmstat_field(text, "pswpin", &s->pswpin);
+	ok &= vmstat_field(text, "pswpout", &s->pswpout);
+	ok &= vmstat_field(text, "pgmajfault", &s->pgmajfault);
+	if (vmstat_field(text, "workingset_refault_anon", &anon) | vmstat_field(text, "workingset_refault_file", &file))
+		s->workingset_refault = anon + file;
+	else
+		vmstat_field(text, "workingset_refault", &s->workingset_refault);
+	return ok ? 0 : -EINVAL;
+}
+
+void host_read_vmstat(struct host_sources *h, struct tel_sample *s)
+{
+	char buf[16384];
+	if (read_whole(h->vmstat_fd, buf, sizeof(buf)) > 0)
+		(void)vmstat_parse(buf, s);
+}
+
+void host_read_fast(struct host_sources *h, struct tel_sample *s)
+{
+	char buf[512];
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	s->minflt = (uint64_t)ru.ru_minflt;
+	s->majflt = (uint64_t)ru.ru_majflt;
+	if (read_whole(h->psi_fd, buf, sizeof(buf)) > 0)
+		(void)psi_parse(buf, &s->psi_some_us, &s->psi_full_us);
+	/* schedstat: "<ns on cpu> <ns waiting on a run queue> <timeslices>" */
+	if (read_whole(h->sched_fd, buf, sizeof(buf)) > 0) {
+		char *sp = strchr(buf, ' ');
+		s->worker_wait_us = sp ? strtoull(sp + 1, NULL, 10) / 1000 : 0;
+	}
+}

@@ -1,0 +1,25 @@
+/* host_counters.h — the host's own figures a monitor samples: the VMM's faults (getrusage),
+ * host-wide swap and refaults (/proc/vmstat), memory PSI and a thread's run-queue wait
+ * (schedstat). The files are kept open between samples. */
+#ifndef MEMVIRT_VMM_HOST_HOST_COUNTERS_H
+#define MEMVIRT_VMM_HOST_HOST_COUNTERS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "results/series.h"
+
+/* Host counter sources, kept open between samples. */
+struct host_sources {
+	int vmstat_fd, psi_fd, sched_fd;
+};
+void host_sources_open(struct host_sources *h);
+void host_sources_close(struct host_sources *h);
+void host_sources_follow_thread(struct host_sources *h, pid_t tid);
+void host_read_fast(struct host_sources *h, struct tel_sample *s); /* rusage, PSI, schedstat */
+void host_read_vmstat(struct host_sources *h, struct tel_sample *s);
+/* Pure parsers (unit-tested): return 0 or -EINVAL when a field is missing. */
+int vmstat_parse(const char *text, struct tel_sample *s);
+int psi_parse(const char *text, uint64_t *some_us, uint64_t *full_us);
+
+#endif

@@ -1,0 +1,429 @@
+/* hostinfo.c — probes the host for `memvirt info` and the JSON `context` block.
+ * Each probe reads one facility and records "absent" when it cannot: hosts differ (VT-x with
+ * EPT, AMD with NPT, kvm-pvm guests, containers without sysfs) and a result must still say
+ * honestly what it ran on rather than fail. */
+#include "vmm/host/hostinfo.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hwloc.h>
+#include <linux/kvm.h>
+#include <linux/userfaultfd.h>
+#include <numa.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define KVM_STABLE_API_VERSION 12
+#define HUGETLB_2M_DIR "/sys/kernel/mm/hugepages/hugepages-2048kB"
+#define KSM_DIR "/sys/kernel/mm/ksm"
+
+/* ---- small readers: each returns a negative errno instead of failing loudly ---- */
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* Read up to len-1 bytes of a small (sysfs/procfs) file, NUL-terminated, trailing newline cut. */
+static int read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, len - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return (int)n;
+}
+
+static int read_u64(const char *path, uint64_t *out)
+{
+	char buf[64], *end;
+	int rc = read_text(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Module parameters print booleans as Y/N (bool) or 1/0 (int): 1 = on, 0 = off, <0 = unknown. */
+static int read_param_bool(const char *path)
+{
+	char buf[16];
+	int rc = read_text(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	return buf[0] == 'Y' || buf[0] == 'y' || buf[0] == '1';
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src);
+}
+
+/* The value, in KiB, of one /proc/meminfo line ("MemTotal:  24683620 kB"). */
+static int meminfo_kib(const char *key, uint64_t *out)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -errno;
+	char line[256];
+	size_t klen = strlen(key);
+	int rc = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			*out = strtoull(line + klen + 1, NULL, 10);
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Whether a whitespace-separated list (cgroup.controllers, /proc/cpuinfo flags) has a word. */
+static bool has_word(const char *list, const char *word)
+{
+	size_t wlen = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)) != NULL; p += wlen) {
+		bool starts = p == list || isspace((unsigned char)p[-1]);
+		bool ends = p[wlen] == '\0' || isspace((unsigned char)p[wlen]);
+		if (starts && ends)
+			return true;
+	}
+	return false;
+}
+
+/* The value of the first "key<tabs>: value" line of /proc/cpuinfo, or -ENOENT. */
+static int cpuinfo_field(const char *key, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return -errno;
+	char line[4096];
+	size_t klen = strlen(key);
+	int rc = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon || strncmp(line, key, klen) != 0 || strspn(line + klen, " \t") != (size_t)(colon - line - klen))
+			continue;
+		char *val = colon + 1 + strspn(colon + 1, " \t");
+		val[strcspn(val, "\n")] = '\0';
+		copy_str(out, len, val);
+		rc = 0;
+		break;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* ---- identity, CPU and memory ---- */
+
+static void probe_identity(struct hostinfo *hi)
+{
+	struct utsname u;
+	if (gethostname(hi->hostname, sizeof(hi->hostname)) != 0)
+		copy_str(hi->hostname, sizeof(hi->hostname), "unknown");
+	hi->hostname[sizeof(hi->hostname) - 1] = '\0';
+	copy_str(hi->kernel, sizeof(hi->kernel), uname(&u) == 0 ? u.release : "unknown");
+	if (cpuinfo_field("model name", hi->cpu_model, sizeof(hi->cpu_model)) < 0)
+		hi->cpu_model[0] = '\0'; /* hwloc may know it (non-x86); see probe_topology */
+	hi->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (meminfo_kib("MemTotal", &hi->mem_total_kib) < 0)
+		hi->mem_total_kib = 0;
+}
+
+/* ---- NUMA (libnuma) ---- */
+
+/* Without a NUMA-capable kernel, libnuma's other calls are undefined, so the host is
+ * described as the single node it effectively is. */
+static void probe_numa_single_node(struct hostinfo *hi)
+{
+	uint64_t free_kib = 0;
+	meminfo_kib("MemFree", &free_kib);
+	hi->numa_nodes = 1;
+	hi->numa_nodes_listed = 1;
+	hi->numa_node[0] = (struct hostinfo_numa_node){ 0, hi->mem_total_kib, free_kib };
+}
+
+static void probe_numa(struct hostinfo *hi)
+{
+	hi->numa_api = numa_available() >= 0;
+	if (!hi->numa_api) {
+		probe_numa_single_node(hi);
+		return;
+	}
+	hi->numa_nodes = numa_num_configured_nodes();
+	if (hi->numa_nodes < 1)
+		hi->numa_nodes = 1;
+	/* Node ids can have holes; numa_node_size64 says -1 for ids that are not nodes. */
+	for (int id = 0; id <= numa_max_node() && hi->numa_nodes_listed < HOSTINFO_MAX_NODES; id++) {
+		long long free_bytes = 0;
+		long long total = numa_node_size64(id, &free_bytes);
+		if (total < 0)
+			continue;
+		hi->numa_node[hi->numa_nodes_listed++] = (struct hostinfo_numa_node){
+			id, (uint64_t)total / 1024, (uint64_t)free_bytes / 1024
+		};
+	}
+}
+
+/* ---- topology (hwloc) ---- */
+
+static uint64_t cache_kib(hwloc_topology_t topo, hwloc_obj_type_t type)
+{
+	hwloc_obj_t obj = hwloc_get_obj_by_type(topo, type, 0);
+	return obj && obj->attr ? obj->attr->cache.size / 1024 : 0;
+}
+
+static int count_objs(hwloc_topology_t topo, hwloc_obj_type_t type)
+{
+	int n = hwloc_get_nbobjs_by_type(topo, type);
+	return n < 0 ? 0 : n; /* -1 means "spread over several depths": treat as unknown */
+}
+
+static void probe_topology(struct hostinfo *hi)
+{
+	hwloc_topology_t topo;
+	if (hwloc_topology_init(&topo) < 0)
+		return;
+	if (hwloc_topology_load(topo) == 0) {
+		hi->topo.packages = count_objs(topo, HWLOC_OBJ_PACKAGE);
+		hi->topo.cores = count_objs(topo, HWLOC_OBJ_CORE);
+		hi->topo.pus = count_objs(topo, HWLOC_OBJ_PU);
+		hi->topo.l1d_kib = cache_kib(topo, HWLOC_OBJ_L1CACHE); /* L1 data/unified; L1i is separate */
+		hi->topo.l2_kib = cache_kib(topo, HWLOC_OBJ_L2CACHE);
+		hi->topo.l3_kib = cache_kib(topo, HWLOC_OBJ_L3CACHE);
+		hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
+		const char *model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
+		if (!hi->cpu_model[0] && model)
+			copy_str(hi->cpu_model, sizeof(hi->cpu_model), model);
+	}
+	hwloc_topology_destroy(topo);
+}
+
+/* ---- huge pages ---- */
+
+/* The bracketed word of "always [madvise] never". */
+static void probe_thp(struct hostinfo *hi)
+{
+	char buf[128];
+	copy_str(hi->thp_mode, sizeof(hi->thp_mode), "absent");
+	if (read_text("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)) < 0)
+		return;
+	char *open = strchr(buf, '['), *close = open ? strchr(open, ']') : NULL;
+	if (!close || (size_t)(close - open - 1) >= sizeof(hi->thp_mode))
+		return;
+	*close = '\0';
+	copy_str(hi->thp_mode, sizeof(hi->thp_mode), open + 1);
+}
+
+static void probe_hugetlb(struct hostinfo *hi)
+{
+	hi->hugetlb_2m.present = path_exists(HUGETLB_2M_DIR);
+	read_u64(HUGETLB_2M_DIR "/nr_hugepages", &hi->hugetlb_2m.nr);
+	read_u64(HUGETLB_2M_DIR "/free_hugepages", &hi->hugetlb_2m.free);
+}
+
+/* ---- KVM ---- */
+
+static bool cpu_has_hw_virt(void)
+{
+	char flags[4096];
+	if (cpuinfo_field("flags", flags, sizeof(flags)) < 0)
+		return false;
+	return has_word(flags, "vmx") || has_word(flags, "svm");
+}
+
+static enum hostinfo_host_mmu probe_host_mmu(void)
+{
+	if (path_exists("/sys/module/kvm_pvm"))
+		return HOST_MMU_PVM;
+	if (read_param_bool("/sys/module/kvm_intel/parameters/ept") == 1 ||
+	    read_param_bool("/sys/module/kvm_amd/parameters/npt") == 1)
+		return HOST_MMU_TDP;
+#if defined(__aarch64__)
+	if (path_exists("/dev/kvm"))
+		return HOST_MMU_TDP; /* arm64 KVM always translates through stage-2 tables */
+#endif
+	if (path_exists("/sys/module/kvm_intel") || path_exists("/sys/module/kvm_amd") ||
+	    path_exists("/dev/kvm"))
+		return HOST_MMU_SHADOW;
+	return HOST_MMU_NONE;
+}
+
+/* Why /dev/kvm does not exist, in words a user can act on. */
+static void explain_missing_kvm(struct hostinfo_kvm *kvm)
+{
+	const char *why;
+	if (kvm->host_mmu == HOST_MMU_PVM)
+		why = "no /dev/kvm (kvm-pvm: host kernel is itself a PVM guest)";
+	else if (path_exists("/sys/module/kvm_intel") || path_exists("/sys/module/kvm_amd"))
+		why = "no /dev/kvm (kvm_intel/kvm_amd loaded but the device node is missing)";
+	else if (cpu_has_hw_virt())
+		why = "no /dev/kvm (CPU has vmx/svm but kvm_intel/kvm_amd is not loaded: modprobe it)";
+	else
+		why = "no /dev/kvm (CPU shows no vmx/svm: hardware virtualisation not exposed to this host)";
+	copy_str(kvm->reason, sizeof(kvm->reason), why);
+}
+
+static void probe_kvm_device(struct hostinfo_kvm *kvm)
+{
+	kvm->api_version = -1;
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		if (err == ENOENT)
+			explain_missing_kvm(kvm);
+		else if (err == EACCES || err == EPERM)
+			copy_str(kvm->reason, sizeof(kvm->reason),
+				 "permission denied on /dev/kvm (run as root or join the group owning it)");
+		else
+			snprintf(kvm->reason, sizeof(kvm->reason), "cannot open /dev/kvm: %s", strerror(err));
+		return;
+	}
+	kvm->api_version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (kvm->api_version < 0)
+		snprintf(kvm->reason, sizeof(kvm->reason), "KVM_GET_API_VERSION failed: %s", strerror(errno));
+	else if (kvm->api_version != KVM_STABLE_API_VERSION)
+		snprintf(kvm->reason, sizeof(kvm->reason), "unsupported KVM API version %d (need %d)",
+			 kvm->api_version, KVM_STABLE_API_VERSION);
+	else
+		kvm->available = true;
+	close(fd);
+}
+
+static void probe_kvm(struct hostinfo_kvm *kvm)
+{
+	kvm->host_mmu = probe_host_mmu();
+	kvm->tdp_mmu = read_param_bool("/sys/module/kvm/parameters/tdp_mmu") == 1;
+	probe_kvm_device(kvm);
+}
+
+/* ---- memory facilities ---- */
+
+static void probe_ksm(struct hostinfo *hi)
+{
+	uint64_t run;
+	hi->ksm.present = path_exists(KSM_DIR "/run");
+	hi->ksm.run = read_u64(KSM_DIR "/run", &run) == 0 ? (int)run : -1;
+	read_u64(KSM_DIR "/pages_shared", &hi->ksm.pages_shared);
+	read_u64(KSM_DIR "/pages_sharing", &hi->ksm.pages_sharing);
+}
+
+static int try_userfaultfd(int flags)
+{
+#ifdef SYS_userfaultfd
+	int fd = (int)syscall(SYS_userfaultfd, flags);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+#else
+	(void)flags;
+	return -ENOSYS;
+#endif
+}
+
+static void probe_userfaultfd(struct hostinfo *hi)
+{
+	hi->uffd.dev = path_exists("/dev/userfaultfd");
+	int rc = try_userfaultfd(O_CLOEXEC | O_NONBLOCK);
+#ifdef UFFD_USER_MODE_ONLY
+	/* vm.unprivileged_userfaultfd=0 still allows user-mode-only descriptors, which is all a
+	 * VMM tracking its own guest RAM needs. */
+	if (rc == -EPERM)
+		rc = try_userfaultfd(O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+#endif
+	hi->uffd.syscall = rc == 0;
+}
+
+static void probe_swap(struct hostinfo *hi)
+{
+	meminfo_kib("SwapTotal", &hi->swap.total_kib);
+	meminfo_kib("SwapFree", &hi->swap.free_kib);
+	hi->swap.zram0 = path_exists("/dev/zram0");
+}
+
+static bool controllers_have_memory(const char *controllers_file)
+{
+	char buf[512];
+	return read_text(controllers_file, buf, sizeof(buf)) >= 0 && has_word(buf, "memory");
+}
+
+/* v1 first: on hybrid hosts the v1 hierarchy is the one that owns the memory controller. */
+static void probe_memcg(struct hostinfo *hi)
+{
+	static const struct { const char *version, *path, *probe; } places[] = {
+		{ "v1", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/memory.limit_in_bytes" },
+		{ "v2", "/sys/fs/cgroup", "/sys/fs/cgroup/cgroup.controllers" },
+		{ "v2", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/unified/cgroup.controllers" },
+	};
+	copy_str(hi->memcg.version, sizeof(hi->memcg.version), "absent");
+	hi->memcg.path[0] = '\0';
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		bool found = strcmp(places[i].version, "v1") == 0 ? path_exists(places[i].probe)
+								  : controllers_have_memory(places[i].probe);
+		if (found) {
+			copy_str(hi->memcg.version, sizeof(hi->memcg.version), places[i].version);
+			copy_str(hi->memcg.path, sizeof(hi->memcg.path), places[i].path);
+			return;
+		}
+	}
+}
+
+/* The file exists even when booted with psi=0; only a successful read means PSI works. */
+static void probe_psi(struct hostinfo *hi)
+{
+	char buf[256];
+	hi->psi_memory = read_text("/proc/pressure/memory", buf, sizeof(buf)) > 0;
+}
+
+int hostinfo_probe(struct hostinfo *hi)
+{
+	if (!hi)
+		return -EINVAL;
+	memset(hi, 0, sizeof(*hi));
+	probe_identity(hi);
+	probe_numa(hi);
+	probe_topology(hi);
+	if (!hi->cpu_model[0])
+		copy_str(hi->cpu_model, sizeof(hi->cpu_model), "unknown");
+	probe_thp(hi);
+	probe_hugetlb(hi);
+	probe_kvm(&hi->kvm);
+	probe_ksm(hi);
+	probe_userfaultfd(hi);
+	probe_swap(hi);
+	probe_memcg(hi);
+	probe_psi(hi);
+	hi->root = geteuid() == 0;
+	return 0;
+}
+
+const char *hostinfo_host_mmu_name(enum hostinfo_host_mmu mmu)
+{
+	switch (mmu) {
+	case HOST_MMU_SHADOW: return "shadow";
+	case HOST_MMU_TDP: return "tdp";
+	case HOST_MMU_PVM: return "pvm";
+	case HOST_MMU_NONE: break;
+	}
+	return "none";
+}

@@ -1,0 +1,128 @@
+/* janitor.c — the process that restores host state if the VMM cannot (see janitor.h).
+ * Messages are lines: "zram", "cgroup PATH LIMITFILE UNLIMITED", "done". The child uses only
+ * plain system calls and stack buffers: it was forked from a process that may hold locks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vmm/host/janitor.h"
+#include "vmm/host/sysfs.h"
+
+struct undo {
+	bool zram, cgroup;
+	char path[600], limit_file[64], unlimited[8];
+};
+
+static void apply_line(struct undo *u, char *line, bool *done)
+{
+	if (strcmp(line, "done") == 0)
+		*done = true;
+	else if (strcmp(line, "zram") == 0)
+		u->zram = true;
+	else if (sscanf(line, "cgroup %599s %63s %7s", u->path, u->limit_file, u->unlimited) == 3)
+		u->cgroup = true;
+}
+
+static void undo_all(const struct undo *u)
+{
+	char p[700];
+	if (u->cgroup) {
+		snprintf(p, sizeof(p), "%s/%s", u->path, u->limit_file);
+		(void)sysfs_write(p, u->unlimited);
+		for (int i = 0; i < 500 && rmdir(u->path) < 0 && errno == EBUSY; i++)
+			usleep(20000); /* until the dead VMM has left the group */
+	}
+	if (u->zram) {
+		for (int i = 0; i < 50 && swapoff("/dev/zram0") < 0 && errno != EINVAL; i++)
+			usleep(100000);
+		(void)sysfs_write("/sys/block/zram0/reset", "1");
+	}
+}
+
+static void janitor_main(int fd)
+{
+	struct undo u = { 0 };
+	char buf[2048];
+	size_t len = 0;
+	bool done = false;
+	signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the whole process group: the VMM handles it */
+	signal(SIGTERM, SIG_IGN);
+	for (ssize_t r; !done && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0;) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		len += (size_t)r;
+		buf[len] = 0;
+		char *nl;
+		while ((nl = strchr(buf, '\n')) != NULL) {
+			*nl = 0;
+			apply_line(&u, buf, &done);
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len + 1);
+		}
+	}
+	if (!done)
+		undo_all(&u);
+	_exit(0);
+}
+
+int janitor_start(struct janitor *j)
+{
+	int p[2];
+	*j = (struct janitor){ .fd = -1 };
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		janitor_main(p[0]);
+	}
+	close(p[0]);
+	*j = (struct janitor){ .pid = pid, .fd = p[1] };
+	return 0;
+}
+
+static void say(struct janitor *j, const char *line)
+{
+	if (j->fd >= 0)
+		(void)!write(j->fd, line, strlen(line));
+}
+
+void janitor_note_zram(struct janitor *j) { say(j, "zram\n"); }
+
+void janitor_note_cgroup(struct janitor *j, const char *path, const char *limit_file, const char *unlimited)
+{
+	char line[800];
+	snprintf(line, sizeof(line), "cgroup %s %s %s\n", path, limit_file, unlimited);
+	say(j, line);
+}
+
+void janitor_done(struct janitor *j)
+{
+	if (!j->pid)
+		return;
+	say(j, "done\n");
+	close(j->fd);
+	waitpid(j->pid, NULL, 0);
+	*j = (struct janitor){ .fd = -1 };
+}
+
+void janitor_abandon(struct janitor *j)
+{
+	if (!j->pid)
+		return;
+	close(j->fd);
+	*j = (struct janitor){ .fd = -1 };
+}

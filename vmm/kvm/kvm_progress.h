@@ -1,0 +1,28 @@
+/* kvm_progress.h — the workload's progress counter, mirrored from guest memory into the run's
+ * host-side wl_ctx while a VM runs, so that the run driver's progress line and the telemetry
+ * monitor see a kvm workload advance as they see native and sim ones. */
+#ifndef MEMVIRT_VMM_KVM_PROGRESS_H
+#define MEMVIRT_VMM_KVM_PROGRESS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "vmm/kvm/kvm_vm.h"
+#include "workloads/wl.h"
+
+struct kvm_progress {
+	pthread_t thread;
+	bool running;
+	atomic_bool stop;
+	const volatile uint64_t *guest; /* the guest's wl_ctx.progress, in the host mapping */
+	struct wl_ctx *ctx;
+};
+
+/* Starts copying every 500 µs; 0 or -errno (then the progress only jumps at the end). */
+int kvm_progress_start(struct kvm_progress *p, struct kvm_vm *vm, const struct gk_image_header *img,
+		       struct wl_ctx *ctx);
+/* Stops, after one last copy. */
+void kvm_progress_stop(struct kvm_progress *p);
+
+#endif

@@ -1,0 +1,69 @@
+/* experiment.h — what a run records and does to the host besides running the workload:
+ * telemetry sampling (--sample-us, --timeseries), host reclaim events (--reclaim), zram swap
+ * (--swap) and dip detection (--dip-threshold, --dip-min-ms). The session ties them to one
+ * run: host state is set up before the workload starts and restored after it, on every path
+ * (docs/reclaim.md). */
+#ifndef MEMVIRT_EXPERIMENT_H
+#define MEMVIRT_EXPERIMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "vmm/host/janitor.h"
+#include "vmm/host/memcg.h"
+#include "vmm/reclaim/reclaim.h"
+#include "vmm/reclaim/reclaim_spec.h"
+#include "vmm/reclaim/telemetry.h"
+#include "vmm/host/zram.h"
+
+#define EXPERIMENT_MAX_RECLAIM 16
+#define EXPERIMENT_DEFAULT_SAMPLE_US 1000
+#define EXPERIMENT_DEFAULT_DIP_THRESHOLD 0.5
+#define EXPERIMENT_DEFAULT_DIP_MIN_MS 5.0
+
+struct experiment {
+	uint64_t sample_us;          /* 0 = no telemetry */
+	uint64_t overhead_window_us; /* >0: overhead probe, sampling on and off in alternate windows */
+	const char *timeseries_path; /* CSV, NULL = none */
+	double dip_threshold;        /* fraction of the baseline rate */
+	double dip_min_ms;
+	uint64_t zram_bytes;         /* --swap zram:SIZE, 0 = none */
+	size_t n_reclaim;
+	struct reclaim_spec reclaim[EXPERIMENT_MAX_RECLAIM];
+};
+
+extern const struct experiment experiment_defaults;
+
+/* Host preconditions that can be known before the run (root for --swap and limit, swap for
+ * pageout, a memory cgroup controller). Returns 0, or -errno with a reason naming the option. */
+int experiment_check(const struct experiment *e, char *why, size_t whylen);
+
+struct experiment_session {
+	const struct experiment *opts;
+	double t0;                   /* the run clock's zero (monotonic seconds) */
+	struct zram_swap zram;
+	struct memcg memcg;
+	bool in_memcg;
+	struct janitor janitor;      /* restores the host should this process be killed */
+	struct telemetry tel;
+	struct reclaimer rec;
+	int teardown_rc;             /* 0, or the errno of host state that could not be restored */
+};
+
+/* Sets up host state and starts the monitor and reclaim threads for a run whose context is
+ * `ctx` and whose guest RAM is behind `ram`. Returns 0, or -errno with the reason in why (nothing is left set up). */
+int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx,
+		     struct guest_ram_handle *ram, char *why, size_t whylen);
+/* Tells the monitor which thread runs the workload (its run-queue wait is sampled). */
+void experiment_worker_started(struct experiment_session *s, pid_t tid);
+/* Stops the threads and restores host state (cgroup, swap). Errors are printed. */
+void experiment_end(struct experiment_session *s);
+/* Adds config.telemetry/reclaim/swap, telemetry{}, reclaim{} and dips[] to a result
+ * document and writes the CSV time series. Frees the session's buffers. */
+void experiment_finish_doc(struct experiment_session *s, json_t *doc);
+
+#endif

@@ -1,0 +1,25 @@
+/* kvm_platform.h — the kvm platform's run with the extra knobs tests and control threads
+ * need: a guest self-test (a guest that misbehaves on purpose) and hooks around the vCPU run
+ * (to kick the VM from another thread). Guest RAM is published to `ram` when it is not NULL.
+ * platform_kvm.run is this with no hooks. */
+#ifndef MEMVIRT_VMM_KVM_PLATFORM_H
+#define MEMVIRT_VMM_KVM_PLATFORM_H
+
+#include <stdbool.h>
+
+#include "vmm/kvm/kvm_vm.h"
+#include "vmm/run/platform.h"
+
+struct kvm_platform_hooks {
+	unsigned selftest;          /* enum gk_selftest */
+	bool verbose_console;       /* copy guest console output to stderr */
+	/* Called on the vCPU thread just before the first KVM_RUN and after the last one. */
+	void (*started)(struct kvm_vm *vm, void *arg);
+	void (*stopping)(struct kvm_vm *vm, void *arg);
+	void *arg;
+};
+
+int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
+		     struct run_result *res, const struct kvm_platform_hooks *hooks);
+
+#endif

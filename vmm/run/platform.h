@@ -1,0 +1,46 @@
+/* platform.h — where a workload runs: `native`, `sim` or `kvm`. A platform takes a run
+ * configuration, runs the workload's setup and measured phases, and fills the result.
+ * The run driver (run.c) owns threads, signals, progress and the result file. */
+#ifndef MEMVIRT_PLATFORM_H
+#define MEMVIRT_PLATFORM_H
+
+#include <stdatomic.h>
+
+#include "results/result.h"
+#include "vmm/mem/guest_ram.h"
+#include "vmm/util/clock.h"
+#include "workloads/wl.h"
+
+struct platform {
+	const char *name;
+	const char *summary;
+	/* NULL when the platform can run here, else a one-line reason (e.g. no /dev/kvm). */
+	const char *(*unavailable)(void);
+	/* Runs the workload. `ctx` is zeroed by the caller and stays readable by the driver
+	 * (ctx->progress) while the run goes on. The platform publishes its guest RAM to `ram`
+	 * (NULL: nobody watches) once it exists and withdraws it before freeing it. Returns 0 or
+	 * a negative errno; the result's message says what failed. */
+	int (*run)(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
+		   struct run_result *res);
+	/* NULL when the platform can run under paging strategy `mmu`, else a one-line reason.
+	 * May itself be NULL: every strategy is supported. */
+	const char *(*mmu_unsupported)(const char *mmu);
+};
+
+extern const struct platform platform_native;
+extern const struct platform platform_sim;
+extern const struct platform platform_kvm;
+
+const struct platform *platform_find(const char *name);
+
+/* Phase bookkeeping every platform shares: timestamps and host fault counts at each phase
+ * boundary, turned into setup_s, run_s and measured-phase fault deltas. */
+struct phase_clock {
+	double t_start, t_measure, t_done;
+	long minflt_measure, majflt_measure, minflt_done, majflt_done;
+};
+void phase_clock_start(struct phase_clock *pc);
+void phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
+void phase_clock_finish(const struct phase_clock *pc, struct run_result *res);
+
+#endif

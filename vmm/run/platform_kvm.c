@@ -1,0 +1,228 @@
+/* platform_kvm.c — the `kvm` platform: the guest kernel runs in guest ring 0 and the workload
+ * in guest ring 3 of a real VM on /dev/kvm (kvm_vm.h). This file turns a run configuration
+ * into a VM, runs it, and fills the result: checksum and phase times from the guest (its TSC,
+ * at KVM_GET_TSC_KHZ), exits counted by the VMM, the guest kernel's fault count, resident host
+ * memory, the p2m book's frame counts (ram_book.h), and KVM's own statistics over the measured
+ * phase (kvm_stats.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/kvm/kvm_image.h"
+#include "vmm/run/kvm_platform.h"
+#include "vmm/kvm/kvm_progress.h"
+#include "vmm/kvm/kvm_shadow.h"
+#include "vmm/kvm/kvm_stats.h"
+
+struct kvm_platform_run {
+	struct phase_clock clock;
+	struct kvm_stats_window stats;
+	struct kvm_progress progress;
+	struct wl_ctx *ctx;
+	struct guest_ram_handle *ram;
+};
+
+/* Without --uffd the book learns the setup phase's touches here, before the measured phase is
+ * announced (ctx->phase), so that reclaim, which waits for it, finds those frames resident.
+ * With --uffd the book already holds them. */
+static void book_learn_setup(struct kvm_vm *vm, unsigned phase)
+{
+	if (phase == WL_PHASE_MEASURE && !vm->uffd.running)
+		(void)ram_book_sync(&vm->book, vm->ram.host);
+}
+
+static void on_phase(struct kvm_vm *vm, unsigned phase, void *arg)
+{
+	struct kvm_platform_run *pr = arg;
+	book_learn_setup(vm, phase);
+	pr->ctx->phase = phase; /* what the workload just set in the guest, for telemetry */
+	phase_clock_mark(&pr->clock, (enum wl_phase)phase);
+	if (phase == WL_PHASE_MEASURE)
+		kvm_stats_window_begin(&pr->stats, vm);
+	else if (phase == WL_PHASE_DONE)
+		kvm_stats_window_end(&pr->stats, vm);
+}
+
+static int workload_index(const struct wl_workload *w)
+{
+	for (int i = 0; wl_registry_direct[i]; i++)
+		if (wl_registry_direct[i] == w || strcmp(wl_registry_direct[i]->name, w->name) == 0)
+			return i;
+	return -1;
+}
+
+static const char *kvm_mmu_unsupported(const char *mmu)
+{
+	return strcmp(mmu, "ept") == 0 || strcmp(mmu, "shadow") == 0 ? NULL : "kvm runs --mmu ept or shadow";
+}
+
+static int config_check(const struct run_config *cfg, struct run_result *res)
+{
+	const char *why = kvm_mmu_unsupported(cfg->mmu);
+	if (why) {
+		snprintf(res->message, sizeof(res->message), "--mmu %s: %s", cfg->mmu, why);
+		return -ENOTSUP;
+	}
+	if (cfg->sim.shadow_write_flood) { /* every pool write exits on kvm by design (read-only slot) */
+		snprintf(res->message, sizeof(res->message),
+			 "--shadow-flood models KVM's write flooding on sim only; the kvm VMM traps every pool write");
+		return -ENOTSUP;
+	}
+	if (cfg->sim.levels != 4) {
+		snprintf(res->message, sizeof(res->message), "--levels %u is not available on kvm (4-level paging only)",
+			 cfg->sim.levels);
+		return -ENOTSUP;
+	}
+	if (workload_index(cfg->workload) < 0) {
+		snprintf(res->message, sizeof(res->message), "workload %s is not in the guest image", cfg->workload->name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static struct gk_run_block run_block(const struct run_config *cfg, unsigned selftest)
+{
+	struct gk_run_block rb = { .workload = (uint32_t)workload_index(cfg->workload), .params = cfg->params,
+				   .selftest = selftest };
+	snprintf(rb.workload_name, sizeof(rb.workload_name), "%s", cfg->workload->name);
+	return rb;
+}
+
+static double tsc_seconds(const struct kvm_vm *vm, uint64_t from, uint64_t to)
+{
+	return from && to >= from ? (double)(to - from) / ((double)vm->tsc_khz * 1e3) : 0.0;
+}
+
+/* The guest's exit kinds as the VMM's exit reasons. */
+static const enum mmu_exit_reason guest_kind_reason[GK_EXIT_KINDS] = {
+	[GK_EXIT_PT_WRITE] = MMU_EXIT_pt_write, [GK_EXIT_CR3_LOAD] = MMU_EXIT_cr3_load,
+	[GK_EXIT_HIDDEN_FAULT] = MMU_EXIT_hidden_fault, [GK_EXIT_INVLPG] = MMU_EXIT_invlpg,
+	[GK_EXIT_HYPERCALL] = MMU_EXIT_hypercall,
+};
+
+/* Mean handler time per reason (VMM clock) and mean round trip (guest TSC). */
+static void collect_exit_costs(const struct kvm_vm *vm, struct run_result *res)
+{
+	const struct kvm_guest_outcome *o = &vm->out;
+	struct kvm_shadow_stats ss;
+	for (unsigned r = 0; r < MMU_EXIT_REASON_COUNT; r++) {
+		res->exit_costs[r].handled = o->handled[r];
+		res->exit_costs[r].handler_ns = o->handled[r] ? (double)o->handler_ns[r] / (double)o->handled[r] : 0.0;
+	}
+	for (unsigned k = 0; k < GK_EXIT_KINDS; k++) {
+		struct result_exit_cost *c = &res->exit_costs[guest_kind_reason[k]];
+		uint64_t n = o->guest_timing.count[k];
+		c->roundtrips = n;
+		c->roundtrip_ns = n ? (double)o->guest_timing.cycles[k] * 1e6 / (double)vm->tsc_khz / (double)n : 0.0;
+	}
+	kvm_shadow_get_stats(vm, &ss);
+	res->host_mmu_flushes = ss.host_flushes;
+	res->host_mmu_flush_ns = ss.host_flushes ? (double)ss.host_flush_ns / (double)ss.host_flushes : 0.0;
+	res->have_exit_costs = true;
+}
+
+static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_platform_run *pr,
+		    struct run_result *res)
+{
+	const struct kvm_guest_outcome *o = &vm->out;
+	phase_clock_finish(&pr->clock, res);
+	/* The guest's own TSC marks, not the host's clock around the exits. */
+	res->setup_s = tsc_seconds(vm, o->phase_tsc[WL_PHASE_SETUP], o->phase_tsc[WL_PHASE_MEASURE]);
+	res->run_s = tsc_seconds(vm, o->phase_tsc[WL_PHASE_MEASURE], o->phase_tsc[WL_PHASE_DONE]);
+	res->exits = o->exits;
+	res->exits.ept_violation = atomic_load(&vm->uffd.faults);
+	res->guest_faults = o->stats.faults;
+	collect_exit_costs(vm, res);
+	res->guest_bytes = vm->layout.ram_bytes;
+	res->host_resident_bytes = kvm_vm_resident_bytes(vm);
+	res->backend = guest_mem_backend_name(vm->ram.mem.backend);
+	res->have_frames = true;
+	ram_book_counts(&vm->book, res->frames, &res->frames_reclaimed, &res->frames_refaulted);
+	res->ops = cfg->workload->ops(&cfg->params);
+	kvm_stats_window_result(&pr->stats, res);
+	if (atomic_load(&vm->uffd.error) && !o->failed)
+		snprintf(res->message, sizeof(res->message), "--uffd: resolving a first touch failed: %s",
+			 strerror(atomic_load(&vm->uffd.error)));
+	if (o->done && o->rc == 0) {
+		res->checksum = o->checksum;
+		res->have_checksum = true;
+		pr->ctx->progress = res->ops;
+	} else if (o->done) {
+		snprintf(res->message, sizeof(res->message), "workload %s failed in the guest: %s", cfg->workload->name,
+			 strerror((int)-o->rc));
+	} else {
+		snprintf(res->message, sizeof(res->message), "%s", o->message);
+	}
+}
+
+static struct kvm_vm_config vm_config(const struct run_config *cfg)
+{
+	return (struct kvm_vm_config){ .ram_bytes = cfg->sim.ram_bytes, .pool_bytes = cfg->sim.pt_pool_bytes,
+				       .guest_page = cfg->sim.guest_page, .levels = cfg->sim.levels,
+				       .mem = cfg->memory, .shadow = strcmp(cfg->mmu, "shadow") == 0 };
+}
+
+static void ram_reclaimed(void *owner, uint64_t off, uint64_t len) { ram_book_reclaimed(owner, off, len); }
+
+static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct kvm_platform_run *pr)
+{
+	const struct gk_image_header *img;
+	char why[128];
+	guest_ram_publish(pr->ram, &(struct guest_ram){ .base = vm->ram.host, .bytes = vm->ram.bytes,
+								     .fd = vm->ram.mem.fd, .reclaimed = ram_reclaimed,
+								     .owner = &vm->book,
+								     .uffd_faults = vm->uffd.running ? &vm->uffd.faults : NULL });
+	if (kvm_image_header(&img, why, sizeof(why)) == 0)
+		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
+	if (h->started)
+		h->started(vm, h->arg);
+	int rc = kvm_vcpu_run(vm);
+	if (h->stopping)
+		h->stopping(vm, h->arg);
+	kvm_progress_stop(&pr->progress);
+	guest_ram_publish(pr->ram, NULL);
+	/* The last pass, once reclaim can no longer act: touches uffd did not see (all of them
+	 * without --uffd; refaults of reclaimed frames with it) become resident. */
+	(void)ram_book_sync(&vm->book, vm->ram.host);
+	return rc;
+}
+
+int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
+		     struct run_result *res, const struct kvm_platform_hooks *h)
+{
+	struct kvm_platform_run pr = { .ctx = ctx, .ram = ram };
+	struct kvm_vm *vm;
+	int rc = config_check(cfg, res);
+	if (rc < 0)
+		return rc;
+	struct gk_run_block rb = run_block(cfg, h->selftest);
+	res->backend = guest_mem_backend_name((cfg->memory ? cfg->memory : &guest_mem_defaults)->backend);
+	struct kvm_vm_config vc = vm_config(cfg);
+	phase_clock_start(&pr.clock);
+	if ((rc = kvm_vm_create(&vc, &rb, &vm, res->message, sizeof(res->message))) < 0)
+		return rc;
+	vm->on_phase = on_phase;
+	vm->on_phase_arg = &pr;
+	vm->verbose_console = h->verbose_console;
+	kvm_stats_window_open(&pr.stats, vm);
+	rc = run_vm(vm, h, &pr);
+	collect(cfg, vm, &pr, res);
+	kvm_stats_window_close(&pr.stats);
+	kvm_vm_destroy(vm);
+	return rc;
+}
+
+static int kvm_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
+		   struct run_result *res)
+{
+	const struct kvm_platform_hooks hooks = { 0 };
+	return kvm_platform_run(cfg, ctx, ram, res, &hooks);
+}
+
+const struct platform platform_kvm = {
+	.name = "kvm",
+	.summary = "a real VM on /dev/kvm: guest kernel in ring 0, workload in ring 3",
+	.unavailable = kvm_dev_unavailable,
+	.run = kvm_run,
+	.mmu_unsupported = kvm_mmu_unsupported,
+};

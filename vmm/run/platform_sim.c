@@ -1,0 +1,274 @@
+/* platform_sim.c — the `sim` platform: the guest kernel (guest/) and the workload run on the
+ * host, and every workload load and store is translated by memvirt's software MMU (TLB, then
+ * an ept or shadow walk on a miss) before it touches host memory. The guest kernel's own
+ * accesses go through the same machine and are charged to mmu.kernel.
+ *
+ * A workload access that the guest kernel cannot resolve (a segfault in a real guest) ends
+ * the run: the slow path records the error and longjmps back to sim_run. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ept/p2m.h"
+#include "guest/gk.h"
+#include "mmu/cost.h"
+#include "shadow/shadow.h"
+#include "vmm/run/platform.h"
+
+struct sim_state {
+	struct mmu_vm vm;
+	struct gk *gk;
+	struct phase_clock clock;
+	jmp_buf fatal;
+	int fatal_rc;
+	uint64_t fatal_va;
+};
+
+static struct sim_state *sim_of(struct wl_ctx *c) { return c->platform; }
+
+/* ---- The guest kernel's hardware: the simulated machine ---------------------------------- */
+
+/* Kernel accesses are charged to mmu.kernel; a kernel access may happen in the middle of a
+ * workload access (a page fault), so the previous owner is restored afterwards. */
+static uint64_t *sim_kernel_word(struct mmu_vm *vm, uint64_t gpa, struct mmu_counters **saved)
+{
+	*saved = vm->cur;
+	vm->cur = &vm->kernel;
+	vm->kernel.accesses++;
+	return mmu_gpa_ptr(vm, gpa);
+}
+
+static uint64_t sim_phys_read(void *hw, uint64_t gpa)
+{
+	struct mmu_counters *saved;
+	uint64_t *p = sim_kernel_word(hw, gpa, &saved);
+	uint64_t v = p ? *p : 0;
+	((struct mmu_vm *)hw)->cur = saved;
+	return v;
+}
+
+static void sim_phys_write(void *hw, uint64_t gpa, uint64_t v)
+{
+	struct mmu_counters *saved;
+	uint64_t *p = sim_kernel_word(hw, gpa, &saved);
+	if (p)
+		*p = v;
+	((struct mmu_vm *)hw)->cur = saved;
+}
+
+/* Zeroes a frame one host page at a time: a 2 MiB guest frame may sit on 4 KiB host pages
+ * that are not contiguous in host memory. */
+static void sim_phys_zero(void *hw, uint64_t gpa, uint64_t bytes)
+{
+	struct mmu_vm *vm = hw;
+	uint64_t step = vm->cfg.host_page < bytes ? vm->cfg.host_page : bytes;
+	for (uint64_t off = 0; off < bytes; off += step) {
+		struct mmu_counters *saved;
+		uint64_t *p = sim_kernel_word(vm, gpa + off, &saved);
+		if (p)
+			memset(p, 0, step);
+		vm->cur = saved;
+	}
+}
+
+static void sim_pt_write(void *hw, uint64_t gpa, uint64_t v) { mmu_pt_write(hw, gpa, v); }
+static void sim_cr3_load(void *hw, uint64_t root, uint16_t asid) { mmu_cr3_load(hw, root, asid); }
+static void sim_invlpg(void *hw, uint64_t gva) { mmu_invlpg(hw, gva); }
+
+/* ---- The workload's accesses ------------------------------------------------------------- */
+
+static void sim_fatal(struct sim_state *s, int rc, uint64_t va)
+{
+	s->fatal_rc = rc;
+	s->fatal_va = va;
+	longjmp(s->fatal, 1);
+}
+
+/* Full translation; afterwards the page just used is the most recently used entry of its
+ * TLB set, so the fast-path caches may point at it (only when there is a TLB). Both caches
+ * are dropped first: the TLB insert this access may do can evict what they pointed at. */
+static void *sim_translate(struct wl_ctx *c, wl_addr_t va, unsigned access)
+{
+	struct sim_state *s = sim_of(c);
+	void *p;
+	c->rd.vpage = c->wr.vpage = UINT64_MAX;
+	s->vm.cur = &s->vm.user;
+	int rc = mmu_access(&s->vm, va, access | MMU_USER, &p);
+	if (rc < 0)
+		sim_fatal(s, rc, va);
+	if (s->vm.cfg.tlb_entries) {
+		intptr_t delta = (intptr_t)((uintptr_t)p - (uintptr_t)va);
+		c->rd = (struct wl_xlat_cache){ va >> 12, delta, c->rd.hits };
+		if (access & MMU_WRITE)
+			c->wr = (struct wl_xlat_cache){ va >> 12, delta, c->wr.hits };
+	}
+	return p;
+}
+
+uint64_t sim_load64_slow(struct wl_ctx *c, wl_addr_t va)
+{
+	return *(const uint64_t *)sim_translate(c, va, MMU_READ);
+}
+
+void sim_store64_slow(struct wl_ctx *c, wl_addr_t va, uint64_t v)
+{
+	*(uint64_t *)sim_translate(c, va, MMU_WRITE) = v;
+}
+
+/* ---- System calls: straight into the guest kernel ---------------------------------------- */
+
+static wl_addr_t sim_map(struct wl_ctx *c, uint64_t bytes) { return gk_sys_map(sim_of(c)->gk, bytes); }
+static int sim_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b) { return gk_sys_unmap(sim_of(c)->gk, a, b); }
+static int sim_as_create(struct wl_ctx *c) { return gk_as_create(sim_of(c)->gk); }
+static int sim_as_switch(struct wl_ctx *c, int as) { return gk_as_switch(sim_of(c)->gk, as); }
+static void sim_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&sim_of(c)->clock, p); }
+
+static const struct wl_sys sim_sys = {
+	.map = sim_map, .unmap = sim_unmap, .as_create = sim_as_create,
+	.as_switch = sim_as_switch, .phase = sim_phase,
+};
+
+/* ---- Machine setup and the run ----------------------------------------------------------- */
+
+static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, char *msg, size_t msglen)
+{
+	const struct mmu_strategy_ops *ops = strcmp(cfg->mmu, "shadow") == 0 ? &shadow_strategy : &ept_strategy;
+	int rc = mmu_vm_init(&s->vm, &cfg->sim, ops);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot set up the simulated machine (%s): %s", ops->name, strerror(-rc));
+		return rc;
+	}
+	s->gk = malloc(sizeof(*s->gk));
+	if (!s->gk)
+		return -ENOMEM;
+	struct gk_hal hal = {
+		.phys_read = sim_phys_read, .phys_write = sim_phys_write, .phys_zero = sim_phys_zero,
+		.pt_write = sim_pt_write, .cr3_load = sim_cr3_load, .invlpg = sim_invlpg, .hw = &s->vm,
+	};
+	struct gk_boot_info bi = {
+		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION,
+		.flags = ops == &shadow_strategy ? GK_BOOT_SHADOW : 0,
+		.ram_base = 0, .ram_bytes = cfg->sim.ram_bytes,
+		.pt_pool_base = cfg->sim.ram_bytes, .pt_pool_bytes = cfg->sim.pt_pool_bytes,
+		.levels = cfg->sim.levels, .guest_page = cfg->sim.guest_page,
+	};
+	/* After mmu_vm_init, which starts from a clean machine. */
+	s->vm.fast_rd = &c->rd;
+	s->vm.fast_wr = &c->wr;
+	s->vm.guest_pf = gk_page_fault_cb;
+	s->vm.guest = s->gk;
+	s->vm.cur = &s->vm.kernel;
+	if ((rc = gk_boot(s->gk, &hal, &bi)) < 0)
+		snprintf(msg, msglen, "guest kernel failed to boot: %s", strerror(-rc));
+	return rc;
+}
+
+/* The p2m book's counts. No frame moves: sim's host reclaim acts on the simulator's host
+ * memory, not through the p2m, so frame_moves stays zero here. */
+static void sim_collect_frames(const struct p2m *p, struct run_result *res)
+{
+	if (!p)
+		return;
+	res->have_frames = true;
+	for (unsigned st = 0; st < P2M_STATES; st++)
+		res->frames[st] = p2m_book_count(&p->book, (enum p2m_state)st);
+}
+
+static void sim_collect_shadow(const struct mmu_vm *vm, struct run_result *res)
+{
+	const struct shadow *sh = shadow_of(vm);
+	if (!sh)
+		return;
+	res->have_shadow = true;
+	res->shadow_flood_unprotects = sh->flood_unprotects;
+	res->shadow_unprotected_writes = sh->unprotected_writes;
+}
+
+static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, struct run_result *res)
+{
+	struct mmu_vm *vm = &s->vm;
+	uint64_t fast = c->rd.hits + c->wr.hits;
+	vm->user.tlb_hits += fast;
+	vm->user.accesses += fast;
+	res->have_mmu = true;
+	res->mmu_user = vm->user;
+	res->mmu_kernel = vm->kernel;
+	res->exits = vm->exits;
+	res->modeled_cycles = mmu_modeled_cycles(&cfg->sim.cost, &vm->user, &vm->exits);
+	res->modeled_cycles_kernel = mmu_modeled_cycles(&cfg->sim.cost, &vm->kernel, &(struct exit_counters){ 0 });
+	res->guest_faults = s->gk ? s->gk->stats.faults : 0;
+	res->guest_bytes = cfg->sim.ram_bytes;
+	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(vm->p2m) : 0;
+	sim_collect_frames(vm->p2m, res);
+	sim_collect_shadow(vm, res);
+	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
+	res->ops = cfg->workload->ops(&cfg->params);
+}
+
+static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, struct wl_ctx *c,
+			    struct run_result *res)
+{
+	const struct wl_workload *w = wl_find(wl_registry_sim, cfg->workload->name);
+	if (!w) {
+		snprintf(res->message, sizeof(res->message), "workload %s has no sim build", cfg->workload->name);
+		return -ENOENT;
+	}
+	if (setjmp(s->fatal)) {
+		snprintf(res->message, sizeof(res->message), "workload %s: unresolvable access at 0x%llx: %s",
+			 w->name, (unsigned long long)s->fatal_va, strerror(-s->fatal_rc));
+		return s->fatal_rc;
+	}
+	int rc = w->main(c, &cfg->params, &res->checksum);
+	if (rc < 0)
+		snprintf(res->message, sizeof(res->message), "workload %s failed: %s", w->name, strerror(-rc));
+	return rc;
+}
+
+/* Guest RAM for the monitor and reclaim threads: the front of the simulator's host memory,
+ * where guest frames, guest page tables and p2m tables are allocated in first-touch order
+ * (so a "fraction of guest RAM" here is a fraction in allocation order, not guest-physical
+ * order). The memfd behind it makes a discard non-destructive. */
+static void sim_publish_ram(struct sim_state *s, const struct run_config *cfg, struct guest_ram_handle *h)
+{
+	uint64_t page = cfg->sim.host_page;
+	uint64_t bytes = (cfg->sim.ram_bytes + cfg->sim.pt_pool_bytes + page - 1) / page * page;
+	struct guest_ram ram = { .base = s->vm.host.base, .fd = s->vm.host.fd,
+				 .bytes = bytes < s->vm.host.size ? bytes : s->vm.host.size };
+	guest_ram_publish(h, &ram);
+}
+
+static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
+		   struct run_result *res)
+{
+	struct sim_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	ctx->sys = &sim_sys;
+	ctx->platform = s;
+	ctx->rd.vpage = ctx->wr.vpage = UINT64_MAX;
+	phase_clock_start(&s->clock);
+	int rc = sim_boot(s, ctx, cfg, res->message, sizeof(res->message));
+	if (rc == 0) {
+		sim_publish_ram(s, cfg, ram);
+		rc = sim_run_workload(s, cfg, ctx, res);
+		guest_ram_publish(ram, NULL);
+	}
+	phase_clock_finish(&s->clock, res);
+	sim_collect(s, ctx, cfg, res);
+	res->have_checksum = rc == 0;
+	mmu_vm_fini(&s->vm);
+	free(s->gk);
+	free(s);
+	return rc;
+}
+
+static const char *sim_unavailable(void) { return NULL; }
+
+const struct platform platform_sim = {
+	.name = "sim",
+	.summary = "guest kernel and workload on the host, every access through memvirt's software MMU",
+	.unavailable = sim_unavailable,
+	.run = sim_run,
+};
