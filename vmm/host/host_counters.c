@@ -20,26 +20,25 @@ void host_sources_open(struct host_sources *h)
 {
 	h->vmstat_fd = open_ro("/proc/vmstat");
 	h->psi_fd = open_ro("/proc/pressure/memory");
-	h->sched_fd = -1;
+	h->statm_fd = open_ro("/proc/self/statm");
+	h->meminfo_fd = open_ro("/proc/meminfo");
 }
 
 void host_sources_close(struct host_sources *h)
 {
-	int *fds[] = { &h->vmstat_fd, &h->psi_fd, &h->sched_fd };
-	for (size_t i = 0; i < 3; i++)
+	int *fds[] = { &h->vmstat_fd, &h->psi_fd, &h->statm_fd, &h->meminfo_fd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
 }
 
-void host_sources_follow_thread(struct host_sources *h, pid_t tid)
+int host_thread_schedstat_open(pid_t tid)
 {
 	char path[64];
-	if (h->sched_fd >= 0)
-		close(h->sched_fd);
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat", (long)tid);
-	h->sched_fd = open_ro(path);
+	return open_ro(path);
 }
 
 static ssize_t read_whole(int fd, char *buf, size_t len)
@@ -104,9 +103,33 @@ void host_read_fast(struct host_sources *h, struct tel_sample *s)
 	s->majflt = (uint64_t)ru.ru_majflt;
 	if (read_whole(h->psi_fd, buf, sizeof(buf)) > 0)
 		(void)psi_parse(buf, &s->psi_some_us, &s->psi_full_us);
+}
+
+void host_read_thread_wait(int sched_fd, struct tel_sample *s)
+{
+	char buf[256];
 	/* schedstat: "<ns on cpu> <ns waiting on a run queue> <timeslices>" */
-	if (read_whole(h->sched_fd, buf, sizeof(buf)) > 0) {
+	if (read_whole(sched_fd, buf, sizeof(buf)) > 0) {
 		char *sp = strchr(buf, ' ');
 		s->worker_wait_us = sp ? strtoull(sp + 1, NULL, 10) / 1000 : 0;
 	}
+}
+
+/* statm: "size resident shared text lib data dt", in pages */
+uint64_t host_read_rss(struct host_sources *h)
+{
+	char buf[256];
+	if (read_whole(h->statm_fd, buf, sizeof(buf)) <= 0)
+		return 0;
+	char *sp = strchr(buf, ' ');
+	return sp ? strtoull(sp + 1, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+uint64_t host_read_available(struct host_sources *h)
+{
+	char buf[4096];
+	if (read_whole(h->meminfo_fd, buf, sizeof(buf)) <= 0)
+		return 0;
+	const char *p = strstr(buf, "MemAvailable:");
+	return p ? strtoull(p + 13, NULL, 10) * 1024 : 0;
 }

@@ -11,13 +11,20 @@
 
 /* Host counter sources, kept open between samples. */
 struct host_sources {
-	int vmstat_fd, psi_fd, sched_fd;
+	int vmstat_fd, psi_fd, statm_fd, meminfo_fd;
 };
 void host_sources_open(struct host_sources *h);
 void host_sources_close(struct host_sources *h);
-void host_sources_follow_thread(struct host_sources *h, pid_t tid);
-void host_read_fast(struct host_sources *h, struct tel_sample *s); /* rusage, PSI, schedstat */
+void host_read_fast(struct host_sources *h, struct tel_sample *s); /* rusage, PSI */
 void host_read_vmstat(struct host_sources *h, struct tel_sample *s);
+/* The VMM process's resident set (/proc/self/statm) and the host's MemAvailable
+ * (/proc/meminfo), in bytes; 0 when unreadable. */
+uint64_t host_read_rss(struct host_sources *h);
+uint64_t host_read_available(struct host_sources *h);
+/* A thread's schedstat, opened for host_read_thread_wait; -1 when it cannot be. */
+int host_thread_schedstat_open(pid_t tid);
+/* The thread's time waiting on a run queue (schedstat's second field) into s->worker_wait_us. */
+void host_read_thread_wait(int sched_fd, struct tel_sample *s);
 /* Pure parsers (unit-tested): return 0 or -EINVAL when a field is missing. */
 int vmstat_parse(const char *text, struct tel_sample *s);
 int psi_parse(const char *text, uint64_t *some_us, uint64_t *full_us);

@@ -93,21 +93,42 @@ static void host_restore(struct experiment_session *s)
 		janitor_done(&s->janitor);
 }
 
-int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx,
-		     struct guest_ram_handle *ram, char *why, size_t whylen)
+/* The monitor that samples this VM: the host's, or one of the session's own. */
+static int monitor_begin(struct experiment_session *s, struct telemetry *monitor)
 {
-	*s = (struct experiment_session){ .opts = e, .t0 = monotonic_seconds() };
+	const struct experiment *e = s->opts;
+	tel_target_init(&s->target, s->target_ctx, s->target_ram, &s->rec.started);
+	if (monitor) {
+		s->monitor = monitor;
+		return telemetry_add(monitor, &s->target);
+	}
+	telemetry_init(&s->own_monitor, e->sample_us, e->overhead_window_us, s->t0);
+	s->monitor = &s->own_monitor;
+	int rc = telemetry_add(&s->own_monitor, &s->target);
+	return rc < 0 ? rc : telemetry_start(&s->own_monitor);
+}
+
+static void monitor_end(struct experiment_session *s)
+{
+	if (s->monitor == &s->own_monitor)
+		telemetry_stop(&s->own_monitor);
+}
+
+int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx,
+		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0, char *why, size_t whylen)
+{
+	*s = (struct experiment_session){ .opts = e, .t0 = t0, .target_ctx = ctx, .target_ram = ram };
 	int rc = host_setup(s, why, whylen);
 	if (rc < 0)
 		return rc;
 	rc = reclaimer_init(&s->rec, ctx, ram, e->reclaim, e->n_reclaim, s->in_memcg ? &s->memcg : NULL, s->t0);
 	if (rc == 0 && e->sample_us)
-		rc = telemetry_start(&s->tel, ctx, ram, e->sample_us, e->overhead_window_us, s->t0, &s->rec.started);
+		rc = monitor_begin(s, monitor);
 	if (rc == 0 && e->n_reclaim)
 		rc = reclaimer_start(&s->rec);
 	if (rc < 0) {
 		snprintf(why, whylen, "cannot start the monitor or reclaim thread: %s", strerror(-rc));
-		telemetry_stop(&s->tel);
+		monitor_end(s);
 		host_restore(s);
 	}
 	return rc;
@@ -115,12 +136,12 @@ int experiment_begin(struct experiment_session *s, const struct experiment *e, s
 
 void experiment_worker_started(struct experiment_session *s, pid_t tid)
 {
-	atomic_store(&s->tel.worker_tid, tid);
+	tel_target_worker(&s->target, tid);
 }
 
 void experiment_end(struct experiment_session *s)
 {
 	reclaimer_stop(&s->rec);
-	telemetry_stop(&s->tel);
+	monitor_end(s);
 	host_restore(s);
 }

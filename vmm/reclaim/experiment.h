@@ -49,15 +49,23 @@ struct experiment_session {
 	struct memcg memcg;
 	bool in_memcg;
 	struct janitor janitor;      /* restores the host should this process be killed */
-	struct telemetry tel;
+	struct telemetry own_monitor; /* a run of its own: the session's monitor */
+	struct telemetry *monitor;    /* the one sampling this VM (own_monitor, or the host's); NULL: none */
+	struct tel_target target;     /* this VM as the monitor sees it */
+	struct wl_ctx *target_ctx;
+	struct guest_ram_handle *target_ram;
 	struct reclaimer rec;
 	int teardown_rc;             /* 0, or the errno of host state that could not be restored */
 };
 
-/* Sets up host state and starts the monitor and reclaim threads for a run whose context is
- * `ctx` and whose guest RAM is behind `ram`. Returns 0, or -errno with the reason in why (nothing is left set up). */
+/* Sets up host state and starts the reclaim thread for a run whose context is `ctx` and whose
+ * guest RAM is behind `ram`. With `monitor` NULL the session samples the VM with a monitor of
+ * its own, started here; otherwise the VM becomes one more target of `monitor` (a host of
+ * several VMs), which the caller starts once every VM is added and stops before
+ * experiment_end. `t0` is the run clock's zero. Returns 0, or -errno with the reason in why
+ * (nothing is left set up). */
 int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx,
-		     struct guest_ram_handle *ram, char *why, size_t whylen);
+		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0, char *why, size_t whylen);
 /* Tells the monitor which thread runs the workload (its run-queue wait is sampled). */
 void experiment_worker_started(struct experiment_session *s, pid_t tid);
 /* Stops the threads and restores host state (cgroup, swap). Errors are printed. */

@@ -230,8 +230,8 @@ static json_t *level_range(const struct tel_series *ts, size_t offset)
 
 static json_t *telemetry_json(const struct experiment_session *s, const struct dip_result *dr, bool embed)
 {
-	const struct telemetry *t = &s->tel;
-	const struct tel_series *ts = &t->series;
+	const struct telemetry *t = s->monitor;
+	const struct tel_series *ts = &s->target.series;
 	json_t *o = json_pack("{s:I, s:I, s:I, s:f, s:I, s:I}", "sample_us", (json_int_t)t->sample_us,
 			      "samples", (json_int_t)ts->n, "overruns", (json_int_t)t->overruns,
 			      "cost_us_per_sample", ts->n ? t->cost_us / (double)ts->n : 0.0,
@@ -286,7 +286,7 @@ static void write_series(const struct experiment_session *s)
 {
 	if (!s->opts->timeseries_path)
 		return;
-	int rc = tel_series_write_csv(&s->tel.series, s->opts->timeseries_path);
+	int rc = tel_series_write_csv(&s->target.series, s->opts->timeseries_path);
 	if (rc < 0)
 		fprintf(stderr, "memvirt: cannot write %s: %s\n", s->opts->timeseries_path, strerror(-rc));
 }
@@ -297,10 +297,10 @@ void experiment_finish_doc(struct experiment_session *s, json_t *doc)
 	json_object_update(json_object_get(doc, "config"), cfg);
 	json_decref(cfg);
 	struct dip_result dr = { 0 };
-	if (s->opts->sample_us && s->tel.series.n) {
-		find_dips(s->opts, &s->rec, &s->tel.series, &dr);
+	if (s->monitor && s->target.series.n) {
+		find_dips(s->opts, &s->rec, &s->target.series, &dr);
 		json_object_set_new(doc, "telemetry", telemetry_json(s, &dr, !s->opts->timeseries_path));
-		json_object_set_new(doc, "dips", dips_json(s, &s->tel.series, &dr));
+		json_object_set_new(doc, "dips", dips_json(s, &s->target.series, &dr));
 		write_series(s);
 	} else {
 		json_object_set_new(doc, "telemetry", json_null());
@@ -308,5 +308,8 @@ void experiment_finish_doc(struct experiment_session *s, json_t *doc)
 	}
 	json_object_set_new(doc, "reclaim", reclaim_json(s));
 	dips_free(&dr);
-	tel_series_free(&s->tel.series);
+	if (s->monitor)
+		tel_target_fini(&s->target);
+	if (s->monitor == &s->own_monitor)
+		telemetry_fini(&s->own_monitor);
 }

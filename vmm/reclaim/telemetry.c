@@ -1,41 +1,108 @@
 /* telemetry.c — the monitor thread (see telemetry.h). It wakes on an absolute schedule
- * (clock_nanosleep TIMER_ABSTIME), so a slow sample delays the next one but does not shift
- * the clock; a sample more than one period late is counted in `overruns`. */
+ * (clock_nanosleep TIMER_ABSTIME), so a slow tick delays the next one but does not shift the
+ * clock; a tick more than one period late is counted in `overruns`. At each tick it reads the
+ * host-wide figures once and then samples every target, so all VMs share one time axis. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "vmm/util/clock.h"
 #include "vmm/reclaim/telemetry.h"
+#include "vmm/util/clock.h"
 
-static void take_sample(struct telemetry *t, uint64_t n, struct tel_sample *prev)
+void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
+		     const atomic_uint_fast64_t *events)
 {
-	struct tel_sample s = *prev; /* vmstat, residency and uffd_faults carry over between refreshes */
-	bool fresh = guest_ram_try_get(t->ram_handle, &t->ram);
-	if (!fresh)
-		t->ram_busy++; /* reclaim holds it: scan the region as last seen (a stale one only fails) */
-	struct guest_ram ram = t->ram;
-	if (fresh && ram.uffd_faults) /* only while published: a stale counter may be freed */
-		s.uffd_faults = atomic_load(ram.uffd_faults);
-	s.time_ms = (monotonic_seconds() - t->t0) * 1e3;
-	s.progress = t->ctx->progress;
-	s.phase = t->ctx->phase;
-	host_read_fast(&t->src, &s);
-	if (n % TEL_VMSTAT_EVERY == 0)
-		host_read_vmstat(&t->src, &s);
-	residency_scan_step(&t->scan, ram.base, ram.bytes);
-	s.guest_resident_bytes = t->scan.total.resident_pages * 4096;
-	s.guest_mapped_bytes = t->scan.total.mapped_pages * 4096;
-	s.reclaim_events = t->events ? atomic_load(t->events) : 0;
-	if (tel_series_push(&t->series, &s) == 0)
-		*prev = s;
+	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1,
+				   .prev = { .uffd_faults = TEL_ABSENT } };
+	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
 }
 
-static void follow_worker(struct telemetry *t, pid_t *followed)
+void tel_target_worker(struct tel_target *tg, pid_t tid) { atomic_store(&tg->worker_tid, tid); }
+
+void tel_target_fini(struct tel_target *tg)
 {
-	pid_t tid = atomic_load(&t->worker_tid);
-	if (tid && tid != *followed) {
-		host_sources_follow_thread(&t->src, tid);
-		*followed = tid;
+	if (tg->sched_fd >= 0)
+		close(tg->sched_fd);
+	tg->sched_fd = -1;
+	residency_scan_fini(&tg->scan);
+	tel_series_free(&tg->series);
+}
+
+static void follow_worker(struct tel_target *tg)
+{
+	pid_t tid = atomic_load(&tg->worker_tid);
+	if (!tid || tid == tg->followed)
+		return;
+	if (tg->sched_fd >= 0)
+		close(tg->sched_fd);
+	tg->sched_fd = host_thread_schedstat_open(tid);
+	tg->followed = tid;
+}
+
+/* `host` holds this tick's host-wide figures (and whether vmstat was refreshed). */
+static void sample_target(struct tel_target *tg, const struct tel_sample *host, bool vmstat)
+{
+	struct tel_sample s = tg->prev; /* vmstat, residency and uffd_faults carry over between refreshes */
+	bool fresh = tg->ram_handle && guest_ram_try_get(tg->ram_handle, &tg->ram);
+	if (tg->ram_handle && !fresh)
+		tg->ram_busy++; /* reclaim holds it: scan the region as last seen (a stale one only fails) */
+	struct guest_ram ram = tg->ram;
+	if (fresh && ram.uffd_faults) /* only while published: a stale counter may be freed */
+		s.uffd_faults = atomic_load(ram.uffd_faults);
+	s.time_ms = host->time_ms;
+	s.progress = tg->ctx->progress;
+	s.phase = tg->ctx->phase;
+	s.minflt = host->minflt;
+	s.majflt = host->majflt;
+	s.psi_some_us = host->psi_some_us;
+	s.psi_full_us = host->psi_full_us;
+	if (vmstat) {
+		s.pswpin = host->pswpin;
+		s.pswpout = host->pswpout;
+		s.pgmajfault = host->pgmajfault;
+		s.workingset_refault = host->workingset_refault;
+	}
+	host_read_thread_wait(tg->sched_fd, &s);
+	residency_scan_step(&tg->scan, ram.base, ram.bytes);
+	s.guest_resident_bytes = tg->scan.total.resident_pages * 4096;
+	s.guest_mapped_bytes = tg->scan.total.mapped_pages * 4096;
+	s.reclaim_events = tg->events ? atomic_load(tg->events) : 0;
+	if (tel_series_push(&tg->series, &s) == 0)
+		tg->prev = s;
+}
+
+static void host_push(struct tel_host_series *hs, const struct tel_host_sample *h)
+{
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 1024;
+		struct tel_host_sample *p = realloc(hs->s, cap * sizeof(*p));
+		if (!p)
+			return;
+		hs->s = p;
+		hs->cap = cap;
+	}
+	hs->s[hs->n++] = *h;
+}
+
+static void tick(struct telemetry *t, uint64_t n, struct tel_sample *host)
+{
+	bool vmstat = n % TEL_VMSTAT_EVERY == 0;
+	struct tel_host_sample hm = { .available_bytes = t->host.n ? t->host.s[t->host.n - 1].available_bytes : 0 };
+	host->time_ms = hm.time_ms = (monotonic_seconds() - t->t0) * 1e3;
+	host_read_fast(&t->src, host);
+	if (vmstat) {
+		host_read_vmstat(&t->src, host);
+		hm.available_bytes = host_read_available(&t->src);
+	}
+	hm.rss_bytes = host_read_rss(&t->src);
+	host_push(&t->host, &hm);
+	for (size_t i = 0; i < t->n; i++) {
+		follow_worker(t->targets[i]);
+		sample_target(t->targets[i], host, vmstat);
 	}
 }
 
@@ -64,14 +131,12 @@ static void skip_off_window(const struct telemetry *t, struct timespec *next)
 static void *monitor_main(void *arg)
 {
 	struct telemetry *t = arg;
-	struct tel_sample prev = { .uffd_faults = TEL_ABSENT };
+	struct tel_sample host = { 0 };
 	struct timespec next;
-	pid_t followed = 0;
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (uint64_t n = 0; !atomic_load(&t->stop); n++) {
 		double c0 = monotonic_seconds();
-		follow_worker(t, &followed);
-		take_sample(t, n, &prev);
+		tick(t, n, &host);
 		t->cost_us += (monotonic_seconds() - c0) * 1e6;
 		timespec_add_us(&next, t->sample_us);
 		skip_off_window(t, &next);
@@ -84,22 +149,30 @@ static void *monitor_main(void *arg)
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 		}
 	}
-	/* one last sample, so the series covers the end of the run */
-	take_sample(t, 0, &prev);
+	/* one last tick, so the series cover the end of the run */
+	tick(t, 0, &host);
 	return NULL;
 }
 
-int telemetry_start(struct telemetry *t, struct wl_ctx *ctx, struct guest_ram_handle *ram, uint64_t sample_us, uint64_t ab_window_us,
-		    double t0, const atomic_uint_fast64_t *events)
+void telemetry_init(struct telemetry *t, uint64_t sample_us, uint64_t ab_window_us, double t0)
 {
-	*t = (struct telemetry){ .ctx = ctx, .ram_handle = ram, .sample_us = sample_us, .ab_window_us = ab_window_us, .t0 = t0,
-				 .events = events };
+	*t = (struct telemetry){ .sample_us = sample_us, .ab_window_us = ab_window_us, .t0 = t0 };
+}
+
+int telemetry_add(struct telemetry *t, struct tel_target *tg)
+{
+	if (t->running || t->n == TEL_MAX_TARGETS)
+		return -E2BIG;
+	t->targets[t->n++] = tg;
+	return 0;
+}
+
+int telemetry_start(struct telemetry *t)
+{
 	host_sources_open(&t->src);
-	residency_scan_init(&t->scan, TEL_SCAN_PAGES);
 	int err = pthread_create(&t->thread, NULL, monitor_main, t);
 	if (err) {
 		host_sources_close(&t->src);
-		residency_scan_fini(&t->scan);
 		return -err;
 	}
 	t->running = true;
@@ -114,5 +187,10 @@ void telemetry_stop(struct telemetry *t)
 	pthread_join(t->thread, NULL);
 	t->running = false;
 	host_sources_close(&t->src);
-	residency_scan_fini(&t->scan);
+}
+
+void telemetry_fini(struct telemetry *t)
+{
+	free(t->host.s);
+	t->host = (struct tel_host_series){ 0 };
 }

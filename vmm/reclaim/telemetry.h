@@ -28,34 +28,78 @@
 #define TEL_VMSTAT_EVERY 10
 #define TEL_SCAN_PAGES 512
 
-struct telemetry {
+/* One VM as the monitor sees it: its workload context (progress, phase), its guest-RAM
+ * handle (residency, uffd faults), its reclaimer's event count and the thread that runs it
+ * (its run-queue wait). Each target has its own series; every series has the same rows in
+ * the same ticks, so samples of different VMs with one index were taken together. */
+struct tel_target {
 	struct wl_ctx *ctx;
 	struct guest_ram_handle *ram_handle;
+	const atomic_uint_fast64_t *events; /* the reclaimer's count, may be NULL */
+	atomic_int worker_tid;
+	int sched_fd;                      /* the worker's schedstat, -1 until it is known */
+	pid_t followed;
+	struct residency_scan scan;
+	struct guest_ram ram;              /* as last read */
+	uint64_t ram_busy;                 /* samples that found guest RAM locked by reclaim */
+	struct tel_sample prev;            /* vmstat, residency and uffd carry over between refreshes */
+	struct tel_series series;
+};
+
+#define TEL_MAX_TARGETS 64
+
+/* The host's own memory at each tick: the VMM process's resident set and the host's
+ * MemAvailable (refreshed with vmstat, every TEL_VMSTAT_EVERY ticks). */
+struct tel_host_sample {
+	double time_ms;
+	uint64_t rss_bytes, available_bytes;
+};
+struct tel_host_series {
+	struct tel_host_sample *s;
+	size_t n, cap;
+};
+
+/* The monitor: one thread, one clock (t0), every target sampled at each tick. Host-wide
+ * figures (vmstat, PSI, the VMM process's faults) are read once per tick and given to every
+ * target's sample. */
+struct telemetry {
 	uint64_t sample_us;
 	uint64_t ab_window_us;             /* >0: sample only in every other window (overhead probe) */
 	double t0;
-	const atomic_uint_fast64_t *events; /* the reclaimer's count, may be NULL */
-	atomic_int worker_tid;
 	atomic_bool stop;
 	bool running;
 	pthread_t thread;
 	struct host_sources src;
-	struct residency_scan scan;
-	struct guest_ram ram;              /* as last read */
-	uint64_t ram_busy;                 /* samples that found guest RAM locked by reclaim */
-	struct tel_series series;
-	uint64_t overruns;                 /* samples taken late by more than one period */
-	double cost_us;                    /* time spent sampling, total */
+	size_t n;
+	struct tel_target *targets[TEL_MAX_TARGETS];
+	struct tel_host_series host;       /* one row per tick */
+	uint64_t overruns;                 /* ticks taken late by more than one period */
+	double cost_us;                    /* time spent sampling, total (all targets) */
 };
 
-int telemetry_start(struct telemetry *t, struct wl_ctx *ctx, struct guest_ram_handle *ram, uint64_t sample_us, uint64_t ab_window_us,
-		    double t0, const atomic_uint_fast64_t *events);
+/* A target for the VM whose context is ctx and guest RAM is behind ram; its series starts empty. */
+void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
+		     const atomic_uint_fast64_t *events);
+/* The thread that runs the target's workload (its run-queue wait is sampled). */
+void tel_target_worker(struct tel_target *tg, pid_t tid);
+/* Frees the target's series and scan. */
+void tel_target_fini(struct tel_target *tg);
+
+/* A monitor with no targets yet, ticking every sample_us on the clock whose zero is t0. */
+void telemetry_init(struct telemetry *t, uint64_t sample_us, uint64_t ab_window_us, double t0);
+/* Adds a target before the monitor starts. 0 or -E2BIG. */
+int telemetry_add(struct telemetry *t, struct tel_target *tg);
+/* Starts the thread. 0 or a negative errno. */
+int telemetry_start(struct telemetry *t);
 
 /* The overhead probe (--overhead-windows): with sampling on in even windows and off in odd
  * ones (one sample at each boundary), the measured-phase throughput of the two kinds of window
  * in the same run — {window_ms, on_windows, off_windows, on_ops_per_s, off_ops_per_s (medians),
  * overhead = 1 - on/off}. NULL when there are not at least 2 windows of each kind. */
 json_t *telemetry_overhead_json(const struct tel_series *ts, double m0, double m1, double window_ms);
+/* Stops the thread (one last tick is taken). The series stay readable. */
 void telemetry_stop(struct telemetry *t);
+/* Frees the host series (the targets' series belong to their owners). */
+void telemetry_fini(struct telemetry *t);
 
 #endif

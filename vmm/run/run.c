@@ -1,171 +1,301 @@
-/* run.c — the run driver (see run.h). The workload runs in a worker thread with SIGINT and
- * SIGTERM blocked; the calling thread waits for either the worker or a signal, and draws
+/* run.c — the run driver (see run.h). Each VM's workload runs in a worker thread with SIGINT
+ * and SIGTERM blocked; the calling thread waits for the workers or a signal, and draws
  * progress in between. An interrupted run is written with state "interrupted" and what was
- * known so far — never a half-written file. */
+ * known so far — never a half-written file.
+ *
+ * Order, and why: every VM's experiment session (host set-up, reclaim thread, telemetry
+ * target) begins before any worker starts, and the shared monitor starts after the last VM is
+ * added to it, so every VM's series starts on the same tick; on the way out the monitor stops
+ * before the sessions end (their reclaim threads joined, host state restored), all with the
+ * signals still blocked, so a Ctrl-C cannot skip the restoring of host state. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/reclaim/experiment.h"
 #include "vmm/host/hostinfo.h"
 #include "vmm/run/platform.h"
 #include "vmm/run/run.h"
 
-struct run_job {
-	const struct platform *plat;
-	const struct run_config *cfg;
-	struct run_result *res;
-	struct wl_ctx ctx;
-	int rc;
-	atomic_bool done;
-	struct guest_ram_handle ram; /* published by the platform, used by monitor and reclaim */
-	struct experiment_session *exp; /* telemetry and reclaim threads, host set-up */
-};
-
 static void *run_worker(void *arg)
 {
-	struct run_job *job = arg;
-	experiment_worker_started(job->exp, gettid());
-	job->rc = job->plat->run(job->cfg, &job->ctx, &job->ram, job->res);
-	atomic_store(&job->done, true);
+	struct run_vm *vm = arg;
+	if (vm->began)
+		experiment_worker_started(&vm->exp, gettid());
+	vm->rc = vm->plat->run(vm->cfg, &vm->ctx, &vm->ram, &vm->res);
+	atomic_store(&vm->done, true);
 	return NULL;
 }
 
-static void progress_draw(const struct run_job *job, uint64_t total, double t0, bool final)
+static const struct experiment *experiment_of(const struct run_config *cfg)
 {
-	uint64_t done = job->ctx.progress;
-	double pct = total ? 100.0 * (double)done / (double)total : 0.0;
+	return cfg->experiment ? cfg->experiment : &experiment_defaults;
+}
+
+static void vm_fail(struct run_vm *vm, const char *fmt, const char *a, const char *b)
+{
+	vm->res.state = RUN_FAILED;
+	snprintf(vm->res.message, sizeof(vm->res.message), fmt, a, b);
+	atomic_store(&vm->done, true);
+}
+
+/* ---- Progress -------------------------------------------------------------------------- */
+
+static double vm_fraction(const struct run_vm *vm)
+{
+	uint64_t total = vm->cfg->workload->ops(&vm->cfg->params);
+	double f = total ? (double)vm->ctx.progress / (double)total : 0.0;
+	return f > 1 ? 1 : f;
+}
+
+static void progress_one(const struct run_vm *vm, double t, bool final)
+{
 	/* setup (allocation, first touches) can be long on kvm, where guest faults are slow:
 	 * say so rather than sit at 0% */
-	if (job->ctx.phase == WL_PHASE_SETUP)
+	if (vm->ctx.phase == WL_PHASE_SETUP && !atomic_load(&vm->done))
 		fprintf(stderr, "\r\033[K  %s on %s: setting up (allocating and touching memory), %.1f s%s",
-			job->cfg->workload->name, job->plat->name, monotonic_seconds() - t0, final ? "\n" : "  ");
+			vm->cfg->workload->name, vm->plat->name, t, final ? "\n" : "  ");
 	else
-		fprintf(stderr, "\r\033[K  %s on %s: %5.1f%% of %llu ops, %.1f s%s",
-			job->cfg->workload->name, job->plat->name, pct > 100 ? 100 : pct, (unsigned long long)total,
-			monotonic_seconds() - t0, final ? "\n" : "  ");
+		fprintf(stderr, "\r\033[K  %s on %s: %5.1f%% of %llu ops, %.1f s%s", vm->cfg->workload->name,
+			vm->plat->name, 100.0 * vm_fraction(vm),
+			(unsigned long long)vm->cfg->workload->ops(&vm->cfg->params), t, final ? "\n" : "  ");
+}
+
+/* Several VMs: one line, each VM's state in a few characters ("a 45%", "b setup", "c done"). */
+static void progress_many(const struct run_set *set, double t, bool final)
+{
+	size_t done = 0;
+	fprintf(stderr, "\r\033[K  %s%s%zu VMs, %.1f s:", set->progress_label ? set->progress_label : "",
+		set->progress_label ? ": " : "", set->n, t);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct run_vm *vm = &set->vm[i];
+		if (atomic_load(&vm->done)) {
+			done++;
+			fprintf(stderr, " %s %s", vm->name, vm->res.state == RUN_FAILED ? "failed" : "done");
+		} else if (vm->ctx.phase == WL_PHASE_SETUP) {
+			fprintf(stderr, " %s setup", vm->name);
+		} else {
+			fprintf(stderr, " %s %.0f%%", vm->name, 100.0 * vm_fraction(vm));
+		}
+	}
+	fprintf(stderr, " (%zu/%zu done)%s", done, set->n, final ? "\n" : "");
+}
+
+static void progress_draw(const struct run_set *set, bool final)
+{
+	double t = monotonic_seconds() - set->t0;
+	if (set->n == 1)
+		progress_one(&set->vm[0], t, final);
+	else
+		progress_many(set, t, final);
 	fflush(stderr);
 }
 
-/* Waits for the worker; returns the signal that interrupted the run, or 0. */
-static int run_wait(struct run_job *job, const sigset_t *sigs)
+static bool all_done(const struct run_set *set)
 {
-	bool show = job->cfg->progress && isatty(STDERR_FILENO);
-	uint64_t total = job->cfg->workload->ops(&job->cfg->params);
-	double t0 = monotonic_seconds(), next = t0 + 0.5;
+	for (size_t i = 0; i < set->n; i++)
+		if (!atomic_load(&set->vm[i].done))
+			return false;
+	return true;
+}
+
+/* Waits for every worker; returns the signal that interrupted the run, or 0. */
+static int run_wait(struct run_set *set, const sigset_t *sigs)
+{
+	bool show = set->progress && isatty(STDERR_FILENO);
+	double next = set->t0 + 0.5;
 	struct timespec tick = { 0, 50 * 1000 * 1000 };
-	while (!atomic_load(&job->done)) {
+	while (!all_done(set)) {
 		int sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig > 0) {
 			if (show)
-				progress_draw(job, total, t0, true);
+				progress_draw(set, true);
 			return sig;
 		}
+		for (size_t i = 0; i < set->n; i++)
+			if (atomic_load(&set->vm[i].done) && !set->vm[i].end_s)
+				set->vm[i].end_s = monotonic_seconds() - set->t0;
 		if (show && monotonic_seconds() >= next) {
-			progress_draw(job, total, t0, false);
+			progress_draw(set, false);
 			next += 0.5;
 		}
 	}
-	if (show && next > t0 + 0.5)
-		progress_draw(job, total, t0, true);
+	if (show && next > set->t0 + 0.5)
+		progress_draw(set, true);
 	return 0;
 }
 
-static void run_start_failed(struct run_result *res, const struct run_config *cfg, const char *why)
-{
-	res->state = RUN_FAILED;
-	snprintf(res->message, sizeof(res->message), "platform %s unavailable: %s", cfg->platform, why);
-}
+/* ---- Start and end --------------------------------------------------------------------- */
 
-static void run_finish_doc(const struct run_config *cfg, struct run_result *res, struct experiment_session *exp,
-			   json_t **doc_out)
+/* The shared monitor's period: the host's, else the smallest period a VM asks for. */
+static uint64_t shared_period(const struct run_set *set)
 {
-	struct hostinfo hi;
-	hostinfo_probe(&hi);
-	json_t *doc = result_to_json(cfg, res, hostinfo_context_json(&hi));
-	if (exp->opts)
-		experiment_finish_doc(exp, doc);
-	if (cfg->json_path) {
-		int rc = result_write_atomic(cfg->json_path, doc);
-		if (rc < 0)
-			fprintf(stderr, "memvirt: cannot write %s: %s\n", cfg->json_path, strerror(-rc));
+	uint64_t us = set->sample_us;
+	for (size_t i = 0; !set->sample_us && i < set->n; i++) {
+		uint64_t v = experiment_of(set->vm[i].cfg)->sample_us;
+		if (v && (!us || v < us))
+			us = v;
 	}
-	if (doc_out)
-		*doc_out = doc;
-	else
-		json_decref(doc);
+	return us;
 }
 
-/* Host set-up, monitor and reclaim threads: begun before the worker starts, ended after it
- * finished or the run was interrupted — with SIGINT/SIGTERM still blocked, so a Ctrl-C cannot
- * skip the restoring of host state. */
-static bool run_begin_experiment(struct run_job *job, struct experiment_session *exp)
+static void vm_begin(struct run_set *set, struct run_vm *vm)
 {
 	char why[512];
-	const struct run_config *cfg = job->cfg;
-	int rc = experiment_begin(exp, cfg->experiment ? cfg->experiment : &experiment_defaults, &job->ctx, &job->ram, why, sizeof(why));
-	if (rc < 0) {
-		job->res->state = RUN_FAILED;
-		snprintf(job->res->message, sizeof(job->res->message), "%s", why);
+	const char *unavailable;
+	guest_ram_handle_init(&vm->ram);
+	vm->plat = platform_find(vm->cfg->platform);
+	unavailable = vm->plat ? vm->plat->unavailable() : "unknown platform";
+	if (unavailable) {
+		vm_fail(vm, "platform %s unavailable: %s", vm->cfg->platform, unavailable);
+		return;
 	}
-	job->exp = exp;
-	return rc == 0;
+	int rc = experiment_begin(&vm->exp, experiment_of(vm->cfg), &vm->ctx, &vm->ram,
+				  set->shared_monitor ? &set->monitor : NULL, set->t0, why, sizeof(why));
+	if (rc < 0) {
+		vm_fail(vm, "%s%s", why, "");
+		return;
+	}
+	vm->began = true;
 }
 
-static void run_in_thread(const struct platform *plat, const struct run_config *cfg, struct run_result *res,
-			  struct experiment_session *exp)
+static void vm_start(struct run_set *set, struct run_vm *vm)
 {
-	static struct run_job job; /* outlives us if the run is interrupted and we exit */
+	if (atomic_load(&vm->done))
+		return;
+	vm->start_s = monotonic_seconds() - set->t0;
+	int err = pthread_create(&vm->thread, NULL, run_worker, vm);
+	if (err)
+		vm_fail(vm, "cannot start the run thread: %s%s", strerror(err), "");
+	else
+		vm->thread_started = true;
+}
+
+static void vm_interrupted(struct run_vm *vm, int sig)
+{
+	if (atomic_load(&vm->done))
+		return; /* finished before the signal: its result stands */
+	/* The worker is left to die with the process: its state is not ours to publish. */
+	vm->res.state = RUN_INTERRUPTED;
+	vm->res.have_checksum = false;
+	snprintf(vm->res.message, sizeof(vm->res.message), "interrupted by %s after %llu of %llu ops", strsignal(sig),
+		 (unsigned long long)vm->ctx.progress, (unsigned long long)vm->cfg->workload->ops(&vm->cfg->params));
+}
+
+static void vm_joined(struct run_vm *vm)
+{
+	if (!vm->thread_started)
+		return;
+	pthread_join(vm->thread, NULL);
+	vm->res.state = vm->rc < 0 ? RUN_FAILED : RUN_OK;
+}
+
+static enum run_state worst_state(const struct run_set *set)
+{
+	enum run_state worst = RUN_OK;
+	for (size_t i = 0; i < set->n; i++) {
+		enum run_state s = set->vm[i].res.state;
+		if (s == RUN_INTERRUPTED || (s == RUN_FAILED && worst == RUN_OK))
+			worst = s;
+	}
+	return worst;
+}
+
+enum run_state run_set_execute(struct run_set *set)
+{
 	sigset_t sigs, old;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 
-	job = (struct run_job){ .plat = plat, .cfg = cfg, .res = res };
-	guest_ram_handle_init(&job.ram);
-	pthread_t th;
-	if (!run_begin_experiment(&job, exp)) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return;
+	if (!set->t0)
+		set->t0 = monotonic_seconds();
+	uint64_t period = set->n > 1 ? shared_period(set) : 0;
+	set->shared_monitor = period != 0;
+	if (set->shared_monitor)
+		telemetry_init(&set->monitor, period, 0, set->t0);
+	for (size_t i = 0; i < set->n; i++)
+		vm_begin(set, &set->vm[i]);
+	if (set->shared_monitor && telemetry_start(&set->monitor) < 0)
+		for (size_t i = 0; i < set->n; i++)
+			vm_fail(&set->vm[i], "cannot start the monitor thread%s%s", "", "");
+	for (size_t i = 0; i < set->n; i++)
+		vm_start(set, &set->vm[i]);
+
+	int sig = run_wait(set, &sigs);
+	for (size_t i = 0; i < set->n; i++) {
+		if (sig)
+			vm_interrupted(&set->vm[i], sig);
+		else
+			vm_joined(&set->vm[i]);
+		if (!set->vm[i].end_s)
+			set->vm[i].end_s = monotonic_seconds() - set->t0;
 	}
-	int err = pthread_create(&th, NULL, run_worker, &job);
-	if (err) {
-		res->state = RUN_FAILED;
-		snprintf(res->message, sizeof(res->message), "cannot start the run thread: %s", strerror(err));
-	} else if ((err = run_wait(&job, &sigs)) != 0) {
-		/* The worker is left to die with the process: its state is not ours to publish. */
-		res->state = RUN_INTERRUPTED;
-		res->have_checksum = false;
-		snprintf(res->message, sizeof(res->message), "interrupted by %s after %llu of %llu ops",
-			 strsignal(err), (unsigned long long)job.ctx.progress,
-			 (unsigned long long)cfg->workload->ops(&cfg->params));
-	} else {
-		pthread_join(th, NULL);
-		res->state = job.rc < 0 ? RUN_FAILED : RUN_OK;
-	}
-	experiment_end(exp);
+	if (set->shared_monitor)
+		telemetry_stop(&set->monitor);
+	for (size_t i = 0; i < set->n; i++)
+		if (set->vm[i].began)
+			experiment_end(&set->vm[i].exp);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return worst_state(set);
+}
+
+void run_set_fini(struct run_set *set)
+{
+	if (set->shared_monitor)
+		telemetry_fini(&set->monitor);
+}
+
+json_t *run_vm_doc(struct run_vm *vm, json_t *context)
+{
+	if (!context) {
+		struct hostinfo hi;
+		hostinfo_probe(&hi);
+		context = hostinfo_context_json(&hi);
+	}
+	json_t *doc = result_to_json(vm->cfg, &vm->res, context);
+	if (vm->exp.opts) /* the session was begun, even if its beginning failed */
+		experiment_finish_doc(&vm->exp, doc);
+	return doc;
 }
 
 enum run_state run_execute(const struct run_config *cfg, struct run_result *res, json_t **doc_out)
 {
-	static struct experiment_session exp; /* outlives an interrupted worker, like the job */
-	const struct platform *plat = platform_find(cfg->platform);
-	const char *why = plat ? plat->unavailable() : "unknown platform";
-	*res = (struct run_result){ 0 };
-	exp = (struct experiment_session){ 0 };
-	if (why)
-		run_start_failed(res, cfg, why);
+	/* On the heap, and not freed when interrupted: the worker may still be using it. */
+	struct run_vm *vm = calloc(1, sizeof(*vm));
+	struct run_set *set = calloc(1, sizeof(*set));
+	if (!vm || !set) {
+		free(vm);
+		free(set);
+		*res = (struct run_result){ .state = RUN_FAILED };
+		snprintf(res->message, sizeof(res->message), "out of memory");
+		return RUN_FAILED;
+	}
+	vm->cfg = cfg;
+	*set = (struct run_set){ .n = 1, .vm = vm, .progress = cfg->progress };
+	enum run_state st = run_set_execute(set);
+	json_t *doc = run_vm_doc(vm, NULL);
+	if (cfg->json_path) {
+		int rc = result_write_atomic(cfg->json_path, doc);
+		if (rc < 0)
+			fprintf(stderr, "memvirt: cannot write %s: %s\n", cfg->json_path, strerror(-rc));
+	}
+	*res = vm->res;
+	if (doc_out)
+		*doc_out = doc;
 	else
-		run_in_thread(plat, cfg, res, &exp);
-	run_finish_doc(cfg, res, &exp, doc_out);
-	return res->state;
+		json_decref(doc);
+	run_set_fini(set);
+	if (st != RUN_INTERRUPTED) {
+		guest_ram_handle_fini(&vm->ram);
+		free(vm);
+		free(set);
+	}
+	return st;
 }
 
 int run_exit_status(enum run_state s)

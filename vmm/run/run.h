@@ -1,15 +1,74 @@
-/* run.h — the run driver: runs one configuration on its platform in a worker thread,
- * shows progress, handles Ctrl-C (the result is written as "interrupted"), and writes the
- * result file atomically. */
+/* run.h — the run driver: runs one or several VMs, each configuration on its platform in a
+ * worker thread of its own (the vCPU thread on kvm), shows progress, handles Ctrl-C (results
+ * are written as "interrupted") and builds each VM's result document.
+ *
+ * Every VM's state lives in its struct run_vm: its workload context, its guest-RAM handle and
+ * its experiment session (reclaim, telemetry target). Nothing about a run is process-wide, so
+ * `memvirt run` is a set of one and a host scenario (host.h) a set of several. With several
+ * VMs, one monitor thread samples all of them on one clock. */
 #ifndef MEMVIRT_RUN_H
 #define MEMVIRT_RUN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 
 #include <jansson.h>
 
 #include "results/result.h"
+#include "vmm/mem/guest_ram.h"
+#include "vmm/reclaim/experiment.h"
+#include "vmm/reclaim/telemetry.h"
+#include "workloads/wl.h"
 
-/* Runs `cfg`; fills `res`; writes cfg->json_path when set. If doc_out is not NULL it
- * receives the result document (caller json_decref's it). Returns the run state. */
+struct platform;
+
+struct run_vm {
+	const char *name;               /* the VM's name in a host scenario; NULL for memvirt run */
+	const struct run_config *cfg;   /* the caller's, read-only during the run */
+	struct run_result res;
+	double start_s;                 /* worker start, on the run clock */
+	double end_s;                   /* worker end (or interruption), on the run clock */
+	/* The driver's. */
+	const struct platform *plat;
+	struct wl_ctx ctx;
+	struct guest_ram_handle ram;
+	struct experiment_session exp;
+	bool began;                     /* experiment session begun (end it) */
+	bool thread_started;
+	pthread_t thread;
+	int rc;
+	atomic_bool done;
+};
+
+/* VMs that run together: one clock zero, and with n > 1 one shared monitor. */
+struct run_set {
+	size_t n;
+	struct run_vm *vm;              /* n of them; must stay put while the run goes on */
+	double t0;                      /* the run clock's zero (monotonic seconds) */
+	uint64_t sample_us;             /* shared monitor's period (n > 1): 0 = the smallest VM period */
+	const char *progress_label;     /* shown before the progress line of several VMs */
+	bool progress;                  /* draw progress on a terminal */
+	struct telemetry monitor;       /* n > 1: samples every VM with telemetry on */
+	bool shared_monitor;
+};
+
+/* Runs every VM of the set to its end (or until SIGINT/SIGTERM); fills each vm->res. The
+ * VMs must be zeroed but for name and cfg. Returns the worst state (interrupted first, then
+ * failed). An interrupted run's workers are left to die with the process, so the set must
+ * outlive the call in that case (allocate it, do not free it). */
+enum run_state run_set_execute(struct run_set *set);
+/* Frees what run_set_execute kept for the documents (call after them). */
+void run_set_fini(struct run_set *set);
+
+/* One VM's schema-1 result document (host context `context` stolen; NULL probes the host).
+ * Adds the experiment's telemetry, reclaim and dips and writes its time series file. Call
+ * once per VM, after run_set_execute. */
+json_t *run_vm_doc(struct run_vm *vm, json_t *context);
+
+/* `memvirt run`: runs `cfg` as a set of one; fills `res`; writes cfg->json_path when set. If
+ * doc_out is not NULL it receives the result document (caller json_decref's it). Returns the
+ * run state. */
 enum run_state run_execute(const struct run_config *cfg, struct run_result *res, json_t **doc_out);
 
 /* Process exit status for a run state: 0 ok, 1 failed, 130 interrupted. */
