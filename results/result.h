@@ -58,6 +58,11 @@ struct run_result {
 	uint64_t checksum;
 	bool have_checksum;
 	double setup_s, run_s;
+	/* Time to create the machine before the workload starts: on kvm the VM, its memslots,
+	 * image and vCPU (kvm_vm_create); on sim the simulated machine and the guest kernel's boot.
+	 * result.create_s; null when have_create is false (native has no machine). */
+	bool have_create;
+	double create_s;
 	uint64_t ops;
 	bool have_mmu;                   /* false on native: mmu{} counters are null */
 	struct mmu_counters mmu_user, mmu_kernel;

@@ -135,10 +135,10 @@ static json_t *result_block_json(const struct run_result *r)
 	char hex[19];
 	snprintf(hex, sizeof(hex), "0x%016" PRIx64, r->checksum);
 	double ops_per_s = r->run_s > 0 ? (double)r->ops / r->run_s : 0.0;
-	return json_pack("{s:o, s:f, s:f, s:I, s:f}",
+	return json_pack("{s:o, s:f, s:f, s:I, s:f, s:o}",
 			 "checksum", r->have_checksum ? json_string(hex) : json_null(),
 			 "setup_s", r->setup_s, "run_s", r->run_s, "ops", (json_int_t)r->ops,
-			 "ops_per_s", ops_per_s);
+			 "ops_per_s", ops_per_s, "create_s", r->have_create ? json_real(r->create_s) : json_null());
 }
 
 static json_t *kvm_stats_json(const struct run_result *r)

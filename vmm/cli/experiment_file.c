@@ -76,12 +76,32 @@ static bool job_name_ok(const char *name)
 }
 
 /* A [name] header: the start of [global] or of a new job. */
+static bool scenario_section(struct xf_reader *r, const char **name)
+{
+	if (strcmp(*name, "host") == 0) {
+		*name = "global";
+		return true;
+	}
+	if (strncmp(*name, "vm ", 3) == 0) {
+		*name += 3 + strspn(*name + 3, " \t");
+		if (!strchr(*name, '.') && strcmp(*name, "global") != 0)
+			return true;
+		fail(r, r->line, "VM name [vm %s]: use letters, digits, '-' or '_' (its name is a key in results)", *name);
+		return false;
+	}
+	fail(r, r->line, "section [%s]: a scenario has a [host] section and [vm NAME] sections", *name);
+	return false;
+}
+
 static void open_section(struct xf_reader *r, const char *name)
 {
 	struct experiment_file *xf = r->xf;
+	const char *shown = name;
+	if (xf->dialect == XF_SCENARIO && !scenario_section(r, &name))
+		return;
 	struct xf_section *s = strcmp(name, "global") == 0 ? &xf->global : find_job(xf, name);
 	if (s && s->line) {
-		fail(r, r->line, "[%s] is defined twice (first at line %d)", name, s->line);
+		fail(r, r->line, "[%s] is defined twice (first at line %d)", shown, s->line);
 		return;
 	}
 	if (!s) {
@@ -137,7 +157,27 @@ static char *reader(char *str, int num, void *stream)
 
 bool xf_is_file_key(const char *key)
 {
-	return strcmp(key, XF_KEY_REPEAT) == 0 || strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0;
+	return strcmp(key, XF_KEY_REPEAT) == 0 || strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0 ||
+	       strcmp(key, XF_KEY_COUNT) == 0;
+}
+
+/* A scenario's [host] takes the host's keys; its [vm NAME] sections take run options and count. */
+static int check_scenario_key(struct xf_reader *r, const char *key, const char *value)
+{
+	static const char *const host_keys[] = { XF_KEY_SAMPLE_US, XF_KEY_REPEAT, XF_KEY_METRICS, NULL };
+	bool host = r->cur == &r->xf->global;
+	if (host) {
+		for (const char *const *k = host_keys; *k; k++)
+			if (strcmp(key, *k) == 0)
+				return 1;
+		return fail(r, r->line, "unknown key '%s' = '%s' in [host]: it takes sample-us, repeat and metrics "
+			    "(a VM's options go in its [vm NAME] section)", key, value);
+	}
+	if (strcmp(key, XF_KEY_COUNT) == 0)
+		return 1;
+	if (xf_is_file_key(key))
+		return fail(r, r->line, "key '%s' = '%s' in [vm %s]: only in [host]", key, value, r->cur->name);
+	return 2; /* a run option: checked as in an experiment file */
 }
 
 /* The one file key whose syntax is known here: a metric's path cannot be checked against the
@@ -155,7 +195,14 @@ static int check_key(struct xf_reader *r, const char *key, const char *value)
 {
 	for (const char *const *k = reserved_keys; *k; k++)
 		if (strcmp(key, *k) == 0)
-			return fail(r, r->line, "key '%s' = '%s': set by memvirt sweep, not in a file", key, value);
+			return fail(r, r->line, "key '%s' = '%s': set by the command line, not in a file", key, value);
+	int sc = r->xf->dialect == XF_SCENARIO ? check_scenario_key(r, key, value) : 2;
+	if (sc == 0)
+		return 0;
+	if (sc == 1)
+		return xf_get(r->cur, key) ? fail(r, r->line, "key '%s' = '%s': already set at line %d", key, value,
+						  xf_get(r->cur, key)->line)
+					   : 1;
 	if ((strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0) && r->cur != &r->xf->global)
 		return fail(r, r->line, "key '%s' = '%s': only in [global]", key, value);
 	if (strcmp(key, XF_KEY_METRICS) == 0 && !check_metrics(r, key, value))
@@ -175,7 +222,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (r->err)
 		return 0;
 	if (!*section || !r->cur)
-		return fail(r, r->line, "key '%s' = '%s' before any section: put it in [global] or a [job]", key, value);
+		return fail(r, r->line, "key '%s' = '%s' before any section: put it in %s", key, value,
+			    r->xf->dialect == XF_SCENARIO ? "[host] or a [vm NAME]" : "[global] or a [job]");
 	if (strlen(key) >= XF_NAME_MAX || strlen(value) >= XF_VALUE_MAX)
 		return fail(r, r->line, "key '%.40s' = '%.40s...': too long", key, value);
 	if (!check_key(r, key, value))
@@ -190,11 +238,12 @@ static int handler(void *user, const char *section, const char *key, const char 
 	return 1;
 }
 
-int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n)
+static int load(const char *path, enum xf_dialect dialect, struct experiment_file *xf, char *why, size_t n)
 {
 	memset(xf, 0, sizeof(*xf));
+	xf->dialect = dialect;
 	snprintf(xf->path, sizeof(xf->path), "%s", path);
-	snprintf(xf->global.name, sizeof(xf->global.name), "global");
+	snprintf(xf->global.name, sizeof(xf->global.name), "%s", dialect == XF_SCENARIO ? "host" : "global");
 	struct xf_reader r = { .f = fopen(path, "r"), .at_line_start = true, .xf = xf, .why = why, .why_n = n };
 	if (!r.f) {
 		int e = errno;
@@ -213,8 +262,38 @@ int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n)
 		return -EINVAL;
 	}
 	if (rc < 0 || xf->njobs == 0) {
-		snprintf(why, n, "%s: %s", path, rc < 0 ? "cannot be read" : "no [job] section: nothing to run");
+		snprintf(why, n, "%s: %s", path, rc < 0 ? "cannot be read"
+					      : dialect == XF_SCENARIO ? "no [vm NAME] section: nothing to run"
+								       : "no [job] section: nothing to run");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n)
+{
+	return load(path, XF_EXPERIMENT, xf, why, n);
+}
+
+int xf_load_scenario(const char *path, struct experiment_file *xf, char *why, size_t n)
+{
+	return load(path, XF_SCENARIO, xf, why, n);
+}
+
+bool xf_is_scenario_file(const char *path)
+{
+	char line[512];
+	bool scenario = false;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	for (int k = 0; k < 10000 && fgets(line, sizeof(line), f); k++) {
+		const char *p = line + strspn(line, " \t");
+		if (*p != '[')
+			continue;
+		scenario = strncmp(p, "[host]", 6) == 0 || strncmp(p, "[vm ", 4) == 0;
+		break;
+	}
+	fclose(f);
+	return scenario;
 }

@@ -27,8 +27,15 @@ struct xf_section {
 	struct xf_setting set[XF_MAX_SETTINGS];
 };
 
+/* The same reader serves two dialects. An experiment file has [global] and [JOB] sections
+ * whose keys are run options. A scenario (a host of several VMs, docs/scenarios.md) has a
+ * [host] section for what belongs to the host and one [vm NAME] section per VM (`count = N`
+ * makes N identical VMs); there `global` holds [host] and each job one [vm NAME]. */
+enum xf_dialect { XF_EXPERIMENT = 0, XF_SCENARIO };
+
 struct experiment_file {
 	char path[4096];
+	enum xf_dialect dialect;
 	struct xf_section global;
 	size_t njobs;
 	struct xf_section jobs[XF_MAX_JOBS];
@@ -38,14 +45,22 @@ struct experiment_file {
 #define XF_KEY_REPEAT "repeat"
 #define XF_KEY_BASELINE "baseline"
 #define XF_KEY_METRICS "metrics"    /* what the merge summarises (metric_path.h) */
+#define XF_KEY_COUNT "count"        /* scenario [vm NAME]: identical VMs NAME-1 ... NAME-N */
+#define XF_KEY_SAMPLE_US "sample-us"  /* scenario [host]: the monitor's period */
 
 /* Reads `path` into xf (zeroed first). Checks the shape: sections, known keys, job names
  * usable in file names, no job twice, no key twice in a section (except repeatable run
  * options such as reclaim and cost). Returns 0, or a negative errno with one line in `why`
  * naming the file and line ("FILE:LINE: ..."). */
 int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n);
+/* The same for a scenario file. */
+int xf_load_scenario(const char *path, struct experiment_file *xf, char *why, size_t n);
+/* Whether the file's first section is [host] or [vm NAME] (a scenario); false when it cannot
+ * be read (xf_load then says why). */
+bool xf_is_scenario_file(const char *path);
 
-/* repeat, baseline, metrics: keys of the file, not run options (never a sweep axis). */
+/* repeat, baseline, metrics (and a scenario's count and host keys): keys of the file, not run
+ * options of a VM. */
 bool xf_is_file_key(const char *key);
 
 /* The last setting of `key` in a section, or NULL. */

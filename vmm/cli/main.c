@@ -10,6 +10,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "run", cmd_run, "run one workload on one platform and write its result" },
+	{ "host", cmd_host, "run a scenario: several VMs at once on one host, one result document" },
 	{ "compare", cmd_compare, "run workloads under both paging strategies and tabulate them" },
 	{ "report", cmd_report, "write an HTML report (throughput, dips, reclaim, faults) for one run" },
 	{ "sweep", cmd_sweep, "run the points of a fio-style experiment file (sweeps, job arrays)" },

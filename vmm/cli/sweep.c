@@ -32,8 +32,7 @@ static bool is_axis_key(const char *key)
 	return strcmp(key, "reclaim") != 0;
 }
 
-/* Item k of a setting's comma list, blanks around it dropped. Returns false past the end. */
-static bool item(const struct xf_setting *s, unsigned k, struct sweep_value *out)
+bool sweep_item(const struct xf_setting *s, unsigned k, struct sweep_value *out)
 {
 	const char *p = s->value, *end;
 	for (unsigned i = 0;; i++) {
@@ -54,12 +53,12 @@ static bool item(const struct xf_setting *s, unsigned k, struct sweep_value *out
 	return true;
 }
 
-static int count_items(const struct experiment_file *xf, const struct xf_setting *s, unsigned *count, char *why,
-		       size_t n)
+int sweep_count_items(const struct experiment_file *xf, const struct xf_setting *s, unsigned *count, char *why,
+		      size_t n)
 {
 	struct sweep_value v;
 	unsigned k = 0;
-	for (; item(s, k, &v); k++)
+	for (; sweep_item(s, k, &v); k++)
 		if (v.len == 0)
 			return fail_at(xf, s, why, n, "empty item in the comma list");
 	*count = k;
@@ -77,7 +76,7 @@ static int merge_job(const struct experiment_file *xf, const struct xf_section *
 			if (xf_is_file_key(s->key) || (k == 0 && xf_get(job, s->key)))
 				continue; /* the job's own value replaces [global]'s */
 			m->set[m->n] = s;
-			int rc = count_items(xf, s, &m->ncomb[m->n], why, n);
+			int rc = sweep_count_items(xf, s, &m->ncomb[m->n], why, n);
 			if (rc < 0)
 				return rc;
 			m->n++;
@@ -115,7 +114,7 @@ static int add_points(struct sweep *s, const struct xf_section *job, const struc
 		*p = (struct sweep_point){ .index = s->npoints, .job = job, .repeat = repeat, .n = m->n };
 		size_t rest = c;
 		for (size_t i = m->n; i-- > 0;) { /* the last axis varies fastest */
-			item(m->set[i], (unsigned)(rest % m->ncomb[i]), &p->set[i]);
+			sweep_item(m->set[i], (unsigned)(rest % m->ncomb[i]), &p->set[i]);
 			rest /= m->ncomb[i];
 		}
 		s->npoints++;

@@ -48,6 +48,13 @@ struct sweep_args {
 	char text[XF_MAX_SETTINGS][XF_NAME_MAX + XF_VALUE_MAX + 4];
 };
 
+/* Item k of a setting's comma list, blanks around it dropped (a reclaim spec is never a
+ * list). Returns false past the end. */
+bool sweep_item(const struct xf_setting *s, unsigned k, struct sweep_value *out);
+/* The items in a setting's comma list; -EINVAL with one line in why for an empty item. */
+int sweep_count_items(const struct experiment_file *xf, const struct xf_setting *s, unsigned *count, char *why,
+		      size_t n);
+
 /* Expands xf (which must outlive s). Returns 0, or a negative errno with one line in why. */
 int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, size_t n);
 void sweep_free(struct sweep *s);

@@ -133,3 +133,23 @@ uint64_t host_read_available(struct host_sources *h)
 	const char *p = strstr(buf, "MemAvailable:");
 	return p ? strtoull(p + 13, NULL, 10) * 1024 : 0;
 }
+
+static uint64_t meminfo_kib(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+int host_memory_capacity(uint64_t *mem_total, uint64_t *swap_total)
+{
+	char buf[4096];
+	int fd = open_ro("/proc/meminfo");
+	ssize_t r = read_whole(fd, buf, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0)
+		return -EIO;
+	*mem_total = meminfo_kib(buf, "MemTotal:") * 1024;
+	*swap_total = meminfo_kib(buf, "SwapTotal:") * 1024;
+	return *mem_total ? 0 : -EIO;
+}

@@ -21,6 +21,9 @@ void host_read_vmstat(struct host_sources *h, struct tel_sample *s);
  * (/proc/meminfo), in bytes; 0 when unreadable. */
 uint64_t host_read_rss(struct host_sources *h);
 uint64_t host_read_available(struct host_sources *h);
+/* MemTotal and SwapTotal from /proc/meminfo, in bytes: all the memory this host could ever
+ * give its VMs. 0 or a negative errno. */
+int host_memory_capacity(uint64_t *mem_total, uint64_t *swap_total);
 /* A thread's schedstat, opened for host_read_thread_wait; -1 when it cannot be. */
 int host_thread_schedstat_open(pid_t tid);
 /* The thread's time waiting on a run queue (schedstat's second field) into s->worker_wait_us. */

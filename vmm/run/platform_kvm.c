@@ -199,8 +199,11 @@ int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gu
 	res->backend = guest_mem_backend_name((cfg->memory ? cfg->memory : &guest_mem_defaults)->backend);
 	struct kvm_vm_config vc = vm_config(cfg);
 	phase_clock_start(&pr.clock);
+	double t_create = monotonic_seconds();
 	if ((rc = kvm_vm_create(&vc, &rb, &vm, res->message, sizeof(res->message))) < 0)
 		return rc;
+	res->have_create = true;
+	res->create_s = monotonic_seconds() - t_create;
 	vm->on_phase = on_phase;
 	vm->on_phase_arg = &pr;
 	vm->verbose_console = h->verbose_console;

@@ -250,6 +250,8 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 	ctx->rd.vpage = ctx->wr.vpage = UINT64_MAX;
 	phase_clock_start(&s->clock);
 	int rc = sim_boot(s, ctx, cfg, res->message, sizeof(res->message));
+	res->have_create = rc == 0;
+	res->create_s = monotonic_seconds() - s->clock.t_start;
 	if (rc == 0) {
 		sim_publish_ram(s, cfg, ram);
 		rc = sim_run_workload(s, cfg, ctx, res);

@@ -147,7 +147,8 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 	char why[512];
 	const char *unavailable;
 	guest_ram_handle_init(&vm->ram);
-	vm->plat = platform_find(vm->cfg->platform);
+	if (!vm->plat)
+		vm->plat = platform_find(vm->cfg->platform);
 	unavailable = vm->plat ? vm->plat->unavailable() : "unknown platform";
 	if (unavailable) {
 		vm_fail(vm, "platform %s unavailable: %s", vm->cfg->platform, unavailable);

@@ -29,8 +29,8 @@ struct run_vm {
 	struct run_result res;
 	double start_s;                 /* worker start, on the run clock */
 	double end_s;                   /* worker end (or interruption), on the run clock */
+	const struct platform *plat;    /* NULL: cfg->platform's (a test may give its own) */
 	/* The driver's. */
-	const struct platform *plat;
 	struct wl_ctx ctx;
 	struct guest_ram_handle ram;
 	struct experiment_session exp;

@@ -1,0 +1,183 @@
+/* cmd_host.c — `memvirt host SCENARIO.ini`: a host of several VMs at once (scenario.h,
+ * vmm/run/host.h): one line per VM, the host's totals, and one result document. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/cli/cli.h"
+#include "vmm/cli/scenario.h"
+#include "vmm/run/platform.h"
+#include "vmm/run/run.h"
+#include "vmm/util/parse.h"
+
+static const char usage[] =
+	"usage: memvirt host SCENARIO.ini [--json FILE] [--point K] [--list] [--no-progress]\n\n"
+	"Runs every VM of a scenario at once on one host, each on its own platform and paging\n"
+	"strategy, sampled by one monitor on one clock, and writes one document: the host's\n"
+	"totals and memory over time, and each VM's own result (docs/scenarios.md).\n\n"
+	"A scenario is an INI file: [host] (sample-us, and repeat/metrics for sweeps) and one\n"
+	"[vm NAME] section per VM whose keys are memvirt run's options, or count = N for N\n"
+	"identical VMs. A value with commas is a sweep axis: memvirt sweep runs every point.\n\n"
+	"  --json FILE   write the host document to FILE (atomically)\n"
+	"  --point K     run point K of a scenario with sweep axes (see --list)\n"
+	"  --list        print the VMs (and the points), run nothing\n"
+	"  --no-progress do not draw progress on the terminal\n";
+
+struct host_args {
+	const char *file, *json;
+	size_t point;
+	bool have_point, list, progress;
+};
+
+static int parse(int argc, char **argv, struct host_args *a)
+{
+	enum { OPT_JSON = 1, OPT_POINT, OPT_LIST, OPT_NO_PROGRESS, OPT_HELP };
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, OPT_JSON }, { "point", required_argument, NULL, OPT_POINT },
+		{ "list", no_argument, NULL, OPT_LIST }, { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+		{ "help", no_argument, NULL, OPT_HELP }, { 0 } };
+	int opt, rc;
+	uint64_t v;
+	*a = (struct host_args){ .progress = true };
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+		case OPT_HELP:
+			return fputs(usage, stdout), 1;
+		case OPT_JSON:
+			if ((rc = result_path_check(optarg)) < 0)
+				return cli_error("invalid --json value '%s': %s", optarg, strerror(-rc)), EXIT_USAGE;
+			a->json = optarg;
+			break;
+		case OPT_POINT:
+			if (parse_u64(optarg, &v) < 0)
+				return cli_error("invalid --point value '%s': expected a point number (see --list)", optarg),
+				       EXIT_USAGE;
+			a->point = (size_t)v;
+			a->have_point = true;
+			break;
+		case OPT_LIST:
+			a->list = true;
+			break;
+		case OPT_NO_PROGRESS:
+			a->progress = false;
+			break;
+		default:
+			return cli_error("host: unknown option or missing value '%s' (see --help)", argv[optind - 1]),
+			       EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_error("host: expected one SCENARIO.ini (see --help)"), EXIT_USAGE;
+	a->file = argv[optind];
+	return 0;
+}
+
+static void list_vms(const struct scenario *sc, size_t k)
+{
+	char axes[1024];
+	scenario_point_text(sc, k, axes, sizeof(axes));
+	if (sc->npoints > 1)
+		printf("point %zu: %s\n", k, axes);
+	for (size_t i = 0; i < sc->spec.n; i++) {
+		const struct run_config *c = &sc->spec.vm[i].cfg;
+		printf("  vm %-12s %s/%s %s, mem %" PRIu64 " MiB, seed %" PRIu64 "\n", sc->spec.vm[i].name, c->platform,
+		       c->mmu, c->workload->name, c->params.mem_bytes >> 20, c->params.seed);
+	}
+}
+
+static int list(struct scenario *sc)
+{
+	char why[1024];
+	printf("%s: %zu point%s\n", sc->xf.path, sc->npoints, sc->npoints == 1 ? "" : "s");
+	for (size_t k = 0; k < sc->npoints; k++) {
+		if (scenario_configure(sc, k, why, sizeof(why)) != 0)
+			return cli_error("%s", why), EXIT_USAGE;
+		list_vms(sc, k);
+	}
+	return 0;
+}
+
+static void print_vm(const json_t *vm)
+{
+	const char *name = json_string_value(json_object_get(vm, "name"));
+	const json_t *doc = json_object_get(vm, "result"), *res = json_object_get(doc, "result");
+	const json_t *cfg = json_object_get(doc, "config"), *st = json_object_get(doc, "status");
+	const char *state = json_string_value(json_object_get(st, "state"));
+	printf("  %-12s %-6s %-6s %-7s ", name, json_string_value(json_object_get(cfg, "platform")),
+	       json_string_value(json_object_get(cfg, "mmu")), json_string_value(json_object_get(cfg, "workload")));
+	if (strcmp(state, "ok") != 0) {
+		printf("%s: %s\n", state, json_string_value(json_object_get(st, "message")));
+		return;
+	}
+	const json_t *create = json_object_get(res, "create_s");
+	printf("checksum %s, %.3g ops/s, run %.3f s, created in %s%.3f s\n",
+	       json_string_value(json_object_get(res, "checksum")), json_number_value(json_object_get(res, "ops_per_s")),
+	       json_number_value(json_object_get(res, "run_s")), json_is_number(create) ? "" : "-",
+	       json_number_value(create));
+}
+
+static void print_summary(const json_t *doc, const char *json)
+{
+	const json_t *vms = json_object_get(doc, "vms"), *vm;
+	const char *key;
+	const json_t *t = json_object_get(json_object_get(doc, "host"), "totals");
+	printf("host %s: %lld VMs (%lld ok, %lld failed, %lld interrupted) in %.2f s\n",
+	       json_string_value(json_object_get(json_object_get(doc, "config"), "name")),
+	       json_integer_value(json_object_get(t, "vms")), json_integer_value(json_object_get(t, "ok")),
+	       json_integer_value(json_object_get(t, "failed")), json_integer_value(json_object_get(t, "interrupted")),
+	       json_number_value(json_object_get(t, "wall_s")));
+	json_object_foreach((json_t *)vms, key, vm)
+		print_vm(vm);
+	printf("  total: %.3g ops/s, guest memory %lld MiB, host-resident %lld MiB, VMM RSS peak %lld MiB\n",
+	       json_number_value(json_object_get(t, "ops_per_s")), json_integer_value(json_object_get(t, "guest_bytes")) >> 20,
+	       json_integer_value(json_object_get(t, "host_resident_bytes")) >> 20,
+	       json_integer_value(json_object_get(t, "rss_peak_bytes")) >> 20);
+	if (json)
+		printf("  result: %s\n", json);
+}
+
+int cmd_host(int argc, char **argv)
+{
+	struct host_args a;
+	char why[1024];
+	int rc = parse(argc, argv, &a);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	/* On the heap: large, and it must outlive an interrupted run's workers. */
+	struct scenario *sc = malloc(sizeof(*sc));
+	if (!sc)
+		return cli_error("out of memory"), 1;
+	if ((rc = scenario_load(a.file, sc, why, sizeof(why))) != 0)
+		return cli_error("%s", why), rc;
+	if (a.list)
+		return list(sc);
+	if (sc->npoints > 1 && !a.have_point)
+		return cli_error("%s: the scenario has %zu points (its values with commas are sweep axes): run one with "
+				 "--point K, or all with memvirt sweep %s", a.file, sc->npoints, a.file), EXIT_USAGE;
+	if (a.point >= sc->npoints)
+		return cli_error("invalid --point value '%zu': the scenario has %zu point%s", a.point, sc->npoints,
+				 sc->npoints == 1 ? "" : "s"), EXIT_USAGE;
+	if ((rc = scenario_configure(sc, a.point, why, sizeof(why))) != 0)
+		return cli_error("%s", why), rc;
+	sc->spec.progress = a.progress;
+	sc->spec.settings = scenario_point_settings(sc, a.point);
+	json_t *doc = NULL;
+	enum run_state st = host_execute(&sc->spec, &doc);
+	if (!doc)
+		return cli_error("host: out of memory"), 1;
+	if (a.json && (rc = result_write_atomic(a.json, doc)) < 0)
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", a.json, strerror(-rc));
+	print_summary(doc, a.json);
+	json_decref(doc);
+	json_decref(sc->spec.settings);
+	if (st != RUN_INTERRUPTED)
+		free(sc);
+	return run_exit_status(st);
+}

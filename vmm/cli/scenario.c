@@ -1,0 +1,315 @@
+/* scenario.c — scenario files into hosts of VMs (see scenario.h). The reader is the experiment
+ * files' (experiment_file.c, scenario dialect) and each VM's settings become a sweep point that
+ * sweep_point_config turns into a run configuration, so a scenario, an experiment file and the
+ * command line can never disagree about a value. What only a host can get wrong is checked
+ * here, after every VM parsed and before any VM starts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cli/cli.h"
+#include "vmm/cli/scenario.h"
+#include "vmm/host/host_counters.h"
+#include "vmm/reclaim/reclaim_spec.h"
+#include "vmm/util/parse.h"
+
+/* The section a setting belongs to, for messages: "host" or "vm NAME". */
+static const struct xf_section *section_of(const struct scenario *sc, const struct xf_setting *s)
+{
+	const struct xf_section *g = &sc->xf.global;
+	if (s >= g->set && s < g->set + g->n)
+		return g;
+	for (size_t j = 0; j < sc->xf.njobs; j++)
+		if (s >= sc->xf.jobs[j].set && s < sc->xf.jobs[j].set + sc->xf.jobs[j].n)
+			return &sc->xf.jobs[j];
+	return NULL;
+}
+
+static int fail_at(const struct scenario *sc, const struct xf_setting *s, const struct sweep_value *v,
+		   const char *what, char *why, size_t n)
+{
+	const struct xf_section *sec = section_of(sc, s);
+	bool host = sec == &sc->xf.global;
+	snprintf(why, n, "%s:%d: [%s%s] %s = %.*s: %s", sc->xf.path, s->line, host ? "host" : "vm ",
+		 host ? "" : sec->name, s->key, v ? (int)v->len : (int)strlen(s->value), v ? s->value + v->off : s->value,
+		 what);
+	return EXIT_USAGE;
+}
+
+static int add_axes(struct scenario *sc, const struct xf_section *sec, char *why, size_t n)
+{
+	for (size_t i = 0; i < sec->n; i++) {
+		const struct xf_setting *s = &sec->set[i];
+		unsigned items = 1;
+		if (strcmp(s->key, XF_KEY_METRICS) != 0 && sweep_count_items(&sc->xf, s, &items, why, n) < 0)
+			return EXIT_USAGE;
+		sc->axis[sc->naxes] = s;
+		sc->nitems[sc->naxes++] = items;
+		if (items > 1 && strcmp(s->key, XF_KEY_REPEAT) == 0)
+			return fail_at(sc, s, NULL, "a number of repetitions, not a sweep axis", why, n);
+		if ((sc->npoints *= items) > SWEEP_MAX_POINTS)
+			return fail_at(sc, s, NULL, "the scenario has more than 4096 points", why, n);
+	}
+	return 0;
+}
+
+static int read_host_keys(struct scenario *sc, char *why, size_t n)
+{
+	const struct xf_setting *r = xf_get(&sc->xf.global, XF_KEY_REPEAT);
+	const struct xf_setting *m = xf_get(&sc->xf.global, XF_KEY_METRICS);
+	uint64_t v = 1;
+	char err[256];
+	if (r && (parse_u64(r->value, &v) < 0 || v < 1 || v > SWEEP_MAX_REPEAT))
+		return fail_at(sc, r, NULL, "expected a number of repetitions from 1 to 100", why, n);
+	sc->repeat = (unsigned)v;
+	if (m && metric_list_parse(m->value, &sc->metrics, err, sizeof(err)) < 0)
+		return fail_at(sc, m, NULL, err, why, n);
+	return 0;
+}
+
+int scenario_load(const char *path, struct scenario *sc, char *why, size_t n)
+{
+	memset(sc, 0, sizeof(*sc));
+	if (xf_load_scenario(path, &sc->xf, why, n) < 0)
+		return EXIT_USAGE;
+	sc->npoints = 1;
+	int rc = add_axes(sc, &sc->xf.global, why, n);
+	for (size_t j = 0; rc == 0 && j < sc->xf.njobs; j++)
+		rc = add_axes(sc, &sc->xf.jobs[j], why, n);
+	return rc ? rc : read_host_keys(sc, why, n);
+}
+
+/* The item of every axis at point k (the last axis varies fastest). */
+static void point_items(const struct scenario *sc, size_t k, struct sweep_value *v)
+{
+	for (size_t i = sc->naxes; i-- > 0;) {
+		sweep_item(sc->axis[i], (unsigned)(k % sc->nitems[i]), &v[i]);
+		k /= sc->nitems[i];
+	}
+}
+
+static size_t axis_index(const struct scenario *sc, const struct xf_setting *s)
+{
+	for (size_t i = 0; i < sc->naxes; i++)
+		if (sc->axis[i] == s)
+			return i;
+	return 0;
+}
+
+static int host_settings(struct scenario *sc, const struct sweep_value *v, char *why, size_t n)
+{
+	const struct xf_setting *s = xf_get(&sc->xf.global, XF_KEY_SAMPLE_US);
+	char text[XF_VALUE_MAX];
+	uint64_t us = 0;
+	if (s) {
+		const struct sweep_value *sv = &v[axis_index(sc, s)];
+		snprintf(text, sizeof(text), "%.*s", (int)sv->len, s->value + sv->off);
+		if (parse_u64(text, &us) < 0 || us < 50 || us > 1000000)
+			return fail_at(sc, s, sv, "expected a period from 50 to 1000000 microseconds", why, n);
+	}
+	sc->spec.sample_us = us;
+	return 0;
+}
+
+/* What belongs to the host, not to one VM: refused in [vm NAME] before anything runs. */
+static const char *host_only(const struct experiment *e)
+{
+	if (!e)
+		return NULL;
+	if (e->zram_bytes)
+		return "swap belongs to the host (one /dev/zram0 for every VM); scenarios do not take it yet";
+	if (e->overhead_window_us)
+		return "overhead-windows measures one run's monitor; a host's monitor samples every VM";
+	for (size_t i = 0; i < e->n_reclaim; i++)
+		if (e->reclaim[i].kind == RECLAIM_LIMIT)
+			return "a memory-cgroup limit squeezes the whole VMM process, every VM at once; scenarios do "
+			       "not take it yet";
+	return NULL;
+}
+
+/* The run configuration of one [vm NAME] at point k, stored in store. */
+static int configure_vm(struct scenario *sc, const struct xf_section *sec, const struct sweep_value *v, size_t k,
+			struct scenario_vm_store *store, struct run_config *cfg, unsigned *count, char *why, size_t n)
+{
+	struct sweep_point p = { .index = k, .job = sec, .repeat = 1 };
+	*count = 1;
+	for (size_t i = 0; i < sec->n; i++) {
+		const struct xf_setting *s = &sec->set[i];
+		const struct sweep_value *sv = &v[axis_index(sc, s)];
+		if (strcmp(s->key, XF_KEY_COUNT) == 0) {
+			char text[XF_VALUE_MAX];
+			uint64_t c;
+			snprintf(text, sizeof(text), "%.*s", (int)sv->len, s->value + sv->off);
+			if (parse_u64(text, &c) < 0 || c < 1 || c > HOST_MAX_VMS)
+				return fail_at(sc, s, sv, "expected a number of identical VMs from 1 to 64", why, n);
+			*count = (unsigned)c;
+			continue;
+		}
+		p.set[p.n++] = *sv;
+	}
+	if (sweep_point_config(&p, sc->xf.path, &store->args, cfg, why, n) != 0)
+		return EXIT_USAGE;
+	/* The parser's storage is its own: each VM keeps a copy that outlives the next parse. */
+	if (cfg->experiment) {
+		store->experiment = *cfg->experiment;
+		cfg->experiment = &store->experiment;
+	}
+	if (cfg->memory) {
+		store->memory = *cfg->memory;
+		cfg->memory = &store->memory;
+	}
+	const char *why_host = host_only(cfg->experiment);
+	if (why_host) {
+		snprintf(why, n, "%s:%d: [vm %s]: %s", sc->xf.path, sec->line, sec->name, why_host);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int add_vm(struct scenario *sc, const struct xf_section *sec, unsigned copy, unsigned count,
+		  const struct run_config *cfg, char *why, size_t n)
+{
+	struct host_spec *h = &sc->spec;
+	if (h->n == HOST_MAX_VMS) {
+		snprintf(why, n, "%s:%d: [vm %s]: more than %d VMs in the scenario", sc->xf.path, sec->line, sec->name,
+			 HOST_MAX_VMS);
+		return EXIT_USAGE;
+	}
+	struct host_vm_spec *vm = &h->vm[h->n];
+	*vm = (struct host_vm_spec){ .cfg = *cfg };
+	if (count > 1)
+		snprintf(vm->name, sizeof(vm->name), "%.50s-%u", sec->name, copy + 1);
+	else
+		snprintf(vm->name, sizeof(vm->name), "%s", sec->name);
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->vm[i].name, vm->name) == 0) {
+			snprintf(why, n, "%s:%d: [vm %s]: a VM named %s already exists (count makes NAME-1 ... NAME-N)",
+				 sc->xf.path, sec->line, sec->name, vm->name);
+			return EXIT_USAGE;
+		}
+	vm->cfg.progress = false;
+	vm->cfg.json_path = NULL;
+	h->n++;
+	return 0;
+}
+
+/* Two VMs writing one time-series file would each overwrite the other's. */
+static int check_files(const struct scenario *sc, char *why, size_t n)
+{
+	const struct host_spec *h = &sc->spec;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct experiment *a = h->vm[i].cfg.experiment;
+		for (size_t j = i + 1; a && a->timeseries_path && j < h->n; j++) {
+			const struct experiment *b = h->vm[j].cfg.experiment;
+			if (b && b->timeseries_path && strcmp(a->timeseries_path, b->timeseries_path) == 0) {
+				snprintf(why, n, "%s: VMs %s and %s both write timeseries %s: give each VM a file of its own",
+					 sc->xf.path, h->vm[i].name, h->vm[j].name, a->timeseries_path);
+				return EXIT_USAGE;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Host memory a VM's guest could come to occupy: guest RAM and its page-table pool on sim
+ * and kvm, the footprint natively. */
+static uint64_t guest_memory(const struct run_config *cfg)
+{
+	if (strcmp(cfg->platform, "native") == 0)
+		return cfg->params.mem_bytes;
+	return cfg->sim.ram_bytes + cfg->sim.pt_pool_bytes;
+}
+
+/* More guest memory than RAM and swap together can never run: say so now, naming the VM
+ * that asks for the most. Overcommit within that is the point of a scenario. */
+static int check_capacity(const struct scenario *sc, char *why, size_t n)
+{
+	const struct host_spec *h = &sc->spec;
+	uint64_t total = 0, ram = 0, swap = 0, biggest = 0;
+	size_t big = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		uint64_t g = guest_memory(&h->vm[i].cfg);
+		total += g;
+		if (g > biggest) {
+			biggest = g;
+			big = i;
+		}
+	}
+	if (host_memory_capacity(&ram, &swap) < 0 || total <= ram + swap)
+		return 0;
+	const char *sec = h->vm[big].name;
+	const struct xf_section *s = NULL;
+	for (size_t j = 0; j < sc->xf.njobs && !s; j++)
+		if (strncmp(sec, sc->xf.jobs[j].name, strlen(sc->xf.jobs[j].name)) == 0)
+			s = &sc->xf.jobs[j];
+	const struct xf_setting *mem = s ? xf_get(s, "guest-mem") ?: xf_get(s, "mem") : NULL;
+	snprintf(why, n, "%s:%d: [vm %s] %s = %s: the VMs' guest memory adds up to %llu MiB, more than this host could "
+		 "ever back (%llu MiB of RAM and %llu MiB of swap)", sc->xf.path, mem ? mem->line : s ? s->line : 0,
+		 s ? s->name : sec, mem ? mem->key : "mem", mem ? mem->value : "(default)",
+		 (unsigned long long)(total >> 20), (unsigned long long)(ram >> 20), (unsigned long long)(swap >> 20));
+	return EXIT_USAGE;
+}
+
+int scenario_configure(struct scenario *sc, size_t k, char *why, size_t n)
+{
+	struct sweep_value v[SCENARIO_MAX_AXES];
+	const char *base = strrchr(sc->xf.path, '/');
+	base = base ? base + 1 : sc->xf.path;
+	sc->spec.n = 0;
+	sc->spec.path = sc->xf.path;
+	snprintf(sc->spec.name, sizeof(sc->spec.name), "%.*s", (int)strcspn(base, "."), base);
+	point_items(sc, k, v);
+	int rc = host_settings(sc, v, why, n);
+	for (size_t j = 0; rc == 0 && j < sc->xf.njobs; j++) {
+		struct run_config cfg;
+		unsigned count;
+		rc = configure_vm(sc, &sc->xf.jobs[j], v, k, &sc->store[j], &cfg, &count, why, n);
+		for (unsigned c = 0; rc == 0 && c < count; c++)
+			rc = add_vm(sc, &sc->xf.jobs[j], c, count, &cfg, why, n);
+	}
+	if (rc == 0)
+		rc = check_files(sc, why, n);
+	if (rc == 0)
+		rc = check_capacity(sc, why, n);
+	return rc;
+}
+
+json_t *scenario_point_settings(const struct scenario *sc, size_t k)
+{
+	struct sweep_value v[SCENARIO_MAX_AXES];
+	json_t *o = json_object();
+	point_items(sc, k, v);
+	for (size_t i = 0; i < sc->naxes; i++) {
+		const struct xf_section *sec = section_of(sc, sc->axis[i]);
+		char name[XF_NAME_MAX + 4], val[XF_VALUE_MAX];
+		snprintf(name, sizeof(name), "%s%s", sec == &sc->xf.global ? "host" : "vm ",
+			 sec == &sc->xf.global ? "" : sec->name);
+		json_t *s = json_object_get(o, name);
+		if (!s)
+			json_object_set_new(o, name, s = json_object());
+		snprintf(val, sizeof(val), "%.*s", (int)v[i].len, sc->axis[i]->value + v[i].off);
+		json_t *old = json_object_get(s, sc->axis[i]->key);
+		if (old) /* a repeatable option given more than once: "a; b" */
+			json_object_set_new(s, sc->axis[i]->key, json_sprintf("%s; %s", json_string_value(old), val));
+		else
+			json_object_set_new(s, sc->axis[i]->key, json_string(val));
+	}
+	return o;
+}
+
+void scenario_point_text(const struct scenario *sc, size_t k, char *buf, size_t n)
+{
+	struct sweep_value v[SCENARIO_MAX_AXES];
+	size_t used = 0;
+	buf[0] = 0;
+	point_items(sc, k, v);
+	for (size_t i = 0; i < sc->naxes && used + 1 < n; i++) {
+		if (sc->nitems[i] < 2)
+			continue;
+		const struct xf_section *sec = section_of(sc, sc->axis[i]);
+		used += (size_t)snprintf(buf + used, n - used, "%s%s%s%s=%.*s", used ? " " : "",
+					 sec == &sc->xf.global ? "" : sec->name, sec == &sc->xf.global ? "" : ".",
+					 sc->axis[i]->key, (int)v[i].len, sc->axis[i]->value + v[i].off);
+	}
+}

@@ -1,0 +1,168 @@
+/* host.c — a host of several VMs (see host.h): the VMs become one run set (run.h), which
+ * runs them at once under one monitor; then the host document is assembled from each VM's
+ * schema-1 result and the monitor's host series.
+ *
+ * Per-VM memory figures are each VM's own: its result's memory{} (frames per state from its
+ * frame book on sim and kvm, host-resident bytes behind its guest RAM) and, over time, its
+ * series' guest_resident_bytes (mincore over that VM's guest RAM alone). The VMM process's
+ * RSS and the host's MemAvailable are the host's side of the same clock. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/host/hostinfo.h"
+#include "vmm/run/host.h"
+#include "vmm/run/run.h"
+
+#define HOST_SERIES_MAX_ROWS 2000
+
+static json_t *u64j(uint64_t v) { return json_integer((json_int_t)v); }
+
+/* time_ms, rss_bytes, available_bytes, then each VM's guest-resident bytes (null for a VM
+ * the monitor did not sample), one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. */
+static json_t *memory_series_json(const struct run_set *set)
+{
+	const struct tel_host_series *hs = &set->monitor.host;
+	json_t *cols = json_pack("[s, s, s]", "time_ms", "rss_bytes", "available_bytes");
+	for (size_t v = 0; v < set->n; v++)
+		json_array_append_new(cols, json_sprintf("%s.guest_resident_bytes", set->vm[v].name));
+	json_t *rows = json_array();
+	size_t stride = hs->n > HOST_SERIES_MAX_ROWS ? (hs->n + HOST_SERIES_MAX_ROWS - 1) / HOST_SERIES_MAX_ROWS : 1;
+	for (size_t i = 0; i < hs->n; i += stride) {
+		json_t *row = json_pack("[f, o, o]", hs->s[i].time_ms, u64j(hs->s[i].rss_bytes),
+					u64j(hs->s[i].available_bytes));
+		for (size_t v = 0; v < set->n; v++) {
+			const struct run_vm *vm = &set->vm[v];
+			const struct tel_series *ts = &vm->exp.target.series;
+			bool sampled = vm->exp.monitor == &set->monitor && i < ts->n;
+			json_array_append_new(row, sampled ? u64j(ts->s[i].guest_resident_bytes) : json_null());
+		}
+		json_array_append_new(rows, row);
+	}
+	return json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "stride", (json_int_t)stride);
+}
+
+static uint64_t rss_peak(const struct run_set *set)
+{
+	uint64_t peak = 0;
+	for (size_t i = 0; i < set->monitor.host.n; i++)
+		if (set->monitor.host.s[i].rss_bytes > peak)
+			peak = set->monitor.host.s[i].rss_bytes;
+	return peak;
+}
+
+/* Totals over the VMs: operations, throughput (the sum of each VM's own measured-phase rate),
+ * guest and host-resident memory, frames per state. */
+static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
+{
+	uint64_t ops = 0, guest = 0, resident = 0, frames[P2M_STATES] = { 0 };
+	double rate = 0, create_max = 0, first = -1, last = 0;
+	size_t counted[4] = { 0 };
+	bool have_frames = false;
+	for (size_t v = 0; v < set->n; v++) {
+		const struct run_vm *vm = &set->vm[v];
+		const struct run_result *r = &vm->res;
+		counted[r->state < 4 ? r->state : RUN_FAILED]++;
+		ops += r->ops;
+		rate += r->run_s > 0 ? (double)r->ops / r->run_s : 0.0;
+		guest += r->guest_bytes;
+		resident += r->host_resident_bytes;
+		create_max = r->have_create && r->create_s > create_max ? r->create_s : create_max;
+		first = first < 0 || vm->start_s < first ? vm->start_s : first;
+		last = vm->end_s > last ? vm->end_s : last;
+		for (unsigned s = 0; r->have_frames && s < P2M_STATES; s++)
+			frames[s] += r->frames[s];
+		have_frames |= r->have_frames;
+	}
+	json_t *fr = json_null();
+	if (have_frames) {
+		fr = json_object();
+		for (unsigned s = 0; s < P2M_STATES; s++)
+			json_object_set_new(fr, p2m_state_name((enum p2m_state)s), u64j(frames[s]));
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:I, s:I, s:I, s:o, s:f}", "vms", (json_int_t)set->n,
+			 "ok", (json_int_t)counted[RUN_OK], "failed", (json_int_t)counted[RUN_FAILED], "interrupted",
+			 (json_int_t)counted[RUN_INTERRUPTED], "ops", (json_int_t)ops, "ops_per_s", rate,
+			 "guest_bytes", (json_int_t)guest, "wall_s", last - (first < 0 ? 0 : first),
+			 "host_resident_bytes", (json_int_t)resident, "rss_peak_bytes", (json_int_t)rss_peak(set),
+			 "host_mem_total_bytes", (json_int_t)mem_total, "frames", fr, "create_s_max",
+			 create_max);
+}
+
+static json_t *vm_entry_json(struct run_vm *vm, json_t *context)
+{
+	json_t *doc = run_vm_doc(vm, context);
+	return json_pack("{s:s, s:s, s:f, s:f, s:o}", "name", vm->name, "state", run_state_name(vm->res.state),
+			 "start_s", vm->start_s, "end_s", vm->end_s, "result", doc);
+}
+
+static json_t *status_json(const struct run_set *set, enum run_state worst)
+{
+	char msg[1024] = "";
+	size_t used = 0;
+	for (size_t v = 0; v < set->n && used < sizeof(msg); v++) {
+		const struct run_vm *vm = &set->vm[v];
+		if (vm->res.state == RUN_OK || vm->res.state == RUN_SKIPPED)
+			continue;
+		used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%svm %s %s: %s", used ? "; " : "", vm->name,
+					 run_state_name(vm->res.state), vm->res.message);
+	}
+	return json_pack("{s:s, s:s}", "state", run_state_name(worst), "message", msg);
+}
+
+static json_t *config_json(const struct host_spec *spec, const struct run_set *set)
+{
+	json_t *names = json_array();
+	for (size_t v = 0; v < set->n; v++)
+		json_array_append_new(names, json_string(set->vm[v].name));
+	return json_pack("{s:s, s:o, s:I, s:o, s:O?}", "name", spec->name, "scenario",
+			 spec->path ? json_string(spec->path) : json_null(), "sample_us",
+			 (json_int_t)set->monitor.sample_us, "vms", names, "settings", spec->settings);
+}
+
+static json_t *host_doc(const struct host_spec *spec, struct run_set *set, enum run_state worst)
+{
+	struct hostinfo hi;
+	hostinfo_probe(&hi);
+	json_t *context = hostinfo_context_json(&hi);
+	json_t *vms = json_object();
+	for (size_t v = 0; v < set->n; v++)
+		json_object_set_new(vms, set->vm[v].name, vm_entry_json(&set->vm[v], json_deep_copy(context)));
+	json_t *host = json_pack("{s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024), "memory",
+				 set->shared_monitor ? memory_series_json(set) : json_null());
+	return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "schema_version",
+			 (json_int_t)RESULT_SCHEMA_VERSION, "kind", "host", "tool", "name", "memvirt", "version",
+			 MEMVIRT_VERSION, "git", MEMVIRT_GIT, "status", status_json(set, worst), "context", context,
+			 "config", config_json(spec, set), "host", host, "vms", vms);
+}
+
+enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
+{
+	/* On the heap, and not freed when interrupted: the workers may still be using them. */
+	struct run_set *set = calloc(1, sizeof(*set));
+	struct run_vm *vms = calloc(spec->n ? spec->n : 1, sizeof(*vms));
+	if (!set || !vms) {
+		free(set);
+		free(vms);
+		*doc_out = NULL;
+		return RUN_FAILED;
+	}
+	for (size_t v = 0; v < spec->n; v++) {
+		vms[v].name = spec->vm[v].name;
+		vms[v].cfg = &spec->vm[v].cfg;
+		vms[v].plat = spec->vm[v].plat;
+	}
+	*set = (struct run_set){ .n = spec->n, .vm = vms, .sample_us = spec->sample_us, .progress = spec->progress,
+				 .progress_label = spec->name };
+	enum run_state worst = run_set_execute(set);
+	*doc_out = host_doc(spec, set, worst);
+	run_set_fini(set);
+	if (worst != RUN_INTERRUPTED) {
+		for (size_t v = 0; v < spec->n; v++)
+			guest_ram_handle_fini(&vms[v].ram);
+		free(vms);
+		free(set);
+	}
+	return worst;
+}

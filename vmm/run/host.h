@@ -1,0 +1,48 @@
+/* host.h — a host of several VMs: what `memvirt host SCENARIO.ini` runs. Each VM has its own
+ * platform, paging strategy, guest RAM, workload, seed, telemetry and result; the host runs
+ * them at once (one worker thread each: the vCPU thread on kvm), samples all of them with one
+ * monitor on one clock, and writes one document: the host part (configuration, totals, host
+ * memory over time) and one schema-1 run result per VM (docs/result-schema.md, "Host
+ * results").
+ *
+ * Why one process for all VMs (docs/architecture.md): one clock and one monitor come free,
+ * KVM serves many VMs per process, and what the host layers to come share — the memory
+ * budget (a memory cgroup charges a process), the sharing engine, the overcommit policy —
+ * needs no IPC. The price is that a VMM bug would take every VM down; a misbehaving *guest*
+ * only stops its own VM (its vCPU loop ends; the others go on). */
+#ifndef MEMVIRT_RUN_HOST_H
+#define MEMVIRT_RUN_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "results/result.h"
+
+#define HOST_MAX_VMS 64
+#define HOST_NAME_MAX_LEN 64
+
+struct platform;
+
+struct host_vm_spec {
+	char name[HOST_NAME_MAX_LEN];
+	struct run_config cfg;          /* what memvirt run would run; its pointers are the caller's */
+	const struct platform *plat;    /* NULL: cfg->platform's (tests give a misbehaving one) */
+};
+
+struct host_spec {
+	char name[HOST_NAME_MAX_LEN];   /* the scenario's name (its file's stem) */
+	const char *path;               /* the scenario file, for the document; may be NULL */
+	uint64_t sample_us;             /* the monitor's period; 0 = the smallest VM period */
+	size_t n;
+	struct host_vm_spec vm[HOST_MAX_VMS];
+	bool progress;                  /* draw progress on a terminal */
+	json_t *settings;               /* the scenario's settings as read (borrowed), or NULL */
+};
+
+/* Runs every VM of the host at once; *doc_out receives the host document (the caller
+ * json_decref's it). Returns the worst VM state (interrupted, then failed). */
+enum run_state host_execute(const struct host_spec *spec, json_t **doc_out);
+
+#endif
