@@ -31,7 +31,7 @@ static int fail_at(const struct scenario *sc, const struct xf_setting *s, const 
 {
 	const struct xf_section *sec = section_of(sc, s);
 	bool host = sec == &sc->xf.global;
-	snprintf(why, n, "%s:%d: [%s%s] %s = %.*s: %s", sc->xf.path, s->line, host ? "host" : "vm ",
+	snprintf(why, n, "%s:%d: [%s%s] key '%s' = '%.*s': %s", sc->xf.path, s->line, host ? "host" : "vm ",
 		 host ? "" : sec->name, s->key, v ? (int)v->len : (int)strlen(s->value), v ? s->value + v->off : s->value,
 		 what);
 	return EXIT_USAGE;
@@ -112,20 +112,36 @@ static int host_settings(struct scenario *sc, const struct sweep_value *v, char 
 	return 0;
 }
 
-/* What belongs to the host, not to one VM: refused in [vm NAME] before anything runs. */
-static const char *host_only(const struct experiment *e)
+/* What belongs to the host, not to one VM: refused in [vm NAME] before anything runs. The
+ * key at fault goes in *key. */
+static const char *host_only(const struct experiment *e, const char **key)
 {
 	if (!e)
 		return NULL;
+	*key = "swap";
 	if (e->zram_bytes)
 		return "swap belongs to the host (one /dev/zram0 for every VM); scenarios do not take it yet";
+	*key = "overhead-windows";
 	if (e->overhead_window_us)
-		return "overhead-windows measures one run's monitor; a host's monitor samples every VM";
+		return "it measures one run's own monitor; a host's monitor samples every VM";
+	*key = "reclaim";
 	for (size_t i = 0; i < e->n_reclaim; i++)
 		if (e->reclaim[i].kind == RECLAIM_LIMIT)
 			return "a memory-cgroup limit squeezes the whole VMM process, every VM at once; scenarios do "
 			       "not take it yet";
 	return NULL;
+}
+
+/* sweep_point_config names file, line, key and value; a scenario names the VM as well. */
+static int name_vm(const struct xf_section *sec, char *why, size_t n)
+{
+	char msg[1024];
+	const char *key = strstr(why, ": key '");
+	if (key) {
+		snprintf(msg, sizeof(msg), "%.*s: [vm %s] %s", (int)(key - why), why, sec->name, key + 2);
+		snprintf(why, n, "%s", msg);
+	}
+	return EXIT_USAGE;
 }
 
 /* The run configuration of one [vm NAME] at point k, stored in store. */
@@ -149,7 +165,7 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 		p.set[p.n++] = *sv;
 	}
 	if (sweep_point_config(&p, sc->xf.path, &store->args, cfg, why, n) != 0)
-		return EXIT_USAGE;
+		return name_vm(sec, why, n);
 	/* The parser's storage is its own: each VM keeps a copy that outlives the next parse. */
 	if (cfg->experiment) {
 		store->experiment = *cfg->experiment;
@@ -159,10 +175,11 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 		store->memory = *cfg->memory;
 		cfg->memory = &store->memory;
 	}
-	const char *why_host = host_only(cfg->experiment);
+	const char *key = NULL, *why_host = host_only(cfg->experiment, &key);
 	if (why_host) {
-		snprintf(why, n, "%s:%d: [vm %s]: %s", sc->xf.path, sec->line, sec->name, why_host);
-		return EXIT_USAGE;
+		const struct xf_setting *s = xf_get(sec, key);
+		return s ? fail_at(sc, s, &v[axis_index(sc, s)], why_host, why, n)
+			 : (snprintf(why, n, "%s:%d: [vm %s]: %s", sc->xf.path, sec->line, sec->name, why_host), EXIT_USAGE);
 	}
 	return 0;
 }
@@ -244,7 +261,7 @@ static int check_capacity(const struct scenario *sc, char *why, size_t n)
 		if (strncmp(sec, sc->xf.jobs[j].name, strlen(sc->xf.jobs[j].name)) == 0)
 			s = &sc->xf.jobs[j];
 	const struct xf_setting *mem = s ? xf_get(s, "guest-mem") ?: xf_get(s, "mem") : NULL;
-	snprintf(why, n, "%s:%d: [vm %s] %s = %s: the VMs' guest memory adds up to %llu MiB, more than this host could "
+	snprintf(why, n, "%s:%d: [vm %s] key '%s' = '%s': the VMs' guest memory adds up to %llu MiB, more than this host could "
 		 "ever back (%llu MiB of RAM and %llu MiB of swap)", sc->xf.path, mem ? mem->line : s ? s->line : 0,
 		 s ? s->name : sec, mem ? mem->key : "mem", mem ? mem->value : "(default)",
 		 (unsigned long long)(total >> 20), (unsigned long long)(ram >> 20), (unsigned long long)(swap >> 20));
