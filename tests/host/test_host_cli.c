@@ -1,0 +1,245 @@
+/* test_host_cli.c — memvirt host as a user meets it (the real binary, MEMVIRT_BIN): a two-VM
+ * scenario (gups under ept beside churn under shadow) gives each VM the checksum and counters
+ * of the same workload's single-VM `memvirt run`, on sim and on kvm; every VM's series and the
+ * host's memory series share one clock; bad scenario files exit 2 with one line naming file,
+ * line, key and value, and write nothing; sweep axes need --point or memvirt sweep. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "tests/common/memvirt_cmd.h"
+#include "tests/common/tmpdir.h"
+
+static char dir[64];
+static struct memvirt_cmd cmd;
+
+static int make_dir(void **st)
+{
+	(void)st;
+	cmd.bin = MEMVIRT_BIN;
+	cmd.dir = dir;
+	return test_tmpdir_make(dir, sizeof(dir), "memvirt-host");
+}
+
+static int remove_dir(void **st)
+{
+	(void)st;
+	return test_tmpdir_remove(dir);
+}
+
+static json_t *load(const char *path)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	if (!doc)
+		fprintf(stderr, "%s: %s\n", path, e.text);
+	assert_non_null(doc);
+	return doc;
+}
+
+/* A dotted path in a document (no dots in its keys). */
+static json_t *at(json_t *doc, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && doc; k = strtok_r(NULL, ".", &save))
+		doc = json_object_get(doc, k);
+	return doc;
+}
+
+static const char *two_vms =
+	"; two VMs side by side\n"
+	"[host]\n"
+	"sample-us = 1000\n"
+	"[vm a]\n"
+	"platform = %s\n"
+	"mmu = ept\n"
+	"workload = gups\n"
+	"mem = 4m\n"
+	"ops = 20000\n"
+	"seed = 5\n"
+	"%s"
+	"[vm b]\n"
+	"platform = %s\n"
+	"mmu = shadow\n"
+	"workload = churn\n"
+	"mem = 4m\n"
+	"seed = 9\n"
+	"%s";
+
+/* The same VM alone through memvirt run: its checksum and, where the platform counts them
+ * exactly, its counters must be the VM's in the host document. */
+static void expect_single_equal(json_t *host, const char *vm, const char *args, const char **fields)
+{
+	char path[128], key[64];
+	snprintf(path, sizeof(path), "%s/single-%s.json", dir, vm);
+	assert_int_equal(memvirt_cmd_run(&cmd, "run %s --no-progress --json %s", args, path), 0);
+	json_t *single = load(path);
+	snprintf(key, sizeof(key), "vms.%s.result", vm);
+	json_t *in_host = at(host, key);
+	assert_non_null(in_host);
+	assert_string_equal(json_string_value(at(in_host, "status.state")), "ok");
+	for (const char **f = fields; *f; f++) {
+		json_t *a = at(single, *f), *b = at(in_host, *f);
+		if (!json_equal(a, b))
+			fprintf(stderr, "vm %s: %s differs: single %s, host %s\n", vm, *f, json_dumps(a, JSON_ENCODE_ANY),
+				json_dumps(b, JSON_ENCODE_ANY));
+		assert_true(a && json_equal(a, b));
+	}
+	json_decref(single);
+}
+
+static void run_two(const char *platform, const char *extra, const char **fields)
+{
+	char text[2048], ini[128], out[128], args[512];
+	snprintf(text, sizeof(text), two_vms, platform, extra, platform, extra);
+	test_write_file(dir, "two.ini", text, ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/two.json", dir);
+	int rc = memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out);
+	if (rc)
+		fprintf(stderr, "%s%s", cmd.out, cmd.err);
+	assert_int_equal(rc, 0);
+	json_t *doc = load(out);
+	assert_string_equal(json_string_value(at(doc, "kind")), "host");
+	assert_string_equal(json_string_value(at(doc, "status.state")), "ok");
+	assert_int_equal(json_integer_value(at(doc, "host.totals.vms")), 2);
+	const char *guest_page = strstr(extra, "2m") ? " --guest-page 2m" : "";
+	snprintf(args, sizeof(args), "--platform %s --mmu ept --workload gups --mem 4m --ops 20000 --seed 5%s", platform,
+		 guest_page);
+	expect_single_equal(doc, "a", args, fields);
+	snprintf(args, sizeof(args), "--platform %s --mmu shadow --workload churn --mem 4m --seed 9%s", platform,
+		 guest_page);
+	expect_single_equal(doc, "b", args, fields);
+	json_decref(doc);
+}
+
+static void test_two_vms_sim_equal_single_runs(void **st)
+{
+	(void)st;
+	static const char *fields[] = { "result.checksum", "result.ops", "mmu", "exits", "faults.guest",
+					"memory.frames", NULL };
+	run_two("sim", "", fields);
+}
+
+static void test_two_vms_kvm_equal_single_runs(void **st)
+{
+	(void)st;
+	if (access("/dev/kvm", R_OK | W_OK) != 0)
+		skip(); /* no usable /dev/kvm: the sim case stands for the host layer */
+	/* exits that depend only on the guest's own steps (not on host timing) */
+	static const char *fields[] = { "result.checksum", "result.ops", "exits.pt_write", "exits.cr3_load",
+					"exits.invlpg", "exits.hidden_fault", "faults.guest", NULL };
+	run_two("kvm", "guest-page = 2m\n", fields);
+}
+
+/* One monitor: every VM's series has the same ticks, and the host's memory series one row
+ * per tick (thinned alike) with a column per VM. */
+static void test_one_clock_for_every_vm(void **st)
+{
+	(void)st;
+	char ini[128], out[128];
+	test_write_file(dir, "clock.ini",
+			"[host]\nsample-us = 500\n[vm x]\ncount = 3\nplatform = sim\nworkload = seq\nmem = 4m\npasses = 4\n",
+			ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/clock.json", dir);
+	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out), 0);
+	json_t *doc = load(out);
+	json_t *first = NULL;
+	const char *names[] = { "x-1", "x-2", "x-3" };
+	for (int i = 0; i < 3; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "vms.%s.result.telemetry.series.rows", names[i]);
+		json_t *rows = at(doc, key);
+		assert_true(json_array_size(rows) > 2);
+		if (!first) {
+			first = rows;
+			continue;
+		}
+		assert_int_equal(json_array_size(rows), json_array_size(first));
+		for (size_t r = 0; r < json_array_size(rows); r++) /* column 0 is time_ms */
+			assert_true(json_equal(json_array_get(json_array_get(rows, r), 0),
+					       json_array_get(json_array_get(first, r), 0)));
+	}
+	json_t *cols = at(doc, "host.memory.columns");
+	assert_int_equal(json_array_size(cols), 3 + 3);
+	assert_string_equal(json_string_value(json_array_get(cols, 5)), "x-3.guest_resident_bytes");
+	assert_true(json_array_size(at(doc, "host.memory.rows")) > 2);
+	assert_true(json_integer_value(at(doc, "host.totals.host_mem_total_bytes")) > 0);
+	assert_true(json_is_number(at(doc, "vms.x-1.result.result.create_s")));
+	json_decref(doc);
+}
+
+struct bad_case {
+	const char *text;
+	const char *needles[4]; /* each must be in the one line */
+};
+
+static void test_bad_scenarios_refused_before_any_vm(void **st)
+{
+	(void)st;
+	static const struct bad_case cases[] = {
+		{ "[vm a]\nworkload = seq\nfoo = 1\n", { ":3:", "foo", "'1'" } },
+		{ "[vm a]\nplatform = sim\nmem = 12q\n", { ":3:", "[vm a]", "'mem'", "'12q'" } },
+		{ "[vm a]\nmmu = nested\n", { ":2:", "[vm a]", "'mmu'", "'nested'" } },
+		{ "[host]\nbudget = 1g\n[vm a]\nmem = 8m\n", { ":2:", "[host]", "'budget'", "'1g'" } },
+		{ "[host]\nsample-us = 1000\n", { "no [vm NAME] section" } },
+		{ "[vm a]\nmem = 8m\n[vm a]\nmem = 16m\n", { ":3:", "[vm a]", "defined twice" } },
+		{ "[vm a]\ncount = 2\n[vm a-1]\nmem = 8m\n", { ":3:", "a-1", "already exists" } },
+		{ "[vm a]\ncount = 0\n", { ":2:", "'count'", "'0'" } },
+		{ "[vm big]\ncount = 8\nplatform = sim\nmem = 20g\n", { ":4:", "[vm big]", "'mem'", "could ever back" } },
+		{ "[vm a]\nswap = zram:1g\n", { ":2:", "[vm a]", "'swap'", "belongs to the host" } },
+		{ "[host]\nsample-us = 7\n[vm a]\n", { ":2:", "'sample-us'", "'7'" } },
+		{ "[job]\nmem = 8m\n", { ":1:", "[job]", "[vm NAME]" } },
+		{ "[vm a]\ntimeseries = t.csv\ncount = 2\n", { "both write", "t.csv" } },
+	};
+	char ini[128], out[128];
+	snprintf(out, sizeof(out), "%s/never.json", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_write_file(dir, "bad.ini", cases[i].text, ini, sizeof(ini));
+		int rc = memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out);
+		bool ok = rc == 2 && test_count_lines(cmd.err) == 1 && !cmd.out[0] && strstr(cmd.err, ini);
+		for (int k = 0; ok && k < 4 && cases[i].needles[k]; k++)
+			ok = strstr(cmd.err, cases[i].needles[k]) != NULL;
+		if (!ok)
+			fprintf(stderr, "case %zu: exit %d, stdout '%s', stderr '%s'\n", i, rc, cmd.out, cmd.err);
+		assert_true(ok);
+		assert_false(test_file_exists(out));
+	}
+}
+
+static void test_axes_need_a_point(void **st)
+{
+	(void)st;
+	char ini[128];
+	test_write_file(dir, "axes.ini", "[vm a]\nplatform = sim\nmem = 4m,8m\nops = 1000\n[vm b]\ncount = 1,2\nmem = 4m\n",
+			ini, sizeof(ini));
+	assert_int_equal(memvirt_cmd_run(&cmd, "host %s", ini), 2);
+	assert_non_null(strstr(cmd.err, "4 points"));
+	assert_non_null(strstr(cmd.err, "memvirt sweep"));
+	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --list", ini), 0);
+	assert_non_null(strstr(cmd.out, "point 3: a.mem=8m b.count=2"));
+	assert_non_null(strstr(cmd.out, "vm b-2"));
+	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --point 4", ini), 2);
+	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --point 3 --no-progress", ini), 0);
+	assert_non_null(strstr(cmd.out, "3 VMs (3 ok"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_vms_sim_equal_single_runs),
+		cmocka_unit_test(test_two_vms_kvm_equal_single_runs),
+		cmocka_unit_test(test_one_clock_for_every_vm),
+		cmocka_unit_test(test_bad_scenarios_refused_before_any_vm),
+		cmocka_unit_test(test_axes_need_a_point),
+	};
+	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
