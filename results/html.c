@@ -126,6 +126,21 @@ void svg_plot_line(FILE *f, const struct svg_plot *p, const double *x, const dou
 	fputs("\"/>\n", f);
 }
 
+void svg_plot_area(FILE *f, const struct svg_plot *p, const double *x, const double *lo, const double *hi, size_t n,
+		   const char *color, const char *title)
+{
+	fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.75\" stroke=\"%s\" stroke-width=\"0.5\" points=\"", color, color);
+	for (size_t i = 0; i < n; i++)
+		if (x[i] >= p->x0 && x[i] <= p->x1 && isfinite(hi[i]))
+			fprintf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, hi[i]));
+	for (size_t i = n; i-- > 0;)
+		if (x[i] >= p->x0 && x[i] <= p->x1 && isfinite(lo[i]))
+			fprintf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, lo[i]));
+	fputs("\"><title>", f);
+	html_escape(f, title);
+	fputs("</title></polygon>\n", f);
+}
+
 void svg_plot_band(FILE *f, const struct svg_plot *p, double xa, double xb, const char *color, const char *title)
 {
 	double a = svg_px(p, xa), b = svg_px(p, xb);

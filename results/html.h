@@ -30,6 +30,9 @@ void svg_plot_axes(FILE *f, const struct svg_plot *p, const char *xlabel, const 
 /* A polyline through (x[i], y[i]); points outside [x0,x1] are skipped. */
 void svg_plot_line(FILE *f, const struct svg_plot *p, const double *x, const double *y, size_t n,
 		   const char *color, const char *css_class);
+/* A filled area between lo[i] and hi[i] (a layer of a stacked chart), with a tooltip. */
+void svg_plot_area(FILE *f, const struct svg_plot *p, const double *x, const double *lo, const double *hi, size_t n,
+		   const char *color, const char *title);
 /* A shaded band over [xa, xb] across the whole height, with a tooltip. */
 void svg_plot_band(FILE *f, const struct svg_plot *p, double xa, double xb, const char *color, const char *title);
 /* A vertical marker at x with a short label at the top. */

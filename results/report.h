@@ -20,6 +20,14 @@ struct report {
 
 /* Loads the document and its series. Returns 0, or a negative errno with a one-line reason. */
 int report_load(const char *json_path, struct report *r, char *why, size_t whylen);
+/* The same for a run document already in memory (its reference is taken, even on failure);
+ * json_path is where it came from, for a time-series file named relative to it. */
+int report_init(struct report *r, json_t *doc, const char *json_path, char *why, size_t whylen);
+
+/* A host document (memvirt host): DIR/index.html with each VM's throughput on one time axis,
+ * host memory per VM stacked, and a table of the VMs; DIR/vm-NAME.html, each VM's own run
+ * report. Returns 0, or a negative errno with a one-line reason in why. */
+int report_host_write(const json_t *doc, const char *json_path, const char *dir, char *why, size_t whylen);
 void report_free(struct report *r);
 int report_write_html(const struct report *r, const char *path);
 

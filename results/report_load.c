@@ -48,12 +48,18 @@ static int load_series(const char *json_path, struct report *r, char *why, size_
 int report_load(const char *json_path, struct report *r, char *why, size_t whylen)
 {
 	json_error_t err;
-	*r = (struct report){ 0 };
-	r->doc = json_load_file(json_path, 0, &err);
-	if (!r->doc) {
+	json_t *doc = json_load_file(json_path, 0, &err);
+	if (!doc) {
+		*r = (struct report){ 0 };
 		snprintf(why, whylen, "cannot read %s: %s", json_path, err.text);
 		return -EINVAL;
 	}
+	return report_init(r, doc, json_path, why, whylen);
+}
+
+int report_init(struct report *r, json_t *doc, const char *json_path, char *why, size_t whylen)
+{
+	*r = (struct report){ .doc = doc };
 	int rc = -EINVAL;
 	if (json_integer_value(json_object_get(r->doc, "schema_version")) != 1)
 		snprintf(why, whylen, "%s is not a memvirt result document (schema_version 1)", json_path);

@@ -41,6 +41,18 @@ int cmd_report(int argc, char **argv)
 		return rc == 1 ? 0 : rc;
 	char why[512], path[4200];
 	struct report r;
+	json_t *doc = json_load_file(json, 0, NULL);
+	if (doc && strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "host") == 0) {
+		if ((rc = result_make_dirs(dir)) < 0)
+			rc = (cli_error("invalid -o value '%s': %s", dir, strerror(-rc)), EXIT_USAGE);
+		else if ((rc = report_host_write(doc, json, dir, why, sizeof(why))) < 0)
+			rc = (cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE);
+		else
+			rc = (printf("report: %s/index.html\n", dir), 0);
+		json_decref(doc);
+		return rc;
+	}
+	json_decref(doc);
 	if (report_load(json, &r, why, sizeof(why)) < 0)
 		return cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE;
 	if ((rc = result_make_dirs(dir)) < 0) {
