@@ -14,7 +14,10 @@
 # Left out as timing- or host-dependent: times and rates (result.*_s, ops_per_s), exit_costs,
 # kvm_stats (host KVM counters: preemption, host interrupts), faults.host_*, memory.host_* and,
 # on kvm, memory.frames (found by pagemap passes: host THP and khugepaged decide what is mapped),
-# telemetry, dips, context.
+# telemetry, dips, context. Kept with a caveat: kvm shadow's exits.hidden_fault (and so
+# exits.total) also counts spurious faults retried after a host MMU flush (vmm/kvm/kvm_shadow.c);
+# none occurred here (3 runs per case, on a loaded 2-CPU host), a host whose flushes behave
+# differently could see some.
 import json
 import os
 import re
