@@ -88,9 +88,14 @@ static const json_t *lookup(const json_t *o, const char *path)
 	return NULL;
 }
 
+const json_t *metric_lookup(const json_t *doc, const char *path)
+{
+	return lookup(doc, path);
+}
+
 enum metric_found metric_resolve(const json_t *doc, const char *path, double *value)
 {
-	const json_t *v = lookup(doc, path);
+	const json_t *v = metric_lookup(doc, path);
 	if (!v)
 		return METRIC_MISSING;
 	if (json_is_null(v))

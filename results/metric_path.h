@@ -33,6 +33,10 @@ int metric_list_parse(const char *text, struct metric_list *l, char *why, size_t
  * tried first, then shorter ones. *value is set for METRIC_NUMBER. */
 enum metric_found metric_resolve(const json_t *doc, const char *path, double *value);
 
+/* The value path names in doc, of any type (null included), found as metric_resolve finds it;
+ * NULL when the path leads nowhere. */
+const json_t *metric_lookup(const json_t *doc, const char *path);
+
 /* "number", "null", "missing", "not a number" */
 const char *metric_found_name(enum metric_found f);
 

@@ -3,9 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <string.h>
 
 #include "tests/common/memvirt_cmd.h"
+#include "tests/common/run_cmd.h"
 
 static void slurp(const char *path, char *buf, size_t n)
 {
@@ -16,20 +17,30 @@ static void slurp(const char *path, char *buf, size_t n)
 		fclose(f);
 }
 
+/* The words of args (blank-separated; tests pass no quoted arguments). */
+static int split(char *args, char **argv, int max)
+{
+	int n = 0;
+	for (char *save = NULL, *w = strtok_r(args, " \t\n", &save); w && n < max - 1; w = strtok_r(NULL, " \t\n", &save))
+		argv[n++] = w;
+	argv[n] = NULL;
+	return n;
+}
+
 int memvirt_cmd_run(struct memvirt_cmd *c, const char *fmt, ...)
 {
-	char args[4096], cmd[8192], outf[512], errf[512];
+	char args[4096], outf[512], errf[512], *argv[128];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
 	snprintf(outf, sizeof(outf), "%s/stdout", c->dir);
 	snprintf(errf, sizeof(errf), "%s/stderr", c->dir);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s </dev/null", c->bin, args, outf, errf);
-	int st = system(cmd);
+	argv[0] = (char *)c->bin;
+	split(args, argv + 1, 127);
+	c->status = test_run_cmd(argv, outf, errf);
 	slurp(outf, c->out, sizeof(c->out));
 	slurp(errf, c->err, sizeof(c->err));
-	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	return c->status;
 }
 

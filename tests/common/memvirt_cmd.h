@@ -14,7 +14,8 @@ struct memvirt_cmd {
 	int status;           /* exit status, -1 when it did not exit */
 };
 
-/* Runs `bin args` (args as a shell would split them); returns the exit status. */
+/* Runs `bin args` (args split at blanks, no shell: tests pass no quoted arguments); returns
+ * the exit status. */
 int memvirt_cmd_run(struct memvirt_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes text to dir/name; returns the path in path (n bytes). */
 void test_write_file(const char *dir, const char *name, const char *text, char *path, size_t n);
