@@ -140,9 +140,12 @@ static void selftest_kernel(const struct gk_boot_page *bp)
 	case GK_SELFTEST_BAD_CONSOLE:
 		guest_hcall(GK_HC_CONSOLE, 1ULL << 40, 0, 0, 0);
 		break;
-	case GK_SELFTEST_BAD_HCALL:
-		guest_hcall(0x7777, 0, 0, 0, 0);
+	case GK_SELFTEST_HCALL: {
+		int64_t r = guest_hcall(run->selftest_arg, 0x11, 0x22, 0x33, 0x44);
+		if (r != 0)
+			guest_hcall(run->selftest_arg, (uint64_t)r, 0, 0, 0);
 		break;
+	}
 	case GK_SELFTEST_TRIPLE_FAULT: {
 		struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idt = { 0, 0 };
 		__asm__ volatile("lidt %0\n\tud2" : : "m"(idt));

@@ -63,7 +63,9 @@ enum gk_selftest {
 	GK_SELFTEST_NONE = 0,
 	GK_SELFTEST_BAD_ZERO,       /* ZERO hypercall on a range outside guest RAM */
 	GK_SELFTEST_BAD_CONSOLE,    /* CONSOLE hypercall longer than the buffer */
-	GK_SELFTEST_BAD_HCALL,      /* unknown hypercall number */
+	GK_SELFTEST_HCALL,          /* hypercall number selftest_arg with args 0x11, 0x22, 0x33, 0x44;
+				     * when it returns r != 0, the same number again with arg0 = r
+				     * (an unknown number, or a test device's: tests/kvm) */
 	GK_SELFTEST_TRIPLE_FAULT,   /* empty IDT, then an exception */
 	GK_SELFTEST_WILD_STORE,     /* ring 3 stores outside every mapped region */
 	GK_SELFTEST_MMIO_POKE,      /* ring 0 writes into the MMIO window, off the doorbell */
@@ -89,7 +91,7 @@ struct gk_run_block {
 	uint64_t kernel_pml4e; /* PML4 entry 0 (the identity map) every root must carry */
 	uint64_t mmio_gpa;     /* the MMIO window (selftest only) */
 	uint32_t selftest;     /* enum gk_selftest */
-	uint32_t reserved;
+	uint32_t selftest_arg; /* GK_SELFTEST_HCALL: the hypercall number */
 };
 
 struct gk_boot_page {

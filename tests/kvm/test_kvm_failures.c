@@ -24,7 +24,7 @@ static int run_selftest(unsigned selftest, const char *wl)
 {
 	struct run_config c = kvm_test_config(wl, "kvm", 256 << 10, 1, 1000);
 	struct wl_ctx ctx = { 0 };
-	struct kvm_platform_hooks h = { .selftest = selftest };
+	struct kvm_platform_hooks h = { .selftest = selftest, .selftest_arg = 0x7777 };
 	memset(&res, 0, sizeof(res));
 	return kvm_platform_run(&c, &ctx, NULL, &res, &h);
 }
@@ -58,7 +58,7 @@ static void test_bad_console_length_refused(void **st)
 static void test_unknown_hypercall_refused(void **st)
 {
 	(void)st;
-	expect_refused(GK_SELFTEST_BAD_HCALL, "refused: unknown hypercall number");
+	expect_refused(GK_SELFTEST_HCALL, "refused: unknown hypercall number");
 }
 
 static void test_mmio_poke_refused(void **st)
