@@ -34,7 +34,7 @@
 /* ---- Image header: the first bytes of the flat image --------------------------------------- */
 
 #define GK_IMAGE_MAGIC   0x474d49545649454dULL /* "MEVITIMG" */
-#define GK_IMAGE_VERSION 3u
+#define GK_IMAGE_VERSION 4u
 #define GK_TRAP_VECTORS  32u
 
 struct gk_image_header {
@@ -51,14 +51,20 @@ struct gk_image_header {
 	/* Ring 3's pages (4 KiB aligned): text and rodata [user_text, user_data) read-only,
 	 * data and bss [user_data, user_end) writable; the rest of the image is supervisor-only. */
 	uint64_t user_text, user_data, user_end;
+	uint64_t flags;        /* GK_IMAGE_SELFTESTS */
 };
+
+/* The image carries the self-tests (the test image, built for tests/ only); the production
+ * image does not, and the VMM refuses a run block asking it for one. */
+#define GK_IMAGE_SELFTESTS (1ULL << 0)
 
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
 
 #define GK_RUN_MAGIC   0x314e5552564d454dULL /* "MEMVRUN1" */
 #define GK_RUN_VERSION 1u
 
-/* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). */
+/* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). Only the test
+ * image (GK_IMAGE_SELFTESTS) has them. */
 enum gk_selftest {
 	GK_SELFTEST_NONE = 0,
 	GK_SELFTEST_BAD_ZERO,       /* ZERO hypercall on a range outside guest RAM */

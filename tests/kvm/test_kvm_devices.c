@@ -104,7 +104,7 @@ static int run(const char *mmu, unsigned selftest, uint32_t nr, bool with_device
 {
 	struct run_config c = kvm_test_config("seq", "kvm", 256 << 10, 1, 1000);
 	struct wl_ctx ctx = { 0 };
-	struct kvm_platform_hooks h = { .selftest = selftest, .selftest_arg = nr, .stopping = keep_state,
+	struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = selftest, .selftest_arg = nr, .stopping = keep_state,
 					.devices = with_device ? test_devices : NULL };
 	c.mmu = mmu;
 	memset(&res, 0, sizeof(res));

@@ -123,22 +123,29 @@ int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *ru
 		  char *msg, size_t msglen)
 {
 	const struct gk_image_header *img;
+	const struct kvm_image *image = cfg->image ? cfg->image : &kvm_image_default;
 	*out = NULL;
-	int rc = kvm_image_header(&img, msg, msglen);
+	int rc = kvm_image_header(image, &img, msg, msglen);
 	if (rc < 0)
 		return rc;
+	if (run->selftest != GK_SELFTEST_NONE && !(img->flags & GK_IMAGE_SELFTESTS)) {
+		snprintf(msg, msglen, "guest self-test %u needs the self-test image (tests/kvm); the %s image has none",
+			 run->selftest, image->name);
+		return -ENOTSUP;
+	}
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
 	vm->uffd.fd = vm->uffd.stop_fd = -1;
+	vm->image = image;
 	vm->mmu = cfg->mmu ? cfg->mmu : &kvm_mmu_ept;
 	const struct guest_mem_opts *mem = cfg->mem ? cfg->mem : &guest_mem_defaults;
 	if ((rc = kvm_layout_compute(cfg, img->bss_end, &vm->layout)) < 0) {
 		snprintf(msg, msglen, "no guest-physical layout for %llu MiB of RAM and a %llu MiB page-table pool",
 			 (unsigned long long)(cfg->ram_bytes >> 20), (unsigned long long)(cfg->pool_bytes >> 20));
 	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, mem, msg, msglen)) == 0) {
-		kvm_image_load(vm->sys.host, vm->sys.bytes);
+		kvm_image_load(image, vm->sys.host, vm->sys.bytes);
 		if ((rc = kvm_layout_write_system(vm, cfg, img, run)) < 0)
 			snprintf(msg, msglen, "inconsistent boot information (levels %u, guest page %llu)", cfg->levels,
 				 (unsigned long long)cfg->guest_page);

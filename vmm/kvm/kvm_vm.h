@@ -32,6 +32,7 @@
 #include "vmm/mem/uffd_track.h"
 
 struct kvm_run;
+struct kvm_image;
 
 struct kvm_layout {
 	uint64_t sys_gpa, sys_bytes;
@@ -88,6 +89,7 @@ struct kvm_vm {
 	uint64_t tsc_khz;
 	struct kvm_layout layout;
 	struct kvm_region sys, ram, pool;
+	const struct kvm_image *image; /* the guest image it runs (kvm_image.h) */
 	const struct kvm_mmu_ops *mmu; /* the paging strategy, chosen at creation (kvm_mmu.h) */
 	void *mmu_state;          /* the strategy's own (kvm_shadow.c's struct kvm_shadow); NULL under ept */
 	struct kvm_region mmu_area; /* the strategy's own memslot (shadow tables); empty under ept */
@@ -111,6 +113,9 @@ struct kvm_vm_config {
 	unsigned levels;        /* 4 (5-level paging needs LA57 in the guest: not supported) */
 	const struct guest_mem_opts *mem; /* guest RAM's backend, THP, NUMA, uffd; NULL = defaults */
 	const struct kvm_mmu_ops *mmu;    /* paging strategy (kvm_mmu_find); NULL = kvm_mmu_ept */
+	/* The guest image; NULL = kvm_image_default (production). A run block asking for a
+	 * self-test needs an image with GK_IMAGE_SELFTESTS (tests/kvm's). */
+	const struct kvm_image *image;
 	/* Devices this VM carries besides kvm_default_devices and the strategy's, NULL-terminated;
 	 * NULL = none. */
 	const struct kvm_device *const *devices;
@@ -130,7 +135,7 @@ const char *kvm_dev_unavailable(void);
 
 /* ---- The VM (kvm_vm.c, kvm_layout.c, kvm_vcpu.c) -------------------------------------------- */
 
-/* Creates the VM, its memslots and its vCPU, loads the embedded guest image and writes the
+/* Creates the VM, its memslots and its vCPU, loads the guest image (cfg->image) and writes the
  * system area for `run` (the workload to start), sets up the paging strategy and attaches the
  * devices (defaults, the strategy's, cfg->devices). *out is NULL on failure; msg says why. */
 int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *run, struct kvm_vm **out,

@@ -166,7 +166,8 @@ static struct kvm_vm_config vm_config(const struct run_config *cfg, const struct
 {
 	return (struct kvm_vm_config){ .ram_bytes = cfg->sim.ram_bytes, .pool_bytes = cfg->sim.pt_pool_bytes,
 				       .guest_page = cfg->sim.guest_page, .levels = cfg->sim.levels,
-				       .mem = cfg->memory, .mmu = kvm_mmu_of(cfg->mmu), .devices = h->devices };
+				       .mem = cfg->memory, .mmu = kvm_mmu_of(cfg->mmu), .devices = h->devices,
+				       .image = h->image };
 }
 
 static void ram_reclaimed(void *owner, uint64_t off, uint64_t len) { ram_book_reclaimed(owner, off, len); }
@@ -179,7 +180,7 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 								     .fd = vm->ram.mem.fd, .reclaimed = ram_reclaimed,
 								     .owner = &vm->book,
 								     .uffd_faults = vm->uffd.running ? &vm->uffd.faults : NULL });
-	if (kvm_image_header(&img, why, sizeof(why)) == 0)
+	if (kvm_image_header(vm->image, &img, why, sizeof(why)) == 0)
 		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
 	if (h->started)
 		h->started(vm, h->arg);
