@@ -30,7 +30,7 @@ struct kvm_vm;
 struct kvm_hc_args {
 	uint32_t nr;
 	uint64_t arg[4];
-	const struct gk_hcall_page *page; /* the whole copy (console text, DONE's stats and timing) */
+	const struct gk_hcall_page *page; /* the whole copy (console text, DONE's stats and timing); valid during the call only */
 };
 
 /* One hypercall. handle returns true to resume the guest with *ret (preset to 0) written to
