@@ -28,6 +28,20 @@ void guest_trap(struct guest_trap_frame *f);
 
 /* kmain.c: called by guest_kernel_entry with the boot page. */
 void guest_kernel_main(const struct gk_boot_page *bp);
+/* Stops the guest: PANIC to the VMM with the vector, rip, error code and CR2. */
+__attribute__((noreturn)) void guest_panic(uint64_t vector, uint64_t rip, uint64_t err);
+
+/* Self-tests: selftest.c and user_selftest.c in the test image (GK_IMAGE_SELFTESTS),
+ * selftest_none.c and user_selftest_none.c in the production image, which has none.
+ * Ring 0, after boot: the kernel's misbehaviour for the run block's selftest. */
+void guest_selftest_kernel(struct gk *k, const struct gk_boot_page *bp);
+/* Ring 0: GK_SYS_TEST_PT (-ENOSYS outside the coherence self-test). */
+int64_t guest_selftest_syscall(struct gk *k, uint64_t op, uint64_t page);
+/* Ring 0: a ring-3 #PF the self-test expects (a probe instruction); true when handled. */
+bool guest_selftest_fixup(struct guest_trap_frame *f);
+/* Ring 3: the workload's misbehaviour; true when the self-test replaces the workload (rc and
+ * checksum set), false to run the workload. */
+bool guest_user_selftest(const struct gk_run_block *run, int *rc, uint64_t *checksum);
 
 /* hal.c: the guest kernel's hardware on kvm, and the hypercall path to the VMM. */
 void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e, uint32_t boot_flags);
@@ -40,12 +54,12 @@ __attribute__((noreturn)) void guest_hcall_stop(uint32_t nr, uint64_t a0, uint64
 						uint64_t a3);
 struct gk_hcall_page *guest_hcall_page(void);
 
-/* coherence.c (ring 0): GK_SYS_TEST_PT for the coherence self-test, and the fix-up of a #PF
+/* coherence.c (ring 0, test image): GK_SYS_TEST_PT for the coherence self-test, and the fix-up of a #PF
  * raised by one of ring 3's probe instructions (true: handled). */
 int64_t guest_coherence_syscall(struct gk *k, uint64_t op, uint64_t page);
 bool guest_probe_fixup(struct guest_trap_frame *f);
 
-/* user_coherence.c (ring 3): the self-test's driver (0 and *checksum, or -EIO at the first
+/* user_coherence.c (ring 3, test image): the self-test's driver (0 and *checksum, or -EIO at the first
  * difference) and its probes: a load or store that reports a #PF instead of dying. */
 int guest_user_coherence(uint64_t steps, uint64_t seed, uint64_t *checksum);
 struct probe_result {

@@ -1,7 +1,9 @@
 /* kmain.c — the guest kernel's ring-0 side on kvm: boot from the VMM's boot page, then enter
  * the workload in ring 3; afterwards every entry is a trap: a ring-3 #PF goes to
  * gk_page_fault, a ring-3 #UD at guest_syscall_gate is a system call, anything else is
- * reported to the VMM (FAULT for the workload, PANIC for the kernel) and stops the guest. */
+ * reported to the VMM (FAULT for the workload, PANIC for the kernel) and stops the guest.
+ * Self-tests are not here: the test image links them (selftest.c), the production image the
+ * stubs that refuse them (selftest_none.c); GK_IMAGE_FLAGS says which in the header. */
 #include "guest/kvm/guest_kvm.h"
 
 #define VEC_UD 6u
@@ -10,8 +12,11 @@
 /* Bounds of the image and of its ring-3 part, from guest.ld. */
 extern char __gk_file_end[], __gk_bss_end[], __gk_user_text[], __gk_user_data[], __gk_user_end[];
 
+#ifndef GK_IMAGE_FLAGS
+#define GK_IMAGE_FLAGS 0 /* set by the build: GK_IMAGE_SELFTESTS for the test image */
+#endif
+
 static struct gk kernel;
-static bool coherence_test; /* GK_SELFTEST_COHERENCE: GK_SYS_TEST_PT and probe fix-ups allowed */
 
 /* Kernel stack: the VMM sets rsp (and TSS.RSP0) to kstack + sizeof(kstack). */
 static uint8_t kstack[16 << 10] __attribute__((aligned(16)));
@@ -30,6 +35,7 @@ __attribute__((section(".gk_header"), used)) static const struct gk_image_header
 	.user_text = (uint64_t)(uintptr_t)__gk_user_text,
 	.user_data = (uint64_t)(uintptr_t)__gk_user_data,
 	.user_end = (uint64_t)(uintptr_t)__gk_user_end,
+	.flags = GK_IMAGE_FLAGS,
 };
 
 static uint64_t read_cr2(void)
@@ -39,7 +45,7 @@ static uint64_t read_cr2(void)
 	return v;
 }
 
-static __attribute__((noreturn)) void panic(uint64_t vector, uint64_t rip, uint64_t err)
+__attribute__((noreturn)) void guest_panic(uint64_t vector, uint64_t rip, uint64_t err)
 {
 	guest_hcall_stop(GK_HC_PANIC, vector, rip, err, read_cr2());
 }
@@ -75,7 +81,7 @@ static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
 	case GK_SYS_EXIT:
 		sys_exit((int64_t)a0, a1);
 	case GK_SYS_TEST_PT:
-		return coherence_test ? guest_coherence_syscall(&kernel, a0, a1) : -ENOSYS;
+		return guest_selftest_syscall(&kernel, a0, a1);
 	}
 	return -ENOSYS;
 }
@@ -93,8 +99,8 @@ static void page_fault(struct guest_trap_frame *f, bool user)
 	if (hidden_fault(gva, f->err))
 		return;
 	if (!user)
-		panic(f->vector, f->rip, f->err);
-	if (coherence_test && guest_probe_fixup(f))
+		guest_panic(f->vector, f->rip, f->err);
+	if (guest_selftest_fixup(f))
 		return;
 	int rc = gk_page_fault(&kernel, gva, (uint32_t)f->err);
 	if (rc != 0)
@@ -118,49 +124,7 @@ void guest_trap(struct guest_trap_frame *f)
 	}
 	if (user)
 		guest_hcall_stop(GK_HC_USER_TRAP, f->vector, f->rip, f->err, 0);
-	panic(f->vector, f->rip, f->err);
-}
-
-/* ---- Self-tests: a guest that misbehaves on purpose, so tests can see the VMM refuse ------- */
-
-/* A writable user mapping of gpa at GK_VA_BASE in the current space, made by hand. */
-static void map_user_page(uint64_t gpa)
-{
-	pt_map(&pt_format_x86, kernel.levels, gk_as_root(&kernel, gk_current_as(&kernel)), GK_VA_BASE, gpa,
-	       PT_PAGE_4K, X86_P | X86_RW | X86_US, gk_pt_mem(&kernel));
-}
-
-static void selftest_kernel(const struct gk_boot_page *bp)
-{
-	const struct gk_run_block *run = &bp->run;
-	switch (run->selftest) {
-	case GK_SELFTEST_BAD_ZERO:
-		guest_hcall(GK_HC_ZERO, 1ULL << 50, PT_PAGE_4K, 0, 0);
-		break;
-	case GK_SELFTEST_BAD_CONSOLE:
-		guest_hcall(GK_HC_CONSOLE, 1ULL << 40, 0, 0, 0);
-		break;
-	case GK_SELFTEST_BAD_HCALL:
-		guest_hcall(0x7777, 0, 0, 0, 0);
-		break;
-	case GK_SELFTEST_TRIPLE_FAULT: {
-		struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idt = { 0, 0 };
-		__asm__ volatile("lidt %0\n\tud2" : : "m"(idt));
-		break;
-	}
-	case GK_SELFTEST_MMIO_POKE:
-		*(volatile uint64_t *)(uintptr_t)(run->mmio_gpa + 0x800) = 0xbad;
-		break;
-	case GK_SELFTEST_MAP_SHADOW_AREA: /* the VMM's shadow area follows the pool */
-		map_user_page(bp->info.pt_pool_base + bp->info.pt_pool_bytes);
-		break;
-	case GK_SELFTEST_MAP_POOL_RW:     /* ring 3 then writes it (user.c) */
-		map_user_page(bp->info.pt_pool_base);
-		break;
-	case GK_SELFTEST_COHERENCE: /* driven from ring 3 (user_coherence.c) */
-		coherence_test = true;
-		break;
-	}
+	guest_panic(f->vector, f->rip, f->err);
 }
 
 static void user_run_copy(const struct gk_run_block *src)
@@ -175,12 +139,12 @@ void guest_kernel_main(const struct gk_boot_page *bp)
 {
 	struct gk_hal hal;
 	if (bp->run.magic != GK_RUN_MAGIC || bp->run.version != GK_RUN_VERSION)
-		panic(0x100, 0, 0);
+		guest_panic(0x100, 0, 0);
 	guest_hal_init(&hal, bp->info.ram_base, bp->run.kernel_pml4e, bp->info.flags);
 	int rc = gk_boot(&kernel, &hal, &bp->info);
 	if (rc < 0)
-		panic(0x101, 0, (uint64_t)(int64_t)rc);
-	selftest_kernel(bp);
+		guest_panic(0x101, 0, (uint64_t)(int64_t)rc);
+	guest_selftest_kernel(&kernel, bp);
 	user_run_copy(&bp->run);
 	guest_hcall(GK_HC_PHASE, WL_PHASE_SETUP, guest_rdtsc(), 0, 0);
 	guest_enter_user(guest_user_main,

@@ -34,7 +34,7 @@
 /* ---- Image header: the first bytes of the flat image --------------------------------------- */
 
 #define GK_IMAGE_MAGIC   0x474d49545649454dULL /* "MEVITIMG" */
-#define GK_IMAGE_VERSION 3u
+#define GK_IMAGE_VERSION 4u
 #define GK_TRAP_VECTORS  32u
 
 struct gk_image_header {
@@ -51,19 +51,27 @@ struct gk_image_header {
 	/* Ring 3's pages (4 KiB aligned): text and rodata [user_text, user_data) read-only,
 	 * data and bss [user_data, user_end) writable; the rest of the image is supervisor-only. */
 	uint64_t user_text, user_data, user_end;
+	uint64_t flags;        /* GK_IMAGE_SELFTESTS */
 };
+
+/* The image carries the self-tests (the test image, built for tests/ only); the production
+ * image does not, and the VMM refuses a run block asking it for one. */
+#define GK_IMAGE_SELFTESTS (1ULL << 0)
 
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
 
 #define GK_RUN_MAGIC   0x314e5552564d454dULL /* "MEMVRUN1" */
 #define GK_RUN_VERSION 1u
 
-/* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). */
+/* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). Only the test
+ * image (GK_IMAGE_SELFTESTS) has them. */
 enum gk_selftest {
 	GK_SELFTEST_NONE = 0,
 	GK_SELFTEST_BAD_ZERO,       /* ZERO hypercall on a range outside guest RAM */
 	GK_SELFTEST_BAD_CONSOLE,    /* CONSOLE hypercall longer than the buffer */
-	GK_SELFTEST_BAD_HCALL,      /* unknown hypercall number */
+	GK_SELFTEST_HCALL,          /* hypercall number selftest_arg with args 0x11, 0x22, 0x33, 0x44;
+				     * when it returns r != 0, the same number again with arg0 = r
+				     * (an unknown number, or a test device's: tests/kvm) */
 	GK_SELFTEST_TRIPLE_FAULT,   /* empty IDT, then an exception */
 	GK_SELFTEST_WILD_STORE,     /* ring 3 stores outside every mapped region */
 	GK_SELFTEST_MMIO_POKE,      /* ring 0 writes into the MMIO window, off the doorbell */
@@ -89,7 +97,7 @@ struct gk_run_block {
 	uint64_t kernel_pml4e; /* PML4 entry 0 (the identity map) every root must carry */
 	uint64_t mmio_gpa;     /* the MMIO window (selftest only) */
 	uint32_t selftest;     /* enum gk_selftest */
-	uint32_t reserved;
+	uint32_t selftest_arg; /* GK_SELFTEST_HCALL: the hypercall number */
 };
 
 struct gk_boot_page {

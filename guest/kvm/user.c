@@ -77,20 +77,6 @@ static const struct wl_workload *workload_of(const struct gk_run_block *run)
 	return 0;
 }
 
-static void selftest_user(const struct gk_run_block *run)
-{
-	if (run->selftest == GK_SELFTEST_WILD_STORE)
-		*(volatile uint64_t *)(uintptr_t)0x7ff000000000ULL = 1;
-	else if (run->selftest == GK_SELFTEST_READ_KERNEL)
-		(void)*(volatile uint64_t *)(uintptr_t)GK_IMAGE_GPA; /* the image header: supervisor */
-	else if (run->selftest == GK_SELFTEST_WRITE_USER_TEXT)
-		*(volatile uint8_t *)(uintptr_t)guest_syscall_gate = 0x90;
-	else if (run->selftest == GK_SELFTEST_MAP_POOL_RW)
-		*(volatile uint64_t *)(uintptr_t)GK_VA_BASE = 0xbad; /* a page table, if the VMM let it */
-	else if (run->selftest == GK_SELFTEST_USER_HLT)
-		__asm__ volatile("hlt");
-}
-
 struct wl_ctx guest_user_ctx;
 
 void guest_user_main(const struct gk_run_block *run)
@@ -98,9 +84,9 @@ void guest_user_main(const struct gk_run_block *run)
 	const struct wl_workload *w = workload_of(run);
 	uint64_t checksum = 0;
 	guest_user_ctx.sys = &user_sys;
-	selftest_user(run);
-	int rc = run->selftest == GK_SELFTEST_COHERENCE ? guest_user_coherence(run->params.ops, run->params.seed, &checksum)
-		 : w ? w->main(&guest_user_ctx, &run->params, &checksum) : -EINVAL;
+	int rc;
+	if (!guest_user_selftest(run, &rc, &checksum)) /* the test image's; never in production */
+		rc = w ? w->main(&guest_user_ctx, &run->params, &checksum) : -EINVAL;
 	guest_user_sys(GK_SYS_EXIT, (uint64_t)(int64_t)rc, checksum);
 	for (;;)
 		;

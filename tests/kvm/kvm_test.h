@@ -1,5 +1,6 @@
 /* kvm_test.h — what the KVM tests share: skipping (exit 77, naming what is missing) where
- * /dev/kvm cannot run a VM, and small run configurations for any platform. */
+ * /dev/kvm cannot run a VM, small run configurations for any platform, and the self-test
+ * guest image (kvm_selftest_image.c, library memvirt_kvm_selftest_image). */
 #ifndef MEMVIRT_TESTS_KVM_TEST_H
 #define MEMVIRT_TESTS_KVM_TEST_H
 
@@ -9,7 +10,11 @@
 #include <string.h>
 
 #include "vmm/cli/cli.h"
+#include "vmm/kvm/kvm_image.h"
 #include "vmm/kvm/kvm_vm.h"
+
+/* The guest image with the self-tests (GK_IMAGE_SELFTESTS): for kvm_platform_hooks.image. */
+extern const struct kvm_image kvm_selftest_image;
 
 static inline void kvm_test_skip_unless_usable(const char *test)
 {

@@ -1,8 +1,9 @@
 /* test_kvm_failures.c — the kvm platform's failure paths: a guest that misbehaves on purpose
  * (guest self-tests: out-of-range hypercall arguments, an unknown hypercall, a wild MMIO
  * write, a triple fault, a wild ring-3 store, ring 3 reading the kernel's pages or writing
- * its own code) is stopped with a message saying what was
- * refused, the VMM carries on and the next VM runs fine; configurations kvm cannot run are
+ * its own code; the self-test image only) is stopped with a message saying what was
+ * refused, the VMM carries on and the next VM runs fine; the production image refuses
+ * self-tests; configurations kvm cannot run are
  * refused up front; without permission on /dev/kvm, `memvirt run --platform kvm` prints one
  * clear line and exits 1. */
 #include <errno.h>
@@ -24,7 +25,7 @@ static int run_selftest(unsigned selftest, const char *wl)
 {
 	struct run_config c = kvm_test_config(wl, "kvm", 256 << 10, 1, 1000);
 	struct wl_ctx ctx = { 0 };
-	struct kvm_platform_hooks h = { .selftest = selftest };
+	struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = selftest, .selftest_arg = 0x7777 };
 	memset(&res, 0, sizeof(res));
 	return kvm_platform_run(&c, &ctx, NULL, &res, &h);
 }
@@ -58,7 +59,7 @@ static void test_bad_console_length_refused(void **st)
 static void test_unknown_hypercall_refused(void **st)
 {
 	(void)st;
-	expect_refused(GK_SELFTEST_BAD_HCALL, "refused: unknown hypercall number");
+	expect_refused(GK_SELFTEST_HCALL, "refused: unknown hypercall number");
 }
 
 static void test_mmio_poke_refused(void **st)
@@ -95,6 +96,19 @@ static void test_privileged_user_instruction_kills_the_workload(void **st)
 {
 	(void)st;
 	expect_refused(GK_SELFTEST_USER_HLT, "workload killed: #GP (vector 13)");
+}
+
+/* The production image has no misbehaving guest: asking it for one is refused up front. */
+static void test_production_image_refuses_selftests(void **st)
+{
+	(void)st;
+	struct run_config c = kvm_test_config("seq", "kvm", 256 << 10, 1, 1000);
+	struct wl_ctx ctx = { 0 };
+	struct kvm_platform_hooks h = { .selftest = GK_SELFTEST_BAD_ZERO };
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(kvm_platform_run(&c, &ctx, NULL, &res, &h), -ENOTSUP);
+	assert_non_null(strstr(res.message, "needs the self-test image"));
+	assert_false(res.have_checksum);
 }
 
 static void test_unsupported_configs_refused(void **st)
@@ -163,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_user_read_of_kernel_page_kills_the_workload),
 		cmocka_unit_test(test_user_write_of_its_code_kills_the_workload),
 		cmocka_unit_test(test_privileged_user_instruction_kills_the_workload),
+		cmocka_unit_test(test_production_image_refuses_selftests),
 		cmocka_unit_test(test_unsupported_configs_refused),
 		cmocka_unit_test(test_no_permission_is_one_clear_line),
 	};

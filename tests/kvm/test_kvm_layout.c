@@ -1,7 +1,7 @@
 /* test_kvm_layout.c — the kvm platform's guest-physical layout and embedded image, checked
  * without /dev/kvm: regions ordered and disjoint, 2 MiB aligned, the page-table pool in its
  * own range (a slot of its own), the shadow area reserved, the MMIO window last, limits
- * refused; the image header consistent. */
+ * refused; the image header consistent; the self-tests only in the test image. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "tests/kvm/kvm_test.h"
 #include "vmm/kvm/kvm_image.h"
 #include "vmm/kvm/kvm_vm.h"
 
@@ -58,12 +59,26 @@ static void test_embedded_image_header(void **st)
 	(void)st;
 	const struct gk_image_header *h;
 	char msg[128];
-	assert_int_equal(kvm_image_header(&h, msg, sizeof(msg)), 0);
+	assert_int_equal(kvm_image_header(NULL, &h, msg, sizeof(msg)), 0);
 	assert_int_equal(h->load_gpa, GK_IMAGE_GPA);
 	assert_true(h->entry >= h->load_gpa && h->entry < h->file_end);
 	assert_true(h->trap_stubs + GK_TRAP_VECTORS * h->trap_stub_size <= h->file_end);
 	assert_true(h->kstack_top > h->file_end && h->kstack_top <= h->bss_end);
 	assert_int_equal(h->kstack_top % 16, 0);
+}
+
+/* The misbehaving guest is in the test image only: the production image says it has no
+ * self-tests (the VMM then refuses to start one) and is smaller by their code. */
+static void test_selftests_only_in_the_test_image(void **st)
+{
+	(void)st;
+	const struct gk_image_header *prod, *test;
+	char msg[128];
+	assert_int_equal(kvm_image_header(NULL, &prod, msg, sizeof(msg)), 0);
+	assert_int_equal(kvm_image_header(&kvm_selftest_image, &test, msg, sizeof(msg)), 0);
+	assert_true((prod->flags & GK_IMAGE_SELFTESTS) == 0);
+	assert_true((test->flags & GK_IMAGE_SELFTESTS) != 0);
+	assert_true(kvm_image_default.end - kvm_image_default.bytes < kvm_selftest_image.end - kvm_selftest_image.bytes);
 }
 
 int main(void)
@@ -72,6 +87,7 @@ int main(void)
 		cmocka_unit_test(test_layout_regions_ordered_disjoint_aligned),
 		cmocka_unit_test(test_layout_refuses_what_the_guest_cannot_hold),
 		cmocka_unit_test(test_embedded_image_header),
+		cmocka_unit_test(test_selftests_only_in_the_test_image),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@ static int run_selftest(unsigned selftest, const char *mmu, uint64_t steps, uint
 {
 	struct run_config c = kvm_test_config("seq", "kvm", 256 << 10, seed, steps);
 	struct wl_ctx ctx = { 0 };
-	struct kvm_platform_hooks h = { .selftest = selftest };
+	struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = selftest };
 	c.mmu = mmu;
 	memset(&res, 0, sizeof(res));
 	int rc = kvm_platform_run(&c, &ctx, NULL, &res, &h);

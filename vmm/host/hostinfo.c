@@ -269,44 +269,50 @@ static enum hostinfo_host_mmu probe_host_mmu(void)
 }
 
 /* Why /dev/kvm does not exist, in words a user can act on. */
-static void explain_missing_kvm(struct hostinfo_kvm *kvm)
+static const char *missing_kvm_reason(void)
 {
-	const char *why;
-	if (kvm->host_mmu == HOST_MMU_PVM)
-		why = "no /dev/kvm (kvm-pvm: host kernel is itself a PVM guest)";
-	else if (path_exists("/sys/module/kvm_intel") || path_exists("/sys/module/kvm_amd"))
-		why = "no /dev/kvm (kvm_intel/kvm_amd loaded but the device node is missing)";
-	else if (cpu_has_hw_virt())
-		why = "no /dev/kvm (CPU has vmx/svm but kvm_intel/kvm_amd is not loaded: modprobe it)";
-	else
-		why = "no /dev/kvm (CPU shows no vmx/svm: hardware virtualisation not exposed to this host)";
-	copy_str(kvm->reason, sizeof(kvm->reason), why);
+	if (probe_host_mmu() == HOST_MMU_PVM)
+		return "no /dev/kvm (kvm-pvm: host kernel is itself a PVM guest)";
+	if (path_exists("/sys/module/kvm_intel") || path_exists("/sys/module/kvm_amd"))
+		return "no /dev/kvm (kvm_intel/kvm_amd loaded but the device node is missing)";
+	if (cpu_has_hw_virt())
+		return "no /dev/kvm (CPU has vmx/svm but kvm_intel/kvm_amd is not loaded: modprobe it)";
+	return "no /dev/kvm (CPU shows no vmx/svm: hardware virtualisation not exposed to this host)";
+}
+
+int hostinfo_kvm_open(int *api_version, char *why, size_t whylen)
+{
+	int api = -1, fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), rc = fd;
+	if (fd < 0) {
+		rc = -errno;
+		if (rc == -ENOENT)
+			copy_str(why, whylen, missing_kvm_reason());
+		else if (rc == -EACCES || rc == -EPERM)
+			copy_str(why, whylen, "permission denied on /dev/kvm (run as root or join the group owning it)");
+		else
+			snprintf(why, whylen, "cannot open /dev/kvm: %s", strerror(-rc));
+	} else if ((api = ioctl(fd, KVM_GET_API_VERSION, 0)) < 0) { /* not a KVM device at all */
+		snprintf(why, whylen, "/dev/kvm is not a KVM device: KVM_GET_API_VERSION failed: %s", strerror(errno));
+		rc = -ENODEV;
+	} else if (api != KVM_STABLE_API_VERSION) {
+		snprintf(why, whylen, "unsupported KVM API version %d (need %d)", api, KVM_STABLE_API_VERSION);
+		rc = -ENOTSUP;
+	} else if (whylen) {
+		why[0] = '\0';
+	}
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	if (api_version)
+		*api_version = api;
+	return rc;
 }
 
 static void probe_kvm_device(struct hostinfo_kvm *kvm)
 {
-	kvm->api_version = -1;
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-		if (err == ENOENT)
-			explain_missing_kvm(kvm);
-		else if (err == EACCES || err == EPERM)
-			copy_str(kvm->reason, sizeof(kvm->reason),
-				 "permission denied on /dev/kvm (run as root or join the group owning it)");
-		else
-			snprintf(kvm->reason, sizeof(kvm->reason), "cannot open /dev/kvm: %s", strerror(err));
-		return;
-	}
-	kvm->api_version = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (kvm->api_version < 0)
-		snprintf(kvm->reason, sizeof(kvm->reason), "KVM_GET_API_VERSION failed: %s", strerror(errno));
-	else if (kvm->api_version != KVM_STABLE_API_VERSION)
-		snprintf(kvm->reason, sizeof(kvm->reason), "unsupported KVM API version %d (need %d)",
-			 kvm->api_version, KVM_STABLE_API_VERSION);
-	else
-		kvm->available = true;
-	close(fd);
+	int fd = hostinfo_kvm_open(&kvm->api_version, kvm->reason, sizeof(kvm->reason));
+	kvm->available = fd >= 0;
+	if (fd >= 0)
+		close(fd);
 }
 
 static void probe_kvm(struct hostinfo_kvm *kvm)

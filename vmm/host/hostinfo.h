@@ -93,6 +93,13 @@ struct hostinfo {
  * is recorded as absent, never an error. Returns 0, or -EINVAL when hi is NULL. */
 int hostinfo_probe(struct hostinfo *hi);
 
+/* Opens /dev/kvm read-write and checks that it speaks the stable API (version 12): the one
+ * place that does, for hostinfo_probe and for the kvm VMM (which checks its capabilities on
+ * top). Returns the fd, or a negative errno with a reason a user can act on in why (a missing
+ * node explained, permission, not a KVM device, another API version). *api_version (when not
+ * NULL) is the version /dev/kvm answered, -1 when it could not be asked. */
+int hostinfo_kvm_open(int *api_version, char *why, size_t whylen);
+
 /* The JSON `context` block (new reference; NULL only when out of memory). Keys and types:
  *   hostname, kernel, cpu_model: string;  ncpus, mem_total_kib: integer
  *   numa:        {api: bool, nodes: integer,

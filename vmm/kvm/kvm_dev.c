@@ -1,8 +1,8 @@
-/* kvm_dev.c — /dev/kvm: open it, check the API version and every capability the kvm platform
- * relies on, and say in one line what is missing. The same check decides whether the
+/* kvm_dev.c — /dev/kvm for the VMM: opened and its API version checked by hostinfo_kvm_open
+ * (vmm/host, the one place that does, shared with `memvirt info`), then every capability the
+ * kvm platform relies on checked here, saying in one line what is missing. The same check decides whether the
  * platform is available (memvirt info, demo, the skip message of the KVM tests). */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,25 +27,9 @@ static const struct {
 
 int kvm_dev_open(char *why, size_t whylen)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-		struct hostinfo hi;
-		hostinfo_probe(&hi); /* knows how to explain a missing or forbidden /dev/kvm */
-		snprintf(why, whylen, "%s", hi.kvm.reason[0] ? hi.kvm.reason : strerror(err));
-		return -err;
-	}
-	int api = ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (api < 0) { /* not a KVM device at all (e.g. something else mounted there) */
-		snprintf(why, whylen, "/dev/kvm is not a KVM device: KVM_GET_API_VERSION failed: %s", strerror(errno));
-		close(fd);
-		return -ENODEV;
-	}
-	if (api != KVM_API_VERSION) {
-		snprintf(why, whylen, "/dev/kvm speaks API version %d, memvirt needs %d", api, KVM_API_VERSION);
-		close(fd);
-		return -ENOTSUP;
-	}
+	int fd = hostinfo_kvm_open(NULL, why, whylen); /* open and API version: vmm/host's, shared */
+	if (fd < 0)
+		return fd;
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
 		if (ioctl(fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
 			snprintf(why, whylen, "/dev/kvm lacks %s (needed for %s)", required_caps[i].name,

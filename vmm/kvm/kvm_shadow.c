@@ -1,5 +1,21 @@
-/* kvm_shadow.c — shadow paging on a real KVM VM (see kvm_shadow.h): the physical layer the
- * shared shadow/ code runs over on kvm, and the exit handlers that drive it.
+/* kvm_shadow.c — shadow paging on a real KVM VM (`--platform kvm --mmu shadow`), the
+ * strategy kvm_mmu_shadow (kvm_mmu.h): the VMM's shadow tables live in the shadow area of
+ * guest-physical memory (a memslot the guest never maps, vm->mmu_area), built by the same
+ * shadow/ code as on `sim` over a different physical layer; the vCPU's CR3 always points at a
+ * shadow root.
+ *
+ * The traps (docs/kvm-platform.md, docs/paging-strategies.md):
+ *   - the page-table pool is a read-only memslot: each guest PTE store exits as an MMIO write
+ *     that the VMM checks, applies through its own mapping and makes coherent (pool_write,
+ *     exits.pt_write);
+ *   - CR3 loads, hidden-fault checks and invlpg are hypercalls of the strategy's device
+ *     (cr3_load, hidden_fault or hypercall when the fault is the guest's, invlpg);
+ *   - whatever the VMM removed from the shadow tables is flushed from KVM's own MMU before the
+ *     guest runs again (sync: the memslot of the shadow area is re-registered: a userspace
+ *     write to guest tables is invisible to a host that shadows them, and no ioctl flushes a
+ *     guest TLB).
+ * Only vmm/ issues the ioctls; shadow/ stays pure C.
+ *
  *
  * Physical layer: shadow tables are 4 KiB pages of the shadow area (gpa addresses, written
  * through the VMM's mapping); guest tables are read (and A/D-updated) only in the
@@ -23,16 +39,17 @@
 #include "mmu/strategy.h"
 #include "shadow/shadow_core.h"
 #include "shadow/shadow_roots.h"
-#include "vmm/kvm/kvm_shadow.h"
+#include "vmm/kvm/kvm_device.h"
+#include "vmm/kvm/kvm_mmu.h"
 #include "vmm/kvm/kvm_vm.h"
-#include "vmm/run/platform.h"
+#include "vmm/util/clock.h"
 
 #define KERNEL_INDEX 0u     /* PML4 entry of the identity map (kvm_layout.c) */
 #define SPURIOUS_REPEAT_MAX 8 /* the shadow allowed the same fault this often in a row: the flush is not taking effect */
 
 struct kvm_shadow {
 	struct kvm_vm *vm;
-	struct kvm_region *area;    /* the shadow area: slot KVM_SLOT_SHADOW (vm->shadow_area) */
+	struct kvm_region *area;    /* the shadow area: slot KVM_SLOT_SHADOW (vm->mmu_area) */
 	uint32_t *free_pages;       /* stack of free page indexes of the area */
 	uint32_t nfree;
 	struct pt_mem mem;          /* shadow tables in the area */
@@ -43,7 +60,7 @@ struct kvm_shadow {
 	struct shadow_page *cur;    /* the shadow root in CR3; cur->guest_table is the guest root it shadows */
 	uint64_t flushed_zapped, flushed_freed; /* tables.zapped / .freed at the last host flush */
 	uint64_t last_spurious_gva, spurious_repeats;
-	struct kvm_shadow_stats stats;
+	struct kvm_mmu_stats stats;
 };
 
 /* ---- Table memory in the shadow area --------------------------------------------------- */
@@ -132,7 +149,7 @@ static bool kvm_leaf(void *ctx, const struct pt_walk *g, struct shadow_leaf *lea
 static void tables_freed(void *ctx, unsigned n)
 {
 	(void)ctx;
-	(void)n; /* the host flush before the next entry covers it (kvm_shadow_sync) */
+	(void)n; /* the host flush before the next entry covers it (shadow_sync) */
 }
 
 /* ---- Set-up ------------------------------------------------------------------------------ */
@@ -213,14 +230,14 @@ static int load_root(struct kvm_shadow *s, uint64_t guest_root)
 	return set_cr3(s->vm, sp->table);
 }
 
-int kvm_shadow_create(struct kvm_vm *vm, char *msg, size_t msglen)
+static int shadow_setup(struct kvm_vm *vm, char *msg, size_t msglen)
 {
 	struct kvm_shadow *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	vm->shadow = s;
+	vm->mmu_state = s;
 	s->vm = vm;
-	s->area = &vm->shadow_area;
+	s->area = &vm->mmu_area;
 	s->mem = (struct pt_mem){ .read = area_read, .write = area_write, .alloc_table = area_alloc,
 				  .free_table = area_free, .ctx = s };
 	s->guest = (struct pt_mem){ .read = guest_read, .write = guest_write, .ctx = s };
@@ -237,9 +254,9 @@ int kvm_shadow_create(struct kvm_vm *vm, char *msg, size_t msglen)
 	return rc;
 }
 
-void kvm_shadow_destroy(struct kvm_vm *vm)
+static void shadow_teardown(struct kvm_vm *vm)
 {
-	struct kvm_shadow *s = vm->shadow;
+	struct kvm_shadow *s = vm->mmu_state;
 	if (!s)
 		return;
 	if (s->tables.pages.slot) {
@@ -249,7 +266,7 @@ void kvm_shadow_destroy(struct kvm_vm *vm)
 	kvm_region_free(s->area);
 	free(s->free_pages);
 	free(s);
-	vm->shadow = NULL;
+	vm->mmu_state = NULL;
 }
 
 /* ---- Exits ------------------------------------------------------------------------------- */
@@ -270,9 +287,9 @@ static const char *entry_refusal(const struct kvm_shadow *s, uint64_t e)
 	return kvm_gpa_within(to, PT_PAGE_4K, l->ram_gpa, l->ram_bytes) ? NULL : "it points outside guest RAM and the pool";
 }
 
-bool kvm_shadow_pt_write(struct kvm_vm *vm, uint64_t gpa, const uint8_t *data, uint32_t len)
+static bool shadow_pool_write(struct kvm_vm *vm, uint64_t gpa, const uint8_t *data, uint32_t len)
 {
-	struct kvm_shadow *s = vm->shadow;
+	struct kvm_shadow *s = vm->mmu_state;
 	uint64_t e;
 	vm->out.exits.pt_write++;
 	if (len != sizeof(e) || gpa % sizeof(e)) {
@@ -291,9 +308,10 @@ bool kvm_shadow_pt_write(struct kvm_vm *vm, uint64_t gpa, const uint8_t *data, u
 	return true;
 }
 
-bool kvm_shadow_cr3_load(struct kvm_vm *vm, uint64_t guest_root, int64_t *ret)
+static bool hc_cr3_load(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
 {
-	struct kvm_shadow *s = vm->shadow;
+	struct kvm_shadow *s = state;
+	uint64_t guest_root = hc->arg[0];
 	const struct kvm_layout *l = &vm->layout;
 	vm->out.exits.cr3_load++;
 	guest_root &= PT_ADDR_MASK; /* CR3's low bits are flags, not address */
@@ -334,9 +352,10 @@ static bool spurious_repeats(struct kvm_shadow *s, uint64_t gva)
 	return ++s->spurious_repeats > SPURIOUS_REPEAT_MAX;
 }
 
-bool kvm_shadow_hidden_fault(struct kvm_vm *vm, uint64_t gva, uint64_t err, int64_t *ret)
+static bool hc_hidden_fault(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
 {
-	struct kvm_shadow *s = vm->shadow;
+	struct kvm_shadow *s = state;
+	uint64_t gva = hc->arg[0], err = hc->arg[1];
 	unsigned access = fault_access(err);
 	uint32_t pf_err;
 	if (already_mapped(s, gva, access)) {
@@ -372,9 +391,10 @@ bool kvm_shadow_hidden_fault(struct kvm_vm *vm, uint64_t gva, uint64_t err, int6
 	}
 }
 
-bool kvm_shadow_invlpg(struct kvm_vm *vm, uint64_t gva, int64_t *ret)
+static bool hc_invlpg(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
 {
-	struct kvm_shadow *s = vm->shadow;
+	struct kvm_shadow *s = state;
+	uint64_t gva = hc->arg[0];
 	vm->out.exits.invlpg++;
 	if (pt_index(gva, 4) != KERNEL_INDEX) /* the kernel's half is the VMM's, never dropped */
 		shadow_drop_leaf(&s->tables, &s->phys, s->cur, gva);
@@ -382,9 +402,9 @@ bool kvm_shadow_invlpg(struct kvm_vm *vm, uint64_t gva, int64_t *ret)
 	return true;
 }
 
-bool kvm_shadow_sync(struct kvm_vm *vm)
+static bool shadow_sync(struct kvm_vm *vm)
 {
-	struct kvm_shadow *s = vm->shadow;
+	struct kvm_shadow *s = vm->mmu_state;
 	if (!s || (s->tables.zapped == s->flushed_zapped && s->tables.freed == s->flushed_freed))
 		return true;
 	/* deleting the slot drops every KVM translation through it; then it comes back as it was */
@@ -403,10 +423,9 @@ bool kvm_shadow_sync(struct kvm_vm *vm)
 	return true;
 }
 
-void kvm_shadow_get_stats(const struct kvm_vm *vm, struct kvm_shadow_stats *out)
+static void shadow_stats(const struct kvm_vm *vm, struct kvm_mmu_stats *out)
 {
-	const struct kvm_shadow *s = vm->shadow;
-	*out = (struct kvm_shadow_stats){ 0 };
+	const struct kvm_shadow *s = vm->mmu_state;
 	if (!s)
 		return;
 	*out = s->stats;
@@ -417,3 +436,41 @@ void kvm_shadow_get_stats(const struct kvm_vm *vm, struct kvm_shadow_stats *out)
 	out->roots_hit = s->roots.hits;
 	out->roots_evicted = s->roots.evicted;
 }
+
+/* ---- The strategy --------------------------------------------------------------------------- */
+
+/* The device's state is the VM's shadow (set up before devices are attached). */
+static int shadow_device_init(struct kvm_vm *vm, void **state, char *msg, size_t msglen)
+{
+	if (!vm->mmu_state) {
+		snprintf(msg, msglen, "shadow hypercalls without shadow paging set up");
+		return -EINVAL;
+	}
+	*state = vm->mmu_state;
+	return 0;
+}
+
+static const struct kvm_hypercall shadow_calls[] = {
+	{ GK_HC_CR3_LOAD, "CR3_LOAD", hc_cr3_load, true },
+	{ GK_HC_HIDDEN_FAULT, "HIDDEN_FAULT", hc_hidden_fault, true },
+	{ GK_HC_INVLPG, "INVLPG", hc_invlpg, true },
+};
+
+static const struct kvm_device shadow_device = {
+	.name = "shadow",
+	.calls = shadow_calls,
+	.ncalls = sizeof(shadow_calls) / sizeof(shadow_calls[0]),
+	.init = shadow_device_init,
+};
+
+const struct kvm_mmu_ops kvm_mmu_shadow = {
+	.name = "shadow",
+	.boot_flags = GK_BOOT_SHADOW,
+	.pool_slot_flags = KVM_MEM_READONLY, /* every guest store to a page table exits (as MMIO) */
+	.setup = shadow_setup,
+	.teardown = shadow_teardown,
+	.pool_write = shadow_pool_write,
+	.sync = shadow_sync,
+	.device = &shadow_device,
+	.stats = shadow_stats,
+};

@@ -1,7 +1,9 @@
 /* kvm_vm.c — creating and tearing down a VM: host memory for each region (guest_mem.c, 2 MiB
- * aligned; guest RAM with the configured backend and optional uffd tracking), one memslot per region, the embedded guest image copied
- * into the system area, and the system area written (kvm_layout.c). Everything a VM owns is
- * in its struct kvm_vm; nothing here is global. */
+ * aligned; guest RAM with the configured backend and optional uffd tracking), one memslot per
+ * region (the pool's flags are the paging strategy's), the embedded guest image copied into
+ * the system area, the system area written (kvm_layout.c), the strategy set up (kvm_mmu.h)
+ * and the devices attached (kvm_device.h). Everything a VM owns is in its struct kvm_vm;
+ * nothing here is global. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -13,7 +15,6 @@
 #include <unistd.h>
 
 #include "vmm/kvm/kvm_image.h"
-#include "vmm/kvm/kvm_shadow.h"
 #include "vmm/kvm/kvm_vm.h"
 
 #define SZ_2M (2ULL << 20)
@@ -68,8 +69,7 @@ static int ram_track(struct kvm_vm *vm, const struct guest_mem_opts *o, char *ms
 
 /* Guest RAM takes the configured backend; the system area and the page-table pool stay
  * anonymous (the VMM writes the first, the second is small and must not be reclaimed). */
-static int vm_memory_create(struct kvm_vm *vm, const struct guest_mem_opts *o, bool shadow, char *msg,
-			    size_t msglen)
+static int vm_memory_create(struct kvm_vm *vm, const struct guest_mem_opts *o, char *msg, size_t msglen)
 {
 	const struct kvm_layout *l = &vm->layout;
 	int rc = kvm_region_alloc(&vm->sys, &guest_mem_defaults, 0, l->sys_bytes, KVM_SLOT_SYS, msg, msglen);
@@ -83,8 +83,7 @@ static int vm_memory_create(struct kvm_vm *vm, const struct guest_mem_opts *o, b
 		return rc;
 	const struct kvm_region *regions[] = { &vm->sys, &vm->ram, &vm->pool };
 	for (size_t i = 0; i < 3; i++) {
-		/* under shadow paging every guest store to a page table exits (as MMIO) */
-		uint32_t flags = shadow && regions[i] == &vm->pool ? KVM_MEM_READONLY : 0;
+		uint32_t flags = regions[i] == &vm->pool ? vm->mmu->pool_slot_flags : 0;
 		if ((rc = kvm_region_register(vm, regions[i], flags)) < 0) {
 			snprintf(msg, msglen, "KVM_SET_USER_MEMORY_REGION (slot %u at 0x%llx): %s", regions[i]->slot,
 				 (unsigned long long)regions[i]->gpa, strerror(-rc));
@@ -107,32 +106,55 @@ static int vm_fds_create(struct kvm_vm *vm, char *msg, size_t msglen)
 	return 0;
 }
 
+/* The defaults, then the strategy's device, then the config's: all or nothing. */
+static int vm_devices_attach(struct kvm_vm *vm, const struct kvm_vm_config *cfg, char *msg, size_t msglen)
+{
+	int rc = 0;
+	for (const struct kvm_device *const *d = kvm_default_devices; rc == 0 && *d; d++)
+		rc = kvm_device_attach(vm, *d, msg, msglen);
+	if (rc == 0 && vm->mmu->device)
+		rc = kvm_device_attach(vm, vm->mmu->device, msg, msglen);
+	for (const struct kvm_device *const *d = cfg->devices; rc == 0 && d && *d; d++)
+		rc = kvm_device_attach(vm, *d, msg, msglen);
+	return rc;
+}
+
 int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *run, struct kvm_vm **out,
 		  char *msg, size_t msglen)
 {
 	const struct gk_image_header *img;
+	const struct kvm_image *image = cfg->image ? cfg->image : &kvm_image_default;
 	*out = NULL;
-	int rc = kvm_image_header(&img, msg, msglen);
+	int rc = kvm_image_header(image, &img, msg, msglen);
 	if (rc < 0)
 		return rc;
+	if (run->selftest != GK_SELFTEST_NONE && !(img->flags & GK_IMAGE_SELFTESTS)) {
+		snprintf(msg, msglen, "guest self-test %u needs the self-test image (tests/kvm); the %s image has none",
+			 run->selftest, image->name);
+		return -ENOTSUP;
+	}
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
 	vm->uffd.fd = vm->uffd.stop_fd = -1;
+	vm->image = image;
+	vm->mmu = cfg->mmu ? cfg->mmu : &kvm_mmu_ept;
 	const struct guest_mem_opts *mem = cfg->mem ? cfg->mem : &guest_mem_defaults;
 	if ((rc = kvm_layout_compute(cfg, img->bss_end, &vm->layout)) < 0) {
 		snprintf(msg, msglen, "no guest-physical layout for %llu MiB of RAM and a %llu MiB page-table pool",
 			 (unsigned long long)(cfg->ram_bytes >> 20), (unsigned long long)(cfg->pool_bytes >> 20));
-	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, mem, cfg->shadow, msg, msglen)) == 0) {
-		kvm_image_load(vm->sys.host, vm->sys.bytes);
+	} else if ((rc = vm_fds_create(vm, msg, msglen)) == 0 && (rc = vm_memory_create(vm, mem, msg, msglen)) == 0) {
+		kvm_image_load(image, vm->sys.host, vm->sys.bytes);
 		if ((rc = kvm_layout_write_system(vm, cfg, img, run)) < 0)
 			snprintf(msg, msglen, "inconsistent boot information (levels %u, guest page %llu)", cfg->levels,
 				 (unsigned long long)cfg->guest_page);
 		else
 			rc = kvm_vcpu_create(vm, img, msg, msglen);
-		if (rc == 0 && cfg->shadow)
-			rc = kvm_shadow_create(vm, msg, msglen);
+		if (rc == 0 && vm->mmu->setup)
+			rc = vm->mmu->setup(vm, msg, msglen);
+		if (rc == 0)
+			rc = vm_devices_attach(vm, cfg, msg, msglen);
 	}
 	if (rc < 0) {
 		kvm_vm_destroy(vm);
@@ -156,7 +178,9 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 		close(vm->kvm_fd);
 	uffd_track_stop(&vm->uffd); /* before the memory it tracks goes, and the book it tells */
 	ram_book_fini(&vm->book);
-	kvm_shadow_destroy(vm);
+	kvm_device_detach_all(vm); /* devices may hold the strategy's state: before its teardown */
+	if (vm->mmu && vm->mmu->teardown)
+		vm->mmu->teardown(vm);
 	kvm_region_free(&vm->sys);
 	kvm_region_free(&vm->ram);
 	kvm_region_free(&vm->pool);
@@ -190,5 +214,5 @@ static uint64_t region_resident(const struct kvm_region *r)
 uint64_t kvm_vm_resident_bytes(const struct kvm_vm *vm)
 {
 	return region_resident(&vm->sys) + region_resident(&vm->ram) + region_resident(&vm->pool) +
-	       region_resident(&vm->shadow_area);
+	       region_resident(&vm->mmu_area);
 }

@@ -1,6 +1,7 @@
 /* kvm_vm.h — one virtual machine on /dev/kvm: its guest-physical layout and memslots, one
- * vCPU entered directly in 64-bit long mode, the KVM_RUN loop with its exit dispatcher and
- * hypercalls, and a kick for a control thread. Only vmm/ issues KVM ioctls; every VM's state
+ * vCPU entered directly in 64-bit long mode, the KVM_RUN loop with its exit dispatcher, the
+ * VM's devices (kvm_device.h: the hypercall table) and its paging strategy (kvm_mmu.h), and a
+ * kick for a control thread. Only vmm/ issues KVM ioctls; every VM's state
  * lives in its struct kvm_vm, so a process can run several VMs side by side.
  *
  * Guest-physical layout (docs/kvm-platform.md):
@@ -9,8 +10,9 @@
  *   [ram_gpa, +ram)         guest RAM the guest kernel's frame allocator hands out (slot 1)
  *   [pool_gpa, +pool)       guest page-table pool (slot 2, its own slot so that shadow paging
  *                           can make it read-only)
- *   [shadow_gpa, +shadow)   the VMM's shadow tables under --mmu shadow (slot 3, kvm_shadow.c);
- *                           no memslot under ept. Under shadow the pool slot is read-only
+ *   [shadow_gpa, +shadow)   the paging strategy's own slot (slot 3): the VMM's shadow tables
+ *                           under --mmu shadow (kvm_shadow.c); no memslot under ept. The
+ *                           strategy also decides the pool slot's flags (read-only under shadow)
  *   [mmio_gpa, +mmio)       MMIO window: no memslot, every access exits to the VMM */
 #ifndef MEMVIRT_VMM_KVM_VM_H
 #define MEMVIRT_VMM_KVM_VM_H
@@ -22,12 +24,15 @@
 #include <stdint.h>
 
 #include "guest/kvm/kvm_abi.h"
+#include "vmm/kvm/kvm_device.h"
+#include "vmm/kvm/kvm_mmu.h"
 #include "mmu/counters.h"
 #include "vmm/mem/guest_mem.h"
 #include "vmm/mem/ram_book.h"
 #include "vmm/mem/uffd_track.h"
 
 struct kvm_run;
+struct kvm_image;
 
 struct kvm_layout {
 	uint64_t sys_gpa, sys_bytes;
@@ -84,8 +89,11 @@ struct kvm_vm {
 	uint64_t tsc_khz;
 	struct kvm_layout layout;
 	struct kvm_region sys, ram, pool;
-	struct kvm_region shadow_area; /* --mmu shadow: the shadow tables' slot (kvm_shadow.c) */
-	struct kvm_shadow *shadow; /* --mmu shadow (kvm_shadow.h); NULL under ept */
+	const struct kvm_image *image; /* the guest image it runs (kvm_image.h) */
+	const struct kvm_mmu_ops *mmu; /* the paging strategy, chosen at creation (kvm_mmu.h) */
+	void *mmu_state;          /* the strategy's own (kvm_shadow.c's struct kvm_shadow); NULL under ept */
+	struct kvm_region mmu_area; /* the strategy's own memslot (shadow tables); empty under ept */
+	struct kvm_device_table devices; /* attached devices and the hypercall table (kvm_device.h) */
 	struct uffd_track uffd;   /* --uffd: first touches of guest RAM */
 	struct ram_book book;     /* the p2m state of each guest RAM frame (ram_book.h) */
 	pthread_t vcpu_thread;
@@ -104,7 +112,13 @@ struct kvm_vm_config {
 	uint64_t guest_page;    /* 4 KiB or 2 MiB */
 	unsigned levels;        /* 4 (5-level paging needs LA57 in the guest: not supported) */
 	const struct guest_mem_opts *mem; /* guest RAM's backend, THP, NUMA, uffd; NULL = defaults */
-	bool shadow;            /* --mmu shadow: the VMM's shadow tables, pool read-only, GK_BOOT_SHADOW */
+	const struct kvm_mmu_ops *mmu;    /* paging strategy (kvm_mmu_find); NULL = kvm_mmu_ept */
+	/* The guest image; NULL = kvm_image_default (production). A run block asking for a
+	 * self-test needs an image with GK_IMAGE_SELFTESTS (tests/kvm's). */
+	const struct kvm_image *image;
+	/* Devices this VM carries besides kvm_default_devices and the strategy's, NULL-terminated;
+	 * NULL = none. */
+	const struct kvm_device *const *devices;
 };
 
 /* Memslots. */
@@ -121,8 +135,9 @@ const char *kvm_dev_unavailable(void);
 
 /* ---- The VM (kvm_vm.c, kvm_layout.c, kvm_vcpu.c) -------------------------------------------- */
 
-/* Creates the VM, its memslots and its vCPU, loads the embedded guest image and writes the
- * system area for `run` (the workload to start). *out is NULL on failure; msg says why. */
+/* Creates the VM, its memslots and its vCPU, loads the guest image (cfg->image) and writes the
+ * system area for `run` (the workload to start), sets up the paging strategy and attaches the
+ * devices (defaults, the strategy's, cfg->devices). *out is NULL on failure; msg says why. */
 int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *run, struct kvm_vm **out,
 		  char *msg, size_t msglen);
 void kvm_vm_destroy(struct kvm_vm *vm);
@@ -154,7 +169,7 @@ void kvm_vm_kick(struct kvm_vm *vm, bool stop);
 /* Appends "rip=... rsp=... cr0=..." for the vCPU to buf. */
 void kvm_vcpu_dump(struct kvm_vm *vm, char *buf, size_t len);
 
-/* ---- Exits and hypercalls (kvm_exit.c) ------------------------------------------------------ */
+/* ---- Exits (kvm_exit.c; hypercalls and MMIO devices: kvm_device.h) ------------------------- */
 
 /* Handles the exit in vm->run. Returns true to re-enter the guest, false to stop. */
 bool kvm_exit_dispatch(struct kvm_vm *vm);

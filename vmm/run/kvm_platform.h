@@ -1,7 +1,7 @@
 /* kvm_platform.h — the kvm platform's run with the extra knobs tests and control threads
- * need: a guest self-test (a guest that misbehaves on purpose) and hooks around the vCPU run
- * (to kick the VM from another thread). Guest RAM is published to `ram` when it is not NULL.
- * platform_kvm.run is this with no hooks. */
+ * need: another guest image and a self-test in it (a guest that misbehaves on purpose), extra
+ * devices for the VM, and hooks around the vCPU run (to kick the VM from another thread).
+ * Guest RAM is published to `ram` when it is not NULL. platform_kvm.run is this with no hooks. */
 #ifndef MEMVIRT_VMM_KVM_PLATFORM_H
 #define MEMVIRT_VMM_KVM_PLATFORM_H
 
@@ -11,8 +11,12 @@
 #include "vmm/run/platform.h"
 
 struct kvm_platform_hooks {
-	unsigned selftest;          /* enum gk_selftest */
+	unsigned selftest;          /* enum gk_selftest: needs image = the self-test image (tests/kvm) */
+	const struct kvm_image *image; /* the guest image; NULL = the production one (kvm_image.h) */
+	uint32_t selftest_arg;      /* gk_run_block.selftest_arg */
 	bool verbose_console;       /* copy guest console output to stderr */
+	/* Devices the VM carries besides the defaults and the strategy's (kvm_vm_config.devices). */
+	const struct kvm_device *const *devices;
 	/* Called on the vCPU thread just before the first KVM_RUN and after the last one. */
 	void (*started)(struct kvm_vm *vm, void *arg);
 	void (*stopping)(struct kvm_vm *vm, void *arg);

@@ -11,7 +11,7 @@
 #include "vmm/kvm/kvm_image.h"
 #include "vmm/run/kvm_platform.h"
 #include "vmm/kvm/kvm_progress.h"
-#include "vmm/kvm/kvm_shadow.h"
+#include "vmm/kvm/kvm_mmu.h"
 #include "vmm/kvm/kvm_stats.h"
 
 struct kvm_platform_run {
@@ -51,9 +51,16 @@ static int workload_index(const struct wl_workload *w)
 	return -1;
 }
 
+/* The one place where the run's --mmu name becomes the kvm VMM's paging strategy (at the merge
+ * with the strategy registry of mmu/, this is the function that asks it instead). */
+static const struct kvm_mmu_ops *kvm_mmu_of(const char *mmu)
+{
+	return kvm_mmu_find(mmu);
+}
+
 static const char *kvm_mmu_unsupported(const char *mmu)
 {
-	return strcmp(mmu, "ept") == 0 || strcmp(mmu, "shadow") == 0 ? NULL : "kvm runs --mmu ept or shadow";
+	return kvm_mmu_of(mmu) ? NULL : "kvm runs --mmu ept or shadow";
 }
 
 static int config_check(const struct run_config *cfg, struct run_result *res)
@@ -80,10 +87,10 @@ static int config_check(const struct run_config *cfg, struct run_result *res)
 	return 0;
 }
 
-static struct gk_run_block run_block(const struct run_config *cfg, unsigned selftest)
+static struct gk_run_block run_block(const struct run_config *cfg, const struct kvm_platform_hooks *h)
 {
 	struct gk_run_block rb = { .workload = (uint32_t)workload_index(cfg->workload), .params = cfg->params,
-				   .selftest = selftest };
+				   .selftest = h->selftest, .selftest_arg = h->selftest_arg };
 	snprintf(rb.workload_name, sizeof(rb.workload_name), "%s", cfg->workload->name);
 	return rb;
 }
@@ -104,7 +111,7 @@ static const enum mmu_exit_reason guest_kind_reason[GK_EXIT_KINDS] = {
 static void collect_exit_costs(const struct kvm_vm *vm, struct run_result *res)
 {
 	const struct kvm_guest_outcome *o = &vm->out;
-	struct kvm_shadow_stats ss;
+	struct kvm_mmu_stats ss;
 	for (unsigned r = 0; r < MMU_EXIT_REASON_COUNT; r++) {
 		res->exit_costs[r].handled = o->handled[r];
 		res->exit_costs[r].handler_ns = o->handled[r] ? (double)o->handler_ns[r] / (double)o->handled[r] : 0.0;
@@ -115,7 +122,7 @@ static void collect_exit_costs(const struct kvm_vm *vm, struct run_result *res)
 		c->roundtrips = n;
 		c->roundtrip_ns = n ? (double)o->guest_timing.cycles[k] * 1e6 / (double)vm->tsc_khz / (double)n : 0.0;
 	}
-	kvm_shadow_get_stats(vm, &ss);
+	kvm_mmu_get_stats(vm, &ss);
 	res->host_mmu_flushes = ss.host_flushes;
 	res->host_mmu_flush_ns = ss.host_flushes ? (double)ss.host_flush_ns / (double)ss.host_flushes : 0.0;
 	res->have_exit_costs = true;
@@ -155,11 +162,12 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	}
 }
 
-static struct kvm_vm_config vm_config(const struct run_config *cfg)
+static struct kvm_vm_config vm_config(const struct run_config *cfg, const struct kvm_platform_hooks *h)
 {
 	return (struct kvm_vm_config){ .ram_bytes = cfg->sim.ram_bytes, .pool_bytes = cfg->sim.pt_pool_bytes,
 				       .guest_page = cfg->sim.guest_page, .levels = cfg->sim.levels,
-				       .mem = cfg->memory, .shadow = strcmp(cfg->mmu, "shadow") == 0 };
+				       .mem = cfg->memory, .mmu = kvm_mmu_of(cfg->mmu), .devices = h->devices,
+				       .image = h->image };
 }
 
 static void ram_reclaimed(void *owner, uint64_t off, uint64_t len) { ram_book_reclaimed(owner, off, len); }
@@ -172,7 +180,7 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 								     .fd = vm->ram.mem.fd, .reclaimed = ram_reclaimed,
 								     .owner = &vm->book,
 								     .uffd_faults = vm->uffd.running ? &vm->uffd.faults : NULL });
-	if (kvm_image_header(&img, why, sizeof(why)) == 0)
+	if (kvm_image_header(vm->image, &img, why, sizeof(why)) == 0)
 		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
 	if (h->started)
 		h->started(vm, h->arg);
@@ -195,9 +203,9 @@ int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gu
 	int rc = config_check(cfg, res);
 	if (rc < 0)
 		return rc;
-	struct gk_run_block rb = run_block(cfg, h->selftest);
+	struct gk_run_block rb = run_block(cfg, h);
 	res->backend = guest_mem_backend_name((cfg->memory ? cfg->memory : &guest_mem_defaults)->backend);
-	struct kvm_vm_config vc = vm_config(cfg);
+	struct kvm_vm_config vc = vm_config(cfg, h);
 	phase_clock_start(&pr.clock);
 	double t_create = monotonic_seconds();
 	if ((rc = kvm_vm_create(&vc, &rb, &vm, res->message, sizeof(res->message))) < 0)

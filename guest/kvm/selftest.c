@@ -1,0 +1,63 @@
+/* selftest.c — ring 0 of the guest self-tests, linked into the test image only
+ * (memvirt_guest_kvm_selftest, GK_IMAGE_SELFTESTS): a guest kernel that misbehaves on purpose
+ * so tests/kvm can see the VMM refuse it (bad hypercall arguments, an arbitrary hypercall
+ * number, a triple fault, an MMIO store off every device, page-table entries into the VMM's
+ * shadow area or a writable mapping of the pool), and the kernel's half of the coherence
+ * self-test (GK_SYS_TEST_PT and the probe fix-up, coherence.c). The production image links
+ * selftest_none.c instead: none of this is in what users run. */
+#include "guest/kvm/guest_kvm.h"
+
+static bool coherence_test; /* GK_SELFTEST_COHERENCE: GK_SYS_TEST_PT and probe fix-ups allowed */
+
+/* A writable user mapping of gpa at GK_VA_BASE in the current space, made by hand. */
+static void map_user_page(struct gk *k, uint64_t gpa)
+{
+	pt_map(&pt_format_x86, k->levels, gk_as_root(k, gk_current_as(k)), GK_VA_BASE, gpa, PT_PAGE_4K,
+	       X86_P | X86_RW | X86_US, gk_pt_mem(k));
+}
+
+void guest_selftest_kernel(struct gk *k, const struct gk_boot_page *bp)
+{
+	const struct gk_run_block *run = &bp->run;
+	switch (run->selftest) {
+	case GK_SELFTEST_BAD_ZERO:
+		guest_hcall(GK_HC_ZERO, 1ULL << 50, PT_PAGE_4K, 0, 0);
+		break;
+	case GK_SELFTEST_BAD_CONSOLE:
+		guest_hcall(GK_HC_CONSOLE, 1ULL << 40, 0, 0, 0);
+		break;
+	case GK_SELFTEST_HCALL: {
+		int64_t r = guest_hcall(run->selftest_arg, 0x11, 0x22, 0x33, 0x44);
+		if (r != 0)
+			guest_hcall(run->selftest_arg, (uint64_t)r, 0, 0, 0);
+		break;
+	}
+	case GK_SELFTEST_TRIPLE_FAULT: {
+		struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idt = { 0, 0 };
+		__asm__ volatile("lidt %0\n\tud2" : : "m"(idt));
+		break;
+	}
+	case GK_SELFTEST_MMIO_POKE:
+		*(volatile uint64_t *)(uintptr_t)(run->mmio_gpa + 0x800) = 0xbad;
+		break;
+	case GK_SELFTEST_MAP_SHADOW_AREA: /* the VMM's shadow area follows the pool */
+		map_user_page(k, bp->info.pt_pool_base + bp->info.pt_pool_bytes);
+		break;
+	case GK_SELFTEST_MAP_POOL_RW:     /* ring 3 then writes it (user_selftest.c) */
+		map_user_page(k, bp->info.pt_pool_base);
+		break;
+	case GK_SELFTEST_COHERENCE: /* driven from ring 3 (user_coherence.c) */
+		coherence_test = true;
+		break;
+	}
+}
+
+int64_t guest_selftest_syscall(struct gk *k, uint64_t op, uint64_t page)
+{
+	return coherence_test ? guest_coherence_syscall(k, op, page) : -ENOSYS;
+}
+
+bool guest_selftest_fixup(struct guest_trap_frame *f)
+{
+	return coherence_test && guest_probe_fixup(f);
+}
