@@ -21,7 +21,8 @@ static unsigned evil_selftest;
 static int evil_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
 		    struct run_result *res)
 {
-	const struct kvm_platform_hooks h = { .selftest = evil_selftest };
+	const struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = evil_selftest,
+					      .selftest_arg = 0x7777 };
 	return kvm_platform_run(cfg, ctx, ram, res, &h);
 }
 
@@ -87,7 +88,7 @@ static void test_wild_store_stops_only_its_vm(void **st)
 static void test_unknown_hypercall_stops_only_its_vm(void **st)
 {
 	(void)st;
-	expect_neighbours_finish(GK_SELFTEST_BAD_HCALL, "hypercall");
+	expect_neighbours_finish(GK_SELFTEST_HCALL, "unknown hypercall number");
 }
 
 int main(void)
