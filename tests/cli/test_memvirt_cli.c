@@ -175,7 +175,7 @@ static void test_result_document(void **st)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(i, "config"), "params"),
 							    "wake-every")), 2000);
 	json_decref(i);
-	json_t *p = run_json("--workload phases --mem 1m --ws 256k:100,1m:200");
+	json_t *p = run_json("--workload phases --mem 1m --ws 256k:100+1m:200"); /* '+' as in experiment files */
 	json_t *ws = json_object_get(json_object_get(json_object_get(p, "config"), "params"), "ws");
 	assert_int_equal(json_array_size(ws), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(ws, 1), "bytes")), 1 << 20);

@@ -37,7 +37,8 @@ static int parse_time(const struct wl_param_desc *d, const char *text, uint64_t 
 	return *out < d->min || *out > d->max ? bad(d, text, why) : 0;
 }
 
-/* SIZE:OPS[,SIZE:OPS...], every SIZE within [min, max], every OPS > 0. */
+/* SIZE:OPS[,SIZE:OPS...], every SIZE within [min, max], every OPS > 0. Steps may also be
+ * separated by '+', for experiment files, where a comma makes a sweep axis. */
 static int parse_schedule(const struct wl_param_desc *d, const char *text, struct wl_ws_step *out)
 {
 	char buf[512], *save = NULL;
@@ -45,7 +46,7 @@ static int parse_schedule(const struct wl_param_desc *d, const char *text, struc
 	struct wl_ws_step s[WL_WS_STEPS];
 	if (snprintf(buf, sizeof(buf), "%s", text) >= (int)sizeof(buf))
 		return bad(d, text, "too long");
-	for (char *step = strtok_r(buf, ",", &save); step; step = strtok_r(NULL, ",", &save)) {
+	for (char *step = strtok_r(buf, ",+", &save); step; step = strtok_r(NULL, ",+", &save)) {
 		char *colon = strchr(step, ':');
 		if (n == WL_WS_STEPS)
 			return bad(d, text, "at most 8 steps");
