@@ -77,8 +77,8 @@ static int dup_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *check
 }
 
 static const struct wl_param_desc dup_params[] = {
-	{ "dup-frac", "fraction of pages copying one of --dup-pool shared contents", offsetof(struct wl_params, dup_frac),
-	  false, WL_FRAC_ONE / 2, 0, WL_FRAC_ONE, WL_PARAM_FRAC },
+	{ "dup-frac", "fraction of pages copying one of --dup-pool shared contents",
+	  offsetof(struct wl_params, dup_frac), false, WL_FRAC_ONE / 2, 0, WL_FRAC_ONE, WL_PARAM_FRAC },
 	{ "zero-frac", "fraction of pages that are all zero (with --dup-frac at most 1)",
 	  offsetof(struct wl_params, zero_frac), false, WL_FRAC_ONE / 10, 0, WL_FRAC_ONE, WL_PARAM_FRAC },
 	{ "dup-pool", "distinct shared page contents", offsetof(struct wl_params, dup_pool), false, 16, 1, 1u << 20,

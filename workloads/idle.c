@@ -54,8 +54,8 @@ static int idle_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *chec
 }
 
 static const struct wl_param_desc idle_params[] = {
-	{ "wake-every", "sleep before each wake, e.g. 10ms or 1s (at most 10s)", offsetof(struct wl_params, wake_every_us),
-	  false, 100000, 1, WL_SLEEP_MAX_US, WL_PARAM_TIME },
+	{ "wake-every", "sleep before each wake, e.g. 10ms or 1s (at most 10s)",
+	  offsetof(struct wl_params, wake_every_us), false, 100000, 1, WL_SLEEP_MAX_US, WL_PARAM_TIME },
 	{ "touch", "bytes touched per wake, one word per page (at most --mem)", offsetof(struct wl_params, touch_bytes),
 	  true, 64 << 10, 1, 1ULL << 40, WL_PARAM_NUMBER },
 	{ 0 },
@@ -63,7 +63,8 @@ static const struct wl_param_desc idle_params[] = {
 
 WL_EXPORT(idle) = {
 	.name = "idle",
-	.summary = "fill --mem, then sleep and wake periodically to touch a small part of it; one op = one wake (default 10)",
+	.summary = "fill --mem, then sleep and wake periodically to touch a small part of it; "
+		   "one op = one wake (default 10)",
 	.params = idle_params,
 	.main = idle_main,
 	.ops = idle_ops,

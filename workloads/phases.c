@@ -123,7 +123,8 @@ static int phases_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *ch
 		if ((rc = phases_resize(c, &m, s[i].bytes)) < 0)
 			break;
 		for (uint64_t op = 0; op < s[i].ops; op++, done++) {
-			wl_addr_t a = phases_page(&m, wl_rand_below(&rng, pages)) + 8 * wl_rand_below(&rng, WL_PAGE_SIZE / 8);
+			wl_addr_t a = phases_page(&m, wl_rand_below(&rng, pages));
+			a += 8 * wl_rand_below(&rng, WL_PAGE_SIZE / 8);
 			uint64_t v = wl_load64(c, a);
 			h = wl_csum_step(h, v);
 			wl_store64(c, a, v * 5 + done + 1);
@@ -139,8 +140,8 @@ static int phases_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *ch
 }
 
 static const struct wl_param_desc phases_params[] = {
-	{ "ws", "working-set schedule SIZE:OPS[,SIZE:OPS...], at most 8 steps, SIZE <= --mem; "
-		"derived: --mem/4, --mem, --mem/8, 8 touches a page each",
+	{ "ws", "working-set schedule SIZE:OPS,... (<= 8 steps, SIZE <= --mem; derived: --mem/4, --mem, "
+		"--mem/8 at 8 touches a page)",
 	  offsetof(struct wl_params, ws), true, 0, WL_PAGE_SIZE, 1ULL << 40, WL_PARAM_SCHEDULE },
 	{ 0 },
 };

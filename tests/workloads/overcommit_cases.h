@@ -28,7 +28,8 @@ static inline void oc_case_params(const char *wl, struct wl_params *p)
 		p->touch_bytes = 16 << 10;
 	} else if (strcmp(wl, "phases") == 0) { /* grow, shrink (chunks freed), grow again */
 		p->ops = 0;
-		const struct wl_ws_step s[] = { { mem / 4, 2000 }, { mem, 4000 }, { mem / 8, 1000 }, { mem / 2, 2000 } };
+		const struct wl_ws_step s[] = { { mem / 4, 2000 }, { mem, 4000 }, { mem / 8, 1000 },
+						{ mem / 2, 2000 } };
 		for (unsigned i = 0; i < WL_WS_STEPS; i++)
 			p->ws[i] = i < 4 ? s[i] : (struct wl_ws_step){ 0, 0 };
 	} else if (strcmp(wl, "dup") == 0) {

@@ -33,7 +33,8 @@ static int parse_time(const struct wl_param_desc *d, const char *text, uint64_t 
 	char why[96];
 	if (parse_duration_us(text, out) < 0)
 		return bad(d, text, "expected a duration such as 500us, 10ms or 1.5s");
-	snprintf(why, sizeof(why), "must be between %llu us and %g s", (unsigned long long)d->min, (double)d->max / 1e6);
+	snprintf(why, sizeof(why), "must be between %llu us and %g s", (unsigned long long)d->min,
+		 (double)d->max / 1e6);
 	return *out < d->min || *out > d->max ? bad(d, text, why) : 0;
 }
 
@@ -94,7 +95,7 @@ void cli_wl_param_format(const struct wl_param_desc *d, const struct wl_params *
 		return;
 	case WL_PARAM_SCHEDULE:
 		snprintf(buf, n, "%s", s[0].bytes ? "" : "derived");
-		for (unsigned i = 0, len = 0; i < WL_WS_STEPS && s[i].bytes && len < n; i++, len = (unsigned)strlen(buf))
+		for (size_t i = 0, len = 0; i < WL_WS_STEPS && s[i].bytes && len < n; i++, len = strlen(buf))
 			snprintf(buf + len, n - len, "%s%llu:%llu", i ? "," : "", (unsigned long long)s[i].bytes,
 				 (unsigned long long)s[i].ops);
 		return;
