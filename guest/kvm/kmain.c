@@ -145,6 +145,9 @@ static void selftest_kernel(const struct gk_boot_page *bp)
 	case GK_SELFTEST_BAD_HCALL:
 		guest_hcall(0x7777, 0, 0, 0, 0);
 		break;
+	case GK_SELFTEST_BAD_SLEEP: /* what ring 3 cannot ask for: GK_SYS_SLEEP checks the range */
+		guest_hcall(GK_HC_SLEEP, GK_HC_SLEEP_MAX_US + 1, 0, 0, 0);
+		break;
 	case GK_SELFTEST_TRIPLE_FAULT: {
 		struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idt = { 0, 0 };
 		__asm__ volatile("lidt %0\n\tud2" : : "m"(idt));

@@ -77,6 +77,7 @@ enum gk_selftest {
 				     * unmap / protect / write / switch steps on the kernel's
 				     * tables (GK_SYS_TEST_PT), checking every page after each
 				     * (guest/kvm/user_coherence.c, coherence.c) */
+	GK_SELFTEST_BAD_SLEEP,      /* SLEEP hypercall longer than GK_HC_SLEEP_MAX_US */
 	GK_SELFTEST_COUNT
 };
 
