@@ -11,7 +11,8 @@
 
 #define MiB (1ULL << 20)
 
-static const char *const workloads[] = { "seq", "gups", "pchase", "churn", "ctxsw" };
+/* idle is left out: its measured phase is mostly sleep by design. */
+static const char *const workloads[] = { "seq", "gups", "pchase", "churn", "ctxsw", "phases", "dup" };
 
 static void bench_native_phase(gbench_state *st, void *arg)
 {

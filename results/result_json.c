@@ -27,7 +27,18 @@ static json_t *params_json(const struct run_config *cfg)
 	const struct wl_param_desc *d = cfg->workload ? cfg->workload->params : NULL;
 	for (; d && d->name; d++) {
 		const uint64_t *v = (const uint64_t *)((const char *)&cfg->params + d->offset);
-		json_object_set_new(o, d->name, json_u64(*v));
+		if (d->kind == WL_PARAM_FRAC) { /* stored in ppm, written as the fraction */
+			json_object_set_new(o, d->name, json_real((double)*v / WL_FRAC_ONE));
+		} else if (d->kind == WL_PARAM_SCHEDULE) { /* [{bytes, ops}, ...]; [] = derived */
+			const struct wl_ws_step *s = (const struct wl_ws_step *)v;
+			json_t *a = json_array();
+			for (unsigned i = 0; i < WL_WS_STEPS && s[i].bytes; i++)
+				json_array_append_new(a, json_pack("{s:I, s:I}", "bytes", (json_int_t)s[i].bytes, "ops",
+								   (json_int_t)s[i].ops));
+			json_object_set_new(o, d->name, a);
+		} else { /* integers, sizes in bytes, durations (WL_PARAM_TIME) in µs */
+			json_object_set_new(o, d->name, json_u64(*v));
+		}
 	}
 	return o;
 }

@@ -73,9 +73,9 @@ static int ctxsw_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *che
 }
 
 static const struct wl_param_desc ctxsw_params[] = {
-	{ "procs", "address spaces taking turns", offsetof(struct wl_params, procs), false, 4, 1, CTXSW_MAX_PROCS },
+	{ "procs", "address spaces taking turns", offsetof(struct wl_params, procs), false, 4, 1, CTXSW_MAX_PROCS, WL_PARAM_NUMBER },
 	{ "switch-every", "operations between address-space switches", offsetof(struct wl_params, switch_every),
-	  false, 64, 1, UINT64_MAX },
+	  false, 64, 1, UINT64_MAX, WL_PARAM_NUMBER },
 	{ 0 },
 };
 

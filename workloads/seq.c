@@ -40,7 +40,7 @@ static int seq_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *check
 
 static const struct wl_param_desc seq_params[] = {
 	{ "passes", "sweeps over the buffer when --ops is not given", offsetof(struct wl_params, passes),
-	  false, 4, 1, 1u << 20 },
+	  false, 4, 1, 1u << 20, WL_PARAM_NUMBER },
 	{ 0 },
 };
 

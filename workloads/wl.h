@@ -5,7 +5,9 @@
  *    `native` (and in a guest on `kvm`) and calls into the software MMU on `sim`
  *    (compiled with WL_SIM defined);
  *  - memory and address spaces come from a few system calls (wl_map, wl_unmap,
- *    wl_as_create, wl_as_switch) that each platform implements behind struct wl_sys;
+ *    wl_as_create, wl_as_switch) that each platform implements behind struct wl_sys, and
+ *    wl_sleep_us gives up the CPU for a while (nanosleep on native and sim, a paravirtual
+ *    sleep hypercall on kvm: the VMM sleeps the vCPU thread);
  *  - wl_phase marks the boundary between the setup phase and the measured phase, and
  *    wl_progress publishes an operation counter for telemetry.
  *
@@ -32,7 +34,13 @@ struct wl_sys {
 	int (*as_create)(struct wl_ctx *c);        /* new empty address space, returns its id */
 	int (*as_switch)(struct wl_ctx *c, int as); /* make `as` current */
 	void (*phase)(struct wl_ctx *c, enum wl_phase p);
+	/* Sleep for `us` microseconds (0 < us <= WL_SLEEP_MAX_US, else -EINVAL): 0 or -errno.
+	 * Wall-clock time only: nothing a workload computes may depend on how long it took. */
+	int (*sleep_us)(struct wl_ctx *c, uint64_t us);
 };
+
+/* The longest single sleep a platform accepts (the kvm hypercall's range check). */
+#define WL_SLEEP_MAX_US 10000000ULL
 
 /* The last translation used for reads and for writes, kept by the sim platform so that a
  * repeated access to the most recently used page costs a compare. It is exact: touching the
@@ -100,10 +108,21 @@ static inline void wl_phase(struct wl_ctx *c, enum wl_phase p)
 	c->sys->phase(c, p);
 }
 static inline void wl_progress(struct wl_ctx *c, uint64_t ops) { c->progress = ops; }
+static inline int wl_sleep_us(struct wl_ctx *c, uint64_t us) { return c->sys->sleep_us(c, us); }
 
 /* ---- Workload parameters and descriptors ------------------------------------------------ */
 
 #define WL_PAGE_SIZE 4096ULL
+
+/* One step of a working-set schedule (phases: --ws SIZE:OPS,...); bytes 0 ends the list. */
+#define WL_WS_STEPS 8
+struct wl_ws_step {
+	uint64_t bytes; /* working set during the step */
+	uint64_t ops;   /* operations in the step */
+};
+
+/* Fractions are stored in parts per million (WL_FRAC_ONE = 1.0), so params stay integers. */
+#define WL_FRAC_ONE 1000000ULL
 
 /* Every parameter a workload may take; the generic ones are always set by the platform
  * (defaults filled in by wl_params_defaults), the per-workload ones only where documented. */
@@ -115,6 +134,22 @@ struct wl_params {
 	uint64_t switch_every; /* ctxsw: operations between switches */
 	uint64_t region_bytes; /* churn: size of each mapped region */
 	uint64_t passes;       /* seq: sweeps over the buffer when ops is 0 */
+	uint64_t wake_every_us;/* idle: sleep between two wakes */
+	uint64_t touch_bytes;  /* idle: bytes touched per wake */
+	uint64_t dup_frac;     /* dup: fraction (ppm) of pages that copy a shared pool content */
+	uint64_t zero_frac;    /* dup: fraction (ppm) of pages that are all zero */
+	uint64_t dup_pool;     /* dup: distinct shared page contents */
+	uint64_t rewrite_every;/* dup: one page in this many visits is rewritten */
+	struct wl_ws_step ws[WL_WS_STEPS]; /* phases: the schedule; ws[0].bytes 0 = derived */
+};
+
+/* How a parameter's value is written on the command line (the field is a uint64_t except
+ * for WL_PARAM_SCHEDULE, which is the struct wl_ws_step array). */
+enum wl_param_kind {
+	WL_PARAM_NUMBER = 0, /* an integer, or a size with k/m/g when is_size */
+	WL_PARAM_FRAC,       /* a fraction such as 0.25, stored in ppm; min/max in ppm */
+	WL_PARAM_TIME,       /* a duration such as 10ms or 1.5s, stored in µs; min/max in µs */
+	WL_PARAM_SCHEDULE,   /* SIZE:OPS[,SIZE:OPS...], at most WL_WS_STEPS steps; min/max bound SIZE */
 };
 
 struct wl_param_desc {
@@ -124,6 +159,7 @@ struct wl_param_desc {
 	bool is_size;        /* accepts k/m/g suffixes */
 	uint64_t def;        /* default, 0 = derived (see help) */
 	uint64_t min, max;
+	enum wl_param_kind kind;
 };
 
 struct wl_workload {
@@ -135,6 +171,10 @@ struct wl_workload {
 	int (*main)(struct wl_ctx *c, const struct wl_params *p, uint64_t *checksum);
 	/* Measured-phase operation count for these parameters (ops, or the derived default). */
 	uint64_t (*ops)(const struct wl_params *p);
+	/* Optional: parameters that are each in range but do not work together (the CLI
+	 * refuses them before the run). NULL when they do, else the reason, with the option to
+	 * blame (a descriptor name) in *param. */
+	const char *(*check)(const struct wl_params *p, const char **param);
 };
 
 /* Each workload source is compiled twice (direct accesses, and through the sim MMU); the

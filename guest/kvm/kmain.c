@@ -82,6 +82,8 @@ static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
 		sys_exit((int64_t)a0, a1);
 	case GK_SYS_TEST_PT:
 		return guest_selftest_syscall(&kernel, a0, a1);
+	case GK_SYS_SLEEP:
+		return a0 > 0 && a0 <= GK_HC_SLEEP_MAX_US ? guest_hcall(GK_HC_SLEEP, a0, 0, 0, 0) : -EINVAL;
 	}
 	return -ENOSYS;
 }

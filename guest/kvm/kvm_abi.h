@@ -61,7 +61,7 @@ struct gk_image_header {
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
 
 #define GK_RUN_MAGIC   0x314e5552564d454dULL /* "MEMVRUN1" */
-#define GK_RUN_VERSION 1u
+#define GK_RUN_VERSION 2u /* 2: struct wl_params grew (idle, phases and dup parameters) */
 
 /* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). Only the test
  * image (GK_IMAGE_SELFTESTS) has them. */
@@ -85,6 +85,7 @@ enum gk_selftest {
 				     * unmap / protect / write / switch steps on the kernel's
 				     * tables (GK_SYS_TEST_PT), checking every page after each
 				     * (guest/kvm/user_coherence.c, coherence.c) */
+	GK_SELFTEST_BAD_SLEEP,      /* SLEEP hypercall longer than GK_HC_SLEEP_MAX_US */
 	GK_SELFTEST_COUNT
 };
 
@@ -117,6 +118,7 @@ enum gk_sys {
 	GK_SYS_EXIT,          /* (rc, checksum): does not return */
 	GK_SYS_TEST_PT,       /* GK_SELFTEST_COHERENCE only: (enum gk_test_pt, page) -> 0 / -errno,
 			       * or the guest leaf entry (GK_TEST_PT_LEAF) */
+	GK_SYS_SLEEP,         /* (us, 0 < us <= GK_HC_SLEEP_MAX_US) -> 0 / -errno: GK_HC_SLEEP */
 };
 
 /* The coherence self-test's page-table operations on page p (0 <= p < GK_TEST_PAGES) at
@@ -131,8 +133,9 @@ enum gk_test_pt {
 
 /* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */
 
-#define GK_HC_VERSION 2u
+#define GK_HC_VERSION 3u /* 3: GK_HC_SLEEP */
 #define GK_HC_CONSOLE_BYTES 2048u
+#define GK_HC_SLEEP_MAX_US WL_SLEEP_MAX_US /* 10 s: the longest GK_HC_SLEEP the VMM accepts */
 
 enum gk_hc {
 	GK_HC_CONSOLE = 1, /* arg0 = length of console[]: the VMM logs the text */
@@ -148,6 +151,9 @@ enum gk_hc {
 	GK_HC_HIDDEN_FAULT,/* arg0 = gva, arg1 = #PF error code: ret 0 = the VMM filled the
 			    * shadow (retry), -EFAULT = the guest's tables lack it (its fault) */
 	GK_HC_INVLPG,      /* arg0 = gva: the VMM drops the shadow leaf and flushes */
+	GK_HC_SLEEP,       /* arg0 = microseconds, 0 < arg0 <= GK_HC_SLEEP_MAX_US: the VMM sleeps the
+			    * vCPU thread (paravirtual sleep: no ring-0 spinning); ret 0, or -EINTR
+			    * when the run is being stopped. Not counted in the guest's round trips */
 };
 
 /* Exit costs as the guest sees them: TSC cycles from just before the exiting instruction

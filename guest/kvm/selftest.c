@@ -26,6 +26,9 @@ void guest_selftest_kernel(struct gk *k, const struct gk_boot_page *bp)
 	case GK_SELFTEST_BAD_CONSOLE:
 		guest_hcall(GK_HC_CONSOLE, 1ULL << 40, 0, 0, 0);
 		break;
+	case GK_SELFTEST_BAD_SLEEP: /* what ring 3 cannot ask for: GK_SYS_SLEEP checks the range */
+		guest_hcall(GK_HC_SLEEP, GK_HC_SLEEP_MAX_US + 1, 0, 0, 0);
+		break;
 	case GK_SELFTEST_HCALL: {
 		int64_t r = guest_hcall(run->selftest_arg, 0x11, 0x22, 0x33, 0x44);
 		if (r != 0)

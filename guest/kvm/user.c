@@ -52,9 +52,16 @@ static void user_phase(struct wl_ctx *c, enum wl_phase p)
 	guest_user_sys(GK_SYS_PHASE, p, guest_rdtsc());
 }
 
+/* Paravirtual: the kernel passes it to the VMM (GK_HC_SLEEP), which sleeps the vCPU thread. */
+static int user_sleep_us(struct wl_ctx *c, uint64_t us)
+{
+	(void)c;
+	return (int)guest_user_sys(GK_SYS_SLEEP, us, 0);
+}
+
 static const struct wl_sys user_sys = {
 	.map = user_map, .unmap = user_unmap, .as_create = user_as_create,
-	.as_switch = user_as_switch, .phase = user_phase,
+	.as_switch = user_as_switch, .phase = user_phase, .sleep_us = user_sleep_us,
 };
 
 static int name_equal(const char *a, const char *b, unsigned max)

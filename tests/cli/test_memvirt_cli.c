@@ -80,6 +80,28 @@ static void test_bad_values_exit_2_with_one_line(void **st)
 	assert_int_equal(memvirt(""), 2);
 }
 
+/* idle, phases and dup: durations, fractions and schedules, each bad value named on one line,
+ * and parameters that do not go together refused before the run. */
+static void test_overcommit_params_exit_2_with_one_line(void **st)
+{
+	(void)st;
+	expect_usage_error("--workload idle --wake-every 0", "'0'");
+	expect_usage_error("--workload idle --wake-every 11s", "11s");
+	expect_usage_error("--workload idle --wake-every soon", "soon");
+	expect_usage_error("--workload idle --touch 0", "--touch");
+	expect_usage_error("--workload dup --dup-frac 1.5", "1.5");
+	expect_usage_error("--workload dup --zero-frac -0.1", "-0.1");
+	expect_usage_error("--workload dup --dup-frac 0.6 --zero-frac 0.5", "'0.5'");
+	expect_usage_error("--workload dup --dup-pool 0", "--dup-pool");
+	expect_usage_error("--workload phases --mem 1m --ws 8m:100", "8m:100");
+	expect_usage_error("--workload phases --ws 1m:0", "1m:0");
+	expect_usage_error("--workload phases --ws 1m", "'1m'");
+	expect_usage_error("--workload phases --ws 1:5,2m:5", "1:5,2m:5");
+	expect_usage_error("--workload phases --ws 64k:1,64k:1,64k:1,64k:1,64k:1,64k:1,64k:1,64k:1,64k:1", "64k:1,");
+	expect_usage_error("--workload phases --ops 5", "--ops");
+	expect_usage_error("--workload seq --wake-every 1s", "--wake-every");
+}
+
 static void test_help_and_list(void **st)
 {
 	(void)st;
@@ -143,6 +165,22 @@ static void test_result_document(void **st)
 	assert_true(json_integer_value(json_object_get(json_object_get(s, "exits"), "pt_write")) > 0);
 	assert_true(json_integer_value(json_object_get(json_object_get(s, "mmu"), "walks")) > 0);
 	json_decref(s);
+
+	/* the new kinds of parameter as written to the result: a fraction, µs, a schedule */
+	json_t *d = run_json("--workload dup --mem 256k --dup-frac 0.25 --seed 2");
+	json_t *dp = json_object_get(json_object_get(d, "config"), "params");
+	assert_true(json_real_value(json_object_get(dp, "dup-frac")) == 0.25);
+	json_decref(d);
+	json_t *i = run_json("--workload idle --mem 64k --ops 1 --wake-every 2ms");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(i, "config"), "params"),
+							    "wake-every")), 2000);
+	json_decref(i);
+	json_t *p = run_json("--workload phases --mem 1m --ws 256k:100+1m:200"); /* '+' as in experiment files */
+	json_t *ws = json_object_get(json_object_get(json_object_get(p, "config"), "params"), "ws");
+	assert_int_equal(json_array_size(ws), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ws, 1), "bytes")), 1 << 20);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ws, 1), "ops")), 200);
+	json_decref(p);
 }
 
 static int setup(void **st)
@@ -161,6 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_values_exit_2_with_one_line),
+		cmocka_unit_test(test_overcommit_params_exit_2_with_one_line),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};

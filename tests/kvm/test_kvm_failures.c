@@ -56,6 +56,12 @@ static void test_bad_console_length_refused(void **st)
 	expect_refused(GK_SELFTEST_BAD_CONSOLE, "CONSOLE (1) refused: length beyond the console buffer");
 }
 
+static void test_overlong_sleep_refused(void **st)
+{
+	(void)st;
+	expect_refused(GK_SELFTEST_BAD_SLEEP, "SLEEP (11) refused: sleep length outside (0, 10 s]");
+}
+
 static void test_unknown_hypercall_refused(void **st)
 {
 	(void)st;
@@ -171,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_bad_zero_range_refused),
 		cmocka_unit_test(test_bad_console_length_refused),
 		cmocka_unit_test(test_unknown_hypercall_refused),
+		cmocka_unit_test(test_overlong_sleep_refused),
 		cmocka_unit_test(test_mmio_poke_refused),
 		cmocka_unit_test(test_triple_fault_stops_the_vm),
 		cmocka_unit_test(test_wild_user_store_kills_the_workload),

@@ -1,10 +1,12 @@
 /* test_checksums.c — every workload's checksum for small fixed cases, against a reference
  * implementation written here independently over plain arrays (no workload API), plus
- * determinism: same seed, same checksum; another seed, another checksum. The workloads run
+ * determinism: same seed, same checksum; another seed, another checksum; idle's sleeps (counted
+ * here, not taken), phases' freed chunks coming back zero, and dup's content fractions. The workloads run
  * through a minimal direct platform (malloc-backed map, bookkeeping address spaces). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,12 +19,23 @@
 /* ---- a minimal platform ------------------------------------------------------------------- */
 
 static int nr_as;
+/* While set, each region unmapped is first handed to it (dup's content census). */
+static void (*on_unmap)(const uint64_t *words, uint64_t bytes);
 static wl_addr_t t_map(struct wl_ctx *c, uint64_t b) { (void)c; return (wl_addr_t)(uintptr_t)calloc(1, b); }
-static int t_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b) { (void)c; (void)b; free((void *)(uintptr_t)a); return 0; }
+static int t_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b)
+{
+	(void)c;
+	if (on_unmap)
+		on_unmap((const uint64_t *)(uintptr_t)a, b);
+	free((void *)(uintptr_t)a);
+	return 0;
+}
 static int t_as_create(struct wl_ctx *c) { (void)c; return nr_as++; }
 static int t_as_switch(struct wl_ctx *c, int as) { (void)c; return as < nr_as ? 0 : -EINVAL; }
 static void t_phase(struct wl_ctx *c, enum wl_phase p) { (void)c; (void)p; }
-static const struct wl_sys test_sys = { t_map, t_unmap, t_as_create, t_as_switch, t_phase };
+static uint64_t slept_us; /* sleeps are counted, not taken: the checksum must not need them */
+static int t_sleep_us(struct wl_ctx *c, uint64_t us) { (void)c; slept_us += us; return 0; }
+static const struct wl_sys test_sys = { t_map, t_unmap, t_as_create, t_as_switch, t_phase, t_sleep_us };
 
 static uint64_t run_wl(const char *name, struct wl_params p)
 {
@@ -147,6 +160,91 @@ static uint64_t ref_ctxsw(uint64_t mem, uint64_t procs, uint64_t every, uint64_t
 	return h;
 }
 
+static uint64_t ref_idle(uint64_t mem, uint64_t wakes, uint64_t touch_bytes, uint64_t seed)
+{
+	uint64_t pages = mem / 4096, n = pages * 512, s = seed, h = FNV0, *a = malloc(n * 8);
+	uint64_t touch = (touch_bytes + 4095) / 4096;
+	touch = touch < 1 ? 1 : touch > pages ? pages : touch;
+	for (uint64_t i = 0; i < n; i++)
+		a[i] = ref_rand(&s);
+	for (uint64_t wake = 0; wake < wakes; wake++) {
+		uint64_t pg = ref_below(&s, pages);
+		for (uint64_t i = 0; i < touch; i++, pg = (pg + 1) % pages) {
+			uint64_t *w = &a[pg * 512 + ref_below(&s, 512)];
+			h = fnv(h, *w);
+			*w = *w * 3 + wake;
+		}
+	}
+	h = fnv(h, fnv_array(a, n));
+	free(a);
+	return h;
+}
+
+/* phases over a flat array standing for its 16 chunks: a chunk given back reads zero when it
+ * comes back; the chunk is the largest step / 16, rounded up to 4 KiB (below 32 MiB). */
+static uint64_t ref_phases(const struct wl_ws_step *st, unsigned nsteps, uint64_t seed)
+{
+	uint64_t max = 0, s = seed, h = FNV0, done = 0;
+	for (unsigned i = 0; i < nsteps; i++)
+		max = st[i].bytes > max ? st[i].bytes : max;
+	uint64_t chunk = ((max + 15) / 16 + 4095) / 4096 * 4096, mapped = 0;
+	uint64_t *a = calloc(16, chunk);
+	for (unsigned i = 0; i < nsteps; i++) {
+		uint64_t need = (st[i].bytes + chunk - 1) / chunk, pages = (st[i].bytes + 4095) / 4096;
+		if (need < mapped)
+			memset((char *)a + need * chunk, 0, (mapped - need) * chunk);
+		mapped = need;
+		if (i == 0)
+			for (uint64_t pg = 0; pg < st[0].bytes / 4096; pg++)
+				a[pg * 512] = ref_rand(&s);
+		for (uint64_t op = 0; op < st[i].ops; op++, done++) {
+			uint64_t pg = ref_below(&s, pages), *w = &a[pg * 512 + ref_below(&s, 512)];
+			h = fnv(h, *w);
+			*w = *w * 5 + done + 1;
+		}
+	}
+	free(a);
+	return h;
+}
+
+struct dup_ref {
+	uint64_t zero_ppm, dup_ppm, pool, rewrite_every, seed;
+};
+
+static void ref_dup_page(const struct dup_ref *d, uint64_t *page, uint64_t *s)
+{
+	uint64_t r = ref_below(s, 1000000), key;
+	if (r < d->zero_ppm) {
+		memset(page, 0, 4096);
+		return;
+	}
+	if (r < d->zero_ppm + d->dup_ppm) {
+		uint64_t j = ref_below(s, d->pool), ps = (d->seed ^ 0x5ca1ab1edeadbeefULL) + j * 0xd1b54a32d192ed03ULL;
+		key = ref_rand(&ps);
+	} else {
+		key = ref_rand(s);
+	}
+	for (int i = 0; i < 512; i++)
+		page[i] = ref_rand(&key);
+}
+
+static uint64_t ref_dup(const struct dup_ref *d, uint64_t mem, uint64_t ops)
+{
+	uint64_t pages = mem / 4096, s = d->seed, h = FNV0, *a = malloc(mem);
+	for (uint64_t pg = 0; pg < pages; pg++)
+		ref_dup_page(d, a + pg * 512, &s);
+	for (uint64_t op = 0; op < ops; op++) {
+		uint64_t *page = a + 512 * ref_below(&s, pages);
+		if (op % d->rewrite_every == d->rewrite_every - 1)
+			ref_dup_page(d, page, &s);
+		else
+			h = fnv(h, page[ref_below(&s, 512)]);
+	}
+	h = fnv(h, fnv_array(a, pages * 512));
+	free(a);
+	return h;
+}
+
 /* ---- tests ---------------------------------------------------------------------------------- */
 
 static void test_seq_matches_reference(void **st)
@@ -201,12 +299,95 @@ static void test_ctxsw_matches_reference(void **st)
 		    ref_ctxsw(256 << 10, 3, 17, 10000, 2));
 }
 
+static void test_idle_matches_reference_and_sleeps(void **st)
+{
+	(void)st;
+	slept_us = 0;
+	assert_true(run_wl("idle", (struct wl_params){ .mem_bytes = 256 << 10, .ops = 7, .wake_every_us = 1234,
+						      .touch_bytes = 20000, .seed = 5 }) == ref_idle(256 << 10, 7, 20000, 5));
+	assert_int_equal(slept_us, 7 * 1234);
+	/* --touch beyond --mem touches every page once per wake */
+	assert_true(run_wl("idle", (struct wl_params){ .mem_bytes = 64 << 10, .ops = 3, .wake_every_us = 1,
+						      .touch_bytes = 1 << 20, .seed = 6 }) == ref_idle(64 << 10, 3, 1 << 20, 6));
+}
+
+static void test_phases_matches_reference(void **st)
+{
+	(void)st;
+	/* grow, shrink to 2 of 16 chunks (the rest freed), grow again: freed chunks come back zero */
+	const struct wl_ws_step steps[] = { { 256 << 10, 3000 }, { 1 << 20, 6000 }, { 128 << 10, 2000 }, { 520 << 10, 3000 } };
+	struct wl_params p = { .mem_bytes = 1 << 20, .seed = 11 };
+	for (unsigned i = 0; i < 4; i++)
+		p.ws[i] = steps[i];
+	assert_true(run_wl("phases", p) == ref_phases(steps, 4, 11));
+	const struct wl_workload *w = wl_find(wl_registry_direct, "phases");
+	assert_int_equal(w->ops(&p), 14000);
+	/* the derived schedule: --mem/4, --mem, --mem/8 with 8 touches a page */
+	const struct wl_ws_step def[] = { { 64 << 10, 128 }, { 256 << 10, 512 }, { 32 << 10, 64 } };
+	assert_true(run_wl("phases", (struct wl_params){ .mem_bytes = 256 << 10, .seed = 3 }) == ref_phases(def, 3, 3));
+	assert_int_equal(w->ops(&(struct wl_params){ .mem_bytes = 256 << 10 }), 704);
+	const char *param = NULL;
+	p.ops = 5;
+	assert_non_null(w->check(&p, &param));
+	assert_string_equal(param, "ops");
+	p.ops = 0;
+	p.mem_bytes = 512 << 10;
+	assert_non_null(w->check(&p, &param));
+	assert_string_equal(param, "ws");
+}
+
+static void test_dup_matches_reference(void **st)
+{
+	(void)st;
+	const struct dup_ref d = { .zero_ppm = 200000, .dup_ppm = 500000, .pool = 4, .rewrite_every = 3, .seed = 9 };
+	assert_true(run_wl("dup", (struct wl_params){ .mem_bytes = 128 << 10, .ops = 500, .zero_frac = 200000,
+						     .dup_frac = 500000, .dup_pool = 4, .rewrite_every = 3, .seed = 9 }) ==
+		    ref_dup(&d, 128 << 10, 500));
+	const char *param = NULL;
+	const struct wl_workload *w = wl_find(wl_registry_direct, "dup");
+	assert_non_null(w->check(&(struct wl_params){ .dup_frac = 600000, .zero_frac = 500000 }, &param));
+	assert_string_equal(param, "zero-frac");
+	assert_null(w->check(&(struct wl_params){ .dup_frac = 600000, .zero_frac = 400000 }, &param));
+}
+
+/* What a page-sharing host would find in dup's memory: the fractions asked for. */
+static uint64_t census_pages, census_zero, census_pooled;
+static void dup_census(const uint64_t *a, uint64_t bytes)
+{
+	census_pages = bytes / 4096;
+	census_zero = census_pooled = 0;
+	for (uint64_t pg = 0; pg < census_pages; pg++) {
+		const uint64_t *p = a + pg * 512;
+		bool zero = true, shared = false;
+		for (int i = 0; i < 512 && zero; i++)
+			zero = p[i] == 0;
+		for (uint64_t q = 0; q < census_pages && !zero && !shared; q++)
+			shared = q != pg && memcmp(p, a + q * 512, 4096) == 0;
+		census_zero += zero;
+		census_pooled += shared;
+	}
+}
+
+static void test_dup_content_has_the_fractions(void **st)
+{
+	(void)st;
+	on_unmap = dup_census;
+	run_wl("dup", (struct wl_params){ .mem_bytes = 4 << 20, .ops = 4096, .zero_frac = 200000, .dup_frac = 500000,
+					 .dup_pool = 8, .rewrite_every = 2, .seed = 1 });
+	on_unmap = NULL;
+	assert_int_equal(census_pages, 1024);
+	assert_in_range(census_zero, 1024 * 14 / 100, 1024 * 26 / 100);
+	assert_in_range(census_pooled, 1024 * 44 / 100, 1024 * 56 / 100);
+}
+
 static void test_seed_changes_every_checksum(void **st)
 {
 	(void)st;
-	static const char *const names[] = { "seq", "gups", "pchase", "churn", "ctxsw" };
-	for (size_t i = 0; i < 5; i++) {
+	static const char *const names[] = { "seq", "gups", "pchase", "churn", "ctxsw", "idle", "phases", "dup" };
+	for (size_t i = 0; i < 8; i++) {
 		struct wl_params p = { .mem_bytes = 128 << 10, .ops = 5000, .seed = 7 };
+		if (strcmp(names[i], "phases") == 0) /* its schedule gives the ops */
+			p.ops = 0;
 		uint64_t a = run_wl(names[i], p), b = run_wl(names[i], p);
 		p.seed = 8;
 		uint64_t c = run_wl(names[i], p);
@@ -230,6 +411,8 @@ int main(void)
 		cmocka_unit_test(test_seq_matches_reference),    cmocka_unit_test(test_gups_matches_reference),
 		cmocka_unit_test(test_pchase_matches_reference), cmocka_unit_test(test_pchase_is_one_cycle),
 		cmocka_unit_test(test_churn_matches_reference),  cmocka_unit_test(test_ctxsw_matches_reference),
+		cmocka_unit_test(test_idle_matches_reference_and_sleeps), cmocka_unit_test(test_phases_matches_reference),
+		cmocka_unit_test(test_dup_matches_reference),     cmocka_unit_test(test_dup_content_has_the_fractions),
 		cmocka_unit_test(test_seed_changes_every_checksum), cmocka_unit_test(test_ops_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,11 @@ int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
  * cli_finish_config again. */
 int cli_config_for(struct run_config *cfg, const char *workload, const char *platform, const char *mmu,
 		   uint64_t mem_bytes);
+/* Workload parameters of kind FRAC, TIME or SCHEDULE (cli_wl_param.c): parse text into p
+ * (0, or EXIT_USAGE after one error line naming the value); print p's value as it is written. */
+int cli_wl_param_parse(const struct wl_param_desc *d, const char *text, struct wl_params *p);
+void cli_wl_param_format(const struct wl_param_desc *d, const struct wl_params *p, char *buf, size_t n);
+
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* While buf is not NULL, cli_error writes its message into buf instead of stderr, so that a
  * caller reading options from a file can print one line naming the file and line. */

@@ -171,7 +171,7 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		return 0;
 	case OPT_WORKLOAD:
 		if (!(cfg->workload = wl_find(wl_registry_direct, arg)))
-			return bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw (see memvirt list)");
+			return bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw, idle, phases, dup (see memvirt list)");
 		return 0;
 	case OPT_MEM:
 		return parse_size_opt("mem", arg, WL_PAGE_SIZE, host_mem_bytes(), &cfg->params.mem_bytes);
@@ -235,6 +235,26 @@ static const struct wl_param_desc *find_param(const struct wl_workload *w, const
 	return NULL;
 }
 
+/* Parameters that are each in range but do not go together (the workload's check): one line
+ * naming the option to blame and its value. */
+static int check_wl_params(const struct run_config *cfg, const struct wl_param_opt *p, size_t n)
+{
+	const char *name = NULL, *why = cfg->workload->check ? cfg->workload->check(&cfg->params, &name) : NULL;
+	if (!why)
+		return 0;
+	char value[160] = "";
+	const struct wl_param_desc *d = find_param(cfg->workload, name);
+	for (size_t i = 0; i < n; i++)
+		if (p[i].value && strcmp(p[i].name, name) == 0)
+			snprintf(value, sizeof(value), "%s", p[i].value);
+	if (!value[0] && d)
+		cli_wl_param_format(d, &cfg->params, value, sizeof(value));
+	else if (!value[0] && strcmp(name, "ops") == 0)
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)cfg->params.ops);
+	cli_error("invalid --%s value '%s': %s", name, value, why);
+	return EXIT_USAGE;
+}
+
 /* Applies given workload parameters to the chosen workload; a parameter the workload does
  * not take is an error rather than silently ignored. */
 static int apply_wl_params(struct run_config *cfg, const struct wl_param_opt *p, size_t n)
@@ -250,12 +270,13 @@ static int apply_wl_params(struct run_config *cfg, const struct wl_param_opt *p,
 			return EXIT_USAGE;
 		}
 		uint64_t *field = (uint64_t *)((char *)&cfg->params + d->offset);
-		int rc = d->is_size ? parse_size_opt(d->name, p[i].value, d->min, d->max, field)
-				    : parse_count_opt(d->name, p[i].value, d->min, d->max, field);
+		int rc = d->kind != WL_PARAM_NUMBER ? cli_wl_param_parse(d, p[i].value, &cfg->params)
+			 : d->is_size	 ? parse_size_opt(d->name, p[i].value, d->min, d->max, field)
+					 : parse_count_opt(d->name, p[i].value, d->min, d->max, field);
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return check_wl_params(cfg, p, n);
 }
 
 static size_t build_options(struct option *opts, const struct wl_param_opt *p, size_t n)

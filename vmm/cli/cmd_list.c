@@ -5,11 +5,12 @@
 #include "vmm/cli/cli.h"
 #include "workloads/wl.h"
 
-static void list_param(const struct wl_param_desc *d)
+static void list_param(const struct wl_param_desc *d, const struct wl_params *defaults)
 {
-	char def[32];
-	snprintf(def, sizeof(def), "%llu", (unsigned long long)d->def);
-	printf("      --%-14s %s (default %s%s)\n", d->name, d->help, def, d->is_size ? " bytes" : "");
+	char def[160];
+	cli_wl_param_format(d, defaults, def, sizeof(def));
+	printf("      --%-14s %s (default %s%s)\n", d->name, d->help, def,
+	       d->is_size && d->kind == WL_PARAM_NUMBER ? " bytes" : "");
 }
 
 int cmd_list(int argc, char **argv)
@@ -25,9 +26,11 @@ int cmd_list(int argc, char **argv)
 	}
 	puts("workloads (all take --mem SIZE, --ops N, --seed N):");
 	for (const struct wl_workload *const *w = wl_registry_direct; *w; w++) {
+		struct wl_params defaults = { 0 };
+		wl_params_defaults(*w, &defaults);
 		printf("  %-8s %s\n", (*w)->name, (*w)->summary);
 		for (const struct wl_param_desc *d = (*w)->params; d && d->name; d++)
-			list_param(d);
+			list_param(d, &defaults);
 	}
 	return 0;
 }

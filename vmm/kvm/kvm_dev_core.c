@@ -10,6 +10,7 @@
 
 #include "vmm/kvm/kvm_device.h"
 #include "vmm/kvm/kvm_vm.h"
+#include "vmm/util/clock.h"
 
 static bool hc_console(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
 {
@@ -89,6 +90,21 @@ static bool hc_user_trap(struct kvm_vm *vm, void *state, const struct kvm_hc_arg
 	return false;
 }
 
+/* The paravirtual sleep (wl_sleep_us, `idle`): the vCPU thread sleeps on CLOCK_MONOTONIC instead
+ * of the guest spinning in (emulated, slow) ring 0. Kicks that only want a look at the VM resume
+ * the sleep; a stop request ends it (-EINTR to the guest, and the run loop then stops). Its time
+ * is charged to the hypercall exit reason like any handler's, so under `idle` the hypercall
+ * handler mean includes the sleeps. */
+static bool hc_sleep(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
+{
+	(void)state;
+	uint64_t us = hc->arg[0];
+	if (us == 0 || us > GK_HC_SLEEP_MAX_US)
+		return kvm_hc_refuse(vm, hc, "sleep length outside (0, 10 s]");
+	*ret = monotonic_sleep_us(us, &vm->stop_requested);
+	return true;
+}
+
 static const struct kvm_hypercall core_calls[] = {
 	{ GK_HC_CONSOLE, "CONSOLE", hc_console, false },
 	{ GK_HC_PHASE, "PHASE", hc_phase, false },
@@ -97,6 +113,7 @@ static const struct kvm_hypercall core_calls[] = {
 	{ GK_HC_FAULT, "FAULT", hc_fault, false },
 	{ GK_HC_PANIC, "PANIC", hc_panic, false },
 	{ GK_HC_USER_TRAP, "USER_TRAP", hc_user_trap, false },
+	{ GK_HC_SLEEP, "SLEEP", hc_sleep, false },
 };
 
 const struct kvm_device kvm_dev_core = {

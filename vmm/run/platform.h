@@ -33,6 +33,10 @@ extern const struct platform platform_kvm;
 
 const struct platform *platform_find(const char *name);
 
+/* The workloads' sleep system call where the host thread is the CPU (native, and sim, whose
+ * simulated machine has no clock of its own): 0, or -EINVAL outside (0, WL_SLEEP_MAX_US]. */
+int platform_sleep_us(struct wl_ctx *c, uint64_t us);
+
 /* Phase bookkeeping every platform shares: timestamps and host fault counts at each phase
  * boundary, turned into setup_s, run_s and measured-phase fault deltas. */
 struct phase_clock {

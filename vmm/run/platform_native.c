@@ -77,7 +77,7 @@ static void native_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&
 
 static const struct wl_sys native_sys = {
 	.map = native_map, .unmap = native_unmap, .as_create = native_as_create,
-	.as_switch = native_as_switch, .phase = native_phase,
+	.as_switch = native_as_switch, .phase = native_phase, .sleep_us = platform_sleep_us,
 };
 
 static int native_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,

@@ -127,7 +127,7 @@ static void sim_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&sim
 
 static const struct wl_sys sim_sys = {
 	.map = sim_map, .unmap = sim_unmap, .as_create = sim_as_create,
-	.as_switch = sim_as_switch, .phase = sim_phase,
+	.as_switch = sim_as_switch, .phase = sim_phase, .sleep_us = platform_sleep_us,
 };
 
 /* ---- Machine setup and the run ----------------------------------------------------------- */

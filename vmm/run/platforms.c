@@ -1,4 +1,6 @@
-/* platforms.c — the table of platforms and lookup by name. */
+/* platforms.c — the table of platforms and lookup by name, and what host-thread platforms
+ * share (the sleep system call). */
+#include <errno.h>
 #include <string.h>
 
 #include "vmm/run/platform.h"
@@ -11,4 +13,10 @@ const struct platform *platform_find(const char *name)
 		if (strcmp((*p)->name, name) == 0)
 			return *p;
 	return NULL;
+}
+
+int platform_sleep_us(struct wl_ctx *c, uint64_t us)
+{
+	(void)c;
+	return us == 0 || us > WL_SLEEP_MAX_US ? -EINVAL : monotonic_sleep_us(us, NULL);
 }
