@@ -5,20 +5,28 @@
  *
  * Backing is allocation order, never identity: the first frame touched gets the first host
  * frame handed out, so corrupting a p2m entry has a visible effect. Every gpa is range-checked
- * against [0, gpa_limit) (guest RAM + page-table pool); outside it the calls return -EFAULT. */
+ * against [0, gpa_limit) (guest RAM + page-table pool); outside it the calls return -EFAULT.
+ *
+ * It is the simulated machine's second-dimension map: p2m_ops implements struct mmu_p2m_ops
+ * (mmu/strategy.h) and both strategies' ops tables point at it, so mmu/ creates and reads it
+ * without depending on ept/. */
 #ifndef MEMVIRT_EPT_P2M_H
 #define MEMVIRT_EPT_P2M_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ept/p2m_book.h"
 #include "mmu/hostmem.h"
 #include "mmu/pt_hostmem.h"
+#include "mmu/strategy.h"
 #include "mmu/walk.h"
 
 #define P2M_LEVELS 4u
 
 struct p2m {
+	struct mmu_p2m map;   /* what the machine reads: map.gen, bumped whenever an existing
+			       * mapping changes or disappears (cached translations are stale) */
 	struct hostmem *host;
 	uint64_t root;        /* hpa of the EPT PML4 */
 	uint64_t gpa_limit;   /* guest-physical bytes covered */
@@ -26,10 +34,17 @@ struct p2m {
 	unsigned leaf_level;  /* 1, 2 or 3 */
 	struct p2m_book book; /* enum p2m_state per 4 KiB guest frame, with counts */
 	uint64_t backed_pages;/* host frames (of page_size) mapped */
-	uint64_t gen;         /* bumped whenever an existing mapping changes or disappears:
-			       * cached translations (TLB, nested TLB) must then be flushed */
 	struct pt_hostmem tables; /* the walker's view of EPT tables in hostmem (and their count) */
 };
+
+/* The machine's view of this map (mmu_p2m_ops over p2m_create/destroy/lookup/back). */
+extern const struct mmu_p2m_ops p2m_ops;
+
+/* The p2m a machine created through p2m_ops (vm->p2m). */
+static inline struct p2m *p2m_from(struct mmu_p2m *m)
+{
+	return m ? (struct p2m *)((char *)m - offsetof(struct p2m, map)) : NULL;
+}
 
 /* 0 and *out, or -EINVAL (bad page size / limit), -ENOMEM. */
 int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct p2m **out);

@@ -14,6 +14,7 @@
 #include "ept/p2m.h"
 #include "guest/gk.h"
 #include "mmu/cost.h"
+#include "ept/ept.h"
 #include "shadow/shadow.h"
 #include "vmm/run/platform.h"
 
@@ -200,8 +201,8 @@ static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_
 	res->modeled_cycles_kernel = mmu_modeled_cycles(&cfg->sim.cost, &vm->kernel, &(struct exit_counters){ 0 });
 	res->guest_faults = s->gk ? s->gk->stats.faults : 0;
 	res->guest_bytes = cfg->sim.ram_bytes;
-	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(vm->p2m) : 0;
-	sim_collect_frames(vm->p2m, res);
+	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(p2m_from(vm->p2m)) : 0;
+	sim_collect_frames(p2m_from(vm->p2m), res);
 	sim_collect_shadow(vm, res);
 	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
 	res->ops = cfg->workload->ops(&cfg->params);
