@@ -170,4 +170,5 @@ const struct mmu_strategy_ops ept_strategy = {
 	.cr3_load = ept_cr3_load,
 	.invlpg = ept_invlpg,
 	.first_touch_exits = true,
+	.pt_writes_trap = false,
 };

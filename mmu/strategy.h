@@ -92,6 +92,9 @@ struct mmu_strategy_ops {
 	 * (exits.ept_violation). False where the VMM backs frames itself as it fills its own
 	 * tables (shadow): a first touch then costs no exit of its own. */
 	bool first_touch_exits;
+	/* Every guest page-table write exits (exits.pt_write): the guest kernel is told at boot
+	 * (GK_BOOT_SHADOW), as a paravirtual guest would be. */
+	bool pt_writes_trap;
 };
 
 /* The x86 page-fault error code for a guest walk that failed with status s. */

@@ -145,4 +145,5 @@ const struct mmu_strategy_ops shadow_strategy = {
 	.cr3_load = shadow_cr3_load,
 	.invlpg = shadow_invlpg,
 	.first_touch_exits = false,
+	.pt_writes_trap = true,
 };

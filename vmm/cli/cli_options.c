@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mmu/cost.h"
+#include "paging/registry.h"
 #include "vmm/cli/cli.h"
 #include "vmm/util/parse.h"
 #include "vmm/run/platform.h"
@@ -164,11 +165,17 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 			return bad_value("platform", arg, "expected native, sim or kvm");
 		cfg->platform = platform_find(arg)->name;
 		return 0;
-	case OPT_MMU:
-		if (parse_choice(arg, (const char *const[]){ "ept", "shadow", NULL }) < 0)
-			return bad_value("mmu", arg, "expected ept or shadow");
-		cfg->mmu = strcmp(arg, "ept") == 0 ? "ept" : "shadow";
+	case OPT_MMU: {
+		const struct mmu_strategy_ops *mmu = mmu_strategy_find(arg);
+		char names[64], expect[80];
+		if (!mmu) {
+			mmu_strategy_names(names, sizeof(names), " or ");
+			snprintf(expect, sizeof(expect), "expected %s", names);
+			return bad_value("mmu", arg, expect);
+		}
+		cfg->mmu = mmu->name;
 		return 0;
+	}
 	case OPT_WORKLOAD:
 		if (!(cfg->workload = wl_find(wl_registry_direct, arg)))
 			return bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw (see memvirt list)");

@@ -14,7 +14,7 @@
 #include "ept/p2m.h"
 #include "guest/gk.h"
 #include "mmu/cost.h"
-#include "ept/ept.h"
+#include "paging/registry.h"
 #include "shadow/shadow.h"
 #include "vmm/run/platform.h"
 
@@ -135,7 +135,11 @@ static const struct wl_sys sim_sys = {
 
 static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, char *msg, size_t msglen)
 {
-	const struct mmu_strategy_ops *ops = strcmp(cfg->mmu, "shadow") == 0 ? &shadow_strategy : &ept_strategy;
+	const struct mmu_strategy_ops *ops = mmu_strategy_find(cfg->mmu);
+	if (!ops) {
+		snprintf(msg, msglen, "no paging strategy '%s' on sim", cfg->mmu ? cfg->mmu : "(none)");
+		return -EINVAL;
+	}
 	int rc = mmu_vm_init(&s->vm, &cfg->sim, ops);
 	if (rc < 0) {
 		snprintf(msg, msglen, "cannot set up the simulated machine (%s): %s", ops->name, strerror(-rc));
@@ -150,7 +154,7 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	};
 	struct gk_boot_info bi = {
 		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION,
-		.flags = ops == &shadow_strategy ? GK_BOOT_SHADOW : 0,
+		.flags = ops->pt_writes_trap ? GK_BOOT_SHADOW : 0,
 		.ram_base = 0, .ram_bytes = cfg->sim.ram_bytes,
 		.pt_pool_base = cfg->sim.ram_bytes, .pt_pool_bytes = cfg->sim.pt_pool_bytes,
 		.levels = cfg->sim.levels, .guest_page = cfg->sim.guest_page,
