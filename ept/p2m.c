@@ -115,7 +115,7 @@ int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state)
 	return 0;
 }
 
-enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa)
+enum p2m_state p2m_get_state(struct p2m *p, uint64_t gpa)
 {
 	enum p2m_state s = P2M_UNBACKED;
 

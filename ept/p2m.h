@@ -1,7 +1,7 @@
 /* p2m.h — the guest-physical to host-physical map: a 4-level EPT-format table in hostmem (the
  * table the simulated hardware walks in the second dimension), with leaves of the configured
- * host page size, plus the state book: one state byte per 4 KiB guest frame (what backs it,
- * ept/p2m_book.h).
+ * host page size, plus the VM's frame-state book: one state byte per 4 KiB guest frame (what
+ * backs it, ept/p2m_book.h), updated once per host page backed or unbacked.
  *
  * Backing is allocation order, never identity: the first frame touched gets the first host
  * frame handed out, so corrupting a p2m entry has a visible effect. Every gpa is range-checked
@@ -32,7 +32,7 @@ struct p2m {
 	uint64_t gpa_limit;   /* guest-physical bytes covered */
 	uint64_t page_size;   /* leaf size: 4 KiB, 2 MiB or 1 GiB */
 	unsigned leaf_level;  /* 1, 2 or 3 */
-	struct p2m_book book; /* enum p2m_state per 4 KiB guest frame, with counts */
+	struct p2m_book book; /* the frame-state book: a state per 4 KiB guest frame, counts, moves */
 	uint64_t backed_pages;/* host frames (of page_size) mapped */
 	struct pt_hostmem tables; /* the walker's view of EPT tables in hostmem (and their count) */
 };
@@ -63,7 +63,7 @@ int p2m_back(struct p2m *p, uint64_t gpa);
 int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state);
 
 /* P2M_UNBACKED outside guest memory. */
-enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa);
+enum p2m_state p2m_get_state(struct p2m *p, uint64_t gpa);
 /* 0, -EFAULT outside guest memory, -EINVAL for a state not in enum p2m_state. */
 int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s);
 /* Levels of the EPT walk for this leaf size: 4, 3 or 2. */

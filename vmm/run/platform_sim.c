@@ -170,15 +170,19 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	return rc;
 }
 
-/* The p2m book's counts. No frame moves: sim's host reclaim acts on the simulator's host
- * memory, not through the p2m, so frame_moves stays zero here. */
-static void sim_collect_frames(const struct p2m *p, struct run_result *res)
+/* The frame book's counts and moves (the sim p2m's book). Its moves stay zero in a run:
+ * sim's host reclaim acts on the simulator's host memory, not through the p2m. */
+static void sim_collect_frames(struct p2m *p, struct run_result *res)
 {
+	struct p2m_book_counts c;
 	if (!p)
 		return;
+	p2m_book_snapshot(&p->book, &c);
 	res->have_frames = true;
 	for (unsigned st = 0; st < P2M_STATES; st++)
-		res->frames[st] = p2m_book_count(&p->book, (enum p2m_state)st);
+		res->frames[st] = c.frames[st];
+	res->frames_reclaimed = p2m_counts_reclaimed(&c);
+	res->frames_refaulted = p2m_counts_refaulted(&c);
 }
 
 static void sim_collect_shadow(const struct mmu_vm *vm, struct run_result *res)
