@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mmu/cost.h"
+#include "mmu/util.h"
 #include "paging/registry.h"
 #include "vmm/cli/cli.h"
 #include "vmm/util/parse.h"
@@ -43,7 +44,7 @@ static const struct option fixed_options[] = {
 	{ "cost", required_argument, NULL, OPT_COST },
 	{ "help", no_argument, NULL, OPT_HELP },
 };
-#define NFIXED (sizeof(fixed_options) / sizeof(fixed_options[0]))
+#define NFIXED ARRAY_SIZE(fixed_options)
 #define MAX_WL_PARAMS 16
 #define MAX_EXPERIMENT_OPTS 16
 
