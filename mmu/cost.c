@@ -13,7 +13,7 @@ static const struct mmu_cost_param params[] = {
 	MMU_COST_PARAMS(MMU_COST_ROW)
 #undef MMU_COST_ROW
 };
-#define N_PARAMS (ARRAY_SIZE(params))
+#define N_PARAMS ARRAY_SIZE(params)
 
 static const char *const names[] = {
 #define MMU_COST_NAME(n, d, h) #n,
