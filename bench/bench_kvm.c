@@ -13,6 +13,7 @@
 
 #include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/mem/guest_mem.h"
 #include "vmm/kvm/kvm_vm.h"
@@ -131,12 +132,12 @@ static const struct touch_case touch_cases[] = { { 2 * MiB, false }, { 2 * MiB, 
 int main(int argc, char **argv)
 {
 	char name[96];
-	for (size_t i = 0; i < sizeof(ratio_cases) / sizeof(ratio_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ratio_cases); i++) {
 		snprintf(name, sizeof(name), "kvm_vs_native/%s/%lluMiB", ratio_cases[i].workload,
 			 (unsigned long long)(ratio_cases[i].mem / MiB));
 		bench_register_manual(name, bench_kvm_vs_native, (void *)&ratio_cases[i], 5);
 	}
-	for (size_t i = 0; i < sizeof(touch_cases) / sizeof(touch_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(touch_cases); i++) {
 		snprintf(name, sizeof(name), "first_touch/kvm%s/guest_page_%s", touch_cases[i].uffd ? "_uffd" : "",
 			 touch_cases[i].guest_page == 4096 ? "4k" : "2m");
 		bench_register_manual(name, bench_guest_first_touch, (void *)&touch_cases[i], 3);

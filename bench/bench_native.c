@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "bench/gbench_c.h"
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/run/run.h"
 
@@ -38,7 +39,7 @@ static void bench_native_phase(gbench_state *st, void *arg)
 
 int main(int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "native/%s", workloads[i]);
 		gbench_bench *b = gbench_register(name, bench_native_phase, (void *)workloads[i]);

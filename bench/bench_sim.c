@@ -8,6 +8,7 @@
 
 #include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/run/run.h"
 
@@ -44,7 +45,7 @@ static const struct sim_case cases[] = {
 
 int main(int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char name[96];
 		snprintf(name, sizeof(name), "sim_vs_native/%s/%s/%lluMiB", cases[i].workload, cases[i].mmu,
 			 (unsigned long long)(cases[i].mem >> 20));

@@ -6,8 +6,8 @@
  * guest-table gpa translations (not the final data gpa: that ends up in the TLB entry).
  * No exits except EPT violations (first touch of an unbacked frame) — page-table writes,
  * CR3 loads and invlpg are ordinary guest operations here. */
+#include "ept/ept.h"
 #include "ept/p2m.h"
-#include "mmu/strategy.h"
 
 /* State of one 2D walk, shared with the guest-table pt_mem callbacks. */
 struct walk2d {
@@ -96,7 +96,7 @@ static enum mmu_fill_result nested_fault(struct walk2d *c)
 static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned access, struct mmu_xlat *out,
 				     uint32_t *pf_err)
 {
-	struct walk2d c = { .vm = vm, .p2m = vm->p2m };
+	struct walk2d c = { .vm = vm, .p2m = p2m_from(vm->p2m) };
 	const struct pt_mem mem = { .read = guest_table_read, .write = guest_table_write, .ctx = &c };
 	unsigned flags = PT_WALK_SET_AD | mmu_walk_flags(access);
 	struct pt_walk w;
@@ -162,6 +162,7 @@ static void ept_fini(struct mmu_vm *vm) { (void)vm; }
 
 const struct mmu_strategy_ops ept_strategy = {
 	.name = "ept",
+	.p2m = &p2m_ops,
 	.init = ept_init,
 	.fini = ept_fini,
 	.fill = ept_fill,
@@ -169,4 +170,5 @@ const struct mmu_strategy_ops ept_strategy = {
 	.cr3_load = ept_cr3_load,
 	.invlpg = ept_invlpg,
 	.first_touch_exits = true,
+	.pt_writes_trap = false,
 };

@@ -110,12 +110,12 @@ int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state)
 		return -ENOENT;
 	hostmem_free(p->host, old & PT_ADDR_MASK & ~(p->page_size - 1), p->page_size);
 	p->backed_pages--;
-	p->gen++; /* cached translations of this page are now stale */
+	p->map.gen++; /* cached translations of this page are now stale */
 	set_state_range(p, page, new_state);
 	return 0;
 }
 
-enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa)
+enum p2m_state p2m_get_state(struct p2m *p, uint64_t gpa)
 {
 	enum p2m_state s = P2M_UNBACKED;
 
@@ -127,3 +127,26 @@ int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s)
 {
 	return p2m_book_set(&p->book, gpa, s);
 }
+
+/* ---- struct mmu_p2m_ops for the simulated machine ----------------------------------------- */
+
+static int ops_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct mmu_p2m **out)
+{
+	struct p2m *p;
+	int rc = p2m_create(h, gpa_limit, host_page, &p);
+	if (rc == 0)
+		*out = &p->map;
+	return rc;
+}
+
+static void ops_destroy(struct mmu_p2m *m) { p2m_destroy(p2m_from(m)); }
+static int ops_lookup(struct mmu_p2m *m, uint64_t gpa, uint64_t *hpa) { return p2m_lookup(p2m_from(m), gpa, hpa); }
+static int ops_back(struct mmu_p2m *m, uint64_t gpa) { return p2m_back(p2m_from(m), gpa); }
+
+const struct mmu_p2m_ops p2m_ops = {
+	.name = "p2m",
+	.create = ops_create,
+	.destroy = ops_destroy,
+	.lookup = ops_lookup,
+	.back = ops_back,
+};

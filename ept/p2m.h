@@ -1,35 +1,50 @@
 /* p2m.h — the guest-physical to host-physical map: a 4-level EPT-format table in hostmem (the
  * table the simulated hardware walks in the second dimension), with leaves of the configured
- * host page size, plus the state book: one state byte per 4 KiB guest frame (what backs it,
- * ept/p2m_book.h).
+ * host page size, plus the VM's frame-state book: one state byte per 4 KiB guest frame (what
+ * backs it, ept/p2m_book.h), updated once per host page backed or unbacked.
  *
  * Backing is allocation order, never identity: the first frame touched gets the first host
  * frame handed out, so corrupting a p2m entry has a visible effect. Every gpa is range-checked
- * against [0, gpa_limit) (guest RAM + page-table pool); outside it the calls return -EFAULT. */
+ * against [0, gpa_limit) (guest RAM + page-table pool); outside it the calls return -EFAULT.
+ *
+ * It is the simulated machine's second-dimension map: p2m_ops implements struct mmu_p2m_ops
+ * (mmu/strategy.h) and both strategies' ops tables point at it, so mmu/ creates and reads it
+ * without depending on ept/. */
 #ifndef MEMVIRT_EPT_P2M_H
 #define MEMVIRT_EPT_P2M_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ept/p2m_book.h"
 #include "mmu/hostmem.h"
 #include "mmu/pt_hostmem.h"
+#include "mmu/strategy.h"
 #include "mmu/walk.h"
 
 #define P2M_LEVELS 4u
 
 struct p2m {
+	struct mmu_p2m map;   /* what the machine reads: map.gen, bumped whenever an existing
+			       * mapping changes or disappears (cached translations are stale) */
 	struct hostmem *host;
 	uint64_t root;        /* hpa of the EPT PML4 */
 	uint64_t gpa_limit;   /* guest-physical bytes covered */
 	uint64_t page_size;   /* leaf size: 4 KiB, 2 MiB or 1 GiB */
 	unsigned leaf_level;  /* 1, 2 or 3 */
-	struct p2m_book book; /* enum p2m_state per 4 KiB guest frame, with counts */
+	struct p2m_book book; /* the frame-state book: a state per 4 KiB guest frame, counts, moves */
 	uint64_t backed_pages;/* host frames (of page_size) mapped */
-	uint64_t gen;         /* bumped whenever an existing mapping changes or disappears:
-			       * cached translations (TLB, nested TLB) must then be flushed */
 	struct pt_hostmem tables; /* the walker's view of EPT tables in hostmem (and their count) */
 };
+
+/* The machine's view of this map (mmu_p2m_ops over p2m_create/destroy/lookup/back). */
+extern const struct mmu_p2m_ops p2m_ops;
+
+/* The p2m a machine created through p2m_ops (vm->p2m). */
+static inline struct p2m *p2m_from(struct mmu_p2m *m)
+{
+	return m ? (struct p2m *)((char *)m - offsetof(struct p2m, map)) : NULL;
+}
 
 /* 0 and *out, or -EINVAL (bad page size / limit), -ENOMEM. */
 int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct p2m **out);
@@ -48,7 +63,7 @@ int p2m_back(struct p2m *p, uint64_t gpa);
 int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state);
 
 /* P2M_UNBACKED outside guest memory. */
-enum p2m_state p2m_get_state(const struct p2m *p, uint64_t gpa);
+enum p2m_state p2m_get_state(struct p2m *p, uint64_t gpa);
 /* 0, -EFAULT outside guest memory, -EINVAL for a state not in enum p2m_state. */
 int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s);
 /* Levels of the EPT walk for this leaf size: 4, 3 or 2. */

@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "mmu/cost.h"
+#include "mmu/util.h"
 
 static const struct mmu_cost_param params[] = {
 #define MMU_COST_ROW(n, d, h) { #n, d, h, offsetof(struct mmu_cost, n) },
 	MMU_COST_PARAMS(MMU_COST_ROW)
 #undef MMU_COST_ROW
 };
-#define N_PARAMS (sizeof(params) / sizeof(params[0]))
+#define N_PARAMS ARRAY_SIZE(params)
 
 static const char *const names[] = {
 #define MMU_COST_NAME(n, d, h) #n,

@@ -6,6 +6,10 @@
  * the "hardware" operations below (pt_write, cr3_load, invlpg); a strategy decides what the
  * hardware walks and which of those operations trap.
  *
+ * The second dimension (gpa -> hpa) is a map the VMM keeps and both strategies use: mmu/
+ * creates it and reaches it only through struct mmu_p2m_ops, which ept/ implements (the
+ * EPT-format p2m, ept/p2m.h); mmu/ never includes or links ept/.
+ *
  * Address spaces used here:
  *   gva  guest-virtual            (workload addresses)
  *   gpa  guest-physical           (guest RAM [0, ram_bytes), then the page-table pool)
@@ -43,8 +47,35 @@ struct mmu_xlat {
 	bool writable, user, dirty;
 };
 
+/* The part of the second-dimension map the machine reads on every access. An implementation
+ * embeds it in its own map (ept/p2m.h: struct p2m) and bumps gen whenever an existing
+ * mapping changes or disappears (reclaim, balloon, sharing): cached gpa -> hpa translations
+ * (TLB, nested TLB, shadow leaves) are then stale. A plain field, not an op, because the
+ * machine compares it on every translated access. */
+struct mmu_p2m {
+	uint64_t gen;
+};
+
+/* The second-dimension map: guest-physical -> host-physical, over host memory. These are the
+ * VMM's own operations on its own structure: nothing here traps or is counted (the EPT
+ * violation that leads to back() is counted by the caller). */
+struct mmu_p2m_ops {
+	const char *name; /* "p2m" */
+	/* A map of [0, gpa_limit) with leaves of host_page bytes, its tables and frames taken from
+	 * h: 0 and *out, -EINVAL (bad size or limit) or -ENOMEM. */
+	int (*create)(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct mmu_p2m **out);
+	void (*destroy)(struct mmu_p2m *m); /* NULL is fine */
+	/* gpa -> hpa, uncounted: 0 and *hpa, -ENOENT when not backed, -EFAULT outside the map. */
+	int (*lookup)(struct mmu_p2m *m, uint64_t gpa, uint64_t *hpa);
+	/* Back the host page holding gpa with a fresh zeroed frame (first touch): 0 (also when
+	 * already backed), -EFAULT outside the map, -ENOMEM. */
+	int (*back)(struct mmu_p2m *m, uint64_t gpa);
+};
+
 struct mmu_strategy_ops {
-	const char *name; /* "ept" or "shadow" */
+	const char *name; /* "ept" or "shadow": what --mmu names it (paging/registry.h) */
+	/* The second-dimension map the machine creates for this strategy (both use ept/'s p2m). */
+	const struct mmu_p2m_ops *p2m;
 	int (*init)(struct mmu_vm *vm);
 	void (*fini)(struct mmu_vm *vm);
 	/* TLB miss: walk what the hardware walks under this strategy. On a guest fault, *pf_err
@@ -61,10 +92,10 @@ struct mmu_strategy_ops {
 	 * (exits.ept_violation). False where the VMM backs frames itself as it fills its own
 	 * tables (shadow): a first touch then costs no exit of its own. */
 	bool first_touch_exits;
+	/* Every guest page-table write exits (exits.pt_write): the guest kernel is told at boot
+	 * (GK_BOOT_SHADOW), as a paravirtual guest would be. */
+	bool pt_writes_trap;
 };
-
-extern const struct mmu_strategy_ops ept_strategy;    /* ept/ */
-extern const struct mmu_strategy_ops shadow_strategy; /* shadow/ */
 
 /* The x86 page-fault error code for a guest walk that failed with status s. */
 static inline uint32_t mmu_pf_error(enum pt_walk_status s, unsigned access)
@@ -110,7 +141,7 @@ struct mmu_vm {
 	uint16_t asid;
 	const struct mmu_strategy_ops *ops;
 	void *strategy;             /* the strategy's own state */
-	void *p2m;                  /* struct p2m *, owned by ept/ (both strategies use it) */
+	struct mmu_p2m *p2m;        /* created by ops->p2m (ept/: p2m_from() gives struct p2m) */
 	mmu_guest_pf_fn guest_pf;
 	void *guest;
 	/* Fast-path caches to invalidate on every TLB change (struct wl_xlat_cache *). */

@@ -1,10 +1,10 @@
 /* vm.c — the simulated machine: set-up, the translated access (TLB, then the strategy's walk,
  * then faults), the guest's direct-map access, and the hardware operations it delegates to
- * the paging strategy. */
+ * the paging strategy. The p2m is the strategy's second-dimension map (ops->p2m), reached
+ * only through struct mmu_p2m_ops. */
 #include <errno.h>
 #include <string.h>
 
-#include "ept/p2m.h"
 #include "mmu/strategy.h"
 #include "workloads/wl.h"
 
@@ -31,6 +31,8 @@ int mmu_vm_init(struct mmu_vm *vm, const struct mmu_config *cfg, const struct mm
 	int rc = check_config(cfg);
 
 	memset(vm, 0, sizeof(*vm));
+	if (rc == 0 && (!ops || !ops->p2m))
+		rc = -EINVAL;
 	if (rc)
 		return rc;
 	vm->cfg = *cfg;
@@ -45,21 +47,17 @@ int mmu_vm_init(struct mmu_vm *vm, const struct mmu_config *cfg, const struct mm
 		goto fail;
 	pwc_init(&vm->pwc, cfg->pwc);
 	ntlb_init(&vm->ntlb, cfg->ntlb, cfg->host_page);
-	{
-		struct p2m *p;
-		rc = p2m_create(&vm->host, cfg->ram_bytes + cfg->pt_pool_bytes, cfg->host_page, &p);
-		if (rc)
-			goto fail;
-		vm->p2m = p;
-	}
-	if (ops && ops->init) {
+	rc = ops->p2m->create(&vm->host, cfg->ram_bytes + cfg->pt_pool_bytes, cfg->host_page, &vm->p2m);
+	if (rc)
+		goto fail;
+	if (ops->init) {
 		rc = ops->init(vm);
 		if (rc)
 			goto fail;
 	}
 	return 0;
 fail:
-	p2m_destroy(vm->p2m);
+	ops->p2m->destroy(vm->p2m);
 	tlb_fini(&vm->tlb);
 	hostmem_fini(&vm->host);
 	memset(vm, 0, sizeof(*vm));
@@ -68,9 +66,11 @@ fail:
 
 void mmu_vm_fini(struct mmu_vm *vm)
 {
-	if (vm->ops && vm->ops->fini)
+	if (!vm->ops)
+		return; /* never set up, or set up and failed: nothing to free */
+	if (vm->ops->fini)
 		vm->ops->fini(vm);
-	p2m_destroy(vm->p2m);
+	vm->ops->p2m->destroy(vm->p2m);
 	tlb_fini(&vm->tlb);
 	hostmem_fini(&vm->host);
 	memset(vm, 0, sizeof(*vm));
@@ -89,10 +89,9 @@ void mmu_fast_invalidate(struct mmu_vm *vm)
  * This is what the VMM's INVEPT does; the PWC holds gpas under EPT and is unaffected. */
 static void sync_p2m(struct mmu_vm *vm)
 {
-	const struct p2m *p = vm->p2m;
-	if (p->gen == vm->p2m_gen)
+	if (vm->p2m->gen == vm->p2m_gen)
 		return;
-	vm->p2m_gen = p->gen;
+	vm->p2m_gen = vm->p2m->gen;
 	tlb_flush_all(&vm->tlb);
 	ntlb_flush(&vm->ntlb);
 	mmu_fast_invalidate(vm);
@@ -167,15 +166,15 @@ int mmu_access(struct mmu_vm *vm, uint64_t gva, unsigned access, void **host_ptr
 
 void *mmu_gpa_ptr(struct mmu_vm *vm, uint64_t gpa)
 {
-	struct p2m *p = vm->p2m;
+	const struct mmu_p2m_ops *p2m = vm->ops->p2m;
 	uint64_t hpa;
 
 	if (gpa >= vm->cfg.ram_bytes + vm->cfg.pt_pool_bytes)
 		return NULL;
-	if (p2m_lookup(p, gpa, &hpa)) {
-		if (vm->ops && vm->ops->first_touch_exits)
+	if (p2m->lookup(vm->p2m, gpa, &hpa)) {
+		if (vm->ops->first_touch_exits)
 			vm->exits.ept_violation++; /* first touch of this host page by the guest kernel */
-		if (p2m_back(p, gpa) || p2m_lookup(p, gpa, &hpa))
+		if (p2m->back(vm->p2m, gpa) || p2m->lookup(vm->p2m, gpa, &hpa))
 			return NULL;
 	}
 	return hostmem_ptr(&vm->host, hpa);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "results/html.h"
 
 static const char base_css[] =
@@ -61,7 +62,7 @@ void svg_short_number(char *buf, size_t n, double v)
 	static const struct { double div; const char *suffix; } units[] = {
 		{ 1e12, "T" }, { 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" },
 	};
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (fabs(v) >= units[i].div) {
 			snprintf(buf, n, "%.3g%s", v / units[i].div, units[i].suffix);
 			return;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "results/report.h"
 
 static double *alloc_col(size_t n) { return calloc(n ? n : 1, sizeof(double)); }
@@ -14,7 +15,7 @@ void report_rates_free(struct report_rates *r)
 {
 	double **cols[] = { &r->t_ms, &r->ops_per_s, &r->minflt_per_ms, &r->majflt_per_ms, &r->swapin_per_ms,
 			    &r->swapout_per_ms, &r->uffd_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
 		free(*cols[i]);
 		*cols[i] = NULL;
 	}
@@ -25,7 +26,7 @@ static int alloc_all(struct report_rates *r, size_t n)
 {
 	double **cols[] = { &r->t_ms, &r->ops_per_s, &r->minflt_per_ms, &r->majflt_per_ms, &r->swapin_per_ms,
 			    &r->swapout_per_ms, &r->uffd_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
 		if (!(*cols[i] = alloc_col(n))) {
 			report_rates_free(r);
 			return -ENOMEM;

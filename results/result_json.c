@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "results/result.h"
 
 #ifndef MEMVIRT_VERSION
@@ -16,7 +17,7 @@
 const char *run_state_name(enum run_state s)
 {
 	static const char *const names[] = { "ok", "failed", "interrupted", "skipped" };
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "failed";
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "failed";
 }
 
 static json_t *json_u64(uint64_t v) { return json_integer((json_int_t)v); }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "results/result.h"
 #include "results/series.h"
 
@@ -22,7 +23,7 @@ static const char *const column_names[] = { "time_ms",
 	TEL_COLUMNS(TEL_STR)
 #undef TEL_STR
 };
-#define NCOLUMNS (sizeof(column_names) / sizeof(column_names[0]))
+#define NCOLUMNS ARRAY_SIZE(column_names)
 
 /* Where column i + 1 (after time_ms) lives in a sample: every one is a uint64_t. */
 static const size_t field_offset[] = {

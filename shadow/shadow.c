@@ -46,7 +46,7 @@ static int shadow_init(struct mmu_vm *vm)
 	shadow_roots_init(&sh->roots);
 	sh->guest_mem = shadow_guest_mem(vm);
 	sh->phys = shadow_sim_phys(sh);
-	sh->p2m_gen = ((const struct p2m *)vm->p2m)->gen;
+	sh->p2m_gen = vm->p2m->gen;
 	vm->strategy = sh;
 	return 0;
 }
@@ -137,6 +137,7 @@ int shadow_translate(const struct mmu_vm *vm, uint64_t guest_root, uint64_t gva,
 
 const struct mmu_strategy_ops shadow_strategy = {
 	.name = "shadow",
+	.p2m = &p2m_ops, /* the shadow composes guest tables with ept/'s p2m */
 	.init = shadow_init,
 	.fini = shadow_fini,
 	.fill = shadow_fill,
@@ -144,4 +145,5 @@ const struct mmu_strategy_ops shadow_strategy = {
 	.cr3_load = shadow_cr3_load,
 	.invlpg = shadow_invlpg,
 	.first_touch_exits = false,
+	.pt_writes_trap = true,
 };

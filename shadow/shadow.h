@@ -1,4 +1,4 @@
-/* shadow.h — shadow paging (shadow_strategy, declared in mmu/strategy.h): its state and the
+/* shadow.h — shadow paging (shadow_strategy): its state and the
  * introspection tests and reports use. How it works is explained in docs/paging-strategies.md;
  * in short:
  *   - the hardware walks shadow tables (x86 format, gva -> hpa) that the VMM builds from the
@@ -42,6 +42,8 @@ struct shadow {
 	uint64_t flood_unprotects;     /* guest tables unshadowed after repeated writes */
 	uint64_t unprotected_writes;   /* guest PTE writes that did not trap because of it */
 };
+
+extern const struct mmu_strategy_ops shadow_strategy;
 
 /* The shadow state of a machine running shadow_strategy, NULL otherwise. */
 struct shadow *shadow_of(const struct mmu_vm *vm);

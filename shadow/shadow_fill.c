@@ -28,10 +28,10 @@ static void xlat_from_walk(const struct pt_walk *w, struct mmu_xlat *out)
  * finer, at a cost on every fill; p2m changes are rare next to fills. */
 static void sync_p2m(struct shadow *sh)
 {
-	const struct p2m *p = sh->vm->p2m;
-	if (p->gen == sh->p2m_gen)
+	uint64_t gen = sh->vm->p2m->gen;
+	if (gen == sh->p2m_gen)
 		return;
-	sh->p2m_gen = p->gen;
+	sh->p2m_gen = gen;
 	shadow_tables_freed(sh, shadow_roots_clear_all(&sh->roots, &sh->tables));
 }
 
@@ -40,7 +40,7 @@ static void sync_p2m(struct shadow *sh)
 static bool leaf_from_guest(void *ctx, const struct pt_walk *g, struct shadow_leaf *leaf)
 {
 	struct mmu_vm *vm = ((struct shadow *)ctx)->vm;
-	struct p2m *p = vm->p2m;
+	struct p2m *p = p2m_from(vm->p2m);
 	uint64_t size = g->page_size < p->page_size ? g->page_size : p->page_size;
 	uint64_t gpa = g->pa & ~(size - 1);
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "mmu/util.h"
 #include "tests/common/tmpdir.h"
 
 static char dir[64];
@@ -148,7 +149,7 @@ static void test_result_document(void **st)
 	json_t *ctx = json_object_get(a, "context");
 	static const char *const keys[] = { "hostname", "kernel", "cpu_model", "ncpus", "mem_total_kib",
 					    "numa_nodes", "thp", "kvm" };
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		assert_non_null(json_object_get(ctx, keys[i]));
 	assert_non_null(json_object_get(json_object_get(ctx, "kvm"), "host_mmu"));
 	static const char *const blocks[] = { "mmu", "exits", "faults", "memory" };

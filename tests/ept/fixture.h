@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ept/ept.h"
 #include "ept/p2m.h"
 #include "mmu/strategy.h"
 

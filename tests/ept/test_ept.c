@@ -38,12 +38,12 @@ static void test_p2m_backing_and_ranges(void **s)
 	assert_int_equal(p2m_unback(p, 16 << 20, P2M_RECLAIMED), -EFAULT);
 	assert_int_equal(p2m_get_state(p, 1ULL << 40), P2M_UNBACKED);
 	/* unback: frame gone, state set, generation bumped */
-	uint64_t gen = p->gen;
+	uint64_t gen = p->map.gen;
 	assert_int_equal(p2m_unback(p, 0x5000, P2M_RECLAIMED), 0);
 	assert_int_equal(p2m_unback(p, 0x5000, P2M_RECLAIMED), -ENOENT);
 	assert_int_equal(p2m_lookup(p, 0x5000, &a), -ENOENT);
 	assert_int_equal(p2m_get_state(p, 0x5000), P2M_RECLAIMED);
-	assert_int_equal(p->gen, gen + 1);
+	assert_int_equal(p->map.gen, gen + 1);
 	assert_int_equal(p->backed_pages, 1);
 	p2m_destroy(p);
 	/* 2M leaves: 3 EPT levels, every 4K frame of the page becomes resident */
@@ -197,7 +197,7 @@ static void test_corrupted_guest_entries(void **s)
 	assert_int_equal(f.vm.exits.ept_violation, v0 + 1);
 	assert_int_equal(*q, 0);
 	assert_ptr_equal(q, (uint8_t *)mmu_gpa_ptr(&f.vm, other) + 8);
-	assert_int_equal(p2m_get_state(f.vm.p2m, other), P2M_RESIDENT);
+	assert_int_equal(p2m_get_state(p2m_from(f.vm.p2m), other), P2M_RESIDENT);
 	/* leaf pointing outside guest memory -> unresolvable (MMIO with no device) */
 	mmu_pt_write(&f.vm, leaf_gpa, (good & ~PT_ADDR_MASK) | (1ULL << 40));
 	assert_int_equal(mmu_access(&f.vm, FX_VA, MMU_READ | MMU_USER, &p), -EFAULT);
@@ -230,7 +230,7 @@ static void test_guest_fault_handled(void **s)
 
 static uint64_t *p2m_leaf_entry(struct fx *f, uint64_t gpa)
 {
-	struct p2m *p = f->vm.p2m;
+	struct p2m *p = p2m_from(f->vm.p2m);
 	struct pt_walk w;
 	p2m_walk(p, gpa, &w);
 	return hostmem_ptr(&f->vm.host, w.tables[w.level] + pt_index(gpa, w.level) * 8ULL);
@@ -248,7 +248,7 @@ static void test_corrupted_p2m_entries(void **s)
 	*(uint64_t *)mmu_gpa_ptr(&f.vm, FX_GPA + 0x10000) = 0x2222;
 	assert_int_equal(*(uint64_t *)fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER), 0x1111);
 	/* point the data frame's p2m leaf at another frame: the guest sees that frame */
-	assert_int_equal(p2m_lookup(f.vm.p2m, FX_GPA + 0x10000, &hpa_b), 0);
+	assert_int_equal(p2m_lookup(p2m_from(f.vm.p2m), FX_GPA + 0x10000, &hpa_b), 0);
 	uint64_t *e = p2m_leaf_entry(&f, FX_GPA);
 	uint64_t saved = *e;
 	*e = (saved & ~PT_ADDR_MASK) | hpa_b;
@@ -284,17 +284,17 @@ static void test_violations_per_host_frame(void **s)
 			assert_int_equal(fx_map(&f, FX_VA + i * 4096ULL, (8ULL << 20) + i * (1ULL << 20),
 						PT_PAGE_4K, FX_USER_RW), 0);
 		uint64_t v0 = f.vm.exits.ept_violation;
-		uint64_t b0 = ((struct p2m *)f.vm.p2m)->backed_pages;
+		uint64_t b0 = p2m_from(f.vm.p2m)->backed_pages;
 		for (int round = 0; round < 2; round++)
 			for (unsigned i = 0; i < pages; i++)
 				fx_access_ok(&f, FX_VA + i * 4096ULL, MMU_WRITE | MMU_USER);
 		uint64_t frames = hps[hh] == PT_PAGE_4K ? pages : pages / 2;
 		assert_int_equal(f.vm.exits.ept_violation - v0, frames);
-		assert_int_equal(((struct p2m *)f.vm.p2m)->backed_pages - b0, frames);
+		assert_int_equal(p2m_from(f.vm.p2m)->backed_pages - b0, frames);
 		/* reclaim one frame behind the guest's back: next access faults it in again */
 		uint64_t *d = fx_access_ok(&f, FX_VA, MMU_WRITE | MMU_USER);
 		*d = 7;
-		assert_int_equal(p2m_unback(f.vm.p2m, 8ULL << 20, P2M_RECLAIMED), 0);
+		assert_int_equal(p2m_unback(p2m_from(f.vm.p2m), 8ULL << 20, P2M_RECLAIMED), 0);
 		v0 = f.vm.exits.ept_violation;
 		d = fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
 		assert_int_equal(f.vm.exits.ept_violation, v0 + 1);

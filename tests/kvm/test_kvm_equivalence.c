@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "mmu/util.h"
 #include "tests/kvm/kvm_test.h"
 #include "vmm/run/run.h"
 
@@ -29,7 +30,7 @@ static void run_ok(struct run_config *c, struct run_result *r)
 
 static void check_workloads(uint64_t mem, uint64_t seed, uint64_t guest_page)
 {
-	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++) {
 		struct run_config n = kvm_test_config(workloads[i], "native", mem, seed, ops_for(workloads[i]));
 		struct run_config k = kvm_test_config(workloads[i], "kvm", mem, seed, ops_for(workloads[i]));
 		struct run_config s = kvm_test_config(workloads[i], "sim", mem, seed, ops_for(workloads[i]));

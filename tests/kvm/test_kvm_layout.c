@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "mmu/util.h"
 #include "tests/kvm/kvm_test.h"
 #include "vmm/kvm/kvm_image.h"
 #include "vmm/kvm/kvm_vm.h"
@@ -20,7 +21,7 @@ static void test_layout_regions_ordered_disjoint_aligned(void **st)
 {
 	(void)st;
 	const uint64_t sizes[][2] = { { 1 * MiB, 4096 }, { 35 * MiB, 17 * MiB }, { 4096ULL * MiB, 32 * MiB } };
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct kvm_vm_config c = { .ram_bytes = sizes[i][0], .pool_bytes = sizes[i][1], .guest_page = 4096, .levels = 4 };
 		struct kvm_layout l;
 		assert_int_equal(kvm_layout_compute(&c, GK_IMAGE_GPA + 5 * MiB + 4096, &l), 0);
@@ -34,7 +35,7 @@ static void test_layout_regions_ordered_disjoint_aligned(void **st)
 		assert_int_equal(l.mmio_gpa, l.shadow_gpa + l.shadow_bytes);
 		assert_int_equal(l.identity_end, l.mmio_gpa + l.mmio_bytes);
 		const uint64_t v[] = { l.sys_bytes, l.ram_gpa, l.ram_bytes, l.pool_gpa, l.pool_bytes, l.shadow_gpa, l.mmio_gpa };
-		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+		for (size_t k = 0; k < ARRAY_SIZE(v); k++)
 			assert_int_equal(v[k] % (2 * MiB), 0);
 	}
 }

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "mmu/util.h"
 #include "tests/kvm/kvm_test.h"
 #include "results/compare.h"
 #include "vmm/run/kvm_platform.h"
@@ -74,7 +75,7 @@ static void test_checksums_equal_everywhere(void **st)
 	(void)st;
 	static struct run_result shadow, ept;
 	for (uint64_t seed = 1; seed <= 2; seed++)
-		for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(workloads); i++) {
 			struct run_config k = config(workloads[i], "kvm", "shadow", seed * 77);
 			run_kvm(&k, &shadow);
 			assert_true(shadow.exits.hidden_fault > 0);
@@ -189,7 +190,7 @@ static void test_every_exit_is_timed(void **st)
 	}
 	const enum mmu_exit_reason guest_timed[] = { MMU_EXIT_pt_write, MMU_EXIT_cr3_load, MMU_EXIT_hidden_fault,
 						     MMU_EXIT_invlpg };
-	for (size_t i = 0; i < sizeof(guest_timed) / sizeof(guest_timed[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(guest_timed); i++) {
 		assert_int_equal(r.exit_costs[guest_timed[i]].roundtrips, n[guest_timed[i]]);
 		/* the round trip contains the handler */
 		assert_true(r.exit_costs[guest_timed[i]].roundtrip_ns > r.exit_costs[guest_timed[i]].handler_ns);

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/reclaim/experiment.h"
 #include "vmm/util/parse.h"
@@ -145,7 +146,7 @@ static void test_cli_options(void **st)
 		{ "run", "--swap", "zram", NULL },                    { "run", "--timeseries", "/nonexistent/t.csv", NULL },
 		{ "run", "--overhead-windows", "5ms", NULL },
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(run_opts(3, bad[i], &cfg), EXIT_USAGE);
 	char *off[] = { "run", "--sample-us", "0", "--reclaim", "discard:at=1s", NULL };
 	assert_int_equal(run_opts(5, off, &cfg), EXIT_USAGE); /* reclaim needs telemetry to find its dips */

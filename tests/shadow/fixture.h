@@ -33,7 +33,7 @@ static inline bool sfx_reference(struct fx *f, uint64_t root, uint64_t gva, uint
 		return false;
 	if (w->pa >= FX_RAM + FX_POOL)
 		return false;
-	return p2m_lookup(f->vm.p2m, w->pa, hpa) == 0;
+	return p2m_lookup(p2m_from(f->vm.p2m), w->pa, hpa) == 0;
 }
 
 #endif

@@ -241,7 +241,7 @@ static bool gkt_reference(struct gkt *t, int as, uint64_t gva, uint64_t *hpa, st
 	ro.write = NULL;
 	if (pt_walk(&pt_format_x86, t->k->levels, gk_as_root(t->k, as), gva, 0, &ro, w) != PT_WALK_OK)
 		return false;
-	return p2m_lookup(t->vm.p2m, w->pa, hpa) == 0;
+	return p2m_lookup(p2m_from(t->vm.p2m), w->pa, hpa) == 0;
 }
 
 static void gkt_check_page(struct gkt *t, int as, uint64_t gva)

@@ -231,7 +231,7 @@ static void test_p2m_change_drops_shadow(void **s)
 	assert_int_equal(fx_map(&f, FX_VA, FX_GPA, PT_PAGE_4K, FX_USER_RW), 0);
 	uint64_t *d = fx_access_ok(&f, FX_VA, MMU_WRITE | MMU_USER);
 	*d = 7;
-	assert_int_equal(p2m_unback(f.vm.p2m, FX_GPA, P2M_RECLAIMED), 0);
+	assert_int_equal(p2m_unback(p2m_from(f.vm.p2m), FX_GPA, P2M_RECLAIMED), 0);
 	uint64_t h0 = f.vm.exits.hidden_fault;
 	d = fx_access_ok(&f, FX_VA, MMU_READ | MMU_USER);
 	assert_int_equal(*d, 0);

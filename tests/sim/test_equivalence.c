@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/run/run.h"
 
@@ -38,7 +39,7 @@ static uint64_t checksum_of(struct run_config *c, struct run_result *r)
 static void check_equivalence(uint64_t mem, uint64_t seed, unsigned levels, uint64_t gpage, uint64_t hpage)
 {
 	static struct run_result rn, re, rs;
-	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++) {
 		struct run_config n = config(workloads[i], "native", "none", mem, seed);
 		struct run_config e = config(workloads[i], "sim", "ept", mem, seed);
 		struct run_config s = config(workloads[i], "sim", "shadow", mem, seed);

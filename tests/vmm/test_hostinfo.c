@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "mmu/util.h"
 #include "vmm/host/hostinfo.h"
 
 static struct hostinfo hi; /* probed once: the struct is large and probing loads hwloc */
@@ -201,7 +202,7 @@ static void test_context_json_has_documented_keys(void **state)
 	(void)state;
 	json_t *ctx = hostinfo_context_json(&hi);
 	assert_non_null(ctx);
-	for (size_t i = 0; i < sizeof(expected_keys) / sizeof(expected_keys[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(expected_keys); i++) {
 		json_t *v = lookup(ctx, expected_keys[i].path);
 		if (!v || !has_type(v, expected_keys[i].type))
 			fail_msg("context key %s missing or of the wrong type", expected_keys[i].path);
@@ -229,7 +230,7 @@ static void test_print_shows_every_row(void **state)
 	static const char *rows[] = { "hostname", "kernel", "cpu", "topology", "memory", "numa",
 				      "kvm", "host mmu", "thp", "hugetlb 2 MiB", "ksm", "userfaultfd",
 				      "swap", "memory cgroup", "psi (memory)", "root" };
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
 		if (!strstr(text, rows[i]))
 			fail_msg("row %s missing from hostinfo_print", rows[i]);
 	if (!hi.kvm.available)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/reclaim/experiment.h"
 #include "vmm/util/parse.h"
@@ -25,7 +26,7 @@ const struct option cli_experiment_options[] = {
 	{ "dip-min-ms", required_argument, NULL, OPT_DIP_MIN_MS },
 	{ "overhead-windows", required_argument, NULL, OPT_OVERHEAD_WINDOWS },
 };
-const size_t cli_experiment_noptions = sizeof(cli_experiment_options) / sizeof(cli_experiment_options[0]);
+const size_t cli_experiment_noptions = ARRAY_SIZE(cli_experiment_options);
 
 static struct experiment cli_exp;
 

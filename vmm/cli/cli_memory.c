@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/mem/guest_mem.h"
 #include "vmm/util/parse.h"
@@ -19,7 +20,7 @@ const struct option cli_memory_options[] = {
 	{ "numa-policy", required_argument, NULL, OPT_NUMA_POLICY },
 	{ "uffd", no_argument, NULL, OPT_UFFD },
 };
-const size_t cli_memory_noptions = sizeof(cli_memory_options) / sizeof(cli_memory_options[0]);
+const size_t cli_memory_noptions = ARRAY_SIZE(cli_memory_options);
 
 static struct guest_mem_opts cli_mem;
 

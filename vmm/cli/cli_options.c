@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "mmu/cost.h"
+#include "mmu/util.h"
+#include "paging/registry.h"
 #include "vmm/cli/cli.h"
 #include "vmm/util/parse.h"
 #include "vmm/run/platform.h"
@@ -42,7 +44,7 @@ static const struct option fixed_options[] = {
 	{ "cost", required_argument, NULL, OPT_COST },
 	{ "help", no_argument, NULL, OPT_HELP },
 };
-#define NFIXED (sizeof(fixed_options) / sizeof(fixed_options[0]))
+#define NFIXED ARRAY_SIZE(fixed_options)
 #define MAX_WL_PARAMS 16
 #define MAX_EXPERIMENT_OPTS 16
 
@@ -164,11 +166,17 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 			return bad_value("platform", arg, "expected native, sim or kvm");
 		cfg->platform = platform_find(arg)->name;
 		return 0;
-	case OPT_MMU:
-		if (parse_choice(arg, (const char *const[]){ "ept", "shadow", NULL }) < 0)
-			return bad_value("mmu", arg, "expected ept or shadow");
-		cfg->mmu = strcmp(arg, "ept") == 0 ? "ept" : "shadow";
+	case OPT_MMU: {
+		const struct mmu_strategy_ops *mmu = mmu_strategy_find(arg);
+		char names[64], expect[80];
+		if (!mmu) {
+			mmu_strategy_names(names, sizeof(names), " or ");
+			snprintf(expect, sizeof(expect), "expected %s", names);
+			return bad_value("mmu", arg, expect);
+		}
+		cfg->mmu = mmu->name;
 		return 0;
+	}
 	case OPT_WORKLOAD:
 		if (!(cfg->workload = wl_find(wl_registry_direct, arg)))
 			return bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw, idle, phases, dup (see memvirt list)");

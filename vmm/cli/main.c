@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 
 static const struct {
@@ -26,7 +27,7 @@ static void usage(FILE *f)
 	      "memvirt is a memory-virtualisation testbed: the same guest runs natively, on a\n"
 	      "software MMU (sim) or on KVM, under shadow or EPT-style paging.\n\ncommands:\n",
 	      f);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fputs("\nexit status: 0 success, 1 the run failed, 2 usage error, 130 interrupted\n", f);
 }
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 		printf("memvirt %s (%s)\n", MEMVIRT_VERSION, MEMVIRT_GIT);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (try memvirt --help)", argv[1]);

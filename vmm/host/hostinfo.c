@@ -2,6 +2,7 @@
  * Each probe reads one facility and records "absent" when it cannot: hosts differ (VT-x with
  * EPT, AMD with NPT, kvm-pvm guests, containers without sysfs) and a result must still say
  * honestly what it ran on rather than fail. */
+#include "mmu/util.h"
 #include "vmm/host/hostinfo.h"
 
 #include <ctype.h>
@@ -383,7 +384,7 @@ static void probe_memcg(struct hostinfo *hi)
 	};
 	copy_str(hi->memcg.version, sizeof(hi->memcg.version), "absent");
 	hi->memcg.path[0] = '\0';
-	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(places); i++) {
 		bool found = strcmp(places[i].version, "v1") == 0 ? path_exists(places[i].probe)
 								  : controllers_have_memory(places[i].probe);
 		if (found) {

@@ -14,6 +14,7 @@
 #include "ept/p2m.h"
 #include "guest/gk.h"
 #include "mmu/cost.h"
+#include "paging/registry.h"
 #include "shadow/shadow.h"
 #include "vmm/run/platform.h"
 
@@ -134,7 +135,11 @@ static const struct wl_sys sim_sys = {
 
 static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, char *msg, size_t msglen)
 {
-	const struct mmu_strategy_ops *ops = strcmp(cfg->mmu, "shadow") == 0 ? &shadow_strategy : &ept_strategy;
+	const struct mmu_strategy_ops *ops = mmu_strategy_find(cfg->mmu);
+	if (!ops) {
+		snprintf(msg, msglen, "no paging strategy '%s' on sim", cfg->mmu ? cfg->mmu : "(none)");
+		return -EINVAL;
+	}
 	int rc = mmu_vm_init(&s->vm, &cfg->sim, ops);
 	if (rc < 0) {
 		snprintf(msg, msglen, "cannot set up the simulated machine (%s): %s", ops->name, strerror(-rc));
@@ -149,7 +154,7 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	};
 	struct gk_boot_info bi = {
 		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION,
-		.flags = ops == &shadow_strategy ? GK_BOOT_SHADOW : 0,
+		.flags = ops->pt_writes_trap ? GK_BOOT_SHADOW : 0,
 		.ram_base = 0, .ram_bytes = cfg->sim.ram_bytes,
 		.pt_pool_base = cfg->sim.ram_bytes, .pt_pool_bytes = cfg->sim.pt_pool_bytes,
 		.levels = cfg->sim.levels, .guest_page = cfg->sim.guest_page,
@@ -165,15 +170,19 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	return rc;
 }
 
-/* The p2m book's counts. No frame moves: sim's host reclaim acts on the simulator's host
- * memory, not through the p2m, so frame_moves stays zero here. */
-static void sim_collect_frames(const struct p2m *p, struct run_result *res)
+/* The frame book's counts and moves (the sim p2m's book). Its moves stay zero in a run:
+ * sim's host reclaim acts on the simulator's host memory, not through the p2m. */
+static void sim_collect_frames(struct p2m *p, struct run_result *res)
 {
+	struct p2m_book_counts c;
 	if (!p)
 		return;
+	p2m_book_snapshot(&p->book, &c);
 	res->have_frames = true;
 	for (unsigned st = 0; st < P2M_STATES; st++)
-		res->frames[st] = p2m_book_count(&p->book, (enum p2m_state)st);
+		res->frames[st] = c.frames[st];
+	res->frames_reclaimed = p2m_counts_reclaimed(&c);
+	res->frames_refaulted = p2m_counts_refaulted(&c);
 }
 
 static void sim_collect_shadow(const struct mmu_vm *vm, struct run_result *res)
@@ -200,8 +209,8 @@ static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_
 	res->modeled_cycles_kernel = mmu_modeled_cycles(&cfg->sim.cost, &vm->kernel, &(struct exit_counters){ 0 });
 	res->guest_faults = s->gk ? s->gk->stats.faults : 0;
 	res->guest_bytes = cfg->sim.ram_bytes;
-	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(vm->p2m) : 0;
-	sim_collect_frames(vm->p2m, res);
+	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(p2m_from(vm->p2m)) : 0;
+	sim_collect_frames(p2m_from(vm->p2m), res);
 	sim_collect_shadow(vm, res);
 	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
 	res->ops = cfg->workload->ops(&cfg->params);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mmu/util.h"
 #include "vmm/util/parse.h"
 
 int parse_u64(const char *s, uint64_t *out)
@@ -29,7 +30,7 @@ static int size_shift(const char *suffix)
 		{ "", 0 }, { "b", 0 }, { "k", 10 }, { "kb", 10 }, { "kib", 10 }, { "m", 20 }, { "mb", 20 },
 		{ "mib", 20 }, { "g", 30 }, { "gb", 30 }, { "gib", 30 }, { "t", 40 }, { "tb", 40 }, { "tib", 40 },
 	};
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (strcasecmp(suffix, units[i].s) == 0)
 			return units[i].shift;
 	return -1;
@@ -89,7 +90,7 @@ int parse_duration_us(const char *s, uint64_t *out)
 	int rc = leading_double(s, &v, &end);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (strcmp(end, units[i].unit) == 0) {
 			double us = v * units[i].us;
 			if (us >= 1.8e19)
