@@ -7,7 +7,7 @@
  *
  * One book per VM serves both platforms: sim's p2m keeps it as it backs and unbacks host
  * pages (p2m.h), and kvm's guest RAM through the uffd, reclaim, monitor and vCPU threads
- * (vmm/mem/ram_book.h adds only the host-side pagemap pass). So the book is thread-safe: an
+ * (vmm/mem/book_sync.h adds only the host-side pagemap pass). So the book is thread-safe: an
  * internal mutex makes every call, a range update included, move the state bytes, the counts
  * and the move counters together (atomic byte stores alone would leave the counts racing).
  * Callers take it once per backed host page, resolved fault or advised run — never per guest

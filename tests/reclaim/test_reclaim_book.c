@@ -1,4 +1,4 @@
-/* test_reclaim_book.c — the kvm VMM's p2m book (vmm/ram_book.h) on a real memfd mapping, as
+/* test_reclaim_book.c — the kvm VMM's p2m book (vmm/mem/book_sync.h) on a real memfd mapping, as
  * guest RAM is on kvm with --backend memfd, without needing KVM: the pagemap pass marks
  * touched frames resident; a discard through the guest-RAM contract (reclaim_advise_ram)
  * marks exactly the resident frames it advised reclaimed and leaves untouched frames unbacked;
@@ -10,19 +10,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "vmm/run/platform.h"
-#include "vmm/mem/ram_book.h"
+#include "vmm/mem/book_sync.h"
 #include "vmm/reclaim/reclaim.h"
 
 #define BYTES (4ULL << 20)
 #define FRAMES (BYTES / P2M_FRAME)
 
 static volatile uint8_t *mem;
-static struct ram_book book;
+static struct p2m_book book;
 static uint64_t told;   /* bytes the reclaim contract reported */
 static uint64_t n[P2M_STATES], reclaimed, refaulted;
 
@@ -37,13 +38,13 @@ static int map_memfd(void **st)
 	if (p == MAP_FAILED)
 		return -1;
 	mem = p;
-	return ram_book_init(&book, BYTES);
+	return p2m_book_init(&book, BYTES);
 }
 
 static int unmap(void **st)
 {
 	(void)st;
-	ram_book_fini(&book);
+	p2m_book_fini(&book);
 	munmap((void *)mem, BYTES);
 	return 0;
 }
@@ -51,10 +52,17 @@ static int unmap(void **st)
 static void on_reclaimed(void *owner, uint64_t off, uint64_t len)
 {
 	told += len;
-	ram_book_reclaimed(owner, off, len);
+	(void)p2m_book_move_range(owner, off, len, P2M_RESIDENT, P2M_RECLAIMED);
 }
 
-static void snapshot(void) { ram_book_counts(&book, n, &reclaimed, &refaulted); }
+static void snapshot(void)
+{
+	struct run_result r;
+	book_result_frames(&book, &r);
+	memcpy(n, r.frames, sizeof(n));
+	reclaimed = r.frames_reclaimed;
+	refaulted = r.frames_refaulted;
+}
 
 static void assert_counts_sum(void)
 {
@@ -74,7 +82,7 @@ static void test_discard_and_refault(void **st)
 {
 	(void)st;
 	touch(0, FRAMES * 3 / 4); /* the last quarter is never touched */
-	assert_int_equal(ram_book_sync(&book, (const void *)mem), 0);
+	assert_int_equal(book_sync_pagemap(&book, (const void *)mem), 0);
 	snapshot();
 	assert_int_equal(n[P2M_RESIDENT], FRAMES * 3 / 4);
 	assert_int_equal(n[P2M_UNBACKED], FRAMES / 4);
@@ -92,14 +100,14 @@ static void test_discard_and_refault(void **st)
 	assert_int_equal(n[P2M_UNBACKED], FRAMES / 4);
 
 	/* a pass before any touch finds nothing mapped: still reclaimed */
-	assert_int_equal(ram_book_sync(&book, (const void *)mem), 0);
+	assert_int_equal(book_sync_pagemap(&book, (const void *)mem), 0);
 	snapshot();
 	assert_int_equal(refaulted, 0);
 
 	/* 100 reclaimed frames and 10 never-touched ones are touched: 100 refaults */
 	touch(10, 100);
 	touch(FRAMES - 10, 10);
-	assert_int_equal(ram_book_sync(&book, (const void *)mem), 0);
+	assert_int_equal(book_sync_pagemap(&book, (const void *)mem), 0);
 	snapshot();
 	assert_int_equal(refaulted, 100);
 	assert_int_equal(n[P2M_RECLAIMED], FRAMES * 3 / 4 - 100);
@@ -112,7 +120,7 @@ static void test_random_discard_tells_what_it_advised(void **st)
 {
 	(void)st;
 	touch(0, FRAMES);
-	assert_int_equal(ram_book_sync(&book, (const void *)mem), 0);
+	assert_int_equal(book_sync_pagemap(&book, (const void *)mem), 0);
 	snapshot();
 	uint64_t reclaimed_before = reclaimed, refaulted_before = refaulted;
 	told = 0;
@@ -134,14 +142,14 @@ static void test_refusals_change_nothing(void **st)
 	(void)st;
 	snapshot();
 	uint64_t resident = n[P2M_RESIDENT];
-	ram_book_touched(&book, BYTES, P2M_FRAME);      /* outside guest RAM */
-	ram_book_reclaimed(&book, BYTES - P2M_FRAME, 2 * P2M_FRAME); /* runs past the end */
+	(void)p2m_book_touch(&book, BYTES, P2M_FRAME);      /* outside guest RAM */
+	(void)p2m_book_move_range(&book, BYTES - P2M_FRAME, 2 * P2M_FRAME, P2M_RESIDENT, P2M_RECLAIMED); /* runs past the end */
 	snapshot();
 	assert_int_equal(n[P2M_RESIDENT], resident);
-	assert_int_equal(ram_book_sync(&book, NULL), -EINVAL);
-	struct ram_book none = { 0 };
-	assert_int_equal(ram_book_init(&none, 0), -EINVAL);
-	assert_int_equal(ram_book_sync(&none, (const void *)mem), -EINVAL);
+	assert_int_equal(book_sync_pagemap(&book, NULL), -EINVAL);
+	struct p2m_book none = { 0 };
+	assert_int_equal(p2m_book_init(&none, 0), -EINVAL);
+	assert_int_equal(book_sync_pagemap(&none, (const void *)mem), -EINVAL);
 }
 
 int main(void)

@@ -9,7 +9,8 @@
  *   kvm_mmu_shadow  the VMM's shadow tables (kvm_shadow.c): pool read-only, CR3/invlpg/hidden
  *                   fault hypercalls, host MMU flush after removals
  *
- * One registry (kvm_mmu_find) maps a strategy name to its ops. */
+ * Names live in one registry only (paging/registry.h); kvm_mmu_for maps a strategy found there
+ * to the kvm VMM's ops for it. */
 #ifndef MEMVIRT_VMM_KVM_MMU_H
 #define MEMVIRT_VMM_KVM_MMU_H
 
@@ -29,8 +30,11 @@ struct kvm_mmu_stats {
 	uint64_t roots_built, roots_hit, roots_evicted;
 };
 
+struct mmu_strategy_ops;
+
 struct kvm_mmu_ops {
-	const char *name;          /* --mmu NAME */
+	const char *name;          /* for messages: the strategy's name */
+	const struct mmu_strategy_ops *strategy; /* the paging strategy this implements on KVM */
 	uint32_t boot_flags;       /* gk_boot_info.flags (GK_BOOT_SHADOW) */
 	uint32_t pool_slot_flags;  /* memslot flags of the page-table pool (KVM_MEM_READONLY) */
 	/* Optional: after the vCPU exists; sets vm->mmu_state. 0 or -errno with msg. */
@@ -52,8 +56,9 @@ struct kvm_mmu_ops {
 extern const struct kvm_mmu_ops kvm_mmu_ept;
 extern const struct kvm_mmu_ops kvm_mmu_shadow;
 
-/* The strategy called name, or NULL: the one place a strategy name becomes kvm ops. */
-const struct kvm_mmu_ops *kvm_mmu_find(const char *name);
+/* The kvm VMM's ops for a paging strategy (from mmu_strategy_find), or NULL when kvm cannot
+ * run it. */
+const struct kvm_mmu_ops *kvm_mmu_for(const struct mmu_strategy_ops *strategy);
 /* The VM's strategy's stats (zeroes when it keeps none). */
 void kvm_mmu_get_stats(const struct kvm_vm *vm, struct kvm_mmu_stats *s);
 

@@ -37,6 +37,7 @@
 #include <sys/ioctl.h>
 
 #include "mmu/strategy.h"
+#include "shadow/shadow.h"
 #include "shadow/shadow_core.h"
 #include "shadow/shadow_roots.h"
 #include "vmm/kvm/kvm_device.h"
@@ -465,6 +466,7 @@ static const struct kvm_device shadow_device = {
 
 const struct kvm_mmu_ops kvm_mmu_shadow = {
 	.name = "shadow",
+	.strategy = &shadow_strategy,
 	.boot_flags = GK_BOOT_SHADOW,
 	.pool_slot_flags = KVM_MEM_READONLY, /* every guest store to a page table exits (as MMIO) */
 	.setup = shadow_setup,

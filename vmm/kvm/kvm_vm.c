@@ -49,13 +49,13 @@ int kvm_region_register(struct kvm_vm *vm, const struct kvm_region *r, uint32_t 
 	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0 ? -errno : 0;
 }
 
-static void ram_touched(void *arg, uint64_t off, uint64_t len) { ram_book_touched(arg, off, len); }
+static void ram_touched(void *arg, uint64_t off, uint64_t len) { (void)p2m_book_touch(arg, off, len); }
 
 /* The p2m book of guest RAM, and with --uffd the VMM resolving every first touch itself
  * (counted as EPT violations, and marked resident in the book as it happens). */
 static int ram_track(struct kvm_vm *vm, const struct guest_mem_opts *o, char *msg, size_t msglen)
 {
-	int rc = ram_book_init(&vm->book, vm->ram.bytes);
+	int rc = p2m_book_init(&vm->book, vm->ram.bytes);
 	if (rc < 0) {
 		snprintf(msg, msglen, "no p2m book for %llu MiB of guest RAM: %s",
 			 (unsigned long long)(vm->ram.bytes >> 20), strerror(-rc));
@@ -177,7 +177,7 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	uffd_track_stop(&vm->uffd); /* before the memory it tracks goes, and the book it tells */
-	ram_book_fini(&vm->book);
+	p2m_book_fini(&vm->book);
 	kvm_device_detach_all(vm); /* devices may hold the strategy's state: before its teardown */
 	if (vm->mmu && vm->mmu->teardown)
 		vm->mmu->teardown(vm);

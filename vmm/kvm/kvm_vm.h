@@ -28,7 +28,7 @@
 #include "vmm/kvm/kvm_mmu.h"
 #include "mmu/counters.h"
 #include "vmm/mem/guest_mem.h"
-#include "vmm/mem/ram_book.h"
+#include "ept/p2m_book.h"
 #include "vmm/mem/uffd_track.h"
 
 struct kvm_run;
@@ -95,7 +95,7 @@ struct kvm_vm {
 	struct kvm_region mmu_area; /* the strategy's own memslot (shadow tables); empty under ept */
 	struct kvm_device_table devices; /* attached devices and the hypercall table (kvm_device.h) */
 	struct uffd_track uffd;   /* --uffd: first touches of guest RAM */
-	struct ram_book book;     /* the p2m state of each guest RAM frame (ram_book.h) */
+	struct p2m_book book;     /* the frame state of each guest RAM frame (ept/p2m_book.h) */
 	pthread_t vcpu_thread;
 	atomic_bool vcpu_thread_set;
 	atomic_bool stop_requested;

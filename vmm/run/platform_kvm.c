@@ -2,17 +2,19 @@
  * in guest ring 3 of a real VM on /dev/kvm (kvm_vm.h). This file turns a run configuration
  * into a VM, runs it, and fills the result: checksum and phase times from the guest (its TSC,
  * at KVM_GET_TSC_KHZ), exits counted by the VMM, the guest kernel's fault count, resident host
- * memory, the p2m book's frame counts (ram_book.h), and KVM's own statistics over the measured
+ * memory, the frame book's counts (ept/p2m_book.h, vmm/mem/book_sync.h), and KVM's own statistics over the measured
  * phase (kvm_stats.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "paging/registry.h"
 #include "vmm/kvm/kvm_image.h"
 #include "vmm/run/kvm_platform.h"
 #include "vmm/kvm/kvm_progress.h"
 #include "vmm/kvm/kvm_mmu.h"
 #include "vmm/kvm/kvm_stats.h"
+#include "vmm/mem/book_sync.h"
 
 struct kvm_platform_run {
 	struct phase_clock clock;
@@ -28,7 +30,7 @@ struct kvm_platform_run {
 static void book_learn_setup(struct kvm_vm *vm, unsigned phase)
 {
 	if (phase == WL_PHASE_MEASURE && !vm->uffd.running)
-		(void)ram_book_sync(&vm->book, vm->ram.host);
+		(void)book_sync_pagemap(&vm->book, vm->ram.host);
 }
 
 static void on_phase(struct kvm_vm *vm, unsigned phase, void *arg)
@@ -51,11 +53,10 @@ static int workload_index(const struct wl_workload *w)
 	return -1;
 }
 
-/* The one place where the run's --mmu name becomes the kvm VMM's paging strategy (at the merge
- * with the strategy registry of mmu/, this is the function that asks it instead). */
+/* The run's --mmu name through the one strategy registry, then the kvm VMM's ops for it. */
 static const struct kvm_mmu_ops *kvm_mmu_of(const char *mmu)
 {
-	return kvm_mmu_find(mmu);
+	return kvm_mmu_for(mmu_strategy_find(mmu));
 }
 
 static const char *kvm_mmu_unsupported(const char *mmu)
@@ -143,8 +144,7 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	res->guest_bytes = vm->layout.ram_bytes;
 	res->host_resident_bytes = kvm_vm_resident_bytes(vm);
 	res->backend = guest_mem_backend_name(vm->ram.mem.backend);
-	res->have_frames = true;
-	ram_book_counts(&vm->book, res->frames, &res->frames_reclaimed, &res->frames_refaulted);
+	book_result_frames(&vm->book, res);
 	res->ops = cfg->workload->ops(&cfg->params);
 	kvm_stats_window_result(&pr->stats, res);
 	if (atomic_load(&vm->uffd.error) && !o->failed)
@@ -170,7 +170,10 @@ static struct kvm_vm_config vm_config(const struct run_config *cfg, const struct
 				       .image = h->image };
 }
 
-static void ram_reclaimed(void *owner, uint64_t off, uint64_t len) { ram_book_reclaimed(owner, off, len); }
+static void ram_reclaimed(void *owner, uint64_t off, uint64_t len)
+{
+	(void)p2m_book_move_range(owner, off, len, P2M_RESIDENT, P2M_RECLAIMED);
+}
 
 static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct kvm_platform_run *pr)
 {
@@ -191,7 +194,7 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 	guest_ram_publish(pr->ram, NULL);
 	/* The last pass, once reclaim can no longer act: touches uffd did not see (all of them
 	 * without --uffd; refaults of reclaimed frames with it) become resident. */
-	(void)ram_book_sync(&vm->book, vm->ram.host);
+	(void)book_sync_pagemap(&vm->book, vm->ram.host);
 	return rc;
 }
 

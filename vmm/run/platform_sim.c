@@ -16,6 +16,7 @@
 #include "mmu/cost.h"
 #include "paging/registry.h"
 #include "shadow/shadow.h"
+#include "vmm/mem/book_sync.h"
 #include "vmm/run/platform.h"
 
 struct sim_state {
@@ -174,15 +175,8 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
  * sim's host reclaim acts on the simulator's host memory, not through the p2m. */
 static void sim_collect_frames(struct p2m *p, struct run_result *res)
 {
-	struct p2m_book_counts c;
-	if (!p)
-		return;
-	p2m_book_snapshot(&p->book, &c);
-	res->have_frames = true;
-	for (unsigned st = 0; st < P2M_STATES; st++)
-		res->frames[st] = c.frames[st];
-	res->frames_reclaimed = p2m_counts_reclaimed(&c);
-	res->frames_refaulted = p2m_counts_refaulted(&c);
+	if (p)
+		book_result_frames(&p->book, res);
 }
 
 static void sim_collect_shadow(const struct mmu_vm *vm, struct run_result *res)

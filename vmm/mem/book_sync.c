@@ -1,10 +1,10 @@
-/* ram_book.c — the host side of kvm guest RAM's frame book (see ram_book.h): the pagemap pass
- * that tells the book which frames are mapped. The book itself is ept/p2m_book.c. */
+/* book_sync.c — the host side of a frame-state book (see book_sync.h): the pagemap pass that
+ * tells the book which frames are mapped, and the book's figures as a result's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "vmm/mem/ram_book.h"
+#include "vmm/mem/book_sync.h"
 #include "vmm/mem/residency.h"
 
 /* One pagemap batch: each run of mapped frames is touched in the book (one lock per run, so
@@ -26,9 +26,8 @@ static int sync_batch(struct p2m_book *b, int fd, const uint8_t *base, uint64_t 
 	return 0;
 }
 
-int ram_book_sync(struct ram_book *rb, const void *base)
+int book_sync_pagemap(struct p2m_book *b, const void *base)
 {
-	struct p2m_book *b = &rb->book;
 	if (!b->frames || !base)
 		return -EINVAL;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -41,4 +40,15 @@ int ram_book_sync(struct ram_book *rb, const void *base)
 	}
 	close(fd);
 	return rc;
+}
+
+void book_result_frames(struct p2m_book *b, struct run_result *res)
+{
+	struct p2m_book_counts c;
+	p2m_book_snapshot(b, &c);
+	res->have_frames = true;
+	for (unsigned st = 0; st < P2M_STATES; st++)
+		res->frames[st] = c.frames[st];
+	res->frames_reclaimed = p2m_counts_reclaimed(&c);
+	res->frames_refaulted = p2m_counts_refaulted(&c);
 }
