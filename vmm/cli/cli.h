@@ -7,17 +7,35 @@
 #include <stdio.h>
 
 #include "results/result.h"
+#include "vmm/mem/guest_mem.h"
+#include "vmm/reclaim/experiment.h"
 
 #define EXIT_USAGE 2
 
-/* Parses run options (argv[0] is the sub-command) into cfg, after filling defaults.
- * Returns 0, 1 when --help was printed, or EXIT_USAGE after printing one error line. */
-int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line);
+/* One parsed run: the configuration and the storage it points into (cfg.experiment points at
+ * experiment, cfg.memory at memory), so that every parsed configuration owns its own and two
+ * of them never share. Strings (json and time-series paths) still point into the argv parsed.
+ * Copy with cli_run_copy, never with `=` (the copy would point into the original). */
+struct cli_run {
+	struct run_config cfg;
+	struct experiment experiment;
+	struct guest_mem_opts memory;
+};
+/* The defaults (cli_run_defaults, experiment_defaults, guest_mem_defaults), pointers set. */
+void cli_run_init(struct cli_run *r);
+/* *dst = *src, with dst->cfg pointing into dst. */
+void cli_run_copy(struct cli_run *dst, const struct cli_run *src);
+
+/* Parses run options (argv[0] is the sub-command) into r, which cli_run_init has filled (a
+ * caller may change defaults in between). Returns 0, 1 when --help was printed, or EXIT_USAGE
+ * after printing one error line. */
+int cli_parse_run_options(int argc, char **argv, struct cli_run *r, const char *usage_line);
 void cli_run_options_help(FILE *f);
 /* Whether `name` (without "--", exactly: no abbreviations) is a run option: its has_arg
  * (no_argument or required_argument), or -ENOENT. */
 int cli_run_option_arg(const char *name);
-/* Defaults: platform native, mmu ept, workload seq, 64 MiB, seed 1, sim geometry. */
+/* Defaults: platform native, mmu ept, workload seq, 64 MiB, seed 1, sim geometry; no
+ * experiment or memory options (NULL: their defaults). */
 void cli_run_defaults(struct run_config *cfg);
 /* Fills the workload-specific parameters' defaults, and derived sim sizes. */
 int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
@@ -37,8 +55,8 @@ void cli_error_capture(char *buf, size_t n);
 #define CLI_OPT_EXPERIMENT 1000
 extern const struct option cli_experiment_options[];
 extern const size_t cli_experiment_noptions;
-int cli_experiment_option(int opt, const char *arg, struct run_config *cfg);
-int cli_experiment_finish(const struct run_config *cfg);
+int cli_experiment_option(int opt, const char *arg, struct experiment *e);
+int cli_experiment_finish(const struct experiment *e);
 void cli_experiment_help(FILE *f);
 
 /* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory);
@@ -47,15 +65,16 @@ void cli_experiment_help(FILE *f);
 #define CLI_MEMORY_MAX_OPTS 8
 extern const struct option cli_memory_options[];
 extern const size_t cli_memory_noptions;
-int cli_memory_option(int opt, const char *arg, struct run_config *cfg);
+int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m);
 void cli_memory_help(FILE *f);
 
 /* compare_run.c: runs every row of a comparison (results/compare.h); returns RUN_OK, or the
  * first non-ok state (interrupted stops early). */
 struct compare;
 enum run_state compare_run(struct compare *c);
-/* Parses "seq,gups,..." into c->rows; returns 0 or -EINVAL with *bad the offending name. */
-int compare_set_workloads(struct compare *c, const char *list, const char **bad);
+/* Parses "seq,gups,..." into c->rows; returns 0 or -EINVAL with the offending name in bad
+ * (at most n bytes). */
+int compare_set_workloads(struct compare *c, const char *list, char *bad, size_t n);
 
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -1,7 +1,6 @@
 /* cli_experiment.c — the run options for telemetry, host reclaim and dip detection
  * (--sample-us, --timeseries, --reclaim, --swap, --dip-threshold, --dip-min-ms): parsed into
- * one struct experiment that the run configuration points at. One process runs one command,
- * so the options live in one static struct here. */
+ * the struct experiment of the caller's struct cli_run, which the run configuration points at. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,17 +25,6 @@ const struct option cli_experiment_options[] = {
 	{ "overhead-windows", required_argument, NULL, OPT_OVERHEAD_WINDOWS },
 };
 const size_t cli_experiment_noptions = sizeof(cli_experiment_options) / sizeof(cli_experiment_options[0]);
-
-static struct experiment cli_exp;
-
-static struct experiment *experiment_of(struct run_config *cfg)
-{
-	if (cfg->experiment != &cli_exp) {
-		cli_exp = experiment_defaults;
-		cfg->experiment = &cli_exp;
-	}
-	return &cli_exp;
-}
 
 static int bad(const char *opt, const char *val, const char *why)
 {
@@ -71,9 +59,8 @@ static int parse_path(struct experiment *e, const char *arg)
 	return 0;
 }
 
-int cli_experiment_option(int opt, const char *arg, struct run_config *cfg)
+int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 {
-	struct experiment *e = experiment_of(cfg);
 	switch (opt) {
 	case OPT_SAMPLE_US:
 		if (parse_u64(arg, &e->sample_us) < 0 || (e->sample_us && e->sample_us < 50) || e->sample_us > 1000000)
@@ -102,10 +89,9 @@ int cli_experiment_option(int opt, const char *arg, struct run_config *cfg)
 }
 
 /* What can be known before the run starts: the host can do what the options ask. */
-int cli_experiment_finish(const struct run_config *cfg)
+int cli_experiment_finish(const struct experiment *e)
 {
 	char why[256];
-	const struct experiment *e = cfg->experiment;
 	if (!e)
 		return 0;
 	if (e->timeseries_path && !e->sample_us)

@@ -1,7 +1,6 @@
 /* cli_memory.c — the run options for the kvm platform's guest memory (--backend, --thp,
- * --numa-node, --numa-policy, --uffd), parsed into one struct guest_mem_opts that the run
- * configuration points at. One process runs one command, so the options live in one static
- * struct here (as cli_experiment.c does for its options). */
+ * --numa-node, --numa-policy, --uffd), parsed into the struct guest_mem_opts of the caller's
+ * struct cli_run, which the run configuration points at. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,26 +20,14 @@ const struct option cli_memory_options[] = {
 };
 const size_t cli_memory_noptions = sizeof(cli_memory_options) / sizeof(cli_memory_options[0]);
 
-static struct guest_mem_opts cli_mem;
-
-static struct guest_mem_opts *memory_of(struct run_config *cfg)
-{
-	if (cfg->memory != &cli_mem) {
-		cli_mem = guest_mem_defaults;
-		cfg->memory = &cli_mem;
-	}
-	return &cli_mem;
-}
-
 static int bad(const char *opt, const char *val, const char *why)
 {
 	cli_error("invalid --%s value '%s': %s", opt, val, why);
 	return EXIT_USAGE;
 }
 
-int cli_memory_option(int opt, const char *arg, struct run_config *cfg)
+int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m)
 {
-	struct guest_mem_opts *m = memory_of(cfg);
 	int choice;
 	uint64_t node;
 	bool on;

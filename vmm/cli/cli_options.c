@@ -89,6 +89,22 @@ void cli_run_defaults(struct run_config *cfg)
 	cfg->sim.cost = mmu_cost_defaults();
 }
 
+void cli_run_init(struct cli_run *r)
+{
+	cli_run_defaults(&r->cfg);
+	r->experiment = experiment_defaults;
+	r->memory = guest_mem_defaults;
+	r->cfg.experiment = &r->experiment;
+	r->cfg.memory = &r->memory;
+}
+
+void cli_run_copy(struct cli_run *dst, const struct cli_run *src)
+{
+	*dst = *src;
+	dst->cfg.experiment = &dst->experiment;
+	dst->cfg.memory = &dst->memory;
+}
+
 static size_t collect_wl_params(struct wl_param_opt *out)
 {
 	size_t n = 0;
@@ -282,8 +298,9 @@ int cli_run_option_arg(const char *name)
 	return -ENOENT;
 }
 
-int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line)
+int cli_parse_run_options(int argc, char **argv, struct cli_run *r, const char *usage_line)
 {
+	struct run_config *cfg = &r->cfg;
 	struct wl_param_opt wlp[MAX_WL_PARAMS];
 	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + CLI_MEMORY_MAX_OPTS + MAX_WL_PARAMS + 1];
 	size_t nwlp = collect_wl_params(wlp);
@@ -309,10 +326,10 @@ int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const c
 			return EXIT_USAGE;
 		}
 		if (opt >= CLI_OPT_MEMORY) {
-			if ((rc = cli_memory_option(opt, optarg, cfg)) != 0)
+			if ((rc = cli_memory_option(opt, optarg, &r->memory)) != 0)
 				return rc;
 		} else if (opt >= CLI_OPT_EXPERIMENT) {
-			if ((rc = cli_experiment_option(opt, optarg, cfg)) != 0)
+			if ((rc = cli_experiment_option(opt, optarg, &r->experiment)) != 0)
 				return rc;
 		} else if (opt >= OPT_WL_PARAM)
 			wlp[opt - OPT_WL_PARAM].value = optarg;
@@ -323,7 +340,7 @@ int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const c
 		cli_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((rc = apply_wl_params(cfg, wlp, nwlp)) != 0 || (rc = cli_experiment_finish(cfg)) != 0)
+	if ((rc = apply_wl_params(cfg, wlp, nwlp)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
 	return cli_finish_config(cfg, guest_mem);
 }

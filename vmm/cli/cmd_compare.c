@@ -2,6 +2,7 @@
  * built-in defaults, writing its report under results/demo/. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli/cli.h"
@@ -75,38 +76,59 @@ static int compare_main(struct compare *c, const char *dir)
 	return st == RUN_OK ? 0 : st == RUN_INTERRUPTED ? 130 : 1;
 }
 
-static int parse_compare(int argc, char **argv, struct compare *c, const char *usage, const char **dir)
+/* One compare or demo command: the comparison and the run options its base configuration
+ * points into. On the heap: the rows hold five run results per workload. */
+struct compare_cmd {
+	struct compare c;
+	struct cli_run run;
+	const char *dir;
+};
+
+/* Parses into k->run (defaults already set), then makes it the comparison's base. */
+static int parse_compare(int argc, char **argv, struct compare_cmd *k, const char *usage)
 {
+	char bad[64];
 	const char *list = take_option(&argc, argv, "--workloads");
-	*dir = take_option(&argc, argv, "--out") ? : *dir;
-	int rc = cli_parse_run_options(argc, argv, &c->base, usage);
+	k->dir = take_option(&argc, argv, "--out") ? : k->dir;
+	int rc = cli_parse_run_options(argc, argv, &k->run, usage);
 	if (rc == 1)
 		printf("  --workloads LIST           comma-separated workloads (default " ALL_WORKLOADS ")\n"
 		       "  --out DIR                  write compare.json, compare.csv, report.html and per-run JSON\n");
 	if (rc)
 		return rc;
-	const char *bad = list;
-	if (compare_set_workloads(c, list ? list : ALL_WORKLOADS, &bad) < 0) {
-		cli_error("invalid --workloads value '%s': unknown workload or too many", bad ? bad : "");
+	k->c.base = k->run.cfg;
+	if (compare_set_workloads(&k->c, list ? list : ALL_WORKLOADS, bad, sizeof(bad)) < 0) {
+		cli_error("invalid --workloads value '%s': unknown workload or too many", bad);
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
+static struct compare_cmd *compare_cmd_new(void)
+{
+	struct compare_cmd *k = calloc(1, sizeof(*k));
+	if (!k) {
+		cli_error("out of memory");
+		return NULL;
+	}
+	cli_run_init(&k->run);
+	k->run.cfg.platform = "sim";
+	return k;
+}
+
 int cmd_compare(int argc, char **argv)
 {
-	static struct compare c;
-	const char *dir = NULL;
-	cli_run_defaults(&c.base);
-	c.base.platform = "sim";
-	int rc = parse_compare(argc, argv, &c, "memvirt compare [--workloads LIST] [--out DIR] [run options]", &dir);
-	if (rc)
-		return rc == 1 ? 0 : rc;
-	if (strcmp(c.base.platform, "native") == 0) {
+	struct compare_cmd *k = compare_cmd_new();
+	if (!k)
+		return 1;
+	int rc = parse_compare(argc, argv, k, "memvirt compare [--workloads LIST] [--out DIR] [run options]");
+	if (rc == 0 && strcmp(k->c.base.platform, "native") == 0) {
 		cli_error("invalid --platform value 'native': compare needs sim or kvm (native is the baseline it adds itself)");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
 	}
-	return compare_main(&c, dir);
+	rc = rc == 1 ? 0 : rc ? rc : compare_main(&k->c, k->dir);
+	free(k);
+	return rc;
 }
 
 /* The demo prefers real KVM and falls back to the simulator, saying so. */
@@ -126,16 +148,20 @@ static const char *demo_platform(void)
 
 int cmd_demo(int argc, char **argv)
 {
-	static struct compare c;
-	const char *dir = "results/demo";
-	cli_run_defaults(&c.base);
-	c.base.params.mem_bytes = 16ULL << 20;
-	c.base.platform = "sim";
-	int rc = parse_compare(argc, argv, &c, "memvirt demo [--out DIR (default results/demo)] [run options]", &dir);
-	if (rc)
-		return rc == 1 ? 0 : rc;
-	c.base.platform = demo_platform();
-	printf("demo: %zu workloads, %llu MiB each, native vs %s under ept and shadow paging\n\n", c.n,
-	       (unsigned long long)(c.base.params.mem_bytes >> 20), c.base.platform);
-	return compare_main(&c, dir);
+	struct compare_cmd *k = compare_cmd_new();
+	if (!k)
+		return 1;
+	k->dir = "results/demo";
+	k->run.cfg.params.mem_bytes = 16ULL << 20;
+	int rc = parse_compare(argc, argv, k, "memvirt demo [--out DIR (default results/demo)] [run options]");
+	if (rc == 1)
+		rc = 0; /* --help */
+	else if (rc == 0) {
+		k->c.base.platform = demo_platform();
+		printf("demo: %zu workloads, %llu MiB each, native vs %s under ept and shadow paging\n\n", k->c.n,
+		       (unsigned long long)(k->c.base.params.mem_bytes >> 20), k->c.base.platform);
+		rc = compare_main(&k->c, k->dir);
+	}
+	free(k);
+	return rc;
 }

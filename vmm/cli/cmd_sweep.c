@@ -25,6 +25,17 @@ struct sweep_opts {
 	size_t point;
 };
 
+/* One sweep command, on the heap (the file alone is about a megabyte). args and run hold the
+ * point being checked or run: its argv and the configuration parsed from it, reused point
+ * after point. */
+struct sweep_cmd {
+	struct sweep_opts o;
+	struct experiment_file xf;
+	struct sweep s;
+	struct sweep_args args;
+	struct cli_run run;
+};
+
 static void sweep_help(void)
 {
 	printf("usage: " USAGE "\n\n"
@@ -80,13 +91,12 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 }
 
 /* Every point's configuration, checked before anything runs. */
-static int check_points(const struct sweep *s)
+static int check_points(struct sweep_cmd *k)
 {
-	static struct sweep_args a;
+	const struct sweep *s = &k->s;
 	char why[1024];
 	for (size_t i = 0; i < s->npoints; i++) {
-		struct run_config cfg;
-		if (sweep_point_config(&s->points[i], s->xf->path, &a, &cfg, why, sizeof(why)) != 0)
+		if (sweep_point_config(&s->points[i], s->xf->path, &k->args, &k->run, why, sizeof(why)) != 0)
 			return cli_error("%s", why), EXIT_USAGE;
 	}
 	return 0;
@@ -133,16 +143,15 @@ static void print_points(const struct sweep *s, const struct sweep_opts *o, cons
 }
 
 /* One repetition: run, add the sweep object, write atomically. Returns the run state. */
-static enum run_state run_one(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir,
+static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, unsigned rep, const char *dir,
 			      size_t done, size_t total)
 {
-	static struct sweep_args a;
-	struct run_config cfg;
+	const struct sweep *s = &k->s;
 	struct run_result res;
 	char why[1024], path[4200];
 	json_t *doc = NULL;
-	sweep_point_config(p, s->xf->path, &a, &cfg, why, sizeof(why)); /* checked before */
-	enum run_state st = run_execute(&cfg, &res, &doc);
+	sweep_point_config(p, s->xf->path, &k->args, &k->run, why, sizeof(why)); /* checked before */
+	enum run_state st = run_execute(&k->run.cfg, &res, &doc);
 	json_object_set_new(doc, "sweep", sweep_point_json(s, p, rep));
 	point_path(path, sizeof(path), dir, p, rep);
 	int rc = result_write_atomic(path, doc);
@@ -195,8 +204,10 @@ static void print_skipped(size_t skipped, size_t total, const char *dir)
 
 /* Runs the chosen points (with --resume, those not done yet); stops at an interrupt
  * (completed files stay as they are). */
-static int run_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
+static int run_points(struct sweep_cmd *k, const char *dir)
 {
+	const struct sweep *s = &k->s;
+	const struct sweep_opts *o = &k->o;
 	size_t total = 0, done = 0, skipped = 0;
 	int status = 0;
 	for (size_t i = 0; i < s->npoints; i++)
@@ -209,7 +220,7 @@ static int run_points(const struct sweep *s, const struct sweep_opts *o, const c
 				skipped++, done++;
 				continue;
 			}
-			enum run_state st = run_one(s, &s->points[i], r, dir, ++done, total);
+			enum run_state st = run_one(k, &s->points[i], r, dir, ++done, total);
 			if (st == RUN_INTERRUPTED || stop_signal) {
 				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
 				return 130;
@@ -243,8 +254,10 @@ static void default_dir(char *buf, size_t n, const char *file)
 	snprintf(buf, n, "results/%.*s", (int)len, base);
 }
 
-static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
+static int sweep_main(struct sweep_cmd *k)
 {
+	const struct sweep *s = &k->s;
+	const struct sweep_opts *o = &k->o;
 	char dir[2048], why[1024];
 	if (o->out)
 		snprintf(dir, sizeof(dir), "%s", o->out);
@@ -261,7 +274,7 @@ static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
 	if (rc)
 		return rc;
 	catch_stop_signals();
-	rc = run_points(s, o, dir);
+	rc = run_points(k, dir);
 	if (o->one)
 		return rc;
 	if (merge_dir(dir, NULL, stdout, why, sizeof(why)) < 0) {
@@ -273,20 +286,24 @@ static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
 
 int cmd_sweep(int argc, char **argv)
 {
-	static struct experiment_file xf;
-	struct sweep_opts o = { 0 };
-	struct sweep s;
+	struct sweep_cmd *k = calloc(1, sizeof(*k));
 	char why[1024];
-	int rc = parse_opts(argc, argv, &o);
-	if (rc)
+	if (!k)
+		return cli_error("out of memory"), 1;
+	int rc = parse_opts(argc, argv, &k->o);
+	if (rc) {
+		free(k);
 		return rc == 1 ? 0 : rc;
-	if (xf_load(o.file, &xf, why, sizeof(why)) < 0 || sweep_build(&s, &xf, why, sizeof(why)) < 0) {
+	}
+	if (xf_load(k->o.file, &k->xf, why, sizeof(why)) < 0 || sweep_build(&k->s, &k->xf, why, sizeof(why)) < 0) {
 		cli_error("%s", why);
+		free(k);
 		return EXIT_USAGE;
 	}
-	rc = check_points(&s);
+	rc = check_points(k);
 	if (rc == 0)
-		rc = sweep_main(&s, &o);
-	sweep_free(&s);
+		rc = sweep_main(k);
+	sweep_free(&k->s);
+	free(k);
 	return rc;
 }
