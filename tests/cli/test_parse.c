@@ -75,7 +75,7 @@ static int parse(struct cli_run *r, const char *const *args)
 	cli_run_init(r);
 	FILE *saved = stderr;
 	stderr = fopen("/dev/null", "w");
-	int rc = cli_parse_run_options(argc, argv, r, "test");
+	int rc = cli_parse_run_options(argc, argv, r);
 	fclose(stderr);
 	stderr = saved;
 	return rc;

@@ -122,7 +122,7 @@ static void test_spec_json(void **st)
 static int run_opts(int argc, char **argv, struct cli_run *run)
 {
 	cli_run_init(run);
-	return cli_parse_run_options(argc, argv, run, "test");
+	return cli_parse_run_options(argc, argv, run);
 }
 
 static void test_cli_options(void **st)

@@ -7,10 +7,12 @@
 #include <stdio.h>
 
 #include "results/result.h"
+#include "vmm/cli/cli_opt.h"
 #include "vmm/mem/guest_mem.h"
 #include "vmm/reclaim/experiment.h"
 
 #define EXIT_USAGE 2
+#define CLI_HELP 1 /* what option parsers return for --help: the caller prints it and exits 0 */
 
 /* One parsed run: the configuration and the storage it points into (cfg.experiment points at
  * experiment, cfg.memory at memory), so that every parsed configuration owns its own and two
@@ -27,10 +29,12 @@ void cli_run_init(struct cli_run *r);
 void cli_run_copy(struct cli_run *dst, const struct cli_run *src);
 
 /* Parses run options (argv[0] is the sub-command) into r, which cli_run_init has filled (a
- * caller may change defaults in between). Returns 0, 1 when --help was printed, or EXIT_USAGE
- * after printing one error line. */
-int cli_parse_run_options(int argc, char **argv, struct cli_run *r, const char *usage_line);
-void cli_run_options_help(FILE *f);
+ * caller may change defaults in between). Returns 0, CLI_HELP for --help (nothing printed:
+ * see cli_run_help), or EXIT_USAGE after printing one error line. */
+int cli_parse_run_options(int argc, char **argv, struct cli_run *r);
+/* "usage: LINE", then the command's own options (own, or NULL), then every run option, all
+ * generated from the option tables. */
+void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own);
 /* Whether `name` (without "--", exactly: no abbreviations) is a run option: its has_arg
  * (no_argument or required_argument), or -ENOENT. */
 int cli_run_option_arg(const char *name);
@@ -50,23 +54,18 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * caller reading options from a file can print one line naming the file and line. */
 void cli_error_capture(char *buf, size_t n);
 
-/* cli_experiment.c: --sample-us, --timeseries, --reclaim, --swap, --dip-*; option codes from
- * CLI_OPT_EXPERIMENT up. */
+/* cli_experiment.c: --sample-us, --timeseries, --reclaim, --swap, --dip-*, --overhead-windows
+ * (a table with its group heading); option codes from CLI_OPT_EXPERIMENT up. */
 #define CLI_OPT_EXPERIMENT 1000
-extern const struct option cli_experiment_options[];
-extern const size_t cli_experiment_noptions;
+extern const struct cli_opt cli_experiment_options[];
 int cli_experiment_option(int opt, const char *arg, struct experiment *e);
 int cli_experiment_finish(const struct experiment *e);
-void cli_experiment_help(FILE *f);
 
-/* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory);
- * option codes from CLI_OPT_MEMORY up. */
+/* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory; a
+ * table with its group heading); option codes from CLI_OPT_MEMORY up. */
 #define CLI_OPT_MEMORY 1100
-#define CLI_MEMORY_MAX_OPTS 8
-extern const struct option cli_memory_options[];
-extern const size_t cli_memory_noptions;
+extern const struct cli_opt cli_memory_options[];
 int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m);
-void cli_memory_help(FILE *f);
 
 /* compare_run.c: runs every row of a comparison (results/compare.h); returns RUN_OK, or the
  * first non-ok state (interrupted stops early). */

@@ -2,7 +2,6 @@
  * (--sample-us, --timeseries, --reclaim, --swap, --dip-threshold, --dip-min-ms): parsed into
  * the struct experiment of the caller's struct cli_run, which the run configuration points at. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,16 +14,29 @@ enum {
 	OPT_DIP_MIN_MS, OPT_OVERHEAD_WINDOWS,
 };
 
-const struct option cli_experiment_options[] = {
-	{ "sample-us", required_argument, NULL, OPT_SAMPLE_US },
-	{ "timeseries", required_argument, NULL, OPT_TIMESERIES },
-	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
-	{ "swap", required_argument, NULL, OPT_SWAP },
-	{ "dip-threshold", required_argument, NULL, OPT_DIP_THRESHOLD },
-	{ "dip-min-ms", required_argument, NULL, OPT_DIP_MIN_MS },
-	{ "overhead-windows", required_argument, NULL, OPT_OVERHEAD_WINDOWS },
+static void reclaim_spec_help(FILE *f)
+{
+	fputs("      discard:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]\n"
+	      "      pageout:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]  (needs swap)\n"
+	      "      limit:at=TIME,bytes=SIZE[,until=TIME]  (memory cgroup, root)\n"
+	      "      TIME from the measured phase's start: 1s, 250ms, 500us\n",
+	      f);
+}
+
+const struct cli_opt cli_experiment_options[] = {
+	CLI_OPT_GROUP("Telemetry, host reclaim and dips (see docs/reclaim.md):"),
+	CLI_OPT_ARG("sample-us", OPT_SAMPLE_US, "N", "telemetry period in microseconds, 0 = off (default 1000)"),
+	CLI_OPT_ARG("timeseries", OPT_TIMESERIES, "FILE", "write the samples as CSV (first column time_ms)"),
+	CLI_OPT_ARG_MORE("reclaim", OPT_RECLAIM, "SPEC", "host reclaim during the measured phase (repeatable):",
+			 reclaim_spec_help),
+	CLI_OPT_ARG("swap", OPT_SWAP, "zram:SIZE", "zram swap for this run, removed afterwards (root)"),
+	CLI_OPT_ARG("dip-threshold", OPT_DIP_THRESHOLD, "F", "a dip is throughput below F x baseline (default 0.5)"),
+	CLI_OPT_ARG("dip-min-ms", OPT_DIP_MIN_MS, "MS", "... lasting at least MS milliseconds (default 5)"),
+	CLI_OPT_ARG("overhead-windows", OPT_OVERHEAD_WINDOWS, "TIME",
+		    "measure telemetry's cost: sample in every other window of\n"
+		    "TIME (e.g. 100ms) and compare throughput (telemetry.overhead)"),
+	CLI_OPT_END(),
 };
-const size_t cli_experiment_noptions = sizeof(cli_experiment_options) / sizeof(cli_experiment_options[0]);
 
 static int bad(const char *opt, const char *val, const char *why)
 {
@@ -103,22 +115,4 @@ int cli_experiment_finish(const struct experiment *e)
 	if (experiment_check(e, why, sizeof(why)) < 0)
 		return cli_error("%s", why), EXIT_USAGE;
 	return 0;
-}
-
-void cli_experiment_help(FILE *f)
-{
-	fputs("Telemetry, host reclaim and dips (see docs/reclaim.md):\n"
-	      "  --sample-us N              telemetry period in microseconds, 0 = off (default 1000)\n"
-	      "  --timeseries FILE          write the samples as CSV (first column time_ms)\n"
-	      "  --reclaim SPEC             host reclaim during the measured phase (repeatable):\n"
-	      "      discard:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]\n"
-	      "      pageout:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]  (needs swap)\n"
-	      "      limit:at=TIME,bytes=SIZE[,until=TIME]  (memory cgroup, root)\n"
-	      "      TIME from the measured phase's start: 1s, 250ms, 500us\n"
-	      "  --swap zram:SIZE           zram swap for this run, removed afterwards (root)\n"
-	      "  --dip-threshold F          a dip is throughput below F x baseline (default 0.5)\n"
-	      "  --dip-min-ms MS            ... lasting at least MS milliseconds (default 5)\n"
-	      "  --overhead-windows TIME    measure telemetry's cost: sample in every other window of\n"
-	      "                             TIME (e.g. 100ms) and compare throughput (telemetry.overhead)\n",
-	      f);
 }

@@ -1,7 +1,6 @@
 /* cli_memory.c — the run options for the kvm platform's guest memory (--backend, --thp,
  * --numa-node, --numa-policy, --uffd), parsed into the struct guest_mem_opts of the caller's
  * struct cli_run, which the run configuration points at. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,14 +10,17 @@
 
 enum { OPT_BACKEND = CLI_OPT_MEMORY, OPT_THP, OPT_NUMA_NODE, OPT_NUMA_POLICY, OPT_UFFD };
 
-const struct option cli_memory_options[] = {
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "thp", required_argument, NULL, OPT_THP },
-	{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
-	{ "numa-policy", required_argument, NULL, OPT_NUMA_POLICY },
-	{ "uffd", no_argument, NULL, OPT_UFFD },
+const struct cli_opt cli_memory_options[] = {
+	CLI_OPT_GROUP("Guest memory (--platform kvm; see docs/kvm-platform.md):"),
+	CLI_OPT_ARG("backend", OPT_BACKEND, "anon|memfd|hugetlb",
+		    "what backs guest RAM (default anon; hugetlb needs free 2 MiB pages)"),
+	CLI_OPT_ARG("thp", OPT_THP, "on|off", "transparent huge pages for guest RAM (default: the host's setting)"),
+	CLI_OPT_ARG("numa-node", OPT_NUMA_NODE, "N", "place guest RAM on node N ..."),
+	CLI_OPT_ARG("numa-policy", OPT_NUMA_POLICY, "bind|preferred|interleave", "... with this policy (default bind)"),
+	CLI_OPT_FLAG("uffd", OPT_UFFD, "resolve first touches of guest RAM in the VMM (userfaultfd),\n"
+				       "counted as exits.ept_violation"),
+	CLI_OPT_END(),
 };
-const size_t cli_memory_noptions = sizeof(cli_memory_options) / sizeof(cli_memory_options[0]);
 
 static int bad(const char *opt, const char *val, const char *why)
 {
@@ -57,16 +59,4 @@ int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m)
 		return 0;
 	}
 	return EXIT_USAGE;
-}
-
-void cli_memory_help(FILE *f)
-{
-	fputs("Guest memory (--platform kvm; see docs/kvm-platform.md):\n"
-	      "  --backend anon|memfd|hugetlb  what backs guest RAM (default anon; hugetlb needs free 2 MiB pages)\n"
-	      "  --thp on|off               transparent huge pages for guest RAM (default: the host's setting)\n"
-	      "  --numa-node N              place guest RAM on node N ...\n"
-	      "  --numa-policy bind|preferred|interleave   ... with this policy (default bind)\n"
-	      "  --uffd                     resolve first touches of guest RAM in the VMM (userfaultfd),\n"
-	      "                             counted as exits.ept_violation\n",
-	      f);
 }

@@ -1,7 +1,7 @@
 /* cli_options.c — the run options shared by `run`, `compare` and `demo`: parsing with
- * getopt_long, validation with one clear line per bad value, and defaults. Workload
- * parameters (--procs, --region, ...) come from the workloads' own descriptors, so a new
- * workload parameter needs no change here. */
+ * getopt_long from option tables that carry their help (cli_opt.h), validation with one clear
+ * line per bad value, and defaults. Workload parameters (--procs, --region, ...) come from the
+ * workloads' own descriptors, so a new workload parameter needs no change here. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,35 +21,56 @@ enum {
 	OPT_COST, OPT_HELP, OPT_WL_PARAM, /* + index of the parameter name */
 };
 
-static const struct option fixed_options[] = {
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "mmu", required_argument, NULL, OPT_MMU },
-	{ "workload", required_argument, NULL, OPT_WORKLOAD },
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "ops", required_argument, NULL, OPT_OPS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "guest-mem", required_argument, NULL, OPT_GUEST_MEM },
-	{ "tlb", required_argument, NULL, OPT_TLB },
-	{ "pwc", required_argument, NULL, OPT_PWC },
-	{ "ntlb", required_argument, NULL, OPT_NTLB },
-	{ "pcid", required_argument, NULL, OPT_PCID },
-	{ "shadow-flood", required_argument, NULL, OPT_SHADOW_FLOOD },
-	{ "levels", required_argument, NULL, OPT_LEVELS },
-	{ "guest-page", required_argument, NULL, OPT_GUEST_PAGE },
-	{ "host-page", required_argument, NULL, OPT_HOST_PAGE },
-	{ "cost", required_argument, NULL, OPT_COST },
-	{ "help", no_argument, NULL, OPT_HELP },
-};
-#define NFIXED (sizeof(fixed_options) / sizeof(fixed_options[0]))
-#define MAX_WL_PARAMS 16
-#define MAX_EXPERIMENT_OPTS 16
+static void cost_names_help(FILE *f)
+{
+	size_t n;
+	const struct mmu_cost_param *c = mmu_cost_params(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "      %-20s %6llu  %s\n", c[i].name, (unsigned long long)c[i].def, c[i].help);
+}
 
-/* Workload parameter options, collected from every workload's descriptors. */
-struct wl_param_opt {
-	const char *name;
-	const char *value; /* last value given, applied once the workload is known */
+static const struct cli_opt run_options[] = {
+	CLI_OPT_GROUP("Run options:"),
+	CLI_OPT_ARG("platform", OPT_PLATFORM, "native|sim|kvm", "where the workload runs (default native)"),
+	CLI_OPT_ARG("mmu", OPT_MMU, "ept|shadow", "paging strategy on sim and kvm (default ept)"),
+	CLI_OPT_ARG("workload", OPT_WORKLOAD, "NAME", "seq, gups, pchase, churn, ctxsw (default seq; see memvirt list)"),
+	CLI_OPT_ARG("mem", OPT_MEM, "SIZE", "workload footprint, k/m/g suffixes (default 64m)"),
+	CLI_OPT_ARG("ops", OPT_OPS, "N", "measured-phase operations (default: per workload)"),
+	CLI_OPT_ARG("seed", OPT_SEED, "N", "random seed (default 1)"),
+	CLI_OPT_ARG("json", OPT_JSON, "FILE", "write the result document to FILE (atomically)"),
+	CLI_OPT_FLAG("no-progress", OPT_NO_PROGRESS, "do not draw progress on the terminal"),
+	CLI_OPT_FLAG("help", OPT_HELP, "print this help"),
+	CLI_OPT_END(),
+};
+
+static const struct cli_opt sim_options[] = {
+	CLI_OPT_GROUP("Simulator (--platform sim):"),
+	CLI_OPT_ARG("guest-mem", OPT_GUEST_MEM, "SIZE", "guest RAM (default: footprint + 25% + 32m)"),
+	CLI_OPT_ARG("levels", OPT_LEVELS, "4|5", "guest paging levels (default 4)"),
+	CLI_OPT_ARG("guest-page", OPT_GUEST_PAGE, "4k|2m", "largest page the guest kernel maps (default 4k)"),
+	CLI_OPT_ARG("host-page", OPT_HOST_PAGE, "4k|2m|1g", "p2m (host) page size (default 4k)"),
+	CLI_OPT_ARG("tlb", OPT_TLB, "ENTRIES", "4 KiB TLB entries, 0 = no TLB (default 1536)"),
+	CLI_OPT_ARG("pwc", OPT_PWC, "on|off", "page-walk caches (default on)"),
+	CLI_OPT_ARG("ntlb", OPT_NTLB, "on|off", "nested TLB for guest-physical translations (default on)"),
+	CLI_OPT_ARG("pcid", OPT_PCID, "on|off", "TLB tagged by address space (default on)"),
+	CLI_OPT_ARG("shadow-flood", OPT_SHADOW_FLOOD, "on|off",
+		    "shadow: stop trapping a guest table written 3 times with no\n"
+		    "fault through it, as KVM does (default off; sim only)"),
+	CLI_OPT_ARG_MORE("cost", OPT_COST, "NAME=CYCLES", "set a cost-model parameter (repeatable); names:",
+			 cost_names_help),
+	CLI_OPT_END(),
+};
+
+#define MAX_WL_PARAMS 16
+#define MAX_RUN_OPTS 96 /* getopt entries of all the tables, the terminator included */
+
+/* The workload parameter options, collected from every workload's descriptors (so a new
+ * parameter needs no change here) as a table like the others, plus the values given. */
+struct wl_options {
+	size_t n;
+	struct cli_opt opt[MAX_WL_PARAMS + 2];  /* heading, parameters, end */
+	char help[MAX_WL_PARAMS][200];
+	const char *value[MAX_WL_PARAMS];       /* last value given, applied once the workload is known */
 };
 
 static char *error_buf;
@@ -105,18 +126,32 @@ void cli_run_copy(struct cli_run *dst, const struct cli_run *src)
 	dst->cfg.memory = &dst->memory;
 }
 
-static size_t collect_wl_params(struct wl_param_opt *out)
+/* "help (seq, churn)": the first descriptor's help and every workload that takes it. */
+static void add_wl_param(struct wl_options *w, const struct wl_workload *wl, const struct wl_param_desc *d)
 {
-	size_t n = 0;
-	for (const struct wl_workload *const *w = wl_registry_direct; *w; w++)
-		for (const struct wl_param_desc *d = (*w)->params; d && d->name; d++) {
-			bool seen = false;
-			for (size_t i = 0; i < n; i++)
-				seen |= strcmp(out[i].name, d->name) == 0;
-			if (!seen && n < MAX_WL_PARAMS)
-				out[n++] = (struct wl_param_opt){ .name = d->name };
-		}
-	return n;
+	const struct cli_opt *seen = cli_opts_find(w->opt, d->name);
+	if (seen) {
+		char *help = w->help[seen - w->opt - 1];
+		size_t len = strlen(help);
+		snprintf(help + len - 1, sizeof(w->help[0]) - len + 1, ", %s)", wl->name);
+		return;
+	}
+	if (w->n == MAX_WL_PARAMS)
+		return;
+	snprintf(w->help[w->n], sizeof(w->help[0]), "%s (%s)", d->help, wl->name);
+	w->opt[1 + w->n] = (struct cli_opt)CLI_OPT_ARG(d->name, OPT_WL_PARAM + (int)w->n, d->is_size ? "SIZE" : "N",
+							w->help[w->n]);
+	w->n++;
+	w->opt[1 + w->n] = (struct cli_opt)CLI_OPT_END();
+}
+
+static void collect_wl_params(struct wl_options *w)
+{
+	*w = (struct wl_options){ .opt = {
+		CLI_OPT_GROUP("Workload parameters (only for the workloads named; defaults in memvirt list):") } };
+	for (const struct wl_workload *const *wl = wl_registry_direct; *wl; wl++)
+		for (const struct wl_param_desc *d = (*wl)->params; d && d->name; d++)
+			add_wl_param(w, *wl, d);
 }
 
 static int bad_value(const char *opt, const char *val, const char *expect)
@@ -253,78 +288,88 @@ static const struct wl_param_desc *find_param(const struct wl_workload *w, const
 
 /* Applies given workload parameters to the chosen workload; a parameter the workload does
  * not take is an error rather than silently ignored. */
-static int apply_wl_params(struct run_config *cfg, const struct wl_param_opt *p, size_t n)
+static int apply_wl_params(struct run_config *cfg, const struct wl_options *w)
 {
 	wl_params_defaults(cfg->workload, &cfg->params);
-	for (size_t i = 0; i < n; i++) {
-		if (!p[i].value)
+	for (size_t i = 0; i < w->n; i++) {
+		const char *name = w->opt[1 + i].name;
+		if (!w->value[i])
 			continue;
-		const struct wl_param_desc *d = find_param(cfg->workload, p[i].name);
+		const struct wl_param_desc *d = find_param(cfg->workload, name);
 		if (!d) {
-			cli_error("option --%s does not apply to workload %s (see memvirt list)", p[i].name,
-				  cfg->workload->name);
+			cli_error("option --%s does not apply to workload %s (see memvirt list)", name, cfg->workload->name);
 			return EXIT_USAGE;
 		}
 		uint64_t *field = (uint64_t *)((char *)&cfg->params + d->offset);
-		int rc = d->is_size ? parse_size_opt(d->name, p[i].value, d->min, d->max, field)
-				    : parse_count_opt(d->name, p[i].value, d->min, d->max, field);
+		int rc = d->is_size ? parse_size_opt(d->name, w->value[i], d->min, d->max, field)
+				    : parse_count_opt(d->name, w->value[i], d->min, d->max, field);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static size_t build_options(struct option *opts, const struct wl_param_opt *p, size_t n)
+/* Every run option's table, in --help order. */
+#define NRUN_TABLES 5
+static void run_tables(const struct cli_opt *t[NRUN_TABLES], const struct wl_options *w)
 {
-	size_t k = NFIXED + cli_experiment_noptions;
-	memcpy(opts, fixed_options, sizeof(fixed_options));
-	memcpy(opts + NFIXED, cli_experiment_options, cli_experiment_noptions * sizeof(*opts));
-	memcpy(opts + k, cli_memory_options, cli_memory_noptions * sizeof(*opts));
-	k += cli_memory_noptions;
-	for (size_t i = 0; i < n; i++)
-		opts[k + i] = (struct option){ p[i].name, required_argument, NULL, OPT_WL_PARAM + (int)i };
-	opts[k + n] = (struct option){ 0 };
-	return k + n;
+	t[0] = run_options;
+	t[1] = w->opt;
+	t[2] = sim_options;
+	t[3] = cli_experiment_options;
+	t[4] = cli_memory_options;
+}
+
+static void build_options(struct option *opts, const struct wl_options *w)
+{
+	const struct cli_opt *t[NRUN_TABLES];
+	size_t n = 0;
+	run_tables(t, w);
+	for (size_t i = 0; i < NRUN_TABLES; i++)
+		if (cli_opts_append(opts, &n, MAX_RUN_OPTS, t[i]) < 0)
+			abort(); /* MAX_RUN_OPTS is too small for the tables: a build-time mistake */
 }
 
 int cli_run_option_arg(const char *name)
 {
-	struct wl_param_opt wlp[MAX_WL_PARAMS];
-	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + CLI_MEMORY_MAX_OPTS + MAX_WL_PARAMS + 1];
-	size_t n = build_options(opts, wlp, collect_wl_params(wlp));
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(opts[i].name, name) == 0)
-			return opts[i].has_arg;
-	return -ENOENT;
+	struct wl_options w;
+	const struct cli_opt *t[NRUN_TABLES], *o = NULL;
+	collect_wl_params(&w);
+	run_tables(t, &w);
+	for (size_t i = 0; i < NRUN_TABLES && !o; i++)
+		o = cli_opts_find(t[i], name);
+	return o ? o->has_arg : -ENOENT;
 }
 
-int cli_parse_run_options(int argc, char **argv, struct cli_run *r, const char *usage_line)
+void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own)
+{
+	struct wl_options w;
+	const struct cli_opt *t[NRUN_TABLES];
+	collect_wl_params(&w);
+	run_tables(t, &w);
+	fprintf(f, "usage: %s\n\n", usage_line);
+	if (own)
+		cli_opts_help(f, own);
+	for (size_t i = 0; i < NRUN_TABLES; i++)
+		cli_opts_help(f, t[i]);
+}
+
+int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 {
 	struct run_config *cfg = &r->cfg;
-	struct wl_param_opt wlp[MAX_WL_PARAMS];
-	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + CLI_MEMORY_MAX_OPTS + MAX_WL_PARAMS + 1];
-	size_t nwlp = collect_wl_params(wlp);
+	struct wl_options w;
+	struct option opts[MAX_RUN_OPTS];
 	const char *guest_mem = NULL;
-	build_options(opts, wlp, nwlp);
+	collect_wl_params(&w);
+	build_options(opts, &w);
 
 	optind = 1;
-	opterr = 0;
 	int opt, rc;
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (opt == 'h' || opt == OPT_HELP) {
-			printf("usage: %s\n\n", usage_line);
-			cli_run_options_help(stdout);
-			return 1;
-		}
-		if (opt == '?' || opt == ':') {
-			if (optopt)
-				cli_error("%s: option -%c %s", argv[0], optopt,
-					  opt == ':' ? "needs a value" : "is not known (see --help)");
-			else
-				cli_error("%s: unknown option or missing value: '%s' (see --help)", argv[0],
-					  argv[optind - 1]);
+	while ((opt = cli_getopt(argc, argv, "+h", opts)) != -1) {
+		if (opt == 'h' || opt == OPT_HELP)
+			return CLI_HELP;
+		if (opt == '?')
 			return EXIT_USAGE;
-		}
 		if (opt >= CLI_OPT_MEMORY) {
 			if ((rc = cli_memory_option(opt, optarg, &r->memory)) != 0)
 				return rc;
@@ -332,7 +377,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r, const char *
 			if ((rc = cli_experiment_option(opt, optarg, &r->experiment)) != 0)
 				return rc;
 		} else if (opt >= OPT_WL_PARAM)
-			wlp[opt - OPT_WL_PARAM].value = optarg;
+			w.value[opt - OPT_WL_PARAM] = optarg;
 		else if ((rc = parse_fixed(opt, optarg, cfg, &guest_mem)) != 0)
 			return rc;
 	}
@@ -340,7 +385,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r, const char *
 		cli_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((rc = apply_wl_params(cfg, wlp, nwlp)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
+	if ((rc = apply_wl_params(cfg, &w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
 	return cli_finish_config(cfg, guest_mem);
 }

@@ -11,17 +11,29 @@
 
 #define ALL_WORKLOADS "seq,gups,pchase,churn,ctxsw"
 
-/* Takes `--NAME VALUE` out of argv (compare's own options), returning VALUE or NULL. */
+enum { OPT_WORKLOADS, OPT_OUT, NCOMPARE_OPTS };
+
+static const struct cli_opt compare_options[] = {
+	CLI_OPT_GROUP("Comparison options:"),
+	CLI_OPT_ARG("workloads", OPT_WORKLOADS, "LIST", "comma-separated workloads (default " ALL_WORKLOADS ")"),
+	CLI_OPT_ARG("out", OPT_OUT, "DIR", "write compare.json, compare.csv, report.html and per-run JSON"),
+	CLI_OPT_END(),
+};
+
+/* Takes `--NAME VALUE` or `--NAME=VALUE` out of argv (compare's own options, the rest being
+ * run options), returning VALUE or NULL. */
 static const char *take_option(int *argc, char **argv, const char *name)
 {
 	const char *val = NULL;
 	size_t len = strlen(name);
 	for (int i = 1; i < *argc; i++) {
 		int drop = 0;
-		if (strncmp(argv[i], name, len) == 0 && argv[i][len] == '=') {
-			val = argv[i] + len + 1;
+		if (strncmp(argv[i], "--", 2) != 0 || strncmp(argv[i] + 2, name, len) != 0)
+			continue;
+		if (argv[i][2 + len] == '=') {
+			val = argv[i] + 2 + len + 1;
 			drop = 1;
-		} else if (strcmp(argv[i], name) == 0 && i + 1 < *argc) {
+		} else if (argv[i][2 + len] == '\0' && i + 1 < *argc) {
 			val = argv[i + 1];
 			drop = 2;
 		}
@@ -88,16 +100,18 @@ struct compare_cmd {
 static int parse_compare(int argc, char **argv, struct compare_cmd *k, const char *usage)
 {
 	char bad[64];
-	const char *list = take_option(&argc, argv, "--workloads");
-	k->dir = take_option(&argc, argv, "--out") ? : k->dir;
-	int rc = cli_parse_run_options(argc, argv, &k->run, usage);
-	if (rc == 1)
-		printf("  --workloads LIST           comma-separated workloads (default " ALL_WORKLOADS ")\n"
-		       "  --out DIR                  write compare.json, compare.csv, report.html and per-run JSON\n");
+	const char *given[NCOMPARE_OPTS] = { 0 };
+	for (const struct cli_opt *o = compare_options; !cli_opt_is_end(o); o++)
+		if (o->name)
+			given[o->code] = take_option(&argc, argv, o->name);
+	k->dir = given[OPT_OUT] ? : k->dir;
+	int rc = cli_parse_run_options(argc, argv, &k->run);
+	if (rc == CLI_HELP)
+		cli_run_help(stdout, usage, compare_options);
 	if (rc)
 		return rc;
 	k->c.base = k->run.cfg;
-	if (compare_set_workloads(&k->c, list ? list : ALL_WORKLOADS, bad, sizeof(bad)) < 0) {
+	if (compare_set_workloads(&k->c, given[OPT_WORKLOADS] ? : ALL_WORKLOADS, bad, sizeof(bad)) < 0) {
 		cli_error("invalid --workloads value '%s': unknown workload or too many", bad);
 		return EXIT_USAGE;
 	}
@@ -126,7 +140,7 @@ int cmd_compare(int argc, char **argv)
 		cli_error("invalid --platform value 'native': compare needs sim or kvm (native is the baseline it adds itself)");
 		rc = EXIT_USAGE;
 	}
-	rc = rc == 1 ? 0 : rc ? rc : compare_main(&k->c, k->dir);
+	rc = rc == CLI_HELP ? 0 : rc ? rc : compare_main(&k->c, k->dir);
 	free(k);
 	return rc;
 }
@@ -154,9 +168,9 @@ int cmd_demo(int argc, char **argv)
 	k->dir = "results/demo";
 	k->run.cfg.params.mem_bytes = 16ULL << 20;
 	int rc = parse_compare(argc, argv, k, "memvirt demo [--out DIR (default results/demo)] [run options]");
-	if (rc == 1)
-		rc = 0; /* --help */
-	else if (rc == 0) {
+	if (rc == CLI_HELP) {
+		rc = 0;
+	} else if (rc == 0) {
 		k->c.base.platform = demo_platform();
 		printf("demo: %zu workloads, %llu MiB each, native vs %s under ept and shadow paging\n\n", k->c.n,
 		       (unsigned long long)(k->c.base.params.mem_bytes >> 20), k->c.base.platform);

@@ -53,9 +53,13 @@ int cmd_run(int argc, char **argv)
 	struct cli_run run;
 	struct run_result res;
 	cli_run_init(&run);
-	int rc = cli_parse_run_options(argc, argv, &run, "memvirt run [options]");
+	int rc = cli_parse_run_options(argc, argv, &run);
+	if (rc == CLI_HELP) {
+		cli_run_help(stdout, "memvirt run [options]", NULL);
+		return 0;
+	}
 	if (rc)
-		return rc == 1 ? 0 : rc;
+		return rc;
 	json_t *doc = NULL;
 	enum run_state st = run_execute(&run.cfg, &res, &doc);
 	print_summary(&run.cfg, &res);

@@ -36,42 +36,46 @@ struct sweep_cmd {
 	struct cli_run run;
 };
 
+static const struct cli_opt sweep_options[] = {
+	CLI_OPT_ARG("out", 'o', "DIR", "where results go (default results/<file name without .ini>)"),
+	CLI_OPT_FLAG("list", 'l', "print the points (index, job, settings) and exit"),
+	CLI_OPT_ARG("point", 'p', "N", "run only point N, all its repetitions (for job arrays); no merge"),
+	CLI_OPT_FLAG("dry-run", 'n', "check the file and print what would run and be written"),
+	CLI_OPT_FLAG("resume", 'r',
+		     "skip repetitions whose DIR/points file already holds an ok result of\n"
+		     "this same sweep (same file, job, point, repetition, settings); re-run\n"
+		     "the rest (missing, failed, interrupted, unreadable, or another\n"
+		     "experiment's), one line each saying why. Without it every repetition\n"
+		     "runs and is overwritten."),
+	CLI_OPT_FLAG("help", 'h', "print this help"),
+	CLI_OPT_END(),
+};
+
 static void sweep_help(void)
 {
 	printf("usage: " USAGE "\n\n"
 	       "Runs the points of a fio-style experiment file (docs/experiment-files.md): [global] and one\n"
-	       "section per job, keys are memvirt run options, comma lists are sweep axes.\n"
-	       "  --out DIR      where results go (default results/<file name without .ini>)\n"
-	       "  --list         print the points (index, job, settings) and exit\n"
-	       "  --point N      run only point N, all its repetitions (for job arrays); no merge\n"
-	       "  --dry-run      check the file and print what would run and be written\n"
-	       "  --resume       skip repetitions whose DIR/points file already holds an ok result of this\n"
-	       "                 same sweep (same file, job, point, repetition, settings); re-run the rest\n"
-	       "                 (missing, failed, interrupted, unreadable, or another experiment's), one\n"
-	       "                 line each saying why. Without it every repetition runs and is overwritten.\n"
-	       "Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
+	       "section per job, keys are memvirt run options, comma lists are sweep axes.\n");
+	cli_opts_help(stdout, sweep_options);
+	printf("Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
 }
 
 static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' }, { "list", no_argument, NULL, 'l' },
-		{ "point", required_argument, NULL, 'p' }, { "dry-run", no_argument, NULL, 'n' },
-		{ "resume", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' }, { 0 },
-	};
+	struct option opts[8];
+	size_t n = 0;
 	uint64_t v;
 	int c;
+	cli_opts_append(opts, &n, sizeof(opts) / sizeof(opts[0]), sweep_options);
 	optind = 1;
-	opterr = 0;
 	/* options may follow the file (GNU argument permutation) */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'l': o->list = true; break;
 		case 'n': o->dry_run = true; break;
 		case 'r': o->resume = true; break;
-		case 'h': sweep_help(); return 1;
+		case 'h': sweep_help(); return CLI_HELP;
 		case 'p':
 			if (parse_u64(optarg, &v) < 0 || v >= SWEEP_MAX_POINTS)
 				return cli_error("invalid --point value '%s': expected a point index (see --list)", optarg),
@@ -80,8 +84,7 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 			o->one = true;
 			break;
 		default:
-			return cli_error("sweep: unknown option or missing value: '%s' (usage: " USAGE ")", argv[optind - 1]),
-			       EXIT_USAGE;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -293,7 +296,7 @@ int cmd_sweep(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &k->o);
 	if (rc) {
 		free(k);
-		return rc == 1 ? 0 : rc;
+		return rc == CLI_HELP ? 0 : rc;
 	}
 	if (xf_load(k->o.file, &k->xf, why, sizeof(why)) < 0 || sweep_build(&k->s, &k->xf, why, sizeof(why)) < 0) {
 		cli_error("%s", why);

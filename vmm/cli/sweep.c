@@ -262,7 +262,7 @@ static int parse_quiet(int argc, char **argv, struct cli_run *run, char *msg, si
 {
 	cli_run_init(run);
 	cli_error_capture(msg, n);
-	int rc = cli_parse_run_options(argc, argv, run, "memvirt sweep");
+	int rc = cli_parse_run_options(argc, argv, run);
 	cli_error_capture(NULL, 0);
 	return rc;
 }
