@@ -50,6 +50,13 @@ int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
 int cli_config_for(struct run_config *cfg, const char *workload, const char *platform, const char *mmu,
 		   uint64_t mem_bytes);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The one line for a value an option refuses, "invalid --OPT value 'VAL': WHY" (WHY from
+ * fmt); returns EXIT_USAGE. */
+int cli_bad_value(const char *opt, const char *val, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* One of a NULL-terminated list of words into *index, else cli_bad_value naming them all. */
+int cli_choice_value(const char *opt, const char *val, const char *const *words, int *index);
+/* on/off (parse_bool), else cli_bad_value. */
+int cli_bool_value(const char *opt, const char *val, bool *out);
 /* While buf is not NULL, cli_error writes its message into buf instead of stderr, so that a
  * caller reading options from a file can print one line naming the file and line. */
 void cli_error_capture(char *buf, size_t n);

@@ -34,15 +34,12 @@ int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg)
 	uint64_t align = m->host_page > m->guest_page ? m->host_page : m->guest_page;
 	uint64_t footprint = cfg->params.mem_bytes;
 	if (guest_mem_arg) {
-		if (parse_size(guest_mem_arg, &m->ram_bytes) < 0) {
-			cli_error("invalid --guest-mem value '%s': expected a size such as 256m or 1g", guest_mem_arg);
-			return EXIT_USAGE;
-		}
-		if (m->ram_bytes < footprint) {
-			cli_error("invalid --guest-mem value '%s': smaller than the workload's footprint (--mem %llu bytes)",
-				  guest_mem_arg, (unsigned long long)footprint);
-			return EXIT_USAGE;
-		}
+		if (parse_size(guest_mem_arg, &m->ram_bytes) < 0)
+			return cli_bad_value("guest-mem", guest_mem_arg, "expected a size such as 256m or 1g");
+		if (m->ram_bytes < footprint)
+			return cli_bad_value("guest-mem", guest_mem_arg,
+					     "smaller than the workload's footprint (--mem %llu bytes)",
+					     (unsigned long long)footprint);
 	} else {
 		m->ram_bytes = footprint + footprint / 4 + (32ULL << 20);
 	}

@@ -38,19 +38,13 @@ const struct cli_opt cli_experiment_options[] = {
 	CLI_OPT_END(),
 };
 
-static int bad(const char *opt, const char *val, const char *why)
-{
-	cli_error("invalid --%s value '%s': %s", opt, val, why);
-	return EXIT_USAGE;
-}
-
 static int parse_reclaim(struct experiment *e, const char *arg)
 {
 	char why[200];
 	if (e->n_reclaim == EXPERIMENT_MAX_RECLAIM)
-		return bad("reclaim", arg, "too many reclaim events (at most 16)");
+		return cli_bad_value("reclaim", arg, "too many reclaim events (at most 16)");
 	if (reclaim_spec_parse(arg, &e->reclaim[e->n_reclaim], why, sizeof(why)) < 0)
-		return bad("reclaim", arg, why);
+		return cli_bad_value("reclaim", arg, "%s", why);
 	e->n_reclaim++;
 	return 0;
 }
@@ -58,7 +52,7 @@ static int parse_reclaim(struct experiment *e, const char *arg)
 static int parse_swap(struct experiment *e, const char *arg)
 {
 	if (strncmp(arg, "zram:", 5) != 0 || parse_size(arg + 5, &e->zram_bytes) < 0 || e->zram_bytes < (1ULL << 20))
-		return bad("swap", arg, "expected zram:SIZE with SIZE at least 1m, such as zram:1g");
+		return cli_bad_value("swap", arg, "expected zram:SIZE with SIZE at least 1m, such as zram:1g");
 	return 0;
 }
 
@@ -66,7 +60,7 @@ static int parse_path(struct experiment *e, const char *arg)
 {
 	int rc = result_path_check(arg);
 	if (rc < 0)
-		return bad("timeseries", arg, strerror(-rc));
+		return cli_bad_value("timeseries", arg, "%s", strerror(-rc));
 	e->timeseries_path = arg;
 	return 0;
 }
@@ -76,7 +70,7 @@ int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 	switch (opt) {
 	case OPT_SAMPLE_US:
 		if (parse_u64(arg, &e->sample_us) < 0 || (e->sample_us && e->sample_us < 50) || e->sample_us > 1000000)
-			return bad("sample-us", arg, "expected 0 (off) or a period from 50 to 1000000 microseconds");
+			return cli_bad_value("sample-us", arg, "expected 0 (off) or a period from 50 to 1000000 microseconds");
 		return 0;
 	case OPT_TIMESERIES:
 		return parse_path(e, arg);
@@ -86,15 +80,15 @@ int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 		return parse_swap(e, arg);
 	case OPT_DIP_THRESHOLD:
 		if (parse_double(arg, &e->dip_threshold) < 0 || e->dip_threshold <= 0 || e->dip_threshold >= 1)
-			return bad("dip-threshold", arg, "expected a fraction of the baseline rate in (0, 1), such as 0.5");
+			return cli_bad_value("dip-threshold", arg, "expected a fraction of the baseline rate in (0, 1), such as 0.5");
 		return 0;
 	case OPT_OVERHEAD_WINDOWS:
 		if (parse_duration_us(arg, &e->overhead_window_us) < 0 || e->overhead_window_us < 10000)
-			return bad("overhead-windows", arg, "expected a window of at least 10ms, such as 100ms");
+			return cli_bad_value("overhead-windows", arg, "expected a window of at least 10ms, such as 100ms");
 		return 0;
 	case OPT_DIP_MIN_MS:
 		if (parse_double(arg, &e->dip_min_ms) < 0 || e->dip_min_ms > 1e6)
-			return bad("dip-min-ms", arg, "expected milliseconds, such as 5");
+			return cli_bad_value("dip-min-ms", arg, "expected milliseconds, such as 5");
 		return 0;
 	}
 	return EXIT_USAGE;
@@ -107,8 +101,7 @@ int cli_experiment_finish(const struct experiment *e)
 	if (!e)
 		return 0;
 	if (e->timeseries_path && !e->sample_us)
-		return cli_error("invalid --timeseries value '%s': telemetry is off (--sample-us 0)", e->timeseries_path),
-		       EXIT_USAGE;
+		return cli_bad_value("timeseries", e->timeseries_path, "telemetry is off (--sample-us 0)");
 	if (e->overhead_window_us && (!e->sample_us || e->n_reclaim))
 		return cli_error("invalid --overhead-windows value: it needs telemetry on and no --reclaim (it measures "
 				 "the telemetry's own cost)"), EXIT_USAGE;

@@ -22,38 +22,31 @@ const struct cli_opt cli_memory_options[] = {
 	CLI_OPT_END(),
 };
 
-static int bad(const char *opt, const char *val, const char *why)
-{
-	cli_error("invalid --%s value '%s': %s", opt, val, why);
-	return EXIT_USAGE;
-}
-
 int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m)
 {
-	int choice;
+	int choice, rc;
 	uint64_t node;
 	bool on;
 	switch (opt) {
 	case OPT_BACKEND:
-		if ((choice = parse_choice(arg, (const char *const[]){ "anon", "memfd", "hugetlb", NULL })) < 0)
-			return bad("backend", arg, "expected anon, memfd or hugetlb");
-		m->backend = (enum guest_mem_backend)choice;
-		return 0;
+		if ((rc = cli_choice_value("backend", arg, (const char *const[]){ "anon", "memfd", "hugetlb", NULL },
+					   &choice)) == 0)
+			m->backend = (enum guest_mem_backend)choice;
+		return rc;
 	case OPT_THP:
-		if (parse_bool(arg, &on) < 0)
-			return bad("thp", arg, "expected on or off");
-		m->thp = on ? GUEST_MEM_THP_ON : GUEST_MEM_THP_OFF;
-		return 0;
+		if ((rc = cli_bool_value("thp", arg, &on)) == 0)
+			m->thp = on ? GUEST_MEM_THP_ON : GUEST_MEM_THP_OFF;
+		return rc;
 	case OPT_NUMA_NODE:
 		if (parse_u64(arg, &node) < 0 || node > 1023)
-			return bad("numa-node", arg, "expected a node number (see memvirt info)");
+			return cli_bad_value("numa-node", arg, "expected a node number (see memvirt info)");
 		m->numa_node = (int)node;
 		return 0;
 	case OPT_NUMA_POLICY:
-		if ((choice = parse_choice(arg, (const char *const[]){ "bind", "preferred", "interleave", NULL })) < 0)
-			return bad("numa-policy", arg, "expected bind, preferred or interleave");
-		m->numa_policy = (enum guest_mem_policy)choice;
-		return 0;
+		if ((rc = cli_choice_value("numa-policy", arg,
+					   (const char *const[]){ "bind", "preferred", "interleave", NULL }, &choice)) == 0)
+			m->numa_policy = (enum guest_mem_policy)choice;
+		return rc;
 	case OPT_UFFD:
 		m->uffd = true;
 		return 0;

@@ -98,6 +98,17 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_bad_value(const char *opt, const char *val, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	cli_error("invalid --%s value '%s': %s", opt, val, why);
+	return EXIT_USAGE;
+}
+
 void cli_run_defaults(struct run_config *cfg)
 {
 	*cfg = (struct run_config){
@@ -154,23 +165,15 @@ static void collect_wl_params(struct wl_options *w)
 			add_wl_param(w, *wl, d);
 }
 
-static int bad_value(const char *opt, const char *val, const char *expect)
-{
-	cli_error("invalid --%s value '%s': %s", opt, val, expect);
-	return EXIT_USAGE;
-}
-
 /* A number within [min, max], read by `parse` (parse_size or parse_u64). */
 static int parse_ranged_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
 			    int (*parse)(const char *, uint64_t *), const char *expect, const char *unit)
 {
 	if (parse(val, out) < 0)
-		return bad_value(opt, val, expect);
-	if (*out < min || *out > max) {
-		cli_error("invalid --%s value '%s': must be between %llu and %llu%s", opt, val,
-			  (unsigned long long)min, (unsigned long long)max, unit);
-		return EXIT_USAGE;
-	}
+		return cli_bad_value(opt, val, "%s", expect);
+	if (*out < min || *out > max)
+		return cli_bad_value(opt, val, "must be between %llu and %llu%s", (unsigned long long)min,
+				     (unsigned long long)max, unit);
 	return 0;
 }
 
@@ -185,16 +188,28 @@ static int parse_count_opt(const char *opt, const char *val, uint64_t min, uint6
 	return parse_ranged_opt(opt, val, min, max, out, parse_u64, "expected a non-negative integer", "");
 }
 
-static int parse_bool_opt(const char *opt, const char *val, bool *out)
+int cli_bool_value(const char *opt, const char *val, bool *out)
 {
-	return parse_bool(val, out) < 0 ? bad_value(opt, val, "expected on or off") : 0;
+	return parse_bool(val, out) < 0 ? cli_bad_value(opt, val, "expected on or off") : 0;
+}
+
+int cli_choice_value(const char *opt, const char *val, const char *const *words, int *index)
+{
+	char expect[256] = "expected ";
+	size_t n = strlen(expect);
+	if ((*index = parse_choice(val, words)) >= 0)
+		return 0;
+	for (size_t i = 0; words[i] && n < sizeof(expect); i++)
+		n += (size_t)snprintf(expect + n, sizeof(expect) - n, "%s%s", i == 0 ? "" : words[i + 1] ? ", " : " or ",
+				      words[i]);
+	return cli_bad_value(opt, val, "%s", expect);
 }
 
 static int parse_page_opt(const char *opt, const char *val, bool allow_1g, uint64_t *out)
 {
 	if (parse_size(val, out) < 0 ||
 	    !(*out == 4096 || *out == (2ULL << 20) || (allow_1g && *out == (1ULL << 30))))
-		return bad_value(opt, val, allow_1g ? "expected 4k, 2m or 1g" : "expected 4k or 2m");
+		return cli_bad_value(opt, val, "%s", allow_1g ? "expected 4k, 2m or 1g" : "expected 4k or 2m");
 	return 0;
 }
 
@@ -212,17 +227,19 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 	switch (opt) {
 	case OPT_PLATFORM:
 		if (!platform_find(arg))
-			return bad_value("platform", arg, "expected native, sim or kvm");
+			return cli_bad_value("platform", arg, "expected native, sim or kvm");
 		cfg->platform = platform_find(arg)->name;
 		return 0;
-	case OPT_MMU:
-		if (parse_choice(arg, (const char *const[]){ "ept", "shadow", NULL }) < 0)
-			return bad_value("mmu", arg, "expected ept or shadow");
-		cfg->mmu = strcmp(arg, "ept") == 0 ? "ept" : "shadow";
-		return 0;
+	case OPT_MMU: {
+		static const char *const mmus[] = { "ept", "shadow", NULL };
+		int i;
+		if ((rc = cli_choice_value("mmu", arg, mmus, &i)) == 0)
+			cfg->mmu = mmus[i];
+		return rc;
+	}
 	case OPT_WORKLOAD:
 		if (!(cfg->workload = wl_find(wl_registry_direct, arg)))
-			return bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw (see memvirt list)");
+			return cli_bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw (see memvirt list)");
 		return 0;
 	case OPT_MEM:
 		return parse_size_opt("mem", arg, WL_PAGE_SIZE, host_mem_bytes(), &cfg->params.mem_bytes);
@@ -231,10 +248,8 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 	case OPT_SEED:
 		return parse_count_opt("seed", arg, 0, UINT64_MAX, &cfg->params.seed);
 	case OPT_JSON:
-		if ((rc = result_path_check(arg)) < 0) {
-			cli_error("invalid --json value '%s': %s", arg, strerror(-rc));
-			return EXIT_USAGE;
-		}
+		if ((rc = result_path_check(arg)) < 0)
+			return cli_bad_value("json", arg, "%s", strerror(-rc));
 		cfg->json_path = arg;
 		return 0;
 	case OPT_NO_PROGRESS:
@@ -248,16 +263,16 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		cfg->sim.tlb_entries = (unsigned)v;
 		return rc;
 	case OPT_PWC:
-		return parse_bool_opt("pwc", arg, &cfg->sim.pwc);
+		return cli_bool_value("pwc", arg, &cfg->sim.pwc);
 	case OPT_NTLB:
-		return parse_bool_opt("ntlb", arg, &cfg->sim.ntlb);
+		return cli_bool_value("ntlb", arg, &cfg->sim.ntlb);
 	case OPT_PCID:
-		return parse_bool_opt("pcid", arg, &cfg->sim.pcid);
+		return cli_bool_value("pcid", arg, &cfg->sim.pcid);
 	case OPT_SHADOW_FLOOD:
-		return parse_bool_opt("shadow-flood", arg, &cfg->sim.shadow_write_flood);
+		return cli_bool_value("shadow-flood", arg, &cfg->sim.shadow_write_flood);
 	case OPT_LEVELS:
 		if (parse_u64(arg, &v) < 0 || (v != 4 && v != 5))
-			return bad_value("levels", arg, "expected 4 or 5");
+			return cli_bad_value("levels", arg, "expected 4 or 5");
 		cfg->sim.levels = (unsigned)v;
 		return 0;
 	case OPT_GUEST_PAGE:
@@ -268,10 +283,10 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		char name[64];
 		const char *eq = strchr(arg, '=');
 		if (!eq || (size_t)(eq - arg) >= sizeof(name))
-			return bad_value("cost", arg, "expected NAME=CYCLES (see memvirt run --help)");
+			return cli_bad_value("cost", arg, "expected NAME=CYCLES (see memvirt run --help)");
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
 		if (mmu_cost_set(&cfg->sim.cost, name, eq + 1) < 0)
-			return bad_value("cost", arg, "unknown cost name or bad number (see memvirt run --help)");
+			return cli_bad_value("cost", arg, "unknown cost name or bad number (see memvirt run --help)");
 		return 0;
 	}
 	}

@@ -73,10 +73,8 @@ static int compare_main(struct compare *c, const char *dir)
 {
 	if (dir) {
 		int rc = result_make_dirs(dir);
-		if (rc < 0) {
-			cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
-			return EXIT_USAGE;
-		}
+		if (rc < 0)
+			return cli_bad_value("out", dir, "%s", strerror(-rc));
 		c->out_dir = dir;
 	}
 	enum run_state st = compare_run(c);
@@ -111,10 +109,8 @@ static int parse_compare(int argc, char **argv, struct compare_cmd *k, const cha
 	if (rc)
 		return rc;
 	k->c.base = k->run.cfg;
-	if (compare_set_workloads(&k->c, given[OPT_WORKLOADS] ? : ALL_WORKLOADS, bad, sizeof(bad)) < 0) {
-		cli_error("invalid --workloads value '%s': unknown workload or too many", bad);
-		return EXIT_USAGE;
-	}
+	if (compare_set_workloads(&k->c, given[OPT_WORKLOADS] ? : ALL_WORKLOADS, bad, sizeof(bad)) < 0)
+		return cli_bad_value("workloads", bad, "unknown workload or too many");
 	return 0;
 }
 
@@ -136,10 +132,8 @@ int cmd_compare(int argc, char **argv)
 	if (!k)
 		return 1;
 	int rc = parse_compare(argc, argv, k, "memvirt compare [--workloads LIST] [--out DIR] [run options]");
-	if (rc == 0 && strcmp(k->c.base.platform, "native") == 0) {
-		cli_error("invalid --platform value 'native': compare needs sim or kvm (native is the baseline it adds itself)");
-		rc = EXIT_USAGE;
-	}
+	if (rc == 0 && strcmp(k->c.base.platform, "native") == 0)
+		rc = cli_bad_value("platform", "native", "compare needs sim or kvm (native is the baseline it adds itself)");
 	rc = rc == CLI_HELP ? 0 : rc ? rc : compare_main(&k->c, k->dir);
 	free(k);
 	return rc;

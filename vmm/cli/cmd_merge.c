@@ -39,7 +39,7 @@ static int parse_args(int argc, char **argv, const char **dir, struct metric_lis
 		if (opt != 'm')
 			return EXIT_USAGE;
 		if (metric_list_parse(optarg, l, why, sizeof(why)) < 0)
-			return cli_error("invalid --metrics value '%s': %s", optarg, why), EXIT_USAGE;
+			return cli_bad_value("metrics", optarg, "%s", why);
 	}
 	if (optind == argc - 1) {
 		*dir = argv[optind];

@@ -55,7 +55,7 @@ int cmd_report(int argc, char **argv)
 		return cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE;
 	if ((rc = result_make_dirs(dir)) < 0) {
 		report_free(&r);
-		return cli_error("invalid -o value '%s': %s", dir, strerror(-rc)), EXIT_USAGE;
+		return cli_bad_value("out", dir, "%s", strerror(-rc));
 	}
 	snprintf(path, sizeof(path), "%s/index.html", dir);
 	rc = report_write_html(&r, path);

@@ -78,8 +78,7 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		case 'h': sweep_help(); return CLI_HELP;
 		case 'p':
 			if (parse_u64(optarg, &v) < 0 || v >= SWEEP_MAX_POINTS)
-				return cli_error("invalid --point value '%s': expected a point index (see --list)", optarg),
-				       EXIT_USAGE;
+				return cli_bad_value("point", optarg, "expected a point index (see --list)");
 			o->point = (size_t)v;
 			o->one = true;
 			break;
@@ -242,9 +241,7 @@ static int prepare_dir(const char *dir)
 	char points[4096];
 	snprintf(points, sizeof(points), "%s/points", dir);
 	int rc = result_make_dirs(points);
-	if (rc < 0)
-		cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
-	return rc < 0 ? EXIT_USAGE : 0;
+	return rc < 0 ? cli_bad_value("out", dir, "%s", strerror(-rc)) : 0;
 }
 
 /* results/<file name without directory and .ini> */
