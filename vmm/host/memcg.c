@@ -18,7 +18,7 @@ int memcg_host_version(void)
 	char ctl[256];
 	if (access(V1_ROOT "/memory.limit_in_bytes", F_OK) == 0)
 		return 1;
-	if (sysfs_read(V2_ROOT "/cgroup.controllers", ctl, sizeof(ctl)) == 0 && strstr(ctl, "memory"))
+	if (sysfs_read(V2_ROOT "/cgroup.controllers", ctl, sizeof(ctl)) >= 0 && strstr(ctl, "memory"))
 		return 2;
 	return 0;
 }

@@ -1,10 +1,11 @@
-/* sysfs.c — reading and writing one-value control files (see sysfs.h). */
+/* sysfs.c — reading and writing the host's small control and status files (see sysfs.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/host/sysfs.h"
@@ -39,8 +40,11 @@ int sysfs_read(const char *path, char *buf, size_t len)
 	if (rc < 0)
 		return rc;
 	buf[r] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
+	size_t n = strcspn(buf, "\n");
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = 0;
+	return (int)n;
 }
 
 int sysfs_read_u64(const char *path, uint64_t *v)
@@ -52,4 +56,38 @@ int sysfs_read_u64(const char *path, uint64_t *v)
 	errno = 0;
 	*v = strtoull(buf, &end, 10);
 	return errno || end == buf ? -EINVAL : 0;
+}
+
+int sysfs_read_flag(const char *path)
+{
+	char buf[16];
+	int rc = sysfs_read(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	return buf[0] == 'Y' || buf[0] == 'y' || buf[0] == '1';
+}
+
+bool sysfs_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+int proc_meminfo_kib(const char *key, uint64_t *out)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -errno;
+	char line[256];
+	size_t klen = strlen(key);
+	int rc = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			*out = strtoull(line + klen + 1, NULL, 10);
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
 }
