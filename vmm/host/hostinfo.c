@@ -3,6 +3,7 @@
  * EPT, AMD with NPT, kvm-pvm guests, containers without sysfs) and a result must still say
  * honestly what it ran on rather than fail. */
 #include "vmm/host/hostinfo.h"
+#include "vmm/host/memcg.h"
 #include "vmm/host/swap.h"
 #include "vmm/host/sysfs.h"
 
@@ -32,7 +33,7 @@ static void copy_str(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src);
 }
 
-/* Whether a whitespace-separated list (cgroup.controllers, /proc/cpuinfo flags) has a word. */
+/* Whether a whitespace-separated list (/proc/cpuinfo flags) has a word. */
 static bool has_word(const char *list, const char *word)
 {
 	size_t wlen = strlen(word);
@@ -289,31 +290,10 @@ static void probe_userfaultfd(struct hostinfo *hi)
 	hi->uffd.syscall = rc == 0;
 }
 
-static bool controllers_have_memory(const char *controllers_file)
-{
-	char buf[512];
-	return sysfs_read(controllers_file, buf, sizeof(buf)) >= 0 && has_word(buf, "memory");
-}
-
-/* v1 first: on hybrid hosts the v1 hierarchy is the one that owns the memory controller. */
 static void probe_memcg(struct hostinfo *hi)
 {
-	static const struct { const char *version, *path, *probe; } places[] = {
-		{ "v1", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/memory.limit_in_bytes" },
-		{ "v2", "/sys/fs/cgroup", "/sys/fs/cgroup/cgroup.controllers" },
-		{ "v2", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/unified/cgroup.controllers" },
-	};
-	copy_str(hi->memcg.version, sizeof(hi->memcg.version), "absent");
-	hi->memcg.path[0] = '\0';
-	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
-		bool found = strcmp(places[i].version, "v1") == 0 ? sysfs_exists(places[i].probe)
-								  : controllers_have_memory(places[i].probe);
-		if (found) {
-			copy_str(hi->memcg.version, sizeof(hi->memcg.version), places[i].version);
-			copy_str(hi->memcg.path, sizeof(hi->memcg.path), places[i].path);
-			return;
-		}
-	}
+	int version = memcg_host_find(hi->memcg.path, sizeof(hi->memcg.path));
+	copy_str(hi->memcg.version, sizeof(hi->memcg.version), version == 1 ? "v1" : version == 2 ? "v2" : "absent");
 }
 
 /* The file exists even when booted with psi=0; only a successful read means PSI works. */
