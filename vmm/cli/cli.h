@@ -57,6 +57,12 @@ int cli_bad_value(const char *opt, const char *val, const char *fmt, ...) __attr
 int cli_choice_value(const char *opt, const char *val, const char *const *words, int *index);
 /* on/off (parse_bool), else cli_bad_value. */
 int cli_bool_value(const char *opt, const char *val, bool *out);
+/* A file the command will write, in a directory that exists (result_path_check), else
+ * cli_bad_value. */
+int cli_file_value(const char *opt, const char *path);
+/* A directory the command will write into, made if missing (result_make_dirs, of dir/sub
+ * when sub is not NULL), else cli_bad_value naming dir. */
+int cli_dir_value(const char *opt, const char *dir, const char *sub);
 /* While buf is not NULL, cli_error writes its message into buf instead of stderr, so that a
  * caller reading options from a file can print one line naming the file and line. */
 void cli_error_capture(char *buf, size_t n);

@@ -58,9 +58,9 @@ static int parse_swap(struct experiment *e, const char *arg)
 
 static int parse_path(struct experiment *e, const char *arg)
 {
-	int rc = result_path_check(arg);
-	if (rc < 0)
-		return cli_bad_value("timeseries", arg, "%s", strerror(-rc));
+	int rc = cli_file_value("timeseries", arg);
+	if (rc)
+		return rc;
 	e->timeseries_path = arg;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* cli_opt.c — option tables that carry their own help (see cli_opt.h): the getopt_long array
  * and the --help text generated from them, and getopt_long with abbreviations refused. */
-#include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli/cli.h"
@@ -9,17 +9,26 @@
 
 #define HELP_COLUMN 29 /* where help text starts: "  --platform native|sim|kvm  where..." */
 
-int cli_opts_append(struct option *opts, size_t *n, size_t cap, const struct cli_opt *t)
+void cli_getopt_add(struct cli_getopt *g, const struct cli_opt *t)
 {
 	for (; !cli_opt_is_end(t); t++) {
 		if (!t->name)
 			continue; /* a group heading */
-		if (*n + 1 >= cap)
-			return -ENOSPC;
-		opts[(*n)++] = (struct option){ t->name, t->has_arg, NULL, t->code };
+		if (g->n == CLI_MAX_OPTS) {
+			fprintf(stderr, "memvirt: more than %d options: raise CLI_MAX_OPTS\n", CLI_MAX_OPTS);
+			abort();
+		}
+		g->opts[g->n++] = (struct option){ t->name, t->has_arg, NULL, t->code };
 	}
-	opts[*n] = (struct option){ 0 };
-	return 0;
+	g->opts[g->n] = (struct option){ 0 };
+}
+
+void cli_getopt_init(struct cli_getopt *g, const char *shortopts, const struct cli_opt *t)
+{
+	g->shortopts = shortopts;
+	g->n = 0;
+	cli_getopt_add(g, t);
+	optind = 1;
 }
 
 const struct cli_opt *cli_opts_find(const struct cli_opt *t, const char *name)
@@ -97,20 +106,21 @@ static void getopt_error(char **argv, const char *shortopts, const struct option
 	cli_error("%s: unknown option '%.*s' (see --help)", argv[0], (int)len + 2, arg);
 }
 
-int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *opts)
+int cli_getopt(struct cli_getopt *g, int argc, char **argv)
 {
 	int index = -1;
 	opterr = 0;
-	int c = getopt_long(argc, argv, shortopts, opts, &index);
+	int c = getopt_long(argc, argv, g->shortopts, g->opts, &index);
 	if (c == '?' || c == ':') {
-		getopt_error(argv, shortopts, opts);
+		getopt_error(argv, g->shortopts, g->opts);
 		return '?';
 	}
 	if (c != -1 && index >= 0) {
-		const char *typed = typed_option(argv, &opts[index]);
-		if (!names_in_full(typed, &opts[index])) {
+		const struct option *o = &g->opts[index];
+		const char *typed = typed_option(argv, o);
+		if (!names_in_full(typed, o)) {
 			cli_error("%s: unknown option '%.*s' (abbreviations are refused: --%s in full)", argv[0],
-				  (int)strcspn(typed, "="), typed, opts[index].name);
+				  (int)strcspn(typed, "="), typed, o->name);
 			return '?';
 		}
 	}

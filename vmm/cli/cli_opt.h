@@ -29,18 +29,28 @@ struct cli_opt {
 /* Whether an entry ends its table. */
 static inline int cli_opt_is_end(const struct cli_opt *o) { return !o->name && !o->help; }
 
-/* Appends the table's options to opts, which holds *n of at most cap entries, and terminates
- * it. Returns 0, or -ENOSPC (opts untouched past cap). */
-int cli_opts_append(struct option *opts, size_t *n, size_t cap, const struct cli_opt *t);
 /* The entry named `name` (exactly), or NULL. */
 const struct cli_opt *cli_opts_find(const struct cli_opt *t, const char *name);
 /* The table as --help text: headings flush left, "  --name METAVAR" with the help aligned. */
 void cli_opts_help(FILE *f, const struct cli_opt *t);
 
+#define CLI_MAX_OPTS 96 /* options of one command, all its tables together */
+
+/* One parse of a command line: getopt_long's array, built from the command's tables. */
+struct cli_getopt {
+	const char *shortopts;  /* getopt's ("+h": stop at the first non-option) */
+	size_t n;
+	struct option opts[CLI_MAX_OPTS + 1];
+};
+
+/* Starts parsing a new argv (optind = 1) with the options of `table`. */
+void cli_getopt_init(struct cli_getopt *g, const char *shortopts, const struct cli_opt *table);
+/* Adds another table's options (more than CLI_MAX_OPTS in all is a programming error: abort). */
+void cli_getopt_add(struct cli_getopt *g, const struct cli_opt *table);
 /* getopt_long (opterr off) for sub-command argv[0]: returns an option's code, -1 at the end,
  * or '?' after printing one line naming the argument at fault — an unknown option, a missing
  * value, or an abbreviation: getopt_long takes a unique prefix (`--time` for `--timeseries`),
  * the CLI refuses it, so that a typo cannot silently set another option. */
-int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *opts);
+int cli_getopt(struct cli_getopt *g, int argc, char **argv);
 
 #endif

@@ -62,7 +62,6 @@ static const struct cli_opt sim_options[] = {
 };
 
 #define MAX_WL_PARAMS 16
-#define MAX_RUN_OPTS 96 /* getopt entries of all the tables, the terminator included */
 
 /* The workload parameter options, collected from every workload's descriptors (so a new
  * parameter needs no change here) as a table like the others, plus the values given. */
@@ -193,6 +192,20 @@ int cli_bool_value(const char *opt, const char *val, bool *out)
 	return parse_bool(val, out) < 0 ? cli_bad_value(opt, val, "expected on or off") : 0;
 }
 
+int cli_file_value(const char *opt, const char *path)
+{
+	int rc = result_path_check(path);
+	return rc < 0 ? cli_bad_value(opt, path, "%s", strerror(-rc)) : 0;
+}
+
+int cli_dir_value(const char *opt, const char *dir, const char *sub)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
+	int rc = result_make_dirs(path);
+	return rc < 0 ? cli_bad_value(opt, dir, "%s", strerror(-rc)) : 0;
+}
+
 int cli_choice_value(const char *opt, const char *val, const char *const *words, int *index)
 {
 	char expect[256] = "expected ";
@@ -248,10 +261,9 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 	case OPT_SEED:
 		return parse_count_opt("seed", arg, 0, UINT64_MAX, &cfg->params.seed);
 	case OPT_JSON:
-		if ((rc = result_path_check(arg)) < 0)
-			return cli_bad_value("json", arg, "%s", strerror(-rc));
-		cfg->json_path = arg;
-		return 0;
+		if ((rc = cli_file_value("json", arg)) == 0)
+			cfg->json_path = arg;
+		return rc;
 	case OPT_NO_PROGRESS:
 		cfg->progress = false;
 		return 0;
@@ -324,63 +336,58 @@ static int apply_wl_params(struct run_config *cfg, const struct wl_options *w)
 	return 0;
 }
 
-/* Every run option's table, in --help order. */
+/* Every run option's table, in --help order; the workload parameters' is built here. */
 #define NRUN_TABLES 5
-static void run_tables(const struct cli_opt *t[NRUN_TABLES], const struct wl_options *w)
-{
-	t[0] = run_options;
-	t[1] = w->opt;
-	t[2] = sim_options;
-	t[3] = cli_experiment_options;
-	t[4] = cli_memory_options;
-}
-
-static void build_options(struct option *opts, const struct wl_options *w)
-{
+struct run_tables {
+	struct wl_options wl;
 	const struct cli_opt *t[NRUN_TABLES];
-	size_t n = 0;
-	run_tables(t, w);
-	for (size_t i = 0; i < NRUN_TABLES; i++)
-		if (cli_opts_append(opts, &n, MAX_RUN_OPTS, t[i]) < 0)
-			abort(); /* MAX_RUN_OPTS is too small for the tables: a build-time mistake */
+};
+
+static void run_tables_init(struct run_tables *rt)
+{
+	collect_wl_params(&rt->wl);
+	rt->t[0] = run_options;
+	rt->t[1] = rt->wl.opt;
+	rt->t[2] = sim_options;
+	rt->t[3] = cli_experiment_options;
+	rt->t[4] = cli_memory_options;
 }
 
 int cli_run_option_arg(const char *name)
 {
-	struct wl_options w;
-	const struct cli_opt *t[NRUN_TABLES], *o = NULL;
-	collect_wl_params(&w);
-	run_tables(t, &w);
+	struct run_tables rt;
+	const struct cli_opt *o = NULL;
+	run_tables_init(&rt);
 	for (size_t i = 0; i < NRUN_TABLES && !o; i++)
-		o = cli_opts_find(t[i], name);
+		o = cli_opts_find(rt.t[i], name);
 	return o ? o->has_arg : -ENOENT;
 }
 
 void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own)
 {
-	struct wl_options w;
-	const struct cli_opt *t[NRUN_TABLES];
-	collect_wl_params(&w);
-	run_tables(t, &w);
+	struct run_tables rt;
+	run_tables_init(&rt);
 	fprintf(f, "usage: %s\n\n", usage_line);
 	if (own)
 		cli_opts_help(f, own);
 	for (size_t i = 0; i < NRUN_TABLES; i++)
-		cli_opts_help(f, t[i]);
+		cli_opts_help(f, rt.t[i]);
 }
 
 int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 {
 	struct run_config *cfg = &r->cfg;
-	struct wl_options w;
-	struct option opts[MAX_RUN_OPTS];
+	struct run_tables rt;
+	struct wl_options *w = &rt.wl;
+	struct cli_getopt g;
 	const char *guest_mem = NULL;
-	collect_wl_params(&w);
-	build_options(opts, &w);
+	run_tables_init(&rt);
+	cli_getopt_init(&g, "+h", rt.t[0]);
+	for (size_t i = 1; i < NRUN_TABLES; i++)
+		cli_getopt_add(&g, rt.t[i]);
 
-	optind = 1;
 	int opt, rc;
-	while ((opt = cli_getopt(argc, argv, "+h", opts)) != -1) {
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		if (opt == 'h' || opt == OPT_HELP)
 			return CLI_HELP;
 		if (opt == '?')
@@ -392,7 +399,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 			if ((rc = cli_experiment_option(opt, optarg, &r->experiment)) != 0)
 				return rc;
 		} else if (opt >= OPT_WL_PARAM)
-			w.value[opt - OPT_WL_PARAM] = optarg;
+			w->value[opt - OPT_WL_PARAM] = optarg;
 		else if ((rc = parse_fixed(opt, optarg, cfg, &guest_mem)) != 0)
 			return rc;
 	}
@@ -400,7 +407,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 		cli_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((rc = apply_wl_params(cfg, &w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
+	if ((rc = apply_wl_params(cfg, w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
 	return cli_finish_config(cfg, guest_mem);
 }

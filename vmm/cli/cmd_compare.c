@@ -72,9 +72,9 @@ static int write_outputs(const struct compare *c, const char *dir, const char *j
 static int compare_main(struct compare *c, const char *dir)
 {
 	if (dir) {
-		int rc = result_make_dirs(dir);
-		if (rc < 0)
-			return cli_bad_value("out", dir, "%s", strerror(-rc));
+		int rc = cli_dir_value("out", dir, NULL);
+		if (rc)
+			return rc;
 		c->out_dir = dir;
 	}
 	enum run_state st = compare_run(c);

@@ -14,13 +14,11 @@ static const struct cli_opt info_options[] = {
 
 int cmd_info(int argc, char **argv)
 {
-	struct option opts[4];
-	size_t n = 0;
+	struct cli_getopt g;
 	bool as_json = false;
 	int opt;
-	cli_opts_append(opts, &n, sizeof(opts) / sizeof(opts[0]), info_options);
-	optind = 1;
-	while ((opt = cli_getopt(argc, argv, "+h", opts)) != -1) {
+	cli_getopt_init(&g, "+h", info_options);
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		if (opt == 'j') {
 			as_json = true;
 		} else if (opt == 'h') {

@@ -27,13 +27,11 @@ static void usage(void)
 /* DIR and --metrics, in any order. Returns 0, CLI_HELP, or EXIT_USAGE after one line. */
 static int parse_args(int argc, char **argv, const char **dir, struct metric_list *l)
 {
-	struct option opts[4];
-	size_t n = 0;
+	struct cli_getopt g;
 	char why[512];
 	int opt;
-	cli_opts_append(opts, &n, sizeof(opts) / sizeof(opts[0]), merge_options);
-	optind = 1;
-	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+	cli_getopt_init(&g, "h", merge_options); /* DIR may come before or after the options */
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		if (opt == 'h')
 			return usage(), CLI_HELP;
 		if (opt != 'm')

@@ -23,12 +23,10 @@ static void usage(void)
 
 static int parse(int argc, char **argv, const char **json, const char **dir)
 {
-	struct option opts[4];
-	size_t n = 0;
+	struct cli_getopt g;
 	int opt;
-	cli_opts_append(opts, &n, sizeof(opts) / sizeof(opts[0]), report_options);
-	optind = 1;
-	while ((opt = cli_getopt(argc, argv, "o:h", opts)) != -1) {
+	cli_getopt_init(&g, "o:h", report_options);
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		if (opt == 'h')
 			return usage(), CLI_HELP;
 		if (opt != 'o')
@@ -53,9 +51,9 @@ int cmd_report(int argc, char **argv)
 	struct report r;
 	if (report_load(json, &r, why, sizeof(why)) < 0)
 		return cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE;
-	if ((rc = result_make_dirs(dir)) < 0) {
+	if ((rc = cli_dir_value("out", dir, NULL)) != 0) {
 		report_free(&r);
-		return cli_bad_value("out", dir, "%s", strerror(-rc));
+		return rc;
 	}
 	snprintf(path, sizeof(path), "%s/index.html", dir);
 	rc = report_write_html(&r, path);

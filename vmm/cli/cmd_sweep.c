@@ -62,14 +62,11 @@ static void sweep_help(void)
 
 static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 {
-	struct option opts[8];
-	size_t n = 0;
+	struct cli_getopt g;
 	uint64_t v;
 	int c;
-	cli_opts_append(opts, &n, sizeof(opts) / sizeof(opts[0]), sweep_options);
-	optind = 1;
-	/* options may follow the file (GNU argument permutation) */
-	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
+	cli_getopt_init(&g, "h", sweep_options); /* options may follow the file (GNU argument permutation) */
+	while ((c = cli_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'l': o->list = true; break;
@@ -236,14 +233,6 @@ static int run_points(struct sweep_cmd *k, const char *dir)
 	return status;
 }
 
-static int prepare_dir(const char *dir)
-{
-	char points[4096];
-	snprintf(points, sizeof(points), "%s/points", dir);
-	int rc = result_make_dirs(points);
-	return rc < 0 ? cli_bad_value("out", dir, "%s", strerror(-rc)) : 0;
-}
-
 /* results/<file name without directory and .ini> */
 static void default_dir(char *buf, size_t n, const char *file)
 {
@@ -270,7 +259,7 @@ static int sweep_main(struct sweep_cmd *k)
 		print_points(s, o, dir);
 		return 0;
 	}
-	int rc = prepare_dir(dir);
+	int rc = cli_dir_value("out", dir, "points");
 	if (rc)
 		return rc;
 	catch_stop_signals();
