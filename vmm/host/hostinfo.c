@@ -46,29 +46,6 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* The value of the first "key<tabs>: value" line of /proc/cpuinfo, or -ENOENT. */
-static int cpuinfo_field(const char *key, char *out, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	if (!f)
-		return -errno;
-	char line[4096];
-	size_t klen = strlen(key);
-	int rc = -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		if (!colon || strncmp(line, key, klen) != 0 || strspn(line + klen, " \t") != (size_t)(colon - line - klen))
-			continue;
-		char *val = colon + 1 + strspn(colon + 1, " \t");
-		val[strcspn(val, "\n")] = '\0';
-		copy_str(out, len, val);
-		rc = 0;
-		break;
-	}
-	fclose(f);
-	return rc;
-}
-
 /* ---- identity, CPU and memory ---- */
 
 static void probe_identity(struct hostinfo *hi)
@@ -78,7 +55,7 @@ static void probe_identity(struct hostinfo *hi)
 		copy_str(hi->hostname, sizeof(hi->hostname), "unknown");
 	hi->hostname[sizeof(hi->hostname) - 1] = '\0';
 	copy_str(hi->kernel, sizeof(hi->kernel), uname(&u) == 0 ? u.release : "unknown");
-	if (cpuinfo_field("model name", hi->cpu_model, sizeof(hi->cpu_model)) < 0)
+	if (proc_field("/proc/cpuinfo", "model name", hi->cpu_model, sizeof(hi->cpu_model)) < 0)
 		hi->cpu_model[0] = '\0'; /* hwloc may know it (non-x86); see probe_topology */
 	hi->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (proc_meminfo_kib("MemTotal", &hi->mem_total_kib) < 0)
@@ -182,7 +159,7 @@ static void probe_hugetlb(struct hostinfo *hi)
 static bool cpu_has_hw_virt(void)
 {
 	char flags[4096];
-	if (cpuinfo_field("flags", flags, sizeof(flags)) < 0)
+	if (proc_field("/proc/cpuinfo", "flags", flags, sizeof(flags)) < 0)
 		return false;
 	return has_word(flags, "vmx") || has_word(flags, "svm");
 }

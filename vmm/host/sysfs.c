@@ -73,21 +73,32 @@ bool sysfs_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-int proc_meminfo_kib(const char *key, uint64_t *out)
+int proc_field(const char *path, const char *key, char *out, size_t len)
 {
-	FILE *f = fopen("/proc/meminfo", "re");
+	FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	char line[256];
+	char line[4096];
 	size_t klen = strlen(key);
 	int rc = -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			*out = strtoull(line + klen + 1, NULL, 10);
-			rc = 0;
-			break;
-		}
+	while (rc < 0 && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon || strncmp(line, key, klen) != 0 || strspn(line + klen, " \t") != (size_t)(colon - line - klen))
+			continue;
+		char *val = colon + 1 + strspn(colon + 1, " \t");
+		val[strcspn(val, "\n")] = '\0';
+		snprintf(out, len, "%s", val);
+		rc = 0;
 	}
 	fclose(f);
+	return rc;
+}
+
+int proc_meminfo_kib(const char *key, uint64_t *out)
+{
+	char val[64];
+	int rc = proc_field("/proc/meminfo", key, val, sizeof(val));
+	if (rc == 0)
+		*out = strtoull(val, NULL, 10);
 	return rc;
 }

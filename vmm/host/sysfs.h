@@ -17,6 +17,9 @@ int sysfs_read_u64(const char *path, uint64_t *v);
 /* A module parameter's boolean, printed Y/N (bool) or 1/0 (int): 1 on, 0 off, -errno unknown. */
 int sysfs_read_flag(const char *path);
 bool sysfs_exists(const char *path);
+/* The value of the first "key<blanks>: value" line of a /proc file (/proc/cpuinfo's
+ * "model name\t: ...", /proc/meminfo's "MemTotal:  24683620 kB") into out; -ENOENT if absent. */
+int proc_field(const char *path, const char *key, char *out, size_t len);
 /* The value, in KiB, of one /proc/meminfo line ("MemTotal:  24683620 kB"); -ENOENT if absent. */
 int proc_meminfo_kib(const char *key, uint64_t *out);
 
