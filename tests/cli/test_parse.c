@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -196,12 +197,43 @@ static void test_runs_do_not_share(void **st)
 	assert_int_equal(copy.cfg.experiment->sample_us, 500);
 }
 
+/* --help is generated from the tables the parser uses: every run option is in it, once. */
+static void test_help_lists_every_option(void **st)
+{
+	(void)st;
+	static const char *const names[] = {
+		"platform", "mmu", "workload", "mem", "ops", "seed", "json", "no-progress", "help", "passes", "region",
+		"procs", "switch-every", "guest-mem", "levels", "guest-page", "host-page", "tlb", "pwc", "ntlb", "pcid",
+		"shadow-flood", "cost", "sample-us", "timeseries", "reclaim", "swap", "dip-threshold", "dip-min-ms",
+		"overhead-windows", "backend", "thp", "numa-node", "numa-policy", "uffd", NULL,
+	};
+	char *text = NULL, key[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cli_run_help(f, "test", NULL);
+	fclose(f);
+	for (const char *const *n = names; *n; n++) {
+		assert_true(cli_run_option_arg(*n) >= 0);
+		snprintf(key, sizeof(key), "  --%s ", *n);
+		const char *at = strstr(text, key);
+		if (!at) { /* a flag's name may end its line */
+			snprintf(key, sizeof(key), "  --%s\n", *n);
+			at = strstr(text, key);
+		}
+		assert_non_null(at);
+		assert_null(strstr(at + 1, key));
+	}
+	assert_int_equal(cli_run_option_arg("time"), -ENOENT); /* names are exact */
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size), cmocka_unit_test(test_parse_u64_bool_choice),
 		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_option_good),
 		cmocka_unit_test(test_every_option_bad), cmocka_unit_test(test_runs_do_not_share),
+		cmocka_unit_test(test_help_lists_every_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,7 +94,8 @@ struct compare_cmd {
 	const char *dir;
 };
 
-/* Parses into k->run (defaults already set), then makes it the comparison's base. */
+/* Parses into k->run (defaults already set), then makes it the comparison's base, whose
+ * experiment and memory options point into k->run: both live as long as k. */
 static int parse_compare(int argc, char **argv, struct compare_cmd *k, const char *usage)
 {
 	char bad[64];
