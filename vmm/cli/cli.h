@@ -84,8 +84,8 @@ int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m);
  * first non-ok state (interrupted stops early). */
 struct compare;
 enum run_state compare_run(struct compare *c);
-/* Parses "seq,gups,..." into c->rows; returns 0 or -EINVAL with the offending name in bad
- * (at most n bytes). */
+/* Parses "seq,gups,..." (NULL: every workload) into c->rows; returns 0 or -EINVAL with the
+ * offending name in bad (at most n bytes). */
 int compare_set_workloads(struct compare *c, const char *list, char *bad, size_t n);
 
 int cmd_run(int argc, char **argv);

@@ -33,7 +33,7 @@ static const struct cli_opt run_options[] = {
 	CLI_OPT_GROUP("Run options:"),
 	CLI_OPT_ARG("platform", OPT_PLATFORM, "native|sim|kvm", "where the workload runs (default native)"),
 	CLI_OPT_ARG("mmu", OPT_MMU, "ept|shadow", "paging strategy on sim and kvm (default ept)"),
-	CLI_OPT_ARG("workload", OPT_WORKLOAD, "NAME", "seq, gups, pchase, churn, ctxsw (default seq; see memvirt list)"),
+	CLI_OPT_ARG("workload", OPT_WORKLOAD, "NAME", "what runs (default seq; memvirt list shows them all)"),
 	CLI_OPT_ARG("mem", OPT_MEM, "SIZE", "workload footprint, k/m/g suffixes (default 64m)"),
 	CLI_OPT_ARG("ops", OPT_OPS, "N", "measured-phase operations (default: per workload)"),
 	CLI_OPT_ARG("seed", OPT_SEED, "N", "random seed (default 1)"),
@@ -62,6 +62,7 @@ static const struct cli_opt sim_options[] = {
 };
 
 #define MAX_WL_PARAMS 16
+#define MAX_WORKLOADS 32
 
 /* The workload parameter options, collected from every workload's descriptors (so a new
  * parameter needs no change here) as a table like the others, plus the values given. */
@@ -250,10 +251,17 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 			cfg->mmu = mmus[i];
 		return rc;
 	}
-	case OPT_WORKLOAD:
-		if (!(cfg->workload = wl_find(wl_registry_direct, arg)))
-			return cli_bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw (see memvirt list)");
-		return 0;
+	case OPT_WORKLOAD: {
+		const char *names[MAX_WORKLOADS + 1];
+		size_t n = 0;
+		int i;
+		for (const struct wl_workload *const *w = wl_registry_direct; *w && n < MAX_WORKLOADS; w++)
+			names[n++] = (*w)->name;
+		names[n] = NULL;
+		if ((rc = cli_choice_value("workload", arg, names, &i)) == 0)
+			cfg->workload = wl_registry_direct[i];
+		return rc;
+	}
 	case OPT_MEM:
 		return parse_size_opt("mem", arg, WL_PAGE_SIZE, host_mem_bytes(), &cfg->params.mem_bytes);
 	case OPT_OPS:

@@ -9,13 +9,11 @@
 #include "results/compare.h"
 #include "vmm/run/platform.h"
 
-#define ALL_WORKLOADS "seq,gups,pchase,churn,ctxsw"
-
 enum { OPT_WORKLOADS, OPT_OUT, NCOMPARE_OPTS };
 
 static const struct cli_opt compare_options[] = {
 	CLI_OPT_GROUP("Comparison options:"),
-	CLI_OPT_ARG("workloads", OPT_WORKLOADS, "LIST", "comma-separated workloads (default " ALL_WORKLOADS ")"),
+	CLI_OPT_ARG("workloads", OPT_WORKLOADS, "LIST", "comma-separated workloads (default: all, as memvirt list shows them)"),
 	CLI_OPT_ARG("out", OPT_OUT, "DIR", "write compare.json, compare.csv, report.html and per-run JSON"),
 	CLI_OPT_END(),
 };
@@ -110,7 +108,7 @@ static int parse_compare(int argc, char **argv, struct compare_cmd *k, const cha
 	if (rc)
 		return rc;
 	k->c.base = k->run.cfg;
-	if (compare_set_workloads(&k->c, given[OPT_WORKLOADS] ? : ALL_WORKLOADS, bad, sizeof(bad)) < 0)
+	if (compare_set_workloads(&k->c, given[OPT_WORKLOADS], bad, sizeof(bad)) < 0)
 		return cli_bad_value("workloads", bad, "unknown workload or too many");
 	return 0;
 }

@@ -14,8 +14,13 @@
 int compare_set_workloads(struct compare *c, const char *list, char *bad, size_t n)
 {
 	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", list);
-	snprintf(bad, n, "%s", list);
+	size_t len = 0;
+	buf[0] = 0;
+	for (const struct wl_workload *const *w = wl_registry_direct; !list && *w && len < sizeof(buf); w++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "", (*w)->name);
+	if (list)
+		snprintf(buf, sizeof(buf), "%s", list);
+	snprintf(bad, n, "%s", buf);
 	c->n = 0;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct wl_workload *w = wl_find(wl_registry_direct, tok);
