@@ -151,24 +151,30 @@ void svg_plot_band(FILE *f, const struct svg_plot *p, double xa, double xb, cons
 	fputs("</title></rect>\n", f);
 }
 
+/* A line from (x1, y1) to (x2, y2) and its label at (tx, ty), both in color; line_attrs and
+ * text_attrs are added to the <line> and <text> elements. */
+static void svg_labelled_line(FILE *f, const double line[4], const char *line_attrs, double tx, double ty,
+			      const char *text_attrs, const char *color, const char *label)
+{
+	fprintf(f, "<line %sx1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+		   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" %sfill=\"%s\">",
+		line_attrs, line[0], line[1], line[2], line[3], color, tx, ty, text_attrs, color);
+	html_escape(f, label);
+	fputs("</text>\n", f);
+}
+
 void svg_plot_marker(FILE *f, const struct svg_plot *p, double x, const char *color, const char *label)
 {
 	double px = svg_px(p, x);
-	fprintf(f, "<line class=\"event\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>"
-		   "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"%s\">",
-		px, p->top, px, p->h - p->bottom, color, px + 3, p->top + 12, color);
-	html_escape(f, label);
-	fputs("</text>\n", f);
+	svg_labelled_line(f, (const double[]){ px, p->top, px, p->h - p->bottom }, "class=\"event\" stroke-width=\"2\" ",
+			  px + 3, p->top + 12, "", color, label);
 }
 
 void svg_plot_hline(FILE *f, const struct svg_plot *p, double y, const char *color, const char *label)
 {
 	double py = svg_py(p, y);
-	fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"5,4\"/>"
-		   "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" fill=\"%s\">",
-		p->left, py, p->w - p->right, py, color, p->w - p->right - 4, py - 3, color);
-	html_escape(f, label);
-	fputs("</text>\n", f);
+	svg_labelled_line(f, (const double[]){ p->left, py, p->w - p->right, py }, "stroke-dasharray=\"5,4\" ",
+			  p->w - p->right - 4, py - 3, "text-anchor=\"end\" ", color, label);
 }
 
 void svg_plot_legend(FILE *f, const struct svg_plot *p, const char *const *names, const char *const *colors, size_t n)

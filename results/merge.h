@@ -98,6 +98,11 @@ const char *merge_sig_text(const struct merge_metric *x);
 const char *merge_absent_text(const struct merge_metric *x);
 /* A metric value for people: counts exactly (146000071), other values to 4 digits. */
 void merge_number_text(char *buf, size_t n, double v);
+/* A metric's mean, sd, min and max as merge_number_text writes them (table and HTML alike). */
+struct merge_stat_text {
+	char mean[32], sd[32], min[32], max[32];
+};
+void merge_stat_text(const struct mstat *s, struct merge_stat_text *out);
 /* "metric X: not in point N's results" for metric i, or "" when every point has it. */
 void merge_absent_note(const struct merge *m, size_t i, char *buf, size_t n);
 

@@ -17,16 +17,13 @@
 
 static void html_metric(FILE *f, const struct merge_point *p, const struct merge_metric *x)
 {
-	char mean[32], sd[32], lo[32], hi[32];
+	struct merge_stat_text t;
 	if (x->s.n == 0) {
 		fprintf(f, "<td colspan=%d>%s</td>", METRIC_COLS, merge_absent_text(x));
 		return;
 	}
-	merge_number_text(mean, sizeof(mean), x->s.mean);
-	merge_number_text(sd, sizeof(sd), x->s.sd);
-	merge_number_text(lo, sizeof(lo), x->s.min);
-	merge_number_text(hi, sizeof(hi), x->s.max);
-	fprintf(f, "<td>%s</td><td>%s</td><td>%s&ndash;%s</td>", mean, sd, lo, hi);
+	merge_stat_text(&x->s, &t);
+	fprintf(f, "<td>%s</td><td>%s</td><td>%s&ndash;%s</td>", t.mean, t.sd, t.min, t.max);
 	if (p->is_base)
 		fputs("<td>baseline</td><td></td>", f);
 	else if (x->have_diff)

@@ -33,6 +33,14 @@ void merge_number_text(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.4g", v);
 }
 
+void merge_stat_text(const struct mstat *s, struct merge_stat_text *out)
+{
+	merge_number_text(out->mean, sizeof(out->mean), s->mean);
+	merge_number_text(out->sd, sizeof(out->sd), s->sd);
+	merge_number_text(out->min, sizeof(out->min), s->min);
+	merge_number_text(out->max, sizeof(out->max), s->max);
+}
+
 /* "ok 3/3", "ok 2/3, 1 failed", "interrupted 1/1" */
 static void runs_text(char *buf, size_t n, const struct merge_point *p)
 {
@@ -79,19 +87,17 @@ static void print_point(FILE *f, const struct merge_point *p)
  * counted after the row ("(1 null)"), or stand in for the mean when none has a value. */
 static void print_metric_row(FILE *f, const struct merge_point *p, const struct merge_metric *x)
 {
-	char mean[32], sd[32], lo[32], hi[32], range[72], diff[16];
+	struct merge_stat_text t;
+	char range[72], diff[16];
 	fprintf(f, "%5ld %-30s %3zu", p->index, p->label, x->s.n);
 	if (x->s.n == 0) {
 		fprintf(f, " %14s\n", p->ok ? merge_absent_text(x) : "-");
 		return;
 	}
-	merge_number_text(mean, sizeof(mean), x->s.mean);
-	merge_number_text(sd, sizeof(sd), x->s.sd);
-	merge_number_text(lo, sizeof(lo), x->s.min);
-	merge_number_text(hi, sizeof(hi), x->s.max);
-	snprintf(range, sizeof(range), "%s-%s", lo, hi);
+	merge_stat_text(&x->s, &t);
+	snprintf(range, sizeof(range), "%s-%s", t.min, t.max);
 	diff_text(diff, sizeof(diff), p, x);
-	fprintf(f, " %14s %10s %23s %8s", mean, sd, range, diff);
+	fprintf(f, " %14s %10s %23s %8s", t.mean, t.sd, range, diff);
 	if (!p->is_base)
 		fprintf(f, " %5s", merge_sig_text(x));
 	if (x->nulls || x->missing)

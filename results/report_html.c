@@ -2,6 +2,7 @@
  * one time axis (every plot carries the dip bands and reclaim markers, so a fault burst can be
  * read against the throughput dip above it), and tables of dips and reclaim events. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -187,18 +188,28 @@ static void dip_row(FILE *f, size_t i, const json_t *d)
 		num(h, "worker_wait_us") / 1e3);
 }
 
+/* A section's heading, then either `none` (rows is empty: returns false) or the table's
+ * opening and its header cells (returns true: the caller writes the rows and closes it). */
+static bool table_open(FILE *f, const char *title, const json_t *rows, const char *none, const char *header)
+{
+	fprintf(f, "<h2>%s</h2>\n", title);
+	if (!json_array_size(rows)) {
+		fprintf(f, "<p>%s</p>\n", none);
+		return false;
+	}
+	fprintf(f, "<table><tr>%s</tr>\n", header);
+	return true;
+}
+
 static void dips_table(FILE *f, const struct page *pg)
 {
 	const json_t *d;
 	size_t i;
-	fputs("<h2>Dips</h2>\n", f);
-	if (!json_array_size(pg->dips)) {
-		fputs("<p>None at these thresholds.</p>\n", f);
+	if (!table_open(f, "Dips", pg->dips, "None at these thresholds.",
+			"<th>#</th><th>start ms</th><th>end ms</th><th>ms</th><th>depth</th><th>ops lost</th><th>cause</th>"
+			"<th>events</th><th>lag ms</th><th>minor faults</th><th>major faults</th><th>uffd faults</th>"
+			"<th>swap-in</th><th>swap-out</th><th>CPU wait ms</th>"))
 		return;
-	}
-	fputs("<table><tr><th>#</th><th>start ms</th><th>end ms</th><th>ms</th><th>depth</th><th>ops lost</th><th>cause</th>"
-	      "<th>events</th><th>lag ms</th><th>minor faults</th><th>major faults</th><th>uffd faults</th><th>swap-in</th><th>swap-out</th>"
-	      "<th>CPU wait ms</th></tr>\n", f);
 	json_array_foreach(pg->dips, i, d) dip_row(f, i, d);
 	fputs("</table>\n", f);
 }
@@ -207,14 +218,11 @@ static void events_table(FILE *f, const struct page *pg)
 {
 	const json_t *e;
 	size_t i;
-	fputs("<h2>Reclaim events</h2>\n", f);
-	if (!json_array_size(pg->events)) {
-		fputs("<p>None: this run had no --reclaim.</p>\n", f);
+	if (!table_open(f, "Reclaim events", pg->events, "None: this run had no --reclaim.",
+			"<th>#</th><th class=l>action</th><th class=l>status</th><th>due ms</th><th>start ms</th>"
+			"<th>end ms</th><th>bytes</th><th>mapped pages before / after</th>"
+			"<th>resident pages before / after</th><th class=l>message</th>"))
 		return;
-	}
-	fputs("<table><tr><th>#</th><th class=l>action</th><th class=l>status</th><th>due ms</th><th>start ms</th>"
-	      "<th>end ms</th><th>bytes</th><th>mapped pages before / after</th><th>resident pages before / after</th>"
-	      "<th class=l>message</th></tr>\n", f);
 	json_array_foreach(pg->events, i, e) {
 		fprintf(f, "<tr><td>%zu</td><td class=l style=\"color:%s\">%s</td><td class=l>%s</td><td>%.1f</td><td>%.1f</td>"
 			   "<td>%.1f</td><td>%.0f</td><td>%.0f / %.0f</td><td>%.0f / %.0f</td><td class=l>",

@@ -103,6 +103,34 @@ static void test_overcommit_params_exit_2_with_one_line(void **st)
 	expect_usage_error("--workload seq --wake-every 1s", "--wake-every");
 }
 
+/* getopt_long would take a unique prefix (`--time` for `--timeseries`, writing a file named
+ * by the value); the command refuses it, naming what was typed and exiting 2. */
+static void test_abbreviations_refused(void **st)
+{
+	(void)st;
+	char args[256], ts[128];
+	snprintf(ts, sizeof(ts), "%s/t.csv", dir);
+	snprintf(args, sizeof(args), "--time %s", ts);
+	expect_usage_error(args, "'--time'");
+	assert_false(exists(ts));
+	snprintf(args, sizeof(args), "--time=%s", ts);
+	expect_usage_error(args, "'--time'");
+	assert_false(exists(ts));
+	expect_usage_error("--work gups", "'--work'");
+	expect_usage_error("--platform sim --guest-p 2m", "'--guest-p'");
+	expect_usage_error("--no-prog", "'--no-prog'");
+	/* the full names still work, with the value attached or apart */
+	snprintf(args, sizeof(args), "run --no-progress --mem=1m --timeseries %s", ts);
+	assert_int_equal(memvirt(args), 0);
+	assert_true(exists(ts));
+	/* and the other commands refuse them too */
+	assert_int_equal(memvirt("info --js"), 2);
+	assert_non_null(strstr(err_text, "'--js'"));
+	assert_int_equal(memvirt("compare --platform sim --workl seq"), 2);
+	assert_non_null(strstr(err_text, "'--workl'"));
+	assert_int_equal(lines(err_text), 1);
+}
+
 static void test_help_and_list(void **st)
 {
 	(void)st;
@@ -111,6 +139,10 @@ static void test_help_and_list(void **st)
 	assert_int_equal(memvirt("list"), 0);
 	assert_int_equal(memvirt("info"), 0);
 	assert_int_equal(memvirt("compare --help"), 0);
+	assert_int_equal(memvirt("sweep --help"), 0);
+	assert_int_equal(memvirt("merge --help"), 0);
+	assert_int_equal(memvirt("report --help"), 0);
+	assert_int_equal(memvirt("info --help"), 0);
 }
 
 static json_t *run_json(const char *args)
@@ -201,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_values_exit_2_with_one_line),
 		cmocka_unit_test(test_overcommit_params_exit_2_with_one_line),
+		cmocka_unit_test(test_abbreviations_refused),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -64,7 +65,7 @@ static void test_parse_u64_bool_choice(void **st)
 }
 
 /* Parses a command line given as a NULL-terminated list; stderr goes to /dev/null. */
-static int parse(struct run_config *cfg, const char *const *args)
+static int parse(struct cli_run *r, const char *const *args)
 {
 	char *argv[64];
 	int argc = 0;
@@ -72,10 +73,10 @@ static int parse(struct run_config *cfg, const char *const *args)
 	for (; *args; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	cli_run_defaults(cfg);
+	cli_run_init(r);
 	FILE *saved = stderr;
 	stderr = fopen("/dev/null", "w");
-	int rc = cli_parse_run_options(argc, argv, cfg, "test");
+	int rc = cli_parse_run_options(argc, argv, r);
 	fclose(stderr);
 	stderr = saved;
 	return rc;
@@ -85,26 +86,26 @@ static int parse(struct run_config *cfg, const char *const *args)
 static void test_defaults(void **st)
 {
 	(void)st;
-	struct run_config c;
+	struct cli_run c;
 	assert_int_equal(parse(&c, (const char *const[]){ NULL }), 0);
-	assert_string_equal(c.platform, "native");
-	assert_string_equal(c.mmu, "none"); /* native has no paging strategy */
-	assert_string_equal(c.workload->name, "seq");
-	assert_int_equal(c.params.mem_bytes, 64ULL << 20);
-	assert_int_equal(c.params.seed, 1);
-	assert_int_equal(c.params.passes, 4);
-	assert_int_equal(c.sim.levels, 4);
-	assert_int_equal(c.sim.tlb_entries, 1536);
-	assert_false(c.sim.shadow_write_flood); /* KVM's refinement is an option, off by default */
-	assert_true(c.sim.ram_bytes >= c.params.mem_bytes);
-	assert_int_equal(c.sim.ram_bytes % c.sim.host_page, 0);
-	assert_null(c.json_path);
+	assert_string_equal(c.cfg.platform, "native");
+	assert_string_equal(c.cfg.mmu, "none"); /* native has no paging strategy */
+	assert_string_equal(c.cfg.workload->name, "seq");
+	assert_int_equal(c.cfg.params.mem_bytes, 64ULL << 20);
+	assert_int_equal(c.cfg.params.seed, 1);
+	assert_int_equal(c.cfg.params.passes, 4);
+	assert_int_equal(c.cfg.sim.levels, 4);
+	assert_int_equal(c.cfg.sim.tlb_entries, 1536);
+	assert_false(c.cfg.sim.shadow_write_flood); /* KVM's refinement is an option, off by default */
+	assert_true(c.cfg.sim.ram_bytes >= c.cfg.params.mem_bytes);
+	assert_int_equal(c.cfg.sim.ram_bytes % c.cfg.sim.host_page, 0);
+	assert_null(c.cfg.json_path);
 }
 
 static void test_every_option_good(void **st)
 {
 	(void)st;
-	struct run_config c;
+	struct cli_run c;
 	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--workload", "ctxsw", "--mem", "8m",
 			       "--ops", "1000", "--seed", "42", "--json", "/tmp/x.json", "--no-progress",
 			       "--guest-mem", "64m", "--tlb", "0", "--pwc", "off", "--ntlb", "off", "--pcid", "off",
@@ -112,36 +113,36 @@ static void test_every_option_good(void **st)
 			       "--levels", "5", "--guest-page", "2m", "--host-page", "1g", "--cost", "walk_ref=7",
 			       "--procs", "3", "--switch-every", "9"),
 			 0);
-	assert_string_equal(c.platform, "sim");
-	assert_string_equal(c.mmu, "shadow");
-	assert_string_equal(c.workload->name, "ctxsw");
-	assert_int_equal(c.params.mem_bytes, 8 << 20);
-	assert_int_equal(c.params.ops, 1000);
-	assert_int_equal(c.params.seed, 42);
-	assert_string_equal(c.json_path, "/tmp/x.json");
-	assert_false(c.progress);
-	assert_int_equal(c.sim.ram_bytes, 1ULL << 30); /* 64m rounded up to the 1g host page */
-	assert_int_equal(c.sim.tlb_entries, 0);
-	assert_false(c.sim.pwc);
-	assert_false(c.sim.ntlb);
-	assert_false(c.sim.pcid);
-	assert_true(c.sim.shadow_write_flood);
-	assert_int_equal(c.sim.levels, 5);
-	assert_int_equal(c.sim.guest_page, 2 << 20);
-	assert_int_equal(c.sim.host_page, 1 << 30);
-	assert_int_equal(c.sim.cost.walk_ref, 7);
-	assert_int_equal(c.params.procs, 3);
-	assert_int_equal(c.params.switch_every, 9);
+	assert_string_equal(c.cfg.platform, "sim");
+	assert_string_equal(c.cfg.mmu, "shadow");
+	assert_string_equal(c.cfg.workload->name, "ctxsw");
+	assert_int_equal(c.cfg.params.mem_bytes, 8 << 20);
+	assert_int_equal(c.cfg.params.ops, 1000);
+	assert_int_equal(c.cfg.params.seed, 42);
+	assert_string_equal(c.cfg.json_path, "/tmp/x.json");
+	assert_false(c.cfg.progress);
+	assert_int_equal(c.cfg.sim.ram_bytes, 1ULL << 30); /* 64m rounded up to the 1g host page */
+	assert_int_equal(c.cfg.sim.tlb_entries, 0);
+	assert_false(c.cfg.sim.pwc);
+	assert_false(c.cfg.sim.ntlb);
+	assert_false(c.cfg.sim.pcid);
+	assert_true(c.cfg.sim.shadow_write_flood);
+	assert_int_equal(c.cfg.sim.levels, 5);
+	assert_int_equal(c.cfg.sim.guest_page, 2 << 20);
+	assert_int_equal(c.cfg.sim.host_page, 1 << 30);
+	assert_int_equal(c.cfg.sim.cost.walk_ref, 7);
+	assert_int_equal(c.cfg.params.procs, 3);
+	assert_int_equal(c.cfg.params.switch_every, 9);
 	assert_int_equal(PARSE(&c, "--workload", "churn", "--region", "64k", "--mem=1m"), 0);
-	assert_int_equal(c.params.region_bytes, 64 << 10);
+	assert_int_equal(c.cfg.params.region_bytes, 64 << 10);
 	assert_int_equal(PARSE(&c, "--workload", "seq", "--passes", "2"), 0);
-	assert_int_equal(c.params.passes, 2);
+	assert_int_equal(c.cfg.params.passes, 2);
 }
 
 static void test_every_option_bad(void **st)
 {
 	(void)st;
-	struct run_config c;
+	struct cli_run c;
 	assert_int_equal(PARSE(&c, "--workload", "nope"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "xen"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--mmu", "npt"), EXIT_USAGE);
@@ -176,12 +177,63 @@ static void test_every_option_bad(void **st)
 	assert_int_equal(PARSE(&c, "--help"), 1);
 }
 
+/* Two parsed runs own their experiment and memory options; a copy points into itself. */
+static void test_runs_do_not_share(void **st)
+{
+	(void)st;
+	struct cli_run a, b, copy;
+	assert_int_equal(PARSE(&a, "--platform", "kvm", "--backend", "memfd", "--sample-us", "500"), 0);
+	assert_int_equal(PARSE(&b, "--platform", "kvm", "--backend", "hugetlb", "--sample-us", "0"), 0);
+	assert_ptr_equal(a.cfg.experiment, &a.experiment);
+	assert_ptr_equal(a.cfg.memory, &a.memory);
+	assert_int_equal(a.cfg.memory->backend, GUEST_MEM_MEMFD);
+	assert_int_equal(b.cfg.memory->backend, GUEST_MEM_HUGETLB);
+	assert_int_equal(a.cfg.experiment->sample_us, 500);
+	assert_int_equal(b.cfg.experiment->sample_us, 0);
+	cli_run_copy(&copy, &a);
+	assert_ptr_equal(copy.cfg.experiment, &copy.experiment);
+	assert_ptr_equal(copy.cfg.memory, &copy.memory);
+	assert_int_equal(copy.cfg.memory->backend, GUEST_MEM_MEMFD);
+	assert_int_equal(copy.cfg.experiment->sample_us, 500);
+}
+
+/* --help is generated from the tables the parser uses: every run option is in it, once. */
+static void test_help_lists_every_option(void **st)
+{
+	(void)st;
+	static const char *const names[] = {
+		"platform", "mmu", "workload", "mem", "ops", "seed", "json", "no-progress", "help", "passes", "region",
+		"procs", "switch-every", "guest-mem", "levels", "guest-page", "host-page", "tlb", "pwc", "ntlb", "pcid",
+		"shadow-flood", "cost", "sample-us", "timeseries", "reclaim", "swap", "dip-threshold", "dip-min-ms",
+		"overhead-windows", "backend", "thp", "numa-node", "numa-policy", "uffd", NULL,
+	};
+	char *text = NULL, key[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cli_run_help(f, "test", NULL);
+	fclose(f);
+	for (const char *const *n = names; *n; n++) {
+		assert_true(cli_run_option_arg(*n) >= 0);
+		snprintf(key, sizeof(key), "  --%s ", *n);
+		const char *at = strstr(text, key);
+		if (!at) { /* a flag's name may end its line */
+			snprintf(key, sizeof(key), "  --%s\n", *n);
+			at = strstr(text, key);
+		}
+		assert_non_null(at);
+		assert_null(strstr(at + 1, key));
+	}
+	assert_int_equal(cli_run_option_arg("time"), -ENOENT); /* names are exact */
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size), cmocka_unit_test(test_parse_u64_bool_choice),
 		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_option_good),
-		cmocka_unit_test(test_every_option_bad),
+		cmocka_unit_test(test_every_option_bad), cmocka_unit_test(test_runs_do_not_share),
+		cmocka_unit_test(test_help_lists_every_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,9 +204,9 @@ static void test_compare_puts_sim_beside_kvm(void **st)
 {
 	(void)st;
 	static struct compare cmp;
-	const char *bad = NULL;
+	char bad[64];
 	cmp.base = config("churn", "kvm", "ept", 2);
-	assert_int_equal(compare_set_workloads(&cmp, "churn", &bad), 0);
+	assert_int_equal(compare_set_workloads(&cmp, "churn", bad, sizeof(bad)), 0);
 	assert_int_equal(compare_run(&cmp), RUN_OK);
 	const struct compare_row *row = &cmp.rows[0];
 	assert_true(cmp.with_sim);

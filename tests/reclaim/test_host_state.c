@@ -23,22 +23,16 @@
 
 #include "vmm/host/memcg.h"
 #include "vmm/host/sysfs.h"
+#include "vmm/host/swap.h"
 #include "vmm/host/zram.h"
 
 static char why[256];
 
 static bool zram_clean(void)
 {
-	char line[256];
-	bool listed = false;
-	FILE *f = fopen("/proc/swaps", "r");
-	while (f && fgets(line, sizeof(line), f))
-		listed |= strncmp(line, "/dev/zram0", 10) == 0;
-	if (f)
-		fclose(f);
 	uint64_t size = 1;
 	sysfs_read_u64("/sys/block/zram0/disksize", &size);
-	return !listed && size == 0;
+	return !host_swap_device_on("/dev/zram0") && size == 0;
 }
 
 /* No memvirt-* group anywhere under the memory controller's root. */

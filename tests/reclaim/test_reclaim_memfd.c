@@ -17,7 +17,7 @@
 
 #include "vmm/reclaim/reclaim.h"
 #include "vmm/mem/residency.h"
-#include "vmm/host/zram.h"
+#include "vmm/host/swap.h"
 
 #define BYTES (16ULL << 20)
 #define PAGES (BYTES / 4096)

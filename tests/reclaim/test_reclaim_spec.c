@@ -119,21 +119,21 @@ static void test_spec_json(void **st)
 	json_decref(j);
 }
 
-/* The run options end to end: good values land in cfg->experiment, bad ones are usage errors. */
-static int run_opts(int argc, char **argv, struct run_config *cfg)
+/* The run options end to end: good values land in cfg.experiment, bad ones are usage errors. */
+static int run_opts(int argc, char **argv, struct cli_run *run)
 {
-	cli_run_defaults(cfg);
-	return cli_parse_run_options(argc, argv, cfg, "test");
+	cli_run_init(run);
+	return cli_parse_run_options(argc, argv, run);
 }
 
 static void test_cli_options(void **st)
 {
 	(void)st;
-	struct run_config cfg;
+	struct cli_run run;
 	char *good[] = { "run", "--platform", "sim", "--sample-us", "500", "--reclaim", "discard:at=10ms,frac=0.5",
 			 "--reclaim", "discard:at=20ms,pattern=random", "--dip-threshold", "0.4", "--dip-min-ms", "2.5", NULL };
-	assert_int_equal(run_opts(13, good, &cfg), 0);
-	const struct experiment *e = cfg.experiment;
+	assert_int_equal(run_opts(13, good, &run), 0);
+	const struct experiment *e = run.cfg.experiment;
 	assert_non_null(e);
 	assert_int_equal(e->sample_us, 500);
 	assert_int_equal(e->n_reclaim, 2);
@@ -147,9 +147,9 @@ static void test_cli_options(void **st)
 		{ "run", "--overhead-windows", "5ms", NULL },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		assert_int_equal(run_opts(3, bad[i], &cfg), EXIT_USAGE);
+		assert_int_equal(run_opts(3, bad[i], &run), EXIT_USAGE);
 	char *off[] = { "run", "--sample-us", "0", "--reclaim", "discard:at=1s", NULL };
-	assert_int_equal(run_opts(5, off, &cfg), EXIT_USAGE); /* reclaim needs telemetry to find its dips */
+	assert_int_equal(run_opts(5, off, &run), EXIT_USAGE); /* reclaim needs telemetry to find its dips */
 }
 
 int main(void)

@@ -104,18 +104,18 @@ static void test_point_config(void **st)
 {
 	(void)st;
 	struct sweep s;
-	struct run_config cfg;
+	struct cli_run run;
 	assert_int_equal(load("[global]\nplatform = sim\nbaseline = j\n[j]\nworkload = seq\npasses = 3\ntlb = 64\n"
 			      "guest-page = 2m\n"),
 			 0);
 	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
 	assert_string_equal(s.baseline, "j");
-	assert_int_equal(sweep_point_config(&s.points[0], path, &args, &cfg, why, sizeof(why)), 0);
-	assert_string_equal(cfg.platform, "sim");
-	assert_string_equal(cfg.workload->name, "seq");
-	assert_int_equal(cfg.params.passes, 3);
-	assert_int_equal(cfg.sim.tlb_entries, 64);
-	assert_int_equal(cfg.sim.guest_page, 2u << 20);
+	assert_int_equal(sweep_point_config(&s.points[0], path, &args, &run, why, sizeof(why)), 0);
+	assert_string_equal(run.cfg.platform, "sim");
+	assert_string_equal(run.cfg.workload->name, "seq");
+	assert_int_equal(run.cfg.params.passes, 3);
+	assert_int_equal(run.cfg.sim.tlb_entries, 64);
+	assert_int_equal(run.cfg.sim.guest_page, 2u << 20);
 	sweep_free(&s);
 }
 
@@ -123,12 +123,12 @@ static void test_point_config(void **st)
 static void expect_bad_value(const char *text, const char *line, const char *key_value)
 {
 	struct sweep s;
-	struct run_config cfg;
+	struct cli_run run;
 	int rc = 0;
 	assert_int_equal(load(text), 0);
 	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
 	for (size_t i = 0; i < s.npoints && rc == 0; i++)
-		rc = sweep_point_config(&s.points[i], path, &args, &cfg, why, sizeof(why));
+		rc = sweep_point_config(&s.points[i], path, &args, &run, why, sizeof(why));
 	assert_int_equal(rc, EXIT_USAGE);
 	expect_why(line, key_value);
 	sweep_free(&s);

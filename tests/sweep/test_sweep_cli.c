@@ -145,6 +145,10 @@ static void test_point_writes_exactly_that_point(void **st)
 		assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "status"), "state")), "ok");
 		json_decref(doc);
 	}
+	/* an abbreviated option is refused, not taken for --point */
+	snprintf(args, sizeof(args), "sweep %s --poi 1 --out %s", ini, out);
+	assert_int_equal(memvirt(args), 2);
+	assert_non_null(strstr(err_text, "'--poi'"));
 	/* a point past the end is a usage error */
 	snprintf(args, sizeof(args), "sweep %s --point 5 --out %s", ini, out);
 	assert_int_equal(memvirt(args), 2);

@@ -7,17 +7,39 @@
 #include <stdio.h>
 
 #include "results/result.h"
+#include "vmm/cli/cli_opt.h"
+#include "vmm/mem/guest_mem.h"
+#include "vmm/reclaim/experiment.h"
 
 #define EXIT_USAGE 2
+#define CLI_HELP 1 /* what option parsers return for --help: the caller prints it and exits 0 */
 
-/* Parses run options (argv[0] is the sub-command) into cfg, after filling defaults.
- * Returns 0, 1 when --help was printed, or EXIT_USAGE after printing one error line. */
-int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line);
-void cli_run_options_help(FILE *f);
+/* One parsed run: the configuration and the storage it points into (cfg.experiment points at
+ * experiment, cfg.memory at memory), so that every parsed configuration owns its own and two
+ * of them never share. Strings (json and time-series paths) still point into the argv parsed.
+ * Copy with cli_run_copy, never with `=` (the copy would point into the original). */
+struct cli_run {
+	struct run_config cfg;
+	struct experiment experiment;
+	struct guest_mem_opts memory;
+};
+/* The defaults (cli_run_defaults, experiment_defaults, guest_mem_defaults), pointers set. */
+void cli_run_init(struct cli_run *r);
+/* *dst = *src, with dst->cfg pointing into dst. */
+void cli_run_copy(struct cli_run *dst, const struct cli_run *src);
+
+/* Parses run options (argv[0] is the sub-command) into r, which cli_run_init has filled (a
+ * caller may change defaults in between). Returns 0, CLI_HELP for --help (nothing printed:
+ * see cli_run_help), or EXIT_USAGE after printing one error line. */
+int cli_parse_run_options(int argc, char **argv, struct cli_run *r);
+/* "usage: LINE", then the command's own options (own, or NULL), then every run option, all
+ * generated from the option tables. */
+void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own);
 /* Whether `name` (without "--", exactly: no abbreviations) is a run option: its has_arg
  * (no_argument or required_argument), or -ENOENT. */
 int cli_run_option_arg(const char *name);
-/* Defaults: platform native, mmu ept, workload seq, 64 MiB, seed 1, sim geometry. */
+/* Defaults: platform native, mmu ept, workload seq, 64 MiB, seed 1, sim geometry; no
+ * experiment or memory options (NULL: their defaults). */
 void cli_run_defaults(struct run_config *cfg);
 /* Fills the workload-specific parameters' defaults, and derived sim sizes. */
 int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg);
@@ -33,34 +55,43 @@ int cli_wl_param_parse(const struct wl_param_desc *d, const char *text, struct w
 void cli_wl_param_format(const struct wl_param_desc *d, const struct wl_params *p, char *buf, size_t n);
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The one line for a value an option refuses, "invalid --OPT value 'VAL': WHY" (WHY from
+ * fmt); returns EXIT_USAGE. */
+int cli_bad_value(const char *opt, const char *val, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* One of a NULL-terminated list of words into *index, else cli_bad_value naming them all. */
+int cli_choice_value(const char *opt, const char *val, const char *const *words, int *index);
+/* on/off (parse_bool), else cli_bad_value. */
+int cli_bool_value(const char *opt, const char *val, bool *out);
+/* A file the command will write, in a directory that exists (result_path_check), else
+ * cli_bad_value. */
+int cli_file_value(const char *opt, const char *path);
+/* A directory the command will write into, made if missing (result_make_dirs, of dir/sub
+ * when sub is not NULL), else cli_bad_value naming dir. */
+int cli_dir_value(const char *opt, const char *dir, const char *sub);
 /* While buf is not NULL, cli_error writes its message into buf instead of stderr, so that a
  * caller reading options from a file can print one line naming the file and line. */
 void cli_error_capture(char *buf, size_t n);
 
-/* cli_experiment.c: --sample-us, --timeseries, --reclaim, --swap, --dip-*; option codes from
- * CLI_OPT_EXPERIMENT up. */
+/* cli_experiment.c: --sample-us, --timeseries, --reclaim, --swap, --dip-*, --overhead-windows
+ * (a table with its group heading); option codes from CLI_OPT_EXPERIMENT up. */
 #define CLI_OPT_EXPERIMENT 1000
-extern const struct option cli_experiment_options[];
-extern const size_t cli_experiment_noptions;
-int cli_experiment_option(int opt, const char *arg, struct run_config *cfg);
-int cli_experiment_finish(const struct run_config *cfg);
-void cli_experiment_help(FILE *f);
+extern const struct cli_opt cli_experiment_options[];
+int cli_experiment_option(int opt, const char *arg, struct experiment *e);
+int cli_experiment_finish(const struct experiment *e);
 
-/* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory);
- * option codes from CLI_OPT_MEMORY up. */
+/* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory; a
+ * table with its group heading); option codes from CLI_OPT_MEMORY up. */
 #define CLI_OPT_MEMORY 1100
-#define CLI_MEMORY_MAX_OPTS 8
-extern const struct option cli_memory_options[];
-extern const size_t cli_memory_noptions;
-int cli_memory_option(int opt, const char *arg, struct run_config *cfg);
-void cli_memory_help(FILE *f);
+extern const struct cli_opt cli_memory_options[];
+int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m);
 
 /* compare_run.c: runs every row of a comparison (results/compare.h); returns RUN_OK, or the
  * first non-ok state (interrupted stops early). */
 struct compare;
 enum run_state compare_run(struct compare *c);
-/* Parses "seq,gups,..." into c->rows; returns 0 or -EINVAL with *bad the offending name. */
-int compare_set_workloads(struct compare *c, const char *list, const char **bad);
+/* Parses "seq,gups,..." (NULL: every workload) into c->rows; returns 0 or -EINVAL with the
+ * offending name in bad (at most n bytes). */
+int compare_set_workloads(struct compare *c, const char *list, char *bad, size_t n);
 
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -1,9 +1,7 @@
 /* cli_experiment.c — the run options for telemetry, host reclaim and dip detection
  * (--sample-us, --timeseries, --reclaim, --swap, --dip-threshold, --dip-min-ms): parsed into
- * one struct experiment that the run configuration points at. One process runs one command,
- * so the options live in one static struct here. */
+ * the struct experiment of the caller's struct cli_run, which the run configuration points at. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,41 +15,37 @@ enum {
 	OPT_DIP_MIN_MS, OPT_OVERHEAD_WINDOWS,
 };
 
-const struct option cli_experiment_options[] = {
-	{ "sample-us", required_argument, NULL, OPT_SAMPLE_US },
-	{ "timeseries", required_argument, NULL, OPT_TIMESERIES },
-	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
-	{ "swap", required_argument, NULL, OPT_SWAP },
-	{ "dip-threshold", required_argument, NULL, OPT_DIP_THRESHOLD },
-	{ "dip-min-ms", required_argument, NULL, OPT_DIP_MIN_MS },
-	{ "overhead-windows", required_argument, NULL, OPT_OVERHEAD_WINDOWS },
+static void reclaim_spec_help(FILE *f)
+{
+	fputs("      discard:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]\n"
+	      "      pageout:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]  (needs swap)\n"
+	      "      limit:at=TIME,bytes=SIZE[,until=TIME]  (memory cgroup, root)\n"
+	      "      TIME from the measured phase's start: 1s, 250ms, 500us\n",
+	      f);
+}
+
+const struct cli_opt cli_experiment_options[] = {
+	CLI_OPT_GROUP("Telemetry, host reclaim and dips (see docs/reclaim.md):"),
+	CLI_OPT_ARG("sample-us", OPT_SAMPLE_US, "N", "telemetry period in microseconds, 0 = off (default 1000)"),
+	CLI_OPT_ARG("timeseries", OPT_TIMESERIES, "FILE", "write the samples as CSV (first column time_ms)"),
+	CLI_OPT_ARG_MORE("reclaim", OPT_RECLAIM, "SPEC", "host reclaim during the measured phase (repeatable):",
+			 reclaim_spec_help),
+	CLI_OPT_ARG("swap", OPT_SWAP, "zram:SIZE", "zram swap for this run, removed afterwards (root)"),
+	CLI_OPT_ARG("dip-threshold", OPT_DIP_THRESHOLD, "F", "a dip is throughput below F x baseline (default 0.5)"),
+	CLI_OPT_ARG("dip-min-ms", OPT_DIP_MIN_MS, "MS", "... lasting at least MS milliseconds (default 5)"),
+	CLI_OPT_ARG("overhead-windows", OPT_OVERHEAD_WINDOWS, "TIME",
+		    "measure telemetry's cost: sample in every other window of\n"
+		    "TIME (e.g. 100ms) and compare throughput (telemetry.overhead)"),
+	CLI_OPT_END(),
 };
-const size_t cli_experiment_noptions = ARRAY_SIZE(cli_experiment_options);
-
-static struct experiment cli_exp;
-
-static struct experiment *experiment_of(struct run_config *cfg)
-{
-	if (cfg->experiment != &cli_exp) {
-		cli_exp = experiment_defaults;
-		cfg->experiment = &cli_exp;
-	}
-	return &cli_exp;
-}
-
-static int bad(const char *opt, const char *val, const char *why)
-{
-	cli_error("invalid --%s value '%s': %s", opt, val, why);
-	return EXIT_USAGE;
-}
 
 static int parse_reclaim(struct experiment *e, const char *arg)
 {
 	char why[200];
 	if (e->n_reclaim == EXPERIMENT_MAX_RECLAIM)
-		return bad("reclaim", arg, "too many reclaim events (at most 16)");
+		return cli_bad_value("reclaim", arg, "too many reclaim events (at most 16)");
 	if (reclaim_spec_parse(arg, &e->reclaim[e->n_reclaim], why, sizeof(why)) < 0)
-		return bad("reclaim", arg, why);
+		return cli_bad_value("reclaim", arg, "%s", why);
 	e->n_reclaim++;
 	return 0;
 }
@@ -59,26 +53,25 @@ static int parse_reclaim(struct experiment *e, const char *arg)
 static int parse_swap(struct experiment *e, const char *arg)
 {
 	if (strncmp(arg, "zram:", 5) != 0 || parse_size(arg + 5, &e->zram_bytes) < 0 || e->zram_bytes < (1ULL << 20))
-		return bad("swap", arg, "expected zram:SIZE with SIZE at least 1m, such as zram:1g");
+		return cli_bad_value("swap", arg, "expected zram:SIZE with SIZE at least 1m, such as zram:1g");
 	return 0;
 }
 
 static int parse_path(struct experiment *e, const char *arg)
 {
-	int rc = result_path_check(arg);
-	if (rc < 0)
-		return bad("timeseries", arg, strerror(-rc));
+	int rc = cli_file_value("timeseries", arg);
+	if (rc)
+		return rc;
 	e->timeseries_path = arg;
 	return 0;
 }
 
-int cli_experiment_option(int opt, const char *arg, struct run_config *cfg)
+int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 {
-	struct experiment *e = experiment_of(cfg);
 	switch (opt) {
 	case OPT_SAMPLE_US:
 		if (parse_u64(arg, &e->sample_us) < 0 || (e->sample_us && e->sample_us < 50) || e->sample_us > 1000000)
-			return bad("sample-us", arg, "expected 0 (off) or a period from 50 to 1000000 microseconds");
+			return cli_bad_value("sample-us", arg, "expected 0 (off) or a period from 50 to 1000000 microseconds");
 		return 0;
 	case OPT_TIMESERIES:
 		return parse_path(e, arg);
@@ -88,52 +81,32 @@ int cli_experiment_option(int opt, const char *arg, struct run_config *cfg)
 		return parse_swap(e, arg);
 	case OPT_DIP_THRESHOLD:
 		if (parse_double(arg, &e->dip_threshold) < 0 || e->dip_threshold <= 0 || e->dip_threshold >= 1)
-			return bad("dip-threshold", arg, "expected a fraction of the baseline rate in (0, 1), such as 0.5");
+			return cli_bad_value("dip-threshold", arg, "expected a fraction of the baseline rate in (0, 1), such as 0.5");
 		return 0;
 	case OPT_OVERHEAD_WINDOWS:
 		if (parse_duration_us(arg, &e->overhead_window_us) < 0 || e->overhead_window_us < 10000)
-			return bad("overhead-windows", arg, "expected a window of at least 10ms, such as 100ms");
+			return cli_bad_value("overhead-windows", arg, "expected a window of at least 10ms, such as 100ms");
 		return 0;
 	case OPT_DIP_MIN_MS:
 		if (parse_double(arg, &e->dip_min_ms) < 0 || e->dip_min_ms > 1e6)
-			return bad("dip-min-ms", arg, "expected milliseconds, such as 5");
+			return cli_bad_value("dip-min-ms", arg, "expected milliseconds, such as 5");
 		return 0;
 	}
 	return EXIT_USAGE;
 }
 
 /* What can be known before the run starts: the host can do what the options ask. */
-int cli_experiment_finish(const struct run_config *cfg)
+int cli_experiment_finish(const struct experiment *e)
 {
 	char why[256];
-	const struct experiment *e = cfg->experiment;
 	if (!e)
 		return 0;
 	if (e->timeseries_path && !e->sample_us)
-		return cli_error("invalid --timeseries value '%s': telemetry is off (--sample-us 0)", e->timeseries_path),
-		       EXIT_USAGE;
+		return cli_bad_value("timeseries", e->timeseries_path, "telemetry is off (--sample-us 0)");
 	if (e->overhead_window_us && (!e->sample_us || e->n_reclaim))
 		return cli_error("invalid --overhead-windows value: it needs telemetry on and no --reclaim (it measures "
 				 "the telemetry's own cost)"), EXIT_USAGE;
 	if (experiment_check(e, why, sizeof(why)) < 0)
 		return cli_error("%s", why), EXIT_USAGE;
 	return 0;
-}
-
-void cli_experiment_help(FILE *f)
-{
-	fputs("Telemetry, host reclaim and dips (see docs/reclaim.md):\n"
-	      "  --sample-us N              telemetry period in microseconds, 0 = off (default 1000)\n"
-	      "  --timeseries FILE          write the samples as CSV (first column time_ms)\n"
-	      "  --reclaim SPEC             host reclaim during the measured phase (repeatable):\n"
-	      "      discard:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]\n"
-	      "      pageout:at=TIME[,frac=F|,range=OFF+LEN][,pattern=seq|random][,seed=N]  (needs swap)\n"
-	      "      limit:at=TIME,bytes=SIZE[,until=TIME]  (memory cgroup, root)\n"
-	      "      TIME from the measured phase's start: 1s, 250ms, 500us\n"
-	      "  --swap zram:SIZE           zram swap for this run, removed afterwards (root)\n"
-	      "  --dip-threshold F          a dip is throughput below F x baseline (default 0.5)\n"
-	      "  --dip-min-ms MS            ... lasting at least MS milliseconds (default 5)\n"
-	      "  --overhead-windows TIME    measure telemetry's cost: sample in every other window of\n"
-	      "                             TIME (e.g. 100ms) and compare throughput (telemetry.overhead)\n",
-	      f);
 }

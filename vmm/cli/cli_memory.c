@@ -1,8 +1,6 @@
 /* cli_memory.c — the run options for the kvm platform's guest memory (--backend, --thp,
- * --numa-node, --numa-policy, --uffd), parsed into one struct guest_mem_opts that the run
- * configuration points at. One process runs one command, so the options live in one static
- * struct here (as cli_experiment.c does for its options). */
-#include <getopt.h>
+ * --numa-node, --numa-policy, --uffd), parsed into the struct guest_mem_opts of the caller's
+ * struct cli_run, which the run configuration points at. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,74 +11,46 @@
 
 enum { OPT_BACKEND = CLI_OPT_MEMORY, OPT_THP, OPT_NUMA_NODE, OPT_NUMA_POLICY, OPT_UFFD };
 
-const struct option cli_memory_options[] = {
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "thp", required_argument, NULL, OPT_THP },
-	{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
-	{ "numa-policy", required_argument, NULL, OPT_NUMA_POLICY },
-	{ "uffd", no_argument, NULL, OPT_UFFD },
+const struct cli_opt cli_memory_options[] = {
+	CLI_OPT_GROUP("Guest memory (--platform kvm; see docs/kvm-platform.md):"),
+	CLI_OPT_ARG("backend", OPT_BACKEND, "anon|memfd|hugetlb",
+		    "what backs guest RAM (default anon; hugetlb needs free 2 MiB pages)"),
+	CLI_OPT_ARG("thp", OPT_THP, "on|off", "transparent huge pages for guest RAM (default: the host's setting)"),
+	CLI_OPT_ARG("numa-node", OPT_NUMA_NODE, "N", "place guest RAM on node N ..."),
+	CLI_OPT_ARG("numa-policy", OPT_NUMA_POLICY, "bind|preferred|interleave", "... with this policy (default bind)"),
+	CLI_OPT_FLAG("uffd", OPT_UFFD, "resolve first touches of guest RAM in the VMM (userfaultfd),\n"
+				       "counted as exits.ept_violation"),
+	CLI_OPT_END(),
 };
-const size_t cli_memory_noptions = ARRAY_SIZE(cli_memory_options);
 
-static struct guest_mem_opts cli_mem;
-
-static struct guest_mem_opts *memory_of(struct run_config *cfg)
+int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m)
 {
-	if (cfg->memory != &cli_mem) {
-		cli_mem = guest_mem_defaults;
-		cfg->memory = &cli_mem;
-	}
-	return &cli_mem;
-}
-
-static int bad(const char *opt, const char *val, const char *why)
-{
-	cli_error("invalid --%s value '%s': %s", opt, val, why);
-	return EXIT_USAGE;
-}
-
-int cli_memory_option(int opt, const char *arg, struct run_config *cfg)
-{
-	struct guest_mem_opts *m = memory_of(cfg);
-	int choice;
+	int choice, rc;
 	uint64_t node;
 	bool on;
 	switch (opt) {
 	case OPT_BACKEND:
-		if ((choice = parse_choice(arg, (const char *const[]){ "anon", "memfd", "hugetlb", NULL })) < 0)
-			return bad("backend", arg, "expected anon, memfd or hugetlb");
-		m->backend = (enum guest_mem_backend)choice;
-		return 0;
+		if ((rc = cli_choice_value("backend", arg, (const char *const[]){ "anon", "memfd", "hugetlb", NULL },
+					   &choice)) == 0)
+			m->backend = (enum guest_mem_backend)choice;
+		return rc;
 	case OPT_THP:
-		if (parse_bool(arg, &on) < 0)
-			return bad("thp", arg, "expected on or off");
-		m->thp = on ? GUEST_MEM_THP_ON : GUEST_MEM_THP_OFF;
-		return 0;
+		if ((rc = cli_bool_value("thp", arg, &on)) == 0)
+			m->thp = on ? GUEST_MEM_THP_ON : GUEST_MEM_THP_OFF;
+		return rc;
 	case OPT_NUMA_NODE:
 		if (parse_u64(arg, &node) < 0 || node > 1023)
-			return bad("numa-node", arg, "expected a node number (see memvirt info)");
+			return cli_bad_value("numa-node", arg, "expected a node number (see memvirt info)");
 		m->numa_node = (int)node;
 		return 0;
 	case OPT_NUMA_POLICY:
-		if ((choice = parse_choice(arg, (const char *const[]){ "bind", "preferred", "interleave", NULL })) < 0)
-			return bad("numa-policy", arg, "expected bind, preferred or interleave");
-		m->numa_policy = (enum guest_mem_policy)choice;
-		return 0;
+		if ((rc = cli_choice_value("numa-policy", arg,
+					   (const char *const[]){ "bind", "preferred", "interleave", NULL }, &choice)) == 0)
+			m->numa_policy = (enum guest_mem_policy)choice;
+		return rc;
 	case OPT_UFFD:
 		m->uffd = true;
 		return 0;
 	}
 	return EXIT_USAGE;
-}
-
-void cli_memory_help(FILE *f)
-{
-	fputs("Guest memory (--platform kvm; see docs/kvm-platform.md):\n"
-	      "  --backend anon|memfd|hugetlb  what backs guest RAM (default anon; hugetlb needs free 2 MiB pages)\n"
-	      "  --thp on|off               transparent huge pages for guest RAM (default: the host's setting)\n"
-	      "  --numa-node N              place guest RAM on node N ...\n"
-	      "  --numa-policy bind|preferred|interleave   ... with this policy (default bind)\n"
-	      "  --uffd                     resolve first touches of guest RAM in the VMM (userfaultfd),\n"
-	      "                             counted as exits.ept_violation\n",
-	      f);
 }

@@ -1,7 +1,7 @@
 /* cli_options.c — the run options shared by `run`, `compare` and `demo`: parsing with
- * getopt_long, validation with one clear line per bad value, and defaults. Workload
- * parameters (--procs, --region, ...) come from the workloads' own descriptors, so a new
- * workload parameter needs no change here. */
+ * getopt_long from option tables that carry their help (cli_opt.h), validation with one clear
+ * line per bad value, and defaults. Workload parameters (--procs, --region, ...) come from the
+ * workloads' own descriptors, so a new workload parameter needs no change here. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -23,35 +23,56 @@ enum {
 	OPT_COST, OPT_HELP, OPT_WL_PARAM, /* + index of the parameter name */
 };
 
-static const struct option fixed_options[] = {
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "mmu", required_argument, NULL, OPT_MMU },
-	{ "workload", required_argument, NULL, OPT_WORKLOAD },
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "ops", required_argument, NULL, OPT_OPS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "guest-mem", required_argument, NULL, OPT_GUEST_MEM },
-	{ "tlb", required_argument, NULL, OPT_TLB },
-	{ "pwc", required_argument, NULL, OPT_PWC },
-	{ "ntlb", required_argument, NULL, OPT_NTLB },
-	{ "pcid", required_argument, NULL, OPT_PCID },
-	{ "shadow-flood", required_argument, NULL, OPT_SHADOW_FLOOD },
-	{ "levels", required_argument, NULL, OPT_LEVELS },
-	{ "guest-page", required_argument, NULL, OPT_GUEST_PAGE },
-	{ "host-page", required_argument, NULL, OPT_HOST_PAGE },
-	{ "cost", required_argument, NULL, OPT_COST },
-	{ "help", no_argument, NULL, OPT_HELP },
-};
-#define NFIXED ARRAY_SIZE(fixed_options)
-#define MAX_WL_PARAMS 16
-#define MAX_EXPERIMENT_OPTS 16
+static void cost_names_help(FILE *f)
+{
+	size_t n;
+	const struct mmu_cost_param *c = mmu_cost_params(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "      %-20s %6llu  %s\n", c[i].name, (unsigned long long)c[i].def, c[i].help);
+}
 
-/* Workload parameter options, collected from every workload's descriptors. */
-struct wl_param_opt {
-	const char *name;
-	const char *value; /* last value given, applied once the workload is known */
+static const struct cli_opt run_options[] = {
+	CLI_OPT_GROUP("Run options:"),
+	CLI_OPT_ARG("platform", OPT_PLATFORM, "native|sim|kvm", "where the workload runs (default native)"),
+	CLI_OPT_ARG("mmu", OPT_MMU, "ept|shadow", "paging strategy on sim and kvm (default ept)"),
+	CLI_OPT_ARG("workload", OPT_WORKLOAD, "NAME", "what runs (default seq; memvirt list shows them all)"),
+	CLI_OPT_ARG("mem", OPT_MEM, "SIZE", "workload footprint, k/m/g suffixes (default 64m)"),
+	CLI_OPT_ARG("ops", OPT_OPS, "N", "measured-phase operations (default: per workload)"),
+	CLI_OPT_ARG("seed", OPT_SEED, "N", "random seed (default 1)"),
+	CLI_OPT_ARG("json", OPT_JSON, "FILE", "write the result document to FILE (atomically)"),
+	CLI_OPT_FLAG("no-progress", OPT_NO_PROGRESS, "do not draw progress on the terminal"),
+	CLI_OPT_FLAG("help", OPT_HELP, "print this help"),
+	CLI_OPT_END(),
+};
+
+static const struct cli_opt sim_options[] = {
+	CLI_OPT_GROUP("Simulator (--platform sim):"),
+	CLI_OPT_ARG("guest-mem", OPT_GUEST_MEM, "SIZE", "guest RAM (default: footprint + 25% + 32m)"),
+	CLI_OPT_ARG("levels", OPT_LEVELS, "4|5", "guest paging levels (default 4)"),
+	CLI_OPT_ARG("guest-page", OPT_GUEST_PAGE, "4k|2m", "largest page the guest kernel maps (default 4k)"),
+	CLI_OPT_ARG("host-page", OPT_HOST_PAGE, "4k|2m|1g", "p2m (host) page size (default 4k)"),
+	CLI_OPT_ARG("tlb", OPT_TLB, "ENTRIES", "4 KiB TLB entries, 0 = no TLB (default 1536)"),
+	CLI_OPT_ARG("pwc", OPT_PWC, "on|off", "page-walk caches (default on)"),
+	CLI_OPT_ARG("ntlb", OPT_NTLB, "on|off", "nested TLB for guest-physical translations (default on)"),
+	CLI_OPT_ARG("pcid", OPT_PCID, "on|off", "TLB tagged by address space (default on)"),
+	CLI_OPT_ARG("shadow-flood", OPT_SHADOW_FLOOD, "on|off",
+		    "shadow: stop trapping a guest table written 3 times with no\n"
+		    "fault through it, as KVM does (default off; sim only)"),
+	CLI_OPT_ARG_MORE("cost", OPT_COST, "NAME=CYCLES", "set a cost-model parameter (repeatable); names:",
+			 cost_names_help),
+	CLI_OPT_END(),
+};
+
+#define MAX_WL_PARAMS 16
+#define MAX_WORKLOADS 32
+
+/* The workload parameter options, collected from every workload's descriptors (so a new
+ * parameter needs no change here) as a table like the others, plus the values given. */
+struct wl_options {
+	size_t n;
+	struct cli_opt opt[MAX_WL_PARAMS + 2];  /* heading, parameters, end */
+	char help[MAX_WL_PARAMS][200];
+	const char *value[MAX_WL_PARAMS];       /* last value given, applied once the workload is known */
 };
 
 static char *error_buf;
@@ -79,6 +100,17 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_bad_value(const char *opt, const char *val, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	cli_error("invalid --%s value '%s': %s", opt, val, why);
+	return EXIT_USAGE;
+}
+
 void cli_run_defaults(struct run_config *cfg)
 {
 	*cfg = (struct run_config){
@@ -91,24 +123,48 @@ void cli_run_defaults(struct run_config *cfg)
 	cfg->sim.cost = mmu_cost_defaults();
 }
 
-static size_t collect_wl_params(struct wl_param_opt *out)
+void cli_run_init(struct cli_run *r)
 {
-	size_t n = 0;
-	for (const struct wl_workload *const *w = wl_registry_direct; *w; w++)
-		for (const struct wl_param_desc *d = (*w)->params; d && d->name; d++) {
-			bool seen = false;
-			for (size_t i = 0; i < n; i++)
-				seen |= strcmp(out[i].name, d->name) == 0;
-			if (!seen && n < MAX_WL_PARAMS)
-				out[n++] = (struct wl_param_opt){ .name = d->name };
-		}
-	return n;
+	cli_run_defaults(&r->cfg);
+	r->experiment = experiment_defaults;
+	r->memory = guest_mem_defaults;
+	r->cfg.experiment = &r->experiment;
+	r->cfg.memory = &r->memory;
 }
 
-static int bad_value(const char *opt, const char *val, const char *expect)
+void cli_run_copy(struct cli_run *dst, const struct cli_run *src)
 {
-	cli_error("invalid --%s value '%s': %s", opt, val, expect);
-	return EXIT_USAGE;
+	*dst = *src;
+	dst->cfg.experiment = &dst->experiment;
+	dst->cfg.memory = &dst->memory;
+}
+
+/* "help (seq, churn)": the first descriptor's help and every workload that takes it. */
+static void add_wl_param(struct wl_options *w, const struct wl_workload *wl, const struct wl_param_desc *d)
+{
+	const struct cli_opt *seen = cli_opts_find(w->opt, d->name);
+	if (seen) {
+		char *help = w->help[seen - w->opt - 1];
+		size_t len = strlen(help);
+		snprintf(help + len - 1, sizeof(w->help[0]) - len + 1, ", %s)", wl->name);
+		return;
+	}
+	if (w->n == MAX_WL_PARAMS)
+		return;
+	snprintf(w->help[w->n], sizeof(w->help[0]), "%s (%s)", d->help, wl->name);
+	w->opt[1 + w->n] = (struct cli_opt)CLI_OPT_ARG(d->name, OPT_WL_PARAM + (int)w->n, d->is_size ? "SIZE" : "N",
+							w->help[w->n]);
+	w->n++;
+	w->opt[1 + w->n] = (struct cli_opt)CLI_OPT_END();
+}
+
+static void collect_wl_params(struct wl_options *w)
+{
+	*w = (struct wl_options){ .opt = {
+		CLI_OPT_GROUP("Workload parameters (only for the workloads named; defaults in memvirt list):") } };
+	for (const struct wl_workload *const *wl = wl_registry_direct; *wl; wl++)
+		for (const struct wl_param_desc *d = (*wl)->params; d && d->name; d++)
+			add_wl_param(w, *wl, d);
 }
 
 /* A number within [min, max], read by `parse` (parse_size or parse_u64). */
@@ -116,12 +172,10 @@ static int parse_ranged_opt(const char *opt, const char *val, uint64_t min, uint
 			    int (*parse)(const char *, uint64_t *), const char *expect, const char *unit)
 {
 	if (parse(val, out) < 0)
-		return bad_value(opt, val, expect);
-	if (*out < min || *out > max) {
-		cli_error("invalid --%s value '%s': must be between %llu and %llu%s", opt, val,
-			  (unsigned long long)min, (unsigned long long)max, unit);
-		return EXIT_USAGE;
-	}
+		return cli_bad_value(opt, val, "%s", expect);
+	if (*out < min || *out > max)
+		return cli_bad_value(opt, val, "must be between %llu and %llu%s", (unsigned long long)min,
+				     (unsigned long long)max, unit);
 	return 0;
 }
 
@@ -136,16 +190,42 @@ static int parse_count_opt(const char *opt, const char *val, uint64_t min, uint6
 	return parse_ranged_opt(opt, val, min, max, out, parse_u64, "expected a non-negative integer", "");
 }
 
-static int parse_bool_opt(const char *opt, const char *val, bool *out)
+int cli_bool_value(const char *opt, const char *val, bool *out)
 {
-	return parse_bool(val, out) < 0 ? bad_value(opt, val, "expected on or off") : 0;
+	return parse_bool(val, out) < 0 ? cli_bad_value(opt, val, "expected on or off") : 0;
+}
+
+int cli_file_value(const char *opt, const char *path)
+{
+	int rc = result_path_check(path);
+	return rc < 0 ? cli_bad_value(opt, path, "%s", strerror(-rc)) : 0;
+}
+
+int cli_dir_value(const char *opt, const char *dir, const char *sub)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
+	int rc = result_make_dirs(path);
+	return rc < 0 ? cli_bad_value(opt, dir, "%s", strerror(-rc)) : 0;
+}
+
+int cli_choice_value(const char *opt, const char *val, const char *const *words, int *index)
+{
+	char expect[256] = "expected ";
+	size_t n = strlen(expect);
+	if ((*index = parse_choice(val, words)) >= 0)
+		return 0;
+	for (size_t i = 0; words[i] && n < sizeof(expect); i++)
+		n += (size_t)snprintf(expect + n, sizeof(expect) - n, "%s%s", i == 0 ? "" : words[i + 1] ? ", " : " or ",
+				      words[i]);
+	return cli_bad_value(opt, val, "%s", expect);
 }
 
 static int parse_page_opt(const char *opt, const char *val, bool allow_1g, uint64_t *out)
 {
 	if (parse_size(val, out) < 0 ||
 	    !(*out == 4096 || *out == (2ULL << 20) || (allow_1g && *out == (1ULL << 30))))
-		return bad_value(opt, val, allow_1g ? "expected 4k, 2m or 1g" : "expected 4k or 2m");
+		return cli_bad_value(opt, val, "%s", allow_1g ? "expected 4k, 2m or 1g" : "expected 4k or 2m");
 	return 0;
 }
 
@@ -163,24 +243,31 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 	switch (opt) {
 	case OPT_PLATFORM:
 		if (!platform_find(arg))
-			return bad_value("platform", arg, "expected native, sim or kvm");
+			return cli_bad_value("platform", arg, "expected native, sim or kvm");
 		cfg->platform = platform_find(arg)->name;
 		return 0;
 	case OPT_MMU: {
-		const struct mmu_strategy_ops *mmu = mmu_strategy_find(arg);
-		char names[64], expect[80];
-		if (!mmu) {
-			mmu_strategy_names(names, sizeof(names), " or ");
-			snprintf(expect, sizeof(expect), "expected %s", names);
-			return bad_value("mmu", arg, expect);
-		}
-		cfg->mmu = mmu->name;
-		return 0;
+		const char *names[8];
+		size_t n = 0;
+		int i;
+		for (const struct mmu_strategy_ops *const *s = mmu_strategies; *s && n < ARRAY_SIZE(names) - 1; s++)
+			names[n++] = (*s)->name;
+		names[n] = NULL;
+		if ((rc = cli_choice_value("mmu", arg, names, &i)) == 0)
+			cfg->mmu = names[i];
+		return rc;
 	}
-	case OPT_WORKLOAD:
-		if (!(cfg->workload = wl_find(wl_registry_direct, arg)))
-			return bad_value("workload", arg, "expected one of seq, gups, pchase, churn, ctxsw, idle, phases, dup (see memvirt list)");
-		return 0;
+	case OPT_WORKLOAD: {
+		const char *names[MAX_WORKLOADS + 1];
+		size_t n = 0;
+		int i;
+		for (const struct wl_workload *const *w = wl_registry_direct; *w && n < MAX_WORKLOADS; w++)
+			names[n++] = (*w)->name;
+		names[n] = NULL;
+		if ((rc = cli_choice_value("workload", arg, names, &i)) == 0)
+			cfg->workload = wl_registry_direct[i];
+		return rc;
+	}
 	case OPT_MEM:
 		return parse_size_opt("mem", arg, WL_PAGE_SIZE, host_mem_bytes(), &cfg->params.mem_bytes);
 	case OPT_OPS:
@@ -188,12 +275,9 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 	case OPT_SEED:
 		return parse_count_opt("seed", arg, 0, UINT64_MAX, &cfg->params.seed);
 	case OPT_JSON:
-		if ((rc = result_path_check(arg)) < 0) {
-			cli_error("invalid --json value '%s': %s", arg, strerror(-rc));
-			return EXIT_USAGE;
-		}
-		cfg->json_path = arg;
-		return 0;
+		if ((rc = cli_file_value("json", arg)) == 0)
+			cfg->json_path = arg;
+		return rc;
 	case OPT_NO_PROGRESS:
 		cfg->progress = false;
 		return 0;
@@ -205,16 +289,16 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		cfg->sim.tlb_entries = (unsigned)v;
 		return rc;
 	case OPT_PWC:
-		return parse_bool_opt("pwc", arg, &cfg->sim.pwc);
+		return cli_bool_value("pwc", arg, &cfg->sim.pwc);
 	case OPT_NTLB:
-		return parse_bool_opt("ntlb", arg, &cfg->sim.ntlb);
+		return cli_bool_value("ntlb", arg, &cfg->sim.ntlb);
 	case OPT_PCID:
-		return parse_bool_opt("pcid", arg, &cfg->sim.pcid);
+		return cli_bool_value("pcid", arg, &cfg->sim.pcid);
 	case OPT_SHADOW_FLOOD:
-		return parse_bool_opt("shadow-flood", arg, &cfg->sim.shadow_write_flood);
+		return cli_bool_value("shadow-flood", arg, &cfg->sim.shadow_write_flood);
 	case OPT_LEVELS:
 		if (parse_u64(arg, &v) < 0 || (v != 4 && v != 5))
-			return bad_value("levels", arg, "expected 4 or 5");
+			return cli_bad_value("levels", arg, "expected 4 or 5");
 		cfg->sim.levels = (unsigned)v;
 		return 0;
 	case OPT_GUEST_PAGE:
@@ -225,10 +309,10 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		char name[64];
 		const char *eq = strchr(arg, '=');
 		if (!eq || (size_t)(eq - arg) >= sizeof(name))
-			return bad_value("cost", arg, "expected NAME=CYCLES (see memvirt run --help)");
+			return cli_bad_value("cost", arg, "expected NAME=CYCLES (see memvirt run --help)");
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
 		if (mmu_cost_set(&cfg->sim.cost, name, eq + 1) < 0)
-			return bad_value("cost", arg, "unknown cost name or bad number (see memvirt run --help)");
+			return cli_bad_value("cost", arg, "unknown cost name or bad number (see memvirt run --help)");
 		return 0;
 	}
 	}
@@ -245,16 +329,16 @@ static const struct wl_param_desc *find_param(const struct wl_workload *w, const
 
 /* Parameters that are each in range but do not go together (the workload's check): one line
  * naming the option to blame and its value. */
-static int check_wl_params(const struct run_config *cfg, const struct wl_param_opt *p, size_t n)
+static int check_wl_params(const struct run_config *cfg, const struct wl_options *w)
 {
 	const char *name = NULL, *why = cfg->workload->check ? cfg->workload->check(&cfg->params, &name) : NULL;
 	if (!why)
 		return 0;
 	char value[160] = "";
 	const struct wl_param_desc *d = find_param(cfg->workload, name);
-	for (size_t i = 0; i < n; i++)
-		if (p[i].value && strcmp(p[i].name, name) == 0)
-			snprintf(value, sizeof(value), "%s", p[i].value);
+	for (size_t i = 0; i < w->n; i++)
+		if (w->value[i] && strcmp(w->opt[1 + i].name, name) == 0)
+			snprintf(value, sizeof(value), "%s", w->value[i]);
 	if (!value[0] && d)
 		cli_wl_param_format(d, &cfg->params, value, sizeof(value));
 	else if (!value[0] && strcmp(name, "ops") == 0)
@@ -265,86 +349,92 @@ static int check_wl_params(const struct run_config *cfg, const struct wl_param_o
 
 /* Applies given workload parameters to the chosen workload; a parameter the workload does
  * not take is an error rather than silently ignored. */
-static int apply_wl_params(struct run_config *cfg, const struct wl_param_opt *p, size_t n)
+static int apply_wl_params(struct run_config *cfg, const struct wl_options *w)
 {
 	wl_params_defaults(cfg->workload, &cfg->params);
-	for (size_t i = 0; i < n; i++) {
-		if (!p[i].value)
+	for (size_t i = 0; i < w->n; i++) {
+		const char *name = w->opt[1 + i].name;
+		if (!w->value[i])
 			continue;
-		const struct wl_param_desc *d = find_param(cfg->workload, p[i].name);
+		const struct wl_param_desc *d = find_param(cfg->workload, name);
 		if (!d) {
-			cli_error("option --%s does not apply to workload %s (see memvirt list)", p[i].name,
-				  cfg->workload->name);
+			cli_error("option --%s does not apply to workload %s (see memvirt list)", name, cfg->workload->name);
 			return EXIT_USAGE;
 		}
 		uint64_t *field = (uint64_t *)((char *)&cfg->params + d->offset);
-		int rc = d->kind != WL_PARAM_NUMBER ? cli_wl_param_parse(d, p[i].value, &cfg->params)
-			 : d->is_size	 ? parse_size_opt(d->name, p[i].value, d->min, d->max, field)
-					 : parse_count_opt(d->name, p[i].value, d->min, d->max, field);
+		int rc = d->kind != WL_PARAM_NUMBER ? cli_wl_param_parse(d, w->value[i], &cfg->params)
+			 : d->is_size	 ? parse_size_opt(d->name, w->value[i], d->min, d->max, field)
+					 : parse_count_opt(d->name, w->value[i], d->min, d->max, field);
 		if (rc)
 			return rc;
 	}
-	return check_wl_params(cfg, p, n);
+	return check_wl_params(cfg, w);
 }
 
-static size_t build_options(struct option *opts, const struct wl_param_opt *p, size_t n)
+/* Every run option's table, in --help order; the workload parameters' is built here. */
+#define NRUN_TABLES 5
+struct run_tables {
+	struct wl_options wl;
+	const struct cli_opt *t[NRUN_TABLES];
+};
+
+static void run_tables_init(struct run_tables *rt)
 {
-	size_t k = NFIXED + cli_experiment_noptions;
-	memcpy(opts, fixed_options, sizeof(fixed_options));
-	memcpy(opts + NFIXED, cli_experiment_options, cli_experiment_noptions * sizeof(*opts));
-	memcpy(opts + k, cli_memory_options, cli_memory_noptions * sizeof(*opts));
-	k += cli_memory_noptions;
-	for (size_t i = 0; i < n; i++)
-		opts[k + i] = (struct option){ p[i].name, required_argument, NULL, OPT_WL_PARAM + (int)i };
-	opts[k + n] = (struct option){ 0 };
-	return k + n;
+	collect_wl_params(&rt->wl);
+	rt->t[0] = run_options;
+	rt->t[1] = rt->wl.opt;
+	rt->t[2] = sim_options;
+	rt->t[3] = cli_experiment_options;
+	rt->t[4] = cli_memory_options;
 }
 
 int cli_run_option_arg(const char *name)
 {
-	struct wl_param_opt wlp[MAX_WL_PARAMS];
-	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + CLI_MEMORY_MAX_OPTS + MAX_WL_PARAMS + 1];
-	size_t n = build_options(opts, wlp, collect_wl_params(wlp));
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(opts[i].name, name) == 0)
-			return opts[i].has_arg;
-	return -ENOENT;
+	struct run_tables rt;
+	const struct cli_opt *o = NULL;
+	run_tables_init(&rt);
+	for (size_t i = 0; i < NRUN_TABLES && !o; i++)
+		o = cli_opts_find(rt.t[i], name);
+	return o ? o->has_arg : -ENOENT;
 }
 
-int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const char *usage_line)
+void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own)
 {
-	struct wl_param_opt wlp[MAX_WL_PARAMS];
-	struct option opts[NFIXED + MAX_EXPERIMENT_OPTS + CLI_MEMORY_MAX_OPTS + MAX_WL_PARAMS + 1];
-	size_t nwlp = collect_wl_params(wlp);
-	const char *guest_mem = NULL;
-	build_options(opts, wlp, nwlp);
+	struct run_tables rt;
+	run_tables_init(&rt);
+	fprintf(f, "usage: %s\n\n", usage_line);
+	if (own)
+		cli_opts_help(f, own);
+	for (size_t i = 0; i < NRUN_TABLES; i++)
+		cli_opts_help(f, rt.t[i]);
+}
 
-	optind = 1;
-	opterr = 0;
+int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
+{
+	struct run_config *cfg = &r->cfg;
+	struct run_tables rt;
+	struct wl_options *w = &rt.wl;
+	struct cli_getopt g;
+	const char *guest_mem = NULL;
+	run_tables_init(&rt);
+	cli_getopt_init(&g, "+h", rt.t[0]);
+	for (size_t i = 1; i < NRUN_TABLES; i++)
+		cli_getopt_add(&g, rt.t[i]);
+
 	int opt, rc;
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (opt == 'h' || opt == OPT_HELP) {
-			printf("usage: %s\n\n", usage_line);
-			cli_run_options_help(stdout);
-			return 1;
-		}
-		if (opt == '?' || opt == ':') {
-			if (optopt)
-				cli_error("%s: option -%c %s", argv[0], optopt,
-					  opt == ':' ? "needs a value" : "is not known (see --help)");
-			else
-				cli_error("%s: unknown option or missing value: '%s' (see --help)", argv[0],
-					  argv[optind - 1]);
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
+		if (opt == 'h' || opt == OPT_HELP)
+			return CLI_HELP;
+		if (opt == '?')
 			return EXIT_USAGE;
-		}
 		if (opt >= CLI_OPT_MEMORY) {
-			if ((rc = cli_memory_option(opt, optarg, cfg)) != 0)
+			if ((rc = cli_memory_option(opt, optarg, &r->memory)) != 0)
 				return rc;
 		} else if (opt >= CLI_OPT_EXPERIMENT) {
-			if ((rc = cli_experiment_option(opt, optarg, cfg)) != 0)
+			if ((rc = cli_experiment_option(opt, optarg, &r->experiment)) != 0)
 				return rc;
 		} else if (opt >= OPT_WL_PARAM)
-			wlp[opt - OPT_WL_PARAM].value = optarg;
+			w->value[opt - OPT_WL_PARAM] = optarg;
 		else if ((rc = parse_fixed(opt, optarg, cfg, &guest_mem)) != 0)
 			return rc;
 	}
@@ -352,7 +442,7 @@ int cli_parse_run_options(int argc, char **argv, struct run_config *cfg, const c
 		cli_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]);
 		return EXIT_USAGE;
 	}
-	if ((rc = apply_wl_params(cfg, wlp, nwlp)) != 0 || (rc = cli_experiment_finish(cfg)) != 0)
+	if ((rc = apply_wl_params(cfg, w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
 	return cli_finish_config(cfg, guest_mem);
 }

@@ -2,25 +2,36 @@
  * built-in defaults, writing its report under results/demo/. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli/cli.h"
 #include "results/compare.h"
 #include "vmm/run/platform.h"
 
-#define ALL_WORKLOADS "seq,gups,pchase,churn,ctxsw"
+enum { OPT_WORKLOADS, OPT_OUT, NCOMPARE_OPTS };
 
-/* Takes `--NAME VALUE` out of argv (compare's own options), returning VALUE or NULL. */
+static const struct cli_opt compare_options[] = {
+	CLI_OPT_GROUP("Comparison options:"),
+	CLI_OPT_ARG("workloads", OPT_WORKLOADS, "LIST", "comma-separated workloads (default: all, as memvirt list shows them)"),
+	CLI_OPT_ARG("out", OPT_OUT, "DIR", "write compare.json, compare.csv, report.html and per-run JSON"),
+	CLI_OPT_END(),
+};
+
+/* Takes `--NAME VALUE` or `--NAME=VALUE` out of argv (compare's own options, the rest being
+ * run options), returning VALUE or NULL. */
 static const char *take_option(int *argc, char **argv, const char *name)
 {
 	const char *val = NULL;
 	size_t len = strlen(name);
 	for (int i = 1; i < *argc; i++) {
 		int drop = 0;
-		if (strncmp(argv[i], name, len) == 0 && argv[i][len] == '=') {
-			val = argv[i] + len + 1;
+		if (strncmp(argv[i], "--", 2) != 0 || strncmp(argv[i] + 2, name, len) != 0)
+			continue;
+		if (argv[i][2 + len] == '=') {
+			val = argv[i] + 2 + len + 1;
 			drop = 1;
-		} else if (strcmp(argv[i], name) == 0 && i + 1 < *argc) {
+		} else if (argv[i][2 + len] == '\0' && i + 1 < *argc) {
 			val = argv[i + 1];
 			drop = 2;
 		}
@@ -59,11 +70,9 @@ static int write_outputs(const struct compare *c, const char *dir, const char *j
 static int compare_main(struct compare *c, const char *dir)
 {
 	if (dir) {
-		int rc = result_make_dirs(dir);
-		if (rc < 0) {
-			cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
-			return EXIT_USAGE;
-		}
+		int rc = cli_dir_value("out", dir, NULL);
+		if (rc)
+			return rc;
 		c->out_dir = dir;
 	}
 	enum run_state st = compare_run(c);
@@ -75,38 +84,58 @@ static int compare_main(struct compare *c, const char *dir)
 	return st == RUN_OK ? 0 : st == RUN_INTERRUPTED ? 130 : 1;
 }
 
-static int parse_compare(int argc, char **argv, struct compare *c, const char *usage, const char **dir)
+/* One compare or demo command: the comparison and the run options its base configuration
+ * points into. On the heap: the rows hold five run results per workload. */
+struct compare_cmd {
+	struct compare c;
+	struct cli_run run;
+	const char *dir;
+};
+
+/* Parses into k->run (defaults already set), then makes it the comparison's base, whose
+ * experiment and memory options point into k->run: both live as long as k. */
+static int parse_compare(int argc, char **argv, struct compare_cmd *k, const char *usage)
 {
-	const char *list = take_option(&argc, argv, "--workloads");
-	*dir = take_option(&argc, argv, "--out") ? : *dir;
-	int rc = cli_parse_run_options(argc, argv, &c->base, usage);
-	if (rc == 1)
-		printf("  --workloads LIST           comma-separated workloads (default " ALL_WORKLOADS ")\n"
-		       "  --out DIR                  write compare.json, compare.csv, report.html and per-run JSON\n");
+	char bad[64];
+	const char *given[NCOMPARE_OPTS] = { 0 };
+	for (const struct cli_opt *o = compare_options; !cli_opt_is_end(o); o++)
+		if (o->name)
+			given[o->code] = take_option(&argc, argv, o->name);
+	k->dir = given[OPT_OUT] ? : k->dir;
+	int rc = cli_parse_run_options(argc, argv, &k->run);
+	if (rc == CLI_HELP)
+		cli_run_help(stdout, usage, compare_options);
 	if (rc)
 		return rc;
-	const char *bad = list;
-	if (compare_set_workloads(c, list ? list : ALL_WORKLOADS, &bad) < 0) {
-		cli_error("invalid --workloads value '%s': unknown workload or too many", bad ? bad : "");
-		return EXIT_USAGE;
-	}
+	k->c.base = k->run.cfg;
+	if (compare_set_workloads(&k->c, given[OPT_WORKLOADS], bad, sizeof(bad)) < 0)
+		return cli_bad_value("workloads", bad, "unknown workload or too many");
 	return 0;
+}
+
+static struct compare_cmd *compare_cmd_new(void)
+{
+	struct compare_cmd *k = calloc(1, sizeof(*k));
+	if (!k) {
+		cli_error("out of memory");
+		return NULL;
+	}
+	cli_run_init(&k->run);
+	k->run.cfg.platform = "sim";
+	return k;
 }
 
 int cmd_compare(int argc, char **argv)
 {
-	static struct compare c;
-	const char *dir = NULL;
-	cli_run_defaults(&c.base);
-	c.base.platform = "sim";
-	int rc = parse_compare(argc, argv, &c, "memvirt compare [--workloads LIST] [--out DIR] [run options]", &dir);
-	if (rc)
-		return rc == 1 ? 0 : rc;
-	if (strcmp(c.base.platform, "native") == 0) {
-		cli_error("invalid --platform value 'native': compare needs sim or kvm (native is the baseline it adds itself)");
-		return EXIT_USAGE;
-	}
-	return compare_main(&c, dir);
+	struct compare_cmd *k = compare_cmd_new();
+	if (!k)
+		return 1;
+	int rc = parse_compare(argc, argv, k, "memvirt compare [--workloads LIST] [--out DIR] [run options]");
+	if (rc == 0 && strcmp(k->c.base.platform, "native") == 0)
+		rc = cli_bad_value("platform", "native", "compare needs sim or kvm (native is the baseline it adds itself)");
+	rc = rc == CLI_HELP ? 0 : rc ? rc : compare_main(&k->c, k->dir);
+	free(k);
+	return rc;
 }
 
 /* The demo prefers real KVM and falls back to the simulator, saying so. */
@@ -126,16 +155,20 @@ static const char *demo_platform(void)
 
 int cmd_demo(int argc, char **argv)
 {
-	static struct compare c;
-	const char *dir = "results/demo";
-	cli_run_defaults(&c.base);
-	c.base.params.mem_bytes = 16ULL << 20;
-	c.base.platform = "sim";
-	int rc = parse_compare(argc, argv, &c, "memvirt demo [--out DIR (default results/demo)] [run options]", &dir);
-	if (rc)
-		return rc == 1 ? 0 : rc;
-	c.base.platform = demo_platform();
-	printf("demo: %zu workloads, %llu MiB each, native vs %s under ept and shadow paging\n\n", c.n,
-	       (unsigned long long)(c.base.params.mem_bytes >> 20), c.base.platform);
-	return compare_main(&c, dir);
+	struct compare_cmd *k = compare_cmd_new();
+	if (!k)
+		return 1;
+	k->dir = "results/demo";
+	k->run.cfg.params.mem_bytes = 16ULL << 20;
+	int rc = parse_compare(argc, argv, k, "memvirt demo [--out DIR (default results/demo)] [run options]");
+	if (rc == CLI_HELP) {
+		rc = 0;
+	} else if (rc == 0) {
+		k->c.base.platform = demo_platform();
+		printf("demo: %zu workloads, %llu MiB each, native vs %s under ept and shadow paging\n\n", k->c.n,
+		       (unsigned long long)(k->c.base.params.mem_bytes >> 20), k->c.base.platform);
+		rc = compare_main(&k->c, k->dir);
+	}
+	free(k);
+	return rc;
 }

@@ -6,21 +6,32 @@
 #include "vmm/host/hostinfo.h"
 #include "vmm/run/platform.h"
 
+static const struct cli_opt info_options[] = {
+	CLI_OPT_FLAG("json", 'j', "print the JSON `context` block every result document carries"),
+	CLI_OPT_FLAG("help", 'h', "print this help"),
+	CLI_OPT_END(),
+};
+
 int cmd_info(int argc, char **argv)
 {
+	struct cli_getopt g;
 	bool as_json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
+	int opt;
+	cli_getopt_init(&g, "+h", info_options);
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
+		if (opt == 'j') {
 			as_json = true;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		} else if (opt == 'h') {
 			puts("usage: memvirt info [--json]\n\nShows the host's CPU, NUMA topology, huge pages, "
-			     "KVM (and its MMU mode), KSM, userfaultfd, swap and memory cgroups.");
+			     "KVM (and its MMU mode), KSM, userfaultfd, swap and memory cgroups.\n");
+			cli_opts_help(stdout, info_options);
 			return 0;
 		} else {
-			cli_error("info: unknown option '%s' (see --help)", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
+	if (optind < argc)
+		return cli_error("info: unexpected argument '%s' (see --help)", argv[optind]), EXIT_USAGE;
 	struct hostinfo hi;
 	hostinfo_probe(&hi);
 	if (as_json) {

@@ -7,53 +7,46 @@
 #include "vmm/cli/cli.h"
 #include "results/merge.h"
 
+static const struct cli_opt merge_options[] = {
+	CLI_OPT_ARG("metrics", 'm', "LIST",
+		    "dotted paths into the result documents (mmu.modeled_cycles,exits.total,\n"
+		    "kvm_stats.vcpu.pf_taken); default: the experiment file's `metrics`, else\n"
+		    MERGE_DEFAULT_METRICS " (and " MERGE_SIM_METRIC " on sim)"),
+	CLI_OPT_FLAG("help", 'h', "print this help"),
+	CLI_OPT_END(),
+};
+
 static void usage(void)
 {
 	printf("usage: memvirt merge DIR [--metrics PATH,PATH,...]\n\nReads DIR/points/*.json (written by memvirt "
 	       "sweep) and writes DIR/summary.json,\nDIR/summary.csv and DIR/report.html: per point and metric mean, "
-	       "sd, min-max,\ndifference against the baseline point, Welch's t-test at 95%%, checksum agreement.\n\n"
-	       "  --metrics LIST  dotted paths into the result documents (mmu.modeled_cycles,exits.total,\n"
-	       "                  kvm_stats.vcpu.pf_taken); default: the experiment file's `metrics`, else\n"
-	       "                  " MERGE_DEFAULT_METRICS " (and " MERGE_SIM_METRIC " on sim)\n");
+	       "sd, min-max,\ndifference against the baseline point, Welch's t-test at 95%%, checksum agreement.\n\n");
+	cli_opts_help(stdout, merge_options);
 }
 
-/* --metrics LIST or --metrics=LIST at argv[*i]. Returns 0, or EXIT_USAGE after one line. */
-static int metrics_opt(int argc, char **argv, int *i, struct metric_list *l)
-{
-	char why[512];
-	const char *v = NULL;
-	if (strncmp(argv[*i], "--metrics=", 10) == 0)
-		v = argv[*i] + 10;
-	else if (strcmp(argv[*i], "--metrics") == 0 && *i + 1 < argc)
-		v = argv[++*i];
-	else if (strcmp(argv[*i], "--metrics") == 0)
-		return cli_error("merge: --metrics needs a value (e.g. --metrics mmu.modeled_cycles,exits.total)"),
-		       EXIT_USAGE;
-	else
-		return cli_error("merge: unknown option '%s' (usage: memvirt merge DIR [--metrics LIST])", argv[*i]),
-		       EXIT_USAGE;
-	if (metric_list_parse(v, l, why, sizeof(why)) == 0)
-		return 0;
-	cli_error("invalid --metrics value '%s': %s", v, why);
-	return EXIT_USAGE;
-}
-
-/* DIR and --metrics, in any order. Returns 0, or EXIT_USAGE after one line. */
+/* DIR and --metrics, in any order. Returns 0, CLI_HELP, or EXIT_USAGE after one line. */
 static int parse_args(int argc, char **argv, const char **dir, struct metric_list *l)
 {
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-') {
-			if (metrics_opt(argc, argv, &i, l))
-				return EXIT_USAGE;
-		} else if (*dir) {
-			cli_error("merge: unexpected '%s': one directory only", argv[i]);
+	struct cli_getopt g;
+	char why[512];
+	int opt;
+	cli_getopt_init(&g, "h", merge_options); /* DIR may come before or after the options */
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
+		if (opt == 'h')
+			return usage(), CLI_HELP;
+		if (opt != 'm')
 			return EXIT_USAGE;
-		} else
-			*dir = argv[i];
+		if (metric_list_parse(optarg, l, why, sizeof(why)) < 0)
+			return cli_bad_value("metrics", optarg, "%s", why);
 	}
-	if (*dir)
+	if (optind == argc - 1) {
+		*dir = argv[optind];
 		return 0;
-	cli_error("merge: expected one directory (usage: memvirt merge DIR [--metrics LIST])");
+	}
+	if (optind < argc)
+		cli_error("merge: unexpected '%s': one directory only", argv[optind + 1]);
+	else
+		cli_error("merge: expected one directory (usage: memvirt merge DIR [--metrics LIST])");
 	return EXIT_USAGE;
 }
 
@@ -62,13 +55,10 @@ int cmd_merge(int argc, char **argv)
 	char why[1024];
 	struct metric_list metrics = { 0 };
 	const char *dir = NULL;
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage();
-		return 0;
-	}
-	if (parse_args(argc, argv, &dir, &metrics))
-		return EXIT_USAGE;
-	int rc = merge_dir(dir, &metrics, stdout, why, sizeof(why));
+	int rc = parse_args(argc, argv, &dir, &metrics);
+	if (rc)
+		return rc == CLI_HELP ? 0 : rc;
+	rc = merge_dir(dir, &metrics, stdout, why, sizeof(why));
 	if (rc < 0) {
 		cli_error("%s", why);
 		return rc == -ENOENT ? EXIT_USAGE : 1; /* no such directory, or nothing in it */

@@ -1,29 +1,37 @@
 /* cmd_report.c — `memvirt report RESULT.json -o DIR`: writes DIR/index.html for one run
  * (report.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vmm/cli/cli.h"
 #include "results/report.h"
 
-static const char usage[] = "usage: memvirt report RESULT.json -o DIR\n\n"
-			    "Writes DIR/index.html: one self-contained page with the run's throughput over time, dips "
-			    "and reclaim events, host faults, swap and guest RAM residency (see docs/reclaim.md).\n";
+static const struct cli_opt report_options[] = {
+	CLI_OPT_ARG("out", 'o', "DIR", "where index.html goes (required; also -o DIR)"),
+	CLI_OPT_FLAG("help", 'h', "print this help"),
+	CLI_OPT_END(),
+};
+
+static void usage(void)
+{
+	fputs("usage: memvirt report RESULT.json -o DIR\n\n"
+	      "Writes DIR/index.html: one self-contained page with the run's throughput over time, dips "
+	      "and reclaim events, host faults, swap and guest RAM residency (see docs/reclaim.md).\n",
+	      stdout);
+	cli_opts_help(stdout, report_options);
+}
 
 static int parse(int argc, char **argv, const char **json, const char **dir)
 {
-	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct cli_getopt g;
 	int opt;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	cli_getopt_init(&g, "o:h", report_options);
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		if (opt == 'h')
-			return fputs(usage, stdout), 1;
-		if (opt == 'o')
-			*dir = optarg;
-		else
-			return cli_error("report: unknown option or missing value '%s' (see --help)", argv[optind - 1]), EXIT_USAGE;
+			return usage(), CLI_HELP;
+		if (opt != 'o')
+			return EXIT_USAGE;
+		*dir = optarg;
 	}
 	if (optind != argc - 1)
 		return cli_error("report: expected one RESULT.json (see --help)"), EXIT_USAGE;
@@ -38,7 +46,7 @@ int cmd_report(int argc, char **argv)
 	const char *json = NULL, *dir = NULL;
 	int rc = parse(argc, argv, &json, &dir);
 	if (rc)
-		return rc == 1 ? 0 : rc;
+		return rc == CLI_HELP ? 0 : rc;
 	char why[512], path[4200];
 	struct report r;
 	json_t *doc = json_load_file(json, 0, NULL);
@@ -55,9 +63,9 @@ int cmd_report(int argc, char **argv)
 	json_decref(doc);
 	if (report_load(json, &r, why, sizeof(why)) < 0)
 		return cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE;
-	if ((rc = result_make_dirs(dir)) < 0) {
+	if ((rc = cli_dir_value("out", dir, NULL)) != 0) {
 		report_free(&r);
-		return cli_error("invalid -o value '%s': %s", dir, strerror(-rc)), EXIT_USAGE;
+		return rc;
 	}
 	snprintf(path, sizeof(path), "%s/index.html", dir);
 	rc = report_write_html(&r, path);

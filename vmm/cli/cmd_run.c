@@ -50,15 +50,19 @@ static void print_dips(const json_t *doc)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_config cfg;
+	struct cli_run run;
 	struct run_result res;
-	cli_run_defaults(&cfg);
-	int rc = cli_parse_run_options(argc, argv, &cfg, "memvirt run [options]");
+	cli_run_init(&run);
+	int rc = cli_parse_run_options(argc, argv, &run);
+	if (rc == CLI_HELP) {
+		cli_run_help(stdout, "memvirt run [options]", NULL);
+		return 0;
+	}
 	if (rc)
-		return rc == 1 ? 0 : rc;
+		return rc;
 	json_t *doc = NULL;
-	enum run_state st = run_execute(&cfg, &res, &doc);
-	print_summary(&cfg, &res);
+	enum run_state st = run_execute(&run.cfg, &res, &doc);
+	print_summary(&run.cfg, &res);
 	if (st == RUN_OK)
 		print_dips(doc);
 	json_decref(doc);

@@ -25,52 +25,62 @@ struct sweep_opts {
 	size_t point;
 };
 
+/* One sweep command, on the heap (the file alone is about a megabyte). args and run hold the
+ * point being checked or run: its argv and the configuration parsed from it, reused point
+ * after point. */
+struct sweep_cmd {
+	struct sweep_opts o;
+	struct experiment_file xf;
+	struct sweep s;
+	struct sweep_args args;
+	struct cli_run run;
+};
+
+static const struct cli_opt sweep_options[] = {
+	CLI_OPT_ARG("out", 'o', "DIR", "where results go (default results/<file name without .ini>)"),
+	CLI_OPT_FLAG("list", 'l', "print the points (index, job, settings) and exit"),
+	CLI_OPT_ARG("point", 'p', "N", "run only point N, all its repetitions (for job arrays); no merge"),
+	CLI_OPT_FLAG("dry-run", 'n', "check the file and print what would run and be written"),
+	CLI_OPT_FLAG("resume", 'r',
+		     "skip repetitions whose DIR/points file already holds an ok result of\n"
+		     "this same sweep (same file, job, point, repetition, settings); re-run\n"
+		     "the rest (missing, failed, interrupted, unreadable, or another\n"
+		     "experiment's), one line each saying why. Without it every repetition\n"
+		     "runs and is overwritten."),
+	CLI_OPT_FLAG("help", 'h', "print this help"),
+	CLI_OPT_END(),
+};
+
 static void sweep_help(void)
 {
 	printf("usage: " USAGE "\n\n"
 	       "Runs the points of a fio-style experiment file (docs/experiment-files.md): [global] and one\n"
-	       "section per job, keys are memvirt run options, comma lists are sweep axes.\n"
-	       "  --out DIR      where results go (default results/<file name without .ini>)\n"
-	       "  --list         print the points (index, job, settings) and exit\n"
-	       "  --point N      run only point N, all its repetitions (for job arrays); no merge\n"
-	       "  --dry-run      check the file and print what would run and be written\n"
-	       "  --resume       skip repetitions whose DIR/points file already holds an ok result of this\n"
-	       "                 same sweep (same file, job, point, repetition, settings); re-run the rest\n"
-	       "                 (missing, failed, interrupted, unreadable, or another experiment's), one\n"
-	       "                 line each saying why. Without it every repetition runs and is overwritten.\n"
-	       "Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
+	       "section per job, keys are memvirt run options, comma lists are sweep axes.\n");
+	cli_opts_help(stdout, sweep_options);
+	printf("Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
 }
 
 static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' }, { "list", no_argument, NULL, 'l' },
-		{ "point", required_argument, NULL, 'p' }, { "dry-run", no_argument, NULL, 'n' },
-		{ "resume", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' }, { 0 },
-	};
+	struct cli_getopt g;
 	uint64_t v;
 	int c;
-	optind = 1;
-	opterr = 0;
-	/* options may follow the file (GNU argument permutation) */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cli_getopt_init(&g, "h", sweep_options); /* options may follow the file (GNU argument permutation) */
+	while ((c = cli_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'l': o->list = true; break;
 		case 'n': o->dry_run = true; break;
 		case 'r': o->resume = true; break;
-		case 'h': sweep_help(); return 1;
+		case 'h': sweep_help(); return CLI_HELP;
 		case 'p':
 			if (parse_u64(optarg, &v) < 0 || v >= SWEEP_MAX_POINTS)
-				return cli_error("invalid --point value '%s': expected a point index (see --list)", optarg),
-				       EXIT_USAGE;
+				return cli_bad_value("point", optarg, "expected a point index (see --list)");
 			o->point = (size_t)v;
 			o->one = true;
 			break;
 		default:
-			return cli_error("sweep: unknown option or missing value: '%s' (usage: " USAGE ")", argv[optind - 1]),
-			       EXIT_USAGE;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -80,13 +90,12 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 }
 
 /* Every point's configuration, checked before anything runs. */
-static int check_points(const struct sweep *s)
+static int check_points(struct sweep_cmd *k)
 {
-	static struct sweep_args a;
+	const struct sweep *s = &k->s;
 	char why[1024];
 	for (size_t i = 0; i < s->npoints; i++) {
-		struct run_config cfg;
-		if (sweep_point_config(&s->points[i], s->xf->path, &a, &cfg, why, sizeof(why)) != 0)
+		if (sweep_point_config(&s->points[i], s->xf->path, &k->args, &k->run, why, sizeof(why)) != 0)
 			return cli_error("%s", why), EXIT_USAGE;
 	}
 	return 0;
@@ -133,16 +142,15 @@ static void print_points(const struct sweep *s, const struct sweep_opts *o, cons
 }
 
 /* One repetition: run, add the sweep object, write atomically. Returns the run state. */
-static enum run_state run_one(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir,
+static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, unsigned rep, const char *dir,
 			      size_t done, size_t total)
 {
-	static struct sweep_args a;
-	struct run_config cfg;
+	const struct sweep *s = &k->s;
 	struct run_result res;
 	char why[1024], path[4200];
 	json_t *doc = NULL;
-	sweep_point_config(p, s->xf->path, &a, &cfg, why, sizeof(why)); /* checked before */
-	enum run_state st = run_execute(&cfg, &res, &doc);
+	sweep_point_config(p, s->xf->path, &k->args, &k->run, why, sizeof(why)); /* checked before */
+	enum run_state st = run_execute(&k->run.cfg, &res, &doc);
 	json_object_set_new(doc, "sweep", sweep_point_json(s, p, rep));
 	point_path(path, sizeof(path), dir, p, rep);
 	int rc = result_write_atomic(path, doc);
@@ -195,8 +203,10 @@ static void print_skipped(size_t skipped, size_t total, const char *dir)
 
 /* Runs the chosen points (with --resume, those not done yet); stops at an interrupt
  * (completed files stay as they are). */
-static int run_points(const struct sweep *s, const struct sweep_opts *o, const char *dir)
+static int run_points(struct sweep_cmd *k, const char *dir)
 {
+	const struct sweep *s = &k->s;
+	const struct sweep_opts *o = &k->o;
 	size_t total = 0, done = 0, skipped = 0;
 	int status = 0;
 	for (size_t i = 0; i < s->npoints; i++)
@@ -209,7 +219,7 @@ static int run_points(const struct sweep *s, const struct sweep_opts *o, const c
 				skipped++, done++;
 				continue;
 			}
-			enum run_state st = run_one(s, &s->points[i], r, dir, ++done, total);
+			enum run_state st = run_one(k, &s->points[i], r, dir, ++done, total);
 			if (st == RUN_INTERRUPTED || stop_signal) {
 				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
 				return 130;
@@ -223,16 +233,6 @@ static int run_points(const struct sweep *s, const struct sweep_opts *o, const c
 	return status;
 }
 
-static int prepare_dir(const char *dir)
-{
-	char points[4096];
-	snprintf(points, sizeof(points), "%s/points", dir);
-	int rc = result_make_dirs(points);
-	if (rc < 0)
-		cli_error("invalid --out value '%s': %s", dir, strerror(-rc));
-	return rc < 0 ? EXIT_USAGE : 0;
-}
-
 /* results/<file name without directory and .ini> */
 static void default_dir(char *buf, size_t n, const char *file)
 {
@@ -243,8 +243,10 @@ static void default_dir(char *buf, size_t n, const char *file)
 	snprintf(buf, n, "results/%.*s", (int)len, base);
 }
 
-static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
+static int sweep_main(struct sweep_cmd *k)
 {
+	const struct sweep *s = &k->s;
+	const struct sweep_opts *o = &k->o;
 	char dir[2048], why[1024];
 	if (o->out)
 		snprintf(dir, sizeof(dir), "%s", o->out);
@@ -257,11 +259,11 @@ static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
 		print_points(s, o, dir);
 		return 0;
 	}
-	int rc = prepare_dir(dir);
+	int rc = cli_dir_value("out", dir, "points");
 	if (rc)
 		return rc;
 	catch_stop_signals();
-	rc = run_points(s, o, dir);
+	rc = run_points(k, dir);
 	if (o->one)
 		return rc;
 	if (merge_dir(dir, NULL, stdout, why, sizeof(why)) < 0) {
@@ -273,20 +275,24 @@ static int sweep_main(const struct sweep *s, const struct sweep_opts *o)
 
 int cmd_sweep(int argc, char **argv)
 {
-	static struct experiment_file xf;
-	struct sweep_opts o = { 0 };
-	struct sweep s;
+	struct sweep_cmd *k = calloc(1, sizeof(*k));
 	char why[1024];
-	int rc = parse_opts(argc, argv, &o);
-	if (rc)
-		return rc == 1 ? 0 : rc;
-	if (xf_load(o.file, &xf, why, sizeof(why)) < 0 || sweep_build(&s, &xf, why, sizeof(why)) < 0) {
+	if (!k)
+		return cli_error("out of memory"), 1;
+	int rc = parse_opts(argc, argv, &k->o);
+	if (rc) {
+		free(k);
+		return rc == CLI_HELP ? 0 : rc;
+	}
+	if (xf_load(k->o.file, &k->xf, why, sizeof(why)) < 0 || sweep_build(&k->s, &k->xf, why, sizeof(why)) < 0) {
 		cli_error("%s", why);
+		free(k);
 		return EXIT_USAGE;
 	}
-	rc = check_points(&s);
+	rc = check_points(k);
 	if (rc == 0)
-		rc = sweep_main(&s, &o);
-	sweep_free(&s);
+		rc = sweep_main(k);
+	sweep_free(&k->s);
+	free(k);
 	return rc;
 }

@@ -11,15 +11,21 @@
 #include "vmm/run/platform.h"
 #include "vmm/run/run.h"
 
-int compare_set_workloads(struct compare *c, const char *list, const char **bad)
+int compare_set_workloads(struct compare *c, const char *list, char *bad, size_t n)
 {
-	static char buf[256];
-	snprintf(buf, sizeof(buf), "%s", list);
+	char buf[256];
+	size_t len = 0;
+	buf[0] = 0;
+	for (const struct wl_workload *const *w = wl_registry_direct; !list && *w && len < sizeof(buf); w++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "", (*w)->name);
+	if (list)
+		snprintf(buf, sizeof(buf), "%s", list);
+	snprintf(bad, n, "%s", buf);
 	c->n = 0;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct wl_workload *w = wl_find(wl_registry_direct, tok);
 		if (!w || c->n == COMPARE_MAX_WORKLOADS) {
-			*bad = tok;
+			snprintf(bad, n, "%s", tok);
 			return -EINVAL;
 		}
 		c->rows[c->n++] = (struct compare_row){ .workload = w };

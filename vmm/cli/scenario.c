@@ -164,17 +164,9 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 		}
 		p.set[p.n++] = *sv;
 	}
-	if (sweep_point_config(&p, sc->xf.path, &store->args, cfg, why, n) != 0)
+	if (sweep_point_config(&p, sc->xf.path, &store->args, &store->run, why, n) != 0)
 		return name_vm(sec, why, n);
-	/* The parser's storage is its own: each VM keeps a copy that outlives the next parse. */
-	if (cfg->experiment) {
-		store->experiment = *cfg->experiment;
-		cfg->experiment = &store->experiment;
-	}
-	if (cfg->memory) {
-		store->memory = *cfg->memory;
-		cfg->memory = &store->memory;
-	}
+	*cfg = store->run.cfg; /* it points into store, which outlives the host's run */
 	const char *key = NULL, *why_host = host_only(cfg->experiment, &key);
 	if (why_host) {
 		const struct xf_setting *s = xf_get(sec, key);

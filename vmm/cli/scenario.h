@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "results/metric_path.h"
+#include "vmm/cli/cli.h"
 #include "vmm/cli/experiment_file.h"
 #include "vmm/cli/sweep.h"
 #include "vmm/mem/guest_mem.h"
@@ -25,8 +26,7 @@
 
 struct scenario_vm_store {
 	struct sweep_args args;          /* the strings the VM's configuration points at */
-	struct experiment experiment;
-	struct guest_mem_opts memory;
+	struct cli_run run;              /* the configuration, with its experiment and memory options */
 };
 
 struct scenario {

@@ -171,7 +171,7 @@ int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, si
 	}
 	int rc = 0;
 	for (size_t j = 0; rc == 0 && j < xf->njobs; j++) {
-		static struct merged m;
+		struct merged m;
 		unsigned repeat;
 		if ((rc = merge_job(xf, &xf->jobs[j], &m, why, n)) == 0 &&
 		    (rc = job_repeat(xf, &xf->jobs[j], &repeat, why, n)) == 0)
@@ -257,11 +257,11 @@ static int build_args(const struct sweep_point *p, struct sweep_args *a, const s
 	return 0;
 }
 
-static int parse_quiet(int argc, char **argv, struct run_config *cfg, char *msg, size_t n)
+static int parse_quiet(int argc, char **argv, struct cli_run *run, char *msg, size_t n)
 {
-	cli_run_defaults(cfg);
+	cli_run_init(run);
 	cli_error_capture(msg, n);
-	int rc = cli_parse_run_options(argc, argv, cfg, "memvirt sweep");
+	int rc = cli_parse_run_options(argc, argv, run);
 	cli_error_capture(NULL, 0);
 	return rc;
 }
@@ -273,20 +273,19 @@ static int fail_value(const char *path, const struct sweep_value *v, const char 
 	return EXIT_USAGE;
 }
 
-int sweep_point_config(const struct sweep_point *p, const char *path, struct sweep_args *a, struct run_config *cfg,
+int sweep_point_config(const struct sweep_point *p, const char *path, struct sweep_args *a, struct cli_run *run,
 		       char *why, size_t n)
 {
 	const struct sweep_value *order[XF_MAX_SETTINGS], *bad = NULL;
 	char msg[512] = "";
 	if (build_args(p, a, order, &bad) < 0)
 		return fail_value(path, bad, "expected on or off", why, n);
-	if (parse_quiet(a->argc, a->argv, cfg, msg, sizeof(msg)) == 0)
+	if (parse_quiet(a->argc, a->argv, run, msg, sizeof(msg)) == 0)
 		return 0;
 	/* The setting at fault is the last of the shortest failing prefix: options are checked
-	 * in order, and a combination is refused at its later half. */
+	 * in order, and a combination is refused at its later half. run is spoilt anyway. */
 	for (int k = 1; k < a->argc; k++) {
-		struct run_config scratch;
-		if (parse_quiet(k + 1, a->argv, &scratch, msg, sizeof(msg)) != 0)
+		if (parse_quiet(k + 1, a->argv, run, msg, sizeof(msg)) != 0)
 			return fail_value(path, order[k - 1], msg, why, n);
 	}
 	snprintf(why, n, "%s: job [%s]: %s", path, p->job->name, msg);

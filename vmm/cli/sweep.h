@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "results/result.h"
+#include "vmm/cli/cli.h"
 #include "vmm/cli/experiment_file.h"
 #include "results/metric_path.h"
 
@@ -59,9 +60,10 @@ int sweep_count_items(const struct experiment_file *xf, const struct xf_setting 
 int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, size_t n);
 void sweep_free(struct sweep *s);
 
-/* A point's run configuration (no progress decision, no json path: the caller's). Returns 0,
- * or EXIT_USAGE with one line in why naming the file, line, key and value at fault. */
-int sweep_point_config(const struct sweep_point *p, const char *path, struct sweep_args *a, struct run_config *cfg,
+/* A point's run configuration, in run->cfg (no progress decision, no json path: the caller's);
+ * it points into run and into a. Returns 0, or EXIT_USAGE with one line in why naming the
+ * file, line, key and value at fault. */
+int sweep_point_config(const struct sweep_point *p, const char *path, struct sweep_args *a, struct cli_run *run,
 		       char *why, size_t n);
 
 /* "key=value" of setting i of a point, into buf. */

@@ -4,6 +4,9 @@
  * honestly what it ran on rather than fail. */
 #include "mmu/util.h"
 #include "vmm/host/hostinfo.h"
+#include "vmm/host/memcg.h"
+#include "vmm/host/swap.h"
+#include "vmm/host/sysfs.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,81 +27,14 @@
 #define HUGETLB_2M_DIR "/sys/kernel/mm/hugepages/hugepages-2048kB"
 #define KSM_DIR "/sys/kernel/mm/ksm"
 
-/* ---- small readers: each returns a negative errno instead of failing loudly ---- */
-
-static bool path_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
-/* Read up to len-1 bytes of a small (sysfs/procfs) file, NUL-terminated, trailing newline cut. */
-static int read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, len - 1);
-	int err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return (int)n;
-}
-
-static int read_u64(const char *path, uint64_t *out)
-{
-	char buf[64], *end;
-	int rc = read_text(path, buf, sizeof(buf));
-	if (rc < 0)
-		return rc;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno || end == buf)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* Module parameters print booleans as Y/N (bool) or 1/0 (int): 1 = on, 0 = off, <0 = unknown. */
-static int read_param_bool(const char *path)
-{
-	char buf[16];
-	int rc = read_text(path, buf, sizeof(buf));
-	if (rc < 0)
-		return rc;
-	return buf[0] == 'Y' || buf[0] == 'y' || buf[0] == '1';
-}
+/* ---- small readers (files: sysfs.h); each returns a negative errno instead of failing loudly ---- */
 
 static void copy_str(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src);
 }
 
-/* The value, in KiB, of one /proc/meminfo line ("MemTotal:  24683620 kB"). */
-static int meminfo_kib(const char *key, uint64_t *out)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	if (!f)
-		return -errno;
-	char line[256];
-	size_t klen = strlen(key);
-	int rc = -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			*out = strtoull(line + klen + 1, NULL, 10);
-			rc = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
-/* Whether a whitespace-separated list (cgroup.controllers, /proc/cpuinfo flags) has a word. */
+/* Whether a whitespace-separated list (/proc/cpuinfo flags) has a word. */
 static bool has_word(const char *list, const char *word)
 {
 	size_t wlen = strlen(word);
@@ -111,29 +47,6 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* The value of the first "key<tabs>: value" line of /proc/cpuinfo, or -ENOENT. */
-static int cpuinfo_field(const char *key, char *out, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	if (!f)
-		return -errno;
-	char line[4096];
-	size_t klen = strlen(key);
-	int rc = -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		if (!colon || strncmp(line, key, klen) != 0 || strspn(line + klen, " \t") != (size_t)(colon - line - klen))
-			continue;
-		char *val = colon + 1 + strspn(colon + 1, " \t");
-		val[strcspn(val, "\n")] = '\0';
-		copy_str(out, len, val);
-		rc = 0;
-		break;
-	}
-	fclose(f);
-	return rc;
-}
-
 /* ---- identity, CPU and memory ---- */
 
 static void probe_identity(struct hostinfo *hi)
@@ -143,10 +56,10 @@ static void probe_identity(struct hostinfo *hi)
 		copy_str(hi->hostname, sizeof(hi->hostname), "unknown");
 	hi->hostname[sizeof(hi->hostname) - 1] = '\0';
 	copy_str(hi->kernel, sizeof(hi->kernel), uname(&u) == 0 ? u.release : "unknown");
-	if (cpuinfo_field("model name", hi->cpu_model, sizeof(hi->cpu_model)) < 0)
+	if (proc_field("/proc/cpuinfo", "model name", hi->cpu_model, sizeof(hi->cpu_model)) < 0)
 		hi->cpu_model[0] = '\0'; /* hwloc may know it (non-x86); see probe_topology */
 	hi->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (meminfo_kib("MemTotal", &hi->mem_total_kib) < 0)
+	if (proc_meminfo_kib("MemTotal", &hi->mem_total_kib) < 0)
 		hi->mem_total_kib = 0;
 }
 
@@ -157,7 +70,7 @@ static void probe_identity(struct hostinfo *hi)
 static void probe_numa_single_node(struct hostinfo *hi)
 {
 	uint64_t free_kib = 0;
-	meminfo_kib("MemFree", &free_kib);
+	proc_meminfo_kib("MemFree", &free_kib);
 	hi->numa_nodes = 1;
 	hi->numa_nodes_listed = 1;
 	hi->numa_node[0] = (struct hostinfo_numa_node){ 0, hi->mem_total_kib, free_kib };
@@ -226,7 +139,7 @@ static void probe_thp(struct hostinfo *hi)
 {
 	char buf[128];
 	copy_str(hi->thp_mode, sizeof(hi->thp_mode), "absent");
-	if (read_text("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)) < 0)
+	if (sysfs_read("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)) < 0)
 		return;
 	char *open = strchr(buf, '['), *close = open ? strchr(open, ']') : NULL;
 	if (!close || (size_t)(close - open - 1) >= sizeof(hi->thp_mode))
@@ -237,9 +150,9 @@ static void probe_thp(struct hostinfo *hi)
 
 static void probe_hugetlb(struct hostinfo *hi)
 {
-	hi->hugetlb_2m.present = path_exists(HUGETLB_2M_DIR);
-	read_u64(HUGETLB_2M_DIR "/nr_hugepages", &hi->hugetlb_2m.nr);
-	read_u64(HUGETLB_2M_DIR "/free_hugepages", &hi->hugetlb_2m.free);
+	hi->hugetlb_2m.present = sysfs_exists(HUGETLB_2M_DIR);
+	sysfs_read_u64(HUGETLB_2M_DIR "/nr_hugepages", &hi->hugetlb_2m.nr);
+	sysfs_read_u64(HUGETLB_2M_DIR "/free_hugepages", &hi->hugetlb_2m.free);
 }
 
 /* ---- KVM ---- */
@@ -247,24 +160,24 @@ static void probe_hugetlb(struct hostinfo *hi)
 static bool cpu_has_hw_virt(void)
 {
 	char flags[4096];
-	if (cpuinfo_field("flags", flags, sizeof(flags)) < 0)
+	if (proc_field("/proc/cpuinfo", "flags", flags, sizeof(flags)) < 0)
 		return false;
 	return has_word(flags, "vmx") || has_word(flags, "svm");
 }
 
 static enum hostinfo_host_mmu probe_host_mmu(void)
 {
-	if (path_exists("/sys/module/kvm_pvm"))
+	if (sysfs_exists("/sys/module/kvm_pvm"))
 		return HOST_MMU_PVM;
-	if (read_param_bool("/sys/module/kvm_intel/parameters/ept") == 1 ||
-	    read_param_bool("/sys/module/kvm_amd/parameters/npt") == 1)
+	if (sysfs_read_flag("/sys/module/kvm_intel/parameters/ept") == 1 ||
+	    sysfs_read_flag("/sys/module/kvm_amd/parameters/npt") == 1)
 		return HOST_MMU_TDP;
 #if defined(__aarch64__)
-	if (path_exists("/dev/kvm"))
+	if (sysfs_exists("/dev/kvm"))
 		return HOST_MMU_TDP; /* arm64 KVM always translates through stage-2 tables */
 #endif
-	if (path_exists("/sys/module/kvm_intel") || path_exists("/sys/module/kvm_amd") ||
-	    path_exists("/dev/kvm"))
+	if (sysfs_exists("/sys/module/kvm_intel") || sysfs_exists("/sys/module/kvm_amd") ||
+	    sysfs_exists("/dev/kvm"))
 		return HOST_MMU_SHADOW;
 	return HOST_MMU_NONE;
 }
@@ -274,7 +187,7 @@ static const char *missing_kvm_reason(void)
 {
 	if (probe_host_mmu() == HOST_MMU_PVM)
 		return "no /dev/kvm (kvm-pvm: host kernel is itself a PVM guest)";
-	if (path_exists("/sys/module/kvm_intel") || path_exists("/sys/module/kvm_amd"))
+	if (sysfs_exists("/sys/module/kvm_intel") || sysfs_exists("/sys/module/kvm_amd"))
 		return "no /dev/kvm (kvm_intel/kvm_amd loaded but the device node is missing)";
 	if (cpu_has_hw_virt())
 		return "no /dev/kvm (CPU has vmx/svm but kvm_intel/kvm_amd is not loaded: modprobe it)";
@@ -319,7 +232,7 @@ static void probe_kvm_device(struct hostinfo_kvm *kvm)
 static void probe_kvm(struct hostinfo_kvm *kvm)
 {
 	kvm->host_mmu = probe_host_mmu();
-	kvm->tdp_mmu = read_param_bool("/sys/module/kvm/parameters/tdp_mmu") == 1;
+	kvm->tdp_mmu = sysfs_read_flag("/sys/module/kvm/parameters/tdp_mmu") == 1;
 	probe_kvm_device(kvm);
 }
 
@@ -328,10 +241,10 @@ static void probe_kvm(struct hostinfo_kvm *kvm)
 static void probe_ksm(struct hostinfo *hi)
 {
 	uint64_t run;
-	hi->ksm.present = path_exists(KSM_DIR "/run");
-	hi->ksm.run = read_u64(KSM_DIR "/run", &run) == 0 ? (int)run : -1;
-	read_u64(KSM_DIR "/pages_shared", &hi->ksm.pages_shared);
-	read_u64(KSM_DIR "/pages_sharing", &hi->ksm.pages_sharing);
+	hi->ksm.present = sysfs_exists(KSM_DIR "/run");
+	hi->ksm.run = sysfs_read_u64(KSM_DIR "/run", &run) == 0 ? (int)run : -1;
+	sysfs_read_u64(KSM_DIR "/pages_shared", &hi->ksm.pages_shared);
+	sysfs_read_u64(KSM_DIR "/pages_sharing", &hi->ksm.pages_sharing);
 }
 
 static int try_userfaultfd(int flags)
@@ -350,7 +263,7 @@ static int try_userfaultfd(int flags)
 
 static void probe_userfaultfd(struct hostinfo *hi)
 {
-	hi->uffd.dev = path_exists("/dev/userfaultfd");
+	hi->uffd.dev = sysfs_exists("/dev/userfaultfd");
 	int rc = try_userfaultfd(O_CLOEXEC | O_NONBLOCK);
 #ifdef UFFD_USER_MODE_ONLY
 	/* vm.unprivileged_userfaultfd=0 still allows user-mode-only descriptors, which is all a
@@ -361,45 +274,17 @@ static void probe_userfaultfd(struct hostinfo *hi)
 	hi->uffd.syscall = rc == 0;
 }
 
-static void probe_swap(struct hostinfo *hi)
-{
-	meminfo_kib("SwapTotal", &hi->swap.total_kib);
-	meminfo_kib("SwapFree", &hi->swap.free_kib);
-	hi->swap.zram0 = path_exists("/dev/zram0");
-}
-
-static bool controllers_have_memory(const char *controllers_file)
-{
-	char buf[512];
-	return read_text(controllers_file, buf, sizeof(buf)) >= 0 && has_word(buf, "memory");
-}
-
-/* v1 first: on hybrid hosts the v1 hierarchy is the one that owns the memory controller. */
 static void probe_memcg(struct hostinfo *hi)
 {
-	static const struct { const char *version, *path, *probe; } places[] = {
-		{ "v1", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/memory.limit_in_bytes" },
-		{ "v2", "/sys/fs/cgroup", "/sys/fs/cgroup/cgroup.controllers" },
-		{ "v2", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/unified/cgroup.controllers" },
-	};
-	copy_str(hi->memcg.version, sizeof(hi->memcg.version), "absent");
-	hi->memcg.path[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(places); i++) {
-		bool found = strcmp(places[i].version, "v1") == 0 ? path_exists(places[i].probe)
-								  : controllers_have_memory(places[i].probe);
-		if (found) {
-			copy_str(hi->memcg.version, sizeof(hi->memcg.version), places[i].version);
-			copy_str(hi->memcg.path, sizeof(hi->memcg.path), places[i].path);
-			return;
-		}
-	}
+	int version = memcg_host_find(hi->memcg.path, sizeof(hi->memcg.path));
+	copy_str(hi->memcg.version, sizeof(hi->memcg.version), version == 1 ? "v1" : version == 2 ? "v2" : "absent");
 }
 
 /* The file exists even when booted with psi=0; only a successful read means PSI works. */
 static void probe_psi(struct hostinfo *hi)
 {
 	char buf[256];
-	hi->psi_memory = read_text("/proc/pressure/memory", buf, sizeof(buf)) > 0;
+	hi->psi_memory = sysfs_read("/proc/pressure/memory", buf, sizeof(buf)) > 0;
 }
 
 int hostinfo_probe(struct hostinfo *hi)
@@ -417,7 +302,7 @@ int hostinfo_probe(struct hostinfo *hi)
 	probe_kvm(&hi->kvm);
 	probe_ksm(hi);
 	probe_userfaultfd(hi);
-	probe_swap(hi);
+	host_swap_probe(&hi->swap);
 	probe_memcg(hi);
 	probe_psi(hi);
 	hi->root = geteuid() == 0;

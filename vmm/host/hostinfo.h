@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vmm/host/swap.h"
+
 #define HOSTINFO_STR_LEN 128
 #define HOSTINFO_REASON_LEN 192
 #define HOSTINFO_MAX_NODES 64
@@ -75,10 +77,7 @@ struct hostinfo {
 		bool syscall;             /* userfaultfd(2) returned a descriptor for us */
 	} uffd;
 
-	struct {
-		uint64_t total_kib, free_kib;
-		bool zram0;               /* /dev/zram0 exists (can be made into swap) */
-	} swap;
+	struct host_swap swap;            /* swap.h */
 
 	struct {
 		char version[8];          /* v1 | v2 | absent */

@@ -10,22 +10,47 @@
 #include "vmm/util/clock.h"
 #include "vmm/host/sysfs.h"
 
-#define V1_ROOT "/sys/fs/cgroup/memory"
-#define V2_ROOT "/sys/fs/cgroup"
-
-int memcg_host_version(void)
+/* Whether a v2 cgroup.controllers file lists the memory controller (a word of its line). */
+static bool controllers_have_memory(const char *file)
 {
-	char ctl[256];
-	if (access(V1_ROOT "/memory.limit_in_bytes", F_OK) == 0)
-		return 1;
-	if (sysfs_read(V2_ROOT "/cgroup.controllers", ctl, sizeof(ctl)) == 0 && strstr(ctl, "memory"))
-		return 2;
+	char buf[512], *save = NULL;
+	if (sysfs_read(file, buf, sizeof(buf)) < 0)
+		return false;
+	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		if (strcmp(w, "memory") == 0)
+			return true;
+	return false;
+}
+
+/* v1 first: on hybrid hosts the v1 hierarchy is the one that owns the memory controller. */
+int memcg_host_find(char *root, size_t n)
+{
+	static const struct { int version; const char *root, *probe; } places[] = {
+		{ 1, "/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/memory.limit_in_bytes" },
+		{ 2, "/sys/fs/cgroup", "/sys/fs/cgroup/cgroup.controllers" },
+		{ 2, "/sys/fs/cgroup/unified", "/sys/fs/cgroup/unified/cgroup.controllers" },
+	};
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		bool found = places[i].version == 1 ? sysfs_exists(places[i].probe) : controllers_have_memory(places[i].probe);
+		if (found) {
+			if (root)
+				snprintf(root, n, "%s", places[i].root);
+			return places[i].version;
+		}
+	}
+	if (root && n)
+		root[0] = 0;
 	return 0;
 }
 
-/* The process's cgroup path for the memory controller, from /proc/self/cgroup
+int memcg_host_version(void)
+{
+	return memcg_host_find(NULL, 0);
+}
+
+/* The process's cgroup path for the memory controller under root, from /proc/self/cgroup
  * ("N:memory:/path" on v1, "0::/path" on v2). */
-static int own_cgroup(int version, char *out, size_t n)
+static int own_cgroup(int version, const char *root, char *out, size_t n)
 {
 	char line[1024];
 	int rc = -ENOENT;
@@ -40,7 +65,7 @@ static int own_cgroup(int version, char *out, size_t n)
 		*path++ = 0;
 		bool match = version == 1 ? strcmp(ctl + 1, "memory") == 0 : line[0] == '0' && ctl[1] == 0;
 		if (match) {
-			snprintf(out, n, "%s%s", version == 1 ? V1_ROOT : V2_ROOT, strcmp(path, "/") == 0 ? "" : path);
+			snprintf(out, n, "%s%s", root, strcmp(path, "/") == 0 ? "" : path);
 			rc = 0;
 		}
 	}
@@ -71,7 +96,8 @@ static int enter_fail(struct memcg *m, int rc, char *why, size_t n, const char *
 
 int memcg_enter(struct memcg *m, char *why, size_t whylen)
 {
-	*m = (struct memcg){ .version = memcg_host_version() };
+	*m = (struct memcg){ 0 };
+	m->version = memcg_host_find(m->root, sizeof(m->root));
 	if (geteuid() != 0) {
 		snprintf(why, whylen, "limit needs root (it creates a memory cgroup and moves the VMM into it)");
 		return -EPERM;
@@ -80,7 +106,7 @@ int memcg_enter(struct memcg *m, char *why, size_t whylen)
 		snprintf(why, whylen, "limit needs the memory cgroup controller (neither v1 nor v2 found)");
 		return -ENODEV;
 	}
-	int rc = own_cgroup(m->version, m->home, sizeof(m->home));
+	int rc = own_cgroup(m->version, m->root, m->home, sizeof(m->home));
 	if (rc < 0) {
 		snprintf(why, whylen, "cannot find this process's memory cgroup: %s", strerror(-rc));
 		return rc;

@@ -12,6 +12,7 @@
 
 struct memcg {
 	int version;          /* 1 or 2 */
+	char root[64];        /* where the controller is mounted (memcg_host_find) */
 	char home[512];       /* the cgroup directory the process came from */
 	char path[560];       /* the run's own group */
 	bool created, moved;
@@ -35,7 +36,11 @@ int memcg_usage(const struct memcg *m, uint64_t *bytes);
  * Returns 0 or the first negative errno. */
 int memcg_leave(struct memcg *m);
 
-/* Where the memory controller is: 1 (v1), 2 (v2) or 0 (none). */
+/* Where the host's memory controller is: 1 (v1) or 2 (v2), with its mount point in root (when
+ * root is not NULL), or 0 and "" when there is none. The one probe for `memvirt info` and for
+ * the run's own group. */
+int memcg_host_find(char *root, size_t n);
+/* memcg_host_find without the mount point. */
 int memcg_host_version(void);
 
 #endif

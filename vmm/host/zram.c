@@ -9,32 +9,13 @@
 #include <sys/swap.h>
 #include <unistd.h>
 
+#include "vmm/host/swap.h"
 #include "vmm/host/sysfs.h"
 #include "vmm/host/zram.h"
 
 #define ZRAM_DEV "/dev/zram0"
 #define ZRAM_SYS "/sys/block/zram0"
 #define SWAP_PRIO 32767 /* preferred over any other swap, so the run's pages go to zram */
-
-/* True when /proc/swaps lists device (its first field), or any device when device is NULL
- * (device lines start with '/', the header does not). */
-static bool swaps_lists(const char *device)
-{
-	char line[512];
-	bool found = false;
-	size_t n = device ? strlen(device) : 0;
-	FILE *f = fopen("/proc/swaps", "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		found |= device ? strncmp(line, device, n) == 0 && (line[n] == ' ' || line[n] == '\t') : line[0] == '/';
-	fclose(f);
-	return found;
-}
-
-bool host_has_swap(void) { return swaps_lists(NULL); }
-
-static bool zram0_swapped_on(void) { return swaps_lists(ZRAM_DEV); }
 
 /* Linux swap header v1: version, last_page and nr_badpages at byte 1024 of the first page,
  * "SWAPSPACE2" in its last 10 bytes. */
@@ -77,7 +58,7 @@ static int check_unused(char *why, size_t n)
 		snprintf(why, n, "zram swap: %s is absent (load the zram module)", ZRAM_SYS);
 		return -ENODEV;
 	}
-	if (zram0_swapped_on() || (sysfs_read_u64(ZRAM_SYS "/disksize", &disksize) == 0 && disksize)) {
+	if (host_swap_device_on(ZRAM_DEV) || (sysfs_read_u64(ZRAM_SYS "/disksize", &disksize) == 0 && disksize)) {
 		snprintf(why, n, "zram swap: %s is already in use; memvirt leaves it alone", ZRAM_DEV);
 		return -EBUSY;
 	}

@@ -22,7 +22,4 @@ int zram_swap_setup(struct zram_swap *z, uint64_t bytes, char *why, size_t whyle
  * Returns 0 or the first negative errno (the caller says it out loud: host state is left). */
 int zram_swap_teardown(struct zram_swap *z);
 
-/* True when any swap is active on the host (/proc/swaps has a device). */
-bool host_has_swap(void);
-
 #endif

@@ -10,6 +10,7 @@
 #include "results/dips.h"
 #include "results/result.h"
 #include "vmm/reclaim/experiment.h"
+#include "vmm/host/swap.h"
 #include "vmm/util/clock.h"
 
 const struct experiment experiment_defaults = {

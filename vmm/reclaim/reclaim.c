@@ -11,7 +11,7 @@
 #include "vmm/util/clock.h"
 #include "vmm/reclaim/reclaim.h"
 #include "vmm/mem/residency.h"
-#include "vmm/host/zram.h"
+#include "vmm/host/swap.h"
 
 #define PAGE 4096ULL
 
