@@ -1,7 +1,6 @@
 /* cmd_host.c — `memvirt host SCENARIO.ini`: a host of several VMs at once (scenario.h,
  * vmm/run/host.h): one line per VM, the host's totals, and one result document. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +13,30 @@
 #include "vmm/run/run.h"
 #include "vmm/util/parse.h"
 
-static const char usage[] =
-	"usage: memvirt host SCENARIO.ini [--json FILE] [--point K] [--list] [--no-progress]\n\n"
-	"Runs every VM of a scenario at once on one host, each on its own platform and paging\n"
-	"strategy, sampled by one monitor on one clock, and writes one document: the host's\n"
-	"totals and memory over time, and each VM's own result (docs/scenarios.md).\n\n"
-	"A scenario is an INI file: [host] (sample-us, and repeat/metrics for sweeps) and one\n"
-	"[vm NAME] section per VM whose keys are memvirt run's options, or count = N for N\n"
-	"identical VMs. A value with commas is a sweep axis: memvirt sweep runs every point.\n\n"
-	"  --json FILE   write the host document to FILE (atomically)\n"
-	"  --point K     run point K of a scenario with sweep axes (see --list)\n"
-	"  --list        print the VMs (and the points), run nothing\n"
-	"  --no-progress do not draw progress on the terminal\n";
+enum { OPT_JSON = 1, OPT_POINT, OPT_LIST, OPT_NO_PROGRESS, OPT_HELP = 'h' };
+
+static const struct cli_opt host_options[] = {
+	CLI_OPT_ARG("json", OPT_JSON, "FILE", "write the host document to FILE (atomically)"),
+	CLI_OPT_ARG("point", OPT_POINT, "K", "run point K of a scenario with sweep axes (see --list)"),
+	CLI_OPT_FLAG("list", OPT_LIST, "print the VMs (and the points), run nothing"),
+	CLI_OPT_FLAG("no-progress", OPT_NO_PROGRESS, "do not draw progress on the terminal"),
+	CLI_OPT_FLAG("help", OPT_HELP, "print this help"),
+	CLI_OPT_END(),
+};
+
+static void usage(void)
+{
+	fputs("usage: memvirt host SCENARIO.ini [options]\n\n"
+	      "Runs every VM of a scenario at once on one host, each on its own platform and paging\n"
+	      "strategy, sampled by one monitor on one clock, and writes one document: the host's\n"
+	      "totals and memory over time, and each VM's own result (docs/scenarios.md).\n\n"
+	      "A scenario is an INI file: [host] (sample-us; repeat and metrics for sweeps) and one\n"
+	      "[vm NAME] section per VM whose keys are memvirt run's options, or count = N for N\n"
+	      "identical VMs NAME-1 ... NAME-N. A value with commas is a sweep axis: memvirt sweep\n"
+	      "runs every point. memvirt report draws the document.\n\n",
+	      stdout);
+	cli_opts_help(stdout, host_options);
+}
 
 struct host_args {
 	const char *file, *json;
@@ -35,30 +46,23 @@ struct host_args {
 
 static int parse(int argc, char **argv, struct host_args *a)
 {
-	enum { OPT_JSON = 1, OPT_POINT, OPT_LIST, OPT_NO_PROGRESS, OPT_HELP };
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, OPT_JSON }, { "point", required_argument, NULL, OPT_POINT },
-		{ "list", no_argument, NULL, OPT_LIST }, { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "help", no_argument, NULL, OPT_HELP }, { 0 } };
+	struct cli_getopt g;
 	int opt, rc;
 	uint64_t v;
 	*a = (struct host_args){ .progress = true };
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cli_getopt_init(&g, "h", host_options);
+	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		switch (opt) {
-		case 'h':
 		case OPT_HELP:
-			return fputs(usage, stdout), 1;
+			return usage(), CLI_HELP;
 		case OPT_JSON:
-			if ((rc = result_path_check(optarg)) < 0)
-				return cli_error("invalid --json value '%s': %s", optarg, strerror(-rc)), EXIT_USAGE;
+			if ((rc = cli_file_value("json", optarg)) != 0)
+				return rc;
 			a->json = optarg;
 			break;
 		case OPT_POINT:
 			if (parse_u64(optarg, &v) < 0)
-				return cli_error("invalid --point value '%s': expected a point number (see --list)", optarg),
-				       EXIT_USAGE;
+				return cli_bad_value("point", optarg, "expected a point number (see --list)");
 			a->point = (size_t)v;
 			a->have_point = true;
 			break;
@@ -69,8 +73,7 @@ static int parse(int argc, char **argv, struct host_args *a)
 			a->progress = false;
 			break;
 		default:
-			return cli_error("host: unknown option or missing value '%s' (see --help)", argv[optind - 1]),
-			       EXIT_USAGE;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -149,7 +152,7 @@ int cmd_host(int argc, char **argv)
 	char why[1024];
 	int rc = parse(argc, argv, &a);
 	if (rc)
-		return rc == 1 ? 0 : rc;
+		return rc == CLI_HELP ? 0 : rc;
 	/* On the heap: large, and it must outlive an interrupted run's workers. */
 	struct scenario *sc = malloc(sizeof(*sc));
 	if (!sc)

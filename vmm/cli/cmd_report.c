@@ -51,8 +51,8 @@ int cmd_report(int argc, char **argv)
 	struct report r;
 	json_t *doc = json_load_file(json, 0, NULL);
 	if (doc && strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "host") == 0) {
-		if ((rc = result_make_dirs(dir)) < 0)
-			rc = (cli_error("invalid -o value '%s': %s", dir, strerror(-rc)), EXIT_USAGE);
+		if ((rc = cli_dir_value("out", dir, NULL)) != 0)
+			;
 		else if ((rc = report_host_write(doc, json, dir, why, sizeof(why))) < 0)
 			rc = (cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE);
 		else
