@@ -232,6 +232,41 @@ static void test_axes_need_a_point(void **st)
 	assert_non_null(strstr(cmd.out, "3 VMs (3 ok"));
 }
 
+/* memvirt sweep on a scenario: count as an axis, each point a host document with a sweep
+ * object, one point alone for a job array, and a merged summary of host figures. */
+static void test_scenario_sweep(void **st)
+{
+	(void)st;
+	char ini[128], out[128], path[256];
+	test_write_file(dir, "sweep.ini",
+			"[host]\nrepeat = 2\nmetrics = host.totals.ops_per_s, vms.solo.result.ops_per_s\n"
+			"[vm solo]\nplatform = sim\nworkload = seq\nmem = 2m\npasses = 2\n"
+			"[vm s]\ncount = 1,3\nplatform = sim\nworkload = gups\nmem = 2m\nops = 5000\n",
+			ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/sw", dir);
+	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --list", ini), 0);
+	assert_non_null(strstr(cmd.out, "1  sweep            x2   4 VMs s.count=3"));
+	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s --point 1", ini, out), 0);
+	snprintf(path, sizeof(path), "%s/points/0001-sweep-r2.json", out);
+	assert_true(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/points/0000-sweep-r1.json", out);
+	assert_false(test_file_exists(path));
+	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s", ini, out), 0);
+	snprintf(path, sizeof(path), "%s/points/0001-sweep-r2.json", out);
+	json_t *doc = load(path);
+	assert_string_equal(json_string_value(at(doc, "kind")), "host");
+	assert_int_equal(json_integer_value(at(doc, "sweep.point")), 1);
+	assert_string_equal(json_string_value(json_object_get(at(doc, "sweep.settings"), "s.count")), "3");
+	assert_int_equal(json_integer_value(at(doc, "host.totals.vms")), 4);
+	json_decref(doc);
+	snprintf(path, sizeof(path), "%s/summary.json", out);
+	json_t *sum = load(path);
+	char *text = json_dumps(sum, 0);
+	assert_non_null(strstr(text, "vms.solo.result.ops_per_s"));
+	free(text);
+	json_decref(sum);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_one_clock_for_every_vm),
 		cmocka_unit_test(test_bad_scenarios_refused_before_any_vm),
 		cmocka_unit_test(test_axes_need_a_point),
+		cmocka_unit_test(test_scenario_sweep),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

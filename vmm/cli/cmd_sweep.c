@@ -16,14 +16,9 @@
 #include "vmm/util/parse.h"
 #include "vmm/run/run.h"
 #include "vmm/cli/sweep.h"
+#include "vmm/cli/sweep_cmd.h"
 
 #define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run] [--resume]"
-
-struct sweep_opts {
-	const char *file, *out;
-	bool list, dry_run, one, resume;
-	size_t point;
-};
 
 /* One sweep command, on the heap (the file alone is about a megabyte). args and run hold the
  * point being checked or run: its argv and the configuration parsed from it, reused point
@@ -55,7 +50,9 @@ static void sweep_help(void)
 {
 	printf("usage: " USAGE "\n\n"
 	       "Runs the points of a fio-style experiment file (docs/experiment-files.md): [global] and one\n"
-	       "section per job, keys are memvirt run options, comma lists are sweep axes.\n");
+	       "section per job, keys are memvirt run options, comma lists are sweep axes. A scenario file\n"
+	       "([host] and [vm NAME] sections, docs/scenarios.md) sweeps hosts of several VMs: each point\n"
+	       "is one memvirt host run, its axes any host or VM key (count included).\n");
 	cli_opts_help(stdout, sweep_options);
 	printf("Without --point every point runs, then DIR is merged (memvirt merge DIR).\n");
 }
@@ -101,9 +98,14 @@ static int check_points(struct sweep_cmd *k)
 	return 0;
 }
 
+void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const char *name, unsigned rep)
+{
+	snprintf(buf, n, "%s/points/%04zu-%s-r%u.json", dir, index, name, rep);
+}
+
 static void point_path(char *buf, size_t n, const char *dir, const struct sweep_point *p, unsigned rep)
 {
-	snprintf(buf, n, "%s/points/%04zu-%s-r%u.json", dir, p->index, p->job->name, rep);
+	sweep_point_path(buf, n, dir, p->index, p->job->name, rep);
 }
 
 /* What the merge will summarise: the file's metrics, or the default rule (merge_metrics.c). */
@@ -164,16 +166,15 @@ static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, 
 	return rc < 0 ? RUN_FAILED : st;
 }
 
-/* Ctrl-C or SIGTERM between runs (during a run the run driver takes it and writes the run as
- * interrupted): finish writing the current file, then stop. */
-static volatile sig_atomic_t stop_signal;
+/* Finish writing the current file, then stop. */
+volatile sig_atomic_t sweep_stop_signal;
 
 static void on_stop(int sig)
 {
-	stop_signal = sig;
+	sweep_stop_signal = sig;
 }
 
-static void catch_stop_signals(void)
+void sweep_catch_stop_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigemptyset(&sa.sa_mask);
@@ -220,7 +221,7 @@ static int run_points(struct sweep_cmd *k, const char *dir)
 				continue;
 			}
 			enum run_state st = run_one(k, &s->points[i], r, dir, ++done, total);
-			if (st == RUN_INTERRUPTED || stop_signal) {
+			if (st == RUN_INTERRUPTED || sweep_stop_signal) {
 				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
 				return 130;
 			}
@@ -233,8 +234,7 @@ static int run_points(struct sweep_cmd *k, const char *dir)
 	return status;
 }
 
-/* results/<file name without directory and .ini> */
-static void default_dir(char *buf, size_t n, const char *file)
+void sweep_default_dir(char *buf, size_t n, const char *file)
 {
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	size_t len = strlen(base);
@@ -251,7 +251,7 @@ static int sweep_main(struct sweep_cmd *k)
 	if (o->out)
 		snprintf(dir, sizeof(dir), "%s", o->out);
 	else
-		default_dir(dir, sizeof(dir), o->file);
+		sweep_default_dir(dir, sizeof(dir), o->file);
 	if (o->one && o->point >= s->npoints)
 		return cli_error("invalid --point value '%zu': the sweep has points 0 to %zu", o->point, s->npoints - 1),
 		       EXIT_USAGE;
@@ -262,7 +262,7 @@ static int sweep_main(struct sweep_cmd *k)
 	int rc = cli_dir_value("out", dir, "points");
 	if (rc)
 		return rc;
-	catch_stop_signals();
+	sweep_catch_stop_signals();
 	rc = run_points(k, dir);
 	if (o->one)
 		return rc;
@@ -283,6 +283,11 @@ int cmd_sweep(int argc, char **argv)
 	if (rc) {
 		free(k);
 		return rc == CLI_HELP ? 0 : rc;
+	}
+	if (xf_is_scenario_file(k->o.file)) {
+		rc = sweep_scenario(&k->o);
+		free(k);
+		return rc;
 	}
 	if (xf_load(k->o.file, &k->xf, why, sizeof(why)) < 0 || sweep_build(&k->s, &k->xf, why, sizeof(why)) < 0) {
 		cli_error("%s", why);

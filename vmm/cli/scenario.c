@@ -73,6 +73,10 @@ int scenario_load(const char *path, struct scenario *sc, char *why, size_t n)
 	memset(sc, 0, sizeof(*sc));
 	if (xf_load_scenario(path, &sc->xf, why, n) < 0)
 		return EXIT_USAGE;
+	const char *base = strrchr(sc->xf.path, '/');
+	base = base ? base + 1 : sc->xf.path;
+	snprintf(sc->spec.name, sizeof(sc->spec.name), "%.*s", (int)strcspn(base, "."), base);
+	sc->spec.path = sc->xf.path;
 	sc->npoints = 1;
 	int rc = add_axes(sc, &sc->xf.global, why, n);
 	for (size_t j = 0; rc == 0 && j < sc->xf.njobs; j++)
@@ -263,11 +267,7 @@ static int check_capacity(const struct scenario *sc, char *why, size_t n)
 int scenario_configure(struct scenario *sc, size_t k, char *why, size_t n)
 {
 	struct sweep_value v[SCENARIO_MAX_AXES];
-	const char *base = strrchr(sc->xf.path, '/');
-	base = base ? base + 1 : sc->xf.path;
 	sc->spec.n = 0;
-	sc->spec.path = sc->xf.path;
-	snprintf(sc->spec.name, sizeof(sc->spec.name), "%.*s", (int)strcspn(base, "."), base);
 	point_items(sc, k, v);
 	int rc = host_settings(sc, v, why, n);
 	for (size_t j = 0; rc == 0 && j < sc->xf.njobs; j++) {

@@ -41,8 +41,8 @@ struct scenario {
 	struct scenario_vm_store store[HOST_MAX_VMS];
 };
 
-/* Reads and checks the file's shape (heap: it is large). Returns 0, or EXIT_USAGE with one
- * line in why. */
+/* Reads and checks the file's shape (heap: it is large); the host's name is the file's stem.
+ * Returns 0, or EXIT_USAGE with one line in why. */
 int scenario_load(const char *path, struct scenario *sc, char *why, size_t n);
 /* Configures point k (0 <= k < npoints) into sc->spec: every VM's options through the run
  * options' parser, then the host-wide checks. Returns 0, or EXIT_USAGE with one line in why. */

@@ -154,7 +154,7 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 		vms[v].plat = spec->vm[v].plat;
 	}
 	*set = (struct run_set){ .n = spec->n, .vm = vms, .sample_us = spec->sample_us, .progress = spec->progress,
-				 .progress_label = spec->name };
+				 .progress_label = spec->name, .host = true };
 	enum run_state worst = run_set_execute(set);
 	*doc_out = host_doc(spec, set, worst);
 	run_set_fini(set);

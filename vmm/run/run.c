@@ -215,7 +215,7 @@ enum run_state run_set_execute(struct run_set *set)
 
 	if (!set->t0)
 		set->t0 = monotonic_seconds();
-	uint64_t period = set->n > 1 ? shared_period(set) : 0;
+	uint64_t period = set->host || set->n > 1 ? shared_period(set) : 0;
 	set->shared_monitor = period != 0;
 	if (set->shared_monitor)
 		telemetry_init(&set->monitor, period, 0, set->t0);

@@ -41,15 +41,17 @@ struct run_vm {
 	atomic_bool done;
 };
 
-/* VMs that run together: one clock zero, and with n > 1 one shared monitor. */
+/* VMs that run together: one clock zero, and (host, or n > 1) one shared monitor. */
 struct run_set {
 	size_t n;
 	struct run_vm *vm;              /* n of them; must stay put while the run goes on */
 	double t0;                      /* the run clock's zero (monotonic seconds) */
-	uint64_t sample_us;             /* shared monitor's period (n > 1): 0 = the smallest VM period */
+	uint64_t sample_us;             /* shared monitor's period: 0 = the smallest VM period */
+	bool host;                      /* a host's set: one shared monitor even for one VM (the host's
+					 * memory series); memvirt run's set of one keeps its own */
 	const char *progress_label;     /* shown before the progress line of several VMs */
 	bool progress;                  /* draw progress on a terminal */
-	struct telemetry monitor;       /* n > 1: samples every VM with telemetry on */
+	struct telemetry monitor;       /* shared: samples every VM with telemetry on */
 	bool shared_monitor;
 };
 

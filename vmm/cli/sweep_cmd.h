@@ -1,0 +1,31 @@
+/* sweep_cmd.h — what the two kinds of `memvirt sweep` share: the command's options, where its
+ * results go, and stopping between runs on Ctrl-C. An experiment file's points are single runs
+ * (cmd_sweep.c); a scenario's points are hosts of several VMs (sweep_scenario.c). */
+#ifndef MEMVIRT_CLI_SWEEP_CMD_H
+#define MEMVIRT_CLI_SWEEP_CMD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sweep_opts {
+	const char *file, *out;
+	bool list, dry_run, one, resume;
+	size_t point;
+};
+
+/* results/<file name without directory and .ini> */
+void sweep_default_dir(char *buf, size_t n, const char *file);
+/* DIR/points/NNNN-<name>-r<k>.json */
+void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const char *name, unsigned rep);
+
+/* Ctrl-C or SIGTERM between runs (during a run the run driver takes it and writes the run as
+ * interrupted): the signal caught, or 0. */
+extern volatile sig_atomic_t sweep_stop_signal;
+void sweep_catch_stop_signals(void);
+
+/* memvirt sweep on a scenario file: every point (or --point N) a host run, written as
+ * DIR/points/NNNN-<scenario>-r<k>.json with a sweep object, then merged. Exit status. */
+int sweep_scenario(const struct sweep_opts *o);
+
+#endif
