@@ -120,10 +120,11 @@ static void print_vm(const json_t *vm)
 		return;
 	}
 	const json_t *create = json_object_get(res, "create_s");
-	printf("checksum %s, %.3g ops/s, run %.3f s, created in %s%.3f s\n",
-	       json_string_value(json_object_get(res, "checksum")), json_number_value(json_object_get(res, "ops_per_s")),
-	       json_number_value(json_object_get(res, "run_s")), json_is_number(create) ? "" : "-",
-	       json_number_value(create));
+	printf("checksum %s, %.3g ops/s, run %.3f s", json_string_value(json_object_get(res, "checksum")),
+	       json_number_value(json_object_get(res, "ops_per_s")), json_number_value(json_object_get(res, "run_s")));
+	if (json_is_number(create))
+		printf(", created in %.2f ms", 1e3 * json_number_value(create));
+	printf("\n");
 }
 
 static void print_summary(const json_t *doc, const char *json)

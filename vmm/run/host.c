@@ -126,11 +126,12 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, enum 
 	struct hostinfo hi;
 	hostinfo_probe(&hi);
 	json_t *context = hostinfo_context_json(&hi);
+	/* the host part first: a VM's document takes its series (run_vm_doc frees it) */
+	json_t *host = json_pack("{s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024), "memory",
+				 set->shared_monitor ? memory_series_json(set) : json_null());
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
 		json_object_set_new(vms, set->vm[v].name, vm_entry_json(&set->vm[v], json_deep_copy(context)));
-	json_t *host = json_pack("{s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024), "memory",
-				 set->shared_monitor ? memory_series_json(set) : json_null());
 	return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "schema_version",
 			 (json_int_t)RESULT_SCHEMA_VERSION, "kind", "host", "tool", "name", "memvirt", "version",
 			 MEMVIRT_VERSION, "git", MEMVIRT_GIT, "status", status_json(set, worst), "context", context,
