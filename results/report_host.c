@@ -25,7 +25,7 @@ struct host_page {
 	const json_t *doc;
 	size_t n;
 	const char *name[MAX_VMS];
-	const json_t *vm[MAX_VMS];        /* the vms{} entries */
+	const json_t *vm[MAX_VMS];        /* the vms{} entries: each a run result */
 	struct report run[MAX_VMS];       /* each VM's document and series */
 	bool have_run[MAX_VMS];
 	struct report_rates rates[MAX_VMS];
@@ -154,7 +154,7 @@ static void memory_plot(FILE *f, const struct host_page *pg, const struct mem_se
 
 static void vm_row(FILE *f, const struct host_page *pg, size_t v)
 {
-	const json_t *doc = json_object_get(pg->vm[v], "result");
+	const json_t *doc = pg->vm[v];
 	const json_t *cfg = json_object_get(doc, "config"), *res = json_object_get(doc, "result");
 	const json_t *mem = json_object_get(doc, "memory"), *create = json_object_get(res, "create_s");
 	fprintf(f, "<tr><td class=l style=\"color:%s\"><b>", palette[v % NCOLORS]);
@@ -166,7 +166,7 @@ static void vm_row(FILE *f, const struct host_page *pg, size_t v)
 	fputs("</td><td class=l>", f);
 	html_escape(f, str(cfg, "workload"));
 	fprintf(f, "</td><td>%.0f</td><td class=l>", num(cfg, "mem_bytes") / (1 << 20));
-	html_escape(f, str(pg->vm[v], "state"));
+	html_escape(f, str(json_object_get(doc, "status"), "state"));
 	fputs("</td><td class=l>", f);
 	html_escape(f, json_is_string(json_object_get(res, "checksum")) ? str(res, "checksum") : "none");
 	fprintf(f, "</td><td>%.4g</td><td>%.3f</td><td>", num(res, "ops_per_s"), num(res, "run_s"));
@@ -254,12 +254,12 @@ static int load_vms(struct host_page *pg, const char *json_path, char *why, size
 	json_object_foreach((json_t *)vms, key, vm) {
 		if (pg->n == MAX_VMS)
 			return snprintf(why, n, "%s: more than %d VMs", json_path, MAX_VMS), -E2BIG;
-		if (!json_is_object(json_object_get(vm, "result")))
-			return snprintf(why, n, "%s: vm %s has no result document", json_path, key), -EINVAL;
+		if (!json_is_object(json_object_get(vm, "result")) || !json_is_object(json_object_get(vm, "config")))
+			return snprintf(why, n, "%s: vm %s is not a run result", json_path, key), -EINVAL;
 		pg->name[pg->n] = key;
 		pg->vm[pg->n] = vm;
 		/* a VM without telemetry still has its row in the table */
-		pg->have_run[pg->n] = report_init(&pg->run[pg->n], json_incref(json_object_get(vm, "result")), json_path,
+		pg->have_run[pg->n] = report_init(&pg->run[pg->n], json_incref((json_t *)vm), json_path,
 						  skip, sizeof(skip)) == 0;
 		pg->n++;
 	}

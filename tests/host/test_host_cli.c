@@ -83,7 +83,7 @@ static void expect_single_equal(json_t *host, const char *vm, const char *args, 
 	snprintf(path, sizeof(path), "%s/single-%s.json", dir, vm);
 	assert_int_equal(memvirt_cmd_run(&cmd, "run %s --no-progress --json %s", args, path), 0);
 	json_t *single = load(path);
-	snprintf(key, sizeof(key), "vms.%s.result", vm);
+	snprintf(key, sizeof(key), "vms.%s", vm);
 	json_t *in_host = at(host, key);
 	assert_non_null(in_host);
 	assert_string_equal(json_string_value(at(in_host, "status.state")), "ok");
@@ -156,7 +156,7 @@ static void test_one_clock_for_every_vm(void **st)
 	const char *names[] = { "x-1", "x-2", "x-3" };
 	for (int i = 0; i < 3; i++) {
 		char key[64];
-		snprintf(key, sizeof(key), "vms.%s.result.telemetry.series.rows", names[i]);
+		snprintf(key, sizeof(key), "vms.%s.telemetry.series.rows", names[i]);
 		json_t *rows = at(doc, key);
 		assert_true(json_array_size(rows) > 2);
 		if (!first) {
@@ -183,7 +183,9 @@ static void test_one_clock_for_every_vm(void **st)
 		assert_true(peak >= 4 << 20);
 	}
 	assert_true(json_integer_value(at(doc, "host.totals.host_mem_total_bytes")) > 0);
-	assert_true(json_is_number(at(doc, "vms.x-1.result.result.create_s")));
+	assert_true(json_is_number(at(doc, "vms.x-1.result.create_s")));
+	assert_string_equal(json_string_value(at(doc, "vms.x-2.vm.name")), "x-2");
+	assert_true(json_number_value(at(doc, "vms.x-2.vm.end_s")) > json_number_value(at(doc, "vms.x-2.vm.start_s")));
 	json_decref(doc);
 }
 

@@ -56,15 +56,15 @@ static void expect_neighbours_finish(unsigned selftest, const char *needle)
 	assert_int_equal(host_execute(&spec, &doc), RUN_FAILED);
 	assert_non_null(doc);
 	json_t *vms = json_object_get(doc, "vms");
-	json_t *evil = json_object_get(json_object_get(vms, "evil"), "result");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(vms, "evil"), "state")), "failed");
+	json_t *evil = json_object_get(vms, "evil");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(evil, "status"), "state")), "failed");
 	const char *msg = json_string_value(json_object_get(json_object_get(evil, "status"), "message"));
 	if (!strstr(msg, needle))
 		fprintf(stderr, "evil VM's message '%s' lacks '%s'\n", msg, needle);
 	assert_non_null(strstr(msg, needle));
 	assert_true(json_is_null(json_object_get(json_object_get(evil, "result"), "checksum")));
 	for (int i = 0; i < 3; i += 2) {
-		json_t *r = json_object_get(json_object_get(vms, names[i]), "result");
+		json_t *r = json_object_get(vms, names[i]);
 		char hex[19];
 		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "status"), "state")), "ok");
 		snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)alone(&spec.vm[i].cfg));

@@ -109,8 +109,8 @@ static int list(struct scenario *sc)
 
 static void print_vm(const json_t *vm)
 {
-	const char *name = json_string_value(json_object_get(vm, "name"));
-	const json_t *doc = json_object_get(vm, "result"), *res = json_object_get(doc, "result");
+	const char *name = json_string_value(json_object_get(json_object_get(vm, "vm"), "name"));
+	const json_t *doc = vm, *res = json_object_get(doc, "result");
 	const json_t *cfg = json_object_get(doc, "config"), *st = json_object_get(doc, "status");
 	const char *state = json_string_value(json_object_get(st, "state"));
 	printf("  %-12s %-6s %-6s %-7s ", name, json_string_value(json_object_get(cfg, "platform")),

@@ -153,7 +153,7 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 			struct scenario_vm_store *store, struct run_config *cfg, unsigned *count, char *why, size_t n)
 {
 	struct sweep_point p = { .index = k, .job = sec, .repeat = 1 };
-	*count = 1;
+	*count = 0; /* no count key: one VM named as its section */
 	for (size_t i = 0; i < sec->n; i++) {
 		const struct xf_setting *s = &sec->set[i];
 		const struct sweep_value *sv = &v[axis_index(sc, s)];
@@ -191,7 +191,7 @@ static int add_vm(struct scenario *sc, const struct xf_section *sec, unsigned co
 	}
 	struct host_vm_spec *vm = &h->vm[h->n];
 	*vm = (struct host_vm_spec){ .cfg = *cfg };
-	if (count > 1)
+	if (count) /* count = N names NAME-1 ... NAME-N, even for N = 1: a sweep over count keeps its names */
 		snprintf(vm->name, sizeof(vm->name), "%.50s-%u", sec->name, copy + 1);
 	else
 		snprintf(vm->name, sizeof(vm->name), "%s", sec->name);
@@ -274,7 +274,7 @@ int scenario_configure(struct scenario *sc, size_t k, char *why, size_t n)
 		struct run_config cfg;
 		unsigned count;
 		rc = configure_vm(sc, &sc->xf.jobs[j], v, k, &sc->store[j], &cfg, &count, why, n);
-		for (unsigned c = 0; rc == 0 && c < count; c++)
+		for (unsigned c = 0; rc == 0 && c < (count ? count : 1); c++)
 			rc = add_vm(sc, &sc->xf.jobs[j], c, count, &cfg, why, n);
 	}
 	if (rc == 0)

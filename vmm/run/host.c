@@ -90,11 +90,13 @@ static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
 			 create_max);
 }
 
+/* The VM's schema-1 run result, with what only a host knows about it in `vm`. */
 static json_t *vm_entry_json(struct run_vm *vm, json_t *context)
 {
 	json_t *doc = run_vm_doc(vm, context);
-	return json_pack("{s:s, s:s, s:f, s:f, s:o}", "name", vm->name, "state", run_state_name(vm->res.state),
-			 "start_s", vm->start_s, "end_s", vm->end_s, "result", doc);
+	json_object_set_new(doc, "vm", json_pack("{s:s, s:f, s:f}", "name", vm->name, "start_s", vm->start_s, "end_s",
+						  vm->end_s));
+	return doc;
 }
 
 static json_t *status_json(const struct run_set *set, enum run_state worst)

@@ -26,7 +26,8 @@ static void *run_worker(void *arg)
 	if (vm->began)
 		experiment_worker_started(&vm->exp, gettid());
 	vm->rc = vm->plat->run(vm->cfg, &vm->ctx, &vm->ram, &vm->res);
-	atomic_store(&vm->done, true);
+	vm->worker_end_s = monotonic_seconds() - vm->t0;
+	atomic_store(&vm->done, true); /* publishes worker_end_s */
 	return NULL;
 }
 
@@ -115,9 +116,6 @@ static int run_wait(struct run_set *set, const sigset_t *sigs)
 				progress_draw(set, true);
 			return sig;
 		}
-		for (size_t i = 0; i < set->n; i++)
-			if (atomic_load(&set->vm[i].done) && !set->vm[i].end_s)
-				set->vm[i].end_s = monotonic_seconds() - set->t0;
 		if (show && monotonic_seconds() >= next) {
 			progress_draw(set, false);
 			next += 0.5;
@@ -147,6 +145,7 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 	char why[512];
 	const char *unavailable;
 	guest_ram_handle_init(&vm->ram);
+	vm->t0 = set->t0;
 	if (!vm->plat)
 		vm->plat = platform_find(vm->cfg->platform);
 	unavailable = vm->plat ? vm->plat->unavailable() : "unknown platform";
@@ -233,8 +232,9 @@ enum run_state run_set_execute(struct run_set *set)
 			vm_interrupted(&set->vm[i], sig);
 		else
 			vm_joined(&set->vm[i]);
-		if (!set->vm[i].end_s)
-			set->vm[i].end_s = monotonic_seconds() - set->t0;
+		/* a worker still running (interrupted) ends now, as far as the results go */
+		set->vm[i].end_s = atomic_load(&set->vm[i].done) && set->vm[i].thread_started ? set->vm[i].worker_end_s
+											 : monotonic_seconds() - set->t0;
 	}
 	if (set->shared_monitor)
 		telemetry_stop(&set->monitor);

@@ -29,6 +29,8 @@ struct run_vm {
 	struct run_result res;
 	double start_s;                 /* worker start, on the run clock */
 	double end_s;                   /* worker end (or interruption), on the run clock */
+	double t0;                      /* the run clock's zero (the set's) */
+	double worker_end_s;            /* the worker's own end, written before `done` is set */
 	const struct platform *plat;    /* NULL: cfg->platform's (a test may give its own) */
 	/* The driver's. */
 	struct wl_ctx ctx;
