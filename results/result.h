@@ -29,7 +29,7 @@ struct guest_mem_opts;
 
 enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED };
 
-struct experiment; /* vmm/experiment.h: telemetry, reclaim, swap, dip detection */
+struct experiment; /* vmm/reclaim/experiment.h: telemetry, reclaim, swap, dip detection */
 
 struct run_config {
 	const char *platform;            /* native | sim | kvm */

@@ -16,7 +16,7 @@
  *     write-flooding detection).
  * The table memory is a struct pt_mem, host memory on `sim`; nothing here is KVM-specific.
  * The miss path and invlpg's leaf drop are the shared core (shadow_core.h) that the kvm VMM
- * runs too, over its own physical layer (vmm/kvm_shadow.c). */
+ * runs too, over its own physical layer (vmm/kvm/kvm_shadow.c). */
 #ifndef MEMVIRT_SHADOW_SHADOW_H
 #define MEMVIRT_SHADOW_SHADOW_H
 

@@ -1,7 +1,7 @@
 /* shadow_core.h — the part of shadow paging every VMM shares, whatever machine it runs: the
  * VMM's side of a shadow miss (walk the guest's tables, emulating A and D in them; decide the
  * shadow leaf; build the shadow path) and dropping a leaf on invlpg. The sim strategy
- * (shadow.c, shadow_fill.c) and the kvm VMM (vmm/kvm_shadow.c) both call these; what differs
+ * (shadow.c, shadow_fill.c) and the kvm VMM (vmm/kvm/kvm_shadow.c) both call these; what differs
  * between them is a struct shadow_phys — where guest tables are read, what a guest page
  * becomes in a shadow leaf (a host frame through the p2m on `sim`; the same guest-physical
  * page, validated against guest RAM, on `kvm`), and which caches to flush when shadow tables

@@ -37,6 +37,11 @@ struct wl_sys {
 	/* Sleep for `us` microseconds (0 < us <= WL_SLEEP_MAX_US, else -EINVAL): 0 or -errno.
 	 * Wall-clock time only: nothing a workload computes may depend on how long it took. */
 	int (*sleep_us)(struct wl_ctx *c, uint64_t us);
+	/* sim only: a load or store the fast path below (the last page used) cannot serve — the
+	 * full TLB lookup, page walk and faults. Through the table rather than a named function,
+	 * so that the workloads built for sim need nothing from the platform that runs them. */
+	uint64_t (*load64_slow)(struct wl_ctx *c, wl_addr_t va);
+	void (*store64_slow)(struct wl_ctx *c, wl_addr_t va, uint64_t v);
 };
 
 /* The longest single sleep a platform accepts (the kvm hypercall's range check). */
@@ -62,9 +67,6 @@ struct wl_ctx {
 };
 
 #ifdef WL_SIM
-/* Slow paths of the sim platform: full TLB lookup, page walk, faults. */
-uint64_t sim_load64_slow(struct wl_ctx *c, wl_addr_t va);
-void sim_store64_slow(struct wl_ctx *c, wl_addr_t va, uint64_t v);
 
 static inline uint64_t wl_load64(struct wl_ctx *c, wl_addr_t va)
 {
@@ -72,7 +74,7 @@ static inline uint64_t wl_load64(struct wl_ctx *c, wl_addr_t va)
 		c->rd.hits++;
 		return *(const uint64_t *)(uintptr_t)(va + (uint64_t)c->rd.delta);
 	}
-	return sim_load64_slow(c, va);
+	return c->sys->load64_slow(c, va);
 }
 
 static inline void wl_store64(struct wl_ctx *c, wl_addr_t va, uint64_t v)
@@ -82,7 +84,7 @@ static inline void wl_store64(struct wl_ctx *c, wl_addr_t va, uint64_t v)
 		*(uint64_t *)(uintptr_t)(va + (uint64_t)c->wr.delta) = v;
 		return;
 	}
-	sim_store64_slow(c, va, v);
+	c->sys->store64_slow(c, va, v);
 }
 #else
 static inline uint64_t wl_load64(struct wl_ctx *c, wl_addr_t va)

@@ -35,7 +35,8 @@ static int t_as_switch(struct wl_ctx *c, int as) { (void)c; return as < nr_as ? 
 static void t_phase(struct wl_ctx *c, enum wl_phase p) { (void)c; (void)p; }
 static uint64_t slept_us; /* sleeps are counted, not taken: the checksum must not need them */
 static int t_sleep_us(struct wl_ctx *c, uint64_t us) { (void)c; slept_us += us; return 0; }
-static const struct wl_sys test_sys = { t_map, t_unmap, t_as_create, t_as_switch, t_phase, t_sleep_us };
+static const struct wl_sys test_sys = { .map = t_map, .unmap = t_unmap, .as_create = t_as_create,
+					.as_switch = t_as_switch, .phase = t_phase, .sleep_us = t_sleep_us };
 
 static uint64_t run_wl(const char *name, struct wl_params p)
 {

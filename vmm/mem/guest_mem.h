@@ -1,7 +1,7 @@
 /* guest_mem.h — host memory behind guest RAM: the backend (anonymous private memory, a
  * memfd, or hugetlb 2 MiB pages through a hugetlb memfd), transparent huge pages on or off,
  * and NUMA placement (libnuma's mbind policies). Options come from --backend, --thp,
- * --numa-node, --numa-policy and --uffd (vmm/cli_memory.c). */
+ * --numa-node, --numa-policy and --uffd (vmm/cli/cli_memory.c). */
 #ifndef MEMVIRT_VMM_GUEST_MEM_H
 #define MEMVIRT_VMM_GUEST_MEM_H
 

@@ -109,12 +109,12 @@ static void *sim_translate(struct wl_ctx *c, wl_addr_t va, unsigned access)
 	return p;
 }
 
-uint64_t sim_load64_slow(struct wl_ctx *c, wl_addr_t va)
+static uint64_t sim_load64_slow(struct wl_ctx *c, wl_addr_t va)
 {
 	return *(const uint64_t *)sim_translate(c, va, MMU_READ);
 }
 
-void sim_store64_slow(struct wl_ctx *c, wl_addr_t va, uint64_t v)
+static void sim_store64_slow(struct wl_ctx *c, wl_addr_t va, uint64_t v)
 {
 	*(uint64_t *)sim_translate(c, va, MMU_WRITE) = v;
 }
@@ -130,6 +130,7 @@ static void sim_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&sim
 static const struct wl_sys sim_sys = {
 	.map = sim_map, .unmap = sim_unmap, .as_create = sim_as_create,
 	.as_switch = sim_as_switch, .phase = sim_phase, .sleep_us = platform_sleep_us,
+	.load64_slow = sim_load64_slow, .store64_slow = sim_store64_slow,
 };
 
 /* ---- Machine setup and the run ----------------------------------------------------------- */
