@@ -8,7 +8,7 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/run_cmd.h"
 
-static void slurp(const char *path, char *buf, size_t n)
+void test_slurp(const char *path, char *buf, size_t n)
 {
 	FILE *f = fopen(path, "r");
 	size_t got = f ? fread(buf, 1, n - 1, f) : 0;
@@ -39,8 +39,8 @@ int memvirt_cmd_run(struct memvirt_cmd *c, const char *fmt, ...)
 	argv[0] = (char *)c->bin;
 	split(args, argv + 1, 127);
 	c->status = test_run_cmd(argv, outf, errf);
-	slurp(outf, c->out, sizeof(c->out));
-	slurp(errf, c->err, sizeof(c->err));
+	test_slurp(outf, c->out, sizeof(c->out));
+	test_slurp(errf, c->err, sizeof(c->err));
 	return c->status;
 }
 

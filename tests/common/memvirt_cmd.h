@@ -19,6 +19,8 @@ struct memvirt_cmd {
 int memvirt_cmd_run(struct memvirt_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes text to dir/name; returns the path in path (n bytes). */
 void test_write_file(const char *dir, const char *name, const char *text, char *path, size_t n);
+/* The file at path into buf (n bytes, NUL-terminated; empty when it cannot be read). */
+void test_slurp(const char *path, char *buf, size_t n);
 /* The number of lines in text (a final line without '\n' counts). */
 int test_count_lines(const char *text);
 bool test_file_exists(const char *path);

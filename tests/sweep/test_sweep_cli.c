@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
 static char dir[64], ini[128], out_text[8192], err_text[4096];
@@ -34,15 +35,6 @@ static int remove_dir(void **st)
 	return test_tmpdir_remove(dir);
 }
 
-static void slurp(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "r");
-	size_t got = f ? fread(buf, 1, n - 1, f) : 0;
-	buf[got] = 0;
-	if (f)
-		fclose(f);
-}
-
 /* Runs memvirt with args; keeps stdout and stderr; returns the exit status. */
 static int memvirt(const char *args)
 {
@@ -51,8 +43,8 @@ static int memvirt(const char *args)
 	snprintf(errf, sizeof(errf), "%s/stderr", dir);
 	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", MEMVIRT_BIN, args, outf, errf);
 	int st = system(cmd);
-	slurp(outf, out_text, sizeof(out_text));
-	slurp(errf, err_text, sizeof(err_text));
+	test_slurp(outf, out_text, sizeof(out_text));
+	test_slurp(errf, err_text, sizeof(err_text));
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -184,7 +176,7 @@ static void test_point_writes_exactly_that_point(void **st)
 	assert_null(strstr(out_text, "result.run_s"));
 	assert_null(strstr(strstr(out_text, "not in point") + 1, "not in point"));
 	snprintf(path, sizeof(path), "%s/summary.csv", out);
-	slurp(path, out_text, sizeof(out_text));
+	test_slurp(path, out_text, sizeof(out_text));
 	assert_non_null(strstr(out_text, ",exits.total_mean,"));
 }
 

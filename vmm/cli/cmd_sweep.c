@@ -247,7 +247,7 @@ static int sweep_main(struct sweep_cmd *k)
 {
 	const struct sweep *s = &k->s;
 	const struct sweep_opts *o = &k->o;
-	char dir[2048], why[1024];
+	char dir[2048];
 	if (o->out)
 		snprintf(dir, sizeof(dir), "%s", o->out);
 	else
@@ -263,7 +263,12 @@ static int sweep_main(struct sweep_cmd *k)
 	if (rc)
 		return rc;
 	sweep_catch_stop_signals();
-	rc = run_points(k, dir);
+	return sweep_merge_after(o, dir, run_points(k, dir));
+}
+
+int sweep_merge_after(const struct sweep_opts *o, const char *dir, int rc)
+{
+	char why[1024];
 	if (o->one)
 		return rc;
 	if (merge_dir(dir, NULL, stdout, why, sizeof(why)) < 0) {

@@ -24,6 +24,10 @@ void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const 
 extern volatile sig_atomic_t sweep_stop_signal;
 void sweep_catch_stop_signals(void);
 
+/* After the runs: without --point, merge DIR and print the summary. Returns the exit status
+ * (rc, the runs', unless the merge failed). */
+int sweep_merge_after(const struct sweep_opts *o, const char *dir, int rc);
+
 /* memvirt sweep on a scenario file: every point (or --point N) a host run, written as
  * DIR/points/NNNN-<scenario>-r<k>.json with a sweep object, then merged. Exit status. */
 int sweep_scenario(const struct sweep_opts *o);

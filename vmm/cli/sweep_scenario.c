@@ -173,14 +173,7 @@ int sweep_scenario(const struct sweep_opts *o)
 		return free(sc), rc;
 	sweep_catch_stop_signals();
 	rc = run_points(sc, o, dir);
-	if (rc == 130)
-		return rc; /* sc stays: an interrupted host's workers may still use it */
-	free(sc);
-	if (o->one)
-		return rc;
-	if (merge_dir(dir, NULL, stdout, why, sizeof(why)) < 0) {
-		cli_error("%s", why);
-		return rc ? rc : 1;
-	}
-	return rc;
+	if (rc != 130)
+		free(sc); /* else it stays: an interrupted host's workers may still use it */
+	return sweep_merge_after(o, dir, rc);
 }
