@@ -8,15 +8,12 @@
  *    fault path; emulated on PVM hosts).
  * Benchmarks report an error (skip) when /dev/kvm cannot run a VM. */
 #include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
 
 #include "bench/bench_runs.h"
 #include "bench/gbench_c.h"
 #include "mmu/util.h"
-#include "vmm/cli/cli.h"
 #include "vmm/mem/guest_mem.h"
-#include "vmm/kvm/kvm_vm.h"
 #include "vmm/run/platform.h"
 #include "vmm/run/run.h"
 
@@ -27,32 +24,13 @@ struct ratio_case {
 	uint64_t mem;
 };
 
-static struct run_config config(const char *wl, const char *platform, uint64_t mem, uint64_t guest_page,
-				uint64_t ops)
-{
-	struct run_config c;
-	cli_config_for(&c, wl, platform, strcmp(platform, "native") == 0 ? "none" : "ept", mem);
-	c.params.ops = ops;
-	c.sim.guest_page = guest_page;
-	cli_finish_config(&c, NULL);
-	return c;
-}
-
-static bool kvm_usable(gbench_state *st)
-{
-	const char *why = kvm_dev_unavailable();
-	if (why)
-		gbench_skip_with_error(st, why);
-	return why == NULL;
-}
-
 static void bench_kvm_vs_native(gbench_state *st, void *arg)
 {
 	const struct ratio_case *k = arg;
-	struct run_config cn = config(k->workload, "native", k->mem, 4096, 0);
-	struct run_config ck = config(k->workload, "kvm", k->mem, 2 * MiB, 0);
+	struct run_config cn = bench_config(k->workload, "native", k->mem, 4096, 0);
+	struct run_config ck = bench_config(k->workload, "kvm", k->mem, 2 * MiB, 0);
 	struct bench_vs_native t;
-	if (!kvm_usable(st))
+	if (!bench_kvm_usable(st))
 		return;
 	bench_vs_native(st, &cn, &ck, &t);
 	if (t.native_s > 0) {
@@ -75,10 +53,10 @@ static void bench_guest_first_touch(gbench_state *st, void *arg)
 	struct guest_mem_opts mem = guest_mem_defaults;
 	mem.uffd = k->uffd;
 	mem.thp = GUEST_MEM_THP_OFF; /* one host first touch per 4 KiB page */
-	struct run_config c = config("seq", "kvm", 16 * MiB, k->guest_page, 1);
+	struct run_config c = bench_config("seq", "kvm", 16 * MiB, k->guest_page, 1);
 	c.memory = &mem;
 	double pages = 0, secs = 0, guest_faults = 0, exits = 0;
-	if (!kvm_usable(st))
+	if (!bench_kvm_usable(st))
 		return;
 	while (gbench_keep_running(st)) {
 		if (run_execute(&c, &r, NULL) != RUN_OK) {

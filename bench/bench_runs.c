@@ -1,6 +1,30 @@
-/* bench_runs.c — the native-against-another-platform timing loop and manual-time registration
- * (see bench_runs.h). */
+/* bench_runs.c — configurations for benchmarks, the /dev/kvm check, the
+ * native-against-another-platform timing loop and manual-time registration (see
+ * bench_runs.h). */
+#include <string.h>
+
 #include "bench/bench_runs.h"
+#include "vmm/cli/cli.h"
+#include "vmm/kvm/kvm_vm.h"
+
+struct run_config bench_config(const char *wl, const char *platform, uint64_t mem, uint64_t guest_page,
+			       uint64_t ops)
+{
+	struct run_config c;
+	cli_config_for(&c, wl, platform, strcmp(platform, "native") == 0 ? "none" : "ept", mem);
+	c.params.ops = ops;
+	c.sim.guest_page = guest_page;
+	cli_finish_config(&c, NULL);
+	return c;
+}
+
+bool bench_kvm_usable(gbench_state *st)
+{
+	const char *why = kvm_dev_unavailable();
+	if (why)
+		gbench_skip_with_error(st, why);
+	return why == NULL;
+}
 
 void bench_vs_native(gbench_state *st, const struct run_config *cn, const struct run_config *co,
 		     struct bench_vs_native *t)

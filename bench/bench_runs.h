@@ -1,13 +1,23 @@
-/* bench_runs.h — what the benchmarks that divide by native share: the timing loop that runs a
- * workload natively and then on another platform in each iteration, and the registration of a
- * manually timed benchmark. */
+/* bench_runs.h — what the benchmarks that divide by native share: a configuration built
+ * without the command line, the /dev/kvm check that skips a benchmark, the timing loop that
+ * runs a workload natively and then on another platform in each iteration, and the
+ * registration of a manually timed benchmark. */
 #ifndef MEMVIRT_BENCH_BENCH_RUNS_H
 #define MEMVIRT_BENCH_BENCH_RUNS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bench/gbench_c.h"
 #include "vmm/run/run.h"
+
+/* A complete configuration for workload wl on platform (mmu "none" natively, else ept) over
+ * mem bytes with guest pages of guest_page bytes; ops 0 = the workload's default. */
+struct run_config bench_config(const char *wl, const char *platform, uint64_t mem, uint64_t guest_page,
+			       uint64_t ops);
+
+/* True when /dev/kvm can run a VM; otherwise skips the benchmark with the reason. */
+bool bench_kvm_usable(gbench_state *st);
 
 /* Totals over the iterations of bench_vs_native. */
 struct bench_vs_native {
