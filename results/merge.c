@@ -133,6 +133,9 @@ int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *wh
 	if (!p->settings)
 		p->settings = json_incref(json_object_get(sw, "settings"));
 	p->runs++;
+	json_int_t repeat = json_integer_value(json_object_get(sw, "repeat"));
+	if (repeat > 0 && repeat <= MERGE_MAX_REPS && (unsigned)repeat > p->repeat)
+		p->repeat = (unsigned)repeat;
 	if (strcmp(state, "ok") == 0)
 		add_ok(m, p, doc);
 	else
@@ -286,13 +289,19 @@ void merge_compute(struct merge *m)
 	}
 }
 
-int merge_dir(const char *dir, const struct metric_list *metrics, FILE *table, char *why, size_t n)
+int merge_dir(const char *dir, const struct metric_list *metrics, bool partial, FILE *table, char *why, size_t n)
 {
 	static struct merge m;
 	char path[4200];
 	merge_init(&m, dir, metrics && metrics->n ? metrics : NULL);
 	int rc = merge_load(&m, why, n);
-	if (rc == 0) {
+	if (rc == 0 && !partial && !merge_complete(&m)) {
+		if (table)
+			merge_print_gaps(&m, table);
+		snprintf(why, n, "%s: the sweep is not complete (above); merge what is there with --partial, or run "
+			 "the missing points (memvirt sweep FILE --resume)", dir);
+		rc = -EAGAIN;
+	} else if (rc == 0) {
 		merge_compute(&m);
 		if (table)
 			merge_print(&m, table);

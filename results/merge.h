@@ -42,6 +42,7 @@ struct merge_point {
 	json_t *settings;             /* sweep.settings (owned reference) */
 	json_t *same_checksum_key;    /* workload, seed, mem_bytes, ops, params of config (owned) */
 	unsigned runs, ok, failed, interrupted, skipped;
+	unsigned repeat;              /* sweep.repeat: the repetitions the point should have */
 	char message[256];            /* the first non-ok repetition's status.message */
 	struct merge_metric metric[METRIC_MAX]; /* as merge.metrics */
 	char checksum[24];            /* of the ok repetitions, when they agree */
@@ -88,9 +89,19 @@ int merge_write_csv(const struct merge *m, const char *path);
 int merge_write_html(const struct merge *m, const char *path); /* merge_html.c */
 void merge_free(struct merge *m);
 
+/* merge_gaps.c: what a sweep lacks — points with no result, repetitions missing, and
+ * repetitions that failed, were interrupted or skipped — one entry per point. */
+bool merge_complete(const struct merge *m);
+/* "point 3 (job a): missing", "point 5 (job b): 1 of 3 repetitions failed: why", one per line. */
+void merge_print_gaps(const struct merge *m, FILE *f);
+/* [{point, job, state: "missing"|"incomplete"|"failed", missing, failed, interrupted, skipped, message}] */
+json_t *merge_gaps_json(const struct merge *m);
+
 /* All of it: load DIR, compute, print the table to `table` (may be NULL), write the three
- * files. Returns 0, or a negative errno with one line in why. */
-int merge_dir(const char *dir, const struct metric_list *metrics, FILE *table, char *why, size_t n);
+ * files. A sweep with gaps (merge_complete false) is merged only when `partial`, the gaps
+ * named in the table and the summary; otherwise they are printed to `table` and nothing is
+ * written (-EAGAIN). Returns 0, or a negative errno with one line in why. */
+int merge_dir(const char *dir, const struct metric_list *metrics, bool partial, FILE *table, char *why, size_t n);
 
 /* "n/a", "yes" or "no"; "exact" for a difference between constant samples */
 const char *merge_sig_text(const struct merge_metric *x);

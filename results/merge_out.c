@@ -133,8 +133,7 @@ void merge_print(const struct merge *m, FILE *f)
 		if (note[0])
 			fprintf(f, "%s\n", note);
 	}
-	if (m->npoints > (long)m->n)
-		fprintf(f, "%ld of %ld points have no result yet\n", m->npoints - (long)m->n, m->npoints);
+	merge_print_gaps(m, f);
 }
 
 /* JSON has no NaN or infinity: such a figure is null. */
@@ -199,11 +198,14 @@ json_t *merge_to_json(const struct merge *m)
 	for (size_t i = 0; i < m->n; i++)
 		json_array_append_new(pts, point_json(m, &m->points[i]));
 	metrics_json(m, &names, &notes);
-	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:f, s:o, s:o, s:o}", "schema_version", RESULT_SCHEMA_VERSION,
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:f, s:o, s:o, s:o}", "schema_version", RESULT_SCHEMA_VERSION,
 			 "kind", "sweep-summary", "file", m->file, "baseline", m->baseline_spec, "baseline_point",
 			 m->baseline >= 0 ? json_integer(m->points[m->baseline].index) : json_null(), "points_expected",
 			 m->npoints >= 0 ? json_integer(m->npoints) : json_null(), "alpha", MERGE_ALPHA, "metrics", names,
 			 "notes", notes, "points", pts);
+	json_object_set_new(doc, "complete", json_boolean(merge_complete(m)));
+	json_object_set_new(doc, "gaps", merge_gaps_json(m));
+	return doc;
 }
 
 static void csv_metric(FILE *f, const struct merge_metric *x)

@@ -146,16 +146,27 @@ static void test_point_writes_exactly_that_point(void **st)
 	assert_int_equal(memvirt(args), 2);
 	assert_non_null(strstr(err_text, "'5'"));
 
-	/* another point, then merge what is there: two points, three missing */
+	/* another point, then merge: three points missing, each named, and nothing merged ... */
 	snprintf(args, sizeof(args), "sweep %s --point 1 --out %s", ini, out);
 	assert_int_equal(memvirt(args), 0);
 	snprintf(args, sizeof(args), "merge %s", out);
-	assert_int_equal(memvirt(args), 0);
-	assert_non_null(strstr(out_text, "3 of 5 points have no result yet"));
+	assert_int_equal(memvirt(args), 1);
+	assert_non_null(strstr(out_text, "point 0: missing"));
+	assert_non_null(strstr(out_text, "point 2: missing"));
+	assert_non_null(strstr(out_text, "point 4: missing"));
+	assert_null(strstr(out_text, "point 1: missing"));
+	assert_non_null(strstr(err_text, "--partial"));
 	json_error_t err;
 	snprintf(path, sizeof(path), "%s/summary.json", out);
+	assert_false(exists(path));
+	/* ... unless --partial: what is there, with the gaps in the summary */
+	snprintf(args, sizeof(args), "merge %s --partial", out);
+	assert_int_equal(memvirt(args), 0);
+	assert_non_null(strstr(out_text, "point 0: missing"));
 	json_t *sum = json_load_file(path, 0, &err);
 	assert_non_null(sum);
+	assert_false(json_is_true(json_object_get(sum, "complete")));
+	assert_int_equal(json_array_size(json_object_get(sum, "gaps")), 3);
 	json_t *pts = json_object_get(sum, "points");
 	assert_int_equal(json_array_size(pts), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(pts, 0), "point")), 1);
@@ -169,7 +180,7 @@ static void test_point_writes_exactly_that_point(void **st)
 	assert_true(exists(path));
 
 	/* --metrics chooses what is summarised; a path no result has is named once */
-	snprintf(args, sizeof(args), "merge %s --metrics exits.total,no.such.field", out);
+	snprintf(args, sizeof(args), "merge %s --partial --metrics exits.total,no.such.field", out);
 	assert_int_equal(memvirt(args), 0);
 	assert_non_null(strstr(out_text, "\nexits.total\n"));
 	assert_non_null(strstr(out_text, "metric no.such.field: not in point 1's results"));

@@ -12,20 +12,23 @@ static const struct cli_opt merge_options[] = {
 		    "dotted paths into the result documents (mmu.modeled_cycles,exits.total,\n"
 		    "kvm_stats.vcpu.pf_taken); default: the experiment file's `metrics`, else\n"
 		    MERGE_DEFAULT_METRICS " (and " MERGE_SIM_METRIC " on sim)"),
+	CLI_OPT_FLAG("partial", 'p',
+		     "merge what is there when points or repetitions are missing or failed,\n"
+		     "the gaps named in the summary (without it such a sweep is refused: exit 1)"),
 	CLI_OPT_FLAG("help", 'h', "print this help"),
 	CLI_OPT_END(),
 };
 
 static void usage(void)
 {
-	printf("usage: memvirt merge DIR [--metrics PATH,PATH,...]\n\nReads DIR/points/*.json (written by memvirt "
+	printf("usage: memvirt merge DIR [--metrics PATH,PATH,...] [--partial]\n\nReads DIR/points/*.json (written by memvirt "
 	       "sweep) and writes DIR/summary.json,\nDIR/summary.csv and DIR/report.html: per point and metric mean, "
 	       "sd, min-max,\ndifference against the baseline point, Welch's t-test at 95%%, checksum agreement.\n\n");
 	cli_opts_help(stdout, merge_options);
 }
 
 /* DIR and --metrics, in any order. Returns 0, CLI_HELP, or EXIT_USAGE after one line. */
-static int parse_args(int argc, char **argv, const char **dir, struct metric_list *l)
+static int parse_args(int argc, char **argv, const char **dir, struct metric_list *l, bool *partial)
 {
 	struct cli_getopt g;
 	char why[512];
@@ -34,6 +37,10 @@ static int parse_args(int argc, char **argv, const char **dir, struct metric_lis
 	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		if (opt == 'h')
 			return usage(), CLI_HELP;
+		if (opt == 'p') {
+			*partial = true;
+			continue;
+		}
 		if (opt != 'm')
 			return EXIT_USAGE;
 		if (metric_list_parse(optarg, l, why, sizeof(why)) < 0)
@@ -55,10 +62,11 @@ int cmd_merge(int argc, char **argv)
 	char why[1024];
 	struct metric_list metrics = { 0 };
 	const char *dir = NULL;
-	int rc = parse_args(argc, argv, &dir, &metrics);
+	bool partial = false;
+	int rc = parse_args(argc, argv, &dir, &metrics, &partial);
 	if (rc)
 		return rc == CLI_HELP ? 0 : rc;
-	rc = merge_dir(dir, &metrics, stdout, why, sizeof(why));
+	rc = merge_dir(dir, &metrics, partial, stdout, why, sizeof(why));
 	if (rc < 0) {
 		cli_error("%s", why);
 		return rc == -ENOENT ? EXIT_USAGE : 1; /* no such directory, or nothing in it */

@@ -271,7 +271,7 @@ int sweep_merge_after(const struct sweep_opts *o, const char *dir, int rc)
 	char why[1024];
 	if (o->one)
 		return rc;
-	if (merge_dir(dir, NULL, stdout, why, sizeof(why)) < 0) {
+	if (merge_dir(dir, NULL, true, stdout, why, sizeof(why)) < 0) {
 		cli_error("%s", why);
 		return rc ? rc : 1;
 	}
