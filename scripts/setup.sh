@@ -22,5 +22,21 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# What only the tests use (MEMVIRT_SETUP_TESTS=1, set by scripts/test.sh): a one-node Slurm
+# cluster for tests/slurm. Best effort: without them (not root, no network) that test skips
+# and says why.
+TEST_PACKAGES=(munge slurmctld slurmd slurm-client)
+if [ "${MEMVIRT_SETUP_TESTS:-0}" = 1 ] && [ "$(id -u)" -eq 0 ]; then
+  test_missing=()
+  for p in "${TEST_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || test_missing+=("$p")
+  done
+  if ((${#test_missing[@]})); then
+    echo "setup: installing for the tests: ${test_missing[*]}"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${test_missing[@]}" >/dev/null; } ||
+      echo "setup: could not install ${test_missing[*]}: the Slurm test will skip" >&2
+  fi
+fi
+
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"

@@ -3,5 +3,5 @@
 # ctest (tests that need /dev/kvm or root say why and are reported as skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+MEMVIRT_SETUP_TESTS=1 bash scripts/setup.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"

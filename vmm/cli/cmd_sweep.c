@@ -18,7 +18,7 @@
 #include "vmm/cli/sweep.h"
 #include "vmm/cli/sweep_cmd.h"
 
-#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run] [--resume]"
+#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run] [--resume] [--slurm [--submit] ...]"
 
 /* One sweep command, on the heap (the file alone is about a megabyte). args and run hold the
  * point being checked or run: its argv and the configuration parsed from it, reused point
@@ -42,6 +42,16 @@ static const struct cli_opt sweep_options[] = {
 		     "the rest (missing, failed, interrupted, unreadable, or another\n"
 		     "experiment's), one line each saying why. Without it every repetition\n"
 		     "runs and is overwritten."),
+	CLI_OPT_GROUP("On a Slurm cluster (docs/experiment-files.md, \"On a cluster\"):"),
+	CLI_OPT_FLAG("slurm", 'S',
+		     "write DIR/slurm/memvirt-sweep.sbatch: a job array, one task per point\n"
+		     "(all its repetitions); DIR must be absolute, on a filesystem the nodes share"),
+	CLI_OPT_FLAG("submit", 'U', "with --slurm: submit it (sbatch) and print the job id"),
+	CLI_OPT_ARG("partition", 'P', "P", "with --slurm: #SBATCH --partition"),
+	CLI_OPT_ARG("time", 'T', "T", "with --slurm: #SBATCH --time (per task)"),
+	CLI_OPT_ARG("constraint", 'C', "C", "with --slurm: #SBATCH --constraint (kvm points: nodes with /dev/kvm)"),
+	CLI_OPT_ARG("array-limit", 'A', "N", "with --slurm: at most N tasks at once (--array=0-M%N)"),
+	CLI_OPT_ARG("sbatch-arg", 'B', "ARG", "with --slurm: one more #SBATCH line, e.g. --mem=4G (repeatable)"),
 	CLI_OPT_FLAG("help", 'h', "print this help"),
 	CLI_OPT_END(),
 };
@@ -70,6 +80,21 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		case 'n': o->dry_run = true; break;
 		case 'r': o->resume = true; break;
 		case 'h': sweep_help(); return CLI_HELP;
+		case 'S': o->slurm.on = true; break;
+		case 'U': o->slurm.submit = true; break;
+		case 'P': o->slurm.partition = optarg; break;
+		case 'T': o->slurm.time = optarg; break;
+		case 'C': o->slurm.constraint = optarg; break;
+		case 'A':
+			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 1000000)
+				return cli_bad_value("array-limit", optarg, "expected a number of tasks, at least 1");
+			o->slurm.array_limit = (unsigned)v;
+			break;
+		case 'B':
+			if (o->slurm.nargs == SLURM_MAX_ARGS)
+				return cli_bad_value("sbatch-arg", optarg, "at most %d of them", SLURM_MAX_ARGS);
+			o->slurm.args[o->slurm.nargs++] = optarg;
+			break;
 		case 'p':
 			if (parse_u64(optarg, &v) < 0 || v >= SWEEP_MAX_POINTS)
 				return cli_bad_value("point", optarg, "expected a point index (see --list)");
@@ -83,19 +108,40 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 	if (optind != argc - 1)
 		return cli_error("sweep: expected one experiment file (usage: " USAGE ")"), EXIT_USAGE;
 	o->file = argv[optind];
+	const struct slurm_opts *s = &o->slurm;
+	if (!s->on && (s->submit || s->partition || s->time || s->constraint || s->array_limit || s->nargs))
+		return cli_error("sweep: --submit, --partition, --time, --constraint, --array-limit and --sbatch-arg go "
+				 "with --slurm"), EXIT_USAGE;
 	return 0;
 }
 
-/* Every point's configuration, checked before anything runs. */
-static int check_points(struct sweep_cmd *k)
+/* Every point's configuration, checked before anything runs; *kvm: some point runs on kvm. */
+static int check_points(struct sweep_cmd *k, bool *kvm)
 {
 	const struct sweep *s = &k->s;
 	char why[1024];
+	*kvm = false;
 	for (size_t i = 0; i < s->npoints; i++) {
 		if (sweep_point_config(&s->points[i], s->xf->path, &k->args, &k->run, why, sizeof(why)) != 0)
 			return cli_error("%s", why), EXIT_USAGE;
+		*kvm |= strcmp(k->run.cfg.platform, "kvm") == 0;
 	}
 	return 0;
+}
+
+static unsigned max_repeat(const struct sweep *s)
+{
+	unsigned r = 1;
+	for (size_t i = 0; i < s->npoints; i++)
+		r = s->points[i].repeat > r ? s->points[i].repeat : r;
+	return r;
+}
+
+/* The job's name: the experiment file's name without its folder and extension. */
+static void file_stem(const char *file, char *buf, size_t n)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	snprintf(buf, n, "%.*s", (int)strcspn(base, "."), base);
 }
 
 void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const char *name, unsigned rep)
@@ -299,9 +345,15 @@ int cmd_sweep(int argc, char **argv)
 		free(k);
 		return EXIT_USAGE;
 	}
-	rc = check_points(k);
-	if (rc == 0)
+	bool kvm;
+	rc = check_points(k, &kvm);
+	if (rc == 0 && k->o.slurm.on) {
+		char name[128];
+		file_stem(k->o.file, name, sizeof(name));
+		rc = sweep_slurm(&k->o, name, k->s.npoints, max_repeat(&k->s), kvm);
+	} else if (rc == 0) {
 		rc = sweep_main(k);
+	}
 	sweep_free(&k->s);
 	free(k);
 	return rc;

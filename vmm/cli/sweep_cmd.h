@@ -8,10 +8,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define SLURM_MAX_ARGS 16
+
+/* --slurm: the job array's sbatch script (sweep_slurm.c). */
+struct slurm_opts {
+	bool on, submit;
+	const char *partition, *time, *constraint;
+	unsigned array_limit;                 /* at most this many tasks at once (%N), 0 = no limit */
+	size_t nargs;
+	const char *args[SLURM_MAX_ARGS];     /* --sbatch-arg, each one #SBATCH line */
+};
+
 struct sweep_opts {
 	const char *file, *out;
 	bool list, dry_run, one, resume;
 	size_t point;
+	struct slurm_opts slurm;
 };
 
 /* results/<file name without directory and .ini> */
@@ -27,6 +39,11 @@ void sweep_catch_stop_signals(void);
 /* After the runs: without --point, merge DIR and print the summary. Returns the exit status
  * (rc, the runs', unless the merge failed). */
 int sweep_merge_after(const struct sweep_opts *o, const char *dir, int rc);
+
+/* --slurm: writes DIR/slurm/memvirt-sweep.sbatch, a job array of `npoints` tasks (task K runs
+ * point K, all its repetitions), and with --submit submits it. `name` names the job; `kvm`
+ * says some point runs on kvm (the script then says which nodes can run it). Exit status. */
+int sweep_slurm(const struct sweep_opts *o, const char *name, size_t npoints, unsigned repeat, bool kvm);
 
 /* memvirt sweep on a scenario file: every point (or --point N) a host run, written as
  * DIR/points/NNNN-<scenario>-r<k>.json with a sweep object, then merged. Exit status. */

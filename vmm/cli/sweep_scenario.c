@@ -50,12 +50,17 @@ static json_t *sweep_json(const struct scenario *sc, size_t k, unsigned rep)
 	return o;
 }
 
-static int check_all(struct scenario *sc)
+/* Every point configured before anything runs; *kvm: some VM of some point runs on kvm. */
+static int check_all(struct scenario *sc, bool *kvm)
 {
 	char why[1024];
-	for (size_t k = 0; k < sc->npoints; k++)
+	*kvm = false;
+	for (size_t k = 0; k < sc->npoints; k++) {
 		if (scenario_configure(sc, k, why, sizeof(why)) != 0)
 			return cli_error("%s", why), EXIT_USAGE;
+		for (size_t v = 0; v < sc->spec.n; v++)
+			*kvm |= strcmp(sc->spec.vm[v].cfg.platform, "kvm") == 0;
+	}
 	return 0;
 }
 
@@ -165,8 +170,14 @@ int sweep_scenario(const struct sweep_opts *o)
 		free(sc);
 		return EXIT_USAGE;
 	}
-	if ((rc = check_all(sc)) != 0)
+	bool kvm;
+	if ((rc = check_all(sc, &kvm)) != 0)
 		return free(sc), rc;
+	if (o->slurm.on) {
+		rc = sweep_slurm(o, sc->spec.name, sc->npoints, sc->repeat, kvm);
+		free(sc);
+		return rc;
+	}
 	if (o->list || o->dry_run)
 		return print_points(sc, o, dir), free(sc), 0;
 	if ((rc = cli_dir_value("out", dir, "points")) != 0)
