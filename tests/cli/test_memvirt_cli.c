@@ -103,6 +103,15 @@ static void test_overcommit_params_exit_2_with_one_line(void **st)
 	expect_usage_error("--workload seq --wake-every 1s", "--wake-every");
 }
 
+/* A discard of private anonymous guest RAM would zero the guest's data: refused when the
+ * command is read, not when its time comes in the middle of the run (it was). */
+static void test_discard_of_anonymous_ram_refused_up_front(void **st)
+{
+	(void)st;
+	expect_usage_error("--platform kvm --reclaim discard:at=1s", "--backend memfd");
+	expect_usage_error("--platform native --reclaim discard:at=1s", "--reclaim pageout");
+}
+
 /* getopt_long would take a unique prefix (`--time` for `--timeseries`, writing a file named
  * by the value); the command refuses it, naming what was typed and exiting 2. */
 static void test_abbreviations_refused(void **st)
@@ -234,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values_exit_2_with_one_line),
 		cmocka_unit_test(test_overcommit_params_exit_2_with_one_line),
 		cmocka_unit_test(test_abbreviations_refused),
+		cmocka_unit_test(test_discard_of_anonymous_ram_refused_up_front),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};

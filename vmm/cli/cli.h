@@ -78,6 +78,9 @@ void cli_error_capture(char *buf, size_t n);
 extern const struct cli_opt cli_experiment_options[];
 int cli_experiment_option(int opt, const char *arg, struct experiment *e);
 int cli_experiment_finish(const struct experiment *e);
+/* What the platform would refuse of the experiment when its time came (a discard of private
+ * anonymous guest RAM), refused before the run: EXIT_USAGE after one line, or 0. */
+int cli_experiment_check_platform(const struct run_config *cfg);
 
 /* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory; a
  * table with its group heading); option codes from CLI_OPT_MEMORY up. */

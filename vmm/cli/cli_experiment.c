@@ -8,6 +8,7 @@
 #include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/reclaim/experiment.h"
+#include "vmm/run/platform.h"
 #include "vmm/util/parse.h"
 
 enum {
@@ -93,6 +94,18 @@ int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 		return 0;
 	}
 	return EXIT_USAGE;
+}
+
+/* A discard the platform would refuse when its time came is refused now, before the run. */
+int cli_experiment_check_platform(const struct run_config *cfg)
+{
+	const struct experiment *e = cfg->experiment;
+	const struct platform *p = platform_find(cfg->platform);
+	const char *why = p && p->discard_refused ? p->discard_refused(cfg) : NULL;
+	for (size_t i = 0; why && e && i < e->n_reclaim; i++)
+		if (e->reclaim[i].kind == RECLAIM_DISCARD)
+			return cli_error("invalid --reclaim discard on --platform %s: %s", cfg->platform, why), EXIT_USAGE;
+	return 0;
 }
 
 /* What can be known before the run starts: the host can do what the options ask. */

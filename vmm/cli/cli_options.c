@@ -444,5 +444,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 	}
 	if ((rc = apply_wl_params(cfg, w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
-	return cli_finish_config(cfg, guest_mem);
+	if ((rc = cli_finish_config(cfg, guest_mem)) != 0)
+		return rc;
+	return cli_experiment_check_platform(cfg);
 }

@@ -25,6 +25,11 @@ struct platform {
 	/* NULL when the platform can run under paging strategy `mmu`, else a one-line reason.
 	 * May itself be NULL: every strategy is supported. */
 	const char *(*mmu_unsupported)(const char *mmu);
+	/* NULL when host reclaim may discard this configuration's guest RAM (MADV_DONTNEED on a
+	 * shared mapping: the data stays in the page cache and comes back on the next touch), else
+	 * a one-line reason that says what to use instead: on private anonymous memory a discard
+	 * zeroes the guest's data. May itself be NULL: discard is always possible. */
+	const char *(*discard_refused)(const struct run_config *cfg);
 };
 
 extern const struct platform platform_native;

@@ -233,10 +233,20 @@ static int kvm_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 	return kvm_platform_run(cfg, ctx, ram, res, &hooks);
 }
 
+static const char *kvm_discard_refused(const struct run_config *cfg)
+{
+	const struct guest_mem_opts *m = cfg->memory ? cfg->memory : &guest_mem_defaults;
+	return m->backend == GUEST_MEM_ANON ? "kvm guest RAM is private anonymous memory by default (--backend anon), where "
+					      "a discard would zero the guest's data: add --backend memfd, or use --reclaim "
+					      "pageout"
+					    : NULL;
+}
+
 const struct platform platform_kvm = {
 	.name = "kvm",
 	.summary = "a real VM on /dev/kvm: guest kernel in ring 0, workload in ring 3",
 	.unavailable = kvm_dev_unavailable,
 	.run = kvm_run,
 	.mmu_unsupported = kvm_mmu_unsupported,
+	.discard_refused = kvm_discard_refused,
 };

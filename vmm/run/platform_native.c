@@ -104,9 +104,17 @@ static int native_run(const struct run_config *cfg, struct wl_ctx *ctx, struct g
 
 static const char *native_unavailable(void) { return NULL; }
 
+static const char *native_discard_refused(const struct run_config *cfg)
+{
+	(void)cfg;
+	return "a native workload's memory is private anonymous memory, where a discard would zero its data: use "
+	       "--platform sim, or kvm with --backend memfd, or --reclaim pageout";
+}
+
 const struct platform platform_native = {
 	.name = "native",
 	.summary = "the workload alone, as an ordinary host process (baseline)",
 	.unavailable = native_unavailable,
 	.run = native_run,
+	.discard_refused = native_discard_refused,
 };
