@@ -229,13 +229,43 @@ static void test_print_shows_every_row(void **state)
 	fputs(text, stdout); /* ctest -V shows what `memvirt info` says on this host */
 	static const char *rows[] = { "hostname", "kernel", "cpu", "topology", "memory", "numa",
 				      "kvm", "host mmu", "thp", "hugetlb 2 MiB", "ksm", "userfaultfd",
-				      "swap", "memory cgroup", "psi (memory)", "root" };
+				      "swap", "memory cgroup", "psi (memory)", "damon", "root" };
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
 		if (!strstr(text, rows[i]))
 			fail_msg("row %s missing from hostinfo_print", rows[i]);
 	if (!hi.kvm.available)
 		assert_non_null(strstr(text, hi.kvm.reason));
 	free(text);
+}
+
+/* The host's own DAMON schemes, read independently here: what the context says is there. */
+static void test_damon_matches_sysfs(void **state)
+{
+	(void)state;
+	json_t *ctx = hostinfo_context_json(&hi);
+	json_t *d = lookup(ctx, "damon");
+	assert_non_null(d);
+	bool present = access("/sys/kernel/mm/damon/admin", F_OK) == 0;
+	assert_int_equal(json_is_true(json_object_get(d, "present")), present);
+	FILE *f = fopen("/sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds", "r");
+	unsigned n = 0;
+	if (f && fscanf(f, "%u", &n) != 1)
+		n = 0;
+	if (f)
+		fclose(f);
+	assert_int_equal(json_array_size(json_object_get(d, "kdamonds")), n < DAMON_MAX_KDAMONDS ? n : DAMON_MAX_KDAMONDS);
+	for (size_t i = 0; i < json_array_size(json_object_get(d, "kdamonds")); i++) {
+		json_t *k = json_array_get(json_object_get(d, "kdamonds"), i);
+		char path[128], state[16] = "";
+		snprintf(path, sizeof(path), "/sys/kernel/mm/damon/admin/kdamonds/%zu/state", i);
+		f = fopen(path, "r");
+		if (f && fscanf(f, "%15s", state) != 1)
+			state[0] = 0;
+		if (f)
+			fclose(f);
+		assert_string_equal(json_string_value(json_object_get(k, "state")), state);
+	}
+	json_decref(ctx);
 }
 
 int main(void)
@@ -250,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_thp_mode_is_known_and_matches_sysfs),
 		cmocka_unit_test(test_kvm_matches_independent_open),
 		cmocka_unit_test(test_facilities_match_independent_checks),
+		cmocka_unit_test(test_damon_matches_sysfs),
 		cmocka_unit_test(test_context_json_has_documented_keys),
 		cmocka_unit_test(test_print_shows_every_row),
 	};

@@ -303,6 +303,7 @@ int hostinfo_probe(struct hostinfo *hi)
 	probe_ksm(hi);
 	probe_userfaultfd(hi);
 	host_swap_probe(&hi->swap);
+	damon_probe(&hi->damon);
 	probe_memcg(hi);
 	probe_psi(hi);
 	hi->root = geteuid() == 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vmm/host/damon.h"
 #include "vmm/host/swap.h"
 
 #define HOSTINFO_STR_LEN 128
@@ -78,6 +79,7 @@ struct hostinfo {
 	} uffd;
 
 	struct host_swap swap;            /* swap.h */
+	struct damon_state damon;         /* the host's own proactive reclaim (damon.h) */
 
 	struct {
 		char version[8];          /* v1 | v2 | absent */

@@ -38,6 +38,7 @@ static json_t *facilities_json(const struct hostinfo *hi, json_t *ctx)
 			    json_pack("{s:b, s:i, s:I, s:I}", "present", hi->ksm.present, "run", hi->ksm.run,
 				      "pages_shared", (json_int_t)hi->ksm.pages_shared,
 				      "pages_sharing", (json_int_t)hi->ksm.pages_sharing));
+	json_object_set_new(ctx, "damon", damon_json(&hi->damon));
 	json_object_set_new(ctx, "userfaultfd",
 			    json_pack("{s:b, s:b}", "dev", hi->uffd.dev, "syscall", hi->uffd.syscall));
 	json_object_set_new(ctx, "swap",

@@ -88,6 +88,9 @@ static void print_facilities(const struct hostinfo *hi, FILE *out)
 		    (unsigned long long)hi->ksm.pages_shared, (unsigned long long)hi->ksm.pages_sharing);
 	else
 		row(out, "ksm", "absent");
+	char damon[512];
+	damon_describe(&hi->damon, damon, sizeof(damon));
+	row(out, "damon", "%s", damon);
 	row(out, "userfaultfd", "syscall %s, /dev/userfaultfd %s", hi->uffd.syscall ? "works" : "refused",
 	    hi->uffd.dev ? "present" : "absent");
 	row(out, "swap", "%s total, %s free; /dev/zram0 %s", human_kib(a, sizeof(a), hi->swap.total_kib),
