@@ -17,39 +17,22 @@
 #include <jansson.h>
 
 #include "mmu/util.h"
+#include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
 static char dir[64];
-static char err_text[4096];
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = dir };
+#define err_text cmd.err
+#define out_text cmd.out
 
-/* Runs memvirt with args; returns its exit status and keeps its stderr in err_text. */
+/* Runs memvirt with args; returns its exit status and keeps its stdout and stderr. */
 static int memvirt(const char *args)
 {
-	char cmd[2048], errf[128];
-	snprintf(errf, sizeof(errf), "%s/stderr", dir);
-	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>%s", MEMVIRT_BIN, args, errf);
-	int st = system(cmd);
-	FILE *f = fopen(errf, "r");
-	size_t n = f ? fread(err_text, 1, sizeof(err_text) - 1, f) : 0;
-	err_text[n] = 0;
-	if (f)
-		fclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return memvirt_cmd_run(&cmd, "%s", args);
 }
 
-static int lines(const char *s)
-{
-	int n = 0;
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
+#define lines test_count_lines
+#define exists test_file_exists
 
 static void expect_usage_error(const char *args, const char *must_name)
 {
@@ -167,6 +150,31 @@ static json_t *run_json(const char *args)
 	return doc;
 }
 
+/* The summary names the largest dip (by ops lost), not the first one (usually warm-up). */
+static void test_summary_names_the_largest_dip(void **st)
+{
+	(void)st;
+	json_t *doc = run_json("--platform sim --workload seq --mem 32m --passes 40 --reclaim discard:at=20ms,frac=0.5");
+	json_t *dips = json_object_get(doc, "dips"), *d, *largest = NULL;
+	size_t i;
+	json_array_foreach(dips, i, d)
+		if (!largest || json_number_value(json_object_get(d, "ops_lost")) >
+					json_number_value(json_object_get(largest, "ops_lost")))
+			largest = d;
+	if (!largest) {
+		assert_non_null(strstr(out_text, "dips: none"));
+	} else {
+		char want[96];
+		snprintf(want, sizeof(want), "largest at %.1f ms for %.1f ms",
+			 json_number_value(json_object_get(largest, "start_ms")),
+			 json_number_value(json_object_get(largest, "duration_ms")));
+		if (!strstr(out_text, want))
+			fprintf(stderr, "summary '%s' lacks '%s'\n", out_text, want);
+		assert_non_null(strstr(out_text, want));
+	}
+	json_decref(doc);
+}
+
 static const char *str_at(json_t *doc, const char *obj, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(doc, obj), key));
@@ -244,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_overcommit_params_exit_2_with_one_line),
 		cmocka_unit_test(test_abbreviations_refused),
 		cmocka_unit_test(test_discard_of_anonymous_ram_refused_up_front),
+		cmocka_unit_test(test_summary_names_the_largest_dip),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};

@@ -27,25 +27,39 @@ static void print_summary(const struct run_config *cfg, const struct run_result 
 }
 
 /* One line on the dips the run driver found (they live in the result document only). */
+/* One line on the dips the run driver found (they live in the result document only): how
+ * many, what they cost, and the largest — the one a reader should look at first. A baseline
+ * of (nearly) nothing means no dip could be seen at all, which is said, not hidden behind
+ * "none". */
 static void print_dips(const json_t *doc)
 {
 	const json_t *dips = json_object_get(doc, "dips");
+	const json_t *tel = json_object_get(doc, "telemetry");
 	size_t n = json_array_size(dips);
 	if (!json_is_array(dips))
 		return; /* telemetry off: nothing was looked for */
+	if (!(json_number_value(json_object_get(tel, "baseline_ops_per_s")) > 0)) {
+		printf("  dips: not looked for: the baseline throughput is 0 (the measured phase made no progress the "
+		       "monitor could see before its first event)\n");
+		return;
+	}
 	if (n == 0) {
 		printf("  dips: none\n");
 		return;
 	}
 	double lost = 0;
 	size_t i;
-	json_t *d;
-	json_array_foreach(dips, i, d)
+	json_t *d, *largest = json_array_get(dips, 0);
+	json_array_foreach(dips, i, d) {
 		lost += json_number_value(json_object_get(d, "ops_lost"));
-	d = json_array_get(dips, 0);
-	printf("  dips: %zu, %.3g ops lost; first at %.1f ms for %.1f ms (depth %.2f, cause %s)\n", n, lost,
-	       json_number_value(json_object_get(d, "start_ms")), json_number_value(json_object_get(d, "duration_ms")),
-	       json_number_value(json_object_get(d, "depth")), json_string_value(json_object_get(d, "cause")));
+		if (json_number_value(json_object_get(d, "ops_lost")) > json_number_value(json_object_get(largest, "ops_lost")))
+			largest = d;
+	}
+	printf("  dips: %zu, %.3g ops lost; largest at %.1f ms for %.1f ms (depth %.2f, cause %s)\n", n, lost,
+	       json_number_value(json_object_get(largest, "start_ms")),
+	       json_number_value(json_object_get(largest, "duration_ms")),
+	       json_number_value(json_object_get(largest, "depth")),
+	       json_string_value(json_object_get(largest, "cause")));
 }
 
 int cmd_run(int argc, char **argv)
