@@ -210,6 +210,12 @@ const struct pt_mem *gk_pt_mem(struct gk *k);
 uint64_t gk_as_root(const struct gk *k, int id);
 static inline int gk_current_as(const struct gk *k) { return k->cur_as; }
 static inline unsigned gk_levels(const struct gk *k) { return k->levels; }
+/* Bytes of RAM frames in use (handed out by the frame allocator): the guest's own view of the
+ * memory it uses. volatile: the kvm VMM reads the stats in guest memory while the guest runs. */
+static inline uint64_t gk_used_bytes(const volatile struct gk_stats *s)
+{
+	return s->frames_4k * PT_PAGE_4K + s->frames_2m * PT_PAGE_2M;
+}
 
 /* ---- Allocators (frames.c, ptpool.c), public for tests and the balloon driver later -------- */
 

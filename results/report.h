@@ -38,6 +38,7 @@ struct report_rates {
 	double *t_ms, *ops_per_s, *minflt_per_ms, *majflt_per_ms, *swapin_per_ms, *swapout_per_ms;
 	double *uffd_per_ms; /* NaN where the run has no uffd counter */
 	double *resident_mib, *mapped_mib, *wait_frac;
+	double *used_mib; /* guest_used_bytes; NaN in a series from before the column */
 };
 int report_rates_compute(const struct tel_series *ts, double t0, double t1, size_t max_points, struct report_rates *out);
 /* Host-wide counters (swap) are refreshed only every few samples: spread each refresh over

@@ -124,10 +124,14 @@ static void plots(FILE *f, const struct page *pg)
 	plot(f, pg, swap_title, "pages / ms",
 	     (struct series_ref[]){ { "swap-in", "#7048e8", r->swapin_per_ms }, { "swap-out", "#1c7ed6", r->swapout_per_ms } },
 	     2, fmax(max_of(r->swapin_per_ms, n), max_of(r->swapout_per_ms, n)));
+	/* used: the guest's own view (frames its kernel handed out); the gap above it is memory the
+	 * guest freed that the host still holds (absent in series from before the column) */
 	plot(f, pg, "Guest RAM held by the host", "MiB",
 	     (struct series_ref[]){ { "resident (mincore)", "#2b8a3e", r->resident_mib },
-				    { "mapped (pagemap)", "#1c7ed6", r->mapped_mib } },
-	     2, fmax(max_of(r->resident_mib, n), max_of(r->mapped_mib, n)));
+				    { "mapped (pagemap)", "#1c7ed6", r->mapped_mib },
+				    { "used by the guest", "#e8590c", r->used_mib } },
+	     any_finite(r->used_mib, n) ? 3 : 2,
+	     fmax(fmax(max_of(r->resident_mib, n), max_of(r->mapped_mib, n)), max_of(r->used_mib, n)));
 	plot(f, pg, "Workload thread waiting for a CPU", "fraction of time",
 	     (struct series_ref[]){ { "run-queue wait", "#868e96", r->wait_frac } }, 1, fmax(max_of(r->wait_frac, n), 0.1));
 }

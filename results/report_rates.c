@@ -11,10 +11,15 @@
 
 static double *alloc_col(size_t n) { return calloc(n ? n : 1, sizeof(double)); }
 
+/* Every column of r, for allocating and freeing them together. */
+#define RATE_COLUMNS(r)                                                                                          \
+	{ &(r)->t_ms, &(r)->ops_per_s, &(r)->minflt_per_ms, &(r)->majflt_per_ms, &(r)->swapin_per_ms,            \
+	  &(r)->swapout_per_ms, &(r)->uffd_per_ms, &(r)->resident_mib, &(r)->mapped_mib, &(r)->wait_frac,        \
+	  &(r)->used_mib }
+
 void report_rates_free(struct report_rates *r)
 {
-	double **cols[] = { &r->t_ms, &r->ops_per_s, &r->minflt_per_ms, &r->majflt_per_ms, &r->swapin_per_ms,
-			    &r->swapout_per_ms, &r->uffd_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
+	double **cols[] = RATE_COLUMNS(r);
 	for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
 		free(*cols[i]);
 		*cols[i] = NULL;
@@ -24,8 +29,7 @@ void report_rates_free(struct report_rates *r)
 
 static int alloc_all(struct report_rates *r, size_t n)
 {
-	double **cols[] = { &r->t_ms, &r->ops_per_s, &r->minflt_per_ms, &r->majflt_per_ms, &r->swapin_per_ms,
-			    &r->swapout_per_ms, &r->uffd_per_ms, &r->resident_mib, &r->mapped_mib, &r->wait_frac };
+	double **cols[] = RATE_COLUMNS(r);
 	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
 		if (!(*cols[i] = alloc_col(n))) {
 			report_rates_free(r);
@@ -66,6 +70,7 @@ static void fill_bin(struct report_rates *r, size_t k, const struct tel_sample *
 	}
 	r->resident_mib[k] = (double)b->guest_resident_bytes / (1 << 20);
 	r->mapped_mib[k] = (double)b->guest_mapped_bytes / (1 << 20);
+	r->used_mib[k] = b->guest_used_bytes == TEL_ABSENT ? NAN : (double)b->guest_used_bytes / (1 << 20);
 }
 
 int report_rates_compute(const struct tel_series *ts, double t0, double t1, size_t max_points, struct report_rates *out)

@@ -15,9 +15,11 @@
 #define TEL_COLUMNS(X)                                                                 \
 	X(phase) X(progress) X(minflt) X(majflt) X(pswpin) X(pswpout) X(pgmajfault)    \
 	X(workingset_refault) X(psi_some_us) X(psi_full_us) X(guest_resident_bytes)    \
-	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events) X(uffd_faults)
-/* The last columns, which files written before them lack: read as TEL_ABSENT. */
-#define TEL_OPTIONAL_COLUMNS 1
+	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events) X(uffd_faults)        \
+	X(guest_used_bytes)
+/* The last columns, which files written before them lack: read as TEL_ABSENT (uffd_faults,
+ * then guest_used_bytes). */
+#define TEL_OPTIONAL_COLUMNS 2
 /* A value the run does not have (uffd_faults without --uffd): an empty CSV field, null in JSON. */
 #define TEL_ABSENT UINT64_MAX
 
@@ -36,6 +38,9 @@ struct tel_sample {
 	uint64_t reclaim_events;       /* reclaim actions started so far */
 	uint64_t uffd_faults;          /* missing-page faults of guest RAM the VMM's userfaultfd handler
 					* resolved (kvm --uffd); TEL_ABSENT until published, or without uffd */
+	uint64_t guest_used_bytes;     /* memory the guest kernel has handed out to the workload (its frame
+					* allocator's frames in use; natively the workload's mapped bytes):
+					* the guest's own view, which falls when it frees what the host still holds */
 };
 
 /* b - a for a cumulative counter that may be TEL_ABSENT (check b first): a counter not yet

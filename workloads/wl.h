@@ -63,6 +63,10 @@ struct wl_ctx {
 	void *platform;               /* the platform's own state */
 	volatile uint64_t progress;   /* operations completed so far, published for telemetry */
 	volatile uint32_t phase;      /* enum wl_phase, published for telemetry (wl_phase sets it) */
+	/* Memory the guest kernel has handed out to the workload (frames in use; natively the
+	 * mapped bytes), published for telemetry by the platform, never by the workload: on map,
+	 * unmap and fault paths only (kvm: copied from guest memory with the progress counter). */
+	volatile uint64_t used_bytes;
 	struct wl_xlat_cache rd, wr;  /* sim only */
 };
 

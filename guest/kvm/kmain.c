@@ -36,6 +36,7 @@ __attribute__((section(".gk_header"), used)) static const struct gk_image_header
 	.user_data = (uint64_t)(uintptr_t)__gk_user_data,
 	.user_end = (uint64_t)(uintptr_t)__gk_user_end,
 	.flags = GK_IMAGE_FLAGS,
+	.kstats_gpa = (uint64_t)(uintptr_t)&kernel.stats,
 };
 
 static uint64_t read_cr2(void)

@@ -34,7 +34,7 @@
 /* ---- Image header: the first bytes of the flat image --------------------------------------- */
 
 #define GK_IMAGE_MAGIC   0x474d49545649454dULL /* "MEVITIMG" */
-#define GK_IMAGE_VERSION 4u
+#define GK_IMAGE_VERSION 5u /* 5: kstats_gpa */
 #define GK_TRAP_VECTORS  32u
 
 struct gk_image_header {
@@ -52,6 +52,8 @@ struct gk_image_header {
 	 * data and bss [user_data, user_end) writable; the rest of the image is supervisor-only. */
 	uint64_t user_text, user_data, user_end;
 	uint64_t flags;        /* GK_IMAGE_SELFTESTS */
+	uint64_t kstats_gpa;   /* the guest kernel's struct gk_stats (ring 0 keeps it; supervisor-only):
+				* the VMM reads frames_4k and frames_2m from it while the guest runs */
 };
 
 /* The image carries the self-tests (the test image, built for tests/ only); the production

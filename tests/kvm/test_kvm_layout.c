@@ -66,6 +66,8 @@ static void test_embedded_image_header(void **st)
 	assert_true(h->trap_stubs + GK_TRAP_VECTORS * h->trap_stub_size <= h->file_end);
 	assert_true(h->kstack_top > h->file_end && h->kstack_top <= h->bss_end);
 	assert_int_equal(h->kstack_top % 16, 0);
+	/* the kernel's counters the VMM mirrors (guest_used_bytes): in the kernel's bss, not ring 3's */
+	assert_true(h->kstats_gpa >= h->user_end && h->kstats_gpa + sizeof(struct gk_stats) <= h->bss_end);
 }
 
 /* The misbehaving guest is in the test image only: the production image says it has no

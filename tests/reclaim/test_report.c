@@ -1,7 +1,8 @@
 /* test_report.c — the run report from a known input: a result document with one dip and one
  * reclaim event, its series in a CSV named relative to the document. The page has the five
- * plots, the dip shaded and the event marked in each, the throughput line, both tables; a
- * document without telemetry is refused with a reason. */
+ * plots, the dip shaded and the event marked in each, the throughput line, both tables, and
+ * the guest's used memory beside what the host holds (not from a series without the column);
+ * a document without telemetry is refused with a reason. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,15 +33,17 @@ static int teardown(void **st)
 	return test_tmpdir_remove(dir);
 }
 
-/* 1000 ms at 1 kHz, 1e6 ops/s, a dip to a tenth at 400-450 ms with minor faults in it. */
-static void write_series(const char *path)
+/* 1000 ms at 1 kHz, 1e6 ops/s, a dip to a tenth at 400-450 ms with minor faults in it; the
+ * guest uses 48 MiB, 16 MiB in the dip (TEL_ABSENT: a series from before the column). */
+static void write_series(const char *path, uint64_t used)
 {
 	struct tel_series ts = { 0 };
 	uint64_t prog = 0, flt = 0;
 	for (int i = 0; i <= 1000; i++) {
 		bool dip = i >= 400 && i < 450;
 		struct tel_sample s = { .time_ms = i, .phase = 1, .progress = prog, .minflt = flt,
-					.guest_resident_bytes = 64 << 20, .guest_mapped_bytes = dip ? 32 << 20 : 64 << 20 };
+					.guest_resident_bytes = 64 << 20, .guest_mapped_bytes = dip ? 32 << 20 : 64 << 20,
+					.guest_used_bytes = used == TEL_ABSENT ? used : dip ? used / 3 : used };
 		tel_series_push(&ts, &s);
 		prog += dip ? 100 : 1000;
 		flt += dip ? 20 : 0;
@@ -88,14 +91,14 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static void test_report_elements(void **st)
+/* The page of the known document over a series whose guest_used_bytes level is `used`. */
+static const char *report_page(uint64_t used)
 {
-	(void)st;
 	char csv[128], json[128], html[128], why[512];
 	snprintf(csv, sizeof(csv), "%s/t.csv", dir);
 	snprintf(json, sizeof(json), "%s/r.json", dir);
 	snprintf(html, sizeof(html), "%s/index.html", dir);
-	write_series(csv);
+	write_series(csv, used);
 	json_t *doc = known_doc();
 	assert_int_equal(result_write_atomic(json, doc), 0);
 	json_decref(doc);
@@ -106,7 +109,13 @@ static void test_report_elements(void **st)
 	assert_int_equal(r.series.n, 1001);
 	assert_int_equal(report_write_html(&r, html), 0);
 	report_free(&r);
-	const char *page = slurp(html);
+	return slurp(html);
+}
+
+static void test_report_elements(void **st)
+{
+	(void)st;
+	const char *page = report_page(48 << 20);
 	assert_int_equal(count(page, "<svg"), 5);
 	assert_int_equal(count(page, "class=\"dip\""), 5);   /* shaded in every plot */
 	assert_int_equal(count(page, "class=\"event\""), 5); /* marked in every plot */
@@ -117,6 +126,12 @@ static void test_report_elements(void **st)
 	assert_non_null(strstr(page, "dip 1: 400.0-450.0 ms, depth 90%"));
 	assert_non_null(strstr(page, ">discard</td>"));
 	assert_non_null(strstr(page, "</html>"));
+	/* what the guest uses, under what the host holds */
+	assert_int_equal(count(page, "<polyline class=\"resident (mincore)\""), 1);
+	assert_int_equal(count(page, "<polyline class=\"used by the guest\""), 1);
+	page = report_page(TEL_ABSENT);
+	assert_int_equal(count(page, "<svg"), 5);
+	assert_int_equal(count(page, "<polyline class=\"used by the guest\""), 0);
 }
 
 static void test_report_refuses_without_telemetry(void **st)

@@ -1,8 +1,9 @@
 /* test_telemetry_io.c — the telemetry series on disk and in the document: CSV written
  * atomically with a time_ms first column and read back exactly, malformed files refused,
  * the embedded JSON form read back; uffd_faults absent (empty field, JSON null) until its first
- * value and in files written before the column existed; report rates NaN where it is absent;
- * the /proc/vmstat and PSI parsers on captured text. */
+ * value, and the optional last columns (uffd_faults, guest_used_bytes) absent in files written
+ * before they existed; report rates NaN where a column is absent; the /proc/vmstat and PSI
+ * parsers on captured text. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -44,7 +45,8 @@ static struct tel_series sample_series(void)
 					.pgmajfault = i, .workingset_refault = 7, .psi_some_us = i * 11, .psi_full_us = i,
 					.guest_resident_bytes = 4096 * i, .guest_mapped_bytes = 8192 * i,
 					.worker_wait_us = i * 2, .reclaim_events = i > 50,
-					.uffd_faults = i < 5 ? TEL_ABSENT : 1000 + i * 9 };
+					.uffd_faults = i < 5 ? TEL_ABSENT : 1000 + i * 9,
+					.guest_used_bytes = 4096 * (i % 7) };
 		assert_int_equal(tel_series_push(&ts, &s), 0);
 	}
 	return ts;
@@ -71,12 +73,13 @@ static void test_csv_round_trip(void **st)
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - strlen(",reclaim_events,uffd_faults\n"), ",reclaim_events,uffd_faults\n");
+	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes\n";
+	assert_string_equal(line + strlen(line) - strlen(tail), tail);
 	assert_non_null(fgets(line, sizeof(line), f)); /* sample 0: no uffd counter yet */
-	assert_string_equal(line + strlen(line) - 4, ",0,\n");
+	assert_string_equal(line + strlen(line) - 6, ",0,,0\n");
 	for (int i = 1; i <= 5; i++)
 		assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - 8, ",0,1045\n"); /* sample 5 */
+	assert_string_equal(line + strlen(line) - 14, ",0,1045,20480\n"); /* sample 5 */
 	fclose(f);
 	assert_int_equal(strncmp(line, "5.500,0,5120,105,0,15,20", 24), 0);
 	assert_int_equal(tel_series_read_csv(path, &back), 0);
@@ -108,7 +111,8 @@ static void test_csv_malformed(void **st)
 	assert_int_equal(tel_series_read_csv("/nonexistent/t.csv", &back), -ENOENT);
 	f = fopen(path, "w"); /* a column the reader does not know */
 	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
-	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults,x\n", f);
+	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults,"
+	      "guest_used_bytes,x\n", f);
 	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
 	tel_series_free(&ts);
@@ -129,10 +133,40 @@ static void test_csv_without_uffd_column(void **st)
 	assert_int_equal(tel_series_read_csv(path, &back), 0);
 	assert_int_equal(back.n, 1);
 	assert_int_equal(back.s[0].reclaim_events, 14);
-	assert_true(back.s[0].uffd_faults == TEL_ABSENT);
+	assert_true(back.s[0].uffd_faults == TEL_ABSENT && back.s[0].guest_used_bytes == TEL_ABSENT);
 	tel_series_free(&back);
 	f = fopen(path, "a"); /* a row with the new column under the old header */
 	fputs("2.5,1,2048,3,4,5,6,7,8,9,10,11,12,13,14,15\n", f);
+	fclose(f);
+	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
+}
+
+/* A file written before guest_used_bytes existed (uffd_faults is its last column): it reads,
+ * with the guest's used bytes absent, and the report plots no "used" line from it. */
+static void test_csv_without_used_column(void **st)
+{
+	(void)st;
+	char path[128];
+	struct tel_series back;
+	snprintf(path, sizeof(path), "%s/old-used.csv", dir);
+	FILE *f = fopen(path, "w");
+	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
+	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults\n"
+	      "1.5,1,2048,3,4,5,6,7,8,9,10,11,12,13,14,\n"
+	      "2.5,1,4096,3,4,5,6,7,8,9,10,11,12,13,14,15\n", f);
+	fclose(f);
+	assert_int_equal(tel_series_read_csv(path, &back), 0);
+	assert_int_equal(back.n, 2);
+	assert_true(back.s[0].uffd_faults == TEL_ABSENT && back.s[1].uffd_faults == 15);
+	assert_int_equal(back.s[1].guest_mapped_bytes, 12);
+	assert_true(back.s[0].guest_used_bytes == TEL_ABSENT && back.s[1].guest_used_bytes == TEL_ABSENT);
+	struct report_rates r;
+	assert_int_equal(report_rates_compute(&back, 1.5, 2.5, 1, &r), 0);
+	assert_true(isnan(r.used_mib[0]));
+	report_rates_free(&r);
+	tel_series_free(&back);
+	f = fopen(path, "a"); /* a row with the new column under the old header */
+	fputs("3.5,1,4096,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n", f);
 	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
 }
@@ -148,6 +182,7 @@ static void test_uffd_rates(void **st)
 	assert_true(isnan(r.uffd_per_ms[0]) && isnan(r.uffd_per_ms[3]));
 	assert_true(r.uffd_per_ms[4] == 1045.0); /* 4.5 ms (absent) to 5.5 ms (1045) */
 	assert_true(r.uffd_per_ms[50] == 9.0);
+	assert_true(r.used_mib[50] == 4096.0 * (51 % 7) / (1 << 20)); /* a level: the bin's end */
 	report_rates_free(&r);
 	tel_series_free(&ts);
 }
@@ -173,14 +208,18 @@ static void test_embedded_json(void **st)
 	assert_int_equal(tel_series_from_json(doc, &back), 0);
 	assert_same(&ts, &back);
 	tel_series_free(&back);
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 1)));
-	json_array_remove(cols, json_array_size(cols) - 1); /* a document from before uffd_faults */
-	for (size_t i = 0; i < ts.n; i++)
-		json_array_remove(json_array_get(rows, i), json_array_size(cols));
-	assert_int_equal(tel_series_from_json(doc, &back), 0);
-	assert_int_equal(back.n, ts.n);
-	assert_true(back.s[50].uffd_faults == TEL_ABSENT && back.s[50].reclaim_events == 0);
-	tel_series_free(&back);
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 2))); /* uffd */
+	/* documents from before guest_used_bytes, then from before uffd_faults: the last column goes */
+	for (int older = 1; older <= 2; older++) {
+		json_array_remove(cols, json_array_size(cols) - 1);
+		for (size_t i = 0; i < ts.n; i++)
+			json_array_remove(json_array_get(rows, i), json_array_size(cols));
+		assert_int_equal(tel_series_from_json(doc, &back), 0);
+		assert_int_equal(back.n, ts.n);
+		assert_true(back.s[50].guest_used_bytes == TEL_ABSENT && back.s[50].reclaim_events == 0);
+		assert_true(older == 2 ? back.s[50].uffd_faults == TEL_ABSENT : back.s[50].uffd_faults == ts.s[50].uffd_faults);
+		tel_series_free(&back);
+	}
 	json_array_remove(cols, 3);
 	assert_int_equal(tel_series_from_json(doc, &back), -EINVAL);
 	json_decref(doc);
@@ -237,7 +276,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_round_trip), cmocka_unit_test(test_csv_malformed),
-		cmocka_unit_test(test_csv_without_uffd_column), cmocka_unit_test(test_uffd_rates),
+		cmocka_unit_test(test_csv_without_uffd_column), cmocka_unit_test(test_csv_without_used_column),
+		cmocka_unit_test(test_uffd_rates),
 		cmocka_unit_test(test_embedded_json), cmocka_unit_test(test_vmstat_psi_parsers),
 		cmocka_unit_test(test_overhead_probe),
 	};

@@ -25,6 +25,14 @@ static bool user_part_ok(const struct gk_image_header *h)
 	       h->progress_gpa % 8 == 0 && h->entry < h->user_text;
 }
 
+/* The kernel's counters: aligned, inside the image's kernel part (not ring 3's pages). */
+static bool kernel_stats_ok(const struct gk_image_header *h)
+{
+	uint64_t end = h->kstats_gpa + sizeof(struct gk_stats);
+	return h->kstats_gpa % 8 == 0 && inside_image(h->kstats_gpa, h) && end > h->kstats_gpa && end <= h->bss_end &&
+	       (end <= h->user_text || h->kstats_gpa >= h->user_end);
+}
+
 int kvm_image_header(const struct kvm_image *img, const struct gk_image_header **out, char *msg, size_t msglen)
 {
 	if (!img)
@@ -34,7 +42,7 @@ int kvm_image_header(const struct kvm_image *img, const struct gk_image_header *
 	    h->load_gpa != GK_IMAGE_GPA || h->file_end < h->load_gpa + image_size(img) || h->bss_end < h->file_end ||
 	    !inside_image(h->entry, h) || !inside_image(h->trap_stubs, h) ||
 	    h->trap_stubs + (uint64_t)GK_TRAP_VECTORS * h->trap_stub_size > h->file_end ||
-	    !inside_image(h->kstack_top - 1, h) || !user_part_ok(h)) {
+	    !inside_image(h->kstack_top - 1, h) || !user_part_ok(h) || !kernel_stats_ok(h)) {
 		snprintf(msg, msglen, "the embedded %s guest image is damaged (bad header)", img->name);
 		return -ENOEXEC;
 	}

@@ -1,6 +1,10 @@
-/* kvm_progress.c — mirrors the guest workload's progress counter into the host wl_ctx (see
- * kvm_progress.h). The guest writes the counter from ring 3 with plain stores; a stale or
- * even nonsensical value only makes a progress display wrong, so it is copied as it is. */
+/* kvm_progress.c — mirrors the guest workload's progress counter and the guest kernel's
+ * frames in use into the host wl_ctx (see kvm_progress.h). The guest writes both with plain
+ * stores (progress from ring 3, the frame counts from ring 0 as it allocates and frees); a
+ * stale or even nonsensical value only makes a display or a sample wrong, so they are copied
+ * as they are. Order: the guest frees a shrinking step's frames before it counts the step's
+ * operations, so progress is read before the frame counts and published after used_bytes;
+ * the monitor reads them the other way round and never pairs new progress with old memory. */
 #include <errno.h>
 #include <time.h>
 
@@ -8,12 +12,19 @@
 
 #define MIRROR_PERIOD_NS (500 * 1000)
 
+static void mirror_once(struct kvm_progress *p)
+{
+	uint64_t progress = *p->guest;
+	p->ctx->used_bytes = gk_used_bytes(p->kstats);
+	p->ctx->progress = progress;
+}
+
 static void *mirror_main(void *arg)
 {
 	struct kvm_progress *p = arg;
 	struct timespec period = { 0, MIRROR_PERIOD_NS };
 	while (!atomic_load(&p->stop)) {
-		p->ctx->progress = *p->guest;
+		mirror_once(p);
 		nanosleep(&period, NULL);
 	}
 	return NULL;
@@ -24,7 +35,8 @@ int kvm_progress_start(struct kvm_progress *p, struct kvm_vm *vm, const struct g
 {
 	*p = (struct kvm_progress){ .ctx = ctx };
 	p->guest = kvm_gpa_host(vm, img->progress_gpa, sizeof(uint64_t));
-	if (!p->guest)
+	p->kstats = kvm_gpa_host(vm, img->kstats_gpa, sizeof(struct gk_stats));
+	if (!p->guest || !p->kstats)
 		return -EFAULT;
 	int err = pthread_create(&p->thread, NULL, mirror_main, p);
 	p->running = err == 0;
@@ -37,6 +49,6 @@ void kvm_progress_stop(struct kvm_progress *p)
 		return;
 	atomic_store(&p->stop, true);
 	pthread_join(p->thread, NULL);
-	p->ctx->progress = *p->guest;
+	mirror_once(p);
 	p->running = false;
 }

@@ -1,6 +1,8 @@
-/* kvm_progress.h — the workload's progress counter, mirrored from guest memory into the run's
- * host-side wl_ctx while a VM runs, so that the run driver's progress line and the telemetry
- * monitor see a kvm workload advance as they see native and sim ones. */
+/* kvm_progress.h — the workload's progress counter and the guest kernel's memory in use,
+ * mirrored from guest memory into the run's host-side wl_ctx while a VM runs, so that the run
+ * driver's progress line and the telemetry monitor see a kvm workload advance (progress) and
+ * its working set grow and shrink (used_bytes) as they see native and sim ones. Neither costs
+ * the guest an exit or an instruction: both are plain words the VMM reads in guest RAM. */
 #ifndef MEMVIRT_VMM_KVM_PROGRESS_H
 #define MEMVIRT_VMM_KVM_PROGRESS_H
 
@@ -15,7 +17,8 @@ struct kvm_progress {
 	pthread_t thread;
 	bool running;
 	atomic_bool stop;
-	const volatile uint64_t *guest; /* the guest's wl_ctx.progress, in the host mapping */
+	const volatile uint64_t *guest;       /* the guest's wl_ctx.progress, in the host mapping */
+	const volatile struct gk_stats *kstats; /* the guest kernel's counters, in the host mapping */
 	struct wl_ctx *ctx;
 };
 

@@ -241,6 +241,7 @@ static json_t *telemetry_json(const struct experiment_session *s, const struct d
 	json_object_set_new(o, "host", host_deltas(ts, dr->measure_start_ms, dr->measure_end_ms));
 	json_object_set_new(o, "guest_resident_bytes", level_range(ts, offsetof(struct tel_sample, guest_resident_bytes)));
 	json_object_set_new(o, "guest_mapped_bytes", level_range(ts, offsetof(struct tel_sample, guest_mapped_bytes)));
+	json_object_set_new(o, "guest_used_bytes", level_range(ts, offsetof(struct tel_sample, guest_used_bytes)));
 	json_object_set_new(o, "baseline_ops_per_s", json_real(dr->baseline_ops_per_s));
 	json_object_set_new(o, "baseline_bins", json_integer((json_int_t)dr->baseline_bins));
 	json_object_set_new(o, "dip_bin_ms", json_real(dr->bin_ms));

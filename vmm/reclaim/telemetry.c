@@ -54,8 +54,11 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 	if (fresh && ram.uffd_faults) /* only while published: a stale counter may be freed */
 		s.uffd_faults = atomic_load(ram.uffd_faults);
 	s.time_ms = host->time_ms;
+	/* progress before used_bytes: platforms publish used_bytes before the progress that follows
+	 * it, so a sample never pairs a step's progress with the previous step's working set */
 	s.progress = tg->ctx->progress;
 	s.phase = tg->ctx->phase;
+	s.guest_used_bytes = tg->ctx->used_bytes;
 	s.minflt = host->minflt;
 	s.majflt = host->majflt;
 	s.psi_some_us = host->psi_some_us;

@@ -14,7 +14,7 @@
 struct native_state {
 	struct phase_clock clock;
 	int nr_as, cur_as;
-	uint64_t mapped_bytes, mapped_peak;
+	uint64_t mapped_bytes, mapped_peak; /* mapped_bytes is published as wl_ctx.used_bytes */
 	wl_addr_t published; /* the mapping published as guest RAM, 0 = none */
 	struct guest_ram_handle *ram;
 };
@@ -44,6 +44,7 @@ static wl_addr_t native_map(struct wl_ctx *c, uint64_t bytes)
 	s->mapped_bytes += bytes;
 	if (s->mapped_bytes > s->mapped_peak)
 		s->mapped_peak = s->mapped_bytes;
+	c->used_bytes = s->mapped_bytes;
 	native_publish(c, p, bytes);
 	return (wl_addr_t)(uintptr_t)p;
 }
@@ -55,6 +56,7 @@ static int native_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t bytes)
 	if (munmap((void *)(uintptr_t)a, bytes) < 0)
 		return -errno;
 	native_of(c)->mapped_bytes -= bytes;
+	c->used_bytes = native_of(c)->mapped_bytes;
 	return 0;
 }
 

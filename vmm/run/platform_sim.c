@@ -121,8 +121,26 @@ static void sim_store64_slow(struct wl_ctx *c, wl_addr_t va, uint64_t v)
 
 /* ---- System calls: straight into the guest kernel ---------------------------------------- */
 
+/* The guest kernel's frames in use, for telemetry: after each call that can change them (a
+ * page fault, an unmap), never per access. */
+static void sim_publish_used(struct wl_ctx *c) { c->used_bytes = gk_used_bytes(&sim_of(c)->gk->stats); }
+
+/* The MMU's guest page-fault callback (its `guest` is the run's wl_ctx). */
+static int sim_page_fault(void *guest, uint64_t gva, uint32_t err)
+{
+	struct wl_ctx *c = guest;
+	int rc = gk_page_fault(sim_of(c)->gk, gva, err);
+	sim_publish_used(c);
+	return rc;
+}
+
 static wl_addr_t sim_map(struct wl_ctx *c, uint64_t bytes) { return gk_sys_map(sim_of(c)->gk, bytes); }
-static int sim_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b) { return gk_sys_unmap(sim_of(c)->gk, a, b); }
+static int sim_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b)
+{
+	int rc = gk_sys_unmap(sim_of(c)->gk, a, b);
+	sim_publish_used(c);
+	return rc;
+}
 static int sim_as_create(struct wl_ctx *c) { return gk_as_create(sim_of(c)->gk); }
 static int sim_as_switch(struct wl_ctx *c, int as) { return gk_as_switch(sim_of(c)->gk, as); }
 static void sim_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&sim_of(c)->clock, p); }
@@ -164,8 +182,8 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	/* After mmu_vm_init, which starts from a clean machine. */
 	s->vm.fast_rd = &c->rd;
 	s->vm.fast_wr = &c->wr;
-	s->vm.guest_pf = gk_page_fault_cb;
-	s->vm.guest = s->gk;
+	s->vm.guest_pf = sim_page_fault;
+	s->vm.guest = c;
 	s->vm.cur = &s->vm.kernel;
 	if ((rc = gk_boot(s->gk, &hal, &bi)) < 0)
 		snprintf(msg, msglen, "guest kernel failed to boot: %s", strerror(-rc));
