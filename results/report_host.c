@@ -70,9 +70,11 @@ static void throughput_plot(FILE *f, const struct host_page *pg)
 
 /* ---- Host memory, stacked by VM --------------------------------------------------------- */
 
+/* MiB per VM over time: vm[v] what the host holds behind VM v's guest RAM, vm[nvm + v] what its
+ * guest kernel has handed out (when the document has it); NaN where a VM was not sampled. */
 struct mem_series {
-	size_t rows, cols;
-	double *t, *rss, **vm; /* MiB; vm[v] NaN where the VM was not sampled */
+	size_t rows, nvm, cols;
+	double *t, *rss, **vm;
 };
 
 static void mem_free(struct mem_series *m)
@@ -87,22 +89,23 @@ static void mem_free(struct mem_series *m)
 static int mem_load(const json_t *memory, size_t nvm, struct mem_series *m)
 {
 	const json_t *rows = json_object_get(memory, "rows");
-	*m = (struct mem_series){ .rows = json_array_size(rows), .cols = nvm };
+	size_t width = json_array_size(json_array_get(rows, 0));
+	*m = (struct mem_series){ .rows = json_array_size(rows), .nvm = nvm, .cols = width == 3 + 2 * nvm ? 2 * nvm : nvm };
 	m->t = calloc(m->rows + 1, sizeof(double));
 	m->rss = calloc(m->rows + 1, sizeof(double));
-	m->vm = calloc(nvm + 1, sizeof(double *));
+	m->vm = calloc(m->cols + 1, sizeof(double *));
 	if (!m->t || !m->rss || !m->vm)
 		return -ENOMEM;
-	for (size_t v = 0; v < nvm; v++)
+	for (size_t v = 0; v < m->cols; v++)
 		if (!(m->vm[v] = calloc(m->rows + 1, sizeof(double))))
 			return -ENOMEM;
 	for (size_t i = 0; i < m->rows; i++) {
 		const json_t *row = json_array_get(rows, i);
-		if (json_array_size(row) != 3 + nvm)
+		if (json_array_size(row) != 3 + m->cols)
 			return -EINVAL;
 		m->t[i] = json_number_value(json_array_get(row, 0));
 		m->rss[i] = json_number_value(json_array_get(row, 1)) / (1 << 20);
-		for (size_t v = 0; v < nvm; v++) {
+		for (size_t v = 0; v < m->cols; v++) {
 			const json_t *x = json_array_get(row, 3 + v);
 			m->vm[v][i] = json_is_number(x) ? json_number_value(x) / (1 << 20) : NAN;
 		}
@@ -110,7 +113,9 @@ static int mem_load(const json_t *memory, size_t nvm, struct mem_series *m)
 	return 0;
 }
 
-static void memory_plot(FILE *f, const struct host_page *pg, const struct mem_series *m)
+/* One stacked layer per VM from columns [first, first + nvm), under the VMM's RSS. */
+static void memory_plot(FILE *f, const struct host_page *pg, const struct mem_series *m, size_t first,
+			const char *heading, const char *what)
 {
 	struct svg_plot p = { .x0 = pg->t0, .x1 = pg->t1, .w = PLOT_W, .h = PLOT_H, .left = 64, .right = 16, .top = 30,
 			      .bottom = 34 };
@@ -123,28 +128,29 @@ static void memory_plot(FILE *f, const struct host_page *pg, const struct mem_se
 	}
 	for (size_t i = 0; i < m->rows; i++) {
 		double sum = 0;
-		for (size_t v = 0; v < m->cols; v++)
+		for (size_t v = first; v < first + m->nvm; v++)
 			sum += isfinite(m->vm[v][i]) ? m->vm[v][i] : 0;
 		ymax = fmax(ymax, fmax(sum, m->rss[i]));
 	}
 	p.y1 = ymax > 0 ? ymax * 1.1 : 1;
-	fputs("<h2>Host memory held by each VM (stacked) and the VMM process</h2>\n", f);
-	svg_begin(f, p.w, p.h, "host memory per VM");
+	fprintf(f, "<h2>%s</h2>\n", heading);
+	svg_begin(f, p.w, p.h, heading);
 	svg_plot_axes(f, &p, "time since the host started (ms)", "MiB");
-	for (size_t v = 0; v < m->cols; v++) {
+	for (size_t v = 0; v < m->nvm; v++) {
+		const double *y = m->vm[first + v];
 		for (size_t i = 0; i < m->rows; i++)
-			hi[i] = lo[i] + (isfinite(m->vm[v][i]) ? m->vm[v][i] : 0);
-		char title[128];
-		snprintf(title, sizeof(title), "vm %s: guest RAM resident in host memory", pg->name[v]);
+			hi[i] = lo[i] + (isfinite(y[i]) ? y[i] : 0);
+		char title[160];
+		snprintf(title, sizeof(title), "vm %s: %s", pg->name[v], what);
 		svg_plot_area(f, &p, m->t, lo, hi, m->rows, palette[v % NCOLORS], title);
 		memcpy(lo, hi, m->rows * sizeof(double));
 		names[v] = pg->name[v];
 		colors[v] = palette[v % NCOLORS];
 	}
 	svg_plot_line(f, &p, m->t, m->rss, m->rows, "#212529", "rss");
-	names[m->cols] = "VMM process RSS";
-	colors[m->cols] = "#212529";
-	svg_plot_legend(f, &p, names, colors, m->cols + 1);
+	names[m->nvm] = "VMM process RSS";
+	colors[m->nvm] = "#212529";
+	svg_plot_legend(f, &p, names, colors, m->nvm + 1);
 	svg_end(f);
 	free(lo);
 	free(hi);
@@ -232,7 +238,12 @@ static void emit(FILE *f, const void *arg)
 	vm_table(f, a->pg);
 	throughput_plot(f, a->pg);
 	if (a->mem->rows > 1)
-		memory_plot(f, a->pg, a->mem);
+		memory_plot(f, a->pg, a->mem, 0, "Host memory held by each VM (stacked) and the VMM process",
+			    "guest RAM resident in host memory");
+	if (a->mem->rows > 1 && a->mem->cols == 2 * a->mem->nvm)
+		memory_plot(f, a->pg, a->mem, a->mem->nvm,
+			    "Memory each VM's guest uses (stacked: its kernel's frames in use) and the VMM process",
+			    "memory its guest kernel has handed out");
 	html_page_end(f);
 }
 

@@ -169,13 +169,14 @@ static void test_one_clock_for_every_vm(void **st)
 					       json_array_get(json_array_get(first, r), 0)));
 	}
 	json_t *cols = at(doc, "host.memory.columns");
-	assert_int_equal(json_array_size(cols), 3 + 3);
+	assert_int_equal(json_array_size(cols), 3 + 2 * 3);
+	assert_string_equal(json_string_value(json_array_get(cols, 8)), "x-3.guest_used_bytes");
 	assert_string_equal(json_string_value(json_array_get(cols, 5)), "x-3.guest_resident_bytes");
 	json_t *rows = at(doc, "host.memory.rows");
 	assert_true(json_array_size(rows) > 2);
-	/* every VM's column holds its guest RAM's resident bytes while it runs (after its end the
+	/* every VM's columns hold its guest RAM's resident bytes and its guest's used bytes while it runs (after its end the
 	 * VM has withdrawn its RAM, and the column falls to 0) */
-	for (size_t c = 3; c < 6; c++) {
+	for (size_t c = 3; c < 9; c++) { /* resident, then used */
 		json_int_t peak = 0;
 		for (size_t r = 0; r < json_array_size(rows); r++)
 			if (json_integer_value(json_array_get(json_array_get(rows, r), c)) > peak)

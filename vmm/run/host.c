@@ -7,6 +7,7 @@
  * series' guest_resident_bytes (mincore over that VM's guest RAM alone). The VMM process's
  * RSS and the host's MemAvailable are the host's side of the same clock. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,25 +20,37 @@
 
 static json_t *u64j(uint64_t v) { return json_integer((json_int_t)v); }
 
-/* time_ms, rss_bytes, available_bytes, then each VM's guest-resident bytes (null for a VM
- * the monitor did not sample), one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. */
+/* A VM's column of the memory series at tick i: null for a VM the monitor did not sample. */
+static json_t *vm_value(const struct run_set *set, size_t v, size_t i, size_t field)
+{
+	const struct run_vm *vm = &set->vm[v];
+	const struct tel_series *ts = &vm->exp.target.series;
+	if (vm->exp.monitor != &set->monitor || i >= ts->n)
+		return json_null();
+	uint64_t x = *(const uint64_t *)((const char *)&ts->s[i] + field);
+	return x == TEL_ABSENT ? json_null() : u64j(x);
+}
+
+/* time_ms, rss_bytes, available_bytes, then each VM's guest-resident bytes (what the host holds
+ * behind its guest RAM), then each VM's guest-used bytes (what its guest kernel has handed out),
+ * one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. */
 static json_t *memory_series_json(const struct run_set *set)
 {
 	const struct tel_host_series *hs = &set->monitor.host;
 	json_t *cols = json_pack("[s, s, s]", "time_ms", "rss_bytes", "available_bytes");
 	for (size_t v = 0; v < set->n; v++)
 		json_array_append_new(cols, json_sprintf("%s.guest_resident_bytes", set->vm[v].name));
+	for (size_t v = 0; v < set->n; v++)
+		json_array_append_new(cols, json_sprintf("%s.guest_used_bytes", set->vm[v].name));
 	json_t *rows = json_array();
 	size_t stride = hs->n > HOST_SERIES_MAX_ROWS ? (hs->n + HOST_SERIES_MAX_ROWS - 1) / HOST_SERIES_MAX_ROWS : 1;
 	for (size_t i = 0; i < hs->n; i += stride) {
 		json_t *row = json_pack("[f, o, o]", hs->s[i].time_ms, u64j(hs->s[i].rss_bytes),
 					u64j(hs->s[i].available_bytes));
-		for (size_t v = 0; v < set->n; v++) {
-			const struct run_vm *vm = &set->vm[v];
-			const struct tel_series *ts = &vm->exp.target.series;
-			bool sampled = vm->exp.monitor == &set->monitor && i < ts->n;
-			json_array_append_new(row, sampled ? u64j(ts->s[i].guest_resident_bytes) : json_null());
-		}
+		for (size_t v = 0; v < set->n; v++)
+			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_resident_bytes)));
+		for (size_t v = 0; v < set->n; v++)
+			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes)));
 		json_array_append_new(rows, row);
 	}
 	return json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "stride", (json_int_t)stride);
