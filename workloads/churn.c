@@ -58,7 +58,7 @@ static int churn_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *che
 }
 
 static const struct wl_param_desc churn_params[] = {
-	{ "region", "bytes mapped, touched and unmapped per cycle (default 2m, at most --mem)",
+	{ "region", "bytes mapped, touched and unmapped per cycle (at most --mem)",
 	  offsetof(struct wl_params, region_bytes), true, 2ULL << 20, WL_PAGE_SIZE, 1ULL << 40, WL_PARAM_NUMBER },
 	{ 0 },
 };

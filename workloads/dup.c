@@ -96,4 +96,5 @@ WL_EXPORT(dup) = {
 	.main = dup_main,
 	.ops = dup_ops,
 	.check = dup_check,
+	.overcommit = true,
 };

@@ -68,4 +68,5 @@ WL_EXPORT(idle) = {
 	.params = idle_params,
 	.main = idle_main,
 	.ops = idle_ops,
+	.overcommit = true,
 };

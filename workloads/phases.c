@@ -153,4 +153,5 @@ WL_EXPORT(phases) = {
 	.main = phases_main,
 	.ops = phases_ops,
 	.check = phases_check,
+	.overcommit = true,
 };

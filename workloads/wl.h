@@ -181,6 +181,9 @@ struct wl_workload {
 	 * refuses them before the run). NULL when they do, else the reason, with the option to
 	 * blame (a descriptor name) in *param. */
 	const char *(*check)(const struct wl_params *p, const char **param);
+	/* Written for hosts of several VMs (memory over time, sharing) rather than for comparing
+	 * paging strategies: `memvirt compare` and the demo leave it out unless it is named. */
+	bool overcommit;
 };
 
 /* Each workload source is compiled twice (direct accesses, and through the sim MMU); the

@@ -13,7 +13,7 @@ enum { OPT_WORKLOADS, OPT_OUT, NCOMPARE_OPTS };
 
 static const struct cli_opt compare_options[] = {
 	CLI_OPT_GROUP("Comparison options:"),
-	CLI_OPT_ARG("workloads", OPT_WORKLOADS, "LIST", "comma-separated workloads (default: all, as memvirt list shows them)"),
+	CLI_OPT_ARG("workloads", OPT_WORKLOADS, "LIST", "comma-separated workloads (default: the paging ones: seq, gups, pchase,\nchurn, ctxsw; idle, phases and dup are for hosts of several VMs)"),
 	CLI_OPT_ARG("out", OPT_OUT, "DIR", "write compare.json, compare.csv, report.html and per-run JSON"),
 	CLI_OPT_END(),
 };
