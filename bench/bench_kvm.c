@@ -5,7 +5,9 @@
  *  - demand paging: first touches of host pages behind guest RAM per second, without and
  *    with --uffd (the VMM's userfaultfd handler resolves them) in its variants, 4 KiB and
  *    2 MiB guest pages, sequential and random order, all in each iteration, with the
- *    per-violation split (guest TSC per violation, the handler's ioctl time and idle gap);
+ *    per-violation split (guest TSC per violation, the handler's ioctl time and idle gap, and
+ *    in random order, whose touches fall in the measured phase, the vCPU thread's run-queue
+ *    wait per violation from the run's telemetry);
  *    beside the host's own demand-zero rate as the ceiling;
  *  - uffd latency: one host thread first-touching pages through the same handler
  *    (vmm/mem/uffd_track.c, one page per fault), both sides timestamped, so each fault splits
@@ -98,6 +100,7 @@ static struct run_config touch_config(const struct touch_case *k, const struct g
 /* Per variant, over the iterations. */
 struct touch_totals {
 	double pages, secs, violations, resolve_us, gap_us, cpu_s;
+	double runq_us; /* the vCPU thread's run-queue wait over the measured phase (rand) */
 	double rate[64]; /* pages/s of each iteration */
 };
 
@@ -119,8 +122,14 @@ static bool touch_one(gbench_state *st, const struct touch_case *k, enum touch_v
 	static struct run_result r;
 	struct guest_mem_opts m = touch_mem(v);
 	struct run_config c = touch_config(k, &m);
-	if (run_execute(&c, &r, NULL) != RUN_OK || (*checksum && r.checksum != *checksum)) {
-		gbench_skip_with_error(st, r.state == RUN_OK ? "checksums differ" : r.message);
+	json_t *doc = NULL;
+	enum run_state rs = run_execute(&c, &r, &doc);
+	/* the workload thread is the vCPU thread: its wait for a CPU after each wake-up */
+	json_t *w = json_object_get(json_object_get(json_object_get(doc, "telemetry"), "host"), "worker_wait_us");
+	t->runq_us += json_is_number(w) ? json_number_value(w) : 0;
+	json_decref(doc);
+	if (rs != RUN_OK || (*checksum && r.checksum != *checksum)) {
+		gbench_skip_with_error(st, rs == RUN_OK ? "checksums differ" : r.message);
 		return false;
 	}
 	*checksum = r.checksum;
@@ -181,8 +190,14 @@ static void bench_guest_first_touch(gbench_state *st, void *arg)
 		gbench_counter(st, name, x->gap_us / (double)it, 0);
 		snprintf(name, sizeof(name), "%s_handler_cpu_per_s", touch_variant_name[v]);
 		gbench_counter(st, name, x->cpu_s / x->secs, 0);
+		if (k->rand && x->violations > 0) { /* first touches inside the measured phase */
+			snprintf(name, sizeof(name), "%s_vcpu_runq_us", touch_variant_name[v]);
+			gbench_counter(st, name, x->runq_us / x->violations, 0);
+		}
 	}
 	gbench_counter(st, "kernel_page_us", t[TV_KERNEL].secs * 1e6 / t[TV_KERNEL].pages, 0);
+	if (k->rand)
+		gbench_counter(st, "kernel_vcpu_runq_us", t[TV_KERNEL].runq_us / t[TV_KERNEL].pages, 0);
 }
 
 /* The ceiling: the host's own demand-zero rate, one write per fresh 4 KiB page. */

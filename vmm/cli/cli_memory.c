@@ -1,6 +1,7 @@
 /* cli_memory.c — the run options for the kvm platform's guest memory (--backend, --thp,
- * --numa-node, --numa-policy, --uffd and its --uffd-around, --uffd-poll, --uffd-resolve), parsed into the struct guest_mem_opts of the caller's
- * struct cli_run, which the run configuration points at. */
+ * --numa-node, --numa-policy, --uffd and its --uffd-around, --uffd-poll, --uffd-resolve),
+ * parsed into the struct guest_mem_opts of the caller's struct cli_run, which the run
+ * configuration points at. */
 #include <stdio.h>
 #include <string.h>
 

@@ -91,6 +91,8 @@ static int resolve(struct uffd_track *t, uint64_t addr)
 			start += t->page;
 			continue;
 		}
+		if (n == -EAGAIN) /* the address space was changing (mremap, fork): try again */
+			continue;
 		if (n < 0)
 			return (int)n;
 		account(t, start, (uint64_t)n, fault_page);
@@ -260,12 +262,11 @@ void uffd_track_stop(struct uffd_track *t)
 
 void uffd_track_stats(const struct uffd_track *t, struct uffd_track_stats *out)
 {
-	struct uffd_track *m = (struct uffd_track *)t; /* atomics are read, never written */
 	*out = (struct uffd_track_stats){
-		.violations = atomic_load(&m->faults), .pages_touched = atomic_load(&m->pages_touched),
-		.pages_around = atomic_load(&m->pages_around), .page_bytes = t->page, .around_bytes = t->around,
-		.poll = t->poll, .resolve = t->resolve, .resolve_ns = atomic_load(&m->handler_ns), .gap_ns = atomic_load(&m->gap_ns),
-		.gaps = atomic_load(&m->gaps), .cpu_ns = atomic_load(&m->cpu_ns),
+		.violations = atomic_load(&t->faults), .pages_touched = atomic_load(&t->pages_touched),
+		.pages_around = atomic_load(&t->pages_around), .page_bytes = t->page, .around_bytes = t->around,
+		.poll = t->poll, .resolve = t->resolve, .resolve_ns = atomic_load(&t->handler_ns), .gap_ns = atomic_load(&t->gap_ns),
+		.gaps = atomic_load(&t->gaps), .cpu_ns = atomic_load(&t->cpu_ns),
 	};
 	clockid_t cid;
 	struct timespec ts;
