@@ -107,7 +107,10 @@ int uffd_track_start(struct uffd_track *t, void *base, uint64_t bytes, uint64_t 
 		     struct uffd_fault_trace *trace, size_t trace_cap, char *why, size_t whylen);
 /* Stops the handler and closes the descriptors (the range is unregistered by the close). */
 void uffd_track_stop(struct uffd_track *t);
-/* The counters now (safe from any thread while the handler runs, and after it stopped). */
+/* The counters now (safe from any thread while the handler runs, and after it stopped). A
+ * fault is counted just after its ioctl returned, and the ioctl wakes the faulting thread, so
+ * that thread may run before its fault is counted: exact totals once the touching is over
+ * (the vCPU stopped) or the handler stopped. */
 void uffd_track_stats(const struct uffd_track *t, struct uffd_track_stats *out);
 
 extern const struct uffd_track_opts uffd_track_defaults;
