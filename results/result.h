@@ -52,6 +52,17 @@ struct result_exit_cost {
 	double handler_ns, roundtrip_ns;
 };
 
+/* kvm --uffd: what the VMM's userfaultfd handler did (vmm/mem/uffd_track.h). violations =
+ * exits.ept_violation (faults resolved); pages_touched + pages_around = pages it made
+ * resident (in page_bytes units); resolve_us = mean time in the resolving ioctls per
+ * violation; gap_us = mean time from one fault resolved to the next one read, over
+ * back-to-back faults (under 1 ms apart); handler_cpu_s = the handler thread's CPU time. */
+struct result_uffd {
+	uint64_t violations, pages_touched, pages_around, page_bytes, around_bytes, gaps;
+	const char *poll, *resolve;
+	double resolve_us, gap_us, handler_cpu_s;
+};
+
 struct run_result {
 	enum run_state state;
 	char message[1024];
@@ -91,6 +102,8 @@ struct run_result {
 	bool have_frames;
 	uint64_t frames[P2M_STATES];
 	uint64_t frames_reclaimed, frames_refaulted;
+	bool have_uffd;                  /* uffd{} in the JSON; null when false */
+	struct result_uffd uffd;
 	unsigned n_kvm_stats;
 	struct result_kvm_stat kvm_stats[RESULT_KVM_STATS_MAX];
 };

@@ -192,6 +192,21 @@ static json_t *memory_json(const struct run_result *r)
 	return o;
 }
 
+/* kvm --uffd: violations, pages made resident (touched + around), the handler's timing. */
+static json_t *uffd_json(const struct run_result *r)
+{
+	const struct result_uffd *u = &r->uffd;
+	if (!r->have_uffd)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:f, s:f, s:I, s:f}", "violations",
+			 (json_int_t)u->violations, "pages_touched", (json_int_t)u->pages_touched, "pages_around",
+			 (json_int_t)u->pages_around, "pages_resident", (json_int_t)(u->pages_touched + u->pages_around),
+			 "page_bytes", (json_int_t)u->page_bytes, "around_bytes", (json_int_t)u->around_bytes, "poll",
+			 u->poll ? u->poll : "sleep", "resolve", u->resolve ? u->resolve : "copy", "resolve_us",
+			 u->resolve_us, "gap_us", u->gap_us, "gaps", (json_int_t)u->gaps, "handler_cpu_s",
+			 u->handler_cpu_s);
+}
+
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context)
 {
 	json_t *doc = json_object();
@@ -211,6 +226,7 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 						    "host_major", (json_int_t)r->host_major_faults,
 						    "guest", (json_int_t)r->guest_faults));
 	json_object_set_new(doc, "memory", memory_json(r));
+	json_object_set_new(doc, "uffd", uffd_json(r));
 	json_object_set_new(doc, "kvm_stats", kvm_stats_json(r));
 	json_object_set_new(doc, "shadow", shadow_json(cfg, r));
 	return doc;

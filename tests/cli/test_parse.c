@@ -205,7 +205,8 @@ static void test_help_lists_every_option(void **st)
 		"platform", "mmu", "workload", "mem", "ops", "seed", "json", "no-progress", "help", "passes", "region",
 		"procs", "switch-every", "guest-mem", "levels", "guest-page", "host-page", "tlb", "pwc", "ntlb", "pcid",
 		"shadow-flood", "cost", "sample-us", "timeseries", "reclaim", "swap", "dip-threshold", "dip-min-ms",
-		"overhead-windows", "backend", "thp", "numa-node", "numa-policy", "uffd", NULL,
+		"overhead-windows", "backend", "thp", "numa-node", "numa-policy", "uffd", "uffd-around", "uffd-poll",
+		"uffd-resolve", NULL,
 	};
 	char *text = NULL, key[64];
 	size_t len = 0;

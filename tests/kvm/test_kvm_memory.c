@@ -1,7 +1,8 @@
 /* test_kvm_memory.c — guest RAM backends on kvm: anon, memfd and hugetlb (when the host can
  * lend 2 MiB pages; the pool is restored afterwards) give the native checksum and say which
  * backend ran; THP on/off and NUMA placement on node 0 run; a node the host lacks is
- * refused; --uffd sees exactly one first touch per guest page the workload touched. */
+ * refused; --uffd without fault-around (--uffd-around off) sees exactly one first touch per
+ * guest page the workload touched (fault-around: test_kvm_uffd_around.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,6 +81,7 @@ static void test_uffd_counts_first_touches(void **st)
 	(void)st;
 	struct guest_mem_opts o = guest_mem_defaults;
 	o.uffd = true;
+	o.uffd_opts.around = 4096; /* one page per violation */
 	for (int b = GUEST_MEM_ANON; b <= GUEST_MEM_MEMFD; b++) {
 		o.backend = (enum guest_mem_backend)b;
 		assert_int_equal(run_kvm("seq", 1 << 20, 4, &o), RUN_OK);

@@ -82,8 +82,9 @@ int cli_experiment_finish(const struct experiment *e);
  * anonymous guest RAM), refused before the run: EXIT_USAGE after one line, or 0. */
 int cli_experiment_check_platform(const struct run_config *cfg);
 
-/* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd (kvm guest memory; a
- * table with its group heading); option codes from CLI_OPT_MEMORY up. */
+/* cli_memory.c: --backend, --thp, --numa-node, --numa-policy, --uffd, --uffd-around,
+ * --uffd-poll, --uffd-resolve (kvm guest memory; a table with its group heading); option
+ * codes from CLI_OPT_MEMORY up. */
 #define CLI_OPT_MEMORY 1100
 extern const struct cli_opt cli_memory_options[];
 int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m);

@@ -64,7 +64,8 @@ static int ram_track(struct kvm_vm *vm, const struct guest_mem_opts *o, char *ms
 	if (!o->uffd)
 		return 0;
 	return uffd_track_start(&vm->uffd, vm->ram.host, vm->ram.bytes, guest_mem_page(&vm->ram.mem),
-				o->backend == GUEST_MEM_HUGETLB, ram_touched, &vm->book, msg, msglen);
+				o->backend == GUEST_MEM_HUGETLB, &o->uffd_opts, ram_touched, &vm->book, NULL, 0, msg,
+				msglen);
 }
 
 /* Guest RAM takes the configured backend; the system area and the page-table pool stay

@@ -1,13 +1,16 @@
 /* guest_mem.h — host memory behind guest RAM: the backend (anonymous private memory, a
  * memfd, or hugetlb 2 MiB pages through a hugetlb memfd), transparent huge pages on or off,
  * and NUMA placement (libnuma's mbind policies). Options come from --backend, --thp,
- * --numa-node, --numa-policy and --uffd (vmm/cli/cli_memory.c). */
+ * --numa-node, --numa-policy, --uffd and its --uffd-around, --uffd-poll,
+ * --uffd-resolve (vmm/cli/cli_memory.c). */
 #ifndef MEMVIRT_VMM_GUEST_MEM_H
 #define MEMVIRT_VMM_GUEST_MEM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vmm/mem/uffd_track.h"
 
 enum guest_mem_backend { GUEST_MEM_ANON = 0, GUEST_MEM_MEMFD, GUEST_MEM_HUGETLB };
 enum guest_mem_thp { GUEST_MEM_THP_DEFAULT = 0, GUEST_MEM_THP_ON, GUEST_MEM_THP_OFF };
@@ -19,6 +22,8 @@ struct guest_mem_opts {
 	int numa_node;               /* -1: no placement */
 	enum guest_mem_policy numa_policy;
 	bool uffd;                   /* track first touches with userfaultfd (kvm) */
+	struct uffd_track_opts uffd_opts; /* its fault-around, polling and resolution (zeroes:
+					 * the defaults) */
 };
 
 extern const struct guest_mem_opts guest_mem_defaults;

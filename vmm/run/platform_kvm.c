@@ -129,6 +129,23 @@ static void collect_exit_costs(const struct kvm_vm *vm, struct run_result *res)
 	res->have_exit_costs = true;
 }
 
+/* What the userfaultfd handler did (--uffd), read while it still runs. */
+static void collect_uffd(const struct kvm_vm *vm, struct run_result *res)
+{
+	struct uffd_track_stats u;
+	if (!vm->uffd.running)
+		return;
+	uffd_track_stats(&vm->uffd, &u);
+	res->have_uffd = true;
+	res->uffd = (struct result_uffd){
+		.violations = u.violations, .pages_touched = u.pages_touched, .pages_around = u.pages_around,
+		.page_bytes = u.page_bytes, .around_bytes = u.around_bytes, .gaps = u.gaps,
+		.poll = uffd_poll_name(u.poll), .resolve = uffd_resolve_name(u.resolve),
+		.resolve_us = u.violations ? (double)u.resolve_ns / 1e3 / (double)u.violations : 0.0,
+		.gap_us = u.gaps ? (double)u.gap_ns / 1e3 / (double)u.gaps : 0.0, .handler_cpu_s = (double)u.cpu_ns / 1e9,
+	};
+}
+
 static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_platform_run *pr,
 		    struct run_result *res)
 {
@@ -139,6 +156,7 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	res->run_s = tsc_seconds(vm, o->phase_tsc[WL_PHASE_MEASURE], o->phase_tsc[WL_PHASE_DONE]);
 	res->exits = o->exits;
 	res->exits.ept_violation = atomic_load(&vm->uffd.faults);
+	collect_uffd(vm, res);
 	res->guest_faults = o->stats.faults;
 	collect_exit_costs(vm, res);
 	res->guest_bytes = vm->layout.ram_bytes;
