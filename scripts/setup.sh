@@ -6,11 +6,21 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libnuma-dev libhwloc-dev libjemalloc-dev
           libbenchmark-dev libcmocka-dev libjansson-dev libinih-dev)
+# What only the tests use (MEMVIRT_SETUP_TESTS=1, set by scripts/test.sh): a one-node Slurm
+# cluster for tests/slurm. Best effort: without them (not root, no network) that test skips
+# and says why.
+TEST_PACKAGES=(munge slurmctld slurmd slurm-client)
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
+# The packages of the list named $1 that are not installed, into the array `missing`.
+find_missing() {
+  local -n list=$1
+  missing=()
+  for p in "${list[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+}
+
+find_missing PACKAGES
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
@@ -22,19 +32,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# What only the tests use (MEMVIRT_SETUP_TESTS=1, set by scripts/test.sh): a one-node Slurm
-# cluster for tests/slurm. Best effort: without them (not root, no network) that test skips
-# and says why.
-TEST_PACKAGES=(munge slurmctld slurmd slurm-client)
 if [ "${MEMVIRT_SETUP_TESTS:-0}" = 1 ] && [ "$(id -u)" -eq 0 ]; then
-  test_missing=()
-  for p in "${TEST_PACKAGES[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || test_missing+=("$p")
-  done
-  if ((${#test_missing[@]})); then
-    echo "setup: installing for the tests: ${test_missing[*]}"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${test_missing[@]}" >/dev/null; } ||
-      echo "setup: could not install ${test_missing[*]}: the Slurm test will skip" >&2
+  find_missing TEST_PACKAGES
+  if ((${#missing[@]})); then
+    echo "setup: installing for the tests: ${missing[*]}"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } ||
+      echo "setup: could not install ${missing[*]}: the Slurm test will skip" >&2
   fi
 fi
 
