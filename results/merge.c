@@ -160,7 +160,7 @@ int merge_load(struct merge *m, char *why, size_t n)
 	for (int i = 0; i < count; i++) {
 		json_error_t err;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		json_t *doc = rc ? NULL : json_load_file(path, 0, &err);
+		json_t *doc = rc ? NULL : result_load_file(path, &err);
 		if (!rc && !doc) {
 			snprintf(why, n, "%s:%d: %s", path, err.line, err.text);
 			rc = -EINVAL;

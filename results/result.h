@@ -111,6 +111,16 @@ int result_write_atomic(const char *path, const json_t *doc);
 int atomic_write_file(const char *path, const char *data, size_t len);
 int atomic_write_stream(const char *path, void (*emit)(FILE *f, const void *arg), const void *arg);
 
+/* Opens path for reading only when it is a regular file (a FIFO, device or directory would
+ * block or never end): opened non-blocking, checked with fstat, then made blocking. Returns 0
+ * with *f set, or a negative errno: -EMEDIUMTYPE for a file that is not regular
+ * (regular_file_strerror says so in words). */
+int regular_fopen(const char *path, FILE **f);
+const char *regular_file_strerror(int rc);
+/* json_load_file through regular_fopen; on failure err->text says why (err->line -1 when the
+ * file could not be opened). */
+json_t *result_load_file(const char *path, json_error_t *err);
+
 /* mkdir -p: creates dir and its missing parents. Returns 0 or a negative errno. */
 int result_make_dirs(const char *dir);
 

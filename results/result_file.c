@@ -70,6 +70,43 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+int regular_fopen(const char *path, FILE **f)
+{
+	*f = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int rc = fstat(fd, &st) < 0 ? -errno : !S_ISREG(st.st_mode) ? -EMEDIUMTYPE : 0;
+	if (rc == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		rc = -errno;
+	if (rc == 0 && !(*f = fdopen(fd, "r")))
+		rc = -errno;
+	if (rc < 0)
+		close(fd);
+	return rc;
+}
+
+const char *regular_file_strerror(int rc)
+{
+	return rc == -EMEDIUMTYPE ? "not a regular file" : strerror(-rc);
+}
+
+json_t *result_load_file(const char *path, json_error_t *err)
+{
+	FILE *f;
+	int rc = regular_fopen(path, &f);
+	if (rc < 0) {
+		*err = (json_error_t){ .line = -1, .column = -1, .position = 0 };
+		snprintf(err->text, sizeof(err->text), "%s", regular_file_strerror(rc));
+		snprintf(err->source, sizeof(err->source), "%.*s", (int)sizeof(err->source) - 1, path);
+		return NULL;
+	}
+	json_t *doc = json_loadf(f, 0, err);
+	fclose(f);
+	return doc;
+}
+
 int atomic_write_file(const char *path, const char *data, size_t len)
 {
 	char tmp[4200];
