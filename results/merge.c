@@ -309,7 +309,7 @@ int merge_dir(const char *dir, const struct metric_list *metrics, FILE *table, c
 			rc = merge_write_html(&m, path);
 		}
 		if (rc < 0)
-			snprintf(why, n, "cannot write %s: %s", path, strerror(-rc));
+			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
 		else if (table)
 			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv)\n", dir);
 	}

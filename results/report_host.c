@@ -290,7 +290,7 @@ static int write_vm_pages(const struct host_page *pg, const char *dir, char *why
 		snprintf(path, sizeof(path), "%s/vm-%s.html", dir, pg->name[v]);
 		int rc = report_write_html(&pg->run[v], path);
 		if (rc < 0)
-			return snprintf(why, n, "cannot write %s: %s", path, strerror(-rc)), rc;
+			return snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc)), rc;
 	}
 	return 0;
 }
@@ -325,7 +325,7 @@ int report_host_write(const json_t *doc, const char *json_path, const char *dir,
 		snprintf(path, sizeof(path), "%s/index.html", dir);
 		struct emit_arg a = { pg, &mem };
 		if ((rc = atomic_write_stream(path, emit, &a)) < 0)
-			snprintf(why, n, "cannot write %s: %s", path, strerror(-rc));
+			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
 	}
 	mem_free(&mem);
 	page_free(pg);

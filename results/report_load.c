@@ -12,7 +12,7 @@
 
 static int fail(char *why, size_t n, int rc, const char *fmt, const char *arg)
 {
-	snprintf(why, n, fmt, arg, regular_file_strerror(rc));
+	snprintf(why, n, fmt, arg, result_file_strerror(rc));
 	return rc;
 }
 

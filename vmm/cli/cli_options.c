@@ -198,7 +198,7 @@ int cli_bool_value(const char *opt, const char *val, bool *out)
 int cli_file_value(const char *opt, const char *path)
 {
 	int rc = result_path_check(path);
-	return rc < 0 ? cli_bad_value(opt, path, "%s", strerror(-rc)) : 0;
+	return rc < 0 ? cli_bad_value(opt, path, "%s", result_file_strerror(rc)) : 0;
 }
 
 int cli_dir_value(const char *opt, const char *dir, const char *sub)

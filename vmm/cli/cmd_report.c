@@ -73,7 +73,7 @@ int cmd_report(int argc, char **argv)
 	rc = report_write_html(&r, path);
 	report_free(&r);
 	if (rc < 0)
-		return cli_error("cannot write %s: %s", path, strerror(-rc)), 1;
+		return cli_error("cannot write %s: %s", path, result_file_strerror(rc)), 1;
 	printf("report: %s\n", path);
 	return 0;
 }

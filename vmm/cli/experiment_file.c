@@ -282,7 +282,7 @@ static int load(const char *path, enum xf_dialect dialect, struct experiment_fil
 	struct xf_reader r = { .at_line_start = true, .xf = xf, .why = why, .why_n = n };
 	int orc = regular_fopen(path, &r.f);
 	if (orc < 0) {
-		snprintf(why, n, "%s: %s", path, regular_file_strerror(orc));
+		snprintf(why, n, "%s: %s", path, result_file_strerror(orc));
 		return orc;
 	}
 	/* continuation lines would hide a line's key; one error is all the user needs */

@@ -117,7 +117,7 @@ static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, con
 	fflush(stdout);
 	json_decref(doc);
 	if (rc < 0)
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, strerror(-rc));
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, result_file_strerror(rc));
 	return rc < 0 ? RUN_FAILED : st;
 }
 
