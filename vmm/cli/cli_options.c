@@ -167,10 +167,14 @@ static void collect_wl_params(struct wl_options *w)
 			add_wl_param(w, *wl, d);
 }
 
-/* A number within [min, max], read by `parse` (parse_size or parse_u64). */
+/* A number within [min, max], read by `parse` (parse_size or parse_u64). No option takes more
+ * than INT64_MAX: the result document records every value as a JSON integer, which is signed
+ * (18446744073709551615 was recorded as -1). */
 static int parse_ranged_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
 			    int (*parse)(const char *, uint64_t *), const char *expect, const char *unit)
 {
+	if (max > INT64_MAX)
+		max = INT64_MAX;
 	if (parse(val, out) < 0)
 		return cli_bad_value(opt, val, "%s", expect);
 	if (*out < min || *out > max)
