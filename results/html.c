@@ -54,7 +54,11 @@ static void one_conversion(FILE *f, const char *spec, const char *len, char conv
 	bool l = len[0] == 'l' && len[1] != 'l', ll = len[0] == 'l' && len[1] == 'l';
 	switch (conv) {
 	case 's': escape_n(f, va_arg(*ap, const char *), precision < 0 ? SIZE_MAX : (size_t)precision); break;
-	case 'c': PUT(va_arg(*ap, int)); break;
+	case 'c': {
+		char ch = (char)va_arg(*ap, int);
+		escape_n(f, &ch, 1);
+		break;
+	}
 	case 'p': PUT(va_arg(*ap, void *)); break;
 	case 'd': case 'i':
 		if (ll) PUT(va_arg(*ap, long long));

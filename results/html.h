@@ -12,7 +12,7 @@ void html_page_begin(FILE *f, const char *title, const char *extra_css);
 void html_page_end(FILE *f);
 /* The one escaping path of every page. html_escape writes s with &, <, >, " and ' as
  * character references (safe in text and in quoted attributes, HTML and SVG alike).
- * html_printf is fprintf whose every %s argument goes through html_escape: text from a
+ * html_printf is fprintf whose every %s and %c argument goes through html_escape: text from a
  * document can only reach a page as an argument, and markup only as the (constant) format or
  * through fputs. */
 void html_escape(FILE *f, const char *s);

@@ -302,6 +302,14 @@ static void test_hostile_bytes_and_files(void **st)
 	fclose(f);
 	assert_int_equal(xf_load(path, &xf, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "more than 100000 lines"));
+	/* exactly the most lines is fine */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[a]\n", f);
+	for (int i = 1; i < XF_MAX_LINES; i++)
+		fputs("; comment\n", f);
+	fclose(f);
+	assert_int_equal(xf_load(path, &xf, why, sizeof(why)), 0);
 }
 
 int main(void)

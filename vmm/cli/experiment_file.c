@@ -163,10 +163,6 @@ static char *reader(char *str, int num, void *stream)
 	struct xf_reader *r = stream;
 	if (r->at_line_start)
 		r->line++;
-	if (r->line > XF_MAX_LINES) {
-		fail(r, r->line, "more than %d lines", XF_MAX_LINES);
-		return NULL;
-	}
 	int len = read_line(r->f, str, num);
 	if (len < 0) {
 		fail(r, r->line, "a NUL byte: not a text file");
@@ -174,6 +170,10 @@ static char *reader(char *str, int num, void *stream)
 	}
 	if (len == 0)
 		return NULL;
+	if (r->line > XF_MAX_LINES) {
+		fail(r, r->line, "more than %d lines", XF_MAX_LINES);
+		return NULL;
+	}
 	/* a UTF-8 byte order mark before the first line: dropped here, so that the header check
 	 * and inih see the same first line */
 	if (r->line == 1 && r->at_line_start && strncmp(str, "\xEF\xBB\xBF", 3) == 0) {
