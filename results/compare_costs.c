@@ -100,14 +100,14 @@ json_t *compare_costs_json(const struct compare *c)
 
 static void html_line(const struct cost_line *l, void *arg)
 {
-	fprintf(arg, "<tr><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td>%" PRIu64
+	html_printf(arg, "<tr><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td>%" PRIu64
 		     "</td><td>%.2f</td><td>%.2f</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td></tr>\n",
 		l->workload, l->mmu, l->reason, l->kvm_n, l->handler_us, l->roundtrip_us, l->sim_n, l->sim_cycles);
 }
 
 void compare_html_costs(FILE *f, const struct compare *c)
 {
-	fprintf(f, "<h2>Exit costs: measured on %s, modeled on sim</h2>\n<p>Measured: exits the VMM handled, the mean "
+	html_printf(f, "<h2>Exit costs: measured on %s, modeled on sim</h2>\n<p>Measured: exits the VMM handled, the mean "
 		   "time in its handler, and the mean round trip the guest timed with its TSC around the exiting "
 		   "instruction. Modeled: the exits sim counted for the same workload and the cycles its cost model "
 		   "charges each (an assumption, see docs/reading-reports.md).</p>\n<table><tr><th>workload</th>"

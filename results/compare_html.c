@@ -16,7 +16,7 @@
 static void html_head(FILE *f, const struct compare *c)
 {
 	html_page_begin(f, "memvirt compare", NULL);
-	fprintf(f, "<h1>memvirt: ept vs shadow paging</h1>\n<p>Platform <b>%s</b>, footprint %" PRIu64
+	html_printf(f, "<h1>memvirt: ept vs shadow paging</h1>\n<p>Platform <b>%s</b>, footprint %" PRIu64
 		   " bytes, seed %" PRIu64 ". Each workload ran natively (checksum and time baseline) and under both "
 		   "paging strategies. Modeled cycles price TLB hits, walk references, guest faults and exits with "
 		   "the cost model (see docs/reading-reports.md); counters are exact. On kvm, times and exit costs "
@@ -28,7 +28,7 @@ static void html_row(FILE *f, const char *wl, const char *mmu, const struct run_
 {
 	struct compare_mmu_cells m;
 	compare_mmu_cells(r, &m);
-	fprintf(f, "<tr><td class=l>%s</td><td class=\"l%s\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%" PRIu64
+	html_printf(f, "<tr><td class=l>%s</td><td class=\"l%s\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%" PRIu64
 		   "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
 		   "</td><td>%s</td><td>%.3f</td></tr>\n",
 		wl, win ? " win" : "", mmu, m.tlb_misses, m.walks, m.refs_per_walk, r->exits.pt_write,
@@ -36,14 +36,14 @@ static void html_row(FILE *f, const char *wl, const char *mmu, const struct run_
 		r->run_s);
 }
 
-/* A strategy the platform cannot run was skipped (platform.mmu_unsupported). */
+/* A strategy the platform cannot run was skipped (platform.mmu_unsupported); NULL: the
+ * checksums differ. */
 static const char *checksum_note(const struct compare_row *r)
 {
 	bool ept_ok = r->native.checksum == r->ept.checksum;
 	if (r->shadow.state == RUN_SKIPPED)
-		return ept_ok ? "ept checksum equal; shadow skipped on this platform" : "<b>checksums differ</b>";
-	return ept_ok && r->native.checksum == r->shadow.checksum ? "ept and shadow checksums equal"
-								  : "<b>checksums differ</b>";
+		return ept_ok ? "ept checksum equal; shadow skipped on this platform" : NULL;
+	return ept_ok && r->native.checksum == r->shadow.checksum ? "ept and shadow checksums equal" : NULL;
 }
 
 static void html_table(FILE *f, const struct compare *c)
@@ -60,9 +60,14 @@ static void html_table(FILE *f, const struct compare *c)
 			html_row(f, "", "ept:sim", &r->sim_ept, false);
 			html_row(f, "", "shadow:sim", &r->sim_shadow, false);
 		}
-		fprintf(f, "<tr><td class=l></td><td class=l>native</td><td colspan=9 class=l>checksum 0x%016" PRIx64
-			   " &mdash; %s</td><td>%.3f</td></tr>\n",
-			r->native.checksum, checksum_note(r), r->native.run_s);
+		html_printf(f, "<tr><td class=l></td><td class=l>native</td><td colspan=9 class=l>checksum 0x%016" PRIx64
+			   " &mdash; ", r->native.checksum);
+		const char *note = checksum_note(r);
+		if (note)
+			html_escape(f, note);
+		else
+			fputs("<b>checksums differ</b>", f);
+		html_printf(f, "</td><td>%.3f</td></tr>\n", r->native.run_s);
 	}
 	fputs("</table>\n", f);
 }
@@ -70,7 +75,7 @@ static void html_table(FILE *f, const struct compare *c)
 static void svg_bar(FILE *f, double x, uint64_t v, uint64_t max, const char *color, const char *label)
 {
 	double h = max ? (double)CHART_H * (double)v / (double)max : 0;
-	fprintf(f, "<rect x=\"%.0f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"><title>%s: %" PRIu64
+	html_printf(f, "<rect x=\"%.0f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"><title>%s: %" PRIu64
 		   " cycles</title></rect>\n<text x=\"%.0f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
 		x, 20 + CHART_H - h, BAR_W, h, color, label, v, x + BAR_W / 2.0, CHART_H + 34, label);
 }
@@ -80,7 +85,7 @@ static void html_chart(FILE *f, const struct compare *c)
 	int w = (int)c->n * GROUP_W + 40;
 	fputs("<h2>Modeled cycles (each workload scaled to its larger bar; lower is better)</h2>\n", f);
 	svg_begin(f, w, CHART_H + 70, "modeled cycles, ept and shadow, per workload");
-	fprintf(f, "<line x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", CHART_H + 20, w - 10, CHART_H + 20);
+	html_printf(f, "<line x1=\"20\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", CHART_H + 20, w - 10, CHART_H + 20);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct compare_row *r = &c->rows[i];
 		uint64_t ept = compare_modeled(c, r, false)->modeled_cycles, shadow = compare_modeled(c, r, true)->modeled_cycles;
@@ -88,7 +93,7 @@ static void html_chart(FILE *f, const struct compare *c)
 		double x = 30 + (double)i * GROUP_W;
 		svg_bar(f, x, ept, max, "#3a7bd5", "ept");
 		svg_bar(f, x + BAR_W + 4, shadow, max, "#e07b39", "shadow");
-		fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
+		html_printf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>\n",
 			x + BAR_W + 2, CHART_H + 52, r->workload->name);
 	}
 	svg_end(f);

@@ -1,7 +1,13 @@
 /* html.c — page chrome and SVG plotting shared by memvirt's HTML reports (see html.h). */
 #include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "mmu/util.h"
 #include "results/html.h"
@@ -21,22 +27,101 @@ void html_page_begin(FILE *f, const char *title, const char *extra_css)
 
 void html_page_end(FILE *f) { fputs("</body></html>\n", f); }
 
-void html_escape(FILE *f, const char *s)
+/* Escapes at most max bytes of s. */
+static void escape_n(FILE *f, const char *s, size_t max)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
+	for (size_t i = 0; s && i < max && s[i]; i++) {
+		switch (s[i]) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(s[i], f);
 		}
 	}
 }
 
+void html_escape(FILE *f, const char *s) { escape_n(f, s, SIZE_MAX); }
+
+/* One conversion of html_printf: spec is "%...c" (flags, width, precision, length, conversion)
+ * with '*' already taken from ap into star[0..nstar). */
+static void one_conversion(FILE *f, const char *spec, const char *len, char conv, const int *star, int nstar,
+			   int precision, va_list *ap)
+{
+#define PUT(value) (nstar == 2 ? fprintf(f, spec, star[0], star[1], value) \
+		    : nstar == 1 ? fprintf(f, spec, star[0], value) : fprintf(f, spec, value))
+	bool l = len[0] == 'l' && len[1] != 'l', ll = len[0] == 'l' && len[1] == 'l';
+	switch (conv) {
+	case 's': escape_n(f, va_arg(*ap, const char *), precision < 0 ? SIZE_MAX : (size_t)precision); break;
+	case 'c': {
+		char ch = (char)va_arg(*ap, int);
+		escape_n(f, &ch, 1);
+		break;
+	}
+	case 'p': PUT(va_arg(*ap, void *)); break;
+	case 'd': case 'i':
+		if (ll) PUT(va_arg(*ap, long long));
+		else if (l) PUT(va_arg(*ap, long));
+		else if (len[0] == 'z') PUT(va_arg(*ap, ssize_t));
+		else if (len[0] == 'j') PUT(va_arg(*ap, intmax_t));
+		else if (len[0] == 't') PUT(va_arg(*ap, ptrdiff_t));
+		else PUT(va_arg(*ap, int));
+		break;
+	case 'u': case 'x': case 'X': case 'o':
+		if (ll) PUT(va_arg(*ap, unsigned long long));
+		else if (l) PUT(va_arg(*ap, unsigned long));
+		else if (len[0] == 'z') PUT(va_arg(*ap, size_t));
+		else if (len[0] == 'j') PUT(va_arg(*ap, uintmax_t));
+		else PUT(va_arg(*ap, unsigned));
+		break;
+	default: /* e f g a, upper case too */
+		if (len[0] == 'L') PUT(va_arg(*ap, long double));
+		else PUT(va_arg(*ap, double));
+	}
+#undef PUT
+}
+
+void html_printf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p;) {
+		if (*p != '%' || p[1] == '%') {
+			fputc(*p, f);
+			p += *p == '%' ? 2 : 1;
+			continue;
+		}
+		const char *start = p++;
+		int star[2], nstar = 0, precision = -1;
+		p += strspn(p, "-+ #0'");
+		if (*p == '*')
+			star[nstar++] = va_arg(ap, int), p++;
+		p += strspn(p, "0123456789");
+		if (*p == '.') {
+			p++;
+			if (*p == '*')
+				precision = star[nstar++] = va_arg(ap, int), p++;
+			else
+				precision = atoi(p);
+			p += strspn(p, "0123456789");
+		}
+		const char *len = p;
+		p += strspn(p, "hlLzjt");
+		char spec[32];
+		if (!*p || (size_t)(p - start) + 2 > sizeof(spec))
+			break; /* not a conversion gcc's format check lets through */
+		snprintf(spec, sizeof(spec), "%.*s", (int)(p - start + 1), start);
+		char lenbuf[3] = { len < p ? len[0] : 0, len + 1 < p ? len[1] : 0, 0 };
+		one_conversion(f, spec, lenbuf, *p, star, nstar, precision, &ap);
+		p++;
+	}
+	va_end(ap);
+}
+
 void svg_begin(FILE *f, int w, int h, const char *label)
 {
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"", w, h);
+	html_printf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"", w, h);
 	html_escape(f, label);
 	fputs("\">\n", f);
 }
@@ -78,13 +163,35 @@ static double nice_step(double span, int want)
 	return (norm < 1.5 ? 1 : norm < 3.5 ? 2 : norm < 7.5 ? 5 : 10) * mag;
 }
 
+/* The ticks of [a, b] at multiples of step: at most MAX_TICKS, and none twice (far from zero
+ * a step can be below the spacing of doubles, where x + step == x). */
+#define MAX_TICKS 64
+static size_t ticks(double a, double b, double step, double *out)
+{
+	size_t n = 0;
+	if (!isfinite(a) || !isfinite(b) || !(step > 0) || !isfinite(step))
+		return 0;
+	double first = ceil(a / step) * step;
+	for (size_t i = 0; n < MAX_TICKS && i < 4 * MAX_TICKS; i++) {
+		double x = first + (double)i * step;
+		if (!(x <= b + step * 1e-9))
+			break;
+		if (n && x <= out[n - 1])
+			continue;
+		out[n++] = x;
+	}
+	return n;
+}
+
 static void axis_ticks_x(FILE *f, const struct svg_plot *p)
 {
-	double step = nice_step(p->x1 - p->x0, 8);
-	for (double x = ceil(p->x0 / step) * step; x <= p->x1 + step * 1e-9; x += step) {
+	double at[MAX_TICKS];
+	size_t n = ticks(p->x0, p->x1, nice_step(p->x1 - p->x0, 8), at);
+	for (size_t i = 0; i < n; i++) {
+		double x = at[i];
 		char b[32];
 		svg_short_number(b, sizeof(b), x);
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>"
+		html_printf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>"
 			   "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
 			svg_px(p, x), p->top, svg_px(p, x), p->h - p->bottom, svg_px(p, x), p->h - p->bottom + 14, b);
 	}
@@ -92,11 +199,13 @@ static void axis_ticks_x(FILE *f, const struct svg_plot *p)
 
 static void axis_ticks_y(FILE *f, const struct svg_plot *p)
 {
-	double step = nice_step(p->y1 - p->y0, 5);
-	for (double y = ceil(p->y0 / step) * step; y <= p->y1 + step * 1e-9; y += step) {
+	double at[MAX_TICKS];
+	size_t n = ticks(p->y0, p->y1, nice_step(p->y1 - p->y0, 5), at);
+	for (size_t i = 0; i < n; i++) {
+		double y = at[i];
 		char b[32];
 		svg_short_number(b, sizeof(b), y);
-		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
+		html_printf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
 			   "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
 			p->left, svg_py(p, y), p->w - p->right, svg_py(p, y), p->left - 4, svg_py(p, y) + 4, b);
 	}
@@ -106,12 +215,12 @@ void svg_plot_axes(FILE *f, const struct svg_plot *p, const char *xlabel, const 
 {
 	axis_ticks_x(f, p);
 	axis_ticks_y(f, p);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>\n", p->left, p->top,
+	html_printf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>\n", p->left, p->top,
 		p->w - p->left - p->right, p->h - p->top - p->bottom);
-	fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">", (double)(p->left + p->w - p->right) / 2,
+	html_printf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">", (double)(p->left + p->w - p->right) / 2,
 		p->h - 4);
 	html_escape(f, xlabel);
-	fprintf(f, "</text>\n<text x=\"12\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 12 %.1f)\">",
+	html_printf(f, "</text>\n<text x=\"12\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 12 %.1f)\">",
 		(double)(p->top + p->h - p->bottom) / 2, (double)(p->top + p->h - p->bottom) / 2);
 	html_escape(f, ylabel);
 	fputs("</text>\n", f);
@@ -120,23 +229,23 @@ void svg_plot_axes(FILE *f, const struct svg_plot *p, const char *xlabel, const 
 void svg_plot_line(FILE *f, const struct svg_plot *p, const double *x, const double *y, size_t n, const char *color,
 		   const char *css_class)
 {
-	fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.4\" points=\"", css_class, color);
+	html_printf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.4\" points=\"", css_class, color);
 	for (size_t i = 0; i < n; i++)
 		if (x[i] >= p->x0 && x[i] <= p->x1 && isfinite(y[i]))
-			fprintf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, y[i]));
+			html_printf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, y[i]));
 	fputs("\"/>\n", f);
 }
 
 void svg_plot_area(FILE *f, const struct svg_plot *p, const double *x, const double *lo, const double *hi, size_t n,
 		   const char *color, const char *title)
 {
-	fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.75\" stroke=\"%s\" stroke-width=\"0.5\" points=\"", color, color);
+	html_printf(f, "<polygon fill=\"%s\" fill-opacity=\"0.75\" stroke=\"%s\" stroke-width=\"0.5\" points=\"", color, color);
 	for (size_t i = 0; i < n; i++)
 		if (x[i] >= p->x0 && x[i] <= p->x1 && isfinite(hi[i]))
-			fprintf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, hi[i]));
+			html_printf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, hi[i]));
 	for (size_t i = n; i-- > 0;)
 		if (x[i] >= p->x0 && x[i] <= p->x1 && isfinite(lo[i]))
-			fprintf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, lo[i]));
+			html_printf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, lo[i]));
 	fputs("\"><title>", f);
 	html_escape(f, title);
 	fputs("</title></polygon>\n", f);
@@ -145,7 +254,7 @@ void svg_plot_area(FILE *f, const struct svg_plot *p, const double *x, const dou
 void svg_plot_band(FILE *f, const struct svg_plot *p, double xa, double xb, const char *color, const char *title)
 {
 	double a = svg_px(p, xa), b = svg_px(p, xb);
-	fprintf(f, "<rect class=\"dip\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" fill-opacity=\"0.25\"><title>",
+	html_printf(f, "<rect class=\"dip\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" fill-opacity=\"0.25\"><title>",
 		a, p->top, b - a > 1.5 ? b - a : 1.5, p->h - p->top - p->bottom, color);
 	html_escape(f, title);
 	fputs("</title></rect>\n", f);
@@ -156,9 +265,12 @@ void svg_plot_band(FILE *f, const struct svg_plot *p, double xa, double xb, cons
 static void svg_labelled_line(FILE *f, const double line[4], const char *line_attrs, double tx, double ty,
 			      const char *text_attrs, const char *color, const char *label)
 {
-	fprintf(f, "<line %sx1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
-		   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" %sfill=\"%s\">",
-		line_attrs, line[0], line[1], line[2], line[3], color, tx, ty, text_attrs, color);
+	fputs("<line ", f);
+	fputs(line_attrs, f); /* markup of this file's own */
+	html_printf(f, "x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" ",
+		    line[0], line[1], line[2], line[3], color, tx, ty);
+	fputs(text_attrs, f);
+	html_printf(f, "fill=\"%s\">", color);
 	html_escape(f, label);
 	fputs("</text>\n", f);
 }
@@ -181,7 +293,7 @@ void svg_plot_legend(FILE *f, const struct svg_plot *p, const char *const *names
 {
 	double x = p->left + 8;
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\">",
+		html_printf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\">",
 			x, p->top - 10, colors[i], x + 16, p->top - 5);
 		html_escape(f, names[i]);
 		fputs("</text>\n", f);

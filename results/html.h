@@ -10,8 +10,13 @@
 /* <!doctype html> ... <body> with the shared style plus `extra_css` (may be NULL). */
 void html_page_begin(FILE *f, const char *title, const char *extra_css);
 void html_page_end(FILE *f);
-/* Writes s with &, <, >, " escaped. */
+/* The one escaping path of every page. html_escape writes s with &, <, >, " and ' as
+ * character references (safe in text and in quoted attributes, HTML and SVG alike).
+ * html_printf is fprintf whose every %s and %c argument goes through html_escape: text from a
+ * document can only reach a page as an argument, and markup only as the (constant) format or
+ * through fputs. */
 void html_escape(FILE *f, const char *s);
+void html_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* An SVG chart: data coordinates [x0,x1] x [y0,y1] drawn in a w x h box with margins for
  * the axes. */

@@ -163,7 +163,7 @@ int merge_load(struct merge *m, char *why, size_t n)
 	for (int i = 0; i < count; i++) {
 		json_error_t err;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		json_t *doc = rc ? NULL : json_load_file(path, 0, &err);
+		json_t *doc = rc ? NULL : result_load_file(path, &err);
 		if (!rc && !doc) {
 			snprintf(why, n, "%s:%d: %s", path, err.line, err.text);
 			rc = -EINVAL;
@@ -318,7 +318,7 @@ int merge_dir(const char *dir, const struct metric_list *metrics, bool partial, 
 			rc = merge_write_html(&m, path);
 		}
 		if (rc < 0)
-			snprintf(why, n, "cannot write %s: %s", path, strerror(-rc));
+			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
 		else if (table)
 			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv)\n", dir);
 	}

@@ -19,29 +19,29 @@ static void html_metric(FILE *f, const struct merge_point *p, const struct merge
 {
 	struct merge_stat_text t;
 	if (x->s.n == 0) {
-		fprintf(f, "<td colspan=%d>%s</td>", METRIC_COLS, merge_absent_text(x));
+		html_printf(f, "<td colspan=%d>%s</td>", METRIC_COLS, merge_absent_text(x));
 		return;
 	}
 	merge_stat_text(&x->s, &t);
-	fprintf(f, "<td>%s</td><td>%s</td><td>%s&ndash;%s</td>", t.mean, t.sd, t.min, t.max);
+	html_printf(f, "<td>%s</td><td>%s</td><td>%s&ndash;%s</td>", t.mean, t.sd, t.min, t.max);
 	if (p->is_base)
 		fputs("<td>baseline</td><td></td>", f);
 	else if (x->have_diff)
-		fprintf(f, "<td>%+.1f%%</td><td%s>%s</td>", x->diff_pct, x->sig == MERGE_SIG_YES ? " class=win" : "",
-			merge_sig_text(x));
+		html_printf(f, "<td>%+.1f%%</td><td class=\"%s\">%s</td>", x->diff_pct,
+			x->sig == MERGE_SIG_YES ? "win" : "", merge_sig_text(x));
 	else
-		fprintf(f, "<td>-</td><td>%s</td>", merge_sig_text(x));
+		html_printf(f, "<td>-</td><td>%s</td>", merge_sig_text(x));
 }
 
 static void html_point(FILE *f, const struct merge *m, const struct merge_point *p)
 {
-	fprintf(f, "<tr><td>%ld</td><td class=l>", p->index);
+	html_printf(f, "<tr><td>%ld</td><td class=l>", p->index);
 	html_escape(f, p->job);
 	fputs("</td><td class=l>", f);
 	html_escape(f, p->label);
-	fprintf(f, "</td><td>%u/%u</td>", p->ok, p->runs);
+	html_printf(f, "</td><td>%u/%u</td>", p->ok, p->runs);
 	if (p->ok == 0) {
-		fprintf(f, "<td colspan=%zu class=l><b>%s</b>: ", METRIC_COLS * m->metrics.n + 1,
+		html_printf(f, "<td colspan=%zu class=l><b>%s</b>: ", METRIC_COLS * m->metrics.n + 1,
 			p->interrupted ? "interrupted" : p->failed ? "failed" : "skipped");
 		html_escape(f, p->message);
 		fputs("</td></tr>\n", f);
@@ -49,8 +49,10 @@ static void html_point(FILE *f, const struct merge *m, const struct merge_point 
 	}
 	for (size_t k = 0; k < m->metrics.n; k++)
 		html_metric(f, p, &p->metric[k]);
-	fprintf(f, "<td class=l>%s%s (%s)</td></tr>\n", p->checksum[0] ? p->checksum : "-",
-		p->checksums_agree ? "" : " <b>differ across repetitions</b>", p->vs_baseline);
+	html_printf(f, "<td class=l>%s", p->checksum[0] ? p->checksum : "-");
+	if (!p->checksums_agree)
+		fputs(" <b>differ across repetitions</b>", f);
+	html_printf(f, " (%s)</td></tr>\n", p->vs_baseline);
 }
 
 /* Two header rows: the metric's path over its group of columns, then the columns. */
@@ -58,7 +60,7 @@ static void html_table_head(FILE *f, const struct merge *m)
 {
 	fputs("<table><tr><th colspan=4></th>", f);
 	for (size_t k = 0; k < m->metrics.n; k++) {
-		fprintf(f, "<th colspan=%d>", METRIC_COLS);
+		html_printf(f, "<th colspan=%d>", METRIC_COLS);
 		html_escape(f, m->metrics.path[k]);
 		fputs("</th>", f);
 	}
@@ -111,10 +113,10 @@ static void plot_bar(FILE *f, const struct svg_plot *p, const struct merge_point
 {
 	const struct mstat *s = &pt->metric[0].s;
 	double y = svg_py(p, s->mean / d);
-	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>point %ld ",
+	html_printf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>point %ld ",
 		x - bw / 2, y, bw, svg_py(p, 0) - y, pt->is_base ? "#e07b39" : "#3a7bd5", pt->index);
 	html_escape(f, pt->label);
-	fprintf(f, ": %.6g</title></rect>\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>\n",
+	html_printf(f, ": %.6g</title></rect>\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>\n",
 		s->mean, x, svg_py(p, s->min / d), x, svg_py(p, s->max / d));
 }
 
@@ -130,7 +132,7 @@ static void html_plot(FILE *f, const struct merge *m)
 	double bw = (svg_px(&p, 2) - svg_px(&p, 1)) * 0.6;
 	snprintf(ylabel, sizeof(ylabel), "%s%s", name, rel ? " / baseline mean" : "");
 	snprintf(label, sizeof(label), "mean %s per sweep point, with min-max range", name);
-	fprintf(f, "<h2>%s per point%s (mean, min&ndash;max)</h2>\n", name, rel ? ", relative to its baseline" : "");
+	html_printf(f, "<h2>%s per point%s (mean, min&ndash;max)</h2>\n", name, rel ? ", relative to its baseline" : "");
 	svg_begin(f, PLOT_W, PLOT_H, label);
 	svg_plot_axes(f, &p, "row in the table", ylabel);
 	for (size_t i = 0; i < m->n; i++) {

@@ -163,7 +163,7 @@ static void vm_row(FILE *f, const struct host_page *pg, size_t v)
 	const json_t *doc = pg->vm[v];
 	const json_t *cfg = json_object_get(doc, "config"), *res = json_object_get(doc, "result");
 	const json_t *mem = json_object_get(doc, "memory"), *create = json_object_get(res, "create_s");
-	fprintf(f, "<tr><td class=l style=\"color:%s\"><b>", palette[v % NCOLORS]);
+	html_printf(f, "<tr><td class=l style=\"color:%s\"><b>", palette[v % NCOLORS]);
 	html_escape(f, pg->name[v]);
 	fputs("</b></td><td class=l>", f);
 	html_escape(f, str(cfg, "platform"));
@@ -171,16 +171,16 @@ static void vm_row(FILE *f, const struct host_page *pg, size_t v)
 	html_escape(f, str(cfg, "mmu"));
 	fputs("</td><td class=l>", f);
 	html_escape(f, str(cfg, "workload"));
-	fprintf(f, "</td><td>%.0f</td><td class=l>", num(cfg, "mem_bytes") / (1 << 20));
+	html_printf(f, "</td><td>%.0f</td><td class=l>", num(cfg, "mem_bytes") / (1 << 20));
 	html_escape(f, str(json_object_get(doc, "status"), "state"));
 	fputs("</td><td class=l>", f);
 	html_escape(f, json_is_string(json_object_get(res, "checksum")) ? str(res, "checksum") : "none");
-	fprintf(f, "</td><td>%.4g</td><td>%.3f</td><td>", num(res, "ops_per_s"), num(res, "run_s"));
+	html_printf(f, "</td><td>%.4g</td><td>%.3f</td><td>", num(res, "ops_per_s"), num(res, "run_s"));
 	if (json_is_number(create))
-		fprintf(f, "%.1f", 1e3 * json_number_value(create));
+		html_printf(f, "%.1f", 1e3 * json_number_value(create));
 	else
 		fputs("&ndash;", f);
-	fprintf(f, "</td><td>%.1f</td><td>%.1f</td><td class=l>", num(mem, "guest_bytes") / (1 << 20),
+	html_printf(f, "</td><td>%.1f</td><td>%.1f</td><td class=l>", num(mem, "guest_bytes") / (1 << 20),
 		num(mem, "host_resident_bytes") / (1 << 20));
 	if (pg->have_run[v]) {
 		fputs("<a href=\"vm-", f);
@@ -201,7 +201,7 @@ static void vm_table(FILE *f, const struct host_page *pg)
 	      "<th class=l></th></tr>\n", f);
 	for (size_t v = 0; v < pg->n; v++)
 		vm_row(f, pg, v);
-	fprintf(f, "<tr><th class=l>all %.0f</th><td></td><td></td><td></td><td></td><td class=l>%.0f ok, %.0f failed, "
+	html_printf(f, "<tr><th class=l>all %.0f</th><td></td><td></td><td></td><td></td><td class=l>%.0f ok, %.0f failed, "
 		   "%.0f interrupted</td><td></td><td>%.4g</td><td>%.3f wall</td><td>max %.1f</td><td>%.1f</td><td>%.1f</td>"
 		   "<td class=l>VMM RSS peak %.1f MiB</td></tr>\n</table>\n",
 		num(t, "vms"), num(t, "ok"), num(t, "failed"), num(t, "interrupted"), num(t, "ops_per_s"), num(t, "wall_s"),
@@ -301,7 +301,7 @@ static int write_vm_pages(const struct host_page *pg, const char *dir, char *why
 		snprintf(path, sizeof(path), "%s/vm-%s.html", dir, pg->name[v]);
 		int rc = report_write_html(&pg->run[v], path);
 		if (rc < 0)
-			return snprintf(why, n, "cannot write %s: %s", path, strerror(-rc)), rc;
+			return snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc)), rc;
 	}
 	return 0;
 }
@@ -336,7 +336,7 @@ int report_host_write(const json_t *doc, const char *json_path, const char *dir,
 		snprintf(path, sizeof(path), "%s/index.html", dir);
 		struct emit_arg a = { pg, &mem };
 		if ((rc = atomic_write_stream(path, emit, &a)) < 0)
-			snprintf(why, n, "cannot write %s: %s", path, strerror(-rc));
+			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
 	}
 	mem_free(&mem);
 	page_free(pg);

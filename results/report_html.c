@@ -3,6 +3,7 @@
  * read against the throughput dip above it), and tables of dips and reclaim events. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,7 +85,7 @@ static void plot(FILE *f, const struct page *pg, const char *title, const char *
 	struct svg_plot p = pg->frame;
 	p.y0 = 0;
 	p.y1 = ymax > 0 ? ymax * 1.1 : 1;
-	fprintf(f, "<h3>%s</h3>\n", title);
+	html_printf(f, "<h3>%s</h3>\n", title);
 	svg_begin(f, p.w, p.h, title);
 	decorations(f, pg, &p);
 	svg_plot_axes(f, &p, "time since the run started (ms)", ylabel);
@@ -143,7 +144,7 @@ static void uffd_count(FILE *f, const json_t *host)
 {
 	const json_t *v = json_object_get(host, "uffd_faults");
 	if (json_is_number(v))
-		fprintf(f, "%.0f", json_number_value(v));
+		html_printf(f, "%.0f", json_number_value(v));
 	else
 		fputs("&ndash;", f);
 }
@@ -153,42 +154,53 @@ static void summary(FILE *f, const struct page *pg)
 	const json_t *cfg = json_object_get(pg->doc, "config"), *res = json_object_get(pg->doc, "result");
 	const json_t *st = json_object_get(pg->doc, "status"), *host = json_object_get(pg->tel, "host");
 	fputs("<h2>Summary</h2>\n<table>\n", f);
-	fprintf(f, "<tr><th class=l>run</th><td class=l>%s on %s (mmu %s), %.0f MiB, seed %.0f, state <b>%s</b> ", str(cfg, "workload"),
+	html_printf(f, "<tr><th class=l>run</th><td class=l>%s on %s (mmu %s), %.0f MiB, seed %.0f, state <b>%s</b> ", str(cfg, "workload"),
 		str(cfg, "platform"), str(cfg, "mmu"), num(cfg, "mem_bytes") / (1 << 20), num(cfg, "seed"), str(st, "state"));
 	html_escape(f, str(st, "message"));
-	fprintf(f, "</td></tr>\n<tr><th class=l>measured phase</th><td class=l>%.0f operations in %.3f s (%.4g ops/s); "
+	html_printf(f, "</td></tr>\n<tr><th class=l>measured phase</th><td class=l>%.0f operations in %.3f s (%.4g ops/s); "
 		   "checksum %s</td></tr>\n",
 		num(res, "ops"), num(res, "run_s"), num(res, "ops_per_s"),
 		json_is_string(json_object_get(res, "checksum")) ? str(res, "checksum") : "none");
-	fprintf(f, "<tr><th class=l>dips</th><td class=l><b>%zu</b> below %.0f%% of the baseline %.4g ops/s for at least "
+	html_printf(f, "<tr><th class=l>dips</th><td class=l><b>%zu</b> below %.0f%% of the baseline %.4g ops/s for at least "
 		   "%.1f ms (bins of %.2f ms)</td></tr>\n",
 		json_array_size(pg->dips), 100 * num(pg->tel, "dip_threshold"), num(pg->tel, "baseline_ops_per_s"),
 		num(pg->tel, "dip_min_ms"), num(pg->tel, "dip_bin_ms"));
-	fprintf(f, "<tr><th class=l>host, measured phase</th><td class=l>minor faults %.0f, major faults %.0f, swap-in %.0f, "
+	html_printf(f, "<tr><th class=l>host, measured phase</th><td class=l>minor faults %.0f, major faults %.0f, swap-in %.0f, "
 		   "swap-out %.0f pages, memory PSI some %.0f &micro;s, worker CPU wait %.1f ms, faults resolved by uffd ",
 		num(host, "minor_faults"), num(host, "major_faults"), num(host, "pswpin"), num(host, "pswpout"),
 		num(host, "psi_some_us"), num(host, "worker_wait_us") / 1e3);
 	uffd_count(f, host);
 	fputs("</td></tr>\n", f);
-	fprintf(f, "<tr><th class=l>telemetry</th><td class=l>%.0f samples every %.0f &micro;s, %.1f &micro;s each, "
+	html_printf(f, "<tr><th class=l>telemetry</th><td class=l>%.0f samples every %.0f &micro;s, %.1f &micro;s each, "
 		   "%.0f late; series from ", num(pg->tel, "samples"), num(pg->tel, "sample_us"),
 		num(pg->tel, "cost_us_per_sample"), num(pg->tel, "overruns"));
 	html_escape(f, pg->r->series_from);
 	fputs("</td></tr>\n</table>\n", f);
 }
 
-static void dip_row(FILE *f, size_t i, const json_t *d)
+/* A dip's event is an index into the run's events: one outside them (a hand-made document)
+ * is shown as "#?" rather than counted from. */
+static void dip_event(FILE *f, size_t k, const json_t *e, size_t nevents)
+{
+	json_int_t v = json_integer_value(e);
+	if (json_is_integer(e) && v >= 0 && (uint64_t)v < nevents)
+		html_printf(f, "%s#%lld", k ? ", " : "", (long long)v + 1);
+	else
+		html_printf(f, "%s#?", k ? ", " : "");
+}
+
+static void dip_row(FILE *f, size_t i, const json_t *d, size_t nevents)
 {
 	const json_t *h = json_object_get(d, "host"), *ev = json_object_get(d, "events"), *e;
 	size_t k;
-	fprintf(f, "<tr><td>%zu</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.0f%%</td><td>%.4g</td><td class=l>%s</td><td class=l>",
+	html_printf(f, "<tr><td>%zu</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.0f%%</td><td>%.4g</td><td class=l>%s</td><td class=l>",
 		i + 1, num(d, "start_ms"), num(d, "end_ms"), num(d, "duration_ms"), 100 * num(d, "depth"), num(d, "ops_lost"),
 		str(d, "cause"));
-	json_array_foreach(ev, k, e) fprintf(f, "%s#%lld", k ? ", " : "", (long long)json_integer_value(e) + 1);
-	fprintf(f, "</td><td>%.1f</td><td>%.0f</td><td>%.0f</td><td>", json_is_number(json_object_get(d, "lag_ms")) ? num(d, "lag_ms") : NAN,
+	json_array_foreach(ev, k, e) dip_event(f, k, e, nevents);
+	html_printf(f, "</td><td>%.1f</td><td>%.0f</td><td>%.0f</td><td>", json_is_number(json_object_get(d, "lag_ms")) ? num(d, "lag_ms") : NAN,
 		num(h, "minor_faults"), num(h, "major_faults"));
 	uffd_count(f, h);
-	fprintf(f, "</td><td>%.0f</td><td>%.0f</td><td>%.1f</td></tr>\n", num(h, "pswpin"), num(h, "pswpout"),
+	html_printf(f, "</td><td>%.0f</td><td>%.0f</td><td>%.1f</td></tr>\n", num(h, "pswpin"), num(h, "pswpout"),
 		num(h, "worker_wait_us") / 1e3);
 }
 
@@ -196,12 +208,14 @@ static void dip_row(FILE *f, size_t i, const json_t *d)
  * opening and its header cells (returns true: the caller writes the rows and closes it). */
 static bool table_open(FILE *f, const char *title, const json_t *rows, const char *none, const char *header)
 {
-	fprintf(f, "<h2>%s</h2>\n", title);
+	html_printf(f, "<h2>%s</h2>\n", title);
 	if (!json_array_size(rows)) {
-		fprintf(f, "<p>%s</p>\n", none);
+		html_printf(f, "<p>%s</p>\n", none);
 		return false;
 	}
-	fprintf(f, "<table><tr>%s</tr>\n", header);
+	fputs("<table><tr>", f);
+	fputs(header, f); /* markup of this file's own */
+	fputs("</tr>\n", f);
 	return true;
 }
 
@@ -214,7 +228,7 @@ static void dips_table(FILE *f, const struct page *pg)
 			"<th>events</th><th>lag ms</th><th>minor faults</th><th>major faults</th><th>uffd faults</th>"
 			"<th>swap-in</th><th>swap-out</th><th>CPU wait ms</th>"))
 		return;
-	json_array_foreach(pg->dips, i, d) dip_row(f, i, d);
+	json_array_foreach(pg->dips, i, d) dip_row(f, i, d, json_array_size(pg->events));
 	fputs("</table>\n", f);
 }
 
@@ -228,7 +242,7 @@ static void events_table(FILE *f, const struct page *pg)
 			"<th>resident pages before / after</th><th class=l>message</th>"))
 		return;
 	json_array_foreach(pg->events, i, e) {
-		fprintf(f, "<tr><td>%zu</td><td class=l style=\"color:%s\">%s</td><td class=l>%s</td><td>%.1f</td><td>%.1f</td>"
+		html_printf(f, "<tr><td>%zu</td><td class=l style=\"color:%s\">%s</td><td class=l>%s</td><td>%.1f</td><td>%.1f</td>"
 			   "<td>%.1f</td><td>%.0f</td><td>%.0f / %.0f</td><td>%.0f / %.0f</td><td class=l>",
 			i + 1, event_color(str(e, "action")), str(e, "action"), str(e, "status"), num(e, "at_ms"),
 			num(e, "start_ms"), num(e, "end_ms"), num(e, "bytes"), num(e, "mapped_pages_before"),
@@ -263,7 +277,7 @@ static void emit(FILE *f, const void *arg)
 	char title[200];
 	snprintf(title, sizeof(title), "memvirt report: %s on %s", str(cfg, "workload"), str(cfg, "platform"));
 	html_page_begin(f, title, "h3{margin:1.2em 0 .2em;font-size:1em}");
-	fprintf(f, "<h1>%s</h1>\n<p>Guest progress and host activity on one clock. Shaded red: dips, where throughput "
+	html_printf(f, "<h1>%s</h1>\n<p>Guest progress and host activity on one clock. Shaded red: dips, where throughput "
 		   "stayed below the threshold fraction of the baseline (median) rate. Vertical lines: host reclaim "
 		   "events. How to read it: docs/reclaim.md.</p>\n", title);
 	summary(f, pg);

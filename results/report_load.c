@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "results/report.h"
+#include "results/result.h"
 
 static int fail(char *why, size_t n, int rc, const char *fmt, const char *arg)
 {
-	snprintf(why, n, fmt, arg, strerror(-rc));
+	snprintf(why, n, fmt, arg, result_file_strerror(rc));
 	return rc;
 }
 
@@ -48,7 +49,7 @@ static int load_series(const char *json_path, struct report *r, char *why, size_
 int report_load(const char *json_path, struct report *r, char *why, size_t whylen)
 {
 	json_error_t err;
-	json_t *doc = json_load_file(json_path, 0, &err);
+	json_t *doc = result_load_file(json_path, &err);
 	if (!doc) {
 		*r = (struct report){ 0 };
 		snprintf(why, whylen, "cannot read %s: %s", json_path, err.text);

@@ -116,19 +116,32 @@ json_t *result_exit_costs_json(const struct run_result *r);
 /* Builds the whole result document. `context` (host information) is stolen. */
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context);
 
-/* Writes `doc` to `path` atomically (temporary file in the same directory, fsync, rename),
- * so a reader never sees a half-written file. Returns 0 or a negative errno. */
+/* Writes `doc` to `path` atomically (a new temporary in the same directory, created with
+ * O_EXCL|O_NOFOLLOW; fsync; rename; fsync of the directory), so a reader never sees a
+ * half-written file. Only a regular file at path is replaced: a symlink, device or FIFO there
+ * gives -EMEDIUMTYPE. Returns 0 or a negative errno (result_file_strerror says it in words). */
 int result_write_atomic(const char *path, const json_t *doc);
 
 /* The same for any bytes, and for text produced by `emit` into a stream. */
 int atomic_write_file(const char *path, const char *data, size_t len);
 int atomic_write_stream(const char *path, void (*emit)(FILE *f, const void *arg), const void *arg);
 
+/* Opens path for reading only when it is a regular file (a FIFO, device or directory would
+ * block or never end): opened non-blocking, checked with fstat, then made blocking. Returns 0
+ * with *f set, or a negative errno: -EMEDIUMTYPE for a file that is not regular. */
+int regular_fopen(const char *path, FILE **f);
+/* strerror for the errors of this file's functions: -EMEDIUMTYPE is "not a regular file". */
+const char *result_file_strerror(int rc);
+/* json_load_file through regular_fopen; on failure err->text says why (err->line -1 when the
+ * file could not be opened). */
+json_t *result_load_file(const char *path, json_error_t *err);
+
 /* mkdir -p: creates dir and its missing parents. Returns 0 or a negative errno. */
 int result_make_dirs(const char *dir);
 
-/* Checks up front that `path` can be written (its directory exists and is writable), so a
- * bad --json is a usage error before any work is done. Returns 0 or a negative errno. */
+/* Checks up front that `path` can be written (its directory exists and is writable, and what
+ * is at path, if anything, is a regular file), so a bad --json is a usage error before any
+ * work is done. Returns 0 or a negative errno. */
 int result_path_check(const char *path);
 
 #endif

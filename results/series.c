@@ -145,9 +145,10 @@ int tel_series_read_csv(const char *path, struct tel_series *ts)
 {
 	char line[1024];
 	*ts = (struct tel_series){ 0 };
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
+	FILE *f;
+	int orc = regular_fopen(path, &f);
+	if (orc < 0)
+		return orc;
 	size_t ncols = fgets(line, sizeof(line), f) ? header_columns(line) : 0;
 	int rc = ncols ? 0 : -EINVAL;
 	while (rc == 0 && fgets(line, sizeof(line), f)) {

@@ -49,6 +49,16 @@ static void test_parse_u64_bool_choice(void **st)
 	assert_int_equal(v, 0);
 	assert_int_equal(parse_u64("0x10", &v), 0);
 	assert_int_equal(v, 16);
+	assert_int_equal(parse_u64("0X1f", &v), 0);
+	assert_int_equal(v, 31);
+	/* decimal is the rule: a leading zero is not octal (issue 17) */
+	assert_int_equal(parse_u64("010", &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(parse_u64("08", &v), 0);
+	assert_int_equal(v, 8);
+	assert_int_equal(parse_u64("0x", &v), -EINVAL);
+	assert_int_equal(parse_u64("0x-1", &v), -EINVAL);
+	assert_int_equal(parse_u64("0x1g", &v), -EINVAL);
 	assert_int_equal(parse_u64("18446744073709551615", &v), 0);
 	assert_true(v == UINT64_MAX);
 	assert_int_equal(parse_u64("18446744073709551616", &v), -ERANGE);
@@ -156,6 +166,14 @@ static void test_every_option_bad(void **st)
 	assert_int_equal(PARSE(&c, "--json", "/tmp"), EXIT_USAGE); /* a directory */
 	assert_int_equal(PARSE(&c, "--guest-mem", "16m"), EXIT_USAGE); /* < --mem 64m */
 	assert_int_equal(PARSE(&c, "--guest-mem", "lots"), EXIT_USAGE);
+	/* issue 17: wrapped to 0 when rounded up; a seed the document would record as -1 */
+	assert_int_equal(PARSE(&c, "--guest-mem", "18446744073709551615"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--guest-mem", "65g"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--seed", "18446744073709551615"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--seed", "010"), 0);
+	assert_int_equal(c.cfg.params.seed, 10);
+	assert_int_equal(PARSE(&c, "--seed", "08"), 0);
+	assert_int_equal(c.cfg.params.seed, 8);
 	assert_int_equal(PARSE(&c, "--tlb", "-5"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--pwc", "maybe"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--ntlb", "2"), EXIT_USAGE);
@@ -178,6 +196,28 @@ static void test_every_option_bad(void **st)
 }
 
 /* Two parsed runs own their experiment and memory options; a copy points into itself. */
+/* What the platform cannot honour is a usage error before the run (issue 17: run-time failures
+ * with a JSON on kvm, silently ignored on sim and native). */
+static void test_platform_conflicts(void **st)
+{
+	(void)st;
+	struct cli_run c;
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--levels", "5"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "on"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "off", "--levels", "4"), 0);
+	const char *const plats[] = { "sim", "native" };
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(PARSE(&c, "--platform", plats[i], "--uffd"), EXIT_USAGE);
+		assert_int_equal(PARSE(&c, "--platform", plats[i], "--thp", "on"), EXIT_USAGE);
+		assert_int_equal(PARSE(&c, "--platform", plats[i], "--backend", "memfd"), EXIT_USAGE);
+		assert_int_equal(PARSE(&c, "--platform", plats[i], "--numa-node", "0"), EXIT_USAGE);
+		assert_int_equal(PARSE(&c, "--platform", plats[i], "--backend", "anon"), 0); /* the default */
+	}
+	assert_int_equal(PARSE(&c, "--platform", "native", "--mmu", "shadow"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--levels", "5"), 0);
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--uffd", "--thp", "on", "--backend", "memfd"), 0);
+}
+
 static void test_runs_do_not_share(void **st)
 {
 	(void)st;
@@ -234,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_parse_size), cmocka_unit_test(test_parse_u64_bool_choice),
 		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_option_good),
 		cmocka_unit_test(test_every_option_bad), cmocka_unit_test(test_runs_do_not_share),
+		cmocka_unit_test(test_platform_conflicts),
 		cmocka_unit_test(test_help_lists_every_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

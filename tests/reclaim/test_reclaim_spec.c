@@ -103,6 +103,10 @@ static void test_bad_specs(void **st)
 	expect_bad("discard:at=1s,frac", "'frac'");
 	expect_bad("limit:at=1s", "bytes=SIZE");
 	expect_bad("limit:at=1s,bytes=12k", "bytes='12k'");
+	/* nothing the document would record as a negative JSON integer (issue 17) */
+	expect_bad("limit:at=1s,bytes=18446744073709551615", "bytes='18446744073709551615'");
+	expect_bad("discard:at=1s,range=0+18446744073709551615", "range=");
+	expect_bad("discard:at=1s,seed=18446744073709551615", "seed=");
 	expect_bad("limit:at=2s,bytes=64m,until=1s", "until must be later");
 	expect_bad("limit:at=1s,bytes=64m,frac=0.5", "unknown key 'frac' for limit");
 }

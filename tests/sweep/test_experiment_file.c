@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -238,6 +239,79 @@ static void test_repeatable_and_reclaim(void **st)
 	sweep_free(&s);
 }
 
+/* Writes len bytes as dir/x.ini and loads it (for text with a NUL byte in it). */
+static int load_bytes(const char *text, size_t len)
+{
+	snprintf(path, sizeof(path), "%s/x.ini", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+	why[0] = 0;
+	return xf_load(path, &xf, why, sizeof(why));
+}
+
+/* A job and [global] together can hold more settings than a point: refused with one line
+ * (was a write past the point's arrays: issue 17). */
+static void test_job_with_global_too_many_settings(void **st)
+{
+	(void)st;
+	char text[4096];
+	struct sweep s;
+	int used = snprintf(text, sizeof(text), "[global]\nplatform = sim\nmem = 1m\n");
+	for (int i = 0; i < 46; i++)
+		used += snprintf(text + used, sizeof(text) - (size_t)used, "cost = walk_ref=%d\n", i + 1);
+	snprintf(text + used, sizeof(text) - (size_t)used,
+		 "[j]\nreclaim = discard:at=10ms,frac=0.5\nreclaim = discard:at=20ms,frac=0.25\n");
+	assert_int_equal(load(text), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -E2BIG);
+	expect_why("50", "job [j]: more than 48 settings");
+}
+
+/* A NUL byte ends nothing: it is refused (it once moved [b]'s keys into [a]); a UTF-8 byte
+ * order mark is skipped; a FIFO or a device is refused at once rather than read forever. */
+static void test_hostile_bytes_and_files(void **st)
+{
+	(void)st;
+	static const char nul[] = "[a]\nseed = 1\x00x\n[b]\nseed = 2\n";
+	assert_int_equal(load_bytes(nul, sizeof(nul) - 1), -EINVAL);
+	expect_why("2", "NUL byte");
+	static const char bom[] = "\xEF\xBB\xBF[global]\nplatform = sim\n[a]\nseed = 1\n";
+	assert_int_equal(load(bom), 0);
+	assert_int_equal(xf.njobs, 1);
+	assert_string_equal(xf_get(&xf.global, "platform")->value, "sim");
+
+	alarm(20); /* a hang is a failure, not a ctest timeout */
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.ini", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(xf_load(fifo, &xf, why, sizeof(why)), -EMEDIUMTYPE);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_false(xf_is_scenario_file(fifo));
+	assert_int_equal(xf_load("/dev/zero", &xf, why, sizeof(why)), -EMEDIUMTYPE);
+	assert_int_equal(xf_load_scenario("/dev/zero", &xf, why, sizeof(why)), -EMEDIUMTYPE);
+	alarm(0);
+
+	/* a regular file of too many lines is refused, not read to its end */
+	snprintf(path, sizeof(path), "%s/long.ini", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[a]\n", f);
+	for (int i = 0; i < XF_MAX_LINES; i++)
+		fputs("; comment\n", f);
+	fclose(f);
+	assert_int_equal(xf_load(path, &xf, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "more than 100000 lines"));
+	/* exactly the most lines is fine */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[a]\n", f);
+	for (int i = 1; i < XF_MAX_LINES; i++)
+		fputs("; comment\n", f);
+	fclose(f);
+	assert_int_equal(xf_load(path, &xf, why, sizeof(why)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +320,8 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_repeatable_and_reclaim),
+		cmocka_unit_test(test_job_with_global_too_many_settings),
+		cmocka_unit_test(test_hostile_bytes_and_files),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

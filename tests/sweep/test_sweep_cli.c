@@ -41,7 +41,8 @@ static int memvirt(const char *args)
 	char cmd[2048], outf[128], errf[128];
 	snprintf(outf, sizeof(outf), "%s/stdout", dir);
 	snprintf(errf, sizeof(errf), "%s/stderr", dir);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", MEMVIRT_BIN, args, outf, errf);
+	/* timeout: a hang is a failure (124), not a ctest timeout */
+	snprintf(cmd, sizeof(cmd), "timeout 60 %s %s >%s 2>%s", MEMVIRT_BIN, args, outf, errf);
 	int st = system(cmd);
 	test_slurp(outf, out_text, sizeof(out_text));
 	test_slurp(errf, err_text, sizeof(err_text));
@@ -217,6 +218,13 @@ static void test_bad_files(void **st)
 	snprintf(args, sizeof(args), "merge %s/nothing-here", dir);
 	assert_int_equal(memvirt(args), 2);
 	expect_bad_file("[global]\nmetrics = exits..total\n[j]\n", "bad.ini:2: key 'metrics' = 'exits..total'");
+	/* a device or FIFO is refused at once, not read forever (issue 17) */
+	assert_int_equal(memvirt("sweep /dev/zero --dry-run"), 2);
+	assert_non_null(strstr(err_text, "/dev/zero: not a regular file"));
+	assert_int_equal(test_count_lines(err_text), 1);
+	assert_int_equal(memvirt("host /dev/zero"), 2);
+	assert_non_null(strstr(err_text, "/dev/zero: not a regular file"));
+	assert_int_equal(test_count_lines(err_text), 1);
 }
 
 static void expect_bad_merge(const char *metrics, const char *must_name)

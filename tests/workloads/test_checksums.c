@@ -21,10 +21,28 @@
 static int nr_as;
 /* While set, each region unmapped is first handed to it (dup's content census). */
 static void (*on_unmap)(const uint64_t *words, uint64_t bytes);
-static wl_addr_t t_map(struct wl_ctx *c, uint64_t b) { (void)c; return (wl_addr_t)(uintptr_t)calloc(1, b); }
+/* What is mapped now: like a platform, the harness frees what a workload leaves mapped (ctxsw
+ * keeps its buffers to the end) when the run ends. */
+#define T_MAX_MAPS 128
+static void *live[T_MAX_MAPS];
+static size_t nlive;
+static wl_addr_t t_map(struct wl_ctx *c, uint64_t b)
+{
+	(void)c;
+	void *p = nlive < T_MAX_MAPS ? calloc(1, b) : NULL;
+	if (p)
+		live[nlive++] = p;
+	return (wl_addr_t)(uintptr_t)p;
+}
 static int t_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b)
 {
 	(void)c;
+	size_t i = 0;
+	while (i < nlive && live[i] != (void *)(uintptr_t)a)
+		i++;
+	if (i == nlive)
+		return -EINVAL;
+	live[i] = live[--nlive];
 	if (on_unmap)
 		on_unmap((const uint64_t *)(uintptr_t)a, b);
 	free((void *)(uintptr_t)a);
@@ -51,6 +69,8 @@ static uint64_t run_wl(const char *name, struct wl_params p)
 	uint64_t sum = 0;
 	nr_as = 1;
 	assert_int_equal(w->main(&c, &p, &sum), 0);
+	while (nlive)
+		free(live[--nlive]);
 	return sum;
 }
 

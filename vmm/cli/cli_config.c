@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vmm/cli/cli.h"
+#include "vmm/run/run.h"
 #include "vmm/util/parse.h"
 
 static uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
@@ -36,6 +37,9 @@ int cli_finish_config(struct run_config *cfg, const char *guest_mem_arg)
 	if (guest_mem_arg) {
 		if (parse_size(guest_mem_arg, &m->ram_bytes) < 0)
 			return cli_bad_value("guest-mem", guest_mem_arg, "expected a size such as 256m or 1g");
+		if (m->ram_bytes > RUN_MAX_GUEST_RAM_BYTES) /* and rounding it up below cannot wrap to 0 */
+			return cli_bad_value("guest-mem", guest_mem_arg, "at most %llu bytes (64g): the guest kernel's limit",
+					     (unsigned long long)RUN_MAX_GUEST_RAM_BYTES);
 		if (m->ram_bytes < footprint)
 			return cli_bad_value("guest-mem", guest_mem_arg,
 					     "smaller than the workload's footprint (--mem %llu bytes)",

@@ -167,10 +167,14 @@ static void collect_wl_params(struct wl_options *w)
 			add_wl_param(w, *wl, d);
 }
 
-/* A number within [min, max], read by `parse` (parse_size or parse_u64). */
+/* A number within [min, max], read by `parse` (parse_size or parse_u64). No option takes more
+ * than INT64_MAX: the result document records every value as a JSON integer, which is signed
+ * (18446744073709551615 was recorded as -1). */
 static int parse_ranged_opt(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out,
 			    int (*parse)(const char *, uint64_t *), const char *expect, const char *unit)
 {
+	if (max > INT64_MAX)
+		max = INT64_MAX;
 	if (parse(val, out) < 0)
 		return cli_bad_value(opt, val, "%s", expect);
 	if (*out < min || *out > max)
@@ -198,7 +202,7 @@ int cli_bool_value(const char *opt, const char *val, bool *out)
 int cli_file_value(const char *opt, const char *path)
 {
 	int rc = result_path_check(path);
-	return rc < 0 ? cli_bad_value(opt, path, "%s", strerror(-rc)) : 0;
+	return rc < 0 ? cli_bad_value(opt, path, "%s", result_file_strerror(rc)) : 0;
 }
 
 int cli_dir_value(const char *opt, const char *dir, const char *sub)
@@ -409,6 +413,33 @@ void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own)
 		cli_opts_help(f, rt.t[i]);
 }
 
+/* Options the chosen platform cannot honour are usage errors before the run, not run-time
+ * failures or silently ignored: kvm pages with 4 levels and traps every pool write itself;
+ * guest-memory placement (--backend, --thp, --numa-*, --uffd) exists on kvm only; native runs
+ * no paging strategy. (Other sim-only options — the TLB, caches, costs — describe the model
+ * and are recorded, not refused.) */
+static int platform_conflict(const struct run_config *cfg, const struct guest_mem_opts *m)
+{
+	bool kvm = strcmp(cfg->platform, "kvm") == 0, native = strcmp(cfg->platform, "native") == 0;
+	const char *mem_opt = m->backend != guest_mem_defaults.backend ? "backend"
+			      : m->thp != guest_mem_defaults.thp ? "thp"
+			      : m->numa_node != guest_mem_defaults.numa_node ? "numa-node"
+			      : m->numa_policy != guest_mem_defaults.numa_policy ? "numa-policy"
+			      : m->uffd ? "uffd" : NULL;
+	if (kvm && cfg->sim.levels != 4)
+		return cli_error("--levels %u: not available on kvm (4-level paging only)", cfg->sim.levels), EXIT_USAGE;
+	if (kvm && cfg->sim.shadow_write_flood)
+		return cli_error("--shadow-flood on: models KVM's write flooding on sim only; the kvm VMM traps "
+				 "every pool write"), EXIT_USAGE;
+	if (!kvm && mem_opt)
+		return cli_error("--%s: guest memory placement is a kvm option; %s guest memory is the process's own",
+				 mem_opt, cfg->platform), EXIT_USAGE;
+	if (native && strcmp(cfg->mmu, "ept") != 0)
+		return cli_error("--mmu %s: native runs no paging strategy (use --platform sim or kvm)", cfg->mmu),
+		       EXIT_USAGE;
+	return 0;
+}
+
 int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 {
 	struct run_config *cfg = &r->cfg;
@@ -443,6 +474,8 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 		return EXIT_USAGE;
 	}
 	if ((rc = apply_wl_params(cfg, w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
+		return rc;
+	if ((rc = platform_conflict(cfg, &r->memory)) != 0)
 		return rc;
 	if ((rc = cli_finish_config(cfg, guest_mem)) != 0)
 		return rc;

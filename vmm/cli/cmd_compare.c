@@ -63,7 +63,7 @@ static int write_outputs(const struct compare *c, const char *dir, const char *j
 	}
 	json_decref(doc);
 	if (rc < 0)
-		cli_error("cannot write the comparison: %s", strerror(-rc));
+		cli_error("cannot write the comparison: %s", result_file_strerror(rc));
 	return rc;
 }
 

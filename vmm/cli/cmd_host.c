@@ -176,8 +176,11 @@ int cmd_host(int argc, char **argv)
 	enum run_state st = host_execute(&sc->spec, &doc);
 	if (!doc)
 		return cli_error("host: out of memory"), 1;
-	if (a.json && (rc = result_write_atomic(a.json, doc)) < 0)
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", a.json, strerror(-rc));
+	if (a.json && (rc = result_write_atomic(a.json, doc)) < 0) {
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", a.json, result_file_strerror(rc));
+		if (st != RUN_INTERRUPTED)
+			st = RUN_FAILED;
+	}
 	print_summary(doc, a.json);
 	json_decref(doc);
 	json_decref(sc->spec.settings);

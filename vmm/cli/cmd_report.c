@@ -5,6 +5,7 @@
 
 #include "vmm/cli/cli.h"
 #include "results/report.h"
+#include "results/result.h"
 
 static const struct cli_opt report_options[] = {
 	CLI_OPT_ARG("out", 'o', "DIR", "where index.html goes (required; also -o DIR)"),
@@ -49,7 +50,8 @@ int cmd_report(int argc, char **argv)
 		return rc == CLI_HELP ? 0 : rc;
 	char why[512], path[4200];
 	struct report r;
-	json_t *doc = json_load_file(json, 0, NULL);
+	json_error_t err;
+	json_t *doc = result_load_file(json, &err); /* report_load below says what is wrong */
 	if (doc && strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "host") == 0) {
 		if ((rc = cli_dir_value("out", dir, NULL)) != 0)
 			;
@@ -71,7 +73,7 @@ int cmd_report(int argc, char **argv)
 	rc = report_write_html(&r, path);
 	report_free(&r);
 	if (rc < 0)
-		return cli_error("cannot write %s: %s", path, strerror(-rc)), 1;
+		return cli_error("cannot write %s: %s", path, result_file_strerror(rc)), 1;
 	printf("report: %s\n", path);
 	return 0;
 }

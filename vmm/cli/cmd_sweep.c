@@ -208,7 +208,7 @@ static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, 
 	       st == RUN_OK ? "" : " — ", st == RUN_OK ? "" : res.message);
 	fflush(stdout);
 	if (rc < 0)
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, strerror(-rc));
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, result_file_strerror(rc));
 	return rc < 0 ? RUN_FAILED : st;
 }
 

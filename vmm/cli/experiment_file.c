@@ -12,6 +12,7 @@
 #include "vmm/cli/cli.h"
 #include "vmm/cli/experiment_file.h"
 #include "results/metric_path.h"
+#include "results/result.h"
 
 struct xf_reader {
 	FILE *f;
@@ -136,23 +137,57 @@ static void note_header(struct xf_reader *r, const char *line)
 	open_section(r, name);
 }
 
+/* Reads one line (at most num - 1 bytes) like fgets, but refuses a NUL byte: inih and the
+ * header check would see the line end there and take what follows for another line (a NUL
+ * once moved the next section's keys into the previous job). Returns the bytes read, 0 at
+ * the end, or -1 after a NUL. */
+static int read_line(FILE *f, char *str, int num)
+{
+	int len = 0;
+	while (len + 1 < num) {
+		int c = getc(f);
+		if (c == EOF)
+			break;
+		if (c == 0)
+			return -1;
+		str[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	str[len] = 0;
+	return len;
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct xf_reader *r = stream;
 	if (r->at_line_start)
 		r->line++;
-	char *s = fgets(str, num, r->f);
-	if (!s)
+	int len = read_line(r->f, str, num);
+	if (len < 0) {
+		fail(r, r->line, "a NUL byte: not a text file");
 		return NULL;
+	}
+	if (len == 0)
+		return NULL;
+	if (r->line > XF_MAX_LINES) {
+		fail(r, r->line, "more than %d lines", XF_MAX_LINES);
+		return NULL;
+	}
+	/* a UTF-8 byte order mark before the first line: dropped here, so that the header check
+	 * and inih see the same first line */
+	if (r->line == 1 && r->at_line_start && strncmp(str, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(str, str + 3, (size_t)len - 2);
+		len -= 3;
+	}
 	if (r->at_line_start)
-		note_header(r, s);
-	size_t len = strlen(s);
-	r->at_line_start = len > 0 && s[len - 1] == '\n';
+		note_header(r, str);
+	r->at_line_start = len > 0 && str[len - 1] == '\n';
 	/* inih reads a line in one buffer of `num` bytes and would take the rest of a longer
 	 * line as a line of its own */
-	if (!r->at_line_start && len + 1 == (size_t)num)
+	if (!r->at_line_start && len + 1 == num)
 		fail(r, r->line, "line longer than %d characters", num - 2);
-	return s;
+	return str;
 }
 
 bool xf_is_file_key(const char *key)
@@ -244,11 +279,11 @@ static int load(const char *path, enum xf_dialect dialect, struct experiment_fil
 	xf->dialect = dialect;
 	snprintf(xf->path, sizeof(xf->path), "%s", path);
 	snprintf(xf->global.name, sizeof(xf->global.name), "%s", dialect == XF_SCENARIO ? "host" : "global");
-	struct xf_reader r = { .f = fopen(path, "r"), .at_line_start = true, .xf = xf, .why = why, .why_n = n };
-	if (!r.f) {
-		int e = errno;
-		snprintf(why, n, "%s: %s", path, strerror(e));
-		return -e;
+	struct xf_reader r = { .at_line_start = true, .xf = xf, .why = why, .why_n = n };
+	int orc = regular_fopen(path, &r.f);
+	if (orc < 0) {
+		snprintf(why, n, "%s: %s", path, result_file_strerror(orc));
+		return orc;
 	}
 	/* continuation lines would hide a line's key; one error is all the user needs */
 	ini_allow_multiline = false;
@@ -284,11 +319,12 @@ bool xf_is_scenario_file(const char *path)
 {
 	char line[512];
 	bool scenario = false;
-	FILE *f = fopen(path, "r");
-	if (!f)
+	FILE *f;
+	if (regular_fopen(path, &f) < 0)
 		return false;
 	for (int k = 0; k < 10000 && fgets(line, sizeof(line), f); k++) {
-		const char *p = line + strspn(line, " \t");
+		const char *p = line + (k == 0 && strncmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0);
+		p += strspn(p, " \t");
 		if (*p != '[')
 			continue;
 		scenario = strncmp(p, "[host]", 6) == 0 || strncmp(p, "[vm ", 4) == 0;

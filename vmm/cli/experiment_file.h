@@ -13,6 +13,7 @@
 #define XF_VALUE_MAX 256
 #define XF_MAX_SETTINGS 48
 #define XF_MAX_JOBS 64
+#define XF_MAX_LINES 100000      /* a longer file is refused, not read to its end */
 
 struct xf_setting {
 	char key[XF_NAME_MAX];
@@ -48,7 +49,8 @@ struct experiment_file {
 #define XF_KEY_COUNT "count"        /* scenario [vm NAME]: identical VMs NAME-1 ... NAME-N */
 #define XF_KEY_SAMPLE_US "sample-us"  /* scenario [host]: the monitor's period */
 
-/* Reads `path` into xf (zeroed first). Checks the shape: sections, known keys, job names
+/* Reads `path` into xf (zeroed first); only a regular text file (no FIFO or device, no NUL
+ * byte, at most XF_MAX_LINES lines; a UTF-8 byte order mark is skipped). Checks the shape: sections, known keys, job names
  * usable in file names, no job twice, no key twice in a section (except repeatable run
  * options such as reclaim and cost). Returns 0, or a negative errno with one line in `why`
  * naming the file and line ("FILE:LINE: ..."). */

@@ -148,6 +148,9 @@ static int name_vm(const struct xf_section *sec, char *why, size_t n)
 	return EXIT_USAGE;
 }
 
+/* A [vm NAME] section becomes one point: its settings (at most XF_MAX_SETTINGS) always fit. */
+_Static_assert(SWEEP_MAX_SETTINGS >= XF_MAX_SETTINGS, "a [vm NAME] section fits in a sweep point");
+
 /* The run configuration of one [vm NAME] at point k, stored in store. */
 static int configure_vm(struct scenario *sc, const struct xf_section *sec, const struct sweep_value *v, size_t k,
 			struct scenario_vm_store *store, struct run_config *cfg, unsigned *count, char *why, size_t n)

@@ -15,8 +15,8 @@
 /* A job's settings after [global]'s, without the file's own keys. */
 struct merged {
 	size_t n;
-	const struct xf_setting *set[2 * XF_MAX_SETTINGS];
-	unsigned ncomb[2 * XF_MAX_SETTINGS];              /* items in each value's comma list */
+	const struct xf_setting *set[SWEEP_MAX_SETTINGS];
+	unsigned ncomb[SWEEP_MAX_SETTINGS];              /* items in each value's comma list */
 };
 
 static int fail_at(const struct experiment_file *xf, const struct xf_setting *s, char *why, size_t n,
@@ -75,6 +75,11 @@ static int merge_job(const struct experiment_file *xf, const struct xf_section *
 			const struct xf_setting *s = &secs[k]->set[i];
 			if (xf_is_file_key(s->key) || (k == 0 && xf_get(job, s->key)))
 				continue; /* the job's own value replaces [global]'s */
+			if (m->n == SWEEP_MAX_SETTINGS) {
+				snprintf(why, n, "%s:%d: job [%s]: more than %d settings with those of [global]", xf->path,
+					 job->line, job->name, SWEEP_MAX_SETTINGS);
+				return -E2BIG;
+			}
 			m->set[m->n] = s;
 			int rc = sweep_count_items(xf, s, &m->ncomb[m->n], why, n);
 			if (rc < 0)
@@ -276,7 +281,7 @@ static int fail_value(const char *path, const struct sweep_value *v, const char 
 int sweep_point_config(const struct sweep_point *p, const char *path, struct sweep_args *a, struct cli_run *run,
 		       char *why, size_t n)
 {
-	const struct sweep_value *order[XF_MAX_SETTINGS], *bad = NULL;
+	const struct sweep_value *order[SWEEP_MAX_SETTINGS], *bad = NULL;
 	char msg[512] = "";
 	if (build_args(p, a, order, &bad) < 0)
 		return fail_value(path, bad, "expected on or off", why, n);

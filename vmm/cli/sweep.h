@@ -18,6 +18,9 @@
 
 #define SWEEP_MAX_POINTS 4096
 #define SWEEP_MAX_REPEAT 100
+/* Settings of one point: a job's own and those it takes from [global] together (each section
+ * holds up to XF_MAX_SETTINGS; a job whose sum is larger is refused, not cut). */
+#define SWEEP_MAX_SETTINGS XF_MAX_SETTINGS
 
 /* One setting of a point: a value of `src` (the whole value, or one item of its comma list). */
 struct sweep_value {
@@ -30,7 +33,7 @@ struct sweep_point {
 	const struct xf_section *job;
 	unsigned repeat;
 	size_t n;
-	struct sweep_value set[XF_MAX_SETTINGS];
+	struct sweep_value set[SWEEP_MAX_SETTINGS];
 };
 
 struct sweep {
@@ -45,8 +48,8 @@ struct sweep {
  * configuration (json paths, ...), so it must live as long as the configuration does. */
 struct sweep_args {
 	int argc;
-	char *argv[XF_MAX_SETTINGS + 2];
-	char text[XF_MAX_SETTINGS][XF_NAME_MAX + XF_VALUE_MAX + 4];
+	char *argv[SWEEP_MAX_SETTINGS + 2];
+	char text[SWEEP_MAX_SETTINGS][XF_NAME_MAX + XF_VALUE_MAX + 4];
 };
 
 /* Item k of a setting's comma list, blanks around it dropped (a reclaim spec is never a

@@ -52,7 +52,7 @@ bool sweep_rep_done(const struct sweep *s, const struct sweep_point *p, unsigned
 		return false;
 	}
 	json_error_t err;
-	json_t *doc = json_load_file(path, 0, &err);
+	json_t *doc = result_load_file(path, &err);
 	if (!doc) {
 		snprintf(why, n, "unreadable (line %d: %s)", err.line, err.text);
 		return false;

@@ -89,7 +89,8 @@ static void print_points(struct scenario *sc, const struct sweep_opts *o, const 
 /* --resume: the file holds an ok host result of this same point and repetition. */
 static bool already_done(const struct scenario *sc, size_t k, unsigned rep, const char *path)
 {
-	json_t *doc = json_load_file(path, 0, NULL), *want = sweep_json(sc, k, rep);
+	json_error_t err;
+	json_t *doc = result_load_file(path, &err), *want = sweep_json(sc, k, rep);
 	const char *state = json_string_value(json_object_get(json_object_get(doc, "status"), "state"));
 	bool done = doc && state && strcmp(state, "ok") == 0 && json_equal(json_object_get(doc, "sweep"), want);
 	printf("resume: point %zu r%u/%u: %s\n", k, rep, sc->repeat, done ? "already done" : "re-running");
@@ -121,7 +122,7 @@ static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, con
 	fflush(stdout);
 	json_decref(doc);
 	if (rc < 0)
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, strerror(-rc));
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, result_file_strerror(rc));
 	return rc < 0 ? RUN_FAILED : st;
 }
 

@@ -16,6 +16,7 @@
 
 #include "vmm/kvm/kvm_image.h"
 #include "vmm/kvm/kvm_vm.h"
+#include "vmm/util/clock.h"
 
 #define SZ_2M (2ULL << 20)
 
@@ -135,6 +136,8 @@ int kvm_vm_create(const struct kvm_vm_config *cfg, const struct gk_run_block *ru
 		return -ENOTSUP;
 	}
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
+	if (vm)
+		vm->out.start_ns = monotonic_ns();
 	if (!vm)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;

@@ -67,6 +67,14 @@ struct kvm_guest_outcome {
 	uint64_t checksum;
 	struct gk_stats stats;  /* the guest kernel's counters (DONE) */
 	uint64_t phase_tsc[3];  /* guest TSC at WL_PHASE_SETUP / MEASURE / DONE; 0 = not seen */
+	/* The PHASE marks as the VMM bounds them (kvm_dev_core.c): each phase once and in order
+	 * (next_phase is the lowest acceptable), the guest's TSC never going back, and each
+	 * interval checked against the VMM's own clock at the marks (phase_ns); an interval that
+	 * disagrees by more than KVM_PHASE_SLACK is replaced by the VMM's (phase_clock_fixes). */
+	unsigned next_phase;
+	uint64_t phase_ns[3];
+	unsigned phase_clock_fixes;
+	uint64_t start_ns;      /* the VMM's clock when the VM was created: DONE's timing is bounded by it */
 	struct exit_counters exits;
 	uint64_t io_exits, mmio_exits, other_exits, kicks;
 	uint64_t zeroed_bytes;  /* recycled frames the VMM zeroed for the guest */

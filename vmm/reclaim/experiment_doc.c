@@ -289,7 +289,7 @@ static void write_series(const struct experiment_session *s)
 		return;
 	int rc = tel_series_write_csv(&s->target.series, s->opts->timeseries_path);
 	if (rc < 0)
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", s->opts->timeseries_path, strerror(-rc));
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", s->opts->timeseries_path, result_file_strerror(rc));
 }
 
 void experiment_finish_doc(struct experiment_session *s, json_t *doc)

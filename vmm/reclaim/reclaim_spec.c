@@ -35,7 +35,8 @@ static int parse_range(const char *v, struct reclaim_spec *s)
 	if (!plus || (size_t)(plus - v) >= sizeof(off))
 		return -EINVAL;
 	snprintf(off, sizeof(off), "%.*s", (int)(plus - v), v);
-	if (parse_size(off, &s->offset) < 0 || parse_size(plus + 1, &s->length) < 0 || s->length == 0)
+	if (parse_size(off, &s->offset) < 0 || parse_size(plus + 1, &s->length) < 0 || s->length == 0 ||
+	    s->offset > RECLAIM_MAX_BYTES || s->length > RECLAIM_MAX_BYTES)
 		return -EINVAL;
 	return 0;
 }
@@ -58,11 +59,12 @@ static int parse_key(struct reclaim_spec *s, const char *key, const char *val, c
 			return fail(why, n, "pattern='%s': expected seq or random", val);
 		s->pattern = p == 0 ? RECLAIM_SEQ : RECLAIM_RANDOM;
 	} else if (strcmp(key, "seed") == 0 && mem_kind) {
-		if (parse_u64(val, &s->seed) < 0)
-			return fail(why, n, "seed='%s': expected a non-negative integer", val);
+		if (parse_u64(val, &s->seed) < 0 || s->seed > INT64_MAX)
+			return fail(why, n, "seed='%s': expected an integer from 0 to %lld", val, (long long)INT64_MAX);
 	} else if (strcmp(key, "bytes") == 0 && !mem_kind) {
-		if (parse_size(val, &s->limit_bytes) < 0 || s->limit_bytes < (1ULL << 20))
-			return fail(why, n, "bytes='%s': expected a size of at least 1m such as 64m", val);
+		if (parse_size(val, &s->limit_bytes) < 0 || s->limit_bytes < (1ULL << 20) ||
+		    s->limit_bytes > RECLAIM_MAX_BYTES)
+			return fail(why, n, "bytes='%s': expected a size from 1m to 1024t such as 64m", val);
 	} else if (strcmp(key, "until") == 0 && !mem_kind) {
 		if (parse_duration_us(val, &s->until_us) < 0)
 			return fail(why, n, "until='%s': expected a time such as 3s", val);

@@ -15,6 +15,10 @@
 
 #include <jansson.h>
 
+/* The largest bytes=, offset and length a spec takes (1024 TiB): beyond any host, and within
+ * the signed JSON integers the result records them as. */
+#define RECLAIM_MAX_BYTES (1ULL << 50)
+
 enum reclaim_kind { RECLAIM_DISCARD, RECLAIM_PAGEOUT, RECLAIM_LIMIT };
 enum reclaim_pattern { RECLAIM_SEQ, RECLAIM_RANDOM };
 

@@ -15,6 +15,7 @@
 #include "vmm/kvm/kvm_mmu.h"
 #include "vmm/kvm/kvm_stats.h"
 #include "vmm/mem/book_sync.h"
+#include "vmm/util/text.h"
 
 struct kvm_platform_run {
 	struct phase_clock clock;
@@ -173,8 +174,9 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 		res->have_checksum = true;
 		pr->ctx->progress = res->ops;
 	} else if (o->done) {
+		char code[40];
 		snprintf(res->message, sizeof(res->message), "workload %s failed in the guest: %s", cfg->workload->name,
-			 strerror((int)-o->rc));
+			 errno_text(o->rc, code, sizeof(code)));
 	} else {
 		snprintf(res->message, sizeof(res->message), "%s", o->message);
 	}

@@ -1,7 +1,10 @@
 /* platform_native.c — the `native` platform: the workload runs as an ordinary host process.
  * It is the baseline for efficiency ratios and for checksums. Address spaces are emulated
  * by bookkeeping only: the workload keeps per-space buffers at distinct addresses, so a
- * switch costs nothing here (that is the point of the baseline). */
+ * switch costs nothing here (that is the point of the baseline). What a workload leaves
+ * mapped (ctxsw keeps its buffers to the end, a failed workload whatever it had) is unmapped
+ * when the run ends, as a process's exit would: a host or sweep of many runs in one process
+ * does not keep them. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +13,12 @@
 #include "vmm/run/platform.h"
 
 #define NATIVE_MAX_AS 64
+#define NATIVE_MAX_MAPS 128 /* live mappings (ctxsw: one per space, at most 64) */
+
+struct native_map {
+	wl_addr_t addr;
+	uint64_t bytes;
+};
 
 struct native_state {
 	struct phase_clock clock;
@@ -17,6 +26,8 @@ struct native_state {
 	uint64_t mapped_bytes, mapped_peak; /* mapped_bytes is published as wl_ctx.used_bytes */
 	wl_addr_t published; /* the mapping published as guest RAM, 0 = none */
 	struct guest_ram_handle *ram;
+	size_t nmaps;
+	struct native_map maps[NATIVE_MAX_MAPS]; /* what is mapped now */
 };
 
 /* The workload's first mapping (the main buffer of seq, gups and pchase) stands for guest RAM,
@@ -36,11 +47,12 @@ static struct native_state *native_of(struct wl_ctx *c) { return c->platform; }
 static wl_addr_t native_map(struct wl_ctx *c, uint64_t bytes)
 {
 	struct native_state *s = native_of(c);
-	if (bytes == 0)
+	if (bytes == 0 || s->nmaps == NATIVE_MAX_MAPS)
 		return 0;
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return 0;
+	s->maps[s->nmaps++] = (struct native_map){ (wl_addr_t)(uintptr_t)p, bytes };
 	s->mapped_bytes += bytes;
 	if (s->mapped_bytes > s->mapped_peak)
 		s->mapped_peak = s->mapped_bytes;
@@ -49,14 +61,22 @@ static wl_addr_t native_map(struct wl_ctx *c, uint64_t bytes)
 	return (wl_addr_t)(uintptr_t)p;
 }
 
+/* Only a whole mapping of this run is unmapped (the workload's own address, not any). */
 static int native_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t bytes)
 {
-	if (a == native_of(c)->published)
-		guest_ram_publish(native_of(c)->ram, NULL); /* withdrawn before it goes away */
+	struct native_state *s = native_of(c);
+	size_t i = 0;
+	while (i < s->nmaps && !(s->maps[i].addr == a && s->maps[i].bytes == bytes))
+		i++;
+	if (i == s->nmaps)
+		return -EINVAL;
+	if (a == s->published)
+		guest_ram_publish(s->ram, NULL); /* withdrawn before it goes away */
 	if (munmap((void *)(uintptr_t)a, bytes) < 0)
 		return -errno;
-	native_of(c)->mapped_bytes -= bytes;
-	c->used_bytes = native_of(c)->mapped_bytes;
+	s->maps[i] = s->maps[--s->nmaps];
+	s->mapped_bytes -= bytes;
+	c->used_bytes = s->mapped_bytes;
 	return 0;
 }
 
@@ -91,6 +111,8 @@ static int native_run(const struct run_config *cfg, struct wl_ctx *ctx, struct g
 	phase_clock_start(&s.clock);
 	int rc = cfg->workload->main(ctx, &cfg->params, &res->checksum);
 	phase_clock_finish(&s.clock, res);
+	while (s.nmaps) /* what the workload left mapped */
+		native_unmap(ctx, s.maps[s.nmaps - 1].addr, s.maps[s.nmaps - 1].bytes);
 	res->ops = cfg->workload->ops(&cfg->params);
 	res->guest_bytes = s.mapped_peak;
 	res->host_resident_bytes = s.mapped_peak;

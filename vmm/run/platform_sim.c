@@ -18,6 +18,9 @@
 #include "shadow/shadow.h"
 #include "vmm/mem/book_sync.h"
 #include "vmm/run/platform.h"
+#include "vmm/run/run.h"
+
+_Static_assert(RUN_MAX_GUEST_RAM_BYTES == GK_MAX_RAM_BYTES, "run.h states the guest kernel's RAM limit");
 
 struct sim_state {
 	struct mmu_vm vm;

@@ -282,8 +282,11 @@ enum run_state run_execute(const struct run_config *cfg, struct run_result *res,
 	json_t *doc = run_vm_doc(vm, NULL);
 	if (cfg->json_path) {
 		int rc = result_write_atomic(cfg->json_path, doc);
-		if (rc < 0)
-			fprintf(stderr, "memvirt: cannot write %s: %s\n", cfg->json_path, strerror(-rc));
+		if (rc < 0) { /* a run whose result is lost has failed, whatever it measured */
+			fprintf(stderr, "memvirt: cannot write %s: %s\n", cfg->json_path, result_file_strerror(rc));
+			if (st != RUN_INTERRUPTED)
+				st = RUN_FAILED;
+		}
 	}
 	*res = vm->res;
 	if (doc_out)

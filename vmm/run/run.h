@@ -21,6 +21,10 @@
 #include "vmm/reclaim/telemetry.h"
 #include "workloads/wl.h"
 
+/* The most guest RAM a VM takes (the guest kernel's GK_MAX_RAM_BYTES; platform_sim.c checks
+ * they are equal), for the command line to refuse more before anything runs. */
+#define RUN_MAX_GUEST_RAM_BYTES (64ULL << 30)
+
 struct platform;
 
 struct run_vm {

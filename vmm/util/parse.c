@@ -14,8 +14,11 @@ int parse_u64(const char *s, uint64_t *out)
 	char *end;
 	if (!s || !isdigit((unsigned char)s[0]))
 		return -EINVAL; /* no sign, no blanks, not empty */
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (hex && !isxdigit((unsigned char)s[2]))
+		return -EINVAL; /* "0x" alone, or "0x-1" */
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(hex ? s + 2 : s, &end, hex ? 16 : 10); /* never octal: 010 is ten */
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (*end)

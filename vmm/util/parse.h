@@ -9,7 +9,8 @@
 /* A byte count with an optional k, m, g or t suffix (powers of 1024, either case, optional
  * trailing 'b' or 'ib'): "4096", "64m", "1G", "2MiB". */
 int parse_size(const char *s, uint64_t *out);
-/* A non-negative decimal (or 0x hex) integer. */
+/* A non-negative integer: decimal (leading zeros allowed, never octal: "010" is 10), or
+ * hexadecimal after 0x or 0X ("0x1f"). */
 int parse_u64(const char *s, uint64_t *out);
 /* A duration with a unit: "1s", "1.5s", "250ms", "500us" (no unit: milliseconds), in µs. */
 int parse_duration_us(const char *s, uint64_t *out);
