@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libnuma-dev libhwloc-dev libjemalloc-dev
-          libbenchmark-dev libcmocka-dev libjansson-dev libinih-dev)
+          libbenchmark-dev libcmocka-dev libjansson-dev libinih-dev libxxhash-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
