@@ -12,7 +12,9 @@
  *                       ones, run = 1;
  *   ksm_session_start   once the VMs began: a sampler thread marks each VM's guest RAM
  *                       MADV_MERGEABLE as it is published, samples KSM's counters into a host
- *                       series, and runs the own scanner once every VM is in its measured phase;
+ *                       series, and hashes each VM's guest RAM with the own scanner when that
+ *                       VM enters its measured phase (its memory is written by then; VMs reach
+ *                       it at different times, and a VM may end before another begins);
  *   ksm_session_stop    after the workers: the thread ends (one last sample);
  *   ksm_session_restore every knob back to its saved value (run first), the janitor released;
  *   ksm_session_json    the host document's `ksm{}`. */
@@ -81,6 +83,7 @@ struct ksm_vm {
 	uint64_t marked_bytes;
 	int mark_rc;                    /* 0, or the madvise errno */
 	bool shared_mapping;            /* a memfd mapping: KSM merges private anonymous memory only */
+	bool scanned;                   /* the own scanner hashed it */
 };
 
 struct ksm_session {
@@ -104,7 +107,9 @@ struct ksm_session {
 	atomic_bool stop;
 	struct ksm_sample *series;
 	size_t ns, cap;
-	struct ksm_estimate est;        /* the own scanner's, once every VM is measuring */
+	struct ksm_scanner scanner;     /* the own scanner (opts.scan), VM by VM */
+	bool scanner_open;
+	struct ksm_estimate est;        /* its counts, once every VM was hashed or ended */
 	bool scanned;
 };
 

@@ -29,6 +29,7 @@ struct ksm_scan_vm_figures {
 	uint64_t saved_pages;  /* merging inside this VM would free this many (zero pages merged as one
 				* content, as KSM without use_zero_pages does) */
 	double scan_s;         /* wall time of this VM's hashing */
+	double at_ms;          /* when it was hashed, on the caller's clock */
 	bool missed;           /* its guest RAM was not published when the scan ran */
 };
 
@@ -39,8 +40,7 @@ struct ksm_estimate {
 	uint64_t saved_within;  /* the sum of each VM's own saving: sharing only inside a VM */
 	uint64_t saved_across;  /* every VM in one domain: scanned - distinct contents (zero as one) */
 	uint64_t hashed_bytes;
-	double hash_s;          /* time spent hashing (all VMs) */
-	double at_ms;           /* when the scan ran, on the run clock */
+	double hash_cpu_s;      /* the scanning thread's CPU time (all VMs): GB/s per core */
 };
 
 struct ksm_scan_entry;

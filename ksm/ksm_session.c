@@ -231,36 +231,27 @@ static uint64_t mark_new_ram(struct ksm_session *s)
 }
 
 struct scan_arg {
-	struct ksm_scanner *sc;
+	struct ksm_session *s;
 	unsigned vm;
 };
 
 static int scan_cb(const struct guest_ram *ram, void *arg)
 {
 	struct scan_arg *a = arg;
-	return ram->base ? ksm_scan_vm(a->sc, a->vm, ram->base, ram->bytes) : 0;
+	if (!ram->base)
+		return 0;
+	a->s->vm[a->vm].scanned = true;
+	a->s->scanner.est.vm[a->vm].at_ms = now_ms(a->s);
+	return ksm_scan_vm(&a->s->scanner, a->vm, ram->base, ram->bytes);
 }
 
-/* The estimate is taken once, when every VM's workload has written its memory (measured
- * phase or later), or at the end for those that never got there. */
-static bool all_measuring(const struct ksm_session *s)
+/* Hashes each VM once, when its workload has written its memory (measured phase or later);
+ * `all`: every VM not yet hashed whose RAM is still there (the end of the run). */
+static void scan_ready(struct ksm_session *s, bool all)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->vm[i].ctx->phase == WL_PHASE_SETUP)
-			return false;
-	return true;
-}
-
-static void run_scan(struct ksm_session *s)
-{
-	struct ksm_scanner sc;
-	ksm_scan_begin(&sc, s->n);
-	double at = now_ms(s);
-	for (size_t i = 0; i < s->n; i++)
-		guest_ram_with(s->vm[i].ram, scan_cb, &(struct scan_arg){ .sc = &sc, .vm = (unsigned)i });
-	ksm_scan_finish(&sc, &s->est);
-	s->est.at_ms = at;
-	s->scanned = true;
+		if (!s->vm[i].scanned && (all || s->vm[i].ctx->phase != WL_PHASE_SETUP))
+			guest_ram_with(s->vm[i].ram, scan_cb, &(struct scan_arg){ .s = s, .vm = (unsigned)i });
 }
 
 static void push_sample(struct ksm_session *s, uint64_t marked)
@@ -285,8 +276,8 @@ static void *sampler_main(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load(&s->stop)) {
 		uint64_t marked = s->opts.on ? mark_new_ram(s) : 0;
-		if (s->opts.scan && !s->scanned && all_measuring(s))
-			run_scan(s);
+		if (s->opts.scan)
+			scan_ready(s, false);
 		push_sample(s, marked);
 		next.tv_nsec += (long)(s->opts.sample_ms % 1000) * 1000000;
 		next.tv_sec += (time_t)(s->opts.sample_ms / 1000) + next.tv_nsec / 1000000000;
@@ -300,6 +291,9 @@ int ksm_session_start(struct ksm_session *s)
 {
 	if (!s->began)
 		return -EINVAL;
+	if (s->opts.scan && ksm_scan_begin(&s->scanner, s->n) < 0)
+		return -ENOMEM;
+	s->scanner_open = s->opts.scan;
 	int err = pthread_create(&s->thread, NULL, sampler_main, s);
 	if (err)
 		return -err;
@@ -316,8 +310,12 @@ void ksm_session_stop(struct ksm_session *s)
 	}
 	if (!s->began)
 		return;
-	if (s->opts.scan && !s->scanned)
-		run_scan(s); /* what is still published; the others are `missed` */
+	if (s->scanner_open) {
+		scan_ready(s, true); /* what is still published; the others are `missed` */
+		ksm_scan_finish(&s->scanner, &s->est);
+		s->scanner_open = false;
+		s->scanned = true;
+	}
 	push_sample(s, s->ns ? s->series[s->ns - 1].marked_bytes : 0);
 	s->after = s->series[s->ns - 1];
 }

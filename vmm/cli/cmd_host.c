@@ -127,6 +127,27 @@ static void print_vm(const json_t *vm)
 	printf("\n");
 }
 
+/* Page sharing, when the host had it: what KSM saved, how fast, at what CPU cost; and what the
+ * own scanner estimated could be saved. */
+static void print_ksm(const json_t *k)
+{
+	const json_t *est = json_object_get(k, "estimate"), *t90 = json_object_get(k, "time_to_savings_s");
+	if (!json_is_object(k))
+		return;
+	if (json_is_true(json_object_get(k, "on")))
+		printf("  ksm: saved %.1f MiB (peak), 90%% of it after %s%.2f s, ksmd CPU %.2f s, knobs %s\n",
+		       (double)json_integer_value(json_object_get(k, "saved_bytes")) / 1048576.0, json_is_number(t90) ? "" : "(never) ",
+		       json_number_value(t90), json_number_value(json_object_get(k, "ksmd_cpu_s")),
+		       json_is_true(json_object_get(json_object_get(k, "knobs"), "restored")) ? "restored" : "NOT restored");
+	if (json_is_object(est))
+		printf("  estimate (xxh3 scan): %lld pages scanned, %lld zero; sharable %.1f MiB within VMs, "
+		       "%.1f MiB across VMs; hashing %.2f GB/s per core\n", json_integer_value(json_object_get(est, "scanned")),
+		       json_integer_value(json_object_get(est, "zero")),
+		       (double)json_integer_value(json_object_get(est, "saved_within_vm_pages")) * 4096 / 1048576.0,
+		       (double)json_integer_value(json_object_get(est, "saved_across_vms_bytes")) / 1048576.0,
+		       json_number_value(json_object_get(est, "hash_gb_per_s")));
+}
+
 static void print_summary(const json_t *doc, const char *json)
 {
 	const json_t *vms = json_object_get(doc, "vms"), *vm;
@@ -143,6 +164,7 @@ static void print_summary(const json_t *doc, const char *json)
 	       json_number_value(json_object_get(t, "ops_per_s")), json_integer_value(json_object_get(t, "guest_bytes")) >> 20,
 	       json_integer_value(json_object_get(t, "host_resident_bytes")) >> 20,
 	       json_integer_value(json_object_get(t, "rss_peak_bytes")) >> 20);
+	print_ksm(json_object_get(json_object_get(doc, "host"), "ksm"));
 	if (json)
 		printf("  result: %s\n", json);
 }
