@@ -92,6 +92,7 @@ struct ksm_session {
 	bool began;
 	struct ksm_knob_values saved;   /* every knob as found */
 	struct ksm_knob_values applied; /* what begin wrote */
+	bool found_clean;               /* KSM was off with nothing merged: unmerge at the end */
 	bool restored;
 	int restore_rc;
 	char restore_msg[256];

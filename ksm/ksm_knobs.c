@@ -1,6 +1,7 @@
 /* ksm_knobs.c — saving, setting and restoring the Linux KSM knobs (see ksm_knobs.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ksm/ksm_knobs.h"
@@ -119,6 +120,15 @@ int ksm_knobs_restore(const struct ksm_knob_values *saved, char *why, size_t n)
 	}
 	return first;
 }
+
+bool ksm_found_clean(const struct ksm_knob_values *saved)
+{
+	uint64_t shared = 1;
+	(void)sysfs_read_u64(KSM_SYSFS "/pages_shared", &shared);
+	return saved->has[KSM_RUN] && strcmp(saved->v[KSM_RUN], "0") == 0 && shared == 0;
+}
+
+int ksm_unmerge_all(void) { return ksm_knob_write(KSM_RUN, "2"); }
 
 bool ksm_knobs_equal_now(const struct ksm_knob_values *saved, char *why, size_t n)
 {

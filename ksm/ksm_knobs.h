@@ -54,6 +54,12 @@ int ksm_knobs_apply(const struct ksm_knob_values *want, struct ksm_knob_values *
  * after run = 2 (unmerge), then run gets its saved value again. Returns 0 or the first
  * -errno (named in why). */
 int ksm_knobs_restore(const struct ksm_knob_values *saved, char *why, size_t n);
+/* KSM found off with nothing merged (run 0, pages_shared 0): leaving it so takes run = 2
+ * (unmerge everything, empty the stable tree) before run = 0 — run = 0 alone freezes ksmd with
+ * the merged pages and the counters of processes that have gone, which the next run would
+ * then read as its starting point. */
+bool ksm_found_clean(const struct ksm_knob_values *saved);
+int ksm_unmerge_all(void);
 /* Are the knobs now what `saved` holds? (The first that differs is named in why.) */
 bool ksm_knobs_equal_now(const struct ksm_knob_values *saved, char *why, size_t n);
 

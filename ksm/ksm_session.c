@@ -126,6 +126,9 @@ static double now_ms(const struct ksm_session *s) { return (monotonic_seconds() 
  * janitor writes them all back (writing a value a knob already has is harmless). */
 static void note_knobs(struct ksm_session *s)
 {
+	char run[128];
+	if (s->found_clean) /* unmerge first, then run = 0 and the rest */
+		janitor_note_sysfs(&s->janitor, ksm_knob_path(KSM_RUN, run, sizeof(run)), "2");
 	for (int k = 0; k < KSM_KNOBS; k++) {
 		char path[128];
 		if (s->saved.has[k])
@@ -151,6 +154,7 @@ int ksm_session_begin(struct ksm_session *s, const struct ksm_opts *opts, double
 		if (opts->set.has[k] && !s->saved.has[k])
 			return snprintf(why, n, "this kernel has no " KSM_SYSFS "/%s", ksm_knob_name((enum ksm_knob)k)),
 			       -ENOENT;
+	s->found_clean = ksm_found_clean(&s->saved);
 	int rc = janitor_start(&s->janitor);
 	if (rc < 0)
 		return snprintf(why, n, "cannot start the host-state janitor: %s", strerror(-rc)), rc;
@@ -177,6 +181,10 @@ void ksm_session_restore(struct ksm_session *s)
 {
 	if (!s->began || !s->opts.on || s->restored)
 		return;
+	/* found off and empty: leave it empty (in an interrupted run this copies back the merged
+	 * pages of VMs still mapped: the memory they had before merging) */
+	if (s->found_clean && ksm_unmerge_all() < 0)
+		fprintf(stderr, "memvirt: KSM unmerge (run = 2) failed; merged pages stay merged\n");
 	s->restore_rc = ksm_knobs_restore(&s->saved, s->restore_msg, sizeof(s->restore_msg));
 	if (s->restore_rc == 0 && !ksm_knobs_equal_now(&s->saved, s->restore_msg, sizeof(s->restore_msg)))
 		s->restore_rc = -EIO;
