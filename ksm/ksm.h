@@ -56,11 +56,13 @@ const char *ksm_opt_names(void);
 
 /* The counters sampled each tick: name and struct ksm_sample field. Host-wide ones from
  * /sys/kernel/mm/ksm, the process's own from /proc/self/ksm_stat (proc_*), ksmd's CPU time
- * from its /proc/PID/stat, and the guest RAM marked mergeable so far. */
+ * from its /proc/PID/stat, pages_to_scan (the scan advisor moves it), and the guest RAM marked
+ * mergeable so far. */
 #define KSM_COLUMNS(X)                                                                          \
 	X(pages_shared) X(pages_sharing) X(pages_unshared) X(pages_volatile) X(pages_scanned)  \
 	X(full_scans) X(general_profit) X(ksm_zero_pages) X(proc_rmap_items)                   \
-	X(proc_merging_pages) X(proc_zero_pages) X(proc_profit) X(ksmd_cpu_ms) X(marked_bytes)
+	X(proc_merging_pages) X(proc_zero_pages) X(proc_profit) X(ksmd_cpu_ms) X(pages_to_scan)   \
+	X(marked_bytes)
 
 struct ksm_sample {
 	double time_ms;                 /* on the run clock */

@@ -33,7 +33,16 @@ static void usage(void)
 	      "A scenario is an INI file: [host] (sample-us; repeat and metrics for sweeps) and one\n"
 	      "[vm NAME] section per VM whose keys are memvirt run's options, or count = N for N\n"
 	      "identical VMs NAME-1 ... NAME-N. A value with commas is a sweep axis: memvirt sweep\n"
-	      "runs every point. memvirt report draws the document.\n\n",
+	      "runs every point. memvirt report draws the document.\n\n"
+	      "Page sharing is the host's ([host] keys, docs/page-sharing.md):\n"
+	      "  ksm = on|off                 drive Linux KSM over every VM's guest RAM (root); every\n"
+	      "                               knob is restored afterwards, also if memvirt is killed\n"
+	      "  ksm-scan = on|off            estimate what could be shared (XXH3 over guest RAM)\n"
+	      "  ksm-sample-ms = N            KSM counters' sampling period (default 100)\n"
+	      "  ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages (use_zero_pages), ksm-smart-scan,\n"
+	      "  ksm-advisor = none|scan-time, ksm-advisor-max-cpu, ksm-advisor-min-pages,\n"
+	      "  ksm-advisor-max-pages, ksm-advisor-target-s, ksm-merge-across-nodes,\n"
+	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n\n",
 	      stdout);
 	cli_opts_help(stdout, host_options);
 }
