@@ -36,23 +36,6 @@ static void assert_restored(void)
 		fail_msg("KSM knob not restored: %s", why);
 }
 
-static void test_opts(void **st)
-{
-	(void)st;
-	struct ksm_opts o = { 0 };
-	set(&o, "ksm", "on");
-	set(&o, "ksm-pages-to-scan", "4000");
-	set(&o, "ksm-advisor", "scan-time");
-	assert_true(o.on);
-	assert_string_equal(o.set.v[KSM_PAGES_TO_SCAN], "4000");
-	assert_string_equal(o.set.v[KSM_ADVISOR_MODE], "scan-time");
-	assert_int_equal(ksm_opt_set(&o, "ksm-zero-pages", "yes", why, sizeof(why)), -22);
-	assert_non_null(strstr(why, "on or off"));
-	assert_int_equal(ksm_opt_set(&o, "ksm-pages-to-scan", "0", why, sizeof(why)), -22);
-	assert_int_equal(ksm_opt_set(&o, "ksm-bogus", "1", why, sizeof(why)), -2);
-	assert_false(ksm_opt_known("sample-us"));
-}
-
 static void test_session_sets_and_restores(void **st)
 {
 	(void)st;
@@ -123,7 +106,6 @@ int main(void)
 	}
 	ksm_knobs_save(&found);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_opts),
 		cmocka_unit_test(test_session_sets_and_restores),
 		cmocka_unit_test(test_failed_setup_changes_nothing),
 		cmocka_unit_test(test_janitor_restores_after_death),

@@ -1,6 +1,7 @@
 /* test_ksm_scan.c — the own scanner's estimate on pages of known content: zero pages counted
  * apart, duplicates inside a VM and across VMs, unique pages never shared, holes (unmapped
- * pages) not read, and the same content in two VMs shared only across them. No root needed. */
+ * pages) not read, and the same content in two VMs shared only across them; and the [host]
+ * page-sharing keys, parsed and refused. No root needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,15 @@
 
 #include <cmocka.h>
 
+#include "ksm/ksm.h"
 #include "ksm/ksm_scan.h"
+
+static char why[512];
+
+static void set(struct ksm_opts *o, const char *key, const char *value)
+{
+	assert_int_equal(ksm_opt_set(o, key, value, why, sizeof(why)), 0);
+}
 
 #define PAGE 4096u
 #define PAGES 1000u
@@ -84,12 +93,30 @@ static void test_missed_vm(void **st)
 	assert_int_equal(e.scanned, 0);
 }
 
+static void test_opts(void **st)
+{
+	(void)st;
+	struct ksm_opts o = { 0 };
+	set(&o, "ksm", "on");
+	set(&o, "ksm-pages-to-scan", "4000");
+	set(&o, "ksm-advisor", "scan-time");
+	assert_true(o.on);
+	assert_string_equal(o.set.v[KSM_PAGES_TO_SCAN], "4000");
+	assert_string_equal(o.set.v[KSM_ADVISOR_MODE], "scan-time");
+	assert_int_equal(ksm_opt_set(&o, "ksm-zero-pages", "yes", why, sizeof(why)), -22);
+	assert_non_null(strstr(why, "on or off"));
+	assert_int_equal(ksm_opt_set(&o, "ksm-pages-to-scan", "0", why, sizeof(why)), -22);
+	assert_int_equal(ksm_opt_set(&o, "ksm-bogus", "1", why, sizeof(why)), -2);
+	assert_false(ksm_opt_known("sample-us"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_vm),
 		cmocka_unit_test(test_two_vms),
 		cmocka_unit_test(test_missed_vm),
+		cmocka_unit_test(test_opts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
