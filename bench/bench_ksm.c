@@ -52,7 +52,7 @@ static void bm_scan_estimate(gbench_state *st, void *arg)
 	while (gbench_keep_running(st)) {
 		struct ksm_scanner sc;
 		ksm_scan_begin(&sc, 1);
-		ksm_scan_vm(&sc, 0, m, REGION);
+		ksm_scan_vm(&sc, 0, m, REGION, NULL);
 		ksm_scan_finish(&sc, &e);
 		gbench_escape(&e);
 	}

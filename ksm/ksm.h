@@ -44,6 +44,7 @@ struct ksm_opts {
 	bool on;                        /* drive Linux KSM */
 	bool scan;                      /* run the own scanner (estimate) */
 	uint64_t sample_ms;             /* the sampler's period; 0 = KSM_DEFAULT_SAMPLE_MS */
+	uint64_t scan_every_ms;         /* 0: hash each VM once; else a pass over every VM this often */
 	struct ksm_knob_values set;     /* knobs to set; the others keep their value */
 };
 
@@ -86,6 +87,15 @@ struct ksm_vm {
 	int mark_rc;                    /* 0, or the madvise errno */
 	bool shared_mapping;            /* a memfd mapping: KSM merges private anonymous memory only */
 	bool scanned;                   /* the own scanner hashed it */
+	uint64_t *prev;                 /* its last pass's word per page (periodic passes) */
+	uint64_t prev_pages;
+};
+
+/* One periodic pass of the own scanner over every measuring VM. */
+struct ksm_pass {
+	double time_ms;
+	uint64_t scanned, volatile_pages, saved_within, saved_across;
+	double hash_cpu_ms;
 };
 
 struct ksm_session {
@@ -114,6 +124,9 @@ struct ksm_session {
 	bool scanner_open;
 	struct ksm_estimate est;        /* its counts, once every VM was hashed or ended */
 	bool scanned;
+	double last_pass_ms;            /* periodic passes (opts.scan_every_ms) */
+	struct ksm_pass *passes;
+	size_t npass, cap_pass;
 };
 
 /* Is Linux KSM usable here? NULL, or why not (not root, no /sys/kernel/mm/ksm). */

@@ -9,7 +9,7 @@
 #include "vmm/util/parse.h"
 
 enum kind { K_ONOFF, K_NUMBER, K_ADVISOR };
-enum { OPT_KSM = -1, OPT_SCAN = -2, OPT_SAMPLE = -3 };
+enum { OPT_KSM = -1, OPT_SCAN = -2, OPT_SAMPLE = -3, OPT_SCAN_EVERY = -4 };
 
 static const struct ksm_key {
 	const char *key;
@@ -20,6 +20,7 @@ static const struct ksm_key {
 	{ "ksm", OPT_KSM, K_ONOFF, 0, 1 },
 	{ "ksm-scan", OPT_SCAN, K_ONOFF, 0, 1 },
 	{ "ksm-sample-ms", OPT_SAMPLE, K_NUMBER, 10, 10000 },
+	{ "ksm-scan-every-ms", OPT_SCAN_EVERY, K_NUMBER, 0, 3600000 },
 	{ "ksm-pages-to-scan", KSM_PAGES_TO_SCAN, K_NUMBER, 1, 1u << 24 },
 	{ "ksm-sleep-ms", KSM_SLEEP_MILLISECS, K_NUMBER, 0, 60000 },
 	{ "ksm-zero-pages", KSM_USE_ZERO_PAGES, K_ONOFF, 0, 1 },
@@ -45,7 +46,7 @@ bool ksm_opt_known(const char *key) { return find(key) != NULL; }
 
 const char *ksm_opt_names(void)
 {
-	return "ksm, ksm-scan, ksm-sample-ms, ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages, ksm-smart-scan, "
+	return "ksm, ksm-scan, ksm-sample-ms, ksm-scan-every-ms, ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages, ksm-smart-scan, "
 	       "ksm-advisor, ksm-advisor-max-cpu, ksm-advisor-min-pages, ksm-advisor-max-pages, ksm-advisor-target-s, "
 	       "ksm-merge-across-nodes, ksm-max-page-sharing";
 }
@@ -90,6 +91,8 @@ int ksm_opt_set(struct ksm_opts *o, const char *key, const char *value, char *wh
 		o->scan = text[0] == '1';
 	else if (k->knob == OPT_SAMPLE)
 		o->sample_ms = strtoull(text, NULL, 10);
+	else if (k->knob == OPT_SCAN_EVERY)
+		o->scan_every_ms = strtoull(text, NULL, 10);
 	else {
 		o->set.has[k->knob] = true;
 		snprintf(o->set.v[k->knob], sizeof(o->set.v[k->knob]), "%s", text);

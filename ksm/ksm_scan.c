@@ -63,7 +63,7 @@ static XXH128_hash_t zero_hash(void)
 	return XXH3_128bits(zero, PAGE);
 }
 
-int ksm_scan_vm(struct ksm_scanner *sc, unsigned vm, const void *base, uint64_t bytes)
+int ksm_scan_vm(struct ksm_scanner *sc, unsigned vm, const void *base, uint64_t bytes, uint64_t *prev)
 {
 	if (vm >= sc->nvms)
 		return -EINVAL;
@@ -71,6 +71,7 @@ int ksm_scan_vm(struct ksm_scanner *sc, unsigned vm, const void *base, uint64_t 
 	uint8_t mapped[RESIDENCY_BATCH];
 	uint64_t pages = bytes / PAGE;
 	XXH128_hash_t z = zero_hash();
+	uint64_t hashed = 0;
 	double t0 = monotonic_seconds(), c0 = thread_cpu_s();
 	f->missed = false;
 	for (uint64_t at = 0; at < pages; at += RESIDENCY_BATCH) {
@@ -79,10 +80,22 @@ int ksm_scan_vm(struct ksm_scanner *sc, unsigned vm, const void *base, uint64_t 
 		if (sc->pagemap_fd < 0 || residency_mapped(sc->pagemap_fd, p, batch, mapped) < 0)
 			memset(mapped, 1, sizeof(mapped));
 		for (uint64_t i = 0; i < batch; i++) {
-			if (!mapped[i])
+			uint64_t *was = prev ? &prev[at + i] : NULL;
+			if (!mapped[i]) {
+				if (was)
+					*was = 0;
 				continue;
+			}
 			const uint8_t *pg = p + i * PAGE;
 			XXH128_hash_t h = XXH3_128bits(pg, PAGE);
+			hashed++;
+			bool changed = was && *was && *was != h.low64;
+			if (was)
+				*was = h.low64;
+			if (changed) {
+				f->volatile_pages++;
+				continue;
+			}
 			struct ksm_scan_entry e = { .lo = h.low64, .hi = h.high64, .vm = vm, .zero = XXH128_isEqual(h, z) };
 			if (push(sc, &e) < 0)
 				return -ENOMEM;
@@ -92,7 +105,7 @@ int ksm_scan_vm(struct ksm_scanner *sc, unsigned vm, const void *base, uint64_t 
 	}
 	f->scan_s += monotonic_seconds() - t0;
 	sc->est.hash_cpu_s += thread_cpu_s() - c0;
-	sc->est.hashed_bytes += f->scanned * PAGE;
+	sc->est.hashed_bytes += hashed * PAGE;
 	return 0;
 }
 
@@ -157,7 +170,8 @@ json_t *ksm_estimate_json(const struct ksm_estimate *e, const char *const *names
 	for (size_t v = 0; v < e->n; v++) {
 		const struct ksm_scan_vm_figures *f = &e->vm[v];
 		json_object_set_new(vms, names[v],
-				    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:f, s:b}", "scanned", u64j(f->scanned), "zero",
+				    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:f, s:b}", "scanned", u64j(f->scanned), "volatile",
+					      u64j(f->volatile_pages), "zero",
 					      u64j(f->zero), "dup", u64j(f->dup), "distinct", u64j(f->distinct),
 					      "saved_pages", u64j(f->saved_pages), "saved_bytes", u64j(f->saved_pages * PAGE),
 					      "scan_s", f->scan_s, "at_ms", f->at_ms, "missed", f->missed));

@@ -240,17 +240,33 @@ static uint64_t mark_new_ram(struct ksm_session *s)
 
 struct scan_arg {
 	struct ksm_session *s;
+	struct ksm_scanner *sc;
 	unsigned vm;
+	bool history;                   /* compare with the VM's previous pass */
 };
+
+/* The VM's one word per page from its previous pass, sized for `bytes` (a new mapping starts
+ * without history). */
+static uint64_t *pass_history(struct ksm_vm *v, uint64_t bytes)
+{
+	uint64_t pages = bytes / PAGE;
+	if (v->prev && v->prev_pages == pages)
+		return v->prev;
+	free(v->prev);
+	v->prev = calloc(pages ? pages : 1, sizeof(*v->prev));
+	v->prev_pages = v->prev ? pages : 0;
+	return v->prev;
+}
 
 static int scan_cb(const struct guest_ram *ram, void *arg)
 {
 	struct scan_arg *a = arg;
+	struct ksm_vm *v = &a->s->vm[a->vm];
 	if (!ram->base)
 		return 0;
-	a->s->vm[a->vm].scanned = true;
-	a->s->scanner.est.vm[a->vm].at_ms = now_ms(a->s);
-	return ksm_scan_vm(&a->s->scanner, a->vm, ram->base, ram->bytes);
+	v->scanned = true;
+	a->sc->est.vm[a->vm].at_ms = now_ms(a->s);
+	return ksm_scan_vm(a->sc, a->vm, ram->base, ram->bytes, a->history ? pass_history(v, ram->bytes) : NULL);
 }
 
 /* Hashes each VM once, when its workload has written its memory (measured phase or later);
@@ -259,7 +275,52 @@ static void scan_ready(struct ksm_session *s, bool all)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (!s->vm[i].scanned && (all || s->vm[i].ctx->phase != WL_PHASE_SETUP))
-			guest_ram_with(s->vm[i].ram, scan_cb, &(struct scan_arg){ .s = s, .vm = (unsigned)i });
+			guest_ram_with(s->vm[i].ram, scan_cb, &(struct scan_arg){ .s = s, .sc = &s->scanner, .vm = (unsigned)i });
+}
+
+static bool missed_any(const struct ksm_estimate *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->vm[i].missed)
+			return true;
+	return false;
+}
+
+/* ksm-scan-every-ms: one pass over every VM already measuring, each compared with its last
+ * pass; the pass's figures go into the pass series, and the estimate reported is the last
+ * pass that reached every VM (or the last one at all, when none did). */
+static void scan_pass(struct ksm_session *s)
+{
+	struct ksm_scanner sc;
+	struct ksm_estimate e;
+	if (ksm_scan_begin(&sc, s->n) < 0)
+		return;
+	double at = now_ms(s);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->vm[i].ctx->phase != WL_PHASE_SETUP)
+			guest_ram_with(s->vm[i].ram, scan_cb,
+				       &(struct scan_arg){ .s = s, .sc = &sc, .vm = (unsigned)i, .history = true });
+	ksm_scan_finish(&sc, &e);
+	s->last_pass_ms = at;
+	if (!e.scanned)
+		return;
+	if (!s->scanned || !missed_any(&e) || missed_any(&s->est))
+		s->est = e;
+	s->scanned = true;
+	uint64_t vol = 0;
+	for (size_t i = 0; i < e.n; i++)
+		vol += e.vm[i].volatile_pages;
+	if (s->npass == s->cap_pass) {
+		size_t cap = s->cap_pass ? s->cap_pass * 2 : 64;
+		struct ksm_pass *p = realloc(s->passes, cap * sizeof(*p));
+		if (!p)
+			return;
+		s->passes = p;
+		s->cap_pass = cap;
+	}
+	s->passes[s->npass++] = (struct ksm_pass){ .time_ms = at, .scanned = e.scanned, .volatile_pages = vol,
+						   .saved_within = e.saved_within, .saved_across = e.saved_across,
+						   .hash_cpu_ms = e.hash_cpu_s * 1e3 };
 }
 
 static void push_sample(struct ksm_session *s, uint64_t marked)
@@ -284,8 +345,10 @@ static void *sampler_main(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load(&s->stop)) {
 		uint64_t marked = s->opts.on ? mark_new_ram(s) : 0;
-		if (s->opts.scan)
+		if (s->opts.scan && !s->opts.scan_every_ms)
 			scan_ready(s, false);
+		else if (s->opts.scan && now_ms(s) - s->last_pass_ms >= (double)s->opts.scan_every_ms)
+			scan_pass(s);
 		push_sample(s, marked);
 		next.tv_nsec += (long)(s->opts.sample_ms % 1000) * 1000000;
 		next.tv_sec += (time_t)(s->opts.sample_ms / 1000) + next.tv_nsec / 1000000000;
@@ -299,9 +362,11 @@ int ksm_session_start(struct ksm_session *s)
 {
 	if (!s->began)
 		return -EINVAL;
-	if (s->opts.scan && ksm_scan_begin(&s->scanner, s->n) < 0)
+	bool once = s->opts.scan && !s->opts.scan_every_ms;
+	if (once && ksm_scan_begin(&s->scanner, s->n) < 0)
 		return -ENOMEM;
-	s->scanner_open = s->opts.scan;
+	s->scanner_open = once;
+	s->last_pass_ms = -1e12;
 	int err = pthread_create(&s->thread, NULL, sampler_main, s);
 	if (err)
 		return -err;
@@ -330,6 +395,12 @@ void ksm_session_stop(struct ksm_session *s)
 
 void ksm_session_fini(struct ksm_session *s)
 {
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->vm[i].prev);
+		s->vm[i].prev = NULL;
+	}
+	free(s->passes);
+	s->passes = NULL;
 	free(s->series);
 	s->series = NULL;
 	s->ns = s->cap = 0;
@@ -429,6 +500,19 @@ json_t *ksm_session_json(const struct ksm_session *s)
 	const char *names[KSM_MAX_VMS];
 	for (size_t i = 0; i < s->n; i++)
 		names[i] = s->vm[i].name;
-	json_object_set_new(o, "estimate", s->scanned ? ksm_estimate_json(&s->est, names) : json_null());
+	json_t *est = s->scanned ? ksm_estimate_json(&s->est, names) : json_null();
+	if (s->scanned && s->opts.scan_every_ms) {
+		json_t *rows = json_array();
+		for (size_t i = 0; i < s->npass; i++) {
+			const struct ksm_pass *p = &s->passes[i];
+			json_array_append_new(rows, json_pack("[f, I, I, I, I, f]", p->time_ms, (json_int_t)p->scanned,
+							      (json_int_t)p->volatile_pages, (json_int_t)p->saved_within,
+							      (json_int_t)p->saved_across, p->hash_cpu_ms));
+		}
+		json_object_set_new(est, "passes",
+				    json_pack("{s:[s, s, s, s, s, s], s:o}", "columns", "time_ms", "scanned", "volatile",
+					      "saved_within_vm_pages", "saved_across_vms_pages", "hash_cpu_ms", "rows", rows));
+	}
+	json_object_set_new(o, "estimate", est);
 	return o;
 }

@@ -1,6 +1,7 @@
 /* test_ksm_scan.c — the own scanner's estimate on pages of known content: zero pages counted
  * apart, duplicates inside a VM and across VMs, unique pages never shared, holes (unmapped
- * pages) not read, and the same content in two VMs shared only across them; and the [host]
+ * pages) not read, the same content in two VMs shared only across them, pages changed since
+ * the previous pass left out as volatile; and the [host]
  * page-sharing keys, parsed and refused. No root needed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,7 +48,7 @@ static void test_one_vm(void **st)
 	struct ksm_scanner sc;
 	struct ksm_estimate e;
 	assert_int_equal(ksm_scan_begin(&sc, 1), 0);
-	assert_int_equal(ksm_scan_vm(&sc, 0, m, PAGES * PAGE), 0);
+	assert_int_equal(ksm_scan_vm(&sc, 0, m, PAGES * PAGE, NULL), 0);
 	ksm_scan_finish(&sc, &e);
 	assert_int_equal(e.vm[0].scanned, 900); /* the 100 holes are not read */
 	assert_int_equal(e.vm[0].zero, 100);
@@ -66,9 +67,9 @@ static void test_two_vms(void **st)
 	struct ksm_scanner sc;
 	struct ksm_estimate e;
 	assert_int_equal(ksm_scan_begin(&sc, 3), 0);
-	assert_int_equal(ksm_scan_vm(&sc, 0, a, PAGES * PAGE), 0);
-	assert_int_equal(ksm_scan_vm(&sc, 1, b, PAGES * PAGE), 0);
-	assert_int_equal(ksm_scan_vm(&sc, 2, c, PAGES * PAGE), 0);
+	assert_int_equal(ksm_scan_vm(&sc, 0, a, PAGES * PAGE, NULL), 0);
+	assert_int_equal(ksm_scan_vm(&sc, 1, b, PAGES * PAGE, NULL), 0);
+	assert_int_equal(ksm_scan_vm(&sc, 2, c, PAGES * PAGE, NULL), 0);
 	ksm_scan_finish(&sc, &e);
 	assert_int_equal(e.saved_within, 3 * (99 + 490));
 	/* a and b are identical: b's 900 pages all go; c shares its zero and pool pages only */
@@ -81,13 +82,38 @@ static void test_two_vms(void **st)
 	munmap(c, PAGES * PAGE);
 }
 
+/* Two passes with history: ten unique pages rewritten in between are volatile in the second. */
+static void test_volatile_between_passes(void **st)
+{
+	(void)st;
+	uint8_t *m = make_vm(1);
+	uint64_t prev[PAGES] = { 0 };
+	struct ksm_scanner sc;
+	struct ksm_estimate e;
+	assert_int_equal(ksm_scan_begin(&sc, 1), 0);
+	assert_int_equal(ksm_scan_vm(&sc, 0, m, PAGES * PAGE, prev), 0);
+	ksm_scan_finish(&sc, &e);
+	assert_int_equal(e.vm[0].volatile_pages, 0); /* no history yet */
+	assert_int_equal(e.vm[0].scanned, 900);
+	for (unsigned i = 700; i < 710; i++)
+		m[i * PAGE] ^= 1;
+	assert_int_equal(ksm_scan_begin(&sc, 1), 0);
+	assert_int_equal(ksm_scan_vm(&sc, 0, m, PAGES * PAGE, prev), 0);
+	ksm_scan_finish(&sc, &e);
+	assert_int_equal(e.vm[0].volatile_pages, 10);
+	assert_int_equal(e.vm[0].scanned, 890);
+	assert_int_equal(e.vm[0].saved_pages, 99 + 490);
+	assert_int_equal(e.hashed_bytes, 900 * PAGE);
+	munmap(m, PAGES * PAGE);
+}
+
 static void test_missed_vm(void **st)
 {
 	(void)st;
 	struct ksm_scanner sc;
 	struct ksm_estimate e;
 	assert_int_equal(ksm_scan_begin(&sc, 2), 0);
-	assert_int_equal(ksm_scan_vm(&sc, 5, NULL, 0), -22);
+	assert_int_equal(ksm_scan_vm(&sc, 5, NULL, 0, NULL), -22);
 	ksm_scan_finish(&sc, &e);
 	assert_true(e.vm[0].missed && e.vm[1].missed);
 	assert_int_equal(e.scanned, 0);
@@ -100,6 +126,8 @@ static void test_opts(void **st)
 	set(&o, "ksm", "on");
 	set(&o, "ksm-pages-to-scan", "4000");
 	set(&o, "ksm-advisor", "scan-time");
+	set(&o, "ksm-scan-every-ms", "500");
+	assert_int_equal(o.scan_every_ms, 500);
 	assert_true(o.on);
 	assert_string_equal(o.set.v[KSM_PAGES_TO_SCAN], "4000");
 	assert_string_equal(o.set.v[KSM_ADVISOR_MODE], "scan-time");
@@ -115,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_vm),
 		cmocka_unit_test(test_two_vms),
+		cmocka_unit_test(test_volatile_between_passes),
 		cmocka_unit_test(test_missed_vm),
 		cmocka_unit_test(test_opts),
 	};

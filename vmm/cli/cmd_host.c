@@ -39,6 +39,8 @@ static void usage(void)
 	      "                               knob is restored afterwards, also if memvirt is killed\n"
 	      "  ksm-scan = on|off            estimate what could be shared (XXH3 over guest RAM)\n"
 	      "  ksm-sample-ms = N            KSM counters' sampling period (default 100)\n"
+	      "  ksm-scan-every-ms = N        0: hash each VM once; else a pass every N ms, pages\n"
+	      "                               changed since the last pass left out (volatile)\n"
 	      "  ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages (use_zero_pages), ksm-smart-scan,\n"
 	      "  ksm-advisor = none|scan-time, ksm-advisor-max-cpu, ksm-advisor-min-pages,\n"
 	      "  ksm-advisor-max-pages, ksm-advisor-target-s, ksm-merge-across-nodes,\n"
