@@ -58,14 +58,14 @@ static int map_region(struct hostmem *h)
 	return 0;
 }
 
-int hostmem_init(struct hostmem *h, uint64_t bytes, int hugepage)
+int hostmem_init(struct hostmem *h, uint64_t bytes, unsigned flags)
 {
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
 	if (!bytes)
 		return -EINVAL;
 	h->size = round_up(bytes, PT_PAGE_1G);
-	h->fd = open_backing(h->size);
+	h->fd = flags & HOSTMEM_ANON ? -1 : open_backing(h->size);
 	int rc = map_region(h);
 	if (rc) {
 		if (h->fd >= 0)
@@ -73,7 +73,7 @@ int hostmem_init(struct hostmem *h, uint64_t bytes, int hugepage)
 		h->fd = -1;
 		return rc;
 	}
-	if (hugepage)
+	if (flags & HOSTMEM_HUGEPAGE)
 		(void)madvise(h->base, h->size, MADV_HUGEPAGE); /* a hint: failure is harmless */
 	return 0;
 }

@@ -40,9 +40,13 @@ struct hostmem {
 	uint64_t allocated_bytes;
 };
 
-/* Reserve `bytes` (rounded up to 1 GiB) of address space. hugepage: madvise(MADV_HUGEPAGE).
- * Returns 0 or -ENOMEM / -EINVAL. */
-int hostmem_init(struct hostmem *h, uint64_t bytes, int hugepage);
+#define HOSTMEM_HUGEPAGE 1u /* madvise(MADV_HUGEPAGE) */
+#define HOSTMEM_ANON 2u     /* private anonymous memory, no memfd: what Linux KSM merges (a discard
+			     * is then destructive) */
+
+/* Reserve `bytes` (rounded up to 1 GiB) of address space; flags HOSTMEM_*. Returns 0 or
+ * -ENOMEM / -EINVAL. */
+int hostmem_init(struct hostmem *h, uint64_t bytes, unsigned flags);
 void hostmem_fini(struct hostmem *h);
 
 /* Region size for a guest: RAM + page-table pool rounded to the host page (every backing

@@ -126,6 +126,8 @@ struct mmu_config {
 				 * through it, as KVM does (shadow/shadow_flood.c) */
 	uint64_t ram_bytes;     /* guest RAM, at gpa 0 */
 	uint64_t pt_pool_bytes; /* page-table pool, at gpa ram_bytes */
+	bool host_anon;         /* host memory private anonymous, not a memfd: Linux KSM merges only
+				 * that (set by a host with ksm = on) */
 	struct mmu_cost cost;
 };
 

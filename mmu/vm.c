@@ -39,7 +39,7 @@ int mmu_vm_init(struct mmu_vm *vm, const struct mmu_config *cfg, const struct mm
 	vm->ops = ops;
 	vm->cur = &vm->user;
 	rc = hostmem_init(&vm->host, hostmem_bytes_for(cfg->ram_bytes, cfg->pt_pool_bytes, cfg->host_page),
-			  cfg->host_page > PT_PAGE_4K);
+			  (cfg->host_page > PT_PAGE_4K ? HOSTMEM_HUGEPAGE : 0) | (cfg->host_anon ? HOSTMEM_ANON : 0));
 	if (rc)
 		return rc;
 	rc = tlb_init(&vm->tlb, cfg->tlb_entries);

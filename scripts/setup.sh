@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libnuma-dev libhwloc-dev libjemalloc-dev
-          libbenchmark-dev libcmocka-dev libjansson-dev libinih-dev)
+          libbenchmark-dev libcmocka-dev libjansson-dev libinih-dev libxxhash-dev)
 # What only the tests use (MEMVIRT_SETUP_TESTS=1, set by scripts/test.sh): a one-node Slurm
 # cluster for tests/slurm. Best effort: without them (not root, no network) that test skips
 # and says why.

@@ -33,7 +33,18 @@ static void usage(void)
 	      "A scenario is an INI file: [host] (sample-us; repeat and metrics for sweeps) and one\n"
 	      "[vm NAME] section per VM whose keys are memvirt run's options, or count = N for N\n"
 	      "identical VMs NAME-1 ... NAME-N. A value with commas is a sweep axis: memvirt sweep\n"
-	      "runs every point. memvirt report draws the document.\n\n",
+	      "runs every point. memvirt report draws the document.\n\n"
+	      "Page sharing is the host's ([host] keys, docs/page-sharing.md):\n"
+	      "  ksm = on|off                 drive Linux KSM over every VM's guest RAM (root); every\n"
+	      "                               knob is restored afterwards, also if memvirt is killed\n"
+	      "  ksm-scan = on|off            estimate what could be shared (XXH3 over guest RAM)\n"
+	      "  ksm-sample-ms = N            KSM counters' sampling period (default 100)\n"
+	      "  ksm-scan-every-ms = N        0: hash each VM once; else a pass every N ms, pages\n"
+	      "                               changed since the last pass left out (volatile)\n"
+	      "  ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages (use_zero_pages), ksm-smart-scan,\n"
+	      "  ksm-advisor = none|scan-time, ksm-advisor-max-cpu, ksm-advisor-min-pages,\n"
+	      "  ksm-advisor-max-pages, ksm-advisor-target-s, ksm-merge-across-nodes,\n"
+	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n\n",
 	      stdout);
 	cli_opts_help(stdout, host_options);
 }
@@ -127,6 +138,27 @@ static void print_vm(const json_t *vm)
 	printf("\n");
 }
 
+/* Page sharing, when the host had it: what KSM saved, how fast, at what CPU cost; and what the
+ * own scanner estimated could be saved. */
+static void print_ksm(const json_t *k)
+{
+	const json_t *est = json_object_get(k, "estimate"), *t90 = json_object_get(k, "time_to_savings_s");
+	if (!json_is_object(k))
+		return;
+	if (json_is_true(json_object_get(k, "on")))
+		printf("  ksm: saved %.1f MiB (peak), 90%% of it after %s%.2f s, ksmd CPU %.2f s, knobs %s\n",
+		       (double)json_integer_value(json_object_get(k, "saved_bytes")) / 1048576.0, json_is_number(t90) ? "" : "(never) ",
+		       json_number_value(t90), json_number_value(json_object_get(k, "ksmd_cpu_s")),
+		       json_is_true(json_object_get(json_object_get(k, "knobs"), "restored")) ? "restored" : "NOT restored");
+	if (json_is_object(est))
+		printf("  estimate (xxh3 scan): %lld pages scanned, %lld zero; sharable %.1f MiB within VMs, "
+		       "%.1f MiB across VMs; hashing %.2f GB/s per core\n", json_integer_value(json_object_get(est, "scanned")),
+		       json_integer_value(json_object_get(est, "zero")),
+		       (double)json_integer_value(json_object_get(est, "saved_within_vm_pages")) * 4096 / 1048576.0,
+		       (double)json_integer_value(json_object_get(est, "saved_across_vms_bytes")) / 1048576.0,
+		       json_number_value(json_object_get(est, "hash_gb_per_s")));
+}
+
 static void print_summary(const json_t *doc, const char *json)
 {
 	const json_t *vms = json_object_get(doc, "vms"), *vm;
@@ -143,6 +175,7 @@ static void print_summary(const json_t *doc, const char *json)
 	       json_number_value(json_object_get(t, "ops_per_s")), json_integer_value(json_object_get(t, "guest_bytes")) >> 20,
 	       json_integer_value(json_object_get(t, "host_resident_bytes")) >> 20,
 	       json_integer_value(json_object_get(t, "rss_peak_bytes")) >> 20);
+	print_ksm(json_object_get(json_object_get(doc, "host"), "ksm"));
 	if (json)
 		printf("  result: %s\n", json);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmm/cli/cli.h"
+#include "ksm/ksm.h"
 #include "vmm/cli/experiment_file.h"
 #include "results/metric_path.h"
 #include "results/result.h"
@@ -205,8 +206,10 @@ static int check_scenario_key(struct xf_reader *r, const char *key, const char *
 		for (const char *const *k = host_keys; *k; k++)
 			if (strcmp(key, *k) == 0)
 				return 1;
-		return fail(r, r->line, "unknown key '%s' = '%s' in [host]: it takes sample-us, repeat and metrics "
-			    "(a VM's options go in its [vm NAME] section)", key, value);
+		if (ksm_opt_known(key))
+			return 1;
+		return fail(r, r->line, "unknown key '%s' = '%s' in [host]: it takes sample-us, repeat, metrics and "
+			    "page sharing's %s (a VM's options go in its [vm NAME] section)", key, value, ksm_opt_names());
 	}
 	if (strcmp(key, XF_KEY_COUNT) == 0)
 		return 1;

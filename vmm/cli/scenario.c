@@ -113,7 +113,27 @@ static int host_settings(struct scenario *sc, const struct sweep_value *v, char 
 			return fail_at(sc, s, sv, "expected a period from 50 to 1000000 microseconds", why, n);
 	}
 	sc->spec.sample_us = us;
+	sc->spec.ksm = (struct ksm_opts){ 0 };
+	for (size_t i = 0; i < sc->xf.global.n; i++) {
+		const struct xf_setting *k = &sc->xf.global.set[i];
+		const struct sweep_value *kv = &v[axis_index(sc, k)];
+		char msg[256];
+		if (!ksm_opt_known(k->key))
+			continue;
+		snprintf(text, sizeof(text), "%.*s", (int)kv->len, k->value + kv->off);
+		if (ksm_opt_set(&sc->spec.ksm, k->key, text, msg, sizeof(msg)) < 0)
+			return fail_at(sc, k, kv, msg, why, n);
+	}
 	return 0;
+}
+
+/* Linux KSM merges private anonymous memory only: with ksm = on, sim VMs' host memory is
+ * anonymous instead of a memfd (kvm and native guest RAM is anonymous unless a VM asks for
+ * --backend memfd or hugetlb, which the document then shows as not merged). */
+static void ksm_host_memory(struct host_spec *h)
+{
+	for (size_t i = 0; h->ksm.on && i < h->n; i++)
+		h->vm[i].cfg.sim.host_anon = true;
 }
 
 /* What belongs to the host, not to one VM: refused in [vm NAME] before anything runs. The
@@ -280,6 +300,8 @@ int scenario_configure(struct scenario *sc, size_t k, char *why, size_t n)
 		for (unsigned c = 0; rc == 0 && c < (count ? count : 1); c++)
 			rc = add_vm(sc, &sc->xf.jobs[j], c, count, &cfg, why, n);
 	}
+	if (rc == 0)
+		ksm_host_memory(&sc->spec);
 	if (rc == 0)
 		rc = check_files(sc, why, n);
 	if (rc == 0)

@@ -1,6 +1,8 @@
 /* janitor.c — the process that restores host state if the VMM cannot (see janitor.h).
- * Messages are lines: "zram", "cgroup PATH LIMITFILE UNLIMITED", "done". The child uses only
- * plain system calls and stack buffers: it was forked from a process that may hold locks. */
+ * Messages are lines: "zram", "cgroup PATH LIMITFILE UNLIMITED", "sysfs PATH VALUE", "done".
+ * The child uses only plain system calls and stack buffers: it was forked from a process that
+ * may hold locks. sysfs lines are restored in the order they came (the sender orders them: KSM
+ * sends `run` first, so ksmd stops before its other knobs change). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,9 +16,15 @@
 #include "vmm/host/janitor.h"
 #include "vmm/host/sysfs.h"
 
+#define JANITOR_MAX_FILES 24
+
 struct undo {
 	bool zram, cgroup;
 	char path[600], limit_file[64], unlimited[8];
+	size_t nfiles;
+	struct {
+		char path[128], value[32];
+	} file[JANITOR_MAX_FILES];
 };
 
 static void apply_line(struct undo *u, char *line, bool *done)
@@ -27,11 +35,16 @@ static void apply_line(struct undo *u, char *line, bool *done)
 		u->zram = true;
 	else if (sscanf(line, "cgroup %599s %63s %7s", u->path, u->limit_file, u->unlimited) == 3)
 		u->cgroup = true;
+	else if (u->nfiles < JANITOR_MAX_FILES &&
+		 sscanf(line, "sysfs %127s %31s", u->file[u->nfiles].path, u->file[u->nfiles].value) == 2)
+		u->nfiles++;
 }
 
 static void undo_all(const struct undo *u)
 {
 	char p[700];
+	for (size_t i = 0; i < u->nfiles; i++)
+		(void)sysfs_write(u->file[i].path, u->file[i].value);
 	if (u->cgroup) {
 		snprintf(p, sizeof(p), "%s/%s", u->path, u->limit_file);
 		(void)sysfs_write(p, u->unlimited);
@@ -106,6 +119,13 @@ void janitor_note_cgroup(struct janitor *j, const char *path, const char *limit_
 {
 	char line[800];
 	snprintf(line, sizeof(line), "cgroup %s %s %s\n", path, limit_file, unlimited);
+	say(j, line);
+}
+
+void janitor_note_sysfs(struct janitor *j, const char *path, const char *value)
+{
+	char line[200];
+	snprintf(line, sizeof(line), "sysfs %s %s\n", path, value);
 	say(j, line);
 }
 

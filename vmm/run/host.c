@@ -5,7 +5,11 @@
  * Per-VM memory figures are each VM's own: its result's memory{} (frames per state from its
  * frame book on sim and kvm, host-resident bytes behind its guest RAM) and, over time, its
  * series' guest_resident_bytes (mincore over that VM's guest RAM alone). The VMM process's
- * RSS and the host's MemAvailable are the host's side of the same clock. */
+ * RSS and the host's MemAvailable are the host's side of the same clock.
+ *
+ * Page sharing is the host's too (KSM is one ksmd and one set of knobs for the machine): with
+ * [host] ksm = on or ksm-scan = on the set carries a KSM session, and the document's host.ksm
+ * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -142,8 +146,9 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, enum 
 	hostinfo_probe(&hi);
 	json_t *context = hostinfo_context_json(&hi);
 	/* the host part first: a VM's document takes its series (run_vm_doc frees it) */
-	json_t *host = json_pack("{s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024), "memory",
-				 set->shared_monitor ? memory_series_json(set) : json_null());
+	json_t *host = json_pack("{s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024), "memory",
+				 set->shared_monitor ? memory_series_json(set) : json_null(), "ksm",
+				 set->ksm ? ksm_session_json(set->ksm) : json_null());
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
 		json_object_set_new(vms, set->vm[v].name, vm_entry_json(&set->vm[v], json_deep_copy(context)));
@@ -158,9 +163,12 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	/* On the heap, and not freed when interrupted: the workers may still be using them. */
 	struct run_set *set = calloc(1, sizeof(*set));
 	struct run_vm *vms = calloc(spec->n ? spec->n : 1, sizeof(*vms));
-	if (!set || !vms) {
+	bool sharing = spec->ksm.on || spec->ksm.scan;
+	struct ksm_session *ksm = sharing ? calloc(1, sizeof(*ksm)) : NULL;
+	if (!set || !vms || (sharing && !ksm)) {
 		free(set);
 		free(vms);
+		free(ksm);
 		*doc_out = NULL;
 		return RUN_FAILED;
 	}
@@ -170,10 +178,14 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 		vms[v].plat = spec->vm[v].plat;
 	}
 	*set = (struct run_set){ .n = spec->n, .vm = vms, .sample_us = spec->sample_us, .progress = spec->progress,
-				 .progress_label = spec->name, .host = true };
+				 .progress_label = spec->name, .host = true, .ksm_opts = sharing ? &spec->ksm : NULL,
+				 .ksm = ksm };
 	enum run_state worst = run_set_execute(set);
 	*doc_out = host_doc(spec, set, worst);
 	run_set_fini(set);
+	if (ksm)
+		ksm_session_fini(ksm);
+	free(ksm);
 	if (worst != RUN_INTERRUPTED) {
 		for (size_t v = 0; v < spec->n; v++)
 			guest_ram_handle_fini(&vms[v].ram);

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "ksm/ksm.h"
 #include "results/result.h"
 
 #define HOST_MAX_VMS 64
@@ -39,6 +40,7 @@ struct host_spec {
 	struct host_vm_spec vm[HOST_MAX_VMS];
 	bool progress;                  /* draw progress on a terminal */
 	json_t *settings;               /* the scenario's settings as read (borrowed), or NULL */
+	struct ksm_opts ksm;            /* page sharing ([host] ksm* keys); all off: none */
 };
 
 /* Runs every VM of the host at once; *doc_out receives the host document (the caller

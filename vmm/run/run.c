@@ -7,7 +7,9 @@
  * target) begins before any worker starts, and the shared monitor starts after the last VM is
  * added to it, so every VM's series starts on the same tick; on the way out the monitor stops
  * before the sessions end (their reclaim threads joined, host state restored), all with the
- * signals still blocked, so a Ctrl-C cannot skip the restoring of host state. */
+ * signals still blocked, so a Ctrl-C cannot skip the restoring of host state. Page sharing
+ * (a host's KSM knobs, ksm/ksm.h) wraps all of it: set before the first VM begins, restored
+ * after the last session ended. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ksm/ksm.h"
 #include "vmm/host/hostinfo.h"
 #include "vmm/run/platform.h"
 #include "vmm/run/run.h"
@@ -146,6 +149,8 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 	const char *unavailable;
 	guest_ram_handle_init(&vm->ram);
 	vm->t0 = set->t0;
+	if (atomic_load(&vm->done))
+		return; /* failed before it began (page sharing could not be set up) */
 	if (!vm->plat)
 		vm->plat = platform_find(vm->cfg->platform);
 	unavailable = vm->plat ? vm->plat->unavailable() : "unknown platform";
@@ -204,6 +209,41 @@ static enum run_state worst_state(const struct run_set *set)
 	return worst;
 }
 
+/* Page sharing begins before any VM (its janitor is forked while the process has no other
+ * threads); a failure fails every VM, since none would run as asked. */
+static void ksm_begin(struct run_set *set)
+{
+	char why[512];
+	if (!set->ksm || !set->ksm_opts)
+		return;
+	if (ksm_session_begin(set->ksm, set->ksm_opts, set->t0, why, sizeof(why)) < 0) {
+		for (size_t i = 0; i < set->n; i++)
+			vm_fail(&set->vm[i], "%s%s", why, "");
+		return;
+	}
+	set->ksm_began = true;
+}
+
+/* Once every VM began: the sampler marks each VM's guest RAM as it is published. */
+static void ksm_start(struct run_set *set)
+{
+	if (!set->ksm_began)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		ksm_session_add(set->ksm, set->vm[i].name ? set->vm[i].name : "vm", &set->vm[i].ram, &set->vm[i].ctx);
+	if (ksm_session_start(set->ksm) < 0)
+		for (size_t i = 0; i < set->n; i++)
+			vm_fail(&set->vm[i], "cannot start the KSM sampler thread%s%s", "", "");
+}
+
+static void ksm_end(struct run_set *set)
+{
+	if (!set->ksm_began)
+		return;
+	ksm_session_stop(set->ksm);
+	ksm_session_restore(set->ksm);
+}
+
 enum run_state run_set_execute(struct run_set *set)
 {
 	sigset_t sigs, old;
@@ -218,11 +258,13 @@ enum run_state run_set_execute(struct run_set *set)
 	set->shared_monitor = period != 0;
 	if (set->shared_monitor)
 		telemetry_init(&set->monitor, period, 0, set->t0);
+	ksm_begin(set);
 	for (size_t i = 0; i < set->n; i++)
 		vm_begin(set, &set->vm[i]);
 	if (set->shared_monitor && telemetry_start(&set->monitor) < 0)
 		for (size_t i = 0; i < set->n; i++)
 			vm_fail(&set->vm[i], "cannot start the monitor thread%s%s", "", "");
+	ksm_start(set);
 	for (size_t i = 0; i < set->n; i++)
 		vm_start(set, &set->vm[i]);
 
@@ -241,6 +283,7 @@ enum run_state run_set_execute(struct run_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		if (set->vm[i].began)
 			experiment_end(&set->vm[i].exp);
+	ksm_end(set);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return worst_state(set);
 }

@@ -26,6 +26,8 @@
 #define RUN_MAX_GUEST_RAM_BYTES (64ULL << 30)
 
 struct platform;
+struct ksm_opts;
+struct ksm_session;
 
 struct run_vm {
 	const char *name;               /* the VM's name in a host scenario; NULL for memvirt run */
@@ -59,6 +61,11 @@ struct run_set {
 	bool progress;                  /* draw progress on a terminal */
 	struct telemetry monitor;       /* shared: samples every VM with telemetry on */
 	bool shared_monitor;
+	/* Page sharing (a host's [host] ksm* keys): KSM knobs set before any VM begins and restored
+	 * after every VM ended, on every path; the session is the caller's storage. NULL: none. */
+	const struct ksm_opts *ksm_opts;
+	struct ksm_session *ksm;
+	bool ksm_began;
 };
 
 /* Runs every VM of the set to its end (or until SIGINT/SIGTERM); fills each vm->res. The
