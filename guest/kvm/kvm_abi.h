@@ -89,7 +89,18 @@ enum gk_selftest {
 				     * tables (GK_SYS_TEST_PT), checking every page after each
 				     * (guest/kvm/user_coherence.c, coherence.c) */
 	GK_SELFTEST_BAD_SLEEP,      /* SLEEP hypercall longer than GK_HC_SLEEP_MAX_US */
+	GK_SELFTEST_BALLOON_BAD,    /* a VM with a balloon: a one-entry INFLATE of a bad entry, chosen
+				     * by selftest_arg (enum gk_selftest_balloon) */
 	GK_SELFTEST_COUNT
+};
+
+/* GK_SELFTEST_BALLOON_BAD's entries. */
+enum gk_selftest_balloon {
+	GK_SELFTEST_BALLOON_OUTSIDE = 1, /* a frame far beyond every slot */
+	GK_SELFTEST_BALLOON_POOL,        /* the first page-table pool page */
+	GK_SELFTEST_BALLOON_TWICE,       /* the last RAM chunk, inflated twice */
+	GK_SELFTEST_BALLOON_FLAGS,       /* a RAM frame with unknown flag bits */
+	GK_SELFTEST_BALLOON_KERNEL,      /* the kernel image's first page (system area) */
 };
 
 struct gk_run_block {
