@@ -28,6 +28,7 @@ void gk_balloon_init(struct gk *k)
 	b->nchunks = b->n4k = 0;
 	b->oom_deflates = b->alloc_stalls = 0;
 	b->oom_cap = b->oom_target = UINT64_MAX;
+	b->oom_own = 0;
 	b->dry_target = b->dry_used = UINT64_MAX;
 	b->in_oom = false;
 }
@@ -170,7 +171,8 @@ void gk_balloon_poll(struct gk *k)
 		deflate(k, b->frames - target, 0);
 		return;
 	}
-	if (target == b->oom_target) { /* the VMM has not changed its mind since the OOM deflate */
+	uint64_t own = frames_used(k) - b->frames;
+	if (target == b->oom_target && own * 2 >= b->oom_own) { /* nothing changed since the OOM deflate */
 		if (b->frames >= b->oom_cap)
 			return;
 		target = b->oom_cap;
@@ -200,5 +202,6 @@ bool gk_balloon_oom(struct gk *k, uint64_t page_size)
 	b->in_oom = false;
 	b->oom_cap = b->frames;
 	b->oom_target = s->target_frames;
+	b->oom_own = frames_used(k) - b->frames;
 	return done > 0;
 }

@@ -175,9 +175,11 @@ struct gk_balloon {
 	uint32_t nchunks, n4k;    /* chunk[0..nchunks), frame4k[0..n4k) */
 	uint64_t oom_deflates;    /* deflates made because an allocation failed */
 	uint64_t alloc_stalls;    /* allocations that failed at first while the balloon held frames */
-	/* After an OOM deflate the driver does not inflate above oom_cap frames again until the
-	 * VMM changes the target away from oom_target (no inflate/OOM ping-pong). */
-	uint64_t oom_cap, oom_target;
+	/* After an OOM deflate the driver does not inflate above oom_cap frames again (no
+	 * inflate/OOM ping-pong) until the VMM changes the target away from oom_target, or the
+	 * kernel's own frame use (the balloon's excluded) falls below half of oom_own, its use
+	 * at the OOM deflate: the demand that caused it has gone. */
+	uint64_t oom_cap, oom_target, oom_own;
 	/* The allocator ran dry before the target: no retry (one doorbell per system call) until
 	 * the target changes or the kernel's frame use does. */
 	uint64_t dry_target, dry_used;

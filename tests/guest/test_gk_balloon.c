@@ -153,8 +153,9 @@ static void test_deflate_on_oom(void **state)
 	v.shared.target_frames = FRAMES * 3 / 4;
 	gk_balloon_poll(vm.k);
 	uint64_t need = FRAMES * 9 / 10 / 512; /* 2 MiB frames */
+	static uint64_t got[FRAMES / 512];
 	for (uint64_t i = 0; i < need; i++) {
-		uint64_t gpa = gk_frame_alloc(vm.k, PT_PAGE_2M);
+		uint64_t gpa = got[i] = gk_frame_alloc(vm.k, PT_PAGE_2M);
 		assert_true(gpa != GK_NO_FRAME);
 		assert_int_equal(v.ballooned[gpa / PT_PAGE_4K], 0);
 		gk_balloon_poll(vm.k); /* a system call between faults */
@@ -163,6 +164,15 @@ static void test_deflate_on_oom(void **state)
 	assert_true(v.oom_messages > 0);
 	assert_true(vm.k->balloon.frames <= FRAMES - need * 512);
 	assert_int_equal(v.held, vm.k->balloon.frames);
+	/* the same target: the cap holds while the demand stays */
+	uint64_t m = v.messages;
+	gk_balloon_poll(vm.k);
+	assert_int_equal(v.messages, m);
+	/* the demand goes (the kernel's own use falls below half): the balloon takes its target */
+	for (uint64_t i = 0; i < need; i++)
+		assert_int_equal(gk_frame_free(vm.k, got[i], PT_PAGE_2M), 0);
+	gk_balloon_poll(vm.k);
+	assert_int_equal(v.held, FRAMES * 3 / 4);
 	/* a new target lifts the cap */
 	v.shared.target_frames = 0;
 	gk_balloon_poll(vm.k);
