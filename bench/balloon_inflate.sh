@@ -6,7 +6,9 @@
 # the workload freed) is set at the measured phase's start and taken as the workload frees its
 # chunks. Prints, for the run without and with the balloon: checksum, host-resident bytes at
 # the end (mincore of guest memory on kvm, the p2m's backed bytes on sim), the balloon's bytes
-# and inflate time (summed rounds), and the rate.
+# and inflate time (summed rounds), and the rate. A third run holds the same balloon from boot:
+# the workload's peak then needs the frames back (deflate on OOM, 16 MiB per round): deflated
+# bytes, deflate time and rate, and the checksum.
 set -eu
 plat=$1 guest=$2 bin=${3:-build/vmm/memvirt}
 shift 2; [ $# -gt 0 ] && shift
@@ -17,6 +19,7 @@ common="--platform $plat --workload phases --mem ${peak}m --guest-mem ${guest}m 
         --ws ${peak}m:${ops},32m:1000 --no-progress $*"
 $bin run $common --json "$tmp/plain.json" >/dev/null
 $bin run $common --balloon "target=${target}m,at=0ms" --json "$tmp/ball.json" >/dev/null
+$bin run $common --balloon "target=${target}m" --json "$tmp/oom.json" >/dev/null
 python3 - "$tmp" "$plat" "$guest" <<'PY'
 import json, sys
 d, plat, guest = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -29,5 +32,10 @@ print(f"{plat} guest {guest} MiB backend {b['memory']['backend']}: checksum {p['
       f"balloon {bl['actual'] / mib:.0f} MiB in {bl['inflate_s']:.4f} s = "
       f"{bl['actual'] / (1 << 30) / bl['inflate_s']:.2f} GiB/s, {bl['messages']} messages, "
       f"oom_deflates {bl['oom_deflates']}; frames ballooned {b['memory']['frames']['ballooned']}")
+o = json.load(open(d + "/oom.json")); ob = o["balloon"]
+print(f"  deflate on OOM (balloon from boot): checksum {o['result']['checksum']}; deflated "
+      f"{ob['deflated'] / mib:.0f} MiB in {ob['deflate_s']:.4f} s = {ob['deflated'] / (1 << 30) / ob['deflate_s']:.2f} GiB/s "
+      f"({ob['oom_deflates']} OOM rounds); inflated {ob['inflated'] / mib:.0f} MiB in {ob['inflate_s']:.4f} s "
+      f"(boot: never-touched memory)")
 PY
 rm -rf "$tmp"
