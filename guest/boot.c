@@ -59,6 +59,19 @@ static void hal_copy(struct gk_hal *dst, const struct gk_hal *src)
 	dst->cr3_load = src->cr3_load;
 	dst->invlpg = src->invlpg;
 	dst->hw = src->hw;
+	dst->balloon_shared = src->balloon_shared;
+	dst->balloon_entries = src->balloon_entries;
+	dst->balloon_doorbell = src->balloon_doorbell;
+	dst->balloon_hw = src->balloon_hw;
+}
+
+/* A balloon flag needs the device's three pieces, and a control area of this version. */
+static bool balloon_ok(const struct gk_hal *h, uint32_t flags)
+{
+	if (!(flags & GK_BOOT_BALLOON))
+		return true;
+	return h->balloon_shared && h->balloon_entries && h->balloon_doorbell &&
+	       h->balloon_shared->version == GK_BALLOON_VERSION;
 }
 
 static void stats_clear(struct gk_stats *s)
@@ -71,9 +84,12 @@ static void stats_clear(struct gk_stats *s)
 
 int gk_boot(struct gk *k, const struct gk_hal *hal, const struct gk_boot_info *bi)
 {
-	if (k == NULL || !hal_ok(hal) || gk_boot_info_check(bi) != 0)
+	if (k == NULL || !hal_ok(hal) || gk_boot_info_check(bi) != 0 || !balloon_ok(hal, bi->flags))
 		return -EINVAL;
 	hal_copy(&k->hal, hal);
+	if (!(bi->flags & GK_BOOT_BALLOON))
+		k->hal.balloon_shared = NULL; /* gk_balloon_poll's one test */
+	gk_balloon_init(k);
 	k->flags = bi->flags;
 	k->levels = bi->levels;
 	k->max_page = bi->guest_page;

@@ -135,15 +135,22 @@ static uint64_t frame_alloc_2m(struct gk *k)
 	return chunk_gpa(k, c);
 }
 
+uint64_t gk_frame_take(struct gk *k, uint64_t page_size)
+{
+	if (page_size == PT_PAGE_4K)
+		return frame_alloc_4k(k);
+	if (page_size == PT_PAGE_2M)
+		return frame_alloc_2m(k);
+	return GK_NO_FRAME;
+}
+
+/* Out of frames: the balloon may give some back (deflate on OOM); each round frees at least
+ * one frame, so the loop ends. */
 uint64_t gk_frame_alloc(struct gk *k, uint64_t page_size)
 {
-	uint64_t gpa;
-	if (page_size == PT_PAGE_4K)
-		gpa = frame_alloc_4k(k);
-	else if (page_size == PT_PAGE_2M)
-		gpa = frame_alloc_2m(k);
-	else
-		return GK_NO_FRAME;
+	uint64_t gpa = gk_frame_take(k, page_size);
+	while (gpa == GK_NO_FRAME && gk_balloon_oom(k, page_size))
+		gpa = gk_frame_take(k, page_size);
 	if (gpa != GK_NO_FRAME)
 		k->hal.phys_zero(k->hal.hw, gpa, page_size);
 	return gpa;

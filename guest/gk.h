@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "guest/balloon_abi.h"
 #include "mmu/walk.h"
 
 /* ---- Boot info: written by the VMM (on kvm: into a boot page), read once by gk_boot ------- */
@@ -31,7 +32,8 @@
 #define GK_BOOT_VERSION 1u
 
 #define GK_BOOT_SHADOW  (1u << 0) /* the VMM runs shadow paging: every pt_write traps */
-#define GK_BOOT_FLAGS_KNOWN GK_BOOT_SHADOW
+#define GK_BOOT_BALLOON (1u << 1) /* the VM has a balloon device: hal.balloon_* are set */
+#define GK_BOOT_FLAGS_KNOWN (GK_BOOT_SHADOW | GK_BOOT_BALLOON)
 
 /* Fixed layout (no implicit padding) so the VMM and the guest agree across compilers. */
 struct gk_boot_info {
@@ -60,6 +62,14 @@ struct gk_hal {
 	void (*cr3_load)(void *hw, uint64_t root_gpa, uint16_t asid);
 	void (*invlpg)(void *hw, uint64_t gva);
 	void *hw;
+	/* The balloon device (GK_BOOT_BALLOON; all NULL without one): the control area the VMM
+	 * writes the target into (read with one load at each check), the entry array the driver
+	 * fills, and the doorbell handing its first n entries over (enum gk_balloon_op,
+	 * GK_BALLOON_MSG_*). The doorbell returns 0; a message the VMM refuses stops the VM. */
+	volatile struct gk_balloon_shared *balloon_shared;
+	uint64_t *balloon_entries;
+	int64_t (*balloon_doorbell)(void *bhw, uint32_t op, uint32_t n, uint32_t flags);
+	void *balloon_hw;
 };
 
 /* ---- Limits -------------------------------------------------------------------------------- */
@@ -153,6 +163,31 @@ struct gk_aspace {
 	struct gk_region regions[GK_MAX_REGIONS];
 };
 
+/* The balloon driver (balloon.c). What it holds is recorded here, not in the frames (whose
+ * host backing is gone): whole chunks by index, single 4 KiB frames by index from
+ * frames.chunk_base. 4 KiB frames are taken only when no whole chunk is free (or for a
+ * remainder below 2 MiB), so their array is bounded. */
+#ifndef GK_BALLOON_MAX_4K
+#define GK_BALLOON_MAX_4K 32768u /* 128 MiB of single frames */
+#endif
+struct gk_balloon {
+	uint64_t frames;          /* 4 KiB frames held (actual) */
+	uint32_t nchunks, n4k;    /* chunk[0..nchunks), frame4k[0..n4k) */
+	uint64_t oom_deflates;    /* deflates made because an allocation failed */
+	uint64_t alloc_stalls;    /* allocations that failed at first while the balloon held frames */
+	/* After an OOM deflate the driver does not inflate above oom_cap frames again (no
+	 * inflate/OOM ping-pong) until the VMM changes the target away from oom_target, or the
+	 * kernel's own frame use (the balloon's excluded) falls below half of oom_own, its use
+	 * at the OOM deflate: the demand that caused it has gone. */
+	uint64_t oom_cap, oom_target, oom_own;
+	/* The allocator ran dry before the target: no retry (one doorbell per system call) until
+	 * the target changes or the kernel's frame use does. */
+	uint64_t dry_target, dry_used;
+	bool in_oom;              /* re-entry guard: a deflate never allocates, but be sure */
+	uint32_t chunk[GK_MAX_CHUNKS];
+	uint32_t frame4k[GK_BALLOON_MAX_4K];
+};
+
 struct gk {
 	struct gk_hal hal;
 	uint32_t flags;       /* GK_BOOT_* */
@@ -167,6 +202,7 @@ struct gk {
 	struct gk_frames frames;
 	struct gk_pool pool;
 	struct gk_aspace as[GK_MAX_AS];
+	struct gk_balloon balloon;
 };
 
 /* ---- Boot (boot.c) ------------------------------------------------------------------------- */
@@ -201,6 +237,16 @@ int gk_page_fault(struct gk *k, uint64_t gva, uint32_t err);
 /* The same with the signature of mmu_guest_pf_fn (mmu/strategy.h), `guest` = struct gk *. */
 int gk_page_fault_cb(void *guest, uint64_t gva, uint32_t err);
 
+/* ---- Balloon driver (balloon.c) ------------------------------------------------------------ */
+
+/* The check the platform makes at points the guest passes anyway (every system call on kvm,
+ * every wl_sys call on sim): one load of the target; when it differs from what the balloon
+ * holds, inflate or deflate toward it. Nothing without a balloon device. */
+void gk_balloon_poll(struct gk *k);
+/* An allocation of page_size failed: deflate enough to retry, when the VMM allows it
+ * (GK_BALLOON_DEFLATE_ON_OOM) and the balloon holds frames. True when it gave some back. */
+bool gk_balloon_oom(struct gk *k, uint64_t page_size);
+
 /* ---- Introspection (for the platform, the VMM's shadow code, and tests) -------------------- */
 
 /* Reads with hal.phys_read; writes go through the kernel's bookkeeping and hal.pt_write, so
@@ -217,10 +263,14 @@ static inline uint64_t gk_used_bytes(const volatile struct gk_stats *s)
 	return s->frames_4k * PT_PAGE_4K + s->frames_2m * PT_PAGE_2M;
 }
 
-/* ---- Allocators (frames.c, ptpool.c), public for tests and the balloon driver later -------- */
+/* ---- Allocators (frames.c, ptpool.c), public for tests and the balloon driver -------------- */
 
-/* A zeroed frame of page_size (4 KiB or 2 MiB, naturally aligned), or GK_NO_FRAME. */
+/* A zeroed frame of page_size (4 KiB or 2 MiB, naturally aligned), or GK_NO_FRAME. When none
+ * is free and the balloon holds frames (deflate on OOM on), the balloon deflates first. */
 uint64_t gk_frame_alloc(struct gk *k, uint64_t page_size);
+/* The same without zeroing and without the balloon: for the balloon, whose frames the host
+ * takes away anyway. */
+uint64_t gk_frame_take(struct gk *k, uint64_t page_size);
 /* Return a frame; -EINVAL when it was not allocated with that size. */
 int gk_frame_free(struct gk *k, uint64_t gpa, uint64_t page_size);
 /* An all-zero pool page, or GK_NO_FRAME. */

@@ -31,6 +31,9 @@ static inline uint64_t gk_pool_gpa(const struct gk *k, uint32_t idx)
 void gk_ptmem_init(struct gk *k);
 void gk_pt_reclaim(struct gk *k, uint64_t table);
 
+/* balloon.c: an empty balloon. */
+void gk_balloon_init(struct gk *k);
+
 /* aspace.c: region lookup in an address space. */
 struct gk_region *gk_region_find(struct gk_aspace *as, uint64_t va);
 

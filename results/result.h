@@ -31,6 +31,8 @@ enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED };
 
 struct experiment; /* vmm/reclaim/experiment.h: telemetry, reclaim, swap, dip detection */
 
+struct balloon_config; /* balloon/balloon.h: only pointed at */
+
 struct run_config {
 	const char *platform;            /* native | sim | kvm */
 	const char *mmu;                 /* ept | shadow (native: "none") */
@@ -41,6 +43,7 @@ struct run_config {
 	bool progress;                   /* show progress on the terminal */
 	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
 	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */
+	const struct balloon_config *balloon; /* --balloon (balloon/balloon.h); NULL: no balloon */
 };
 
 /* The measured cost of one exit reason on kvm: handled = exits the VMM timed, handler_ns =
@@ -61,6 +64,18 @@ struct result_uffd {
 	uint64_t violations, pages_touched, pages_around, page_bytes, around_bytes, gaps;
 	const char *poll, *resolve;
 	double resolve_us, gap_us, handler_cpu_s;
+};
+
+/* What a VM's balloon did (balloon/balloon.h), in bytes; balloon{} in the JSON, null when
+ * have is false (the VM has no balloon). inflate_s / deflate_s: seconds from the first
+ * message of each round to the end of its last (the guest's work between messages and the
+ * VMM's releases), summed over rounds. guest_*: the driver's last statistics. */
+struct result_balloon {
+	bool have;
+	uint64_t target, actual, inflated, deflated;
+	double inflate_s, deflate_s;
+	uint64_t oom_deflates, messages;
+	uint64_t guest_free, guest_total, guest_alloc_stalls;
 };
 
 struct run_result {
@@ -106,6 +121,7 @@ struct run_result {
 	struct result_uffd uffd;
 	unsigned n_kvm_stats;
 	struct result_kvm_stat kvm_stats[RESULT_KVM_STATS_MAX];
+	struct result_balloon balloon;
 };
 
 const char *run_state_name(enum run_state s);

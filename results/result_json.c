@@ -207,6 +207,20 @@ static json_t *uffd_json(const struct run_result *r)
 			 u->handler_cpu_s);
 }
 
+static json_t *balloon_json(const struct result_balloon *b)
+{
+	if (!b->have)
+		return json_null();
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:o, s:o}", "target", json_u64(b->target), "actual",
+			      json_u64(b->actual), "inflated", json_u64(b->inflated), "deflated", json_u64(b->deflated),
+			      "inflate_s", b->inflate_s, "deflate_s", b->deflate_s, "oom_deflates",
+			      json_u64(b->oom_deflates), "messages", json_u64(b->messages));
+	json_object_set_new(o, "stats", json_pack("{s:o, s:o, s:o}", "free", json_u64(b->guest_free), "total",
+						  json_u64(b->guest_total), "alloc_stalls",
+						  json_u64(b->guest_alloc_stalls)));
+	return o;
+}
+
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context)
 {
 	json_t *doc = json_object();
@@ -229,5 +243,6 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 	json_object_set_new(doc, "uffd", uffd_json(r));
 	json_object_set_new(doc, "kvm_stats", kvm_stats_json(r));
 	json_object_set_new(doc, "shadow", shadow_json(cfg, r));
+	json_object_set_new(doc, "balloon", balloon_json(&r->balloon));
 	return doc;
 }

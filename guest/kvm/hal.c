@@ -158,6 +158,15 @@ static void hal_invlpg(void *hw, uint64_t gva)
 
 bool guest_hal_shadow(void) { return hal_state.shadow; }
 
+/* The balloon's doorbell: the entries are already at GK_SYS_BALLOON_ENTRIES_GPA, where the
+ * VMM reads them; a message it refuses stops the VM, so a return is success. */
+static int64_t hal_balloon_doorbell(void *bhw, uint32_t op, uint32_t n, uint32_t flags)
+{
+	(void)bhw;
+	uint32_t nr = op == GK_BALLOON_INFLATE ? GK_HC_BALLOON_INFLATE : GK_HC_BALLOON_DEFLATE;
+	return guest_hcall(nr, n, flags, 0, 0);
+}
+
 void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e, uint32_t boot_flags)
 {
 	hal_state.ram_base = ram_base;
@@ -170,4 +179,14 @@ void guest_hal_init(struct gk_hal *hal, uint64_t ram_base, uint64_t kernel_pml4e
 	hal->cr3_load = hal_cr3_load;
 	hal->invlpg = hal_invlpg;
 	hal->hw = &hal_state;
+	if (boot_flags & GK_BOOT_BALLOON) {
+		hal->balloon_shared = (volatile struct gk_balloon_shared *)(uintptr_t)GK_SYS_BALLOON_GPA;
+		hal->balloon_entries = (uint64_t *)(uintptr_t)GK_SYS_BALLOON_ENTRIES_GPA;
+		hal->balloon_doorbell = hal_balloon_doorbell;
+	} else {
+		hal->balloon_shared = NULL;
+		hal->balloon_entries = NULL;
+		hal->balloon_doorbell = NULL;
+	}
+	hal->balloon_hw = NULL;
 }

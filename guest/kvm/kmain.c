@@ -68,6 +68,7 @@ static __attribute__((noreturn)) void sys_exit(int64_t rc, uint64_t checksum)
 
 static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
 {
+	gk_balloon_poll(&kernel); /* one load and compare when the target did not change */
 	switch (nr) {
 	case GK_SYS_MAP:
 		return (int64_t)gk_sys_map(&kernel, a0);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "guest/balloon_abi.h"
 #include "guest/gk.h"
 #include "workloads/wl.h"
 
@@ -18,6 +19,8 @@
 #define GK_SYS_IDT_GPA   0x3000ULL
 #define GK_SYS_TSS_GPA   0x4000ULL
 #define GK_SYS_HCALL_GPA 0x5000ULL  /* struct gk_hcall_page (one page) */
+#define GK_SYS_BALLOON_GPA 0x6000ULL /* struct gk_balloon_shared (balloon/, GK_BOOT_BALLOON) */
+#define GK_SYS_BALLOON_ENTRIES_GPA 0x7000ULL /* GK_BALLOON_BATCH entries (guest/balloon_abi.h) */
 #define GK_SYS_PT_GPA    0x10000ULL /* boot page tables: PML4, PDPT, PDs (identity map) */
 #define GK_SYS_PT_END    0x200000ULL
 #define GK_IMAGE_GPA     0x200000ULL /* the image is linked and loaded here (identity mapped) */
@@ -88,7 +91,18 @@ enum gk_selftest {
 				     * tables (GK_SYS_TEST_PT), checking every page after each
 				     * (guest/kvm/user_coherence.c, coherence.c) */
 	GK_SELFTEST_BAD_SLEEP,      /* SLEEP hypercall longer than GK_HC_SLEEP_MAX_US */
+	GK_SELFTEST_BALLOON_BAD,    /* a VM with a balloon: a one-entry INFLATE of a bad entry, chosen
+				     * by selftest_arg (enum gk_selftest_balloon) */
 	GK_SELFTEST_COUNT
+};
+
+/* GK_SELFTEST_BALLOON_BAD's entries. */
+enum gk_selftest_balloon {
+	GK_SELFTEST_BALLOON_OUTSIDE = 1, /* a frame far beyond every slot */
+	GK_SELFTEST_BALLOON_POOL,        /* the first page-table pool page */
+	GK_SELFTEST_BALLOON_TWICE,       /* the last RAM chunk, inflated twice */
+	GK_SELFTEST_BALLOON_FLAGS,       /* a RAM frame with unknown flag bits */
+	GK_SELFTEST_BALLOON_KERNEL,      /* the kernel image's first page (system area) */
 };
 
 struct gk_run_block {
@@ -135,7 +149,7 @@ enum gk_test_pt {
 
 /* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */
 
-#define GK_HC_VERSION 3u /* 3: GK_HC_SLEEP */
+#define GK_HC_VERSION 4u /* 3: GK_HC_SLEEP; 4: GK_HC_BALLOON_INFLATE / _DEFLATE */
 #define GK_HC_CONSOLE_BYTES 2048u
 #define GK_HC_SLEEP_MAX_US WL_SLEEP_MAX_US /* 10 s: the longest GK_HC_SLEEP the VMM accepts */
 
@@ -156,6 +170,10 @@ enum gk_hc {
 	GK_HC_SLEEP,       /* arg0 = microseconds, 0 < arg0 <= GK_HC_SLEEP_MAX_US: the VMM sleeps the
 			    * vCPU thread (paravirtual sleep: no ring-0 spinning); ret 0, or -EINTR
 			    * when the run is being stopped. Not counted in the guest's round trips */
+	/* The balloon device's (balloon/balloon_kvm.c), only in VMs that carry one
+	 * (GK_BOOT_BALLOON); entries at GK_SYS_BALLOON_ENTRIES_GPA, guest/balloon_abi.h. */
+	GK_HC_BALLOON_INFLATE, /* arg0 = n <= GK_BALLOON_BATCH entries, arg1 = GK_BALLOON_MSG_* */
+	GK_HC_BALLOON_DEFLATE, /* the same; the VMM has made the frames usable when it returns */
 };
 
 /* Exit costs as the guest sees them: TSC cycles from just before the exiting instruction

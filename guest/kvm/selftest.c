@@ -16,6 +16,26 @@ static void map_user_page(struct gk *k, uint64_t gpa)
 	       X86_P | X86_RW | X86_US, gk_pt_mem(k));
 }
 
+/* One bad INFLATE entry, straight into the array and the doorbell (no driver checks). */
+static void balloon_bad(struct gk *k, const struct gk_boot_page *bp)
+{
+	const struct gk_boot_info *bi = &bp->info;
+	uint64_t last = (bi->ram_base + bi->ram_bytes - PT_PAGE_2M) | GK_BALLOON_ENTRY_2M, e = 0;
+	switch (bp->run.selftest_arg) {
+	case GK_SELFTEST_BALLOON_OUTSIDE: e = 1ULL << 45; break;
+	case GK_SELFTEST_BALLOON_POOL: e = bi->pt_pool_base; break;
+	case GK_SELFTEST_BALLOON_TWICE: e = last; break;
+	case GK_SELFTEST_BALLOON_FLAGS: e = bi->ram_base | 0x10; break;
+	case GK_SELFTEST_BALLOON_KERNEL: e = GK_IMAGE_GPA; break;
+	}
+	if (!k->hal.balloon_entries)
+		return;
+	k->hal.balloon_entries[0] = e;
+	if (bp->run.selftest_arg == GK_SELFTEST_BALLOON_TWICE)
+		k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_INFLATE, 1, GK_BALLOON_MSG_LAST);
+	k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_INFLATE, 1, GK_BALLOON_MSG_LAST);
+}
+
 void guest_selftest_kernel(struct gk *k, const struct gk_boot_page *bp)
 {
 	const struct gk_run_block *run = &bp->run;
@@ -48,6 +68,9 @@ void guest_selftest_kernel(struct gk *k, const struct gk_boot_page *bp)
 		break;
 	case GK_SELFTEST_MAP_POOL_RW:     /* ring 3 then writes it (user_selftest.c) */
 		map_user_page(k, bp->info.pt_pool_base);
+		break;
+	case GK_SELFTEST_BALLOON_BAD:
+		balloon_bad(k, bp);
 		break;
 	case GK_SELFTEST_COHERENCE: /* driven from ring 3 (user_coherence.c) */
 		coherence_test = true;

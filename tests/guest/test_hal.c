@@ -86,8 +86,8 @@ void th_setup(struct test_vm *vm, const struct gk_boot_info *bi)
 	assert_non_null(vm->hw.mem);
 	memset(vm->hw.mem, 0xA5, bi->pt_pool_base);                 /* garbage in RAM */
 	memset(vm->hw.mem + bi->pt_pool_base, 0, bi->pt_pool_bytes); /* the VMM zeroes the pool */
-	vm->hal = (struct gk_hal){ th_phys_read, th_phys_write, th_phys_zero, th_pt_write,
-				   th_cr3_load, th_invlpg, &vm->hw };
+	vm->hal = (struct gk_hal){ .phys_read = th_phys_read, .phys_write = th_phys_write, .phys_zero = th_phys_zero,
+				   .pt_write = th_pt_write, .cr3_load = th_cr3_load, .invlpg = th_invlpg, .hw = &vm->hw };
 	vm->k = malloc(sizeof(*vm->k)); /* deliberately not zeroed: gk_boot must not need it */
 	assert_non_null(vm->k);
 	memset(vm->k, 0x5A, sizeof(*vm->k));

@@ -19,8 +19,9 @@
 static unsigned evil_selftest;
 
 static int evil_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
-		    struct run_result *res)
+		    struct balloon *balloon, struct run_result *res)
 {
+	(void)balloon;
 	const struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = evil_selftest,
 					      .selftest_arg = 0x7777 };
 	return kvm_platform_run(cfg, ctx, ram, res, &h);

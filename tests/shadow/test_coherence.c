@@ -215,7 +215,8 @@ static void gkt_boot(struct gkt *t, unsigned levels, uint64_t guest_page, uint64
 				  .tlb_entries = 64, .pwc = true, .pcid = true, .ram_bytes = GK_RAM,
 				  .pt_pool_bytes = GK_POOL, .shadow_write_flood = write_flood,
 				  .cost = mmu_cost_defaults() };
-	struct gk_hal hal = { hal_read, hal_write, hal_zero, hal_pt_write, hal_cr3, hal_invlpg, &t->vm };
+	struct gk_hal hal = { .phys_read = hal_read, .phys_write = hal_write, .phys_zero = hal_zero,
+			      .pt_write = hal_pt_write, .cr3_load = hal_cr3, .invlpg = hal_invlpg, .hw = &t->vm };
 	struct gk_boot_info bi = { .magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION, .flags = GK_BOOT_SHADOW,
 				   .ram_base = 0, .ram_bytes = GK_RAM, .pt_pool_base = GK_RAM,
 				   .pt_pool_bytes = GK_POOL, .levels = levels, .guest_page = guest_page };

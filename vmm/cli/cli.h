@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "balloon/balloon.h"
 #include "results/result.h"
 #include "vmm/cli/cli_opt.h"
 #include "vmm/mem/guest_mem.h"
@@ -22,6 +23,7 @@ struct cli_run {
 	struct run_config cfg;
 	struct experiment experiment;
 	struct guest_mem_opts memory;
+	struct balloon_config balloon; /* cfg.balloon points here once --balloon is given */
 };
 /* The defaults (cli_run_defaults, experiment_defaults, guest_mem_defaults), pointers set. */
 void cli_run_init(struct cli_run *r);
@@ -88,6 +90,12 @@ int cli_experiment_check_platform(const struct run_config *cfg);
 #define CLI_OPT_MEMORY 1100
 extern const struct cli_opt cli_memory_options[];
 int cli_memory_option(int opt, const char *arg, struct guest_mem_opts *m);
+
+/* cli_balloon.c: --balloon (a table with its group heading); option codes from CLI_OPT_BALLOON
+ * up. Sets r->cfg.balloon. */
+#define CLI_OPT_BALLOON 1200
+extern const struct cli_opt cli_balloon_options[];
+int cli_balloon_option(int opt, const char *arg, struct cli_run *r);
 
 /* compare_run.c: runs every row of a comparison (results/compare.h); returns RUN_OK, or the
  * first non-ok state (interrupted stops early). */

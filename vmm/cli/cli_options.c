@@ -137,6 +137,8 @@ void cli_run_copy(struct cli_run *dst, const struct cli_run *src)
 	*dst = *src;
 	dst->cfg.experiment = &dst->experiment;
 	dst->cfg.memory = &dst->memory;
+	if (src->cfg.balloon)
+		dst->cfg.balloon = &dst->balloon;
 }
 
 /* "help (seq, churn)": the first descriptor's help and every workload that takes it. */
@@ -376,7 +378,7 @@ static int apply_wl_params(struct run_config *cfg, const struct wl_options *w)
 }
 
 /* Every run option's table, in --help order; the workload parameters' is built here. */
-#define NRUN_TABLES 5
+#define NRUN_TABLES 6
 struct run_tables {
 	struct wl_options wl;
 	const struct cli_opt *t[NRUN_TABLES];
@@ -390,6 +392,7 @@ static void run_tables_init(struct run_tables *rt)
 	rt->t[2] = sim_options;
 	rt->t[3] = cli_experiment_options;
 	rt->t[4] = cli_memory_options;
+	rt->t[5] = cli_balloon_options;
 }
 
 int cli_run_option_arg(const char *name)
@@ -458,7 +461,10 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 			return CLI_HELP;
 		if (opt == '?')
 			return EXIT_USAGE;
-		if (opt >= CLI_OPT_MEMORY) {
+		if (opt >= CLI_OPT_BALLOON) {
+			if ((rc = cli_balloon_option(opt, optarg, r)) != 0)
+				return rc;
+		} else if (opt >= CLI_OPT_MEMORY) {
 			if ((rc = cli_memory_option(opt, optarg, &r->memory)) != 0)
 				return rc;
 		} else if (opt >= CLI_OPT_EXPERIMENT) {

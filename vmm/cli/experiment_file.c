@@ -31,7 +31,7 @@ static const char *const reserved_keys[] = { "json", "no-progress", "help", NULL
 
 int xf_key_repeatable(const char *key)
 {
-	return strcmp(key, "reclaim") == 0 || strcmp(key, "cost") == 0;
+	return strcmp(key, "reclaim") == 0 || strcmp(key, "cost") == 0 || strcmp(key, "balloon") == 0;
 }
 
 const struct xf_setting *xf_get(const struct xf_section *s, const char *key)

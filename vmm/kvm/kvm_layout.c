@@ -141,7 +141,7 @@ static void write_boot_page(struct kvm_vm *vm, const struct kvm_vm_config *cfg, 
 	struct gk_boot_page *bp = (struct gk_boot_page *)((uint8_t *)vm->sys.host + GK_SYS_BOOT_GPA);
 	const struct kvm_layout *l = &vm->layout;
 	bp->info = (struct gk_boot_info){
-		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION, .flags = vm->mmu->boot_flags,
+		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION, .flags = vm->mmu->boot_flags | cfg->boot_flags,
 		.ram_base = l->ram_gpa, .ram_bytes = l->ram_bytes,
 		.pt_pool_base = l->pool_gpa, .pt_pool_bytes = l->pool_bytes,
 		.levels = cfg->levels, .guest_page = cfg->guest_page,

@@ -127,6 +127,9 @@ struct kvm_vm_config {
 	/* Devices this VM carries besides kvm_default_devices and the strategy's, NULL-terminated;
 	 * NULL = none. */
 	const struct kvm_device *const *devices;
+	/* Boot flags for the guest besides the strategy's (GK_BOOT_BALLOON when a device the
+	 * guest must know about is among `devices`). */
+	uint32_t boot_flags;
 };
 
 /* Memslots. */

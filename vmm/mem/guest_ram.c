@@ -1,6 +1,10 @@
 /* guest_ram.c — the guest-RAM handle (see guest_ram.h). */
 #include "vmm/mem/guest_ram.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+
 void guest_ram_handle_init(struct guest_ram_handle *h)
 {
 	pthread_mutex_init(&h->lock, NULL);
@@ -52,4 +56,15 @@ int guest_ram_with(struct guest_ram_handle *h, int (*fn)(const struct guest_ram 
 	int rc = fn(&h->ram, arg);
 	pthread_mutex_unlock(&h->lock);
 	return rc;
+}
+
+int guest_ram_discard(const struct guest_ram *ram, uint64_t off, uint64_t len)
+{
+	if (!ram->base || off > ram->bytes || len > ram->bytes - off)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	int rc = ram->fd >= 0 ? fallocate(ram->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len)
+			      : madvise((uint8_t *)ram->base + off, len, MADV_DONTNEED);
+	return rc < 0 ? -errno : 0;
 }

@@ -50,4 +50,11 @@ bool guest_ram_try_get(struct guest_ram_handle *h, struct guest_ram *out);
  * withdraw and free it meanwhile (reclaim's madvise). Returns fn's result. */
 int guest_ram_with(struct guest_ram_handle *h, int (*fn)(const struct guest_ram *ram, void *arg), void *arg);
 
+/* Gives the host backing of [off, off + len) of ram back for good, contents lost (the balloon;
+ * host reclaim keeps contents and does not use this): FALLOC_FL_PUNCH_HOLE on a memfd (hugetlb
+ * included: off and len must then be whole huge pages), MADV_DONTNEED on anonymous memory. The
+ * range reads back as zeros. Call under the handle's lock (guest_ram_with). 0, -EINVAL (outside
+ * ram, nothing published), or -errno of the system call. */
+int guest_ram_discard(const struct guest_ram *ram, uint64_t off, uint64_t len);
+
 #endif

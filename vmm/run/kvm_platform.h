@@ -21,6 +21,8 @@ struct kvm_platform_hooks {
 	void (*started)(struct kvm_vm *vm, void *arg);
 	void (*stopping)(struct kvm_vm *vm, void *arg);
 	void *arg;
+	/* The VM's balloon (balloon/balloon.h), or NULL: the VM then carries the balloon device. */
+	struct balloon *balloon;
 };
 
 int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,

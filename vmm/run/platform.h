@@ -11,6 +11,8 @@
 #include "vmm/util/clock.h"
 #include "workloads/wl.h"
 
+struct balloon;
+
 struct platform {
 	const char *name;
 	const char *summary;
@@ -19,9 +21,11 @@ struct platform {
 	/* Runs the workload. `ctx` is zeroed by the caller and stays readable by the driver
 	 * (ctx->progress) while the run goes on. The platform publishes its guest RAM to `ram`
 	 * (NULL: nobody watches) once it exists and withdraws it before freeing it. Returns 0 or
-	 * a negative errno; the result's message says what failed. */
+	 * a negative errno; the result's message says what failed. `balloon` is the VM's balloon
+	 * device (balloon/balloon.h) when cfg->balloon asks for one, else NULL: the platform
+	 * attaches it to its VM (native has none and ignores it). */
 	int (*run)(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
-		   struct run_result *res);
+		   struct balloon *balloon, struct run_result *res);
 	/* NULL when the platform can run under paging strategy `mmu`, else a one-line reason.
 	 * May itself be NULL: every strategy is supported. */
 	const char *(*mmu_unsupported)(const char *mmu);

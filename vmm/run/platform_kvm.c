@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balloon/balloon_kvm.h"
 #include "paging/registry.h"
 #include "vmm/kvm/kvm_image.h"
 #include "vmm/run/kvm_platform.h"
@@ -23,6 +24,10 @@ struct kvm_platform_run {
 	struct kvm_progress progress;
 	struct wl_ctx *ctx;
 	struct guest_ram_handle *ram;
+	struct guest_ram_handle own_ram;  /* the balloon's way to guest RAM when the caller gave none */
+	struct balloon *balloon;
+	/* The VM's devices: the balloon's, then the hooks'. */
+	const struct kvm_device *devices[KVM_DEVICES_MAX + 1];
 };
 
 /* Without --uffd the book learns the setup phase's touches here, before the measured phase is
@@ -42,6 +47,8 @@ static void on_phase(struct kvm_vm *vm, unsigned phase, void *arg)
 	phase_clock_mark(&pr->clock, (enum wl_phase)phase);
 	if (phase == WL_PHASE_MEASURE)
 		kvm_stats_window_begin(&pr->stats, vm);
+	if (phase == WL_PHASE_MEASURE && pr->balloon)
+		balloon_measure_started(pr->balloon);
 	else if (phase == WL_PHASE_DONE)
 		kvm_stats_window_end(&pr->stats, vm);
 }
@@ -182,12 +189,25 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	}
 }
 
-static struct kvm_vm_config vm_config(const struct run_config *cfg, const struct kvm_platform_hooks *h)
+/* The balloon's device first (when the VM has a balloon), then the hooks' devices. */
+static const struct kvm_device *const *vm_devices(struct kvm_platform_run *pr, const struct kvm_platform_hooks *h)
+{
+	size_t n = 0;
+	if (pr->balloon)
+		pr->devices[n++] = &balloon_kvm_device;
+	for (size_t i = 0; h->devices && h->devices[i] && n < KVM_DEVICES_MAX; i++)
+		pr->devices[n++] = h->devices[i];
+	pr->devices[n] = NULL;
+	return pr->devices;
+}
+
+static struct kvm_vm_config vm_config(const struct run_config *cfg, const struct kvm_platform_hooks *h,
+				      struct kvm_platform_run *pr)
 {
 	return (struct kvm_vm_config){ .ram_bytes = cfg->sim.ram_bytes, .pool_bytes = cfg->sim.pt_pool_bytes,
 				       .guest_page = cfg->sim.guest_page, .levels = cfg->sim.levels,
-				       .mem = cfg->memory, .mmu = kvm_mmu_of(cfg->mmu), .devices = h->devices,
-				       .image = h->image };
+				       .mem = cfg->memory, .mmu = kvm_mmu_of(cfg->mmu), .devices = vm_devices(pr, h),
+				       .image = h->image, .boot_flags = pr->balloon ? GK_BOOT_BALLOON : 0 };
 }
 
 static void ram_reclaimed(void *owner, uint64_t off, uint64_t len)
@@ -221,14 +241,14 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
 		     struct run_result *res, const struct kvm_platform_hooks *h)
 {
-	struct kvm_platform_run pr = { .ctx = ctx, .ram = ram };
+	struct kvm_platform_run pr = { .ctx = ctx, .ram = ram, .balloon = h->balloon };
 	struct kvm_vm *vm;
 	int rc = config_check(cfg, res);
 	if (rc < 0)
 		return rc;
 	struct gk_run_block rb = run_block(cfg, h);
 	res->backend = guest_mem_backend_name((cfg->memory ? cfg->memory : &guest_mem_defaults)->backend);
-	struct kvm_vm_config vc = vm_config(cfg, h);
+	struct kvm_vm_config vc = vm_config(cfg, h, &pr);
 	phase_clock_start(&pr.clock);
 	double t_create = monotonic_seconds();
 	if ((rc = kvm_vm_create(&vc, &rb, &vm, res->message, sizeof(res->message))) < 0)
@@ -238,18 +258,37 @@ int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gu
 	vm->on_phase = on_phase;
 	vm->on_phase_arg = &pr;
 	vm->verbose_console = h->verbose_console;
+	if (pr.balloon) {
+		if (!pr.ram) { /* nobody watches this VM: the balloon still reaches RAM through a handle */
+			guest_ram_handle_init(&pr.own_ram);
+			pr.ram = &pr.own_ram;
+		}
+		if ((rc = balloon_kvm_attach(pr.balloon, vm, pr.ram)) < 0) {
+			snprintf(res->message, sizeof(res->message), "cannot attach the balloon: %s", strerror(-rc));
+			kvm_vm_destroy(vm);
+			if (pr.ram == &pr.own_ram)
+				guest_ram_handle_fini(&pr.own_ram);
+			return rc;
+		}
+	}
 	kvm_stats_window_open(&pr.stats, vm);
 	rc = run_vm(vm, h, &pr);
+	if (pr.balloon) {
+		balloon_kvm_detach(pr.balloon, vm);
+		balloon_result(pr.balloon, &res->balloon);
+	}
 	collect(cfg, vm, &pr, res);
 	kvm_stats_window_close(&pr.stats);
 	kvm_vm_destroy(vm);
+	if (pr.ram == &pr.own_ram)
+		guest_ram_handle_fini(&pr.own_ram);
 	return rc;
 }
 
 static int kvm_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
-		   struct run_result *res)
+		   struct balloon *balloon, struct run_result *res)
 {
-	const struct kvm_platform_hooks hooks = { 0 };
+	const struct kvm_platform_hooks hooks = { .balloon = balloon };
 	return kvm_platform_run(cfg, ctx, ram, res, &hooks);
 }
 

@@ -103,8 +103,12 @@ static const struct wl_sys native_sys = {
 };
 
 static int native_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
-		      struct run_result *res)
+		      struct balloon *balloon, struct run_result *res)
 {
+	if (balloon) { /* no guest kernel, so nobody to give memory back */
+		snprintf(res->message, sizeof(res->message), "--balloon needs a guest kernel: --platform sim or kvm");
+		return -ENOTSUP;
+	}
 	struct native_state s = { .nr_as = 1, .ram = ram };
 	ctx->sys = &native_sys;
 	ctx->platform = &s;

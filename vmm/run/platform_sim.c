@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balloon/balloon.h"
 #include "ept/p2m.h"
 #include "guest/gk.h"
 #include "mmu/cost.h"
@@ -29,6 +30,9 @@ struct sim_state {
 	jmp_buf fatal;
 	int fatal_rc;
 	uint64_t fatal_va;
+	struct balloon *balloon;          /* NULL: the VM has none */
+	uint64_t balloon_entries[GK_BALLOON_BATCH];
+	char balloon_why[256];            /* a refused balloon message (the run stops) */
 };
 
 static struct sim_state *sim_of(struct wl_ctx *c) { return c->platform; }
@@ -79,6 +83,78 @@ static void sim_phys_zero(void *hw, uint64_t gpa, uint64_t bytes)
 }
 
 static void sim_pt_write(void *hw, uint64_t gpa, uint64_t v) { mmu_pt_write(hw, gpa, v); }
+
+static void sim_fatal(struct sim_state *s, int rc, uint64_t va);
+
+/* ---- The balloon device: the same checks as on kvm, releases through the sim p2m ---------- */
+
+/* Host pages wholly inside the range are unbacked (their simulated host frame is freed); a
+ * range smaller than a host page (--host-page 2m or 1g and a 4 KiB entry) keeps its host page
+ * and is only marked ballooned in the book. */
+static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+{
+	struct p2m *p = p2m_from(((struct sim_state *)ctx)->vm.p2m);
+	uint64_t page = p->page_size;
+	for (uint64_t gpa = off; gpa < off + bytes;) {
+		if (gpa % page == 0 && off + bytes - gpa >= page) {
+			int rc = p2m_unback(p, gpa, P2M_BALLOONED);
+			if (rc == -ENOENT) /* never backed: nothing to free */
+				rc = (int)p2m_book_set_range(&p->book, gpa, page, P2M_BALLOONED);
+			if (rc < 0) {
+				snprintf(why, whylen, "balloon: unbacking guest page 0x%llx failed: %s", (unsigned long long)gpa,
+					 strerror(-rc));
+				return rc;
+			}
+			gpa += page;
+			continue;
+		}
+		uint64_t end = (gpa / page + 1) * page;
+		end = end < off + bytes ? end : off + bytes;
+		(void)p2m_book_set_range(&p->book, gpa, end - gpa, P2M_BALLOONED);
+		gpa = end;
+	}
+	return 0;
+}
+
+static int sim_balloon_reuse(void *ctx, uint64_t off, uint64_t bytes)
+{
+	struct p2m *p = p2m_from(((struct sim_state *)ctx)->vm.p2m);
+	int64_t rc = p2m_book_move_range(&p->book, off, bytes, P2M_BALLOONED, P2M_UNBACKED);
+	return rc < 0 ? (int)rc : 0;
+}
+
+static const char *sim_balloon_area(void *ctx, uint64_t gpa)
+{
+	struct sim_state *s = ctx;
+	return gpa < s->vm.cfg.ram_bytes + s->vm.cfg.pt_pool_bytes ? "the page-table pool" : "no memory of this VM";
+}
+
+static int64_t sim_balloon_doorbell(void *bhw, uint32_t op, uint32_t n, uint32_t flags)
+{
+	struct sim_state *s = bhw;
+	int rc = balloon_message(s->balloon, op, s->balloon_entries, n, flags,
+				 (const struct gk_balloon_stats *)&balloon_shared(s->balloon)->stats, s->balloon_why,
+				 sizeof(s->balloon_why));
+	if (rc < 0)
+		sim_fatal(s, rc, 0);
+	return 0;
+}
+
+static int sim_balloon_attach(struct sim_state *s, struct gk_hal *hal, char *msg, size_t msglen)
+{
+	const struct balloon_backend be = { .release = sim_balloon_release, .reuse = sim_balloon_reuse,
+					    .area = sim_balloon_area, .ctx = s };
+	int rc = balloon_attach(s->balloon, 0, s->vm.cfg.ram_bytes, NULL, &be);
+	if (rc < 0) {
+		snprintf(msg, msglen, "cannot attach the balloon: %s", strerror(-rc));
+		return rc;
+	}
+	hal->balloon_shared = balloon_shared(s->balloon);
+	hal->balloon_entries = s->balloon_entries;
+	hal->balloon_doorbell = sim_balloon_doorbell;
+	hal->balloon_hw = s;
+	return 0;
+}
 static void sim_cr3_load(void *hw, uint64_t root, uint16_t asid) { mmu_cr3_load(hw, root, asid); }
 static void sim_invlpg(void *hw, uint64_t gva) { mmu_invlpg(hw, gva); }
 
@@ -137,20 +213,43 @@ static int sim_page_fault(void *guest, uint64_t gva, uint32_t err)
 	return rc;
 }
 
-static wl_addr_t sim_map(struct wl_ctx *c, uint64_t bytes) { return gk_sys_map(sim_of(c)->gk, bytes); }
+/* Every call first lets the balloon driver check its target, as kvm's system-call entry does
+ * (one load and compare when nothing changed). */
+static struct gk *sim_gk(struct wl_ctx *c)
+{
+	struct gk *k = sim_of(c)->gk;
+	gk_balloon_poll(k);
+	return k;
+}
+
+static wl_addr_t sim_map(struct wl_ctx *c, uint64_t bytes) { return gk_sys_map(sim_gk(c), bytes); }
 static int sim_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b)
 {
-	int rc = gk_sys_unmap(sim_of(c)->gk, a, b);
+	int rc = gk_sys_unmap(sim_gk(c), a, b);
 	sim_publish_used(c);
 	return rc;
 }
-static int sim_as_create(struct wl_ctx *c) { return gk_as_create(sim_of(c)->gk); }
-static int sim_as_switch(struct wl_ctx *c, int as) { return gk_as_switch(sim_of(c)->gk, as); }
-static void sim_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&sim_of(c)->clock, p); }
+static int sim_as_create(struct wl_ctx *c) { return gk_as_create(sim_gk(c)); }
+static int sim_as_switch(struct wl_ctx *c, int as) { return gk_as_switch(sim_gk(c), as); }
+
+static void sim_phase(struct wl_ctx *c, enum wl_phase p)
+{
+	struct sim_state *s = sim_of(c);
+	sim_gk(c);
+	phase_clock_mark(&s->clock, p);
+	if (p == WL_PHASE_MEASURE && s->balloon)
+		balloon_measure_started(s->balloon);
+}
+
+static int sim_sleep_us(struct wl_ctx *c, uint64_t us)
+{
+	sim_gk(c);
+	return platform_sleep_us(c, us);
+}
 
 static const struct wl_sys sim_sys = {
 	.map = sim_map, .unmap = sim_unmap, .as_create = sim_as_create,
-	.as_switch = sim_as_switch, .phase = sim_phase, .sleep_us = platform_sleep_us,
+	.as_switch = sim_as_switch, .phase = sim_phase, .sleep_us = sim_sleep_us,
 	.load64_slow = sim_load64_slow, .store64_slow = sim_store64_slow,
 };
 
@@ -177,7 +276,7 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	};
 	struct gk_boot_info bi = {
 		.magic = GK_BOOT_MAGIC, .version = GK_BOOT_VERSION,
-		.flags = ops->pt_writes_trap ? GK_BOOT_SHADOW : 0,
+		.flags = (ops->pt_writes_trap ? GK_BOOT_SHADOW : 0) | (s->balloon ? GK_BOOT_BALLOON : 0),
 		.ram_base = 0, .ram_bytes = cfg->sim.ram_bytes,
 		.pt_pool_base = cfg->sim.ram_bytes, .pt_pool_bytes = cfg->sim.pt_pool_bytes,
 		.levels = cfg->sim.levels, .guest_page = cfg->sim.guest_page,
@@ -188,6 +287,8 @@ static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_conf
 	s->vm.guest_pf = sim_page_fault;
 	s->vm.guest = c;
 	s->vm.cur = &s->vm.kernel;
+	if (s->balloon && (rc = sim_balloon_attach(s, &hal, msg, msglen)) < 0)
+		return rc;
 	if ((rc = gk_boot(s->gk, &hal, &bi)) < 0)
 		snprintf(msg, msglen, "guest kernel failed to boot: %s", strerror(-rc));
 	return rc;
@@ -241,8 +342,11 @@ static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, s
 		return -ENOENT;
 	}
 	if (setjmp(s->fatal)) {
-		snprintf(res->message, sizeof(res->message), "workload %s: unresolvable access at 0x%llx: %s",
-			 w->name, (unsigned long long)s->fatal_va, strerror(-s->fatal_rc));
+		if (s->balloon_why[0])
+			snprintf(res->message, sizeof(res->message), "guest balloon message refused: %s", s->balloon_why);
+		else
+			snprintf(res->message, sizeof(res->message), "workload %s: unresolvable access at 0x%llx: %s",
+				 w->name, (unsigned long long)s->fatal_va, strerror(-s->fatal_rc));
 		return s->fatal_rc;
 	}
 	int rc = w->main(c, &cfg->params, &res->checksum);
@@ -265,11 +369,12 @@ static void sim_publish_ram(struct sim_state *s, const struct run_config *cfg, s
 }
 
 static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
-		   struct run_result *res)
+		   struct balloon *balloon, struct run_result *res)
 {
 	struct sim_state *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->balloon = balloon;
 	ctx->sys = &sim_sys;
 	ctx->platform = s;
 	ctx->rd.vpage = ctx->wr.vpage = UINT64_MAX;
@@ -283,6 +388,10 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 		guest_ram_publish(ram, NULL);
 	}
 	phase_clock_finish(&s->clock, res);
+	if (s->balloon) {
+		balloon_detach(s->balloon);
+		balloon_result(s->balloon, &res->balloon);
+	}
 	sim_collect(s, ctx, cfg, res);
 	res->have_checksum = rc == 0;
 	mmu_vm_fini(&s->vm);

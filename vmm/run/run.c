@@ -28,7 +28,7 @@ static void *run_worker(void *arg)
 	struct run_vm *vm = arg;
 	if (vm->began)
 		experiment_worker_started(&vm->exp, gettid());
-	vm->rc = vm->plat->run(vm->cfg, &vm->ctx, &vm->ram, &vm->res);
+	vm->rc = vm->plat->run(vm->cfg, &vm->ctx, &vm->ram, vm->have_balloon ? &vm->balloon : NULL, &vm->res);
 	vm->worker_end_s = monotonic_seconds() - vm->t0;
 	atomic_store(&vm->done, true); /* publishes worker_end_s */
 	return NULL;
@@ -148,6 +148,10 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 	char why[512];
 	const char *unavailable;
 	guest_ram_handle_init(&vm->ram);
+	if (vm->cfg->balloon) {
+		balloon_init(&vm->balloon, vm->cfg->balloon);
+		vm->have_balloon = true;
+	}
 	vm->t0 = set->t0;
 	if (atomic_load(&vm->done))
 		return; /* failed before it began (page sharing could not be set up) */
@@ -339,6 +343,8 @@ enum run_state run_execute(const struct run_config *cfg, struct run_result *res,
 	run_set_fini(set);
 	if (st != RUN_INTERRUPTED) {
 		guest_ram_handle_fini(&vm->ram);
+		if (vm->have_balloon)
+			balloon_fini(&vm->balloon);
 		free(vm);
 		free(set);
 	}

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "balloon/balloon.h"
 #include "results/result.h"
 #include "vmm/mem/guest_ram.h"
 #include "vmm/reclaim/experiment.h"
@@ -41,6 +42,10 @@ struct run_vm {
 	/* The driver's. */
 	struct wl_ctx ctx;
 	struct guest_ram_handle ram;
+	/* The VM's balloon device when cfg->balloon asks for one; policies set its target with
+	 * balloon_set_target(&vm->balloon, bytes) (balloon/balloon.h). */
+	struct balloon balloon;
+	bool have_balloon;
 	struct experiment_session exp;
 	bool began;                     /* experiment session begun (end it) */
 	bool thread_started;

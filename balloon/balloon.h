@@ -1,0 +1,127 @@
+/* balloon.h — the VMM side of ballooning: one balloon device per VM. It carries the VM's target
+ * to the guest (the control area of guest/balloon_abi.h), checks every message the guest's
+ * driver sends, and for each accepted entry has the platform release the host backing and mark
+ * the frames ballooned in the VM's frame book (or, on deflate, usable again). It counts what
+ * happened for the result and applies the targets of the command line (`--balloon`) on time.
+ *
+ * The checks and the counting are here, once; what "release" means is the platform's
+ * (struct balloon_backend): on kvm (balloon_kvm.h) a discard of guest RAM through the VM's
+ * guest-RAM handle and a move in its book, on sim (vmm/run/platform_sim.c) p2m_unback, which
+ * frees the simulated host frame. The guest is not trusted: a message is copied once by the
+ * caller, every entry is range-checked against guest RAM and against the balloon's own map of
+ * ballooned frames, and a bad one is refused with a message naming it (the VM stops; other VMs
+ * are not affected: every piece of state here is the VM's own).
+ *
+ * Thread safety: the vCPU (or sim worker) thread sends messages; any thread — the schedule's,
+ * or a policy's through balloon_set_target — may change the target; the lock covers both. */
+#ifndef MEMVIRT_BALLOON_BALLOON_H
+#define MEMVIRT_BALLOON_BALLOON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest/balloon_abi.h"
+#include "results/result.h"
+
+/* ---- Configuration: --balloon target=SIZE[,at=TIME][,deflate_on_oom=on|off] ------------- */
+
+#define BALLOON_MAX_STEPS 16
+
+struct balloon_step {
+	uint64_t target_bytes;
+	double at_s;   /* seconds from the start of the measured phase */
+	bool has_at;   /* without at=, the target holds from boot */
+};
+
+struct balloon_config {
+	unsigned n;                   /* 0: the VM has no balloon */
+	struct balloon_step step[BALLOON_MAX_STEPS];
+	bool deflate_on_oom;          /* default on */
+};
+
+/* The help of --balloon, for the option table. */
+#define BALLOON_OPT_HELP                                                                                   \
+	"balloon target (repeatable): the guest gives SIZE of its RAM back,\n"                             \
+	"from boot, or TIME after the measured phase starts (at=); deflate_on_oom\n"                       \
+	"(default on) lets the guest take frames back when an allocation fails"
+#define BALLOON_OPT_METAVAR "target=SIZE[,at=TIME][,deflate_on_oom=on|off]"
+
+/* Adds one --balloon value to c. 0, or -EINVAL with a one-line reason. */
+int balloon_config_add(struct balloon_config *c, const char *spec, char *why, size_t whylen);
+
+/* ---- The device ---------------------------------------------------------------------------- */
+
+/* What the platform does with accepted entries. off/bytes: from the start of guest RAM. */
+struct balloon_backend {
+	/* Release the host backing of the range and mark its frames P2M_BALLOONED. 0 or -errno
+	 * (a host failure; why says what). */
+	int (*release)(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen);
+	/* Mark the range's frames usable again (P2M_BALLOONED -> P2M_UNBACKED). */
+	int (*reuse)(void *ctx, uint64_t off, uint64_t bytes);
+	/* Optional: the name of the area a guest-physical address outside RAM lies in ("the
+	 * page-table pool", ...), for refusal messages. */
+	const char *(*area)(void *ctx, uint64_t gpa);
+	void *ctx;
+};
+
+struct balloon {
+	pthread_mutex_t lock;
+	struct balloon_config cfg;
+	bool attached;
+	uint64_t ram_gpa, ram_bytes;  /* guest RAM in the guest-physical space */
+	struct balloon_backend be;
+	uint64_t *map;                /* a bit per 4 KiB frame of RAM: ballooned */
+	volatile struct gk_balloon_shared *shared; /* the guest's view: guest memory on kvm, `own` on sim */
+	struct gk_balloon_shared own;
+	uint64_t target_bytes;
+	/* Counted from accepted entries (the guest's own figures are only its statistics). */
+	uint64_t frames;              /* ballooned now */
+	uint64_t inflated_frames, deflated_frames, oom_deflates, messages;
+	double round_t0[3];           /* per op: when the current round's first message arrived */
+	bool in_round[3];
+	double op_s[3];               /* per op: seconds in finished rounds */
+	struct gk_balloon_stats stats;/* the guest's last (copied at each round's end) */
+	/* The at= schedule. */
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool thread_started, stopping;
+};
+
+/* b for cfg (copied); cfg->n == 0 is allowed (no targets: a balloon a policy drives). */
+int balloon_init(struct balloon *b, const struct balloon_config *cfg);
+void balloon_fini(struct balloon *b);
+
+/* The platform connects the balloon to its VM before the guest boots: guest RAM at
+ * [ram_gpa, +ram_bytes), the control area the guest reads (NULL: the balloon's own, for sim),
+ * and what to do with entries. Writes the control area (version, flags, the boot target).
+ * 0, -EINVAL, -ENOMEM. */
+int balloon_attach(struct balloon *b, uint64_t ram_gpa, uint64_t ram_bytes, volatile struct gk_balloon_shared *shared,
+		   const struct balloon_backend *be);
+/* Before the VM's memory goes: stops the schedule and forgets the control area. */
+void balloon_detach(struct balloon *b);
+/* The control area the guest reads (for the sim HAL). */
+volatile struct gk_balloon_shared *balloon_shared(struct balloon *b);
+
+/* One message from the guest: op (enum gk_balloon_op), the n entries (already copied out of
+ * guest memory), flags (GK_BALLOON_MSG_*), and at a round's end the guest's statistics (or
+ * NULL). Entries before a bad one are applied. 0, or -EINVAL/-EFAULT with `why` naming the
+ * entry and the reason (refuse the message: stop the VM), or -errno of a host failure. */
+int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uint32_t n, uint32_t flags,
+		    const struct gk_balloon_stats *stats, char *why, size_t whylen);
+
+/* The call policies use (overcommit/): from now on, the guest should hold `bytes` (rounded down
+ * to 4 KiB) in its balloon. Any thread. 0, or -ERANGE beyond guest RAM, -ENODEV when not
+ * attached. */
+int balloon_set_target(struct balloon *b, uint64_t bytes);
+/* Bytes the balloon holds now (accepted entries). */
+uint64_t balloon_actual_bytes(struct balloon *b);
+
+/* The measured phase started: the at= schedule begins (a thread of this balloon's own). */
+void balloon_measure_started(struct balloon *b);
+
+/* balloon{} of the result. */
+void balloon_result(struct balloon *b, struct result_balloon *out);
+
+#endif

@@ -1,0 +1,209 @@
+/* test_balloon_device.c — the balloon device's platform-independent part (balloon/balloon.c)
+ * with a recording backend, no VM: the --balloon parser; every refused entry (outside RAM
+ * with the area named, misaligned, unknown flag bits, ballooned twice, deflating what is not
+ * ballooned, too many entries, unknown operation) and that entries before a bad one stay
+ * applied; adjacent entries released as one run; counters and rounds; the target (range,
+ * rounding, the control area) and the at= schedule on its own thread. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "balloon/balloon.h"
+
+#define RAM_GPA (1ULL << 30)
+#define RAM (64ULL << 20)
+#define MIB (1ULL << 20)
+
+struct rec {
+	unsigned releases, reuses;
+	uint64_t released, reused, last_off, last_bytes;
+};
+
+static int rec_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t n)
+{
+	(void)why, (void)n;
+	struct rec *r = ctx;
+	r->releases++;
+	r->released += bytes;
+	r->last_off = off;
+	r->last_bytes = bytes;
+	return 0;
+}
+
+static int rec_reuse(void *ctx, uint64_t off, uint64_t bytes)
+{
+	(void)off;
+	struct rec *r = ctx;
+	r->reuses++;
+	r->reused += bytes;
+	return 0;
+}
+
+static const char *rec_area(void *ctx, uint64_t gpa)
+{
+	(void)ctx;
+	return gpa >= RAM_GPA + RAM ? "the page-table pool" : "the system area";
+}
+
+static void setup_balloon(struct balloon *b, struct rec *r, const char *spec)
+{
+	struct balloon_config c = { 0 };
+	char why[160];
+	if (spec)
+		assert_int_equal(balloon_config_add(&c, spec, why, sizeof(why)), 0);
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(balloon_init(b, &c), 0);
+	struct balloon_backend be = { .release = rec_release, .reuse = rec_reuse, .area = rec_area, .ctx = r };
+	assert_int_equal(balloon_attach(b, RAM_GPA, RAM, NULL, &be), 0);
+}
+
+static void test_config(void **st)
+{
+	(void)st;
+	struct balloon_config c = { 0 };
+	char why[160];
+	assert_int_equal(balloon_config_add(&c, "target=1g", why, sizeof(why)), 0);
+	assert_int_equal(c.step[0].target_bytes, 1ULL << 30);
+	assert_false(c.step[0].has_at);
+	assert_true(c.deflate_on_oom);
+	assert_int_equal(balloon_config_add(&c, "target=0,at=1.5s,deflate_on_oom=off", why, sizeof(why)), 0);
+	assert_true(c.step[1].has_at);
+	assert_true(c.step[1].at_s > 1.49 && c.step[1].at_s < 1.51);
+	assert_false(c.deflate_on_oom);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(balloon_config_add(&c, "at=1s", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "target=SIZE is required"));
+	assert_int_equal(balloon_config_add(&c, "target=1x", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "bad target"));
+	assert_int_equal(balloon_config_add(&c, "size=1g", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "unknown key 'size'"));
+	assert_int_equal(balloon_config_add(&c, "target", why, sizeof(why)), -EINVAL);
+	assert_int_equal(c.n, 2);
+}
+
+static void test_inflate_deflate_runs(void **st)
+{
+	(void)st;
+	struct balloon b;
+	struct rec r;
+	char why[256];
+	setup_balloon(&b, &r, "target=16m");
+	assert_int_equal(b.own.target_frames, 16 * MIB / 4096);
+	assert_int_equal(b.own.version, GK_BALLOON_VERSION);
+	assert_int_equal(b.own.flags, GK_BALLOON_DEFLATE_ON_OOM);
+	uint64_t e[8];
+	for (int i = 0; i < 8; i++) /* 8 adjacent chunks: one run */
+		e[i] = (RAM_GPA + (uint64_t)i * 2 * MIB) | GK_BALLOON_ENTRY_2M;
+	assert_int_equal(balloon_message(&b, GK_BALLOON_INFLATE, e, 8, GK_BALLOON_MSG_LAST, NULL, why, sizeof(why)), 0);
+	assert_int_equal(r.releases, 1);
+	assert_int_equal(r.last_off, 0);
+	assert_int_equal(r.last_bytes, 16 * MIB);
+	assert_int_equal(balloon_actual_bytes(&b), 16 * MIB);
+	/* two single frames far apart: two runs */
+	uint64_t f[2] = { RAM_GPA + 40 * MIB, RAM_GPA + 50 * MIB + 4096 };
+	assert_int_equal(balloon_message(&b, GK_BALLOON_INFLATE, f, 2, GK_BALLOON_MSG_LAST, NULL, why, sizeof(why)), 0);
+	assert_int_equal(r.releases, 3);
+	/* deflating a chunk inflated as a chunk, and one frame */
+	assert_int_equal(balloon_message(&b, GK_BALLOON_DEFLATE, &e[7], 1, 0, NULL, why, sizeof(why)), 0);
+	assert_int_equal(balloon_message(&b, GK_BALLOON_DEFLATE, &f[1], 1, GK_BALLOON_MSG_OOM | GK_BALLOON_MSG_LAST,
+					 NULL, why, sizeof(why)),
+			 0);
+	assert_int_equal(r.reused, 2 * MIB + 4096);
+	struct result_balloon res;
+	balloon_result(&b, &res);
+	assert_true(res.have);
+	assert_int_equal(res.target, 16 * MIB);
+	assert_int_equal(res.actual, 14 * MIB + 4096);
+	assert_int_equal(res.inflated, 16 * MIB + 8192);
+	assert_int_equal(res.deflated, 2 * MIB + 4096);
+	assert_int_equal(res.oom_deflates, 1);
+	assert_int_equal(res.messages, 4);
+	assert_true(res.inflate_s > 0 && res.deflate_s > 0);
+	balloon_detach(&b);
+	balloon_fini(&b);
+}
+
+/* A refused message: the error names the entry; entries before it stay applied. */
+static void expect_refused(struct balloon *b, unsigned op, const uint64_t *e, uint32_t n, uint32_t flags,
+			   const char *text)
+{
+	char why[256] = "";
+	int rc = balloon_message(b, op, e, n, flags, NULL, why, sizeof(why));
+	assert_true(rc == -EINVAL || rc == -EFAULT);
+	if (!strstr(why, text))
+		fail_msg("'%s' does not say '%s'", why, text);
+}
+
+static void test_refusals(void **st)
+{
+	(void)st;
+	struct balloon b;
+	struct rec r;
+	setup_balloon(&b, &r, NULL);
+	uint64_t e;
+	e = RAM_GPA + RAM; /* the first byte past RAM */
+	expect_refused(&b, GK_BALLOON_INFLATE, &e, 1, 0, "frame 0x44000000 outside guest RAM: in the page-table pool");
+	e = 0x200000;
+	expect_refused(&b, GK_BALLOON_INFLATE, &e, 1, 0, "outside guest RAM: in the system area");
+	e = (RAM_GPA + RAM - 2 * MIB + 4096) | GK_BALLOON_ENTRY_2M;
+	expect_refused(&b, GK_BALLOON_INFLATE, &e, 1, 0, "not aligned to its size");
+	e = (RAM_GPA + RAM - 2 * MIB) | GK_BALLOON_ENTRY_2M; /* the last chunk: fine ... */
+	uint64_t twice[2] = { RAM_GPA + 4096, RAM_GPA + 4096 };
+	expect_refused(&b, GK_BALLOON_INFLATE, twice, 2, 0, "entry 1: frame 0x40001000 already ballooned");
+	assert_int_equal(balloon_actual_bytes(&b), 4096); /* entry 0 stayed applied */
+	assert_int_equal(r.released, 4096);
+	uint64_t chunk0 = RAM_GPA | GK_BALLOON_ENTRY_2M; /* holds the ballooned frame */
+	expect_refused(&b, GK_BALLOON_INFLATE, &chunk0, 1, 0, "partly ballooned");
+	expect_refused(&b, GK_BALLOON_DEFLATE, &chunk0, 1, 0, "is not (wholly) ballooned");
+	e = RAM_GPA | 0x10;
+	expect_refused(&b, GK_BALLOON_INFLATE, &e, 1, 0, "unknown flag bits");
+	uint64_t many[GK_BALLOON_BATCH + 1] = { 0 };
+	expect_refused(&b, GK_BALLOON_INFLATE, many, GK_BALLOON_BATCH + 1, 0, "at most 256");
+	expect_refused(&b, GK_BALLOON_INFLATE, &e, 0, 0x80, "flags 0x80");
+	expect_refused(&b, GK_BALLOON_INFLATE, &e, 0, GK_BALLOON_MSG_OOM, "flags 0x2");
+	expect_refused(&b, 7, &e, 0, 0, "unknown operation 7");
+	assert_int_equal(balloon_actual_bytes(&b), 4096);
+	balloon_fini(&b);
+}
+
+static void test_target_and_schedule(void **st)
+{
+	(void)st;
+	struct balloon b;
+	struct rec r;
+	setup_balloon(&b, &r, "target=8m");
+	b.cfg.n = 0; /* re-add with the schedule */
+	char why[160];
+	assert_int_equal(balloon_config_add(&b.cfg, "target=8m", why, sizeof(why)), 0);
+	assert_int_equal(balloon_config_add(&b.cfg, "target=24m,at=50ms", why, sizeof(why)), 0);
+	assert_int_equal(balloon_config_add(&b.cfg, "target=4m,at=20ms", why, sizeof(why)), 0);
+	assert_int_equal(balloon_set_target(&b, RAM + 1), -ERANGE);
+	assert_int_equal(balloon_set_target(&b, 10 * MIB + 5), 0);
+	assert_int_equal(b.own.target_frames, 10 * MIB / 4096);
+	balloon_measure_started(&b);
+	struct timespec ts = { 0, 35 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	assert_int_equal(__atomic_load_n(&b.own.target_frames, __ATOMIC_ACQUIRE), 4 * MIB / 4096);
+	nanosleep(&ts, NULL);
+	assert_int_equal(__atomic_load_n(&b.own.target_frames, __ATOMIC_ACQUIRE), 24 * MIB / 4096);
+	balloon_detach(&b);
+	assert_int_equal(balloon_set_target(&b, MIB), -ENODEV);
+	balloon_fini(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_inflate_deflate_runs),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_target_and_schedule),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,169 @@
+/* test_balloon_runs.c — whole runs with a balloon, on sim always and on kvm where /dev/kvm can
+ * run a VM (BALLOON_KVM builds the kvm flavour, which exits 77 naming what is missing):
+ *   - the checksum of an un-ballooned run, under ept and shadow, while the balloon inflates
+ *     from boot (75% of RAM) and the workload then needs 90% (deflate on OOM: oom_deflates > 0,
+ *     the workload never sees a failure); the frame book counts the frames the balloon holds;
+ *   - host memory really drops: the workload touches 52 of 64 MiB and frees 44, a 52 MiB
+ *     target set at the measured phase's start takes it back, and host-resident bytes fall by
+ *     >= 95% of the ballooned bytes that can have been resident (sim: the p2m's backed bytes;
+ *     kvm: mincore of every slot, on anon and on memfd, whose blocks (fstat st_blocks) are
+ *     checked too);
+ *   - kvm only: a misbehaving guest (out-of-range, pool, kernel page, twice, flag bits) is
+ *     stopped with a message naming the entry and the area, and the VMM carries on. */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "tests/balloon/balloon_test.h"
+
+#ifdef BALLOON_KVM
+#define PLATFORM "kvm"
+#else
+#define PLATFORM "sim"
+#endif
+
+static void oom_checksum(const char *mmu)
+{
+	struct run_config c = bt_config(PLATFORM, mmu, 58 * MIB); /* 58 of 64 MiB: ~90% */
+	struct run_result plain, ball;
+	struct balloon b;
+	assert_int_equal(bt_run(&c, NULL, NULL, NULL, &plain), 0);
+	const char *specs[] = { "target=48m", NULL }; /* 75% */
+	int rc = bt_run(&c, specs, &b, NULL, &ball);
+	if (rc != 0)
+		fail_msg("%s", ball.message);
+	assert_true(plain.have_checksum && ball.have_checksum);
+	assert_int_equal(ball.checksum, plain.checksum);
+	assert_true(ball.balloon.have);
+	/* 48 MiB from boot, given back on OOM at the peak, taken again once the workload shrank */
+	assert_true(ball.balloon.inflated >= 48 * MIB);
+	assert_true(ball.balloon.oom_deflates > 0);
+	assert_true(ball.balloon.deflated > 0);
+	assert_int_equal(ball.balloon.actual, 48 * MIB);
+	assert_int_equal(ball.balloon.actual, ball.balloon.inflated - ball.balloon.deflated);
+	assert_int_equal(ball.frames[P2M_BALLOONED] * 4096, ball.balloon.actual);
+	balloon_fini(&b);
+}
+
+static void test_oom_ept(void **st)
+{
+	(void)st;
+	oom_checksum("ept");
+}
+
+static void test_oom_shadow(void **st)
+{
+	(void)st;
+	oom_checksum("shadow");
+}
+
+static uint64_t memfd_bytes;
+
+static void memfd_blocks(struct kvm_vm *vm, void *arg)
+{
+	(void)arg;
+	struct stat s;
+	memfd_bytes = vm->ram.mem.fd >= 0 && fstat(vm->ram.mem.fd, &s) == 0 ? (uint64_t)s.st_blocks * 512 : 0;
+}
+
+static void host_drop(const char *backend)
+{
+	struct guest_mem_opts mem = guest_mem_defaults;
+	mem.backend = strcmp(backend, "memfd") == 0 ? GUEST_MEM_MEMFD : GUEST_MEM_ANON;
+	struct run_config c = bt_config(PLATFORM, "ept", 52 * MIB);
+	c.memory = &mem;
+	struct kvm_platform_hooks h = { .stopping = memfd_blocks };
+	struct run_result plain, ball;
+	struct balloon b;
+	assert_int_equal(bt_run(&c, NULL, NULL, &h, &plain), 0);
+	uint64_t plain_blocks = memfd_bytes;
+	/* at the measured phase's start; the guest sees it at its next system call, at the latest
+	 * the exit, when it holds only the last step's 8 MiB */
+	const char *specs[] = { "target=52m,at=0ms", NULL };
+	int rc = bt_run(&c, specs, &b, &h, &ball);
+	if (rc != 0)
+		fail_msg("%s", ball.message);
+	assert_int_equal(ball.checksum, plain.checksum);
+	assert_int_equal(ball.balloon.actual, 52 * MIB);
+	/* The balloon's 52 MiB come from the 56 MiB the workload does not hold at the end: the 44
+	 * it touched (~99.8% of their pages) and freed, and 12 it never touched (not resident
+	 * anyway). At least 52 - 12 = 40 MiB of what it took were touched: 95% of that must leave
+	 * the host. */
+	uint64_t freed = 52 * MIB - (BT_GUEST_BYTES - 52 * MIB);
+	uint64_t drop = plain.host_resident_bytes - ball.host_resident_bytes;
+	printf("%s %s: host resident %llu -> %llu bytes (drop %llu, balloon %llu, in %.6f s)\n", PLATFORM, backend,
+	       (unsigned long long)plain.host_resident_bytes, (unsigned long long)ball.host_resident_bytes,
+	       (unsigned long long)drop, (unsigned long long)ball.balloon.actual, ball.balloon.inflate_s);
+	assert_true(plain.host_resident_bytes > ball.host_resident_bytes);
+	assert_true(drop >= freed * 95 / 100);
+	if (mem.backend == GUEST_MEM_MEMFD && strcmp(PLATFORM, "kvm") == 0) {
+		printf("memfd blocks %llu -> %llu bytes\n", (unsigned long long)plain_blocks, (unsigned long long)memfd_bytes);
+		assert_true(plain_blocks - memfd_bytes >= freed * 95 / 100);
+	}
+	assert_int_equal(ball.frames[P2M_BALLOONED], 52 * MIB / 4096);
+	balloon_fini(&b);
+}
+
+static void test_host_drop_anon(void **st)
+{
+	(void)st;
+	host_drop("anon");
+}
+
+static void test_host_drop_memfd(void **st)
+{
+	(void)st;
+	host_drop("memfd");
+}
+
+#ifdef BALLOON_KVM
+static void expect_bad(unsigned which, const char *text)
+{
+	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
+	struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = GK_SELFTEST_BALLOON_BAD,
+					.selftest_arg = which };
+	struct run_result res;
+	struct balloon b;
+	const char *specs[] = { "target=0", NULL };
+	assert_true(bt_run(&c, specs, &b, &h, &res) < 0);
+	if (!strstr(res.message, text))
+		fail_msg("'%s' does not say '%s'", res.message, text);
+	assert_false(res.have_checksum);
+	balloon_fini(&b);
+}
+
+static void test_misbehaving_guest(void **st)
+{
+	(void)st;
+	expect_bad(GK_SELFTEST_BALLOON_OUTSIDE, "BALLOON_INFLATE (12) refused: balloon inflate entry 0: frame "
+						"0x200000000000 outside guest RAM: in no memory of this VM");
+	expect_bad(GK_SELFTEST_BALLOON_POOL, "outside guest RAM: in the page-table pool");
+	expect_bad(GK_SELFTEST_BALLOON_KERNEL, "outside guest RAM: in the system area");
+	expect_bad(GK_SELFTEST_BALLOON_TWICE, "already ballooned");
+	expect_bad(GK_SELFTEST_BALLOON_FLAGS, "unknown flag bits");
+	/* the VMM is healthy after: a normal VM with a balloon runs to the end */
+	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
+	struct run_result res;
+	struct balloon b;
+	const char *specs[] = { "target=16m", NULL };
+	assert_int_equal(bt_run(&c, specs, &b, NULL, &res), 0);
+	assert_int_equal(res.balloon.actual, 16 * MIB);
+	balloon_fini(&b);
+}
+#endif
+
+int main(void)
+{
+#ifdef BALLOON_KVM
+	kvm_test_skip_unless_usable("balloon_kvm");
+#endif
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_oom_ept),
+		cmocka_unit_test(test_oom_shadow),
+		cmocka_unit_test(test_host_drop_anon),
+		cmocka_unit_test(test_host_drop_memfd),
+#ifdef BALLOON_KVM
+		cmocka_unit_test(test_misbehaving_guest),
+#endif
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
