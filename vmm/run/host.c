@@ -188,7 +188,7 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	free(ksm);
 	if (worst != RUN_INTERRUPTED) {
 		for (size_t v = 0; v < spec->n; v++)
-			guest_ram_handle_fini(&vms[v].ram);
+			run_vm_fini(&vms[v]);
 		free(vms);
 		free(set);
 	}

@@ -342,13 +342,19 @@ enum run_state run_execute(const struct run_config *cfg, struct run_result *res,
 		json_decref(doc);
 	run_set_fini(set);
 	if (st != RUN_INTERRUPTED) {
-		guest_ram_handle_fini(&vm->ram);
-		if (vm->have_balloon)
-			balloon_fini(&vm->balloon);
+		run_vm_fini(vm);
 		free(vm);
 		free(set);
 	}
 	return st;
+}
+
+void run_vm_fini(struct run_vm *vm)
+{
+	guest_ram_handle_fini(&vm->ram);
+	if (vm->have_balloon)
+		balloon_fini(&vm->balloon);
+	vm->have_balloon = false;
 }
 
 int run_exit_status(enum run_state s)

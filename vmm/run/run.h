@@ -86,6 +86,10 @@ void run_set_fini(struct run_set *set);
  * once per VM, after run_set_execute. */
 json_t *run_vm_doc(struct run_vm *vm, json_t *context);
 
+/* What a VM kept after its document was built (its guest-RAM handle, its balloon); not for a
+ * VM of an interrupted set, whose worker may still use them. */
+void run_vm_fini(struct run_vm *vm);
+
 /* `memvirt run`: runs `cfg` as a set of one; fills `res`; writes cfg->json_path when set. If
  * doc_out is not NULL it receives the result document (caller json_decref's it). Returns the
  * run state. */
