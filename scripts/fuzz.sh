@@ -29,9 +29,14 @@ all=(reclaim_spec experiment_file result_load merge series_csv hypercall)
 
 skip() { echo "fuzz: skipped: $*"; exit 0; }
 bash scripts/setup.sh --deps-only --fuzz || skip "clang/libFuzzer are absent and cannot be installed here"
-CC=$(command -v clang-14 || command -v clang || true)
-CXX=$(command -v clang++-14 || command -v clang++ || true)
+CC=$(command -v clang || command -v clang-14 || true)
+CXX=$(command -v clang++ || command -v clang++-14 || true)
 [ -n "$CC" ] && [ -n "$CXX" ] || skip "no clang"
+# cmake forgets every -D option when the compiler of an existing build directory changes:
+# start that directory afresh instead.
+if [ -f build-fuzz/CMakeCache.txt ] && ! grep -qx "CMAKE_C_COMPILER:[A-Z]*=$CC" build-fuzz/CMakeCache.txt; then
+  rm -rf build-fuzz/CMakeCache.txt build-fuzz/CMakeFiles
+fi
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' |
   "$CC" -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null || skip "$CC cannot link -fsanitize=fuzzer (libFuzzer runtime missing)"
 
