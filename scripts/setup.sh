@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # setup.sh — install what a fresh Debian 12 machine lacks and build memvirt into build/.
-# Used by the quick start (scripts/demo.sh, scripts/test.sh) and by CI (.ci/run).
+# Used by the quick start (scripts/demo.sh, scripts/test.sh), by CI (.ci/run) and by the
+# hardening scripts (scripts/test-sanitize.sh, scripts/fuzz.sh; docs/hardening.md).
+#   setup.sh [--deps-only] [--fuzz] [cmake -D options...]
+#     --deps-only  install packages, build nothing
+#     --fuzz       also install clang and its libFuzzer runtime (asked for by scripts/fuzz.sh only)
+#     -D...        passed to cmake when configuring build/ (scripts/test.sh: -DMEMVIRT_WERROR=ON)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +15,16 @@ PACKAGES=(build-essential cmake pkg-config libnuma-dev libhwloc-dev libjemalloc-
 # cluster for tests/slurm. Best effort: without them (not root, no network) that test skips
 # and says why.
 TEST_PACKAGES=(munge slurmctld slurmd slurm-client)
+build=1
+cmake_args=()
+for a in "$@"; do
+  case "$a" in
+    --deps-only) build=0 ;;
+    --fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;; # -fsanitize=fuzzer: libclang_rt.fuzzer
+    -D*) cmake_args+=("$a") ;;
+    *) echo "setup: unknown argument $a" >&2; exit 2 ;;
+  esac
+done
 
 # The packages of the list named $1 that are not installed, into the array `missing`.
 find_missing() {
@@ -41,5 +56,7 @@ if [ "${MEMVIRT_SETUP_TESTS:-0}" = 1 ] && [ "$(id -u)" -eq 0 ]; then
   fi
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)"
+if ((build)); then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cmake_args[@]}" >/dev/null
+  cmake --build build -j"$(nproc)"
+fi

@@ -2,8 +2,10 @@
  * switched on and fully reset afterwards; the run's memory cgroup holds the process and is
  * removed with the process moved home; and the memvirt binary, given --swap zram and a limit,
  * leaves neither behind when it finishes or is interrupted by SIGINT or SIGTERM, nor when it is
- * killed outright (its janitor process restores the host). Root only,
- * and only where /dev/zram0 is free and the memory controller exists (exit 77 otherwise). */
+ * killed outright (its janitor process restores the host); SIGHUP and SIGQUIT to its process
+ * group and a second Ctrl-C during the teardown still end in an interrupted result and a
+ * clean host. Root only, and only where /dev/zram0 is free and the memory controller exists
+ * (exit 77 otherwise). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -114,13 +116,21 @@ static bool pid_in_run_cgroup(pid_t pid)
 	return found;
 }
 
-/* Runs memvirt in the background; once its cgroup exists (the run is under way), sends sig.
- * The limit is above what the run uses: the group and the limit are what there is to undo,
- * and a real squeeze could end in the cgroup's OOM killer, which is a different test. */
-static int run_and_signal(const char *json, int sig)
+/* How run_and_signal delivers its signal. */
+struct delivery {
+	bool to_group;     /* to memvirt's whole process group (its janitor too), as a terminal does */
+	int again_after_us; /* > 0: the same signal once more this long after the first (teardown) */
+};
+
+/* Runs memvirt in the background (its own process group); once its cgroup exists (the run is
+ * under way), sends sig as d says. The limit is above what the run uses: the group and the
+ * limit are what there is to undo, and a real squeeze could end in the cgroup's OOM killer,
+ * which is a different test. Returns the exit status, or -1 when a signal ended memvirt. */
+static int run_and_deliver(const char *json, int sig, struct delivery d)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		setpgid(0, 0);
 		execl(MEMVIRT_BIN, "memvirt", "run", "--platform", "sim", "--workload", "seq", "--mem", "64m", "--passes",
 		      sig ? "2000" : "20", "--no-progress", "--swap", "zram:256m", "--reclaim",
 		      "limit:at=50ms,bytes=1g,until=200ms", "--reclaim", "pageout:at=100ms,frac=0.5", "--json", json,
@@ -131,11 +141,20 @@ static int run_and_signal(const char *json, int sig)
 		usleep(10000);
 	if (sig) {
 		usleep(300000); /* let the reclaim events happen: they are what there is to undo */
-		kill(pid, sig);
+		kill(d.to_group ? -pid : pid, sig);
+		if (d.again_after_us > 0) {
+			usleep((useconds_t)d.again_after_us);
+			kill(d.to_group ? -pid : pid, sig);
+		}
 	}
 	int status;
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run_and_signal(const char *json, int sig)
+{
+	return run_and_deliver(json, sig, (struct delivery){ 0 });
 }
 
 /* The janitor may still be restoring after a killed run: wait for it (bounded), then report. */
@@ -180,6 +199,38 @@ static void test_interrupted_run_restores_host(void **st)
 	unlink("/tmp/memvirt-hoststate.json");
 }
 
+/* A closed terminal (SIGHUP) or Ctrl-\ (SIGQUIT) reaches the whole process group, janitor
+ * included: the run is written as interrupted, the VMM restores the host itself, and the
+ * janitor, which ignores them, is still there had it not. */
+static void test_group_signals_restore_host(void **st)
+{
+	(void)st;
+	static const int sigs[] = { SIGHUP, SIGQUIT };
+	for (size_t i = 0; i < 2; i++) {
+		int rc = run_and_deliver("/tmp/memvirt-hoststate.json", sigs[i], (struct delivery){ .to_group = true });
+		assert_true(host_clean());
+		assert_int_equal(rc, 130);
+		check_run_document("/tmp/memvirt-hoststate.json", "interrupted");
+		unlink("/tmp/memvirt-hoststate.json");
+	}
+}
+
+/* A second Ctrl-C while the first one's teardown restores the host (swapoff takes a while)
+ * must not end the process before the interrupted run's document is written. */
+static void test_second_interrupt_during_teardown(void **st)
+{
+	(void)st;
+	static const int gaps_us[] = { 2000, 20000, 100000 };
+	for (size_t i = 0; i < 3; i++) {
+		int rc = run_and_deliver("/tmp/memvirt-hoststate.json", SIGINT,
+					 (struct delivery){ .to_group = true, .again_after_us = gaps_us[i] });
+		assert_true(host_clean());
+		assert_int_equal(rc, 130);
+		check_run_document("/tmp/memvirt-hoststate.json", "interrupted");
+		unlink("/tmp/memvirt-hoststate.json");
+	}
+}
+
 /* SIGKILL (or the cgroup's OOM killer) leaves no chance to clean up: the janitor does it. */
 static void test_killed_run_restored_by_janitor(void **st)
 {
@@ -206,7 +257,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zram_setup_teardown), cmocka_unit_test(test_zram_refuses_busy_device),
 		cmocka_unit_test(test_memcg_enter_leave), cmocka_unit_test(test_run_restores_host),
-		cmocka_unit_test(test_interrupted_run_restores_host), cmocka_unit_test(test_killed_run_restored_by_janitor),
+		cmocka_unit_test(test_interrupted_run_restores_host), cmocka_unit_test(test_group_signals_restore_host),
+		cmocka_unit_test(test_second_interrupt_during_teardown), cmocka_unit_test(test_killed_run_restored_by_janitor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

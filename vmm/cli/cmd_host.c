@@ -180,10 +180,45 @@ static void print_summary(const json_t *doc, const char *json)
 		printf("  result: %s\n", json);
 }
 
+/* Loads, configures and runs the scenario in sc; *keep: sc must outlive the call (an
+ * interrupted run's workers may still use it). Returns the exit status. */
+static int host_main(const struct host_args *a, struct scenario *sc, bool *keep)
+{
+	char why[1024];
+	int rc;
+	if ((rc = scenario_load(a->file, sc, why, sizeof(why))) != 0)
+		return cli_error("%s", why), rc;
+	if (a->list)
+		return list(sc);
+	if (sc->npoints > 1 && !a->have_point)
+		return cli_error("%s: the scenario has %zu points (its values with commas are sweep axes): run one with "
+				 "--point K, or all with memvirt sweep %s", a->file, sc->npoints, a->file), EXIT_USAGE;
+	if (a->point >= sc->npoints)
+		return cli_error("invalid --point value '%zu': the scenario has %zu point%s", a->point, sc->npoints,
+				 sc->npoints == 1 ? "" : "s"), EXIT_USAGE;
+	if ((rc = scenario_configure(sc, a->point, why, sizeof(why))) != 0)
+		return cli_error("%s", why), rc;
+	sc->spec.progress = a->progress;
+	sc->spec.settings = scenario_point_settings(sc, a->point);
+	json_t *doc = NULL;
+	enum run_state st = host_execute(&sc->spec, &doc);
+	*keep = st == RUN_INTERRUPTED;
+	if (!doc)
+		return cli_error("host: out of memory"), 1;
+	if (a->json && (rc = result_write_atomic(a->json, doc)) < 0) {
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", a->json, result_file_strerror(rc));
+		if (st != RUN_INTERRUPTED)
+			st = RUN_FAILED;
+	}
+	print_summary(doc, a->json);
+	json_decref(doc);
+	json_decref(sc->spec.settings);
+	return run_exit_status(st);
+}
+
 int cmd_host(int argc, char **argv)
 {
 	struct host_args a;
-	char why[1024];
 	int rc = parse(argc, argv, &a);
 	if (rc)
 		return rc == CLI_HELP ? 0 : rc;
@@ -191,33 +226,9 @@ int cmd_host(int argc, char **argv)
 	struct scenario *sc = malloc(sizeof(*sc));
 	if (!sc)
 		return cli_error("out of memory"), 1;
-	if ((rc = scenario_load(a.file, sc, why, sizeof(why))) != 0)
-		return cli_error("%s", why), rc;
-	if (a.list)
-		return list(sc);
-	if (sc->npoints > 1 && !a.have_point)
-		return cli_error("%s: the scenario has %zu points (its values with commas are sweep axes): run one with "
-				 "--point K, or all with memvirt sweep %s", a.file, sc->npoints, a.file), EXIT_USAGE;
-	if (a.point >= sc->npoints)
-		return cli_error("invalid --point value '%zu': the scenario has %zu point%s", a.point, sc->npoints,
-				 sc->npoints == 1 ? "" : "s"), EXIT_USAGE;
-	if ((rc = scenario_configure(sc, a.point, why, sizeof(why))) != 0)
-		return cli_error("%s", why), rc;
-	sc->spec.progress = a.progress;
-	sc->spec.settings = scenario_point_settings(sc, a.point);
-	json_t *doc = NULL;
-	enum run_state st = host_execute(&sc->spec, &doc);
-	if (!doc)
-		return cli_error("host: out of memory"), 1;
-	if (a.json && (rc = result_write_atomic(a.json, doc)) < 0) {
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", a.json, result_file_strerror(rc));
-		if (st != RUN_INTERRUPTED)
-			st = RUN_FAILED;
-	}
-	print_summary(doc, a.json);
-	json_decref(doc);
-	json_decref(sc->spec.settings);
-	if (st != RUN_INTERRUPTED)
+	bool keep = false;
+	rc = host_main(&a, sc, &keep);
+	if (!keep)
 		free(sc);
-	return run_exit_status(st);
+	return rc;
 }

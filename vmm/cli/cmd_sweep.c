@@ -223,9 +223,12 @@ static void on_stop(int sig)
 void sweep_catch_stop_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t stop;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	run_stop_signals(&stop); /* the same signals that end a run end a sweep */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&stop, sig) == 1)
+			sigaction(sig, &sa, NULL);
 }
 
 /* --resume: whether repetition rep of p is already done; when not, says why it runs. */

@@ -31,8 +31,8 @@ void sweep_default_dir(char *buf, size_t n, const char *file);
 /* DIR/points/NNNN-<name>-r<k>.json */
 void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const char *name, unsigned rep);
 
-/* Ctrl-C or SIGTERM between runs (during a run the run driver takes it and writes the run as
- * interrupted): the signal caught, or 0. */
+/* A stop signal (run_stop_signals) between runs (during a run the run driver takes it and
+ * writes the run as interrupted): the signal caught, or 0. */
 extern volatile sig_atomic_t sweep_stop_signal;
 void sweep_catch_stop_signals(void);
 

@@ -80,7 +80,9 @@ int vmstat_parse(const char *text, struct tel_sample *s)
 	bool ok = vmstat_field(text, "pswpin", &s->pswpin);
 	ok &= vmstat_field(text, "pswpout", &s->pswpout);
 	ok &= vmstat_field(text, "pgmajfault", &s->pgmajfault);
-	if (vmstat_field(text, "workingset_refault_anon", &anon) | vmstat_field(text, "workingset_refault_file", &file))
+	bool have_anon = vmstat_field(text, "workingset_refault_anon", &anon);
+	bool have_file = vmstat_field(text, "workingset_refault_file", &file); /* both read, always */
+	if (have_anon || have_file)
 		s->workingset_refault = anon + file;
 	else
 		vmstat_field(text, "workingset_refault", &s->workingset_refault);

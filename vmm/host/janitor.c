@@ -2,13 +2,20 @@
  * Messages are lines: "zram", "cgroup PATH LIMITFILE UNLIMITED", "sysfs PATH VALUE", "done".
  * The child uses only plain system calls and stack buffers: it was forked from a process that
  * may hold locks. sysfs lines are restored in the order they came (the sender orders them: KSM
- * sends `run` first, so ksmd stops before its other knobs change). */
+ * sends `run` first, so ksmd stops before its other knobs change).
+ *
+ * Whatever ends the VMM, the janitor outlives it: it ignores the signals that reach a whole
+ * process group or session (Ctrl-C, Ctrl-\, a closed terminal's SIGHUP, a batch system's
+ * SIGTERM) and SIGPIPE, and it notices the VMM's death twice over — end of file on the pipe,
+ * and PR_SET_PDEATHSIG for the case where the pipe's write end lives on in another process. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,19 +65,61 @@ static void undo_all(const struct undo *u)
 	}
 }
 
-static void janitor_main(int fd)
+/* PR_SET_PDEATHSIG's signal: the VMM (our parent) is gone. Its handler does nothing; its
+ * delivery interrupts the wait below, which then sees the new parent. */
+#define JANITOR_PARENT_DIED SIGUSR1
+
+static void on_parent_died(int sig) { (void)sig; }
+
+/* Signals: the VMM handles the ones that end a run; the janitor stays to see the VMM out. Its
+ * mask is cleared (it was forked with the run's signals blocked). */
+static void janitor_signals(void)
+{
+	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	struct sigaction sa = { .sa_handler = on_parent_died }; /* no SA_RESTART: poll returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(JANITOR_PARENT_DIED, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)prctl(PR_SET_PDEATHSIG, JANITOR_PARENT_DIED);
+}
+
+/* Waits for the pipe to be readable. Once the VMM is gone (adopted by another parent), makes
+ * it non-blocking instead, so that what the VMM said before is read and nothing more waited
+ * for: the pipe's write end may live on in a process the VMM forked. The poll's timeout
+ * closes the window in which the signal could come between the check and the wait. */
+static void wait_readable(int fd, pid_t vmm)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		if (getppid() != vmm) {
+			(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+			return;
+		}
+		if (poll(&p, 1, 1000) > 0)
+			return;
+	}
+}
+
+static void janitor_main(int fd, pid_t vmm)
 {
 	struct undo u = { 0 };
 	char buf[2048];
 	size_t len = 0;
 	bool done = false;
-	signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the whole process group: the VMM handles it */
-	signal(SIGTERM, SIG_IGN);
-	for (ssize_t r; !done && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0;) {
+	janitor_signals();
+	while (!done) {
+		wait_readable(fd, vmm);
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (r == 0)
+			break;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			break;
+			break; /* EAGAIN: the VMM is gone and said all it had */
 		len += (size_t)r;
 		buf[len] = 0;
 		char *nl;
@@ -80,6 +129,8 @@ static void janitor_main(int fd)
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len + 1);
 		}
+		if (len == sizeof(buf) - 1)
+			len = 0; /* a line longer than any message: not ours, dropped */
 	}
 	if (!done)
 		undo_all(&u);
@@ -92,6 +143,7 @@ int janitor_start(struct janitor *j)
 	*j = (struct janitor){ .fd = -1 };
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
+	pid_t vmm = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -100,7 +152,7 @@ int janitor_start(struct janitor *j)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		janitor_main(p[0]);
+		janitor_main(p[0], vmm);
 	}
 	close(p[0]);
 	*j = (struct janitor){ .pid = pid, .fd = p[1] };

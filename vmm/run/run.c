@@ -1,7 +1,10 @@
-/* run.c — the run driver (see run.h). Each VM's workload runs in a worker thread with SIGINT
- * and SIGTERM blocked; the calling thread waits for the workers or a signal, and draws
- * progress in between. An interrupted run is written with state "interrupted" and what was
- * known so far — never a half-written file.
+/* run.c — the run driver (see run.h). Each VM's workload runs in a worker thread with the stop
+ * signals (run_stop_signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE) blocked; the calling
+ * thread waits for the workers or a signal, and draws progress in between. An interrupted run
+ * is written with state "interrupted" and what was known so far — never a half-written file.
+ * Once a run has been interrupted, a stop signal that still has its default action is caught
+ * instead (run_late_signal) before the signals are unblocked: a second Ctrl-C during the
+ * teardown cannot kill the process before the caller has written the document.
  *
  * Order, and why: every VM's experiment session (host set-up, reclaim thread, telemetry
  * target) begins before any worker starts, and the shared monitor starts after the last VM is
@@ -248,12 +251,61 @@ static void ksm_end(struct run_set *set)
 	ksm_session_restore(set->ksm);
 }
 
+static const int run_stop_signal_list[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+
+void run_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(run_stop_signal_list) / sizeof(run_stop_signal_list[0]); i++)
+		sigaddset(set, run_stop_signal_list[i]);
+}
+
+volatile sig_atomic_t run_late_signal;
+
+static void on_late_signal(int sig)
+{
+	run_late_signal = sig;
+}
+
+/* Called with the stop signals still blocked. When the run was interrupted, or a stop signal
+ * came during the teardown, those whose action is still the default (which ends the process)
+ * are caught from now on: the caller writes the document, then exits with the run's status.
+ * A handler a caller installed itself (memvirt sweep's) is left alone. */
+static void catch_late_signals(int sig, const sigset_t *sigs)
+{
+	sigset_t pending;
+	sigpending(&pending);
+	bool late = sig != 0;
+	for (size_t i = 0; i < sizeof(run_stop_signal_list) / sizeof(run_stop_signal_list[0]); i++)
+		late |= sigismember(&pending, run_stop_signal_list[i]) == 1 && sigismember(sigs, run_stop_signal_list[i]) == 1;
+	if (!late)
+		return;
+	for (size_t i = 0; i < sizeof(run_stop_signal_list) / sizeof(run_stop_signal_list[0]); i++) {
+		struct sigaction old, sa = { .sa_handler = on_late_signal, .sa_flags = SA_RESTART };
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(run_stop_signal_list[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+			sigaction(run_stop_signal_list[i], &sa, NULL);
+	}
+}
+
+/* An interrupted set is never freed (its workers may still be using it, until the process
+ * ends): it is kept on this list, so that it is known to be kept on purpose — LeakSanitizer
+ * sees it as reachable, not as a leak. */
+static struct run_set *abandoned_sets;
+static pthread_mutex_t abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void abandon(struct run_set *set)
+{
+	pthread_mutex_lock(&abandoned_lock);
+	set->abandoned_next = abandoned_sets;
+	abandoned_sets = set;
+	pthread_mutex_unlock(&abandoned_lock);
+}
+
 enum run_state run_set_execute(struct run_set *set)
 {
 	sigset_t sigs, old;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
+	run_stop_signals(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 
 	if (!set->t0)
@@ -273,6 +325,8 @@ enum run_state run_set_execute(struct run_set *set)
 		vm_start(set, &set->vm[i]);
 
 	int sig = run_wait(set, &sigs);
+	if (sig)
+		abandon(set);
 	for (size_t i = 0; i < set->n; i++) {
 		if (sig)
 			vm_interrupted(&set->vm[i], sig);
@@ -288,6 +342,7 @@ enum run_state run_set_execute(struct run_set *set)
 		if (set->vm[i].began)
 			experiment_end(&set->vm[i].exp);
 	ksm_end(set);
+	catch_late_signals(sig, &sigs);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return worst_state(set);
 }

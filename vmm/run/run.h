@@ -10,6 +10,7 @@
 #define MEMVIRT_RUN_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -71,9 +72,16 @@ struct run_set {
 	const struct ksm_opts *ksm_opts;
 	struct ksm_session *ksm;
 	bool ksm_began;
+	struct run_set *abandoned_next; /* interrupted sets, kept reachable (run.c) */
 };
 
-/* Runs every VM of the set to its end (or until SIGINT/SIGTERM); fills each vm->res. The
+/* The signals that end a run early — SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE: a Ctrl-C, a
+ * kill, a closed terminal, Ctrl-\, a closed output pipe — as a set. */
+void run_stop_signals(sigset_t *set);
+/* A stop signal caught after an interrupted run (0: none); see run.c. */
+extern volatile sig_atomic_t run_late_signal;
+
+/* Runs every VM of the set to its end (or until a stop signal); fills each vm->res. The
  * VMs must be zeroed but for name and cfg. Returns the worst state (interrupted first, then
  * failed). An interrupted run's workers are left to die with the process, so the set must
  * outlive the call in that case (allocate it, do not free it). */
