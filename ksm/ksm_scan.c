@@ -142,7 +142,8 @@ static void count_group(struct ksm_estimate *est, const struct ksm_scan_entry *g
 void ksm_scan_finish(struct ksm_scanner *sc, struct ksm_estimate *out)
 {
 	struct ksm_estimate *est = &sc->est;
-	qsort(sc->e, sc->n, sizeof(*sc->e), by_hash_vm);
+	if (sc->n) /* qsort's array may not be NULL, even for no elements */
+		qsort(sc->e, sc->n, sizeof(*sc->e), by_hash_vm);
 	for (size_t i = 0; i < sc->n;) {
 		size_t j = i + 1;
 		while (j < sc->n && sc->e[j].hi == sc->e[i].hi && sc->e[j].lo == sc->e[i].lo)
