@@ -62,8 +62,15 @@ int report_init(struct report *r, json_t *doc, const char *json_path, char *why,
 {
 	*r = (struct report){ .doc = doc };
 	int rc = -EINVAL;
+	const char *kind = json_string_value(json_object_get(r->doc, "kind"));
 	if (json_integer_value(json_object_get(r->doc, "schema_version")) != 1)
 		snprintf(why, whylen, "%s is not a memvirt result document (schema_version 1)", json_path);
+	else if (kind && strcmp(kind, "sweep-summary") == 0)
+		snprintf(why, whylen, "%s is a sweep summary, not a run result: its page is report.html beside it "
+			 "(memvirt merge writes both)", json_path);
+	else if (kind && strcmp(kind, "compare") == 0)
+		snprintf(why, whylen, "%s is a comparison, not a run result: its page is report.html beside it "
+			 "(memvirt compare writes both)", json_path);
 	else if (!json_is_object(json_object_get(r->doc, "telemetry")))
 		snprintf(why, whylen, "%s has no telemetry: run again with --sample-us above 0", json_path);
 	else

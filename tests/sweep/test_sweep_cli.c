@@ -168,6 +168,10 @@ static void test_point_writes_exactly_that_point(void **st)
 	assert_non_null(sum);
 	assert_false(json_is_true(json_object_get(sum, "complete")));
 	assert_int_equal(json_array_size(json_object_get(sum, "gaps")), 3);
+	/* memvirt report on the summary says what it got and where its page is */
+	snprintf(args, sizeof(args), "report %s -o %s/rep", path, dir);
+	assert_int_equal(memvirt(args), 2);
+	assert_non_null(strstr(err_text, "is a sweep summary"));
 	json_t *pts = json_object_get(sum, "points");
 	assert_int_equal(json_array_size(pts), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(pts, 0), "point")), 1);
