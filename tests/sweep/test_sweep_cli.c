@@ -122,6 +122,10 @@ static void test_point_writes_exactly_that_point(void **st)
 	snprintf(out, sizeof(out), "%s/run", dir);
 	snprintf(args, sizeof(args), "sweep %s --point 3 --out %s", ini, out);
 	assert_int_equal(memvirt(args), 0);
+	/* each line says where the sweep stands and, until the last, the time left */
+	assert_non_null(strstr(out_text, "[1/2, "));
+	assert_non_null(strstr(out_text, "s left] point 3"));
+	assert_non_null(strstr(out_text, "[2/2, "));
 	snprintf(path, sizeof(path), "%s/points", out);
 	assert_int_equal(count_files(path), 2);
 	assert_false(exists(strcat(strcpy(path, out), "/summary.json"))); /* --point does not merge */

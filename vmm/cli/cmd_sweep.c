@@ -13,6 +13,7 @@
 
 #include "vmm/cli/cli.h"
 #include "results/merge.h"
+#include "vmm/util/clock.h"
 #include "vmm/util/parse.h"
 #include "vmm/run/run.h"
 #include "vmm/cli/sweep.h"
@@ -191,7 +192,7 @@ static void print_points(const struct sweep *s, const struct sweep_opts *o, cons
 
 /* One repetition: run, add the sweep object, write atomically. Returns the run state. */
 static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, unsigned rep, const char *dir,
-			      size_t done, size_t total)
+			      struct sweep_progress *prog)
 {
 	const struct sweep *s = &k->s;
 	struct run_result res;
@@ -203,7 +204,10 @@ static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, 
 	point_path(path, sizeof(path), dir, p, rep);
 	int rc = result_write_atomic(path, doc);
 	json_decref(doc);
-	printf("[%zu/%zu] point %zu %s r%u/%u: %s, %.3f s, %.3g ops/s%s%s\n", done, total, p->index, p->job->name, rep,
+	char where[96];
+	sweep_progress_step(prog, true);
+	sweep_progress_text(prog, where, sizeof(where));
+	printf("%s point %zu %s r%u/%u: %s, %.3f s, %.3g ops/s%s%s\n", where, p->index, p->job->name, rep,
 	       p->repeat, run_state_name(st), res.run_s, res.run_s > 0 ? (double)res.ops / res.run_s : 0.0,
 	       st == RUN_OK ? "" : " — ", st == RUN_OK ? "" : res.message);
 	fflush(stdout);
@@ -257,19 +261,22 @@ static int run_points(struct sweep_cmd *k, const char *dir)
 {
 	const struct sweep *s = &k->s;
 	const struct sweep_opts *o = &k->o;
-	size_t total = 0, done = 0, skipped = 0;
+	size_t total = 0, skipped = 0;
+	struct sweep_progress prog;
 	int status = 0;
 	for (size_t i = 0; i < s->npoints; i++)
 		total += !o->one || i == o->point ? s->points[i].repeat : 0;
+	sweep_progress_start(&prog, total);
 	for (size_t i = 0; i < s->npoints; i++) {
 		if (o->one && i != o->point)
 			continue;
 		for (unsigned r = 1; r <= s->points[i].repeat; r++) {
 			if (o->resume && resume_skips(s, &s->points[i], r, dir)) {
-				skipped++, done++;
+				skipped++;
+				sweep_progress_step(&prog, false);
 				continue;
 			}
-			enum run_state st = run_one(k, &s->points[i], r, dir, ++done, total);
+			enum run_state st = run_one(k, &s->points[i], r, dir, &prog);
 			if (st == RUN_INTERRUPTED || sweep_stop_signal) {
 				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
 				return 130;
@@ -281,6 +288,27 @@ static int run_points(struct sweep_cmd *k, const char *dir)
 	if (o->resume)
 		print_skipped(skipped, total, dir);
 	return status;
+}
+
+void sweep_progress_start(struct sweep_progress *p, size_t total)
+{
+	*p = (struct sweep_progress){ .t0 = monotonic_seconds(), .total = total };
+}
+
+void sweep_progress_step(struct sweep_progress *p, bool ran)
+{
+	p->done++;
+	p->ran += ran;
+}
+
+void sweep_progress_text(const struct sweep_progress *p, char *buf, size_t n)
+{
+	double spent = monotonic_seconds() - p->t0;
+	if (!p->ran || p->done >= p->total)
+		snprintf(buf, n, "[%zu/%zu, %.0f s]", p->done, p->total, spent);
+	else
+		snprintf(buf, n, "[%zu/%zu, %.0f s, about %.0f s left]", p->done, p->total, spent,
+			 spent / (double)p->ran * (double)(p->total - p->done));
 }
 
 void sweep_default_dir(char *buf, size_t n, const char *file)

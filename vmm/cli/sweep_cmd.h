@@ -26,6 +26,18 @@ struct sweep_opts {
 	struct slurm_opts slurm;
 };
 
+/* Where a sweep stands: repetitions done (run or skipped) of the total, and an estimate of the
+ * time left from the wall time of those that ran (setup included: that is what a user waits). */
+struct sweep_progress {
+	double t0;
+	size_t total, done, ran;
+};
+void sweep_progress_start(struct sweep_progress *p, size_t total);
+/* One more repetition done; ran: it ran (rather than --resume skipping it). */
+void sweep_progress_step(struct sweep_progress *p, bool ran);
+/* "[3/24, 12 s, about 84 s left]" */
+void sweep_progress_text(const struct sweep_progress *p, char *buf, size_t n);
+
 /* results/<file name without directory and .ini> */
 void sweep_default_dir(char *buf, size_t n, const char *file);
 /* DIR/points/NNNN-<name>-r<k>.json */

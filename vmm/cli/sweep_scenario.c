@@ -99,7 +99,8 @@ static bool already_done(const struct scenario *sc, size_t k, unsigned rep, cons
 	return done;
 }
 
-static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, const char *dir, size_t done, size_t total)
+static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, const char *dir,
+				struct sweep_progress *prog)
 {
 	char why[1024], path[4200];
 	json_t *doc = NULL;
@@ -114,7 +115,10 @@ static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, con
 	sweep_point_path(path, sizeof(path), dir, k, sc->spec.name, rep);
 	int rc = result_write_atomic(path, doc);
 	const json_t *t = json_object_get(json_object_get(doc, "host"), "totals");
-	printf("[%zu/%zu] point %zu r%u/%u: %s, %lld VMs, %.3f s, %.3g ops/s%s%s\n", done, total, k, rep, sc->repeat,
+	char where[96];
+	sweep_progress_step(prog, true);
+	sweep_progress_text(prog, where, sizeof(where));
+	printf("%s point %zu r%u/%u: %s, %lld VMs, %.3f s, %.3g ops/s%s%s\n", where, k, rep, sc->repeat,
 	       run_state_name(st), json_integer_value(json_object_get(t, "vms")),
 	       json_number_value(json_object_get(t, "wall_s")), json_number_value(json_object_get(t, "ops_per_s")),
 	       st == RUN_OK ? "" : " — ",
@@ -128,8 +132,9 @@ static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, con
 
 static int run_points(struct scenario *sc, const struct sweep_opts *o, const char *dir)
 {
-	size_t total = (o->one ? 1 : sc->npoints) * sc->repeat, done = 0;
+	struct sweep_progress prog;
 	int status = 0;
+	sweep_progress_start(&prog, (o->one ? 1 : sc->npoints) * sc->repeat);
 	char path[4200];
 	for (size_t k = 0; k < sc->npoints; k++) {
 		if (o->one && k != o->point)
@@ -137,10 +142,10 @@ static int run_points(struct scenario *sc, const struct sweep_opts *o, const cha
 		for (unsigned r = 1; r <= sc->repeat; r++) {
 			sweep_point_path(path, sizeof(path), dir, k, sc->spec.name, r);
 			if (o->resume && already_done(sc, k, r, path)) {
-				done++;
+				sweep_progress_step(&prog, false);
 				continue;
 			}
-			enum run_state st = run_point(sc, k, r, dir, ++done, total);
+			enum run_state st = run_point(sc, k, r, dir, &prog);
 			if (st == RUN_INTERRUPTED || sweep_stop_signal) {
 				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
 				return 130;
