@@ -95,6 +95,18 @@ static void test_discard_of_anonymous_ram_refused_up_front(void **st)
 	expect_usage_error("--platform native --reclaim discard:at=1s", "--reclaim pageout");
 }
 
+/* compare chooses the strategy, the workloads and its files itself: those run options are
+ * refused there, not silently overridden (they were). */
+static void test_compare_refuses_what_it_chooses(void **st)
+{
+	(void)st;
+	assert_int_equal(memvirt("compare --mmu shadow --workloads seq"), 2);
+	assert_non_null(strstr(err_text, "--mmu does not apply"));
+	assert_int_equal(memvirt("compare --workload gups"), 2);
+	assert_non_null(strstr(err_text, "--workload does not apply"));
+	assert_int_equal(lines(err_text), 1);
+}
+
 /* getopt_long would take a unique prefix (`--time` for `--timeseries`, writing a file named
  * by the value); the command refuses it, naming what was typed and exiting 2. */
 static void test_abbreviations_refused(void **st)
@@ -253,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_abbreviations_refused),
 		cmocka_unit_test(test_discard_of_anonymous_ram_refused_up_front),
 		cmocka_unit_test(test_summary_names_the_largest_dip),
+		cmocka_unit_test(test_compare_refuses_what_it_chooses),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};

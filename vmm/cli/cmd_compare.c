@@ -102,9 +102,18 @@ static int parse_compare(int argc, char **argv, struct compare_cmd *k, const cha
 		if (o->name)
 			given[o->code] = take_option(&argc, argv, o->name);
 	k->dir = given[OPT_OUT] ? : k->dir;
+	/* What a comparison chooses itself is refused, not silently overridden. */
+	static const char *const own[] = { "mmu", "workload", "json", NULL };
+	for (const char *const *o = own; *o; o++)
+		if (take_option(&argc, argv, *o))
+			return cli_error("%s: --%s does not apply: it runs every workload of --workloads natively and under "
+					 "both strategies, and writes its documents with --out", argv[0], *o), EXIT_USAGE;
 	int rc = cli_parse_run_options(argc, argv, &k->run);
-	if (rc == CLI_HELP)
+	if (rc == CLI_HELP) {
 		cli_run_help(stdout, usage, compare_options);
+		printf("\n%s runs on --platform sim unless told kvm (native is the baseline it adds itself);\n"
+		       "--mmu, --workload and --json do not apply.\n", argv[0]);
+	}
 	if (rc)
 		return rc;
 	k->c.base = k->run.cfg;
