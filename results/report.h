@@ -44,6 +44,11 @@ int report_rates_compute(const struct tel_series *ts, double t0, double t1, size
 /* Host-wide counters (swap) are refreshed only every few samples: spread each refresh over
  * the bins it covers (a centred moving average of `period_ms`), instead of a spike and zeros. */
 void report_rates_smooth_host(struct report_rates *r, double period_ms);
+/* The scheduler accounts a thread's run-queue wait when it runs again, a time slice (a few ms)
+ * at a time, so over one short bin the wait fraction reads far above 1: it is averaged over
+ * REPORT_WAIT_WINDOW_MS. */
+#define REPORT_WAIT_WINDOW_MS 25.0
+void report_rates_smooth_wait(struct report_rates *r);
 void report_rates_free(struct report_rates *r);
 
 #endif

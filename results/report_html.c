@@ -133,7 +133,7 @@ static void plots(FILE *f, const struct page *pg)
 				    { "used by the guest", "#e8590c", r->used_mib } },
 	     any_finite(r->used_mib, n) ? 3 : 2,
 	     fmax(fmax(max_of(r->resident_mib, n), max_of(r->mapped_mib, n)), max_of(r->used_mib, n)));
-	plot(f, pg, "Workload thread waiting for a CPU", "fraction of time",
+	plot(f, pg, "Workload thread waiting for a CPU (averaged over 25 ms)", "fraction of time",
 	     (struct series_ref[]){ { "run-queue wait", "#868e96", r->wait_frac } }, 1, fmax(max_of(r->wait_frac, n), 0.1));
 }
 
@@ -299,6 +299,7 @@ int report_write_html(const struct report *r, const char *path)
 	if (rc < 0)
 		return rc;
 	report_rates_smooth_host(&pg.rates, num(pg.tel, "vmstat_every") * num(pg.tel, "sample_us") / 1e3);
+	report_rates_smooth_wait(&pg.rates);
 	pg.frame = (struct svg_plot){ .x0 = t0, .x1 = t1, .w = PLOT_W, .h = PLOT_H, .left = 64, .right = 16, .top = 22, .bottom = 34 };
 	rc = atomic_write_stream(path, emit, &pg);
 	report_rates_free(&pg.rates);

@@ -121,3 +121,10 @@ void report_rates_smooth_host(struct report_rates *r, double period_ms)
 	moving_average(r->swapin_per_ms, r->n, w);
 	moving_average(r->swapout_per_ms, r->n, w);
 }
+
+void report_rates_smooth_wait(struct report_rates *r)
+{
+	size_t w = r->bin_ms > 0 ? (size_t)ceil(REPORT_WAIT_WINDOW_MS / r->bin_ms) : 1;
+	if (w > 1 && r->n)
+		moving_average(r->wait_frac, r->n, w);
+}

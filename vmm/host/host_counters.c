@@ -107,14 +107,15 @@ void host_read_fast(struct host_sources *h, struct tel_sample *s)
 		(void)psi_parse(buf, &s->psi_some_us, &s->psi_full_us);
 }
 
-void host_read_thread_wait(int sched_fd, struct tel_sample *s)
+bool host_read_thread_wait(int sched_fd, uint64_t *wait_us)
 {
 	char buf[256];
 	/* schedstat: "<ns on cpu> <ns waiting on a run queue> <timeslices>" */
-	if (read_whole(sched_fd, buf, sizeof(buf)) > 0) {
-		char *sp = strchr(buf, ' ');
-		s->worker_wait_us = sp ? strtoull(sp + 1, NULL, 10) / 1000 : 0;
-	}
+	if (read_whole(sched_fd, buf, sizeof(buf)) <= 0)
+		return false;
+	char *sp = strchr(buf, ' ');
+	*wait_us = sp ? strtoull(sp + 1, NULL, 10) / 1000 : 0;
+	return true;
 }
 
 /* statm: "size resident shared text lib data dt", in pages */

@@ -4,6 +4,7 @@
 #ifndef MEMVIRT_VMM_HOST_HOST_COUNTERS_H
 #define MEMVIRT_VMM_HOST_HOST_COUNTERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,8 +27,9 @@ uint64_t host_read_available(struct host_sources *h);
 int host_memory_capacity(uint64_t *mem_total, uint64_t *swap_total);
 /* A thread's schedstat, opened for host_read_thread_wait; -1 when it cannot be. */
 int host_thread_schedstat_open(pid_t tid);
-/* The thread's time waiting on a run queue (schedstat's second field) into s->worker_wait_us. */
-void host_read_thread_wait(int sched_fd, struct tel_sample *s);
+/* The thread's time waiting on a run queue (schedstat's second field), in µs: true, or false
+ * when it cannot be read (the thread ended). */
+bool host_read_thread_wait(int sched_fd, uint64_t *wait_us);
 /* Pure parsers (unit-tested): return 0 or -EINVAL when a field is missing. */
 int vmstat_parse(const char *text, struct tel_sample *s);
 int psi_parse(const char *text, uint64_t *some_us, uint64_t *full_us);

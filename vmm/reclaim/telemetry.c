@@ -41,6 +41,11 @@ static void follow_worker(struct tel_target *tg)
 		close(tg->sched_fd);
 	tg->sched_fd = host_thread_schedstat_open(tid);
 	tg->followed = tid;
+	/* The column counts the wait from here on: what the thread waited before it was followed
+	 * would land in one sample interval, as a CPU-wait fraction far above 1. */
+	tg->wait_base = 0;
+	(void)host_read_thread_wait(tg->sched_fd, &tg->wait_base);
+	tg->wait_carry = tg->prev.worker_wait_us;
 }
 
 /* `host` holds this tick's host-wide figures (and whether vmstat was refreshed). */
@@ -69,7 +74,9 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 		s.pgmajfault = host->pgmajfault;
 		s.workingset_refault = host->workingset_refault;
 	}
-	host_read_thread_wait(tg->sched_fd, &s);
+	uint64_t wait;
+	if (tg->sched_fd >= 0 && host_read_thread_wait(tg->sched_fd, &wait) && wait >= tg->wait_base)
+		s.worker_wait_us = tg->wait_carry + (wait - tg->wait_base); /* else it stays as last read */
 	residency_scan_step(&tg->scan, ram.base, ram.bytes);
 	s.guest_resident_bytes = tg->scan.total.resident_pages * 4096;
 	s.guest_mapped_bytes = tg->scan.total.mapped_pages * 4096;

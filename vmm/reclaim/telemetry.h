@@ -39,6 +39,7 @@ struct tel_target {
 	atomic_int worker_tid;
 	int sched_fd;                      /* the worker's schedstat, -1 until it is known */
 	pid_t followed;
+	uint64_t wait_base, wait_carry;    /* the followed thread's wait when followed, the column then */
 	struct residency_scan scan;
 	struct guest_ram ram;              /* as last read */
 	uint64_t ram_busy;                 /* samples that found guest RAM locked by reclaim */
