@@ -109,6 +109,10 @@ const char *merge_sig_text(const struct merge_metric *x);
 const char *merge_absent_text(const struct merge_metric *x);
 /* A metric value for people: counts exactly (146000071), other values to 4 digits. */
 void merge_number_text(char *buf, size_t n, double v);
+/* The difference against the baseline for people: "+12.3%" below ±1000%, else the ratio of
+ * the means ("x16397"): exits that go from a handful to millions read as a factor, not as
+ * +1639600.0%. */
+void merge_diff_text(char *buf, size_t n, const struct merge_metric *x);
 /* A metric's mean, sd, min and max as merge_number_text writes them (table and HTML alike). */
 struct merge_stat_text {
 	char mean[32], sd[32], min[32], max[32];

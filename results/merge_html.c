@@ -26,9 +26,12 @@ static void html_metric(FILE *f, const struct merge_point *p, const struct merge
 	html_printf(f, "<td>%s</td><td>%s</td><td>%s&ndash;%s</td>", t.mean, t.sd, t.min, t.max);
 	if (p->is_base)
 		fputs("<td>baseline</td><td></td>", f);
-	else if (x->have_diff)
-		html_printf(f, "<td>%+.1f%%</td><td class=\"%s\">%s</td>", x->diff_pct,
-			x->sig == MERGE_SIG_YES ? "win" : "", merge_sig_text(x));
+	else if (x->have_diff) {
+		char diff[32];
+		merge_diff_text(diff, sizeof(diff), x);
+		html_printf(f, "<td>%s</td><td class=\"%s\">%s</td>", diff, x->sig == MERGE_SIG_YES ? "win" : "",
+			    merge_sig_text(x));
+	}
 	else
 		html_printf(f, "<td>-</td><td>%s</td>", merge_sig_text(x));
 }

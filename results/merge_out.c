@@ -59,9 +59,17 @@ static void diff_text(char *buf, size_t n, const struct merge_point *p, const st
 	if (p->is_base)
 		snprintf(buf, n, "base");
 	else if (x->have_diff)
-		snprintf(buf, n, "%+.1f%%", x->diff_pct);
+		merge_diff_text(buf, n, x);
 	else
 		snprintf(buf, n, "-");
+}
+
+void merge_diff_text(char *buf, size_t n, const struct merge_metric *x)
+{
+	if (fabs(x->diff_pct) < 1000)
+		snprintf(buf, n, "%+.1f%%", x->diff_pct);
+	else
+		snprintf(buf, n, "x%.4g", 1 + x->diff_pct / 100);
 }
 
 static const char *checksum_text(const struct merge_point *p)

@@ -67,6 +67,13 @@ static void test_mean_sd_and_welch(void **st)
 	assert_float_equal(p->metric[0].s.min, 4.0, 1e-12);
 	assert_float_equal(p->metric[0].s.max, 6.0, 1e-12);
 	assert_float_equal(p->metric[0].diff_pct, 150.0, 1e-9); /* (5 - 2) / 2 */
+	char text[32];
+	merge_diff_text(text, sizeof(text), &p->metric[0]);
+	assert_string_equal(text, "+150.0%");
+	/* a difference of orders of magnitude reads as the ratio of the means */
+	struct merge_metric big = { .have_diff = true, .diff_pct = 1639695000.0 };
+	merge_diff_text(text, sizeof(text), &big);
+	assert_string_equal(text, "x1.64e+07");
 
 	/* Independently: means 5 and 2, variances 1 and 1, n 3 and 3: t = 3 / sqrt(2/3), Welch
 	 * df = (2/3)^2 / (2 (1/3)^2 / 2) = 4. */
