@@ -46,16 +46,23 @@ static bool known_count(size_t k) { return k <= NCOLUMNS && k + TEL_OPTIONAL_COL
 
 json_t *tel_value_json(uint64_t v) { return v == TEL_ABSENT ? json_null() : json_integer((json_int_t)v); }
 
+void *series_room(void *items, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return items;
+	size_t want = *cap ? 2 * *cap : 1024;
+	void *p = realloc(items, want * size);
+	if (p)
+		*cap = want;
+	return p;
+}
+
 int tel_series_push(struct tel_series *ts, const struct tel_sample *s)
 {
-	if (ts->n == ts->cap) {
-		size_t cap = ts->cap ? 2 * ts->cap : 4096;
-		struct tel_sample *n = realloc(ts->s, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		ts->s = n;
-		ts->cap = cap;
-	}
+	struct tel_sample *p = series_room(ts->s, &ts->cap, ts->n, sizeof(*s));
+	if (!p)
+		return -ENOMEM;
+	ts->s = p;
 	ts->s[ts->n++] = *s;
 	return 0;
 }

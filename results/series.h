@@ -55,6 +55,10 @@ struct tel_series {
 };
 
 int tel_series_push(struct tel_series *ts, const struct tel_sample *s);
+/* Room for one more of `n` items of `size` bytes (capacity *cap, doubled when full): the array
+ * to use from now on, or NULL when it cannot grow (items is then unchanged and still valid).
+ * The one growth rule of every series. */
+void *series_room(void *items, size_t *cap, size_t n, size_t size);
 void tel_series_free(struct tel_series *ts);
 /* CSV with a header line; first column time_ms. Written atomically. */
 int tel_series_write_csv(const struct tel_series *ts, const char *path);

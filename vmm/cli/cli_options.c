@@ -75,8 +75,10 @@ struct wl_options {
 	const char *value[MAX_WL_PARAMS];       /* last value given, applied once the workload is known */
 };
 
-static char *error_buf;
-static size_t error_size;
+/* cli_error_capture's buffer belongs to the parse in progress on this thread (a file's or a
+ * scenario's values go through the command line's parser one at a time), not to the process. */
+static _Thread_local char *error_buf;
+static _Thread_local size_t error_size;
 
 void cli_error_capture(char *buf, size_t n)
 {

@@ -138,13 +138,6 @@ static unsigned max_repeat(const struct sweep *s)
 	return r;
 }
 
-/* The job's name: the experiment file's name without its folder and extension. */
-static void file_stem(const char *file, char *buf, size_t n)
-{
-	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	snprintf(buf, n, "%.*s", (int)strcspn(base, "."), base);
-}
-
 void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const char *name, unsigned rep)
 {
 	snprintf(buf, n, "%s/points/%04zu-%s-r%u.json", dir, index, name, rep);
@@ -380,7 +373,7 @@ int cmd_sweep(int argc, char **argv)
 	rc = check_points(k, &kvm);
 	if (rc == 0 && k->o.slurm.on) {
 		char name[128];
-		file_stem(k->o.file, name, sizeof(name));
+		xf_stem(k->o.file, name, sizeof(name));
 		rc = sweep_slurm(&k->o, name, k->s.npoints, max_repeat(&k->s), kvm);
 	} else if (rc == 0) {
 		rc = sweep_main(k);

@@ -318,6 +318,12 @@ int xf_load_scenario(const char *path, struct experiment_file *xf, char *why, si
 	return load(path, XF_SCENARIO, xf, why, n);
 }
 
+void xf_stem(const char *path, char *buf, size_t n)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	snprintf(buf, n, "%.*s", (int)strcspn(base, "."), base);
+}
+
 bool xf_is_scenario_file(const char *path)
 {
 	char line[512];

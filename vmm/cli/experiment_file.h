@@ -57,6 +57,8 @@ struct experiment_file {
 int xf_load(const char *path, struct experiment_file *xf, char *why, size_t n);
 /* The same for a scenario file. */
 int xf_load_scenario(const char *path, struct experiment_file *xf, char *why, size_t n);
+/* The file's name without its folder and extension: a sweep job's or a scenario host's name. */
+void xf_stem(const char *path, char *buf, size_t n);
 /* Whether the file's first section is [host] or [vm NAME] (a scenario); false when it cannot
  * be read (xf_load then says why). */
 bool xf_is_scenario_file(const char *path);

@@ -73,9 +73,7 @@ int scenario_load(const char *path, struct scenario *sc, char *why, size_t n)
 	memset(sc, 0, sizeof(*sc));
 	if (xf_load_scenario(path, &sc->xf, why, n) < 0)
 		return EXIT_USAGE;
-	const char *base = strrchr(sc->xf.path, '/');
-	base = base ? base + 1 : sc->xf.path;
-	snprintf(sc->spec.name, sizeof(sc->spec.name), "%.*s", (int)strcspn(base, "."), base);
+	xf_stem(sc->xf.path, sc->spec.name, sizeof(sc->spec.name));
 	sc->spec.path = sc->xf.path;
 	sc->npoints = 1;
 	int rc = add_axes(sc, &sc->xf.global, why, n);

@@ -87,15 +87,11 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 
 static void host_push(struct tel_host_series *hs, const struct tel_host_sample *h)
 {
-	if (hs->n == hs->cap) {
-		size_t cap = hs->cap ? hs->cap * 2 : 1024;
-		struct tel_host_sample *p = realloc(hs->s, cap * sizeof(*p));
-		if (!p)
-			return;
+	struct tel_host_sample *p = series_room(hs->s, &hs->cap, hs->n, sizeof(*h));
+	if (p) {
 		hs->s = p;
-		hs->cap = cap;
+		hs->s[hs->n++] = *h;
 	}
-	hs->s[hs->n++] = *h;
 }
 
 static void tick(struct telemetry *t, uint64_t n, struct tel_sample *host)
