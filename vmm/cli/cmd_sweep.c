@@ -339,9 +339,10 @@ static int sweep_main(struct sweep_cmd *k)
 int sweep_merge_after(const struct sweep_opts *o, const char *dir, int rc)
 {
 	char why[1024];
+	struct merge_opts mo = { .dir = dir, .partial = true };
 	if (o->one)
 		return rc;
-	if (merge_dir(dir, NULL, true, stdout, why, sizeof(why)) < 0) {
+	if (merge_dir(&mo, stdout, why, sizeof(why)) < 0) {
 		cli_error("%s", why);
 		return rc ? rc : 1;
 	}
