@@ -313,6 +313,10 @@ static void compare_metric(struct merge_metric *x, const struct merge_metric *ba
 	}
 	if (x->s.n >= 2 && base->s.n >= 2 && mann_whitney(x->x, x->s.n, base->x, base->s.n, &x->mwu) == 0)
 		x->mwu_sig = x->mwu.p < MERGE_ALPHA ? MERGE_SIG_YES : MERGE_SIG_NO;
+	if (x->mwu_sig != MERGE_SIG_NA && x->exact) { /* two constants: as Welch's, not a sample's ranks */
+		x->mwu_sig = x->sig;
+		x->mwu.p = x->p;
+	}
 }
 
 /* Per repetition: outside some metric's fences, flagged for host interference. */

@@ -9,6 +9,7 @@
  * a run that did neither. Absolute thresholds rather than comparisons with the other
  * repetitions: on a host that is busy throughout, every repetition is disturbed, and the flag
  * says so rather than choosing the least disturbed as normal. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +40,9 @@ void merge_interference_of(const json_t *doc, struct merge_interference *r)
 		return;
 	r->known = true;
 	r->measure_s = ms / 1000;
-	r->cpu_wait_frac = num(host, "worker_wait_us") / (ms * 1000);
+	/* at most 1: the scheduler accounts a wait a time slice at a time, so a phase of a few
+	 * slices can show more wait than its length */
+	r->cpu_wait_frac = fmin(1, num(host, "worker_wait_us") / (ms * 1000));
 	r->swap_pages_per_s = (num(host, "pswpin") + num(host, "pswpout")) / r->measure_s;
 	r->psi_some_frac = num(host, "psi_some_us") / (ms * 1000);
 	r->own_reclaim = own_reclaim(doc);

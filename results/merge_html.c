@@ -38,7 +38,7 @@ static void html_metric(FILE *f, const struct merge_point *p, const struct merge
 		merge_mdiff_text(mdiff, sizeof(mdiff), x);
 	html_printf(f, "<td>%s</td><td>%s</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td>", diff, mdiff,
 		    x->sig == MERGE_SIG_YES ? "win" : "", merge_sig_text(x), x->mwu_sig == MERGE_SIG_YES ? "win" : "",
-		    merge_sig_word(x->mwu_sig, false));
+		    merge_sig_word(x->mwu_sig, x->exact));
 }
 
 static void html_point(FILE *f, const struct merge *m, const struct merge_point *p)

@@ -131,7 +131,7 @@ static void print_metric_row(FILE *f, const struct merge_point *p, const struct 
 	diff_text(mdiff, sizeof(mdiff), p, x->have_mdiff, x->mdiff_pct);
 	fprintf(f, " %12s %10s %12s %10s %21s %8s %8s", t.mean, t.sd, t.median, t.iqr, range, diff, mdiff);
 	if (!p->is_base)
-		fprintf(f, " %5s %5s", merge_sig_text(x), merge_sig_word(x->mwu_sig, false));
+		fprintf(f, " %5s %5s", merge_sig_text(x), merge_sig_word(x->mwu_sig, x->exact));
 	else
 		fprintf(f, " %5s %5s", "", "");
 	if (x->outliers)
@@ -366,7 +366,7 @@ static void csv_metric(FILE *f, const struct merge_metric *x)
 	if (x->mwu_sig == MERGE_SIG_NA)
 		fputs(",n/a,", f);
 	else
-		fprintf(f, ",%s,%.4g", merge_sig_word(x->mwu_sig, false), x->mwu.p);
+		fprintf(f, ",%s,%.4g", merge_sig_word(x->mwu_sig, x->exact), x->mwu.p);
 }
 
 /* "2 5": the repetitions (numbers) flagged for host interference, or outside some fence. */
