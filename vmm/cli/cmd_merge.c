@@ -20,7 +20,7 @@ static const struct cli_opt merge_options[] = {
 	CLI_OPT_ARG("out", 'o', "OUT",
 		    "write summary.json, summary.csv and report.html into OUT (made if\n"
 		    "missing; each file written atomically) instead of DIR: a second merge\n"
-		    "with another baseline or pairing keeps the first"),
+		    "with another baseline or pairing keeps the first (also -o OUT)"),
 	CLI_OPT_ARG("baseline", OPT_BASELINE, "B",
 		    "what the differences and tests are against, instead of the experiment\n"
 		    "file's `baseline`: JOB (its first point) or KEY=VALUE (for each point,\n"
