@@ -197,6 +197,46 @@ static void html_flags(FILE *f, const struct merge *m)
 		      "--rerun-flagged</code>; the originals move to points/superseded/ and are never averaged.</p>\n", f);
 }
 
+/* --paired AXIS: per metric, one row per group of points that differ only in AXIS. */
+static void html_pairs(FILE *f, const struct merge *m)
+{
+	char mean[32], sd[32];
+	if (!m->paired[0])
+		return;
+	fputs("<h2>Paired by ", f);
+	html_escape(f, m->paired);
+	fputs("</h2>\n<p>Each point against its baseline's point of the same value of this axis; the differences of "
+	      "their means (point &minus; baseline) through a paired t-test at 95&nbsp;% (n/a below two pairs). A "
+	      "point whose partner is missing is counted as unpaired.</p>\n", f);
+	fputs("<table><tr><th class=l>metric</th><th class=l>settings</th><th>pairs</th><th>unpaired</th>"
+	      "<th>mean diff</th><th>sd</th><th>mean rel</th><th>sig</th><th>p</th></tr>\n", f);
+	for (size_t k = 0; k < m->metrics.n; k++)
+		for (size_t g = 0; g < m->npairs; g++) {
+			const struct merge_pair *p = &m->pairs[g];
+			const struct merge_pair_metric *x = &p->metric[k];
+			html_printf(f, "<tr><td class=l>%s</td><td class=l>", m->metrics.path[k]);
+			html_escape(f, p->label);
+			html_printf(f, "</td><td>%u</td><td>%u</td>", x->n, p->unpaired);
+			if (p->is_base || !x->n) {
+				html_printf(f, "<td colspan=5>%s</td></tr>\n", p->is_base ? "baseline" : "-");
+				continue;
+			}
+			merge_number_text(mean, sizeof(mean), x->mean_diff);
+			merge_number_text(sd, sizeof(sd), x->sd_diff);
+			html_printf(f, "<td>%s</td><td>%s</td>", mean, sd);
+			if (x->have_rel)
+				html_printf(f, "<td>%+.1f%%</td>", x->mean_rel_pct);
+			else
+				fputs("<td>-</td>", f);
+			html_printf(f, "<td class=\"%s\">%s</td><td>", x->sig == MERGE_SIG_YES ? "win" : "",
+				    merge_sig_word(x->sig, x->exact));
+			if (x->sig != MERGE_SIG_NA)
+				html_printf(f, "%.3g", x->p);
+			fputs("</td></tr>\n", f);
+		}
+	fputs("</table>\n", f);
+}
+
 static void merge_emit_html(FILE *f, const void *arg)
 {
 	const struct merge *m = arg;
@@ -219,6 +259,7 @@ static void merge_emit_html(FILE *f, const void *arg)
 	html_table(f, m);
 	html_notes(f, m);
 	html_flags(f, m);
+	html_pairs(f, m);
 	html_plot(f, m);
 	html_page_end(f);
 }

@@ -225,7 +225,11 @@ static void test_merge_options(void **st)
 									    "mmu.modeled_cycles"), "pairs")), 2);
 	json_decref(sum);
 	snprintf(path, sizeof(path), "%s/report.html", other);
-	assert_true(test_file_exists(path));
+	static char page[1 << 17];
+	test_slurp(path, page, sizeof(page));
+	assert_non_null(strstr(page, "<th>median</th><th>IQR</th>"));
+	assert_non_null(strstr(page, "<th>mwu</th>"));
+	assert_non_null(strstr(page, "<h2>Paired by seed</h2>"));
 	/* bad values: exit 2, one line naming the value */
 	static const struct { const char *args, *named; } bad[] = {
 		{ "--baseline mmu=nope", "'mmu=nope'" },
