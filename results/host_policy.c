@@ -196,9 +196,13 @@ void host_decisions_table(FILE *f, const struct host_page *pg)
 		if (i == HOST_MAX_DECISION_ROWS)
 			break;
 		const char *action = host_str(d, "action");
-		html_printf(f, "<tr><td>%zu</td><td>%.3f</td><td class=l style=\"color:%s\"><b>%s</b></td><td class=l>%s</td><td>",
-			    i + 1, host_num(d, "t_ms") / 1e3, host_vm_color_by_name(pg, json_string_value(json_object_get(d, "vm"))),
-			    decision_vm(d), action);
+		html_printf(f, "<tr><td>%zu</td><td>", i + 1);
+		if (isfinite(host_num(d, "t_ms")))
+			html_printf(f, "%.3f", host_num(d, "t_ms") / 1e3);
+		else
+			fputs(DASH, f);
+		html_printf(f, "</td><td class=l style=\"color:%s\"><b>%s</b></td><td class=l>%s</td><td>",
+			    host_vm_color_by_name(pg, json_string_value(json_object_get(d, "vm"))), decision_vm(d), action);
 		decision_value(f, action, json_object_get(d, "from"));
 		fputs("</td><td>", f);
 		decision_value(f, action, json_object_get(d, "to"));

@@ -77,8 +77,11 @@ void host_throughput_chart(FILE *f, const void *page)
 		panels += pg->have_run[v];
 	int h = 22 + (int)panels * (PANEL_GAP + PANEL_H + 20) + 14;
 	svg_begin(f, HOST_PLOT_W, h, "throughput of each VM");
-	fputs("<text x=\"64\" y=\"14\" font-size=\"13\" font-weight=\"bold\">Throughput of each VM (dips shaded red, "
-	      "policy decisions ticked)</text>\n", f);
+	fputs(json_array_size(pg->decisions) ? "<text x=\"64\" y=\"14\" font-size=\"13\" font-weight=\"bold\">Throughput of each VM "
+					       "(dips shaded red, policy decisions ticked)</text>\n"
+					     : "<text x=\"64\" y=\"14\" font-size=\"13\" font-weight=\"bold\">Throughput of each VM "
+					       "(dips shaded red)</text>\n",
+	      f);
 	int y = 22;
 	size_t k = 0;
 	for (size_t v = 0; v < pg->n; v++) {

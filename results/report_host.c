@@ -85,7 +85,7 @@ static void vm_row(FILE *f, const struct host_page *pg, size_t v)
 		html_printf(f, "%.1f", 1e3 * json_number_value(create));
 	else
 		fputs("&ndash;", f);
-	html_printf(f, "</td><td>%.1f</td><td>%.1f</td><td class=l>", num(mem, "guest_bytes") / (1 << 20),
+	html_printf(f, "</td><td>%.1f</td><td>%.1f</td><td class=\"l nw\">", num(mem, "guest_bytes") / (1 << 20),
 		num(mem, "host_resident_bytes") / (1 << 20));
 	if (pg->own_page[v]) {
 		fputs("<a href=\"vm-", f);
@@ -192,7 +192,7 @@ static void emit(FILE *f, const void *arg)
 	char title[300];
 	snprintf(title, sizeof(title), "memvirt host report: %s, %zu VMs", str(cfg, "name"), pg->n);
 	html_page_begin(f, title, "h2{margin:1.4em 0 .3em}.note{color:#444;font-size:.9em;margin:.2em 0}"
-				  "table.decisions td{font-size:.9em}svg{max-width:100%;height:auto}");
+				  "table.decisions td{font-size:.9em}.nw{white-space:nowrap}svg{max-width:100%;height:auto}");
 	fputs("<h1>", f);
 	html_escape(f, title);
 	fputs("</h1>\n<p>Every VM ran at once on this host; one monitor sampled them all on one clock, so the "

@@ -250,6 +250,7 @@ static void test_overcommit_page(void **st)
 	/* 10 decisions: 8 about VMs (4 each), 2 host-wide; memory chart all 10, a's panel 4 + 2,
 	 * b's panel 4 + 2 */
 	assert_int_equal(count(page, "<g class=\"decision\">"), 10 + 6 + 6);
+	assert_non_null(strstr(page, "(dips shaded red, policy decisions ticked)</text>"));
 	assert_non_null(strstr(page, "a: target 256.0 MiB \xe2\x86\x92 192.0 MiB\nballoon a: host free under 20%"));
 	assert_non_null(strstr(page, "host: ksm off \xe2\x86\x92 on"));
 	assert_non_null(strstr(page, "host_free_frac=0.15, wss_bytes=100.0 MiB</td>")); /* inputs: bytes read as bytes */
@@ -291,6 +292,7 @@ static void test_older_document(void **st)
 	assert_null(strstr(page, "Host memory budget"));
 	assert_null(strstr(page, "<h2>Policy"));
 	assert_null(strstr(page, "class=\"decision\""));
+	assert_null(strstr(page, "decisions ticked"));
 	assert_null(strstr(page, "url(#mv-hatch-"));
 	assert_null(strstr(page, ": working-set estimate, from"));
 	assert_null(strstr(page, "budget cgroup"));
