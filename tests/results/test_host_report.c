@@ -303,6 +303,42 @@ static void test_older_document(void **st)
 	check_svg("old", "host-throughput.svg", "<rect class=\"dip\"");
 }
 
+/* The columns are found by name: the per-VM overcommit columns interleaved (a.balloon, a.wss,
+ * b.balloon, b.wss) and usage_bytes moved to the end draw the same chart. */
+static void test_columns_by_name(void **st)
+{
+	(void)st;
+	char out[128], why[512], path[200];
+	struct doc_opts o = { "a", "b", true, 10, "r" };
+	json_t *doc = host_doc(&o), *mem = json_object_get(json_object_get(doc, "host"), "memory"), *row;
+	const size_t from[] = { 0, 1, 2, 4, 5, 6, 7, 8, 10, 9, 11, 3 }; /* new column k is old column from[k] */
+	json_t *cols = json_array();
+	for (size_t k = 0; k < 12; k++)
+		json_array_append(cols, json_array_get(json_object_get(mem, "columns"), from[k]));
+	assert_string_equal(json_string_value(json_array_get(cols, 8)), "a.wss_bytes");
+	json_object_set_new(mem, "columns", cols);
+	size_t i;
+	json_array_foreach(json_object_get(mem, "rows"), i, row) {
+		json_t *moved = json_array();
+		for (size_t k = 0; k < 12; k++)
+			json_array_append(moved, json_array_get(row, from[k]));
+		json_array_set_new(json_object_get(mem, "rows"), i, moved);
+	}
+	snprintf(out, sizeof(out), "%s/bynames", dir);
+	assert_int_equal(mkdir(out, 0700), 0);
+	if (report_host_write(doc, "fixture.json", out, why, sizeof(why)) < 0)
+		fail_msg("report_host_write: %s", why);
+	json_decref(doc);
+	snprintf(path, sizeof(path), "%s/index.html", out);
+	slurp(path, page, sizeof(page));
+	assert_int_equal(count(page, "fill=\"url(#mv-hatch-"), 2 * 2);
+	assert_non_null(strstr(page, "<title>a: working-set estimate"));
+	assert_null(strstr(page, "<title>b: working-set estimate"));
+	assert_non_null(strstr(page, "ballooned 32.0 MiB"));
+	assert_non_null(strstr(page, "<td>63.4 MiB</td></tr>"));
+	assert_non_null(strstr(page, "<title>the budget cgroup&#39;s usage</title>"));
+}
+
 static void test_long_log(void **st)
 {
 	(void)st;
@@ -349,6 +385,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overcommit_page),
 		cmocka_unit_test(test_older_document),
+		cmocka_unit_test(test_columns_by_name),
 		cmocka_unit_test(test_long_log),
 		cmocka_unit_test(test_hostile_strings),
 	};
