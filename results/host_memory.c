@@ -40,8 +40,9 @@ static long col_index(const json_t *cols, const char *name)
 }
 
 /* Column `name` (or NAME.suffix) in bytes, NaN where null; NULL when the document has no such
- * column or it has no value at all (usage without a budget), -ENOMEM in *rc. */
-static double *load_col(const json_t *memory, size_t rows, const char *vm, const char *suffix, int *rc)
+ * column, or (unless keep_empty) it has no value at all (usage without a budget); -ENOMEM in *rc. */
+static double *load_col_as(const json_t *memory, size_t rows, const char *vm, const char *suffix, bool keep_empty,
+			   int *rc)
 {
 	char name[512];
 	snprintf(name, sizeof(name), "%s%s%s", vm ? vm : "", vm ? "." : "", suffix);
@@ -57,9 +58,14 @@ static double *load_col(const json_t *memory, size_t rows, const char *vm, const
 		col[i] = json_is_number(x) ? json_number_value(x) : NAN;
 		any |= isfinite(col[i]);
 	}
-	if (!any)
+	if (!any && !keep_empty)
 		free(col), col = NULL;
 	return col;
+}
+
+static double *load_col(const json_t *memory, size_t rows, const char *vm, const char *suffix, int *rc)
+{
+	return load_col_as(memory, rows, vm, suffix, false, rc);
 }
 
 void host_mem_free(struct host_mem *m)
@@ -91,7 +97,8 @@ int host_mem_load(struct host_page *pg, const json_t *memory, char *why, size_t 
 	m->rss = load_col(memory, m->rows, NULL, "rss_bytes", &rc);
 	m->usage = load_col(memory, m->rows, NULL, "usage_bytes", &rc);
 	for (size_t v = 0; v < pg->n; v++) {
-		m->resident[v] = load_col(memory, m->rows, pg->name[v], "guest_resident_bytes", &rc);
+		/* a VM that failed before it was sampled keeps its (all null) column */
+		m->resident[v] = load_col_as(memory, m->rows, pg->name[v], "guest_resident_bytes", true, &rc);
 		m->used[v] = load_col(memory, m->rows, pg->name[v], "guest_used_bytes", &rc);
 		m->balloon[v] = load_col(memory, m->rows, pg->name[v], "balloon_bytes", &rc);
 		m->wss[v] = load_col(memory, m->rows, pg->name[v], "wss_bytes", &rc);

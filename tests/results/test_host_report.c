@@ -339,6 +339,28 @@ static void test_columns_by_name(void **st)
 	assert_non_null(strstr(page, "<title>the budget cgroup&#39;s usage</title>"));
 }
 
+/* A VM never sampled (it failed in setup) has a resident column of nulls: still a page, its
+ * memory a dash in the summary. */
+static void test_vm_not_sampled(void **st)
+{
+	(void)st;
+	char out[128], why[512], path[200];
+	struct doc_opts o = { "a", "b", false, 0, "" };
+	json_t *doc = host_doc(&o), *mem = json_object_get(json_object_get(doc, "host"), "memory"), *row;
+	size_t i;
+	json_array_foreach(json_object_get(mem, "rows"), i, row) json_array_set_new(row, 4, json_null()); /* b's */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(mem, "columns"), 4)), "b.guest_resident_bytes");
+	snprintf(out, sizeof(out), "%s/unsampled", dir);
+	assert_int_equal(mkdir(out, 0700), 0);
+	if (report_host_write(doc, "fixture.json", out, why, sizeof(why)) < 0)
+		fail_msg("report_host_write: %s", why);
+	json_decref(doc);
+	snprintf(path, sizeof(path), "%s/index.html", out);
+	slurp(path, page, sizeof(page));
+	assert_non_null(strstr(page, "<td>&ndash;</td><td>&ndash;</td></tr>")); /* b: mean and peak resident */
+	assert_non_null(strstr(page, "b: guest RAM resident in host memory"));
+}
+
 static void test_long_log(void **st)
 {
 	(void)st;
@@ -386,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_overcommit_page),
 		cmocka_unit_test(test_older_document),
 		cmocka_unit_test(test_columns_by_name),
+		cmocka_unit_test(test_vm_not_sampled),
 		cmocka_unit_test(test_long_log),
 		cmocka_unit_test(test_hostile_strings),
 	};
