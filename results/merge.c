@@ -142,10 +142,22 @@ int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *wh
 		snprintf(why, n, "%s: not a sweep point document (no sweep.point, sweep.job or status.state)", name);
 		return -EINVAL;
 	}
+	json_int_t index = json_integer_value(json_object_get(sw, "point"));
+	const json_t *points = json_object_get(sw, "points");
+	if (points && (!json_is_integer(points) || json_integer_value(points) < 1 ||
+		       json_integer_value(points) > MERGE_MAX_POINTS)) {
+		snprintf(why, n, "%s: sweep.points is not a number of points from 1 to %d", name, MERGE_MAX_POINTS);
+		return -EINVAL;
+	}
+	json_int_t limit = points ? json_integer_value(points) : MERGE_MAX_POINTS;
+	if (index < 0 || index >= limit) {
+		snprintf(why, n, "%s: sweep.point %lld is outside 0..%lld", name, (long long)index, (long long)limit - 1);
+		return -EINVAL;
+	}
 	int rc = merge_metrics_for(m, doc, name, why, n);
 	if (rc)
 		return rc;
-	struct merge_point *p = point_for(m, (long)json_integer_value(json_object_get(sw, "point")));
+	struct merge_point *p = point_for(m, (long)index);
 	if (!p) {
 		snprintf(why, n, "%s: out of memory", name);
 		return -ENOMEM;

@@ -23,6 +23,10 @@
 #include "results/metric_path.h"
 
 #define MERGE_MAX_REPS 100
+/* Point indices a sweep can have (its SWEEP_MAX_POINTS; vmm/cli/sweep.c checks they agree):
+ * a document naming another point, or a sweep of more, is refused — the gap listing walks
+ * every index up to the largest. */
+#define MERGE_MAX_POINTS 4096
 
 /* Host interference in a repetition's measured phase (telemetry.host over
  * telemetry.measure): the workload thread waited for a CPU at least this fraction of the

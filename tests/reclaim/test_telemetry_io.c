@@ -46,7 +46,7 @@ static struct tel_series sample_series(void)
 					.guest_resident_bytes = 4096 * i, .guest_mapped_bytes = 8192 * i,
 					.worker_wait_us = i * 2, .reclaim_events = i > 50,
 					.uffd_faults = i < 5 ? TEL_ABSENT : 1000 + i * 9,
-					.guest_used_bytes = 4096 * (i % 7) };
+					.guest_used_bytes = 4096 * (i % 7), .steal_us = i * 5 };
 		assert_int_equal(tel_series_push(&ts, &s), 0);
 	}
 	return ts;
@@ -73,13 +73,13 @@ static void test_csv_round_trip(void **st)
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
-	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes\n";
+	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes,steal_us\n";
 	assert_string_equal(line + strlen(line) - strlen(tail), tail);
 	assert_non_null(fgets(line, sizeof(line), f)); /* sample 0: no uffd counter yet */
-	assert_string_equal(line + strlen(line) - 6, ",0,,0\n");
+	assert_string_equal(line + strlen(line) - 8, ",0,,0,0\n");
 	for (int i = 1; i <= 5; i++)
 		assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - 14, ",0,1045,20480\n"); /* sample 5 */
+	assert_string_equal(line + strlen(line) - 17, ",0,1045,20480,25\n"); /* sample 5 */
 	fclose(f);
 	assert_int_equal(strncmp(line, "5.500,0,5120,105,0,15,20", 24), 0);
 	assert_int_equal(tel_series_read_csv(path, &back), 0);
@@ -208,16 +208,17 @@ static void test_embedded_json(void **st)
 	assert_int_equal(tel_series_from_json(doc, &back), 0);
 	assert_same(&ts, &back);
 	tel_series_free(&back);
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 2))); /* uffd */
-	/* documents from before guest_used_bytes, then from before uffd_faults: the last column goes */
-	for (int older = 1; older <= 2; older++) {
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 3))); /* uffd */
+	/* documents from before steal_us, then guest_used_bytes, then uffd_faults: the last column goes */
+	for (int older = 1; older <= 3; older++) {
 		json_array_remove(cols, json_array_size(cols) - 1);
 		for (size_t i = 0; i < ts.n; i++)
 			json_array_remove(json_array_get(rows, i), json_array_size(cols));
 		assert_int_equal(tel_series_from_json(doc, &back), 0);
 		assert_int_equal(back.n, ts.n);
-		assert_true(back.s[50].guest_used_bytes == TEL_ABSENT && back.s[50].reclaim_events == 0);
-		assert_true(older == 2 ? back.s[50].uffd_faults == TEL_ABSENT : back.s[50].uffd_faults == ts.s[50].uffd_faults);
+		assert_true(back.s[50].steal_us == TEL_ABSENT && back.s[50].reclaim_events == 0);
+		assert_true(older >= 2 ? back.s[50].guest_used_bytes == TEL_ABSENT : back.s[50].guest_used_bytes == ts.s[50].guest_used_bytes);
+		assert_true(older == 3 ? back.s[50].uffd_faults == TEL_ABSENT : back.s[50].uffd_faults == ts.s[50].uffd_faults);
 		tel_series_free(&back);
 	}
 	json_array_remove(cols, 3);
@@ -244,6 +245,11 @@ static void test_vmstat_psi_parsers(void **st)
 	assert_int_equal(some, 1234);
 	assert_int_equal(full, 56);
 	assert_int_equal(psi_parse("nothing", &some, &full), -EINVAL);
+	uint64_t steal = 0;
+	assert_int_equal(stat_steal_parse("cpu  753847 166678 526960 385355 1971 0 1104 380 158389 0\ncpu0 1 2\n", &steal), 0);
+	assert_int_equal(steal, 380);
+	assert_int_equal(stat_steal_parse("cpu  1 2 3 4 5 6 7\n", &steal), -EINVAL); /* no steal column */
+	assert_int_equal(stat_steal_parse("intr 1 2 3", &steal), -EINVAL);
 }
 
 /* Windows of 100 ms: even ones (sampled) run at 900 ops/ms, odd ones at 1000; the verdict is

@@ -368,6 +368,7 @@ static void test_paired_by_seed(void **st)
 	};
 	for (long i = 0; i < 7; i++) {
 		json_t *d = doc(i, "j", "ok", pts[i].v, 1, "0x1", "gups", NULL);
+		json_object_set_new(json_object_get(d, "sweep"), "points", json_integer(7));
 		json_t *set = json_object_get(json_object_get(d, "sweep"), "settings");
 		json_object_set_new(set, "mmu", json_string(pts[i].mmu));
 		json_object_set_new(set, "seed", json_string(pts[i].seed));
@@ -413,6 +414,32 @@ static void test_not_a_point_document(void **st)
 	merge_free(&m);
 }
 
+/* A point index past the sweep's points (or any sweep's) is refused: the gap listing walks
+ * every index up to the largest, and a fuzzed sweep.point of 1048576 took seconds and 1 GiB. */
+static void test_point_out_of_range(void **st)
+{
+	(void)st;
+	static struct merge m;
+	merge_init(&m, NULL, NULL);
+	json_t *d = doc(6, "a", "ok", 1.0, 100.0, "c1", "seq", NULL); /* points = 6 */
+	assert_int_equal(merge_add_doc(&m, d, "far.json", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "sweep.point 6 is outside 0..5"));
+	json_object_del(json_object_get(d, "sweep"), "points");
+	json_object_set_new(json_object_get(d, "sweep"), "point", json_integer(1048576));
+	assert_int_equal(merge_add_doc(&m, d, "far.json", why, sizeof(why)), -EINVAL);
+	json_object_set_new(json_object_get(d, "sweep"), "point", json_integer(-1));
+	assert_int_equal(merge_add_doc(&m, d, "far.json", why, sizeof(why)), -EINVAL);
+	json_object_set_new(json_object_get(d, "sweep"), "point", json_integer(1));
+	json_object_set_new(json_object_get(d, "sweep"), "points", json_integer(MERGE_MAX_POINTS + 1));
+	assert_int_equal(merge_add_doc(&m, d, "far.json", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "sweep.points"));
+	json_object_set_new(json_object_get(d, "sweep"), "points", json_integer(2));
+	assert_int_equal(merge_add_doc(&m, d, "far.json", why, sizeof(why)), 0);
+	assert_int_equal(m.n, 1);
+	json_decref(d);
+	merge_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_paired_t),
 		cmocka_unit_test(test_flags_and_robust_comparison),
 		cmocka_unit_test(test_paired_by_seed),
+		cmocka_unit_test(test_point_out_of_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

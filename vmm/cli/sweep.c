@@ -10,7 +10,11 @@
 
 #include "vmm/cli/cli.h"
 #include "vmm/util/parse.h"
+#include "results/merge.h"
 #include "vmm/cli/sweep.h"
+
+/* memvirt merge reads back every point a sweep writes. */
+_Static_assert(SWEEP_MAX_POINTS <= MERGE_MAX_POINTS, "memvirt merge would refuse a sweep's last points");
 
 /* A job's settings after [global]'s, without the file's own keys. */
 struct merged {

@@ -73,6 +73,7 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 		s.pswpout = host->pswpout;
 		s.pgmajfault = host->pgmajfault;
 		s.workingset_refault = host->workingset_refault;
+		s.steal_us = host->steal_us;
 	}
 	uint64_t wait;
 	if (tg->sched_fd >= 0 && host_read_thread_wait(tg->sched_fd, &wait) && wait >= tg->wait_base)
