@@ -11,7 +11,8 @@ every sample's time, so the step samples are found again exactly from the first 
 An estimate counts for schedule step k when its operations lie in the step, past its first
 5% (the shrink or growth itself, and the guest zeroing new memory) and short of its last 1%
 (the kvm progress counter lags by up to 500 us). A period in which the workload made fewer
-than 5 touches per page of the step is left out (its thread hardly got a CPU on a loaded host,
+than 5 touches per page of the step (plus the progress counter's lag, --lag-ops, at both ends)
+is left out (its thread hardly got a CPU on a loaded host,
 or the estimator itself slowed it): with random touches a fraction exp(-touches/pages) of the
 step's pages is left untouched, under 1% from 5 per page on, so the step's whole working set
 is what a kept period should show; a starved period's small figure is true of that period but
@@ -58,11 +59,11 @@ def estimates(path, period_ms):
     return out
 
 
-def by_step(ests, steps):
+def by_step(ests, steps, lag):
     per = [[] for _ in steps]
     for p0, p1, v in ests:
         for k, (size, s, e) in enumerate(steps):
-            if p1 - p0 >= 5 * size // 4096 and p0 >= s + (e - s) // 20 and p1 <= e - (e - s) // 100:
+            if p1 - p0 >= 5 * size // 4096 + 2 * lag and p0 >= s + (e - s) // 20 and p1 <= e - (e - s) // 100:
                 per[k].append(v)
     return per
 
@@ -72,11 +73,13 @@ def main():
     ap.add_argument("--ws", required=True)
     ap.add_argument("--period-ms", type=float, default=100.0)
     ap.add_argument("--ref", required=True)
+    ap.add_argument("--lag-ops", type=int, default=20000,
+                    help="how far behind the progress column may be (kvm: 500 us of touches)")
     ap.add_argument("runs", nargs="+")
     a = ap.parse_args()
     steps = parse_ws(a.ws)
-    ref = by_step(estimates(a.ref, a.period_ms), steps)
-    runs = [by_step(estimates(p, a.period_ms), steps) for p in a.runs]
+    ref = by_step(estimates(a.ref, a.period_ms), steps, a.lag_ops)
+    runs = [by_step(estimates(p, a.period_ms), steps, a.lag_ops) for p in a.runs]
     all_err, all_ref = [], []
     print(f"{'step':>4} {'size':>8} {'ref n':>5} {'ref MiB':>8} {'run n':>5} {'run MiB':>8} {'MAE MiB':>8} {'MAE rel':>8}")
     for k, (size, _, _) in enumerate(steps):

@@ -325,6 +325,7 @@ static json_t *wss_json(const struct experiment_session *s)
 			      (json_int_t)w->o.period_us, "seed", (json_int_t)w->o.seed, "steps", (json_int_t)w->steps,
 			      "checked_pages", (json_int_t)w->checked_total);
 	json_object_set_new(o, "sample_pages", w->o.exact ? json_null() : json_integer(w->o.sample_pages));
+	json_object_set_new(o, "guest_ram_bytes", u64j(w->bytes)); /* what a sampled fraction multiplies */
 	json_object_set_new(o, "cpu_us", json_pack("{s:f, s:f}", "mean", w->steps ? w->cpu_sum_us / (double)w->steps : 0.0,
 						   "max", w->cpu_max_us));
 	json_object_set_new(o, "wss_bytes", n ? json_pack("{s:o, s:o, s:f}", "min", u64j(lo), "max", u64j(hi), "mean",
