@@ -1,8 +1,9 @@
 /* test_wss_phases.c — the working-set estimator on a real `memvirt run` of `phases` stepping
  * 1m -> 6m -> 1m, whose working set is known: the figures of `--wss exact` taken over
  * periods that lie inside a step are the step's size (every page of it touched, none other but
- * a few of the guest's own: page tables, and the kernel's fault-around at the edge), and the
- * result's wss{} block says what ran. Built twice from this file: reclaim_wss_phases on sim,
+ * a few of the guest's own: page tables, and the kernel's fault-around at the edge), the
+ * result's wss{} block says what ran, and the checksum is the one of a run without the
+ * estimator (invalidation loses no data). Built twice from this file: reclaim_wss_phases on sim,
  * and kvm_wss_phases (WSS_KVM, tests/kvm) on a real VM with memfd guest RAM, which is also the
  * check that the mechanism works there: after MADV_DONTNEED the guest's touch faults through
  * KVM (its MMU notifier zapped the guest's mapping) and sets the VMM's page-table entry present
@@ -112,7 +113,7 @@ static struct kept kept_figures(const struct tel_series *ts)
 	return k;
 }
 
-/* Runs phases with --wss `wss` and returns the document; the series in *ts. */
+/* Runs phases with --wss `wss` (NULL: without) and returns the document; the series in *ts. */
 static json_t *run_phases(const char *platform, const char *extra, const char *wss, const char *tag,
 			  struct tel_series *ts)
 {
@@ -120,10 +121,13 @@ static json_t *run_phases(const char *platform, const char *extra, const char *w
 	struct memvirt_cmd c = { .bin = MEMVIRT_BIN, .dir = dir };
 	snprintf(csv, sizeof(csv), "%s/%s-%s.csv", dir, platform, tag);
 	snprintf(json_path, sizeof(json_path), "%s/%s-%s.json", dir, platform, tag);
+	char wss_opt[64] = "";
+	if (wss)
+		snprintf(wss_opt, sizeof(wss_opt), "--wss %s,period=25ms", wss);
 	int rc = memvirt_cmd_run(&c, "run --platform %s --workload phases --mem 8m %s --ws 1m:%llu,6m:%llu,1m:%llu "
-				    "--wss %s,period=25ms --timeseries %s --json %s --no-progress",
+				    "%s --timeseries %s --json %s --no-progress",
 				 platform, extra, (unsigned long long)steps[0].ops, (unsigned long long)steps[1].ops,
-				 (unsigned long long)steps[2].ops, wss, csv, json_path);
+				 (unsigned long long)steps[2].ops, wss_opt, csv, json_path);
 	if (rc != 0)
 		fail_msg("memvirt run on %s: exit %d: %s", platform, rc, c.err);
 	assert_int_equal(tel_series_read_csv(csv, ts), 0);
@@ -133,10 +137,28 @@ static json_t *run_phases(const char *platform, const char *extra, const char *w
 	return doc;
 }
 
-static void check_exact(const char *platform, const char *extra)
+static const char *checksum(json_t *doc)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "result"), "checksum"));
+}
+
+/* The workload's checksum without the estimator: invalidation must lose no data. */
+static json_t *plain_run(const char *platform, const char *extra)
+{
+	struct tel_series ts;
+	json_t *doc = run_phases(platform, extra, NULL, "plain", &ts);
+	assert_non_null(checksum(doc));
+	assert_true(ts.n > 0 && ts.s[ts.n - 1].wss_bytes == TEL_ABSENT);
+	assert_true(json_is_null(json_object_get(doc, "wss")));
+	tel_series_free(&ts);
+	return doc;
+}
+
+static void check_exact(const char *platform, const char *extra, json_t *plain)
 {
 	struct tel_series ts;
 	json_t *doc = run_phases(platform, extra, "exact", "exact", &ts);
+	assert_string_equal(checksum(doc), checksum(plain));
 	struct kept k = kept_figures(&ts);
 	for (int j = 0; j < 3; j++) {
 		printf("%s exact: step %d (%llu MiB): %zu periods kept, %zu of them within %.3f-%.3f MiB; figures "
@@ -163,11 +185,12 @@ static void check_exact(const char *platform, const char *extra)
 /* Sampled: the mean of the kept figures of the 6 MiB step. Each figure is a binomial fraction
  * of n pages times guest RAM R; the mean of m figures has standard error
  * R sqrt(p (1 - p) / (n m)). */
-static void check_sampled(const char *platform, const char *extra)
+static void check_sampled(const char *platform, const char *extra, json_t *plain)
 {
 	struct tel_series ts;
 	const unsigned n = 1000;
 	json_t *doc = run_phases(platform, extra, "sampled:1000,seed=5", "sampled", &ts);
+	assert_string_equal(checksum(doc), checksum(plain));
 	struct kept k = kept_figures(&ts);
 	double ram = (double)json_integer_value(json_object_get(json_object_get(doc, "wss"), "guest_ram_bytes"));
 	assert_true(k.n[1] > 0 && ram > 0);
@@ -183,8 +206,11 @@ static void check_sampled(const char *platform, const char *extra)
 static void test_kvm(void **st)
 {
 	(void)st;
-	check_exact("kvm", "--backend memfd --guest-page 2m");
-	check_sampled("kvm", "--backend memfd --guest-page 2m");
+	const char *extra = "--backend memfd --guest-page 2m";
+	json_t *plain = plain_run("kvm", extra);
+	check_exact("kvm", extra, plain);
+	check_sampled("kvm", extra, plain);
+	json_decref(plain);
 }
 
 int main(void)
@@ -197,7 +223,9 @@ int main(void)
 static void test_sim(void **st)
 {
 	(void)st;
-	check_exact("sim", "");
+	json_t *plain = plain_run("sim", "");
+	check_exact("sim", "", plain);
+	json_decref(plain);
 }
 
 int main(void)

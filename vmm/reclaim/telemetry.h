@@ -6,7 +6,10 @@
  * Cost: each sample is getrusage, one schedstat and one PSI read (~3 µs together); /proc/vmstat
  * (~20 µs: the kernel formats the whole file) is read every TEL_VMSTAT_EVERY samples, and guest
  * RAM residency (mincore + /proc/self/pagemap, ~30 µs per 512 pages) is refreshed TEL_SCAN_PAGES pages
- * per sample, so a figure lags by bytes / (TEL_SCAN_PAGES * 4 KiB) samples. */
+ * per sample, so a figure lags by bytes / (TEL_SCAN_PAGES * 4 KiB) samples. With --wss the monitor
+ * also steps each VM's working-set estimator when its period is due (vmm/mem/wss.h,
+ * docs/working-set.md): ~0.2 ms for 100 sampled pages, under the guest-RAM handle's lock, so
+ * that tick waits for a reclaim action in progress. */
 #ifndef MEMVIRT_TELEMETRY_H
 #define MEMVIRT_TELEMETRY_H
 
