@@ -21,7 +21,7 @@
  * Steps are told apart by progress, not time; on a loaded host the thread that publishes
  * progress can itself be delayed (kvm copies it every 500 us when it runs), which puts a
  * period's touches in the wrong period now and then: 90% of the kept periods must be within
- * the bounds, not all. */
+ * the bounds (or all but one, for a step with few kept periods), not all. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -166,7 +166,7 @@ static void check_exact(const char *platform, const char *extra, json_t *plain)
 		       k.in_range[j], (double)(steps[j].bytes - MISSED) / MiB, (double)(steps[j].bytes + SLACK) / MiB,
 		       (double)k.lo[j] / MiB, (double)k.hi[j] / MiB);
 		assert_true(k.n[j] > 0);
-		assert_true(k.in_range[j] * 10 >= k.n[j] * 9);
+		assert_true(k.in_range[j] * 10 >= k.n[j] * 9 || k.in_range[j] + 1 >= k.n[j]);
 	}
 	json_t *w = json_object_get(doc, "wss");
 	assert_string_equal(json_string_value(json_object_get(w, "mode")), "exact");

@@ -3,7 +3,7 @@
  * pages written between two steps, and those read give or take the kernel's fault-around
  * window, and the data survives the invalidation;
  * sampled mode's fraction follows the touched fraction within its binomial error; anonymous
- * RAM is refused; a step with nothing published, or with RAM published anew, gives no figure;
+ * and hugetlb RAM are refused; a step with nothing published, or with RAM published anew, gives no figure;
  * and the estimator never calls the handle's `reclaimed` (a frame book's state is not its
  * business). */
 #include <errno.h>
@@ -150,6 +150,21 @@ static void test_refusals_and_republish(void **st)
 	assert_int_equal(wss_init(&w, &r.h, &(struct wss_opts){ .sample_pages = WSS_MAX_SAMPLE_PAGES + 1 }, why,
 				  sizeof(why)),
 			 -EINVAL);
+	/* hugetlb: refused from the file system type alone (its memory is never touched, so no huge
+	 * page needs to be free) */
+	int hfd = memfd_create("wss-test-huge", MFD_CLOEXEC | MFD_HUGETLB);
+	if (hfd >= 0) {
+		struct guest_ram_handle hh;
+		guest_ram_handle_init(&hh);
+		guest_ram_publish(&hh, &(struct guest_ram){ .base = r.p, .bytes = PAGES * PAGE, .fd = hfd });
+		assert_int_equal(wss_init(&w, &hh, &(struct wss_opts){ 0 }, why, sizeof(why)), -EOPNOTSUPP);
+		assert_non_null(strstr(why, "hugetlb"));
+		guest_ram_publish(&hh, NULL);
+		guest_ram_handle_fini(&hh);
+		close(hfd);
+	} else {
+		printf("no hugetlb memfd here (%s): its refusal not checked\n", strerror(errno));
+	}
 	/* published later (the VM boots after the monitor started): refused at the step */
 	struct guest_ram_handle empty;
 	guest_ram_handle_init(&empty);

@@ -18,7 +18,13 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 {
 	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1,
 				   .prev = { .uffd_faults = TEL_ABSENT, .wss_bytes = TEL_ABSENT } };
+	atomic_init(&tg->wss_latest, TEL_ABSENT);
 	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
+}
+
+uint64_t tel_target_wss_bytes(const struct tel_target *tg)
+{
+	return atomic_load(&tg->wss_latest);
 }
 
 int tel_target_wss(struct tel_target *tg, const struct wss_opts *o, char *why, size_t n)
@@ -68,8 +74,10 @@ static void wss_tick(struct tel_target *tg, double now_ms, struct tel_sample *s)
 	tg->wss_next_ms = now_ms + (double)tg->wss.o.period_us * 1e-3;
 	struct wss_estimate e;
 	int rc = wss_step(&tg->wss, &e);
-	if (rc == 0)
+	if (rc == 0) {
 		s->wss_bytes = e.wss_bytes;
+		atomic_store(&tg->wss_latest, e.wss_bytes);
+	}
 	else if (rc != -EAGAIN)
 		tg->wss_err = rc;
 }

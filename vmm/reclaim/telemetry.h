@@ -54,6 +54,7 @@ struct tel_target {
 	bool wss_on;
 	struct wss wss;
 	double wss_next_ms;                /* when the next step is due (run clock) */
+	atomic_uint_fast64_t wss_latest;   /* the last figure, for readers on other threads (policies) */
 	int wss_err;                       /* 0, or the negative errno that stopped it (reason in wss.why) */
 };
 
@@ -94,6 +95,10 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 /* Turns on the target's working-set estimator (before the monitor starts): 0, or -errno with
  * the reason in why (wss_init). */
 int tel_target_wss(struct tel_target *tg, const struct wss_opts *o, char *why, size_t n);
+/* The estimator's latest figure (bytes), TEL_ABSENT while it has none or is off. Safe from any
+ * thread while the monitor runs: an overcommit policy reads it here, not from the series (which
+ * the monitor grows as it goes). */
+uint64_t tel_target_wss_bytes(const struct tel_target *tg);
 /* The thread that runs the target's workload (its run-queue wait is sampled). */
 void tel_target_worker(struct tel_target *tg, pid_t tid);
 /* Frees the target's series, scan and estimator. */
