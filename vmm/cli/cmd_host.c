@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "overcommit/budget.h"
 #include "vmm/cli/cli.h"
 #include "vmm/cli/scenario.h"
 #include "vmm/run/platform.h"
@@ -198,6 +199,8 @@ static int host_main(const struct host_args *a, struct scenario *sc, bool *keep)
 				 sc->npoints == 1 ? "" : "s"), EXIT_USAGE;
 	if ((rc = scenario_configure(sc, a->point, why, sizeof(why))) != 0)
 		return cli_error("%s", why), rc;
+	if (sc->spec.budget_bytes && oc_budget_check(sc->spec.budget_bytes, sc->spec.zram_bytes, why, sizeof(why)) < 0)
+		return cli_error("%s: %s", a->file, why), EXIT_USAGE;
 	sc->spec.progress = a->progress;
 	sc->spec.settings = scenario_point_settings(sc, a->point);
 	json_t *doc = NULL;

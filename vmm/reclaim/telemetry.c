@@ -19,6 +19,17 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1,
 				   .prev = { .uffd_faults = TEL_ABSENT } };
 	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
+	pthread_mutex_init(&tg->last_lock, NULL);
+}
+
+bool tel_target_latest(struct tel_target *tg, struct tel_sample *out)
+{
+	pthread_mutex_lock(&tg->last_lock);
+	bool have = tg->have_last;
+	if (have)
+		*out = tg->last;
+	pthread_mutex_unlock(&tg->last_lock);
+	return have;
 }
 
 void tel_target_worker(struct tel_target *tg, pid_t tid) { atomic_store(&tg->worker_tid, tid); }
@@ -30,6 +41,7 @@ void tel_target_fini(struct tel_target *tg)
 	tg->sched_fd = -1;
 	residency_scan_fini(&tg->scan);
 	tel_series_free(&tg->series);
+	pthread_mutex_destroy(&tg->last_lock);
 }
 
 static void follow_worker(struct tel_target *tg)
@@ -81,8 +93,13 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 	s.guest_resident_bytes = tg->scan.total.resident_pages * 4096;
 	s.guest_mapped_bytes = tg->scan.total.mapped_pages * 4096;
 	s.reclaim_events = tg->events ? atomic_load(tg->events) : 0;
+	s.balloon_bytes = tg->balloon_bytes ? tg->balloon_bytes(tg->balloon_arg) : TEL_ABSENT;
 	if (tel_series_push(&tg->series, &s) == 0)
 		tg->prev = s;
+	pthread_mutex_lock(&tg->last_lock);
+	tg->last = s;
+	tg->have_last = true;
+	pthread_mutex_unlock(&tg->last_lock);
 }
 
 static void host_push(struct tel_host_series *hs, const struct tel_host_sample *h)
@@ -105,6 +122,7 @@ static void tick(struct telemetry *t, uint64_t n, struct tel_sample *host)
 		hm.available_bytes = host_read_available(&t->src);
 	}
 	hm.rss_bytes = host_read_rss(&t->src);
+	hm.usage_bytes = t->usage_cg && memcg_usage(t->usage_cg, &hm.usage_bytes) == 0 ? hm.usage_bytes : TEL_ABSENT;
 	host_push(&t->host, &hm);
 	for (size_t i = 0; i < t->n; i++) {
 		follow_worker(t->targets[i]);

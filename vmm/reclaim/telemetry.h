@@ -21,6 +21,7 @@
 
 #include "results/series.h"
 #include "vmm/host/host_counters.h"
+#include "vmm/host/memcg.h"
 #include "vmm/mem/guest_ram.h"
 #include "vmm/mem/residency.h"
 #include "workloads/wl.h"
@@ -45,15 +46,25 @@ struct tel_target {
 	uint64_t ram_busy;                 /* samples that found guest RAM locked by reclaim */
 	struct tel_sample prev;            /* vmstat, residency and uffd carry over between refreshes */
 	struct tel_series series;
+	/* The VM's balloon, read at each tick when set (the run driver's: telemetry knows no
+	 * balloon): bytes it holds. NULL: the column is TEL_ABSENT. */
+	uint64_t (*balloon_bytes)(void *arg);
+	void *balloon_arg;
+	/* The last sample, for readers on other threads (an overcommit policy): the series itself
+	 * grows (and moves) under the monitor, so they read this copy, under its lock. */
+	pthread_mutex_t last_lock;
+	struct tel_sample last;
+	bool have_last;
 };
 
 #define TEL_MAX_TARGETS 64
 
-/* The host's own memory at each tick: the VMM process's resident set and the host's
- * MemAvailable (refreshed with vmstat, every TEL_VMSTAT_EVERY ticks). */
+/* The host's own memory at each tick: the VMM process's resident set, the host's
+ * MemAvailable (refreshed with vmstat, every TEL_VMSTAT_EVERY ticks) and, for a host with a
+ * memory budget, its cgroup's usage (TEL_ABSENT without one). */
 struct tel_host_sample {
 	double time_ms;
-	uint64_t rss_bytes, available_bytes;
+	uint64_t rss_bytes, available_bytes, usage_bytes;
 };
 struct tel_host_series {
 	struct tel_host_sample *s;
@@ -74,6 +85,7 @@ struct telemetry {
 	size_t n;
 	struct tel_target *targets[TEL_MAX_TARGETS];
 	struct tel_host_series host;       /* one row per tick */
+	const struct memcg *usage_cg;      /* a host's budget cgroup, its usage sampled each tick; NULL: none */
 	uint64_t overruns;                 /* ticks taken late by more than one period */
 	double cost_us;                    /* time spent sampling, total (all targets) */
 };
@@ -83,6 +95,8 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 		     const atomic_uint_fast64_t *events);
 /* The thread that runs the target's workload (its run-queue wait is sampled). */
 void tel_target_worker(struct tel_target *tg, pid_t tid);
+/* The target's latest sample into *out: false before the first. Any thread. */
+bool tel_target_latest(struct tel_target *tg, struct tel_sample *out);
 /* Frees the target's series and scan. */
 void tel_target_fini(struct tel_target *tg);
 

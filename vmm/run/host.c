@@ -18,6 +18,7 @@
 
 #include "vmm/host/hostinfo.h"
 #include "vmm/run/host.h"
+#include "vmm/run/host_policy.h"
 #include "vmm/run/run.h"
 
 #define HOST_SERIES_MAX_ROWS 2000
@@ -35,26 +36,32 @@ static json_t *vm_value(const struct run_set *set, size_t v, size_t i, size_t fi
 	return x == TEL_ABSENT ? json_null() : u64j(x);
 }
 
-/* time_ms, rss_bytes, available_bytes, then each VM's guest-resident bytes (what the host holds
- * behind its guest RAM), then each VM's guest-used bytes (what its guest kernel has handed out),
- * one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. */
+/* time_ms, rss_bytes, available_bytes, usage_bytes (the budget cgroup's; null without a budget),
+ * then each VM's guest-resident bytes (what the host holds behind its guest RAM), then each VM's
+ * guest-used bytes (what its guest kernel has handed out), then each VM's balloon bytes (null
+ * without a balloon) and working-set estimate (null when not estimated), one row per tick,
+ * thinned to at most HOST_SERIES_MAX_ROWS. */
 static json_t *memory_series_json(const struct run_set *set)
 {
 	const struct tel_host_series *hs = &set->monitor.host;
-	json_t *cols = json_pack("[s, s, s]", "time_ms", "rss_bytes", "available_bytes");
-	for (size_t v = 0; v < set->n; v++)
-		json_array_append_new(cols, json_sprintf("%s.guest_resident_bytes", set->vm[v].name));
-	for (size_t v = 0; v < set->n; v++)
-		json_array_append_new(cols, json_sprintf("%s.guest_used_bytes", set->vm[v].name));
+	json_t *cols = json_pack("[s, s, s, s]", "time_ms", "rss_bytes", "available_bytes", "usage_bytes");
+	static const char *const per_vm[] = { "guest_resident_bytes", "guest_used_bytes", "balloon_bytes", "wss_bytes" };
+	for (size_t c = 0; c < sizeof(per_vm) / sizeof(per_vm[0]); c++)
+		for (size_t v = 0; v < set->n; v++)
+			json_array_append_new(cols, json_sprintf("%s.%s", set->vm[v].name, per_vm[c]));
 	json_t *rows = json_array();
 	size_t stride = hs->n > HOST_SERIES_MAX_ROWS ? (hs->n + HOST_SERIES_MAX_ROWS - 1) / HOST_SERIES_MAX_ROWS : 1;
 	for (size_t i = 0; i < hs->n; i += stride) {
-		json_t *row = json_pack("[f, o, o]", hs->s[i].time_ms, u64j(hs->s[i].rss_bytes),
-					u64j(hs->s[i].available_bytes));
+		json_t *row = json_pack("[f, o, o, o]", hs->s[i].time_ms, u64j(hs->s[i].rss_bytes),
+					u64j(hs->s[i].available_bytes), tel_value_json(hs->s[i].usage_bytes));
 		for (size_t v = 0; v < set->n; v++)
 			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_resident_bytes)));
 		for (size_t v = 0; v < set->n; v++)
 			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes)));
+		for (size_t v = 0; v < set->n; v++)
+			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, balloon_bytes)));
+		for (size_t v = 0; v < set->n; v++) /* the estimator's column once it lands (vmm/mem/wss.h) */
+			json_array_append_new(row, json_null());
 		json_array_append_new(rows, row);
 	}
 	return json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "stride", (json_int_t)stride);
@@ -108,11 +115,11 @@ static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
 }
 
 /* The VM's schema-1 run result, with what only a host knows about it in `vm`. */
-static json_t *vm_entry_json(struct run_vm *vm, json_t *context)
+static json_t *vm_entry_json(struct run_vm *vm, unsigned shares, json_t *context)
 {
 	json_t *doc = run_vm_doc(vm, context);
-	json_object_set_new(doc, "vm", json_pack("{s:s, s:f, s:f}", "name", vm->name, "start_s", vm->start_s, "end_s",
-						  vm->end_s));
+	json_object_set_new(doc, "vm", json_pack("{s:s, s:f, s:f, s:I}", "name", vm->name, "start_s", vm->start_s, "end_s",
+						  vm->end_s, "shares", (json_int_t)(shares ? shares : OC_DEFAULT_SHARES)));
 	return doc;
 }
 
@@ -140,22 +147,49 @@ static json_t *config_json(const struct host_spec *spec, const struct run_set *s
 			 (json_int_t)set->monitor.sample_us, "vms", names, "settings", spec->settings);
 }
 
-static json_t *host_doc(const struct host_spec *spec, struct run_set *set, enum run_state worst)
+static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const struct host_oc *oc, enum run_state worst)
 {
 	struct hostinfo hi;
 	hostinfo_probe(&hi);
 	json_t *context = hostinfo_context_json(&hi);
 	/* the host part first: a VM's document takes its series (run_vm_doc frees it) */
-	json_t *host = json_pack("{s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024), "memory",
-				 set->shared_monitor ? memory_series_json(set) : json_null(), "ksm",
-				 set->ksm ? ksm_session_json(set->ksm) : json_null());
+	json_t *host = json_pack("{s:o, s:o, s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024),
+				 "memory", set->shared_monitor ? memory_series_json(set) : json_null(), "ksm",
+				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
+				 "policy", host_oc_policy_json(oc));
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
-		json_object_set_new(vms, set->vm[v].name, vm_entry_json(&set->vm[v], json_deep_copy(context)));
+		json_object_set_new(vms, set->vm[v].name,
+				    vm_entry_json(&set->vm[v], spec->vm[v].shares, json_deep_copy(context)));
 	return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "schema_version",
 			 (json_int_t)RESULT_SCHEMA_VERSION, "kind", "host", "tool", "name", "memvirt", "version",
 			 MEMVIRT_VERSION, "git", MEMVIRT_GIT, "status", status_json(set, worst), "context", context,
 			 "config", config_json(spec, set), "host", host, "vms", vms);
+}
+
+/* A policy that balloons gives every VM a balloon: the VM's own --balloon targets, or an empty
+ * configuration (a balloon only the policy drives). The configurations are copied so that the
+ * caller's stay as given. */
+static struct run_config *vm_configs(const struct host_spec *spec)
+{
+	static const struct balloon_config policy_driven = { .deflate_on_oom = true }; /* as --balloon's default */
+	struct run_config *cfg = calloc(spec->n ? spec->n : 1, sizeof(*cfg));
+	for (size_t v = 0; cfg && v < spec->n; v++) {
+		cfg[v] = spec->vm[v].cfg;
+		if (spec->policy && spec->policy->needs_balloon && !cfg[v].balloon)
+			cfg[v].balloon = &policy_driven;
+	}
+	return cfg;
+}
+
+/* The budget could not be set up: no VM runs, each says why. */
+static void fail_all(struct run_vm *vms, size_t n, const char *why)
+{
+	for (size_t v = 0; v < n; v++) {
+		vms[v].res.state = RUN_FAILED;
+		snprintf(vms[v].res.message, sizeof(vms[v].res.message), "%s", why);
+		atomic_store(&vms[v].done, true);
+	}
 }
 
 enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
@@ -163,25 +197,42 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	/* On the heap, and not freed when interrupted: the workers may still be using them. */
 	struct run_set *set = calloc(1, sizeof(*set));
 	struct run_vm *vms = calloc(spec->n ? spec->n : 1, sizeof(*vms));
+	struct run_config *cfgs = vm_configs(spec);
+	struct host_oc *oc = calloc(1, sizeof(*oc));
 	bool sharing = spec->ksm.on || spec->ksm.scan;
 	struct ksm_session *ksm = sharing ? calloc(1, sizeof(*ksm)) : NULL;
-	if (!set || !vms || (sharing && !ksm)) {
+	if (!set || !vms || !cfgs || !oc || (sharing && !ksm)) {
 		free(set);
 		free(vms);
+		free(cfgs);
+		free(oc);
 		free(ksm);
 		*doc_out = NULL;
 		return RUN_FAILED;
 	}
 	for (size_t v = 0; v < spec->n; v++) {
 		vms[v].name = spec->vm[v].name;
-		vms[v].cfg = &spec->vm[v].cfg;
+		vms[v].cfg = &cfgs[v];
 		vms[v].plat = spec->vm[v].plat;
 	}
 	*set = (struct run_set){ .n = spec->n, .vm = vms, .sample_us = spec->sample_us, .progress = spec->progress,
 				 .progress_label = spec->name, .host = true, .ksm_opts = sharing ? &spec->ksm : NULL,
 				 .ksm = ksm };
+	/* The budget's cgroup is entered before any VM allocates and left after the last one
+	 * ended, with the stop signals blocked throughout, so that a Ctrl-C cannot skip leaving it
+	 * (a SIGKILL is the janitor's). */
+	sigset_t sigs, old;
+	char why[512];
+	run_stop_signals(&sigs);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	if (host_oc_begin(oc, spec, why, sizeof(why)) < 0)
+		fail_all(vms, spec->n, why);
+	host_oc_attach(oc, set);
 	enum run_state worst = run_set_execute(set);
-	*doc_out = host_doc(spec, set, worst);
+	host_oc_end(oc);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	*doc_out = host_doc(spec, set, oc, worst);
+	host_oc_fini(oc);
 	run_set_fini(set);
 	if (ksm)
 		ksm_session_fini(ksm);
@@ -190,6 +241,8 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 		for (size_t v = 0; v < spec->n; v++)
 			run_vm_fini(&vms[v]);
 		free(vms);
+		free(cfgs);
+		free(oc);
 		free(set);
 	}
 	return worst;

@@ -146,6 +146,11 @@ static uint64_t shared_period(const struct run_set *set)
 	return us;
 }
 
+static uint64_t run_balloon_bytes(void *balloon)
+{
+	return balloon_actual_bytes(balloon);
+}
+
 static void vm_begin(struct run_set *set, struct run_vm *vm)
 {
 	char why[512];
@@ -172,6 +177,10 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 		return;
 	}
 	vm->began = true;
+	if (vm->have_balloon) { /* the monitor samples what the balloon holds */
+		vm->exp.target.balloon_bytes = run_balloon_bytes;
+		vm->exp.target.balloon_arg = &vm->balloon;
+	}
 }
 
 static void vm_start(struct run_set *set, struct run_vm *vm)
@@ -312,8 +321,10 @@ enum run_state run_set_execute(struct run_set *set)
 		set->t0 = monotonic_seconds();
 	uint64_t period = set->host || set->n > 1 ? shared_period(set) : 0;
 	set->shared_monitor = period != 0;
-	if (set->shared_monitor)
+	if (set->shared_monitor) {
 		telemetry_init(&set->monitor, period, 0, set->t0);
+		set->monitor.usage_cg = set->usage_cg;
+	}
 	ksm_begin(set);
 	for (size_t i = 0; i < set->n; i++)
 		vm_begin(set, &set->vm[i]);
@@ -323,8 +334,12 @@ enum run_state run_set_execute(struct run_set *set)
 	ksm_start(set);
 	for (size_t i = 0; i < set->n; i++)
 		vm_start(set, &set->vm[i]);
+	if (set->started)
+		set->started(set, set->hook_arg);
 
 	int sig = run_wait(set, &sigs);
+	if (set->stopping)
+		set->stopping(set, set->hook_arg);
 	if (sig)
 		abandon(set);
 	for (size_t i = 0; i < set->n; i++) {

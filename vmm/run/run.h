@@ -72,6 +72,14 @@ struct run_set {
 	const struct ksm_opts *ksm_opts;
 	struct ksm_session *ksm;
 	bool ksm_began;
+	/* A host's memory budget and policy (vmm/run/host_policy.h): the budget cgroup whose usage
+	 * the monitor samples (NULL: none); `started` once every worker started, `stopping` as
+	 * soon as they ended or the run was interrupted (before the monitor stops), both with the
+	 * stop signals blocked. NULL: none. */
+	const struct memcg *usage_cg;
+	void (*started)(struct run_set *set, void *arg);
+	void (*stopping)(struct run_set *set, void *arg);
+	void *hook_arg;
 	struct run_set *abandoned_next; /* interrupted sets, kept reachable (run.c) */
 };
 
