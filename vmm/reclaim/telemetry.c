@@ -41,6 +41,9 @@ void tel_target_fini(struct tel_target *tg)
 	tg->sched_fd = -1;
 	residency_scan_fini(&tg->scan);
 	tel_series_free(&tg->series);
+	free(tg->balloon_series);
+	tg->balloon_series = NULL;
+	tg->balloon_n = tg->balloon_cap = 0;
 	pthread_mutex_destroy(&tg->last_lock);
 }
 
@@ -58,6 +61,22 @@ static void follow_worker(struct tel_target *tg)
 	tg->wait_base = 0;
 	(void)host_read_thread_wait(tg->sched_fd, &tg->wait_base);
 	tg->wait_carry = tg->prev.worker_wait_us;
+}
+
+/* The balloon's bytes for the row just pushed (TEL_ABSENT when it cannot be kept: the row
+ * index of `series` and of this array must stay the same). */
+static void balloon_push(struct tel_target *tg)
+{
+	if (!tg->balloon_bytes)
+		return;
+	uint64_t *p = series_room(tg->balloon_series, &tg->balloon_cap, tg->balloon_n, sizeof(*p));
+	if (!p)
+		return;
+	tg->balloon_series = p;
+	while (tg->balloon_n + 1 < tg->series.n) /* rows before the hook was set */
+		tg->balloon_series[tg->balloon_n++] = TEL_ABSENT;
+	if (tg->balloon_n < tg->balloon_cap)
+		tg->balloon_series[tg->balloon_n++] = tg->balloon_bytes(tg->balloon_arg);
 }
 
 /* `host` holds this tick's host-wide figures (and whether vmstat was refreshed). */
@@ -93,9 +112,10 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 	s.guest_resident_bytes = tg->scan.total.resident_pages * 4096;
 	s.guest_mapped_bytes = tg->scan.total.mapped_pages * 4096;
 	s.reclaim_events = tg->events ? atomic_load(tg->events) : 0;
-	s.balloon_bytes = tg->balloon_bytes ? tg->balloon_bytes(tg->balloon_arg) : TEL_ABSENT;
-	if (tel_series_push(&tg->series, &s) == 0)
+	if (tel_series_push(&tg->series, &s) == 0) {
 		tg->prev = s;
+		balloon_push(tg);
+	}
 	pthread_mutex_lock(&tg->last_lock);
 	tg->last = s;
 	tg->have_last = true;

@@ -47,9 +47,13 @@ struct tel_target {
 	struct tel_sample prev;            /* vmstat, residency and uffd carry over between refreshes */
 	struct tel_series series;
 	/* The VM's balloon, read at each tick when set (the run driver's: telemetry knows no
-	 * balloon): bytes it holds. NULL: the column is TEL_ABSENT. */
+	 * balloon): the bytes it holds, one value per row of `series` (same index). Kept beside the
+	 * series rather than as a TEL column: the per-VM CSV and its readers stay as they are, and
+	 * the result has the balloon's own figures (balloon{}); the host's memory series shows it. */
 	uint64_t (*balloon_bytes)(void *arg);
 	void *balloon_arg;
+	uint64_t *balloon_series;
+	size_t balloon_n, balloon_cap;
 	/* The last sample, for readers on other threads (an overcommit policy): the series itself
 	 * grows (and moves) under the monitor, so they read this copy, under its lock. */
 	pthread_mutex_t last_lock;

@@ -12,6 +12,7 @@
  * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md). */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,32 +37,46 @@ static json_t *vm_value(const struct run_set *set, size_t v, size_t i, size_t fi
 	return x == TEL_ABSENT ? json_null() : u64j(x);
 }
 
-/* time_ms, rss_bytes, available_bytes, usage_bytes (the budget cgroup's; null without a budget),
- * then each VM's guest-resident bytes (what the host holds behind its guest RAM), then each VM's
- * guest-used bytes (what its guest kernel has handed out), then each VM's balloon bytes (null
- * without a balloon) and working-set estimate (null when not estimated), one row per tick,
- * thinned to at most HOST_SERIES_MAX_ROWS. */
-static json_t *memory_series_json(const struct run_set *set)
+/* A VM's balloon bytes at tick i: null without a balloon (or a tick it was not read). */
+static json_t *balloon_value(const struct run_set *set, size_t v, size_t i)
+{
+	const struct tel_target *tg = &set->vm[v].exp.target;
+	if (set->vm[v].exp.monitor != &set->monitor || i >= tg->balloon_n)
+		return json_null();
+	return tel_value_json(tg->balloon_series[i]);
+}
+
+/* time_ms, rss_bytes, available_bytes, then each VM's guest-resident bytes (what the host holds
+ * behind its guest RAM), then each VM's guest-used bytes (what its guest kernel has handed out),
+ * one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. A host with a budget or a policy
+ * (`oc`) also has usage_bytes after available_bytes (the budget cgroup's; null without a
+ * budget), and after the per-VM columns each VM's balloon bytes (null without a balloon) and
+ * working-set estimate (null when not estimated); a plain host's columns stay as they were. */
+static json_t *memory_series_json(const struct run_set *set, bool oc)
 {
 	const struct tel_host_series *hs = &set->monitor.host;
-	json_t *cols = json_pack("[s, s, s, s]", "time_ms", "rss_bytes", "available_bytes", "usage_bytes");
 	static const char *const per_vm[] = { "guest_resident_bytes", "guest_used_bytes", "balloon_bytes", "wss_bytes" };
-	for (size_t c = 0; c < sizeof(per_vm) / sizeof(per_vm[0]); c++)
+	static const size_t field[] = { offsetof(struct tel_sample, guest_resident_bytes),
+					offsetof(struct tel_sample, guest_used_bytes), SIZE_MAX - 1, SIZE_MAX };
+	size_t nper = oc ? 4 : 2;
+	json_t *cols = json_pack("[s, s, s]", "time_ms", "rss_bytes", "available_bytes");
+	if (oc)
+		json_array_append_new(cols, json_string("usage_bytes"));
+	for (size_t c = 0; c < nper; c++)
 		for (size_t v = 0; v < set->n; v++)
 			json_array_append_new(cols, json_sprintf("%s.%s", set->vm[v].name, per_vm[c]));
 	json_t *rows = json_array();
 	size_t stride = hs->n > HOST_SERIES_MAX_ROWS ? (hs->n + HOST_SERIES_MAX_ROWS - 1) / HOST_SERIES_MAX_ROWS : 1;
 	for (size_t i = 0; i < hs->n; i += stride) {
-		json_t *row = json_pack("[f, o, o, o]", hs->s[i].time_ms, u64j(hs->s[i].rss_bytes),
-					u64j(hs->s[i].available_bytes), tel_value_json(hs->s[i].usage_bytes));
-		for (size_t v = 0; v < set->n; v++)
-			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_resident_bytes)));
-		for (size_t v = 0; v < set->n; v++)
-			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes)));
-		for (size_t v = 0; v < set->n; v++)
-			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, balloon_bytes)));
-		for (size_t v = 0; v < set->n; v++) /* the estimator's column once it lands (vmm/mem/wss.h) */
-			json_array_append_new(row, json_null());
+		json_t *row = json_pack("[f, o, o]", hs->s[i].time_ms, u64j(hs->s[i].rss_bytes),
+					u64j(hs->s[i].available_bytes));
+		if (oc)
+			json_array_append_new(row, tel_value_json(hs->s[i].usage_bytes));
+		for (size_t c = 0; c < nper; c++)
+			for (size_t v = 0; v < set->n; v++) /* wss: the estimator's column once it lands (vmm/mem/wss.h) */
+				json_array_append_new(row, field[c] == SIZE_MAX ? json_null()
+							   : field[c] == SIZE_MAX - 1 ? balloon_value(set, v, i)
+							   : vm_value(set, v, i, field[c]));
 		json_array_append_new(rows, row);
 	}
 	return json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "stride", (json_int_t)stride);
@@ -154,7 +169,7 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const
 	json_t *context = hostinfo_context_json(&hi);
 	/* the host part first: a VM's document takes its series (run_vm_doc frees it) */
 	json_t *host = json_pack("{s:o, s:o, s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024),
-				 "memory", set->shared_monitor ? memory_series_json(set) : json_null(), "ksm",
+				 "memory", set->shared_monitor ? memory_series_json(set, spec->budget_bytes || spec->policy) : json_null(), "ksm",
 				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
 				 "policy", host_oc_policy_json(oc));
 	json_t *vms = json_object();
