@@ -73,7 +73,9 @@ static void reason(struct oc_decision *d, int rc, const char *fmt, va_list ap)
 
 int oc_set_target(struct oc_actions *a, size_t vm, uint64_t bytes, const struct oc_inputs *in, const char *fmt, ...)
 {
-	bytes &= ~4095ULL;
+	/* up to whole frames: the VM keeps at most what the policy computed, never a frame more
+	 * (guest RAM is whole frames, so this never passes it) */
+	bytes = (bytes + 4095) & ~4095ULL;
 	if (vm >= OC_MAX_VMS || bytes == a->target[vm])
 		return 0;
 	int rc = a->be->set_target ? a->be->set_target(a->be->ctx, vm, bytes) : -ENOSYS;
