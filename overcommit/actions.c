@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "overcommit/actions.h"
+#include "vmm/util/clock.h"
 
 static const char *const action_names[] = { "target", "ksm", "reclaim", "limit", "state" };
 
@@ -78,7 +79,9 @@ int oc_set_target(struct oc_actions *a, size_t vm, uint64_t bytes, const struct 
 	bytes = (bytes + 4095) & ~4095ULL;
 	if (vm >= OC_MAX_VMS || bytes == a->target[vm])
 		return 0;
+	double c0 = thread_cpu_us();
 	int rc = a->be->set_target ? a->be->set_target(a->be->ctx, vm, bytes) : -ENOSYS;
+	a->mech_cpu_us += thread_cpu_us() - c0;
 	struct oc_decision *d = entry(a, (int)vm, OC_TARGET, in);
 	if (d)
 		*d = (struct oc_decision){ .t_ms = d->t_ms, .vm = d->vm, .action = d->action, .inputs = d->inputs,
@@ -97,7 +100,9 @@ int oc_set_ksm(struct oc_actions *a, bool on, const struct oc_inputs *in, const 
 {
 	if (on == a->ksm_on)
 		return 0;
+	double c0 = thread_cpu_us();
 	int rc = a->be->ksm ? a->be->ksm(a->be->ctx, on) : -ENOSYS;
+	a->mech_cpu_us += thread_cpu_us() - c0;
 	struct oc_decision *d = entry(a, -1, OC_KSM, in);
 	if (d) {
 		snprintf(d->from_s, sizeof(d->from_s), "%s", a->ksm_on ? "on" : "off");
@@ -117,7 +122,9 @@ int64_t oc_reclaim(struct oc_actions *a, size_t vm, uint64_t bytes, const struct
 	bytes &= ~4095ULL;
 	if (!bytes || vm >= OC_MAX_VMS)
 		return 0;
+	double c0 = thread_cpu_us();
 	int64_t got = a->be->reclaim ? a->be->reclaim(a->be->ctx, vm, bytes) : -ENOSYS;
+	a->mech_cpu_us += thread_cpu_us() - c0;
 	struct oc_decision *d = entry(a, (int)vm, OC_RECLAIM, in);
 	if (d) {
 		d->to_num = true;
@@ -138,7 +145,9 @@ int oc_set_limit(struct oc_actions *a, uint64_t bytes, const struct oc_inputs *i
 {
 	if (bytes == a->limit)
 		return 0;
+	double c0 = thread_cpu_us();
 	int rc = a->be->set_limit ? a->be->set_limit(a->be->ctx, bytes) : -ENOSYS;
+	a->mech_cpu_us += thread_cpu_us() - c0;
 	struct oc_decision *d = entry(a, -1, OC_LIMIT, in);
 	if (d) {
 		d->from_num = d->to_num = true;

@@ -71,6 +71,7 @@ struct oc_actions {
 	struct oc_decision *log;
 	size_t n, cap, dropped;
 	uint64_t reclaimed_bytes;
+	double mech_cpu_us;           /* CPU time spent in the backend's calls (the mechanisms) */
 };
 
 void oc_actions_init(struct oc_actions *a, const struct oc_backend *be);

@@ -12,21 +12,23 @@
  *
  * f is 1 - idle fraction = wss_bytes / guest-resident bytes, from the working-set estimate
  * (ESX samples 100 pages per VM per period). When the host has no estimate for a VM, f is a
- * stand-in said in the decision's inputs (wss_bytes null, active_frac): 1 when the VM made
- * progress in the last period, 0 when it made none — an idle workload is wholly idle, a busy
- * one is assumed to use all it holds (which makes the tax conservative for it).
+ * stand-in said in the decision's inputs (wss_bytes null, active_frac): 1 when the VM did at
+ * least `idle-ops` operations per second over the last step, else 0 — a VM that (nearly) does
+ * nothing is taken as wholly idle, a busy one as using all it holds (which makes the tax
+ * conservative for it). A threshold rather than "any progress": an idle guest still wakes.
  *
  * Reclamation states, as ESX's thresholds of free memory scaled to the budget: high (>= 6%
  * free) shares pages (KSM on), soft (>= 4%) also balloons, hard (>= 2%) also has the host
- * page out the VM whose memory most exceeds its allocation, low (< 2%: ESX would block the VM)
- * does the same harder. Balloon targets are set in every state: with a budget below the VMs'
+ * page out memory of the VM with the lowest rho — computed on what it holds now, as ESX
+ * reclaims from the VM with the fewest shares per page held —, and low (< 2%: ESX would block
+ * the VM) does the same (we do not block). Balloon targets are set in every state: with a budget below the VMs'
  * sum they are what keeps usage under it; the state decides what is added. */
 #include <math.h>
 
 #include "overcommit/actions.h"
 #include "overcommit/policy.h"
 
-enum { K_TAX, K_HIGH, K_SOFT, K_HARD, K_HEADROOM, K_MIN_GUEST, K_RECLAIM_STEP };
+enum { K_TAX, K_HIGH, K_SOFT, K_HARD, K_HEADROOM, K_MIN_GUEST, K_RECLAIM_STEP, K_IDLE_OPS };
 
 static const struct oc_knob esx_knobs[] = {
 	[K_TAX] = { "tax", 0.75, 0.0, 0.99, "idle-memory tax: an idle page costs 1/(1-tax) active ones",
@@ -44,17 +46,20 @@ static const struct oc_knob esx_knobs[] = {
 	[K_RECLAIM_STEP] = { "reclaim-step", 0.05, 0.0, 1.0,
 			     "in hard/low: most of a VM's RAM the host pages out per step, as a fraction",
 			     "memvirt: bounded like MoM's max change" },
+	[K_IDLE_OPS] = { "idle-ops", 100, 0, 1e12,
+			 "without a working-set estimate: below this many ops/s a VM is taken as idle",
+			 "memvirt: stand-in until the working-set estimator (vmm/mem/wss.h) lands" },
 };
 
 /* The active fraction f of a VM, and whether it came from an estimate. */
-static double active_frac(const struct oc_vm_view *vm, bool *estimated)
+static double active_frac(const struct oc_vm_view *vm, double idle_ops, bool *estimated)
 {
 	*estimated = vm->wss_bytes != OC_ABSENT && vm->resident_bytes != OC_ABSENT && vm->resident_bytes;
 	if (*estimated) {
 		double f = (double)vm->wss_bytes / (double)vm->resident_bytes;
 		return f > 1 ? 1 : f;
 	}
-	return vm->running && vm->ops_per_s > 0 ? 1.0 : 0.0;
+	return vm->running && vm->ops_per_s >= idle_ops ? 1.0 : 0.0;
 }
 
 static const char *state_of(const struct oc_ctx *c, double freef)
@@ -85,13 +90,13 @@ static void esx_step(struct oc_ctx *c, const struct oc_view *v, struct oc_action
 	bool est[OC_MAX_VMS];
 	uint64_t lo[OC_MAX_VMS], hi[OC_MAX_VMS], alloc[OC_MAX_VMS];
 	for (size_t i = 0; i < v->n; i++) {
-		f[i] = active_frac(&v->vm[i], &est[i]);
+		f[i] = active_frac(&v->vm[i], c->knob[K_IDLE_OPS], &est[i]);
 		w[i] = (double)v->vm[i].shares / (f[i] + k * (1.0 - f[i]));
 		hi[i] = v->vm[i].guest_bytes;
 		lo[i] = (uint64_t)((double)hi[i] * c->knob[K_MIN_GUEST]);
 	}
 	oc_water_fill((uint64_t)((double)v->budget_bytes * (1.0 - c->knob[K_HEADROOM])), v->n, w, lo, hi, alloc);
-	double worst = 0;
+	double worst = INFINITY;
 	size_t worst_i = v->n;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct oc_vm_view *vm = &v->vm[i];
@@ -103,25 +108,32 @@ static void esx_step(struct oc_ctx *c, const struct oc_view *v, struct oc_action
 			oc_in_u64(&in, "resident_bytes", vm->resident_bytes);
 			oc_in(&in, "tax", c->knob[K_TAX]);
 			oc_in(&in, "free_frac", freef);
+			oc_in(&in, "ops_per_s", vm->ops_per_s);
 			oc_set_target(a, i, vm->guest_bytes - alloc[i], &in, "shares %u, %s active %.0f%%, tax %.0f%%: "
 				      "allocation %llu MiB", vm->shares, est[i] ? "estimated" : "no estimate, progress says",
 				      100 * f[i], 100 * c->knob[K_TAX], (unsigned long long)(alloc[i] >> 20));
 		}
-		double over = vm->resident_bytes != OC_ABSENT ? (double)vm->resident_bytes - (double)alloc[i] : 0;
-		if (over > worst) {
-			worst = over;
-			worst_i = i;
+		/* rho on what it holds: the VM that pays least for its pages is reclaimed from */
+		if (vm->running && vm->resident_bytes != OC_ABSENT && vm->resident_bytes > lo[i]) {
+			double rho = (double)vm->shares / ((double)vm->resident_bytes * (f[i] + k * (1.0 - f[i])));
+			if (rho < worst) {
+				worst = rho;
+				worst_i = i;
+			}
 		}
 	}
 	if ((state[0] == 'h' && state[1] == 'a') || state[0] == 'l') {
 		if (worst_i == v->n)
 			return;
-		double cap = c->knob[K_RECLAIM_STEP] * (double)v->vm[worst_i].guest_bytes;
+		const struct oc_vm_view *vm = &v->vm[worst_i];
+		double bytes = fmin(c->knob[K_RECLAIM_STEP] * (double)vm->guest_bytes, (double)(vm->resident_bytes - lo[worst_i]));
 		struct oc_inputs in = { 0 };
 		oc_in(&in, "free_frac", freef);
-		oc_in(&in, "over_bytes", worst);
-		oc_reclaim(a, worst_i, (uint64_t)fmin(worst, cap), &in, "state %s: host pages out the VM furthest over its "
-			   "allocation (%.0f MiB over)", state, worst / 1048576.0);
+		oc_in(&in, "rho", worst * 1048576.0);
+		oc_in(&in, "active_frac", f[worst_i]);
+		oc_in_u64(&in, "resident_bytes", vm->resident_bytes);
+		oc_reclaim(a, worst_i, (uint64_t)bytes, &in, "state %s: host pages out the VM with the fewest shares per "
+			   "MiB held (rho %.1f, active %.0f%%)", state, worst * 1048576.0, 100 * f[worst_i]);
 	}
 }
 

@@ -2,8 +2,9 @@
  * clock, stepping every `[host] policy-period` (100 ms by default: our runs last seconds, so the
  * policies' published periods — MoM 10 s, senpai 6 s, ESX's sampling 30 s — are scaled down;
  * their knobs are per step). Each step reads a view (struct oc_source: the host fills it),
- * computes the PSI fraction since the previous step, runs the policy's step and times the
- * whole of it on the thread's CPU clock (host.policy.step_cpu_us). */
+ * computes the PSI fraction since the previous step, runs the policy's step and times it on
+ * the thread's CPU clock (host.policy.step_cpu_us): reading the view and deciding, without the
+ * mechanisms' own time (a page-out, a KSM write), which is counted apart (actions_cpu_us). */
 #ifndef MEMVIRT_OVERCOMMIT_RUNNER_H
 #define MEMVIRT_OVERCOMMIT_RUNNER_H
 

@@ -217,7 +217,7 @@ static void test_esx_states(void **st)
 	step(&f);
 	assert_string_equal(f.act.state, "high");
 	assert_int_equal(f.rec.reclaims, 0);
-	f.view.usage_bytes = 99 * MiB; /* 1% free: low, the host pages out the VM furthest over */
+	f.view.usage_bytes = 99 * MiB; /* 1% free: low, the host pages out the VM holding most per share */
 	f.view.vm[1].resident_bytes = 60 * MiB;
 	f.view.vm[0].resident_bytes = 10 * MiB;
 	step(&f);
@@ -225,6 +225,28 @@ static void test_esx_states(void **st)
 	assert_int_equal(f.rec.reclaims, 1);
 	assert_true(f.rec.reclaimed[1] > 0 && f.rec.reclaimed[0] == 0);
 	teardown(&f);
+}
+
+/* In low, the host pages out the VM of lowest rho on what it holds: with the tax the idle VM
+ * (its pages cost four times), without it the one holding most. */
+static void test_esx_reclaims_lowest_rho(void **st)
+{
+	(void)st;
+	static const char *const taxes[] = { "0.75", "0" };
+	for (int t = 0; t < 2; t++) {
+		struct fixture f;
+		setup(&f, "esx", 2);
+		knob(&f, "tax", taxes[t]);
+		f.view.budget_bytes = f.view.limit_bytes = 100 * MiB;
+		f.view.usage_bytes = 100 * MiB;
+		f.view.vm[0].ops_per_s = 0; /* idle */
+		f.view.vm[0].resident_bytes = 20 * MiB;
+		f.view.vm[1].resident_bytes = 50 * MiB;
+		step(&f);
+		assert_int_equal(f.rec.reclaims, 1);
+		assert_true(t == 0 ? f.rec.reclaimed[0] > 0 && !f.rec.reclaimed[1] : f.rec.reclaimed[1] > 0 && !f.rec.reclaimed[0]);
+		teardown(&f);
+	}
 }
 
 static double allowance(struct fixture *f, size_t i) { return oc_psi_allowance(&f->ctx, i); }
@@ -312,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_mom_inflates_under_pressure_at_most_5pct),
 		cmocka_unit_test(test_esx_idle_tax),
 		cmocka_unit_test(test_esx_states),
+		cmocka_unit_test(test_esx_reclaims_lowest_rho),
 		cmocka_unit_test(test_psi_probes_then_backs_off),
 		cmocka_unit_test(test_knobs_refused_by_name),
 		cmocka_unit_test(test_water_fill_bounds),

@@ -129,6 +129,40 @@ static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
 			 create_max);
 }
 
+/* What memory pressure cost the host, for comparing policies: the VMM process's major faults
+ * and the host's pages swapped in and out over the run (first to last tick of the first VM
+ * sampled: process- and host-wide counters, the same in every VM's series), into totals. */
+static void pressure_totals(const struct run_set *set, json_t *totals)
+{
+	for (size_t v = 0; v < set->n; v++) {
+		const struct run_vm *vm = &set->vm[v];
+		const struct tel_series *ts = &vm->exp.target.series;
+		if (vm->exp.monitor != &set->monitor || ts->n < 2)
+			continue;
+		const struct tel_sample *a = &ts->s[0], *b = &ts->s[ts->n - 1];
+		json_object_set_new(totals, "majflt", u64j(tel_counter_delta(a->majflt, b->majflt)));
+		json_object_set_new(totals, "pswpin", u64j(tel_counter_delta(a->pswpin, b->pswpin)));
+		json_object_set_new(totals, "pswpout", u64j(tel_counter_delta(a->pswpout, b->pswpout)));
+		return;
+	}
+}
+
+/* The operations every VM lost in its throughput dips (each VM's dips[].ops_lost), into totals:
+ * read from the VMs' documents, which are built after the host's part. */
+static void ops_lost_total(json_t *vms, json_t *totals)
+{
+	const char *name;
+	json_t *vm;
+	double lost = 0;
+	json_object_foreach(vms, name, vm) {
+		size_t i;
+		json_t *d;
+		json_array_foreach(json_object_get(vm, "dips"), i, d)
+			lost += json_number_value(json_object_get(d, "ops_lost"));
+	}
+	json_object_set_new(totals, "ops_lost", json_real(lost));
+}
+
 /* The VM's schema-1 run result, with what only a host knows about it in `vm`. */
 static json_t *vm_entry_json(struct run_vm *vm, unsigned shares, json_t *context)
 {
@@ -172,10 +206,12 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const
 				 "memory", set->shared_monitor ? memory_series_json(set, spec->budget_bytes || spec->policy) : json_null(), "ksm",
 				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
 				 "policy", host_oc_policy_json(oc));
+	pressure_totals(set, json_object_get(host, "totals"));
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
 		json_object_set_new(vms, set->vm[v].name,
 				    vm_entry_json(&set->vm[v], spec->vm[v].shares, json_deep_copy(context)));
+	ops_lost_total(vms, json_object_get(host, "totals"));
 	return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "schema_version",
 			 (json_int_t)RESULT_SCHEMA_VERSION, "kind", "host", "tool", "name", "memvirt", "version",
 			 MEMVIRT_VERSION, "git", MEMVIRT_GIT, "status", status_json(set, worst), "context", context,
