@@ -45,8 +45,22 @@ static void usage(void)
 	      "  ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages (use_zero_pages), ksm-smart-scan,\n"
 	      "  ksm-advisor = none|scan-time, ksm-advisor-max-cpu, ksm-advisor-min-pages,\n"
 	      "  ksm-advisor-max-pages, ksm-advisor-target-s, ksm-merge-across-nodes,\n"
-	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n\n",
+	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n\n"
+	      "Overcommit is the host's too ([host] keys, docs/overcommit.md):\n"
+	      "  budget = SIZE | RATIOx       one memory cgroup over the VMM process, limit SIZE (or the\n"
+	      "                               VMs' guest RAM / RATIO); root; restored on every path\n"
+	      "  swap = zram:SIZE             zram swap for the budget to reclaim guest RAM into\n"
+	      "  policy = NAME                who gives up what (below); knobs in a [policy] section\n"
+	      "  policy-period = TIME         the policy's step (default 100ms)\n"
+	      "  [vm NAME] shares = N         esx shares (default 1000)\n\n",
 	      stdout);
+	for (size_t i = 0; oc_policy_at(i); i++) {
+		const struct oc_policy_ops *p = oc_policy_at(i);
+		printf("  policy %-7s %s\n", p->name, p->help);
+		for (size_t k = 0; k < p->nknobs; k++)
+			printf("    %-14s %-8g %s (%s)\n", p->knobs[k].name, p->knobs[k].def, p->knobs[k].help, p->knobs[k].source);
+	}
+	fputs("\n", stdout);
 	cli_opts_help(stdout, host_options);
 }
 
