@@ -3,7 +3,7 @@
  * naming file, line, section, key and value); and, as root, a budgeted sim host of two VMs
  * under `static` and under `none` keeps its cgroup's usage within budget + slack in
  * host.memory, gives each VM the checksum of the same VMs without a budget, logs its
- * decisions, and leaves no cgroup and no zram swap behind. The budget's swap is zram of its own
+ * decisions, and leaves no cgroup and no zram swap behind — also when interrupted by SIGINT. The budget's swap is zram of its own
  * when /dev/zram0 is free, else the host's (another run's zram, on a shared machine). Skipped
  * (77) naming what is missing: root, a memory cgroup controller, any swap or /dev/zram0. */
 #include <setjmp.h>
@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -227,12 +230,53 @@ static void test_budgeted_host_holds(void **st)
 	json_decref(plain);
 }
 
+/* A Ctrl-C in the middle of a budgeted run: the document says interrupted, and the cgroup is
+ * gone (the budget is left with the stop signals blocked, before they are handled). */
+static void test_interrupted_budget_restored(void **st)
+{
+	(void)st;
+	const char *why = missing();
+	if (why) {
+		fprintf(stderr, "skipped: %s\n", why);
+		skip();
+	}
+	char ini[128], out[128], text[512];
+	snprintf(text, sizeof(text), "[host]\nbudget = 1.25x\n%spolicy = static\n"
+		 "[vm a]\nplatform = sim\nworkload = idle\nmem = 8m\nguest-mem = 32m\nwake-every = 50ms\nops = 400\n",
+		 zram0_swap_on() ? "" : "swap = zram:64m\n");
+	test_write_file(dir, "int.ini", text, ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/int.json", dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execl(MEMVIRT_BIN, "memvirt", "host", ini, "--json", out, "--no-progress", (char *)NULL);
+		_exit(127);
+	}
+	struct timespec wait = { 1, 500 * 1000 * 1000 }; /* well into the idle VM's 20 s */
+	nanosleep(&wait, NULL);
+	kill(pid, SIGINT);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+	json_t *doc = load(out);
+	assert_string_equal(json_string_value(at(doc, "status.state")), "interrupted");
+	struct stat sb;
+	const char *cg = json_string_value(at(doc, "host.budget.cgroup"));
+	assert_non_null(cg);
+	assert_true(stat(cg, &sb) != 0);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_overcommit_keys_refused),
 		cmocka_unit_test(test_knob_axis),
 		cmocka_unit_test(test_budgeted_host_holds),
+		cmocka_unit_test(test_interrupted_budget_restored),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
