@@ -233,16 +233,6 @@ static struct run_config *vm_configs(const struct host_spec *spec)
 	return cfg;
 }
 
-/* The budget could not be set up: no VM runs, each says why. */
-static void fail_all(struct run_vm *vms, size_t n, const char *why)
-{
-	for (size_t v = 0; v < n; v++) {
-		vms[v].res.state = RUN_FAILED;
-		snprintf(vms[v].res.message, sizeof(vms[v].res.message), "%s", why);
-		atomic_store(&vms[v].done, true);
-	}
-}
-
 enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 {
 	/* On the heap, and not freed when interrupted: the workers may still be using them. */
@@ -269,19 +259,12 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	*set = (struct run_set){ .n = spec->n, .vm = vms, .sample_us = spec->sample_us, .progress = spec->progress,
 				 .progress_label = spec->name, .host = true, .ksm_opts = sharing ? &spec->ksm : NULL,
 				 .ksm = ksm };
-	/* The budget's cgroup is entered before any VM allocates and left after the last one
-	 * ended, with the stop signals blocked throughout, so that a Ctrl-C cannot skip leaving it
-	 * (a SIGKILL is the janitor's). */
-	sigset_t sigs, old;
-	char why[512];
-	run_stop_signals(&sigs);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
-	if (host_oc_begin(oc, spec, why, sizeof(why)) < 0)
-		fail_all(vms, spec->n, why);
+	/* The budget's cgroup is entered by the run driver, before any VM allocates, and left after
+	 * the last one ended, with the stop signals blocked throughout, so that a Ctrl-C cannot
+	 * skip leaving it (a SIGKILL is the janitor's). */
+	host_oc_init(oc, spec);
 	host_oc_attach(oc, set);
 	enum run_state worst = run_set_execute(set);
-	host_oc_end(oc);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	*doc_out = host_doc(spec, set, oc, worst);
 	host_oc_fini(oc);
 	run_set_fini(set);

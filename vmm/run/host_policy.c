@@ -117,23 +117,36 @@ static int be_limit(void *arg, uint64_t bytes)
 	return o->budgeted ? oc_budget_set_limit(&o->budget, bytes) : -ENODEV;
 }
 
-int host_oc_begin(struct host_oc *o, const struct host_spec *spec, char *why, size_t n)
+/* The budget (run_set.host_begin): after page sharing began, before any VM. */
+static int budget_begin(struct run_set *set, void *arg, char *why, size_t n)
+{
+	struct host_oc *o = arg;
+	(void)set;
+	if (!o->spec->budget_bytes)
+		return 0;
+	int rc = oc_budget_begin(&o->budget, o->spec->budget_bytes, o->spec->zram_bytes, why, n);
+	o->budgeted = rc == 0;
+	return rc;
+}
+
+static void budget_end(struct run_set *set, void *arg)
+{
+	struct host_oc *o = arg;
+	(void)set;
+	if (o->budgeted)
+		oc_budget_end(&o->budget);
+}
+
+void host_oc_init(struct host_oc *o, const struct host_spec *spec)
 {
 	*o = (struct host_oc){ .spec = spec };
 	o->be = (struct oc_backend){ .set_target = be_target, .ksm = be_ksm, .reclaim = be_reclaim,
 				     .set_limit = be_limit, .ctx = o };
-	if (spec->budget_bytes) {
-		int rc = oc_budget_begin(&o->budget, spec->budget_bytes, spec->zram_bytes, why, n);
-		if (rc < 0)
-			return rc;
-		o->budgeted = true;
-	}
 	if (spec->policy) {
 		oc_ctx_init(&o->runner.pc, spec->policy, spec->n);
 		memcpy(o->runner.pc.knob, spec->knob, sizeof(o->runner.pc.knob));
 		o->have_policy = true;
 	}
-	return 0;
 }
 
 static void started(struct run_set *set, void *arg)
@@ -160,25 +173,22 @@ static void stopping(struct run_set *set, void *arg)
 void host_oc_attach(struct host_oc *o, struct run_set *set)
 {
 	o->set = set;
-	if (o->budgeted)
-		set->usage_cg = &o->budget.hs.memcg;
+	set->hook_arg = o;
+	if (o->spec->budget_bytes) {
+		set->usage_cg = &o->budget.hs.memcg; /* read once the monitor runs, after the budget began */
+		set->host_begin = budget_begin;
+		set->host_end = budget_end;
+	}
 	if (o->have_policy) {
 		set->started = started;
 		set->stopping = stopping;
-		set->hook_arg = o;
 	}
-}
-
-void host_oc_end(struct host_oc *o)
-{
-	if (o->budgeted)
-		oc_budget_end(&o->budget);
 }
 
 json_t *host_oc_budget_json(const struct host_oc *o)
 {
 	if (!o->budgeted)
-		return json_null();
+		return json_null(); /* none, or it could not be set up (each VM says why) */
 	const struct tel_host_series *hs = &o->set->monitor.host;
 	uint64_t peak = 0, limit = o->budget.bytes + o->budget.slack_bytes;
 	double over = 0;

@@ -1,5 +1,6 @@
 /* host_policy.h — a host's memory budget and overcommit policy, wired to its VMs: the budget
- * (overcommit/budget.h) entered before any VM allocates and left after the last one ended; the
+ * (overcommit/budget.h) entered before any VM allocates and left after the last one ended (after
+ * KSM's session began and before it is restored: its janitor stays outside the cgroup); the
  * policy's thread (overcommit/runner.h) started once every worker started and stopped as soon
  * as they ended, before the monitor stops. Here, and not in overcommit/, because only the run
  * driver knows a VM (struct run_vm): this file fills the policy's view from each VM's latest
@@ -33,13 +34,12 @@ struct host_oc {
 	char why[512];                   /* the policy could not start: the document says so */
 };
 
-/* The budget, when the spec has one (before any VM allocates, no other thread running). 0 or
- * -errno with why. */
-int host_oc_begin(struct host_oc *o, const struct host_spec *spec, char *why, size_t n);
-/* Hooks the set: the monitor samples the budget's usage, the policy runs beside it. */
+/* For the spec's budget and policy; nothing is set up yet. */
+void host_oc_init(struct host_oc *o, const struct host_spec *spec);
+/* Hooks the set: the budget begins after page sharing began and before any VM allocates (run.c,
+ * no other thread running yet) and ends after every VM ended; the monitor samples its usage;
+ * the policy runs beside the monitor. */
 void host_oc_attach(struct host_oc *o, struct run_set *set);
-/* After the run: the budget left (cgroup removed, swap off). */
-void host_oc_end(struct host_oc *o);
 /* host.budget and host.policy of the document (null when the spec has none). */
 json_t *host_oc_budget_json(const struct host_oc *o);
 json_t *host_oc_policy_json(const struct host_oc *o);

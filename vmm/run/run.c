@@ -240,6 +240,17 @@ static void ksm_begin(struct run_set *set)
 	set->ksm_began = true;
 }
 
+/* A host's budget (host_policy.h), after page sharing began and before any VM allocates; a
+ * failure fails every VM. */
+static void host_begin(struct run_set *set)
+{
+	char why[512];
+	if (set->host_begin && set->host_begin(set, set->hook_arg, why, sizeof(why)) < 0)
+		for (size_t i = 0; i < set->n; i++)
+			if (!atomic_load(&set->vm[i].done))
+				vm_fail(&set->vm[i], "%s%s", why, "");
+}
+
 /* Once every VM began: the sampler marks each VM's guest RAM as it is published. */
 static void ksm_start(struct run_set *set)
 {
@@ -326,6 +337,7 @@ enum run_state run_set_execute(struct run_set *set)
 		set->monitor.usage_cg = set->usage_cg;
 	}
 	ksm_begin(set);
+	host_begin(set);
 	for (size_t i = 0; i < set->n; i++)
 		vm_begin(set, &set->vm[i]);
 	if (set->shared_monitor && telemetry_start(&set->monitor) < 0)
@@ -356,6 +368,8 @@ enum run_state run_set_execute(struct run_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		if (set->vm[i].began)
 			experiment_end(&set->vm[i].exp);
+	if (set->host_end)
+		set->host_end(set, set->hook_arg);
 	ksm_end(set);
 	catch_late_signals(sig, &sigs);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
