@@ -24,6 +24,7 @@
  * the VM) does the same (we do not block). Balloon targets are set in every state: with a budget below the VMs'
  * sum they are what keeps usage under it; the state decides what is added. */
 #include <math.h>
+#include <string.h>
 
 #include "overcommit/actions.h"
 #include "overcommit/policy.h"
@@ -122,7 +123,7 @@ static void esx_step(struct oc_ctx *c, const struct oc_view *v, struct oc_action
 			}
 		}
 	}
-	if ((state[0] == 'h' && state[1] == 'a') || state[0] == 'l') {
+	if (strcmp(state, "hard") == 0 || strcmp(state, "low") == 0) {
 		if (worst_i == v->n)
 			return;
 		const struct oc_vm_view *vm = &v->vm[worst_i];

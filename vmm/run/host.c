@@ -9,10 +9,15 @@
  *
  * Page sharing is the host's too (KSM is one ksmd and one set of knobs for the machine): with
  * [host] ksm = on or ksm-scan = on the set carries a KSM session, and the document's host.ksm
- * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md). */
+ * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md).
+ *
+ * So are the memory budget and the overcommit policy (host_policy.h, docs/overcommit.md): the
+ * budget's cgroup holds the whole process, the policy moves memory between the VMs, and the
+ * document's host.budget and host.policy say what held and what was decided. Every VM of a
+ * ballooning policy gets a balloon; its configuration is copied, so the caller's stays as
+ * given. */
 #include <errno.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +51,21 @@ static json_t *balloon_value(const struct run_set *set, size_t v, size_t i)
 	return tel_value_json(tg->balloon_series[i]);
 }
 
+/* Per-VM column c of memory_series_json (its per_vm[] order) for VM v at tick i. */
+static json_t *vm_column(const struct run_set *set, size_t c, size_t v, size_t i)
+{
+	switch (c) {
+	case 0:
+		return vm_value(set, v, i, offsetof(struct tel_sample, guest_resident_bytes));
+	case 1:
+		return vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes));
+	case 2:
+		return balloon_value(set, v, i);
+	default: /* wss_bytes: the estimator's column, once it lands */
+		return json_null();
+	}
+}
+
 /* time_ms, rss_bytes, available_bytes, then each VM's guest-resident bytes (what the host holds
  * behind its guest RAM), then each VM's guest-used bytes (what its guest kernel has handed out),
  * one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. A host with a budget or a policy
@@ -56,8 +76,6 @@ static json_t *memory_series_json(const struct run_set *set, bool oc)
 {
 	const struct tel_host_series *hs = &set->monitor.host;
 	static const char *const per_vm[] = { "guest_resident_bytes", "guest_used_bytes", "balloon_bytes", "wss_bytes" };
-	static const size_t field[] = { offsetof(struct tel_sample, guest_resident_bytes),
-					offsetof(struct tel_sample, guest_used_bytes), SIZE_MAX - 1, SIZE_MAX };
 	size_t nper = oc ? 4 : 2;
 	json_t *cols = json_pack("[s, s, s]", "time_ms", "rss_bytes", "available_bytes");
 	if (oc)
@@ -73,10 +91,8 @@ static json_t *memory_series_json(const struct run_set *set, bool oc)
 		if (oc)
 			json_array_append_new(row, tel_value_json(hs->s[i].usage_bytes));
 		for (size_t c = 0; c < nper; c++)
-			for (size_t v = 0; v < set->n; v++) /* wss: the estimator's column once it lands (vmm/mem/wss.h) */
-				json_array_append_new(row, field[c] == SIZE_MAX ? json_null()
-							   : field[c] == SIZE_MAX - 1 ? balloon_value(set, v, i)
-							   : vm_value(set, v, i, field[c]));
+			for (size_t v = 0; v < set->n; v++)
+				json_array_append_new(row, vm_column(set, c, v, i));
 		json_array_append_new(rows, row);
 	}
 	return json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "stride", (json_int_t)stride);
