@@ -101,6 +101,14 @@ int balloon_set_target(struct balloon *b, uint64_t bytes)
 	return rc;
 }
 
+uint64_t balloon_target_bytes(struct balloon *b)
+{
+	pthread_mutex_lock(&b->lock);
+	uint64_t v = b->target_bytes;
+	pthread_mutex_unlock(&b->lock);
+	return v;
+}
+
 uint64_t balloon_actual_bytes(struct balloon *b)
 {
 	pthread_mutex_lock(&b->lock);

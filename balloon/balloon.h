@@ -115,6 +115,8 @@ int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uin
  * to 4 KiB) in its balloon. Any thread. 0, or -ERANGE beyond guest RAM, -ENODEV when not
  * attached. */
 int balloon_set_target(struct balloon *b, uint64_t bytes);
+/* The target the guest was last given, in bytes. */
+uint64_t balloon_target_bytes(struct balloon *b);
 /* Bytes the balloon holds now (accepted entries). */
 uint64_t balloon_actual_bytes(struct balloon *b);
 

@@ -108,11 +108,18 @@ int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state)
 		return -EFAULT;
 	if (!pt_unmap(&pt_format_ept, P2M_LEVELS, p->root, page, &p->tables.mem, &old))
 		return -ENOENT;
-	hostmem_free(p->host, old & PT_ADDR_MASK & ~(p->page_size - 1), p->page_size);
+	/* released, not freed: the host gets the page back (hostmem.h), which is why a frame is
+	 * unbacked at all */
+	hostmem_release(p->host, old & PT_ADDR_MASK & ~(p->page_size - 1), p->page_size);
 	p->backed_pages--;
 	p->map.gen++; /* cached translations of this page are now stale */
 	set_state_range(p, page, new_state);
 	return 0;
+}
+
+void p2m_release_flush(struct p2m *p)
+{
+	hostmem_release_flush(p->host);
 }
 
 enum p2m_state p2m_get_state(struct p2m *p, uint64_t gpa)

@@ -61,6 +61,9 @@ int p2m_back(struct p2m *p, uint64_t gpa);
 /* Remove the mapping of the host page containing gpa, free its frame, set every 4 KiB frame
  * in it to new_state (reclaim, balloon). 0, -ENOENT when not backed, -EFAULT outside. */
 int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state);
+/* The host pages p2m_unback released are given back in batches (hostmem_release): give back
+ * the last batch now (after a balloon message, so the host sees it at once). */
+void p2m_release_flush(struct p2m *p);
 
 /* P2M_UNBACKED outside guest memory. */
 enum p2m_state p2m_get_state(struct p2m *p, uint64_t gpa);

@@ -138,6 +138,10 @@ int ksm_session_begin(struct ksm_session *s, const struct ksm_opts *opts, double
 int ksm_session_add(struct ksm_session *s, const char *name, struct guest_ram_handle *ram, const struct wl_ctx *ctx);
 /* Starts the sampler thread. Returns 0 or -errno. */
 int ksm_session_start(struct ksm_session *s);
+/* A policy's switch (overcommit/): ksmd runs or pauses (run = 1 or 0; merged pages stay
+ * merged while paused). Only a session begun with `on`; the saved run value is restored at
+ * the end as always. 0, -ENODEV without such a session, or -errno of the write. */
+int ksm_session_run(struct ksm_session *s, bool on);
 /* Stops the sampler (one last sample). */
 void ksm_session_stop(struct ksm_session *s);
 /* Puts every knob back (run first); errors are printed and left to the janitor. */

@@ -516,3 +516,10 @@ json_t *ksm_session_json(const struct ksm_session *s)
 	json_object_set_new(o, "estimate", est);
 	return o;
 }
+
+int ksm_session_run(struct ksm_session *s, bool on)
+{
+	if (!s->began || !s->opts.on)
+		return -ENODEV;
+	return ksm_knob_write(KSM_RUN, on ? "1" : "0");
+}

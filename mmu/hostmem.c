@@ -133,6 +133,8 @@ static int refill(struct hostmem *h, int c)
 
 static int take_frame(struct hostmem *h, int c, uint64_t *hpa)
 {
+	if (c == HOSTMEM_4K && h->nrelease)
+		hostmem_release_flush(h); /* a queued frame must be given back before it can be reused */
 	if (!h->free[c].n) {
 		int rc = refill(h, c);
 		if (rc)
@@ -164,12 +166,65 @@ static int drop_pages(struct hostmem *h, uint64_t hpa, uint64_t size)
 	return madvise(h->base + hpa, size, MADV_DONTNEED);
 }
 
-int hostmem_free(struct hostmem *h, uint64_t hpa, uint64_t size)
+static int free_check(const struct hostmem *h, uint64_t hpa, uint64_t size)
 {
 	int c = size_class(size);
-
 	if (c < 0 || (hpa & (size - 1)) || hpa >= h->size || !h->allocated[c])
 		return -EINVAL;
+	return c;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void hostmem_release_flush(struct hostmem *h)
+{
+	size_t n = h->nrelease;
+	h->nrelease = 0;
+	qsort(h->release, n, sizeof(h->release[0]), cmp_u64);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && h->release[j] == h->release[j - 1] + PT_PAGE_4K)
+			j++;
+		uint64_t bytes = (uint64_t)(j - i) * PT_PAGE_4K;
+		if (drop_pages(h, h->release[i], bytes))
+			memset(h->base + h->release[i], 0, bytes);
+		else
+			h->released_bytes += bytes;
+		for (size_t k = i; k < j; k++)
+			(void)push_free(&h->free[HOSTMEM_4K], h->release[k]); /* on -ENOMEM the frame leaks */
+		i = j;
+	}
+}
+
+int hostmem_release(struct hostmem *h, uint64_t hpa, uint64_t size)
+{
+	int c = free_check(h, hpa, size);
+	if (c < 0)
+		return c;
+	if (c != HOSTMEM_4K) {
+		int rc = hostmem_free(h, hpa, size); /* larger frames are given back by hostmem_free already */
+		if (rc == 0)
+			h->released_bytes += size;
+		return rc;
+	}
+	if (h->nrelease == HOSTMEM_RELEASE_BATCH)
+		hostmem_release_flush(h);
+	h->release[h->nrelease++] = hpa;
+	h->allocated[c]--;
+	h->allocated_bytes -= size;
+	return 0;
+}
+
+int hostmem_free(struct hostmem *h, uint64_t hpa, uint64_t size)
+{
+	int c = free_check(h, hpa, size);
+
+	if (c < 0)
+		return c;
 	/* zero now so that alloc never has to: small frames by hand, large ones by giving the
 	 * pages back (a punched hole in the memfd, or dropped anonymous pages, reads back zeros) */
 	if (c == HOSTMEM_4K)

@@ -8,6 +8,13 @@
  * (a refill pushes 512 frames). Fresh memory is zero; freed frames are zeroed when freed
  * (memset for 4 KiB, a punched hole for larger) so alloc never zeroes.
  *
+ * A memset keeps the page resident: right for the shadow and p2m tables, freed and taken again
+ * at a high rate, and wrong for guest frames a balloon (or a p2m unback) gives back — the host
+ * would get nothing back. Those go through hostmem_release, which gives the pages back to the
+ * host instead (a punched hole in the memfd, MADV_DONTNEED on anonymous memory), batched: up to
+ * HOSTMEM_RELEASE_BATCH frames are queued and given back together, adjacent frames in one call,
+ * before any 4 KiB frame is handed out again.
+ *
  * The region is a shared mapping of a memfd, as a VMM's guest RAM would be: the host can then
  * drop its mappings (MADV_DONTNEED) without destroying the contents — the pages stay in the
  * memfd and a later access is a minor fault — which is what host-reclaim experiments on the
@@ -28,6 +35,8 @@ struct hostmem_freelist {
 	size_t n, cap;
 };
 
+#define HOSTMEM_RELEASE_BATCH 64
+
 struct hostmem {
 	uint8_t *base;    /* host pointer of hpa 0 */
 	uint64_t size;    /* bytes addressable: hpa in [0, size) */
@@ -38,6 +47,9 @@ struct hostmem {
 	struct hostmem_freelist free[HOSTMEM_CLASSES];
 	uint64_t allocated[HOSTMEM_CLASSES]; /* frames currently handed out, by size */
 	uint64_t allocated_bytes;
+	uint64_t release[HOSTMEM_RELEASE_BATCH]; /* 4 KiB frames released, not yet given back */
+	size_t nrelease;
+	uint64_t released_bytes;  /* given back to the host by hostmem_release, in total */
 };
 
 #define HOSTMEM_HUGEPAGE 1u /* madvise(MADV_HUGEPAGE) */
@@ -59,6 +71,12 @@ uint64_t hostmem_bytes_for(uint64_t ram_bytes, uint64_t pool_bytes, uint64_t hos
 int hostmem_alloc(struct hostmem *h, uint64_t size, uint64_t *hpa);
 /* Give a frame back (it is zeroed now). -EINVAL on a bad size or misaligned / outside hpa. */
 int hostmem_free(struct hostmem *h, uint64_t hpa, uint64_t size);
+
+/* Give a frame back and its memory to the host (see above): what a balloon frees. Same checks
+ * and answers as hostmem_free; 4 KiB frames are queued until hostmem_release_flush, a full
+ * batch or the next 4 KiB allocation. */
+int hostmem_release(struct hostmem *h, uint64_t hpa, uint64_t size);
+void hostmem_release_flush(struct hostmem *h);
 
 /* Host pointer for hpa, NULL outside the region. */
 static inline void *hostmem_ptr(const struct hostmem *h, uint64_t hpa)

@@ -202,7 +202,7 @@ static void test_bad_scenarios_refused_before_any_vm(void **st)
 		{ "[vm a]\nworkload = seq\nfoo = 1\n", { ":3:", "foo", "'1'" } },
 		{ "[vm a]\nplatform = sim\nmem = 12q\n", { ":3:", "[vm a]", "'mem'", "'12q'" } },
 		{ "[vm a]\nmmu = nested\n", { ":2:", "[vm a]", "'mmu'", "'nested'" } },
-		{ "[host]\nbudget = 1g\n[vm a]\nmem = 8m\n", { ":2:", "[host]", "'budget'", "'1g'" } },
+		{ "[host]\nbudget = 1q\n[vm a]\nmem = 8m\n", { ":2:", "[host]", "'budget'", "'1q'" } },
 		{ "[host]\nsample-us = 1000\n", { "no [vm NAME] section" } },
 		{ "[vm a]\nmem = 8m\n[vm a]\nmem = 16m\n", { ":3:", "[vm a]", "defined twice" } },
 		{ "[vm a]\ncount = 2\n[vm a-1]\nmem = 8m\n", { ":3:", "a-1", "already exists" } },

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "overcommit/budget.h"
 #include "vmm/cli/cli.h"
 #include "vmm/cli/scenario.h"
 #include "vmm/run/platform.h"
@@ -44,8 +45,22 @@ static void usage(void)
 	      "  ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages (use_zero_pages), ksm-smart-scan,\n"
 	      "  ksm-advisor = none|scan-time, ksm-advisor-max-cpu, ksm-advisor-min-pages,\n"
 	      "  ksm-advisor-max-pages, ksm-advisor-target-s, ksm-merge-across-nodes,\n"
-	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n\n",
+	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n\n"
+	      "Overcommit is the host's too ([host] keys, docs/overcommit.md):\n"
+	      "  budget = SIZE | RATIOx       one memory cgroup over the VMM process, limit SIZE (or the\n"
+	      "                               VMs' guest RAM / RATIO); root; restored on every path\n"
+	      "  swap = zram:SIZE             zram swap for the budget to reclaim guest RAM into\n"
+	      "  policy = NAME                who gives up what (below); knobs in a [policy] section\n"
+	      "  policy-period = TIME         the policy's step (default 100ms)\n"
+	      "  [vm NAME] shares = N         esx shares (default 1000)\n\n",
 	      stdout);
+	for (size_t i = 0; oc_policy_at(i); i++) {
+		const struct oc_policy_ops *p = oc_policy_at(i);
+		printf("  policy %-7s %s\n", p->name, p->help);
+		for (size_t k = 0; k < p->nknobs; k++)
+			printf("    %-14s %-8g %s (%s)\n", p->knobs[k].name, p->knobs[k].def, p->knobs[k].help, p->knobs[k].source);
+	}
+	fputs("\n", stdout);
 	cli_opts_help(stdout, host_options);
 }
 
@@ -198,6 +213,8 @@ static int host_main(const struct host_args *a, struct scenario *sc, bool *keep)
 				 sc->npoints == 1 ? "" : "s"), EXIT_USAGE;
 	if ((rc = scenario_configure(sc, a->point, why, sizeof(why))) != 0)
 		return cli_error("%s", why), rc;
+	if (sc->spec.budget_bytes && oc_budget_check(sc->spec.budget_bytes, sc->spec.zram_bytes, why, sizeof(why)) < 0)
+		return cli_error("%s: %s", a->file, why), EXIT_USAGE;
 	sc->spec.progress = a->progress;
 	sc->spec.settings = scenario_point_settings(sc, a->point);
 	json_t *doc = NULL;

@@ -84,6 +84,8 @@ static bool scenario_section(struct xf_reader *r, const char **name)
 		*name = "global";
 		return true;
 	}
+	if (strcmp(*name, "policy") == 0)
+		return true;
 	if (strncmp(*name, "vm ", 3) == 0) {
 		*name += 3 + strspn(*name + 3, " \t");
 		if (!strchr(*name, '.') && strcmp(*name, "global") != 0)
@@ -91,7 +93,8 @@ static bool scenario_section(struct xf_reader *r, const char **name)
 		fail(r, r->line, "VM name [vm %s]: use letters, digits, '-' or '_' (its name is a key in results)", *name);
 		return false;
 	}
-	fail(r, r->line, "section [%s]: a scenario has a [host] section and [vm NAME] sections", *name);
+	fail(r, r->line, "section [%s]: a scenario has a [host] section, [vm NAME] sections and an optional [policy]",
+	     *name);
 	return false;
 }
 
@@ -101,7 +104,9 @@ static void open_section(struct xf_reader *r, const char *name)
 	const char *shown = name;
 	if (xf->dialect == XF_SCENARIO && !scenario_section(r, &name))
 		return;
-	struct xf_section *s = strcmp(name, "global") == 0 ? &xf->global : find_job(xf, name);
+	struct xf_section *s = strcmp(name, "global") == 0				  ? &xf->global
+			       : xf->dialect == XF_SCENARIO && strcmp(shown, "policy") == 0 ? &xf->policy
+											      : find_job(xf, name);
 	if (s && s->line) {
 		fail(r, r->line, "[%s] is defined twice (first at line %d)", shown, s->line);
 		return;
@@ -200,18 +205,22 @@ bool xf_is_file_key(const char *key)
 /* A scenario's [host] takes the host's keys; its [vm NAME] sections take run options and count. */
 static int check_scenario_key(struct xf_reader *r, const char *key, const char *value)
 {
-	static const char *const host_keys[] = { XF_KEY_SAMPLE_US, XF_KEY_REPEAT, XF_KEY_METRICS, NULL };
+	static const char *const host_keys[] = { XF_KEY_SAMPLE_US, XF_KEY_REPEAT, XF_KEY_METRICS, XF_KEY_BUDGET,
+						 XF_KEY_SWAP, XF_KEY_POLICY, XF_KEY_POLICY_PERIOD, NULL };
 	bool host = r->cur == &r->xf->global;
+	if (r->cur == &r->xf->policy)
+		return 1; /* the policy's knobs: checked against its table once the policy is known */
 	if (host) {
 		for (const char *const *k = host_keys; *k; k++)
 			if (strcmp(key, *k) == 0)
 				return 1;
 		if (ksm_opt_known(key))
 			return 1;
-		return fail(r, r->line, "unknown key '%s' = '%s' in [host]: it takes sample-us, repeat, metrics and "
-			    "page sharing's %s (a VM's options go in its [vm NAME] section)", key, value, ksm_opt_names());
+		return fail(r, r->line, "unknown key '%s' = '%s' in [host]: it takes sample-us, repeat, metrics, "
+			    "budget, swap, policy, policy-period and page sharing's %s (a VM's options go in its "
+			    "[vm NAME] section)", key, value, ksm_opt_names());
 	}
-	if (strcmp(key, XF_KEY_COUNT) == 0)
+	if (strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_SHARES) == 0)
 		return 1;
 	if (xf_is_file_key(key))
 		return fail(r, r->line, "key '%s' = '%s' in [vm %s]: only in [host]", key, value, r->cur->name);
@@ -282,6 +291,7 @@ static int load(const char *path, enum xf_dialect dialect, struct experiment_fil
 	xf->dialect = dialect;
 	snprintf(xf->path, sizeof(xf->path), "%s", path);
 	snprintf(xf->global.name, sizeof(xf->global.name), "%s", dialect == XF_SCENARIO ? "host" : "global");
+	snprintf(xf->policy.name, sizeof(xf->policy.name), "policy");
 	struct xf_reader r = { .at_line_start = true, .xf = xf, .why = why, .why_n = n };
 	int orc = regular_fopen(path, &r.f);
 	if (orc < 0) {

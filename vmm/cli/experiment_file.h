@@ -31,13 +31,15 @@ struct xf_section {
 /* The same reader serves two dialects. An experiment file has [global] and [JOB] sections
  * whose keys are run options. A scenario (a host of several VMs, docs/scenarios.md) has a
  * [host] section for what belongs to the host and one [vm NAME] section per VM (`count = N`
- * makes N identical VMs); there `global` holds [host] and each job one [vm NAME]. */
+ * makes N identical VMs), and an optional [policy] section for the overcommit policy's knobs;
+ * there `global` holds [host], `policy` [policy] and each job one [vm NAME]. */
 enum xf_dialect { XF_EXPERIMENT = 0, XF_SCENARIO };
 
 struct experiment_file {
 	char path[4096];
 	enum xf_dialect dialect;
 	struct xf_section global;
+	struct xf_section policy;        /* scenario: [policy], the overcommit policy's knobs */
 	size_t njobs;
 	struct xf_section jobs[XF_MAX_JOBS];
 };
@@ -48,6 +50,12 @@ struct experiment_file {
 #define XF_KEY_METRICS "metrics"    /* what the merge summarises (metric_path.h) */
 #define XF_KEY_COUNT "count"        /* scenario [vm NAME]: identical VMs NAME-1 ... NAME-N */
 #define XF_KEY_SAMPLE_US "sample-us"  /* scenario [host]: the monitor's period */
+#define XF_KEY_SHARES "shares"      /* scenario [vm NAME]: esx shares (docs/overcommit.md) */
+/* scenario [host]: overcommit (docs/overcommit.md) */
+#define XF_KEY_BUDGET "budget"
+#define XF_KEY_SWAP "swap"
+#define XF_KEY_POLICY "policy"
+#define XF_KEY_POLICY_PERIOD "policy-period"
 
 /* Reads `path` into xf (zeroed first); only a regular text file (no FIFO or device, no NUL
  * byte, at most XF_MAX_LINES lines; a UTF-8 byte order mark is skipped). Checks the shape: sections, known keys, job names

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vmm/cli/cli.h"
+#include "overcommit/budget.h"
 #include "vmm/cli/scenario.h"
 #include "vmm/host/host_counters.h"
 #include "vmm/reclaim/reclaim_spec.h"
@@ -18,9 +19,11 @@
 /* The section a setting belongs to, for messages: "host" or "vm NAME". */
 static const struct xf_section *section_of(const struct scenario *sc, const struct xf_setting *s)
 {
-	const struct xf_section *g = &sc->xf.global;
+	const struct xf_section *g = &sc->xf.global, *pol = &sc->xf.policy;
 	if (s >= g->set && s < g->set + g->n)
 		return g;
+	if (s >= pol->set && s < pol->set + pol->n)
+		return pol;
 	for (size_t j = 0; j < sc->xf.njobs; j++)
 		if (s >= sc->xf.jobs[j].set && s < sc->xf.jobs[j].set + sc->xf.jobs[j].n)
 			return &sc->xf.jobs[j];
@@ -31,9 +34,9 @@ static int fail_at(const struct scenario *sc, const struct xf_setting *s, const 
 		   const char *what, char *why, size_t n)
 {
 	const struct xf_section *sec = section_of(sc, s);
-	bool host = sec == &sc->xf.global;
-	snprintf(why, n, "%s:%d: [%s%s] key '%s' = '%.*s': %s", sc->xf.path, s->line, host ? "host" : "vm ",
-		 host ? "" : sec->name, s->key, v ? (int)v->len : (int)strlen(s->value), v ? s->value + v->off : s->value,
+	bool named = sec == &sc->xf.global || sec == &sc->xf.policy;
+	snprintf(why, n, "%s:%d: [%s%s] key '%s' = '%.*s': %s", sc->xf.path, s->line, named ? sec->name : "vm ",
+		 named ? "" : sec->name, s->key, v ? (int)v->len : (int)strlen(s->value), v ? s->value + v->off : s->value,
 		 what);
 	return EXIT_USAGE;
 }
@@ -78,6 +81,8 @@ int scenario_load(const char *path, struct scenario *sc, char *why, size_t n)
 	sc->spec.path = sc->xf.path;
 	sc->npoints = 1;
 	int rc = add_axes(sc, &sc->xf.global, why, n);
+	if (rc == 0)
+		rc = add_axes(sc, &sc->xf.policy, why, n);
 	for (size_t j = 0; rc == 0 && j < sc->xf.njobs; j++)
 		rc = add_axes(sc, &sc->xf.jobs[j], why, n);
 	return rc ? rc : read_host_keys(sc, why, n);
@@ -123,6 +128,94 @@ static int host_settings(struct scenario *sc, const struct sweep_value *v, char 
 		if (ksm_opt_set(&sc->spec.ksm, k->key, text, msg, sizeof(msg)) < 0)
 			return fail_at(sc, k, kv, msg, why, n);
 	}
+	return 0;
+}
+
+/* A [host] value of point k, as text; NULL when the key is not set. */
+static const char *host_value(const struct scenario *sc, const struct sweep_value *v, const char *key, char *text,
+			      size_t n, const struct xf_setting **at)
+{
+	const struct xf_setting *s = xf_get(&sc->xf.global, key);
+	*at = s;
+	if (!s)
+		return NULL;
+	const struct sweep_value *sv = &v[axis_index(sc, s)];
+	snprintf(text, n, "%.*s", (int)sv->len, s->value + sv->off);
+	return text;
+}
+
+/* Total guest RAM of the host's VMs: what a budget of RATIOx divides. */
+static uint64_t guest_ram_total(const struct host_spec *h)
+{
+	uint64_t t = 0;
+	for (size_t i = 0; i < h->n; i++)
+		t += strcmp(h->vm[i].cfg.platform, "native") == 0 ? h->vm[i].cfg.params.mem_bytes : h->vm[i].cfg.sim.ram_bytes;
+	return t;
+}
+
+/* [host] budget = SIZE | RATIOx (total guest RAM / RATIO: the overcommit ratio), swap =
+ * zram:SIZE, policy = NAME, policy-period = TIME, and the [policy] knobs. After the VMs are
+ * configured (a ratio needs their RAM). */
+static int overcommit_settings(struct scenario *sc, const struct sweep_value *v, char *why, size_t n)
+{
+	struct host_spec *h = &sc->spec;
+	const struct xf_setting *at;
+	char text[XF_VALUE_MAX], msg[512];
+	const char *t;
+	h->budget_bytes = h->zram_bytes = h->policy_period_us = 0;
+	h->policy = NULL;
+	if ((t = host_value(sc, v, XF_KEY_BUDGET, text, sizeof(text), &at))) {
+		size_t len = strlen(t);
+		double ratio;
+		if (len > 1 && t[len - 1] == 'x') {
+			text[len - 1] = 0;
+			if (parse_double(t, &ratio) < 0 || ratio < 0.1 || ratio > 100)
+				return fail_at(sc, at, &v[axis_index(sc, at)], "expected SIZE or an overcommit ratio RATIOx "
+					       "from 0.1x to 100x (total guest RAM / RATIO)", why, n);
+			h->budget_bytes = (uint64_t)((double)guest_ram_total(h) / ratio) & ~4095ULL;
+		} else if (parse_size(t, &h->budget_bytes) < 0) {
+			return fail_at(sc, at, &v[axis_index(sc, at)], "expected SIZE (such as 512m) or RATIOx (such as 1.5x)",
+				       why, n);
+		}
+		if (h->budget_bytes < OC_BUDGET_MIN_BYTES)
+			return fail_at(sc, at, &v[axis_index(sc, at)], "a budget below 16 MiB cannot hold even the VMM", why, n);
+	}
+	if ((t = host_value(sc, v, XF_KEY_SWAP, text, sizeof(text), &at))) {
+		if (strncmp(t, "zram:", 5) != 0 || parse_size(t + 5, &h->zram_bytes) < 0 || h->zram_bytes < (1ULL << 20))
+			return fail_at(sc, at, &v[axis_index(sc, at)], "expected zram:SIZE with SIZE at least 1m", why, n);
+		if (!h->budget_bytes)
+			return fail_at(sc, at, &v[axis_index(sc, at)], "swap is the budget's (its cgroup reclaims to it): "
+				       "set [host] budget too", why, n);
+	}
+	if ((t = host_value(sc, v, XF_KEY_POLICY_PERIOD, text, sizeof(text), &at)) &&
+	    (parse_duration_us(t, &h->policy_period_us) < 0 || h->policy_period_us < 10000 ||
+	     h->policy_period_us > 10000000))
+		return fail_at(sc, at, &v[axis_index(sc, at)], "expected a period from 10ms to 10s", why, n);
+	const struct xf_setting *pol_at;
+	if ((t = host_value(sc, v, XF_KEY_POLICY, text, sizeof(text), &pol_at))) {
+		if (!(h->policy = oc_policy_find(t))) {
+			snprintf(msg, sizeof(msg), "unknown policy: expected one of %s", oc_policy_names());
+			return fail_at(sc, pol_at, &v[axis_index(sc, pol_at)], msg, why, n);
+		}
+		if (!h->budget_bytes && strcmp(t, "none") != 0 && strcmp(t, "psi") != 0)
+			return fail_at(sc, pol_at, &v[axis_index(sc, pol_at)], "this policy divides a budget: set [host] "
+				       "budget too", why, n);
+	} else if (at || sc->xf.policy.n) {
+		const struct xf_setting *s = at ? at : &sc->xf.policy.set[0];
+		return fail_at(sc, s, &v[axis_index(sc, s)], "no [host] policy to apply it to", why, n);
+	}
+	if (!h->policy)
+		return 0;
+	struct oc_ctx c;
+	oc_ctx_init(&c, h->policy, h->n);
+	for (size_t i = 0; i < sc->xf.policy.n; i++) {
+		const struct xf_setting *k = &sc->xf.policy.set[i];
+		const struct sweep_value *kv = &v[axis_index(sc, k)];
+		snprintf(text, sizeof(text), "%.*s", (int)kv->len, k->value + kv->off);
+		if (oc_knob_set(&c, k->key, text, msg, sizeof(msg)) < 0)
+			return fail_at(sc, k, kv, msg, why, n);
+	}
+	memcpy(h->knob, c.knob, sizeof(h->knob));
 	return 0;
 }
 
@@ -172,10 +265,12 @@ _Static_assert(SWEEP_MAX_SETTINGS >= XF_MAX_SETTINGS, "a [vm NAME] section fits 
 
 /* The run configuration of one [vm NAME] at point k, stored in store. */
 static int configure_vm(struct scenario *sc, const struct xf_section *sec, const struct sweep_value *v, size_t k,
-			struct scenario_vm_store *store, struct run_config *cfg, unsigned *count, char *why, size_t n)
+			struct scenario_vm_store *store, struct run_config *cfg, unsigned *count, unsigned *shares,
+			char *why, size_t n)
 {
 	struct sweep_point p = { .index = k, .job = sec, .repeat = 1 };
 	*count = 0; /* no count key: one VM named as its section */
+	*shares = 0;
 	for (size_t i = 0; i < sec->n; i++) {
 		const struct xf_setting *s = &sec->set[i];
 		const struct sweep_value *sv = &v[axis_index(sc, s)];
@@ -186,6 +281,15 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 			if (parse_u64(text, &c) < 0 || c < 1 || c > HOST_MAX_VMS)
 				return fail_at(sc, s, sv, "expected a number of identical VMs from 1 to 64", why, n);
 			*count = (unsigned)c;
+			continue;
+		}
+		if (strcmp(s->key, XF_KEY_SHARES) == 0) {
+			char text[XF_VALUE_MAX];
+			uint64_t c;
+			snprintf(text, sizeof(text), "%.*s", (int)sv->len, s->value + sv->off);
+			if (parse_u64(text, &c) < 0 || c < 1 || c > 1000000)
+				return fail_at(sc, s, sv, "expected esx shares from 1 to 1000000 (default 1000)", why, n);
+			*shares = (unsigned)c;
 			continue;
 		}
 		p.set[p.n++] = *sv;
@@ -202,7 +306,7 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 	return 0;
 }
 
-static int add_vm(struct scenario *sc, const struct xf_section *sec, unsigned copy, unsigned count,
+static int add_vm(struct scenario *sc, const struct xf_section *sec, unsigned copy, unsigned count, unsigned shares,
 		  const struct run_config *cfg, char *why, size_t n)
 {
 	struct host_spec *h = &sc->spec;
@@ -212,7 +316,7 @@ static int add_vm(struct scenario *sc, const struct xf_section *sec, unsigned co
 		return EXIT_USAGE;
 	}
 	struct host_vm_spec *vm = &h->vm[h->n];
-	*vm = (struct host_vm_spec){ .cfg = *cfg };
+	*vm = (struct host_vm_spec){ .cfg = *cfg, .shares = shares };
 	if (count) /* count = N names NAME-1 ... NAME-N, even for N = 1: a sweep over count keeps its names */
 		snprintf(vm->name, sizeof(vm->name), "%.50s-%u", sec->name, copy + 1);
 	else
@@ -311,11 +415,13 @@ int scenario_configure(struct scenario *sc, size_t k, char *why, size_t n)
 	int rc = host_settings(sc, v, why, n);
 	for (size_t j = 0; rc == 0 && j < sc->xf.njobs; j++) {
 		struct run_config cfg;
-		unsigned count;
-		rc = configure_vm(sc, &sc->xf.jobs[j], v, k, &sc->store[j], &cfg, &count, why, n);
+		unsigned count, shares;
+		rc = configure_vm(sc, &sc->xf.jobs[j], v, k, &sc->store[j], &cfg, &count, &shares, why, n);
 		for (unsigned c = 0; rc == 0 && c < (count ? count : 1); c++)
-			rc = add_vm(sc, &sc->xf.jobs[j], c, count, &cfg, why, n);
+			rc = add_vm(sc, &sc->xf.jobs[j], c, count, shares, &cfg, why, n);
 	}
+	if (rc == 0)
+		rc = overcommit_settings(sc, v, why, n);
 	if (rc == 0)
 		ksm_host_memory(&sc->spec);
 	if (rc == 0)
@@ -335,8 +441,10 @@ json_t *scenario_point_settings(const struct scenario *sc, size_t k)
 	for (size_t i = 0; i < sc->naxes; i++) {
 		const struct xf_section *sec = section_of(sc, sc->axis[i]);
 		char name[XF_NAME_MAX + 4], val[XF_VALUE_MAX];
-		snprintf(name, sizeof(name), "%s%s", sec == &sc->xf.global ? "host" : "vm ",
-			 sec == &sc->xf.global ? "" : sec->name);
+		if (sec == &sc->xf.global || sec == &sc->xf.policy)
+			snprintf(name, sizeof(name), "%s", sec == &sc->xf.global ? "host" : "policy");
+		else
+			snprintf(name, sizeof(name), "vm %s", sec->name);
 		json_t *s = json_object_get(o, name);
 		if (!s)
 			json_object_set_new(o, name, s = json_object());
@@ -360,8 +468,9 @@ void scenario_point_text(const struct scenario *sc, size_t k, char *buf, size_t 
 		if (sc->nitems[i] < 2)
 			continue;
 		const struct xf_section *sec = section_of(sc, sc->axis[i]);
+		bool host = sec == &sc->xf.global;
 		used += (size_t)snprintf(buf + used, n - used, "%s%s%s%s=%.*s", used ? " " : "",
-					 sec == &sc->xf.global ? "" : sec->name, sec == &sc->xf.global ? "" : ".",
+					 host ? "" : sec->name, host ? "" : ".",
 					 sc->axis[i]->key, (int)v[i].len, sc->axis[i]->value + v[i].off);
 	}
 }

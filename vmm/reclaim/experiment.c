@@ -1,7 +1,6 @@
 /* experiment.c — one run's telemetry, reclaim and host set-up, from start to result document
- * (see experiment.h). Order matters: swap before the cgroup (a limit needs somewhere to put
- * pages), the cgroup before the workload allocates (charges follow the allocating process),
- * and the reverse order on the way out. */
+ * (see experiment.h). Host state (zram swap, the cgroup of a limit, their janitor) is set up
+ * by vmm/host/host_state.h, in its order, before the workload allocates, and put back after. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,55 +42,14 @@ int experiment_check(const struct experiment *e, char *why, size_t n)
 	return 0;
 }
 
-static void janitor_note_memcg(struct experiment_session *s)
-{
-	bool v1 = s->memcg.version == 1;
-	janitor_note_cgroup(&s->janitor, s->memcg.path, v1 ? "memory.limit_in_bytes" : "memory.max", v1 ? "-1" : "max");
-}
-
 static int host_setup(struct experiment_session *s, char *why, size_t n)
 {
-	int rc = 0;
-	if (!s->opts->zram_bytes && !wants(s->opts, RECLAIM_LIMIT))
-		return 0;
-	if ((rc = janitor_start(&s->janitor)) < 0)
-		return snprintf(why, n, "cannot start the host-state janitor: %s", strerror(-rc)), rc;
-	if (s->opts->zram_bytes && (rc = zram_swap_setup(&s->zram, s->opts->zram_bytes, why, n)) < 0) {
-		janitor_done(&s->janitor);
-		return rc;
-	}
-	if (s->zram.sized)
-		janitor_note_zram(&s->janitor);
-	if (wants(s->opts, RECLAIM_LIMIT)) {
-		if ((rc = memcg_enter(&s->memcg, why, n)) < 0) {
-			zram_swap_teardown(&s->zram);
-			janitor_done(&s->janitor);
-			return rc;
-		}
-		s->in_memcg = true;
-		janitor_note_memcg(s);
-	}
-	return 0;
+	return host_state_begin(&s->host, s->opts->zram_bytes, wants(s->opts, RECLAIM_LIMIT), why, n);
 }
 
 static void host_restore(struct experiment_session *s)
 {
-	int rc;
-	if (s->in_memcg && (rc = memcg_leave(&s->memcg)) < 0) {
-		fprintf(stderr, "memvirt: could not remove memory cgroup %s: %s (remove it by hand)\n", s->memcg.path,
-			strerror(-rc));
-		s->teardown_rc = rc;
-	}
-	s->in_memcg = s->memcg.created;
-	if ((rc = zram_swap_teardown(&s->zram)) < 0) {
-		fprintf(stderr, "memvirt: could not switch off zram swap /dev/zram0: %s (swapoff and reset it by hand)\n",
-			strerror(-rc));
-		s->teardown_rc = rc;
-	}
-	if (s->teardown_rc)
-		janitor_abandon(&s->janitor); /* it keeps trying after we are gone */
-	else
-		janitor_done(&s->janitor);
+	host_state_end(&s->host);
 }
 
 /* The monitor that samples this VM: the host's, or one of the session's own. */
@@ -127,7 +85,7 @@ int experiment_begin(struct experiment_session *s, const struct experiment *e, s
 	int rc = host_setup(s, why, whylen);
 	if (rc < 0)
 		return rc;
-	rc = reclaimer_init(&s->rec, ctx, ram, e->reclaim, e->n_reclaim, s->in_memcg ? &s->memcg : NULL, s->t0);
+	rc = reclaimer_init(&s->rec, ctx, ram, e->reclaim, e->n_reclaim, s->host.in_memcg ? &s->host.memcg : NULL, s->t0);
 	why[0] = 0;
 	if (rc == 0 && e->sample_us)
 		rc = monitor_begin(s, monitor, why, whylen);

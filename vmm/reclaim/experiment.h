@@ -14,12 +14,10 @@
 
 #include <jansson.h>
 
-#include "vmm/host/janitor.h"
-#include "vmm/host/memcg.h"
+#include "vmm/host/host_state.h"
 #include "vmm/reclaim/reclaim.h"
 #include "vmm/reclaim/reclaim_spec.h"
 #include "vmm/reclaim/telemetry.h"
-#include "vmm/host/zram.h"
 
 #define EXPERIMENT_MAX_RECLAIM 16
 #define EXPERIMENT_DEFAULT_SAMPLE_US 1000
@@ -48,17 +46,13 @@ int experiment_check(const struct experiment *e, char *why, size_t whylen);
 struct experiment_session {
 	const struct experiment *opts;
 	double t0;                   /* the run clock's zero (monotonic seconds) */
-	struct zram_swap zram;
-	struct memcg memcg;
-	bool in_memcg;
-	struct janitor janitor;      /* restores the host should this process be killed */
+	struct host_state host;      /* zram swap, the cgroup, their janitor (vmm/host/host_state.h) */
 	struct telemetry own_monitor; /* a run of its own: the session's monitor */
 	struct telemetry *monitor;    /* the one sampling this VM (own_monitor, or the host's); NULL: none */
 	struct tel_target target;     /* this VM as the monitor sees it */
 	struct wl_ctx *target_ctx;
 	struct guest_ram_handle *target_ram;
 	struct reclaimer rec;
-	int teardown_rc;             /* 0, or the errno of host state that could not be restored */
 };
 
 /* Sets up host state and starts the reclaim thread for a run whose context is `ctx` and whose

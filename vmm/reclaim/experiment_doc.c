@@ -341,11 +341,11 @@ static json_t *reclaim_json(const struct experiment_session *s)
 	json_object_set_new(o, "events", reclaimer_events_json(&s->rec));
 	json_object_set_new(o, "swap", s->opts->zram_bytes
 		? json_pack("{s:s, s:I, s:b}", "kind", "zram", "bytes", (json_int_t)s->opts->zram_bytes,
-			    "restored", !s->zram.swap_on && !s->zram.sized)
+			    "restored", !s->host.zram.swap_on && !s->host.zram.sized)
 		: json_null());
-	json_object_set_new(o, "cgroup", s->memcg.version && s->memcg.path[0]
-		? json_pack("{s:i, s:s, s:b}", "version", s->memcg.version, "path", s->memcg.path,
-			    "removed", !s->memcg.created)
+	json_object_set_new(o, "cgroup", s->host.memcg.version && s->host.memcg.path[0]
+		? json_pack("{s:i, s:s, s:b}", "version", s->host.memcg.version, "path", s->host.memcg.path,
+			    "removed", !s->host.memcg.created)
 		: json_null());
 	return o;
 }

@@ -20,6 +20,17 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 				   .prev = { .uffd_faults = TEL_ABSENT, .wss_bytes = TEL_ABSENT } };
 	atomic_init(&tg->wss_latest, TEL_ABSENT);
 	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
+	pthread_mutex_init(&tg->last_lock, NULL);
+}
+
+bool tel_target_latest(struct tel_target *tg, struct tel_sample *out)
+{
+	pthread_mutex_lock(&tg->last_lock);
+	bool have = tg->have_last;
+	if (have)
+		*out = tg->last;
+	pthread_mutex_unlock(&tg->last_lock);
+	return have;
 }
 
 uint64_t tel_target_wss_bytes(const struct tel_target *tg)
@@ -46,6 +57,10 @@ void tel_target_fini(struct tel_target *tg)
 		wss_fini(&tg->wss);
 	tg->wss_on = false;
 	tel_series_free(&tg->series);
+	free(tg->balloon_series);
+	tg->balloon_series = NULL;
+	tg->balloon_n = tg->balloon_cap = 0;
+	pthread_mutex_destroy(&tg->last_lock);
 }
 
 static void follow_worker(struct tel_target *tg)
@@ -80,6 +95,22 @@ static void wss_tick(struct tel_target *tg, double now_ms, struct tel_sample *s)
 	}
 	else if (rc != -EAGAIN)
 		tg->wss_err = rc;
+}
+
+/* The balloon's bytes for the row just pushed (TEL_ABSENT when it cannot be kept: the row
+ * index of `series` and of this array must stay the same). */
+static void balloon_push(struct tel_target *tg)
+{
+	if (!tg->balloon_bytes)
+		return;
+	uint64_t *p = series_room(tg->balloon_series, &tg->balloon_cap, tg->balloon_n, sizeof(*p));
+	if (!p)
+		return;
+	tg->balloon_series = p;
+	while (tg->balloon_n + 1 < tg->series.n) /* rows before the hook was set */
+		tg->balloon_series[tg->balloon_n++] = TEL_ABSENT;
+	if (tg->balloon_n < tg->balloon_cap)
+		tg->balloon_series[tg->balloon_n++] = tg->balloon_bytes(tg->balloon_arg);
 }
 
 /* `host` holds this tick's host-wide figures (and whether vmstat was refreshed). */
@@ -117,8 +148,14 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 	s.guest_mapped_bytes = tg->scan.total.mapped_pages * 4096;
 	s.reclaim_events = tg->events ? atomic_load(tg->events) : 0;
 	wss_tick(tg, host->time_ms, &s);
-	if (tel_series_push(&tg->series, &s) == 0)
+	if (tel_series_push(&tg->series, &s) == 0) {
 		tg->prev = s;
+		balloon_push(tg);
+	}
+	pthread_mutex_lock(&tg->last_lock);
+	tg->last = s;
+	tg->have_last = true;
+	pthread_mutex_unlock(&tg->last_lock);
 }
 
 static void host_push(struct tel_host_series *hs, const struct tel_host_sample *h)
@@ -141,6 +178,7 @@ static void tick(struct telemetry *t, uint64_t n, struct tel_sample *host)
 		hm.available_bytes = host_read_available(&t->src);
 	}
 	hm.rss_bytes = host_read_rss(&t->src);
+	hm.usage_bytes = t->usage_cg && memcg_usage(t->usage_cg, &hm.usage_bytes) == 0 ? hm.usage_bytes : TEL_ABSENT;
 	host_push(&t->host, &hm);
 	for (size_t i = 0; i < t->n; i++) {
 		follow_worker(t->targets[i]);

@@ -24,6 +24,7 @@
 
 #include "results/series.h"
 #include "vmm/host/host_counters.h"
+#include "vmm/host/memcg.h"
 #include "vmm/mem/guest_ram.h"
 #include "vmm/mem/residency.h"
 #include "vmm/mem/wss.h"
@@ -56,15 +57,29 @@ struct tel_target {
 	double wss_next_ms;                /* when the next step is due (run clock) */
 	atomic_uint_fast64_t wss_latest;   /* the last figure, for readers on other threads (policies) */
 	int wss_err;                       /* 0, or the negative errno that stopped it (reason in wss.why) */
+	/* The VM's balloon, read at each tick when set (the run driver's: telemetry knows no
+	 * balloon): the bytes it holds, one value per row of `series` (same index). Kept beside the
+	 * series rather than as a TEL column: the per-VM CSV and its readers stay as they are, and
+	 * the result has the balloon's own figures (balloon{}); the host's memory series shows it. */
+	uint64_t (*balloon_bytes)(void *arg);
+	void *balloon_arg;
+	uint64_t *balloon_series;
+	size_t balloon_n, balloon_cap;
+	/* The last sample, for readers on other threads (an overcommit policy): the series itself
+	 * grows (and moves) under the monitor, so they read this copy, under its lock. */
+	pthread_mutex_t last_lock;
+	struct tel_sample last;
+	bool have_last;
 };
 
 #define TEL_MAX_TARGETS 64
 
-/* The host's own memory at each tick: the VMM process's resident set and the host's
- * MemAvailable (refreshed with vmstat, every TEL_VMSTAT_EVERY ticks). */
+/* The host's own memory at each tick: the VMM process's resident set, the host's
+ * MemAvailable (refreshed with vmstat, every TEL_VMSTAT_EVERY ticks) and, for a host with a
+ * memory budget, its cgroup's usage (TEL_ABSENT without one). */
 struct tel_host_sample {
 	double time_ms;
-	uint64_t rss_bytes, available_bytes;
+	uint64_t rss_bytes, available_bytes, usage_bytes;
 };
 struct tel_host_series {
 	struct tel_host_sample *s;
@@ -85,6 +100,7 @@ struct telemetry {
 	size_t n;
 	struct tel_target *targets[TEL_MAX_TARGETS];
 	struct tel_host_series host;       /* one row per tick */
+	const struct memcg *usage_cg;      /* a host's budget cgroup, its usage sampled each tick; NULL: none */
 	uint64_t overruns;                 /* ticks taken late by more than one period */
 	double cost_us;                    /* time spent sampling, total (all targets) */
 };
@@ -101,6 +117,8 @@ int tel_target_wss(struct tel_target *tg, const struct wss_opts *o, char *why, s
 uint64_t tel_target_wss_bytes(const struct tel_target *tg);
 /* The thread that runs the target's workload (its run-queue wait is sampled). */
 void tel_target_worker(struct tel_target *tg, pid_t tid);
+/* The target's latest sample into *out: false before the first. Any thread. */
+bool tel_target_latest(struct tel_target *tg, struct tel_sample *out);
 /* Frees the target's series, scan and estimator. */
 void tel_target_fini(struct tel_target *tg);
 

@@ -9,7 +9,13 @@
  *
  * Page sharing is the host's too (KSM is one ksmd and one set of knobs for the machine): with
  * [host] ksm = on or ksm-scan = on the set carries a KSM session, and the document's host.ksm
- * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md). */
+ * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md).
+ *
+ * So are the memory budget and the overcommit policy (host_policy.h, docs/overcommit.md): the
+ * budget's cgroup holds the whole process, the policy moves memory between the VMs, and the
+ * document's host.budget and host.policy say what held and what was decided. Every VM of a
+ * ballooning policy gets a balloon; its configuration is copied, so the caller's stays as
+ * given. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 
 #include "vmm/host/hostinfo.h"
 #include "vmm/run/host.h"
+#include "vmm/run/host_policy.h"
 #include "vmm/run/run.h"
 
 #define HOST_SERIES_MAX_ROWS 2000
@@ -35,26 +42,57 @@ static json_t *vm_value(const struct run_set *set, size_t v, size_t i, size_t fi
 	return x == TEL_ABSENT ? json_null() : u64j(x);
 }
 
+/* A VM's balloon bytes at tick i: null without a balloon (or a tick it was not read). */
+static json_t *balloon_value(const struct run_set *set, size_t v, size_t i)
+{
+	const struct tel_target *tg = &set->vm[v].exp.target;
+	if (set->vm[v].exp.monitor != &set->monitor || i >= tg->balloon_n)
+		return json_null();
+	return tel_value_json(tg->balloon_series[i]);
+}
+
+/* Per-VM column c of memory_series_json (its per_vm[] order) for VM v at tick i. */
+static json_t *vm_column(const struct run_set *set, size_t c, size_t v, size_t i)
+{
+	switch (c) {
+	case 0:
+		return vm_value(set, v, i, offsetof(struct tel_sample, guest_resident_bytes));
+	case 1:
+		return vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes));
+	case 2:
+		return balloon_value(set, v, i);
+	default: /* wss_bytes: the estimator's column, once it lands */
+		return json_null();
+	}
+}
+
 /* time_ms, rss_bytes, available_bytes, then each VM's guest-resident bytes (what the host holds
  * behind its guest RAM), then each VM's guest-used bytes (what its guest kernel has handed out),
- * one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. */
-static json_t *memory_series_json(const struct run_set *set)
+ * one row per tick, thinned to at most HOST_SERIES_MAX_ROWS. A host with a budget or a policy
+ * (`oc`) also has usage_bytes after available_bytes (the budget cgroup's; null without a
+ * budget), and after the per-VM columns each VM's balloon bytes (null without a balloon) and
+ * working-set estimate (null when not estimated); a plain host's columns stay as they were. */
+static json_t *memory_series_json(const struct run_set *set, bool oc)
 {
 	const struct tel_host_series *hs = &set->monitor.host;
+	static const char *const per_vm[] = { "guest_resident_bytes", "guest_used_bytes", "balloon_bytes", "wss_bytes" };
+	size_t nper = oc ? 4 : 2;
 	json_t *cols = json_pack("[s, s, s]", "time_ms", "rss_bytes", "available_bytes");
-	for (size_t v = 0; v < set->n; v++)
-		json_array_append_new(cols, json_sprintf("%s.guest_resident_bytes", set->vm[v].name));
-	for (size_t v = 0; v < set->n; v++)
-		json_array_append_new(cols, json_sprintf("%s.guest_used_bytes", set->vm[v].name));
+	if (oc)
+		json_array_append_new(cols, json_string("usage_bytes"));
+	for (size_t c = 0; c < nper; c++)
+		for (size_t v = 0; v < set->n; v++)
+			json_array_append_new(cols, json_sprintf("%s.%s", set->vm[v].name, per_vm[c]));
 	json_t *rows = json_array();
 	size_t stride = hs->n > HOST_SERIES_MAX_ROWS ? (hs->n + HOST_SERIES_MAX_ROWS - 1) / HOST_SERIES_MAX_ROWS : 1;
 	for (size_t i = 0; i < hs->n; i += stride) {
 		json_t *row = json_pack("[f, o, o]", hs->s[i].time_ms, u64j(hs->s[i].rss_bytes),
 					u64j(hs->s[i].available_bytes));
-		for (size_t v = 0; v < set->n; v++)
-			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_resident_bytes)));
-		for (size_t v = 0; v < set->n; v++)
-			json_array_append_new(row, vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes)));
+		if (oc)
+			json_array_append_new(row, tel_value_json(hs->s[i].usage_bytes));
+		for (size_t c = 0; c < nper; c++)
+			for (size_t v = 0; v < set->n; v++)
+				json_array_append_new(row, vm_column(set, c, v, i));
 		json_array_append_new(rows, row);
 	}
 	return json_pack("{s:o, s:o, s:I}", "columns", cols, "rows", rows, "stride", (json_int_t)stride);
@@ -107,12 +145,46 @@ static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
 			 create_max);
 }
 
+/* What memory pressure cost the host, for comparing policies: the VMM process's major faults
+ * and the host's pages swapped in and out over the run (first to last tick of the first VM
+ * sampled: process- and host-wide counters, the same in every VM's series), into totals. */
+static void pressure_totals(const struct run_set *set, json_t *totals)
+{
+	for (size_t v = 0; v < set->n; v++) {
+		const struct run_vm *vm = &set->vm[v];
+		const struct tel_series *ts = &vm->exp.target.series;
+		if (vm->exp.monitor != &set->monitor || ts->n < 2)
+			continue;
+		const struct tel_sample *a = &ts->s[0], *b = &ts->s[ts->n - 1];
+		json_object_set_new(totals, "majflt", u64j(tel_counter_delta(a->majflt, b->majflt)));
+		json_object_set_new(totals, "pswpin", u64j(tel_counter_delta(a->pswpin, b->pswpin)));
+		json_object_set_new(totals, "pswpout", u64j(tel_counter_delta(a->pswpout, b->pswpout)));
+		return;
+	}
+}
+
+/* The operations every VM lost in its throughput dips (each VM's dips[].ops_lost), into totals:
+ * read from the VMs' documents, which are built after the host's part. */
+static void ops_lost_total(json_t *vms, json_t *totals)
+{
+	const char *name;
+	json_t *vm;
+	double lost = 0;
+	json_object_foreach(vms, name, vm) {
+		size_t i;
+		json_t *d;
+		json_array_foreach(json_object_get(vm, "dips"), i, d)
+			lost += json_number_value(json_object_get(d, "ops_lost"));
+	}
+	json_object_set_new(totals, "ops_lost", json_real(lost));
+}
+
 /* The VM's schema-1 run result, with what only a host knows about it in `vm`. */
-static json_t *vm_entry_json(struct run_vm *vm, json_t *context)
+static json_t *vm_entry_json(struct run_vm *vm, unsigned shares, json_t *context)
 {
 	json_t *doc = run_vm_doc(vm, context);
-	json_object_set_new(doc, "vm", json_pack("{s:s, s:f, s:f}", "name", vm->name, "start_s", vm->start_s, "end_s",
-						  vm->end_s));
+	json_object_set_new(doc, "vm", json_pack("{s:s, s:f, s:f, s:I}", "name", vm->name, "start_s", vm->start_s, "end_s",
+						  vm->end_s, "shares", (json_int_t)(shares ? shares : OC_DEFAULT_SHARES)));
 	return doc;
 }
 
@@ -140,22 +212,41 @@ static json_t *config_json(const struct host_spec *spec, const struct run_set *s
 			 (json_int_t)set->monitor.sample_us, "vms", names, "settings", spec->settings);
 }
 
-static json_t *host_doc(const struct host_spec *spec, struct run_set *set, enum run_state worst)
+static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const struct host_oc *oc, enum run_state worst)
 {
 	struct hostinfo hi;
 	hostinfo_probe(&hi);
 	json_t *context = hostinfo_context_json(&hi);
 	/* the host part first: a VM's document takes its series (run_vm_doc frees it) */
-	json_t *host = json_pack("{s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024), "memory",
-				 set->shared_monitor ? memory_series_json(set) : json_null(), "ksm",
-				 set->ksm ? ksm_session_json(set->ksm) : json_null());
+	json_t *host = json_pack("{s:o, s:o, s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024),
+				 "memory", set->shared_monitor ? memory_series_json(set, spec->budget_bytes || spec->policy) : json_null(), "ksm",
+				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
+				 "policy", host_oc_policy_json(oc));
+	pressure_totals(set, json_object_get(host, "totals"));
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
-		json_object_set_new(vms, set->vm[v].name, vm_entry_json(&set->vm[v], json_deep_copy(context)));
+		json_object_set_new(vms, set->vm[v].name,
+				    vm_entry_json(&set->vm[v], spec->vm[v].shares, json_deep_copy(context)));
+	ops_lost_total(vms, json_object_get(host, "totals"));
 	return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "schema_version",
 			 (json_int_t)RESULT_SCHEMA_VERSION, "kind", "host", "tool", "name", "memvirt", "version",
 			 MEMVIRT_VERSION, "git", MEMVIRT_GIT, "status", status_json(set, worst), "context", context,
 			 "config", config_json(spec, set), "host", host, "vms", vms);
+}
+
+/* A policy that balloons gives every VM a balloon: the VM's own --balloon targets, or an empty
+ * configuration (a balloon only the policy drives). The configurations are copied so that the
+ * caller's stay as given. */
+static struct run_config *vm_configs(const struct host_spec *spec)
+{
+	static const struct balloon_config policy_driven = { .deflate_on_oom = true }; /* as --balloon's default */
+	struct run_config *cfg = calloc(spec->n ? spec->n : 1, sizeof(*cfg));
+	for (size_t v = 0; cfg && v < spec->n; v++) {
+		cfg[v] = spec->vm[v].cfg;
+		if (spec->policy && spec->policy->needs_balloon && !cfg[v].balloon)
+			cfg[v].balloon = &policy_driven;
+	}
+	return cfg;
 }
 
 enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
@@ -163,25 +254,35 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	/* On the heap, and not freed when interrupted: the workers may still be using them. */
 	struct run_set *set = calloc(1, sizeof(*set));
 	struct run_vm *vms = calloc(spec->n ? spec->n : 1, sizeof(*vms));
+	struct run_config *cfgs = vm_configs(spec);
+	struct host_oc *oc = calloc(1, sizeof(*oc));
 	bool sharing = spec->ksm.on || spec->ksm.scan;
 	struct ksm_session *ksm = sharing ? calloc(1, sizeof(*ksm)) : NULL;
-	if (!set || !vms || (sharing && !ksm)) {
+	if (!set || !vms || !cfgs || !oc || (sharing && !ksm)) {
 		free(set);
 		free(vms);
+		free(cfgs);
+		free(oc);
 		free(ksm);
 		*doc_out = NULL;
 		return RUN_FAILED;
 	}
 	for (size_t v = 0; v < spec->n; v++) {
 		vms[v].name = spec->vm[v].name;
-		vms[v].cfg = &spec->vm[v].cfg;
+		vms[v].cfg = &cfgs[v];
 		vms[v].plat = spec->vm[v].plat;
 	}
 	*set = (struct run_set){ .n = spec->n, .vm = vms, .sample_us = spec->sample_us, .progress = spec->progress,
 				 .progress_label = spec->name, .host = true, .ksm_opts = sharing ? &spec->ksm : NULL,
 				 .ksm = ksm };
+	/* The budget's cgroup is entered by the run driver, before any VM allocates, and left after
+	 * the last one ended, with the stop signals blocked throughout, so that a Ctrl-C cannot
+	 * skip leaving it (a SIGKILL is the janitor's). */
+	host_oc_init(oc, spec);
+	host_oc_attach(oc, set);
 	enum run_state worst = run_set_execute(set);
-	*doc_out = host_doc(spec, set, worst);
+	*doc_out = host_doc(spec, set, oc, worst);
+	host_oc_fini(oc);
 	run_set_fini(set);
 	if (ksm)
 		ksm_session_fini(ksm);
@@ -190,6 +291,8 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 		for (size_t v = 0; v < spec->n; v++)
 			run_vm_fini(&vms[v]);
 		free(vms);
+		free(cfgs);
+		free(oc);
 		free(set);
 	}
 	return worst;

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "ksm/ksm.h"
+#include "overcommit/policy.h"
 #include "results/result.h"
 
 #define HOST_MAX_VMS 64
@@ -30,6 +31,7 @@ struct host_vm_spec {
 	char name[HOST_NAME_MAX_LEN];
 	struct run_config cfg;          /* what memvirt run would run; its pointers are the caller's */
 	const struct platform *plat;    /* NULL: cfg->platform's (tests give a misbehaving one) */
+	unsigned shares;                /* esx shares ([vm NAME] shares); 0 = OC_DEFAULT_SHARES */
 };
 
 struct host_spec {
@@ -41,6 +43,14 @@ struct host_spec {
 	bool progress;                  /* draw progress on a terminal */
 	json_t *settings;               /* the scenario's settings as read (borrowed), or NULL */
 	struct ksm_opts ksm;            /* page sharing ([host] ksm* keys); all off: none */
+	/* Overcommit (docs/overcommit.md): the budget ([host] budget, 0 = none) and its zram swap
+	 * ([host] swap), the policy ([host] policy, NULL = none at all), its period ([host]
+	 * policy-period, 0 = OC_DEFAULT_PERIOD_US) and its knob values (defaults, then [policy]). */
+	uint64_t budget_bytes;
+	uint64_t zram_bytes;
+	const struct oc_policy_ops *policy;
+	uint64_t policy_period_us;
+	double knob[OC_MAX_KNOBS];
 };
 
 /* Runs every VM of the host at once; *doc_out receives the host document (the caller

@@ -101,6 +101,7 @@ static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *wh
 			if (rc == -ENOENT) /* never backed: nothing to free */
 				rc = (int)p2m_book_set_range(&p->book, gpa, page, P2M_BALLOONED);
 			if (rc < 0) {
+				p2m_release_flush(p);
 				snprintf(why, whylen, "balloon: unbacking guest page 0x%llx failed: %s", (unsigned long long)gpa,
 					 strerror(-rc));
 				return rc;
@@ -113,6 +114,7 @@ static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *wh
 		(void)p2m_book_set_range(&p->book, gpa, end - gpa, P2M_BALLOONED);
 		gpa = end;
 	}
+	p2m_release_flush(p);
 	return 0;
 }
 

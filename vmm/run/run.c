@@ -146,6 +146,11 @@ static uint64_t shared_period(const struct run_set *set)
 	return us;
 }
 
+static uint64_t run_balloon_bytes(void *balloon)
+{
+	return balloon_actual_bytes(balloon);
+}
+
 static void vm_begin(struct run_set *set, struct run_vm *vm)
 {
 	char why[512];
@@ -172,6 +177,10 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 		return;
 	}
 	vm->began = true;
+	if (vm->have_balloon) { /* the monitor samples what the balloon holds */
+		vm->exp.target.balloon_bytes = run_balloon_bytes;
+		vm->exp.target.balloon_arg = &vm->balloon;
+	}
 }
 
 static void vm_start(struct run_set *set, struct run_vm *vm)
@@ -229,6 +238,17 @@ static void ksm_begin(struct run_set *set)
 		return;
 	}
 	set->ksm_began = true;
+}
+
+/* A host's budget (host_policy.h), after page sharing began and before any VM allocates; a
+ * failure fails every VM. */
+static void host_begin(struct run_set *set)
+{
+	char why[512];
+	if (set->host_begin && set->host_begin(set, set->hook_arg, why, sizeof(why)) < 0)
+		for (size_t i = 0; i < set->n; i++)
+			if (!atomic_load(&set->vm[i].done))
+				vm_fail(&set->vm[i], "%s%s", why, "");
 }
 
 /* Once every VM began: the sampler marks each VM's guest RAM as it is published. */
@@ -312,9 +332,12 @@ enum run_state run_set_execute(struct run_set *set)
 		set->t0 = monotonic_seconds();
 	uint64_t period = set->host || set->n > 1 ? shared_period(set) : 0;
 	set->shared_monitor = period != 0;
-	if (set->shared_monitor)
+	if (set->shared_monitor) {
 		telemetry_init(&set->monitor, period, 0, set->t0);
+		set->monitor.usage_cg = set->usage_cg;
+	}
 	ksm_begin(set);
+	host_begin(set);
 	for (size_t i = 0; i < set->n; i++)
 		vm_begin(set, &set->vm[i]);
 	if (set->shared_monitor && telemetry_start(&set->monitor) < 0)
@@ -323,8 +346,12 @@ enum run_state run_set_execute(struct run_set *set)
 	ksm_start(set);
 	for (size_t i = 0; i < set->n; i++)
 		vm_start(set, &set->vm[i]);
+	if (set->started)
+		set->started(set, set->hook_arg);
 
 	int sig = run_wait(set, &sigs);
+	if (set->stopping)
+		set->stopping(set, set->hook_arg);
 	if (sig)
 		abandon(set);
 	for (size_t i = 0; i < set->n; i++) {
@@ -341,6 +368,8 @@ enum run_state run_set_execute(struct run_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		if (set->vm[i].began)
 			experiment_end(&set->vm[i].exp);
+	if (set->host_end)
+		set->host_end(set, set->hook_arg);
 	ksm_end(set);
 	catch_late_signals(sig, &sigs);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -72,6 +72,19 @@ struct run_set {
 	const struct ksm_opts *ksm_opts;
 	struct ksm_session *ksm;
 	bool ksm_began;
+	/* A host's memory budget and policy (vmm/run/host_policy.h): the budget cgroup whose usage
+	 * the monitor samples (NULL: none); `host_begin` after page sharing began and before any
+	 * VM (a failure fails every VM, with its reason), `host_end` after every VM ended and
+	 * before page sharing is restored — so KSM's janitor is forked outside the budget's
+	 * cgroup, whose OOM killer could otherwise take it too; `started` once every worker
+	 * started, `stopping` as soon as they ended or the run was interrupted (before the monitor
+	 * stops). All with the stop signals blocked. NULL: none. */
+	const struct memcg *usage_cg;
+	int (*host_begin)(struct run_set *set, void *arg, char *why, size_t n);
+	void (*host_end)(struct run_set *set, void *arg);
+	void (*started)(struct run_set *set, void *arg);
+	void (*stopping)(struct run_set *set, void *arg);
+	void *hook_arg;
 	struct run_set *abandoned_next; /* interrupted sets, kept reachable (run.c) */
 };
 

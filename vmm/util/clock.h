@@ -9,6 +9,9 @@
 
 double monotonic_seconds(void);
 uint64_t monotonic_ns(void);
+/* The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID) in microseconds: what a piece of
+ * work cost, apart from the time it waited. */
+double thread_cpu_us(void);
 /* Sleeps `us` microseconds of CLOCK_MONOTONIC (an absolute deadline, so signals that
  * interrupt it do not stretch it). A signal that finds *stop set (stop may be NULL) ends it
  * early: -EINTR. Else 0, or -errno from clock_nanosleep. */
