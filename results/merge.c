@@ -11,6 +11,8 @@
 
 #include "results/result.h"
 #include "results/merge.h"
+#include "results/point_files.h"
+#include "results/trend.h"
 
 void merge_init(struct merge *m, const char *dir, const struct metric_list *metrics)
 {
@@ -318,21 +320,25 @@ int merge_dir(const char *dir, const struct metric_list *metrics, bool partial, 
 		if (table)
 			merge_print(&m, table);
 		json_t *doc = merge_to_json(&m);
-		snprintf(path, sizeof(path), "%s/summary.json", dir);
-		rc = result_write_atomic(path, doc);
+		if ((rc = point_files_add(doc, dir, dir, why, n)) == 0) {
+			snprintf(path, sizeof(path), "%s/summary.json", dir);
+			rc = result_write_atomic(path, doc);
+			if (rc == 0) {
+				snprintf(path, sizeof(path), "%s/summary.csv", dir);
+				rc = merge_write_csv(&m, path);
+			}
+			if (rc == 0) {
+				snprintf(path, sizeof(path), "%s/report.html", dir);
+				rc = merge_write_html(&m, doc, path);
+			}
+			if (rc < 0)
+				snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
+			else
+				rc = trend_write_files(doc, dir, why, n);
+		}
 		json_decref(doc);
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "%s/summary.csv", dir);
-			rc = merge_write_csv(&m, path);
-		}
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "%s/report.html", dir);
-			rc = merge_write_html(&m, path);
-		}
-		if (rc < 0)
-			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
-		else if (table)
-			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv)\n", dir);
+		if (rc == 0 && table)
+			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv, trend-*.svg)\n", dir);
 	}
 	merge_free(&m);
 	return rc;
