@@ -438,14 +438,16 @@ static void error_bar(FILE *f, const struct svg_plot *p, double px, const struct
 		    px, a, b, px - 4, a, px - 4, b, color);
 }
 
-static void value_label(FILE *f, const struct chart *c, double px, double py, double v)
+/* The value above the point; on a line chart every other line's below it, so that two lines
+ * close together do not write over each other. */
+static void value_label(FILE *f, const struct chart *c, double px, double py, double v, size_t s)
 {
 	char b[32];
 	if (c->nseries > LABEL_SERIES || c->x->n > LABEL_VALUES)
 		return; /* the tooltip has it: labels would overlap */
 	svg_short_number(b, sizeof(b), v);
 	html_printf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">%s</text>\n",
-		    px, py - 6, b);
+		    px, c->x->numeric && s % 2 ? py + 15 : py - 6, b);
 }
 
 static void draw_line(FILE *f, const struct chart *c, const struct svg_plot *p, size_t s)
@@ -465,7 +467,7 @@ static void draw_line(FILE *f, const struct chart *c, const struct svg_plot *p, 
 		html_printf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">", px, py, palette[s]);
 		tooltip(f, c, s, i);
 		fputs("</circle>\n", f);
-		value_label(f, c, px, py, e->mean);
+		value_label(f, c, px, py, e->mean, s);
 	}
 }
 
@@ -485,7 +487,7 @@ static void draw_bars(FILE *f, const struct chart *c, const struct svg_plot *p, 
 		tooltip(f, c, s, i);
 		fputs("</rect>\n", f);
 		error_bar(f, p, px, e, "#222");
-		value_label(f, c, px, py, e->mean);
+		value_label(f, c, px, py, e->mean, s);
 	}
 }
 
