@@ -66,7 +66,9 @@ static void series_of(const json_t *doc, const char *path, const char *base, jso
 	const char *csv = json_string_value(json_object_get(tel, "timeseries"));
 	char where[4400], real[PATH_MAX], rel[PATH_MAX];
 	struct stat st;
-	const char *kind = !json_is_object(tel) ? "none" : csv ? "missing" : "embedded";
+	const char *doc_kind = json_string_value(json_object_get(doc, "kind"));
+	const char *kind = doc_kind && strcmp(doc_kind, "host") == 0 ? "embedded" /* the host's and each VM's */
+			   : !json_is_object(tel) ? "none" : csv ? "missing" : "embedded";
 	if (csv) {
 		report_series_path(path, csv, where, sizeof(where));
 		if (stat(where, &st) == 0 && S_ISREG(st.st_mode) && realpath(where, real)) {
