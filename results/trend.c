@@ -145,12 +145,15 @@ static bool varies(const json_t *points, const char *key)
 	return false;
 }
 
-static void consider_key(struct trend_axes *ax, const json_t *points, const char *key)
+/* seen: the keys looked at already (a set), so that each is compared across the points once. */
+static void consider_key(struct trend_axes *ax, const json_t *points, const char *key, json_t *seen)
 {
 	size_t i;
 	const json_t *p;
-	if (ax->n == TREND_MAX_AXES || strlen(key) >= TREND_NAME_MAX || trend_axis_find(ax, key) >= 0 ||
-	    !varies(points, key))
+	if (json_object_get(seen, key))
+		return;
+	json_object_set_new(seen, key, json_true());
+	if (ax->n == TREND_MAX_AXES || strlen(key) >= TREND_NAME_MAX || !varies(points, key))
 		return;
 	struct trend_axis *a = &ax->axis[ax->n++];
 	memset(a, 0, sizeof(*a));
@@ -163,12 +166,14 @@ static void consider_key(struct trend_axes *ax, const json_t *points, const char
 void trend_axes_of(const json_t *summary, struct trend_axes *ax)
 {
 	const json_t *points = points_of(summary), *p, *v;
+	json_t *seen = json_object();
 	const char *key;
 	size_t i;
 	ax->n = 0;
 	json_array_foreach(points, i, p) /* a key only some points have varies too */
 		json_object_foreach((json_t *)json_object_get(p, "settings"), key, v)
-			consider_key(ax, points, key);
+			consider_key(ax, points, key, seen);
+	json_decref(seen);
 }
 
 long trend_axis_find(const struct trend_axes *ax, const char *name)
@@ -706,7 +711,8 @@ void trend_html(FILE *f, const json_t *summary)
 
 /* ---- --plot METRIC[:AXIS] --------------------------------------------------------------- */
 
-static int list_of(const json_t *summary, const struct trend_axes *ax, bool metrics, char *buf, size_t n)
+/* The summary's metrics, or the swept axes, as "a, b, c". */
+static void list_of(const json_t *summary, const struct trend_axes *ax, bool metrics, char *buf, size_t n)
 {
 	size_t used = 0, k;
 	const json_t *m;
@@ -718,7 +724,6 @@ static int list_of(const json_t *summary, const struct trend_axes *ax, bool metr
 	else
 		for (size_t a = 0; a < ax->n; a++)
 			used += used < n ? (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", ax->axis[a].name) : 0;
-	return 0;
 }
 
 static bool summarises(const json_t *summary, const char *metric)
