@@ -146,6 +146,22 @@ static void test_files_relative_to_summary(void **st)
 	json_decref(doc);
 	/* the run report of a repetition finds its series beside it */
 	assert_int_equal(memvirt("report %s/points/0001-fp-r2.json -o %s/r", out, dir), 0);
+
+	/* merged elsewhere (-o), the paths lead from there back to the sweep's folder */
+	assert_int_equal(memvirt("merge %s -o %s/elsewhere", out, dir), 0);
+	snprintf(path, sizeof(path), "%s/elsewhere/summary.json", dir);
+	json_error_t err;
+	doc = json_load_file(path, 0, &err);
+	assert_non_null(doc);
+	const json_t *e = json_array_get(json_object_get(json_array_get(json_object_get(doc, "points"), 0), "files"), 0);
+	const char *res = json_string_value(json_object_get(e, "result"));
+	assert_non_null(res);
+	assert_string_equal(res, "../sweep/points/0000-fp-r1.json");
+	snprintf(path, sizeof(path), "%s/elsewhere/%s", dir, json_string_value(json_object_get(e, "timeseries")));
+	assert_true(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/elsewhere/trend-result.run_s-vs-mem.svg", dir);
+	assert_true(test_file_exists(path));
+	json_decref(doc);
 }
 
 static void test_plot_export(void **st)

@@ -23,7 +23,7 @@ struct slurm_opts {
 
 struct sweep_opts {
 	const char *file, *out;
-	bool list, dry_run, one, resume;
+	bool list, dry_run, one, resume, rerun_flagged;
 	size_t point;
 	struct slurm_opts slurm;
 };
@@ -50,6 +50,12 @@ void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const 
 const char *sweep_series_path(char *buf, size_t n, const char *point_json);
 /* Records the series in doc by its file name alone (relative to the document). */
 void sweep_series_recorded(json_t *doc);
+/* --rerun-flagged keeps a superseded repetition's series with it: when doc names the CSV the
+ * sweep put beside canon, doc is made to name the one beside old (its copy under
+ * points/superseded/; returns true), and sweep_series_move moves it there once old is written,
+ * before the new attempt writes canon's series. */
+bool sweep_series_supersede(json_t *doc, const char *canon, const char *old);
+int sweep_series_move(const char *canon, const char *old);
 
 /* A stop signal (run_stop_signals) between runs (during a run the run driver takes it and
  * writes the run as interrupted): the signal caught, or 0. */
