@@ -23,8 +23,9 @@ static void html_metric(FILE *f, const struct merge_point *p, const struct merge
 		return;
 	}
 	merge_stat_text(&x->s, &t);
-	html_printf(f, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s&ndash;%s%s</td>", t.mean, t.sd, t.median,
-		    t.iqr, t.min, t.max, x->outliers ? " <b>(out)</b>" : "");
+	html_printf(f, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s&ndash;%s", t.mean, t.sd, t.median, t.iqr,
+		    t.min, t.max);
+	fputs(x->outliers ? " <b>(out)</b></td>" : "</td>", f); /* markup: never through %s, which escapes */
 	if (p->is_base) {
 		fputs("<td colspan=4>baseline</td>", f);
 		return;
@@ -46,7 +47,8 @@ static void html_point(FILE *f, const struct merge *m, const struct merge_point 
 	html_escape(f, p->job);
 	fputs("</td><td class=l>", f);
 	html_escape(f, p->label);
-	html_printf(f, "</td><td>%u/%u%s</td>", p->ok, p->runs, p->flagged ? " <b>host</b>" : "");
+	html_printf(f, "</td><td>%u/%u", p->ok, p->runs);
+	fputs(p->flagged ? " <b>host</b></td>" : "</td>", f);
 	if (p->ok == 0) {
 		html_printf(f, "<td colspan=%zu class=l><b>%s</b>: ", METRIC_COLS * m->metrics.n + 1,
 			p->interrupted ? "interrupted" : p->failed ? "failed" : "skipped");
