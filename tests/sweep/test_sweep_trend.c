@@ -96,12 +96,16 @@ static void test_charts_on_page_and_as_files(void **st)
 	assert_non_null(strstr(svg, "<polyline"));
 	assert_non_null(strstr(svg, ">mmu=ept</text>")); /* the legend: one line per mmu */
 	assert_non_null(strstr(svg, ">mmu=shadow</text>"));
-	if (!strstr(svg, ">result.run_s (s)</text>") && !strstr(svg, ">result.run_s (ms)</text>") &&
-	    !strstr(svg, ">result.run_s (us)</text>"))
-		fail_msg("the y axis of run_s carries no unit of time");
+	/* a unit of time, whichever fits; "log scale" too when the times of runs this short on a
+	 * loaded host span 100x */
+	const char *y = strstr(svg, ">result.run_s (");
+	assert_non_null(y);
+	y += strlen(">result.run_s (");
+	if (strncmp(y, "s", 1) != 0 && strncmp(y, "ms", 2) != 0 && strncmp(y, "us", 2) != 0 && strncmp(y, "ns", 2) != 0)
+		fail_msg("the y axis of run_s carries no unit of time: %.30s", y);
 	snprintf(path, sizeof(path), "%s/trend-result.ops_per_s-vs-mmu.svg", out);
 	test_slurp(path, svg, sizeof(svg));
-	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s)</text>"));
+	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s")); /* ", log scale" when a loaded host spreads them */
 	assert_non_null(strstr(svg, "<rect x="));
 	assert_non_null(strstr(svg, ">ept</text>"));
 	snprintf(path, sizeof(path), "%s/trend-mmu.modeled_cycles-vs-mem.svg", out);
@@ -171,7 +175,7 @@ static void test_plot_export(void **st)
 	snprintf(path, sizeof(path), "%s/one.svg", dir);
 	assert_int_equal(memvirt("report %s/summary.json --plot result.ops_per_s:mem -o %s", out, path), 0);
 	test_slurp(path, svg, sizeof(svg));
-	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s)</text>"));
+	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s")); /* ", log scale" when a loaded host spreads them */
 	assert_non_null(strstr(svg, ">mem (size)</text>"));
 	/* without an axis: the first one swept */
 	assert_int_equal(memvirt("report %s/summary.json --plot mmu.modeled_cycles -o %s", out, path), 0);
