@@ -302,6 +302,39 @@ static json_t *telemetry_json(const struct experiment_session *s, const struct d
 	return o;
 }
 
+/* wss{}: the estimator's settings, its cost per step and its figures over the run (a level per
+ * sample, so the mean is over time), or null with the estimator off. */
+static json_t *wss_json(const struct experiment_session *s)
+{
+	const struct tel_target *tg = &s->target;
+	if (!s->opts->wss_on || !s->monitor)
+		return json_null();
+	const struct wss *w = &tg->wss;
+	uint64_t lo = UINT64_MAX, hi = 0, n = 0;
+	double sum = 0;
+	for (size_t i = 0; i < tg->series.n; i++) {
+		uint64_t v = tg->series.s[i].wss_bytes;
+		if (v == TEL_ABSENT)
+			continue;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		sum += (double)v;
+		n++;
+	}
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "mode", wss_mode_name(&w->o), "period_us",
+			      (json_int_t)w->o.period_us, "seed", (json_int_t)w->o.seed, "steps", (json_int_t)w->steps,
+			      "checked_pages", (json_int_t)w->checked_total);
+	json_object_set_new(o, "sample_pages", w->o.exact ? json_null() : json_integer(w->o.sample_pages));
+	json_object_set_new(o, "guest_ram_bytes", u64j(w->bytes)); /* what a sampled fraction multiplies */
+	json_object_set_new(o, "cpu_us", json_pack("{s:f, s:f}", "mean", w->steps ? w->cpu_sum_us / (double)w->steps : 0.0,
+						   "max", w->cpu_max_us));
+	json_object_set_new(o, "wss_bytes", n ? json_pack("{s:o, s:o, s:f}", "min", u64j(lo), "max", u64j(hi), "mean",
+							 sum / (double)n)
+					      : json_null());
+	json_object_set_new(o, "error", tg->wss_err ? json_string(w->why) : json_null());
+	return o;
+}
+
 static json_t *reclaim_json(const struct experiment_session *s)
 {
 	json_t *o = json_object();
@@ -357,6 +390,7 @@ void experiment_finish_doc(struct experiment_session *s, json_t *doc)
 		json_object_set_new(doc, "dip_episodes", json_null());
 	}
 	json_object_set_new(doc, "reclaim", reclaim_json(s));
+	json_object_set_new(doc, "wss", wss_json(s));
 	dips_free(&dr);
 	if (s->monitor)
 		tel_target_fini(&s->target);
