@@ -17,7 +17,8 @@ static const char base_css[] =
 	"body{font-family:sans-serif;max-width:72em;margin:2em auto;color:#222}"
 	"table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:right}"
 	"th{background:#eee}td.l,th.l{text-align:left}.win{font-weight:bold;color:#075}"
-	"svg{display:block;margin:.5em 0}svg text{font-family:sans-serif}";
+	"svg{display:block;margin:.5em 0}svg text{font-family:sans-serif}"
+	".charts{display:flex;flex-wrap:wrap;gap:0 1.5em}figure{margin:.5em 0}figcaption{font-size:.9em}";
 
 void html_page_begin(FILE *f, const char *title, const char *extra_css)
 {
@@ -130,16 +131,26 @@ void svg_begin(FILE *f, int w, int h, const char *label)
 
 void svg_end(FILE *f) { fputs("</svg>\n", f); }
 
+/* Where v lies in [a, b], 0 to 1 (log10 of all three on a log scale; a value at or below 0
+ * there is below the axis). */
+static double axis_fraction(double v, double a, double b, bool log_scale)
+{
+	if (log_scale) {
+		if (!(v > 0) || !(a > 0) || !(b > 0))
+			return v > 0 ? 1 : 0;
+		v = log10(v), a = log10(a), b = log10(b);
+	}
+	return (v - a) / (b > a ? b - a : 1);
+}
+
 double svg_px(const struct svg_plot *p, double x)
 {
-	double span = p->x1 > p->x0 ? p->x1 - p->x0 : 1;
-	return p->left + (x - p->x0) / span * (p->w - p->left - p->right);
+	return p->left + axis_fraction(x, p->x0, p->x1, p->xlog) * (p->w - p->left - p->right);
 }
 
 double svg_py(const struct svg_plot *p, double y)
 {
-	double span = p->y1 > p->y0 ? p->y1 - p->y0 : 1;
-	double v = (y - p->y0) / span;
+	double v = axis_fraction(y, p->y0, p->y1, p->ylog);
 	v = v < 0 ? 0 : v > 1 ? 1 : v;
 	return p->h - p->bottom - v * (p->h - p->top - p->bottom);
 }
@@ -185,14 +196,37 @@ static size_t ticks(double a, double b, double step, double *out)
 	return n;
 }
 
+/* On a log scale: 1, 2 and 5 times each power of ten in [a, b] when they span at most three
+ * decades, the powers of ten alone (every k-th over very many) beyond. */
+static size_t log_ticks(double a, double b, double *out)
+{
+	size_t n = 0;
+	if (!(a > 0) || !(b > a) || !isfinite(b))
+		return 0;
+	int lo = (int)floor(log10(a)), hi = (int)ceil(log10(b));
+	int every = hi - lo > 3 * (MAX_TICKS / 4) ? (hi - lo) / (MAX_TICKS / 4) + 1 : 1;
+	static const double steps[] = { 1, 2, 5 };
+	for (int e = lo; e <= hi && n < MAX_TICKS; e += every)
+		for (size_t k = 0; k < (hi - lo > 3 ? 1 : ARRAY_SIZE(steps)) && n < MAX_TICKS; k++) {
+			double v = steps[k] * pow(10, e);
+			if (v >= a * (1 - 1e-9) && v <= b * (1 + 1e-9))
+				out[n++] = v;
+		}
+	return n;
+}
+
 static void axis_ticks_x(FILE *f, const struct svg_plot *p)
 {
 	double at[MAX_TICKS];
-	size_t n = ticks(p->x0, p->x1, nice_step(p->x1 - p->x0, 8), at);
+	size_t n = p->nxat ? (p->nxat < MAX_TICKS ? p->nxat : MAX_TICKS)
+		 : p->xlog ? log_ticks(p->x0, p->x1, at) : ticks(p->x0, p->x1, nice_step(p->x1 - p->x0, 8), at);
 	for (size_t i = 0; i < n; i++) {
-		double x = at[i];
+		double x = p->nxat ? p->xat[i] : at[i];
 		char b[32];
-		svg_short_number(b, sizeof(b), x);
+		if (p->nxat)
+			snprintf(b, sizeof(b), "%s", p->xtext[i]);
+		else
+			svg_short_number(b, sizeof(b), x);
 		html_printf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>"
 			   "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
 			svg_px(p, x), p->top, svg_px(p, x), p->h - p->bottom, svg_px(p, x), p->h - p->bottom + 14, b);
@@ -202,7 +236,7 @@ static void axis_ticks_x(FILE *f, const struct svg_plot *p)
 static void axis_ticks_y(FILE *f, const struct svg_plot *p)
 {
 	double at[MAX_TICKS];
-	size_t n = ticks(p->y0, p->y1, nice_step(p->y1 - p->y0, 5), at);
+	size_t n = p->ylog ? log_ticks(p->y0, p->y1, at) : ticks(p->y0, p->y1, nice_step(p->y1 - p->y0, 5), at);
 	for (size_t i = 0; i < n; i++) {
 		double y = at[i];
 		char b[32];

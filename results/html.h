@@ -20,11 +20,17 @@ void html_escape(FILE *f, const char *s);
 void html_printf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* An SVG chart: data coordinates [x0,x1] x [y0,y1] drawn in a w x h box with margins for
- * the axes. */
+ * the axes. xlog/ylog draw that axis on a log scale (bounds and values above 0; ticks at 1, 2
+ * and 5 times powers of ten, or powers of ten alone over many decades). nxat > 0 puts the x
+ * ticks at xat[] labelled xtext[] instead of evenly spaced numbers (a sweep's axis values). */
 struct svg_plot {
 	double x0, x1, y0, y1;
 	int w, h;
 	int left, right, top, bottom; /* margins in pixels */
+	bool xlog, ylog;
+	const double *xat;
+	const char *const *xtext;
+	size_t nxat;
 };
 
 /* The <svg> element (its text in sans-serif, so a standalone file reads as the page does). */

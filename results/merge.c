@@ -11,6 +11,8 @@
 
 #include "results/result.h"
 #include "results/merge.h"
+#include "results/point_files.h"
+#include "results/trend.h"
 
 void merge_init(struct merge *m, const char *dir, const struct metric_list *metrics)
 {
@@ -442,23 +444,30 @@ int merge_check_opts(const struct merge *m, char *why, size_t n)
 	return rc ? rc : check_paired(m, why, n);
 }
 
+/* summary.json (with each repetition's files, relative to out), summary.csv, report.html and
+ * the trend charts' SVG files, all from the one summary document. */
 static int write_outputs(struct merge *m, const char *out, char *why, size_t n)
 {
 	char path[4200];
 	json_t *doc = merge_to_json(m);
-	snprintf(path, sizeof(path), "%s/summary.json", out);
-	int rc = result_write_atomic(path, doc);
+	int rc = point_files_add(doc, m->dir, out, why, n);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/summary.json", out);
+		rc = result_write_atomic(path, doc);
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/summary.csv", out);
+			rc = merge_write_csv(m, path);
+		}
+		if (rc == 0) {
+			snprintf(path, sizeof(path), "%s/report.html", out);
+			rc = merge_write_html(m, doc, path);
+		}
+		if (rc < 0)
+			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
+		else
+			rc = trend_write_files(doc, out, why, n);
+	}
 	json_decref(doc);
-	if (rc == 0) {
-		snprintf(path, sizeof(path), "%s/summary.csv", out);
-		rc = merge_write_csv(m, path);
-	}
-	if (rc == 0) {
-		snprintf(path, sizeof(path), "%s/report.html", out);
-		rc = merge_write_html(m, path);
-	}
-	if (rc < 0)
-		snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
 	return rc;
 }
 
@@ -495,7 +504,7 @@ int merge_dir(const struct merge_opts *o, FILE *table, char *why, size_t n)
 		if (rc == 0)
 			rc = write_outputs(m, out, why, n);
 		if (rc == 0 && table)
-			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv)\n", out);
+			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv, trend-*.svg)\n", out);
 	}
 	merge_free(m);
 	free(m);

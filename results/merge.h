@@ -186,7 +186,9 @@ json_t *merge_pair_json(const struct merge *m);
 void merge_print(const struct merge *m, FILE *f);
 json_t *merge_to_json(const struct merge *m);
 int merge_write_csv(const struct merge *m, const char *path);
-int merge_write_html(const struct merge *m, const char *path); /* merge_html.c */
+/* merge_html.c: the page, its charts and file links made from summary (merge_to_json with
+ * point_files_add). */
+int merge_write_html(const struct merge *m, const json_t *summary, const char *path);
 void merge_free(struct merge *m);
 
 /* merge_gaps.c: what a sweep lacks — points with no result, repetitions missing, and

@@ -1,17 +1,16 @@
 /* merge_html.c — a merged sweep as one self-contained HTML page (DIR/report.html): what the
- * columns mean, the summary table (a column group per metric), and an SVG plot of each point's
- * mean of the first metric with its min–max range, relative to its baseline when there are
- * baselines. Page chrome and plot axes are
- * html.h's, shared with compare and report. */
+ * columns mean, the summary table (a column group per metric), the trend charts of every metric
+ * against every swept axis (trend.h) and each repetition's files (point_files.h), both made
+ * from the summary document. Page chrome and plot axes are html.h's, shared with compare and
+ * report. */
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "results/result.h"
 #include "results/html.h"
 #include "results/merge.h"
-
-#define PLOT_W 900
-#define PLOT_H 320
+#include "results/point_files.h"
+#include "results/trend.h"
 
 #define METRIC_COLS 9 /* mean, sd, median, IQR, min–max, diff, mdiff, welch, mwu */
 
@@ -24,8 +23,9 @@ static void html_metric(FILE *f, const struct merge_point *p, const struct merge
 		return;
 	}
 	merge_stat_text(&x->s, &t);
-	html_printf(f, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s&ndash;%s%s</td>", t.mean, t.sd, t.median,
-		    t.iqr, t.min, t.max, x->outliers ? " <b>(out)</b>" : "");
+	html_printf(f, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s&ndash;%s", t.mean, t.sd, t.median, t.iqr,
+		    t.min, t.max);
+	fputs(x->outliers ? " <b>(out)</b></td>" : "</td>", f); /* markup: never through %s, which escapes */
 	if (p->is_base) {
 		fputs("<td colspan=4>baseline</td>", f);
 		return;
@@ -47,7 +47,8 @@ static void html_point(FILE *f, const struct merge *m, const struct merge_point 
 	html_escape(f, p->job);
 	fputs("</td><td class=l>", f);
 	html_escape(f, p->label);
-	html_printf(f, "</td><td>%u/%u%s</td>", p->ok, p->runs, p->flagged ? " <b>host</b>" : "");
+	html_printf(f, "</td><td>%u/%u", p->ok, p->runs);
+	fputs(p->flagged ? " <b>host</b></td>" : "</td>", f);
 	if (p->ok == 0) {
 		html_printf(f, "<td colspan=%zu class=l><b>%s</b>: ", METRIC_COLS * m->metrics.n + 1,
 			p->interrupted ? "interrupted" : p->failed ? "failed" : "skipped");
@@ -87,75 +88,6 @@ static void html_table(FILE *f, const struct merge *m)
 	fputs("</table>\n", f);
 }
 
-/* The first metric is plotted relative to each point's baseline when there are baselines
- * (points of different workloads differ by orders of magnitude; their ratios to the baseline
- * do not), else as it is. Returns the divisor for p, or 0 when p is not plotted. */
-static double plot_scale(const struct merge *m, const struct merge_point *p, bool relative)
-{
-	if (!p->metric[0].s.n)
-		return 0;
-	if (!relative)
-		return 1;
-	return p->base >= 0 && m->points[p->base].metric[0].s.n ? m->points[p->base].metric[0].s.mean : 0;
-}
-
-static bool plot_relative(const struct merge *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (plot_scale(m, &m->points[i], true) > 0)
-			return true;
-	return false;
-}
-
-static double plot_max(const struct merge *m, bool relative)
-{
-	double max = 0;
-	for (size_t i = 0; i < m->n; i++) {
-		double d = plot_scale(m, &m->points[i], relative);
-		if (d > 0 && m->points[i].metric[0].s.max / d > max)
-			max = m->points[i].metric[0].s.max / d;
-	}
-	return max > 0 ? max : 1;
-}
-
-static void plot_bar(FILE *f, const struct svg_plot *p, const struct merge_point *pt, double x, double bw, double d)
-{
-	const struct mstat *s = &pt->metric[0].s;
-	double y = svg_py(p, s->mean / d);
-	html_printf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>point %ld ",
-		x - bw / 2, y, bw, svg_py(p, 0) - y, pt->is_base ? "#e07b39" : "#3a7bd5", pt->index);
-	html_escape(f, pt->label);
-	html_printf(f, ": %.6g</title></rect>\n<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>\n",
-		s->mean, x, svg_py(p, s->min / d), x, svg_py(p, s->max / d));
-}
-
-/* One bar per point at its row number (1 = the table's first row): the mean and a whisker
- * over min–max; baselines in orange. */
-static void html_plot(FILE *f, const struct merge *m)
-{
-	bool rel = plot_relative(m);
-	const char *name = m->metrics.path[0]; /* letters, digits, '_', '-', '.': nothing to escape */
-	char ylabel[METRIC_PATH_MAX + 32], label[METRIC_PATH_MAX + 64];
-	struct svg_plot p = { .x0 = 0.5, .x1 = (double)m->n + 0.5, .y0 = 0, .y1 = plot_max(m, rel) * 1.1, .w = PLOT_W,
-			      .h = PLOT_H, .left = 70, .right = 20, .top = 20, .bottom = 40 };
-	double bw = (svg_px(&p, 2) - svg_px(&p, 1)) * 0.6;
-	snprintf(ylabel, sizeof(ylabel), "%s%s", name, rel ? " / baseline mean" : "");
-	snprintf(label, sizeof(label), "mean %s per sweep point, with min-max range", name);
-	html_printf(f, "<h2>%s per point%s (mean, min&ndash;max)</h2>\n", name, rel ? ", relative to its baseline" : "");
-	svg_begin(f, PLOT_W, PLOT_H, label);
-	svg_plot_axes(f, &p, "row in the table", ylabel);
-	for (size_t i = 0; i < m->n; i++) {
-		double d = plot_scale(m, &m->points[i], rel);
-		if (d > 0)
-			plot_bar(f, &p, &m->points[i], svg_px(&p, (double)i + 1), bw, d);
-	}
-	if (rel)
-		svg_plot_hline(f, &p, 1.0, "#e07b39", "baseline");
-	else if (m->baseline >= 0 && m->points[m->baseline].metric[0].s.n)
-		svg_plot_hline(f, &p, m->points[m->baseline].metric[0].s.mean, "#e07b39", "baseline");
-	svg_end(f);
-}
-
 /* "metric X: not in point N's results", one paragraph each. */
 static void html_notes(FILE *f, const struct merge *m)
 {
@@ -169,6 +101,11 @@ static void html_notes(FILE *f, const struct merge *m)
 		}
 	}
 }
+
+struct page {
+	const struct merge *m;
+	const json_t *summary;
+};
 
 /* The repetitions flagged for host interference or outside their point's fences. */
 static void html_flags(FILE *f, const struct merge *m)
@@ -239,7 +176,8 @@ static void html_pairs(FILE *f, const struct merge *m)
 
 static void merge_emit_html(FILE *f, const void *arg)
 {
-	const struct merge *m = arg;
+	const struct page *pg = arg;
+	const struct merge *m = pg->m;
 	html_page_begin(f, "memvirt sweep", NULL);
 	fputs("<h1>memvirt sweep: ", f);
 	html_escape(f, m->file);
@@ -260,11 +198,12 @@ static void merge_emit_html(FILE *f, const void *arg)
 	html_notes(f, m);
 	html_flags(f, m);
 	html_pairs(f, m);
-	html_plot(f, m);
+	trend_html(f, pg->summary);
+	point_files_html(f, pg->summary);
 	html_page_end(f);
 }
 
-int merge_write_html(const struct merge *m, const char *path)
+int merge_write_html(const struct merge *m, const json_t *summary, const char *path)
 {
-	return atomic_write_stream(path, merge_emit_html, m);
+	return atomic_write_stream(path, merge_emit_html, &(struct page){ .m = m, .summary = summary });
 }

@@ -32,6 +32,9 @@ int report_init(struct report *r, json_t *doc, const char *json_path, char *why,
  * negative errno with a one-line reason in why. */
 int report_host_write(const json_t *doc, const char *json_path, const char *dir, char *why, size_t whylen);
 void report_free(struct report *r);
+/* Where a run's time series is: a relative name beside the JSON document when it is there
+ * (a sweep records each repetition's so), else the path as recorded. Returns 0. */
+int report_series_path(const char *json_path, const char *recorded, char *out, size_t n);
 int report_write_html(const struct report *r, const char *path);
 
 /* Rates over time from cumulative counters, in bins of bin_ms (exposed for tests). */

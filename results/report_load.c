@@ -1,6 +1,7 @@
 /* report_load.c — reading a run for the report: the result document, then its series from the
- * CSV it names (as written, or next to the document when the recorded path is relative and
- * the run was made elsewhere) or from the copy embedded in the document. */
+ * CSV it names (a relative name beside the document first — a sweep records each repetition's
+ * series so — else as written, relative to where the report runs) or from the copy embedded
+ * in the document. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -16,16 +17,16 @@ static int fail(char *why, size_t n, int rc, const char *fmt, const char *arg)
 	return rc;
 }
 
-/* The CSV path as recorded, or the same name beside the JSON document. */
-static int series_path(const char *json_path, const char *recorded, char *out, size_t n)
+int report_series_path(const char *json_path, const char *recorded, char *out, size_t n)
 {
-	if (access(recorded, R_OK) == 0 || recorded[0] == '/') {
-		snprintf(out, n, "%s", recorded);
-		return 0;
-	}
 	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", json_path);
-	snprintf(out, n, "%s/%s", dirname(dir), recorded);
+	if (recorded[0] != '/') { /* beside the document first: they travel together */
+		snprintf(dir, sizeof(dir), "%s", json_path);
+		snprintf(out, n, "%s/%s", dirname(dir), recorded);
+		if (access(out, R_OK) == 0)
+			return 0;
+	}
+	snprintf(out, n, "%s", recorded);
 	return 0;
 }
 
@@ -35,7 +36,7 @@ static int load_series(const char *json_path, struct report *r, char *why, size_
 	const char *csv = json_string_value(json_object_get(tel, "timeseries"));
 	int rc;
 	if (csv) {
-		series_path(json_path, csv, r->series_from, sizeof(r->series_from));
+		report_series_path(json_path, csv, r->series_from, sizeof(r->series_from));
 		if ((rc = tel_series_read_csv(r->series_from, &r->series)) < 0)
 			return fail(why, n, rc, "cannot read the time series %s: %s", r->series_from);
 		return 0;
@@ -67,7 +68,7 @@ int report_init(struct report *r, json_t *doc, const char *json_path, char *why,
 		snprintf(why, whylen, "%s is not a memvirt result document (schema_version 1)", json_path);
 	else if (kind && strcmp(kind, "sweep-summary") == 0)
 		snprintf(why, whylen, "%s is a sweep summary, not a run result: its page is report.html beside it "
-			 "(memvirt merge writes both)", json_path);
+			 "(memvirt merge writes both); one chart as SVG: --plot METRIC[:AXIS] -o FILE.svg", json_path);
 	else if (kind && strcmp(kind, "compare") == 0)
 		snprintf(why, whylen, "%s is a comparison, not a run result: its page is report.html beside it "
 			 "(memvirt compare writes both)", json_path);

@@ -108,6 +108,28 @@ static void test_compare_refuses_what_it_chooses(void **st)
 	assert_int_equal(lines(err_text), 1);
 }
 
+/* Native runs no guest and no simulated hardware: the guest's options and the simulator's are
+ * refused there with one line saying where they apply (they were silently ignored), and the
+ * help groups them by where they apply (--guest-page was listed under "Simulator" although
+ * kvm uses it). */
+static void test_guest_and_sim_options_refused_on_native(void **st)
+{
+	(void)st;
+	expect_usage_error("--platform native --guest-page 2m", "--guest-page: native runs no guest");
+	assert_non_null(strstr(err_text, "--platform sim or kvm"));
+	expect_usage_error("--platform native --tlb 0", "--tlb: native");
+	assert_null(strstr(err_text, "or kvm"));
+	expect_usage_error("--cost walk_ref=50", "--cost: native"); /* native is the default */
+	assert_int_equal(memvirt("run --help"), 0);
+	const char *guest = strstr(out_text, "Guest (--platform sim or kvm):");
+	const char *sim = strstr(out_text, "Simulated hardware and cost model (--platform sim):");
+	assert_non_null(guest);
+	assert_non_null(sim);
+	const char *page = strstr(out_text, "--guest-page"), *tlb = strstr(out_text, "--tlb");
+	assert_true(page > guest && page < sim);
+	assert_true(tlb > sim);
+}
+
 /* getopt_long would take a unique prefix (`--time` for `--timeseries`, writing a file named
  * by the value); the command refuses it, naming what was typed and exiting 2. */
 static void test_abbreviations_refused(void **st)
@@ -276,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_discard_of_anonymous_ram_refused_up_front),
 		cmocka_unit_test(test_summary_names_the_largest_dip),
 		cmocka_unit_test(test_compare_refuses_what_it_chooses),
+		cmocka_unit_test(test_guest_and_sim_options_refused_on_native),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};

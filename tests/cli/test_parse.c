@@ -164,11 +164,11 @@ static void test_every_option_bad(void **st)
 	assert_int_equal(PARSE(&c, "--seed", "x"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--json", "/nonexistent-dir/r.json"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--json", "/tmp"), EXIT_USAGE); /* a directory */
-	assert_int_equal(PARSE(&c, "--guest-mem", "16m"), EXIT_USAGE); /* < --mem 64m */
-	assert_int_equal(PARSE(&c, "--guest-mem", "lots"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--guest-mem", "16m"), EXIT_USAGE); /* < --mem 64m */
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--guest-mem", "lots"), EXIT_USAGE);
 	/* issue 17: wrapped to 0 when rounded up; a seed the document would record as -1 */
-	assert_int_equal(PARSE(&c, "--guest-mem", "18446744073709551615"), EXIT_USAGE);
-	assert_int_equal(PARSE(&c, "--guest-mem", "65g"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--guest-mem", "18446744073709551615"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--guest-mem", "65g"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--seed", "18446744073709551615"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--seed", "010"), 0);
 	assert_int_equal(c.cfg.params.seed, 10);
@@ -205,6 +205,11 @@ static void test_platform_conflicts(void **st)
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--levels", "5"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "on"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "off", "--levels", "4"), 0);
+	/* native runs no guest and no simulated hardware; kvm runs the guest */
+	assert_int_equal(PARSE(&c, "--platform", "native", "--guest-page", "2m"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "native", "--host-page", "2m"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--guest-mem", "128m"), EXIT_USAGE); /* native by default */
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--guest-page", "2m", "--guest-mem", "128m"), 0);
 	const char *const plats[] = { "sim", "native" };
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(PARSE(&c, "--platform", plats[i], "--uffd"), EXIT_USAGE);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -347,6 +348,20 @@ static void test_flags_and_robust_comparison(void **st)
 	json_t *mt = json_object_get(json_object_get(json_array_get(json_object_get(j, "points"), 1), "metrics"), "result.run_s");
 	assert_non_null(json_object_get(mt, "median"));
 	assert_non_null(json_object_get(json_object_get(mt, "mann_whitney"), "p_value"));
+	/* the page marks them in markup, not as escaped text ("&lt;b&gt;host&lt;/b&gt;" it was) */
+	char path[] = "/tmp/memvirt-merge-page-XXXXXX", page[1 << 16];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(merge_write_html(&m, j, path), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	page[fread(page, 1, sizeof(page) - 1, f)] = 0;
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(page, " <b>host</b></td>"));
+	assert_non_null(strstr(page, " <b>(out)</b></td>"));
+	assert_null(strstr(page, "&lt;b&gt;"));
 	json_decref(j);
 	merge_free(&m);
 }

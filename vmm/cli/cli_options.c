@@ -45,11 +45,19 @@ static const struct cli_opt run_options[] = {
 	CLI_OPT_END(),
 };
 
-static const struct cli_opt sim_options[] = {
-	CLI_OPT_GROUP("Simulator (--platform sim):"),
+/* Grouped by where they apply: the guest kernel runs on sim and kvm; the simulated hardware
+ * and its cost model only on sim (on kvm the real hardware runs: they are recorded, and
+ * compare's :sim rows use them). Native runs neither: platform_conflict refuses both there. */
+static const struct cli_opt guest_options[] = {
+	CLI_OPT_GROUP("Guest (--platform sim or kvm):"),
 	CLI_OPT_ARG("guest-mem", OPT_GUEST_MEM, "SIZE", "guest RAM (default: footprint + 25% + 32m)"),
-	CLI_OPT_ARG("levels", OPT_LEVELS, "4|5", "guest paging levels (default 4)"),
+	CLI_OPT_ARG("levels", OPT_LEVELS, "4|5", "guest paging levels (default 4; 5 on sim only)"),
 	CLI_OPT_ARG("guest-page", OPT_GUEST_PAGE, "4k|2m", "largest page the guest kernel maps (default 4k)"),
+	CLI_OPT_END(),
+};
+
+static const struct cli_opt sim_options[] = {
+	CLI_OPT_GROUP("Simulated hardware and cost model (--platform sim):"),
 	CLI_OPT_ARG("host-page", OPT_HOST_PAGE, "4k|2m|1g", "p2m (host) page size (default 4k)"),
 	CLI_OPT_ARG("tlb", OPT_TLB, "ENTRIES", "4 KiB TLB entries, 0 = no TLB (default 1536)"),
 	CLI_OPT_ARG("pwc", OPT_PWC, "on|off", "page-walk caches (default on)"),
@@ -380,7 +388,7 @@ static int apply_wl_params(struct run_config *cfg, const struct wl_options *w)
 }
 
 /* Every run option's table, in --help order; the workload parameters' is built here. */
-#define NRUN_TABLES 6
+#define NRUN_TABLES 7
 struct run_tables {
 	struct wl_options wl;
 	const struct cli_opt *t[NRUN_TABLES];
@@ -391,10 +399,21 @@ static void run_tables_init(struct run_tables *rt)
 	collect_wl_params(&rt->wl);
 	rt->t[0] = run_options;
 	rt->t[1] = rt->wl.opt;
-	rt->t[2] = sim_options;
-	rt->t[3] = cli_experiment_options;
-	rt->t[4] = cli_memory_options;
-	rt->t[5] = cli_balloon_options;
+	rt->t[2] = guest_options;
+	rt->t[3] = sim_options;
+	rt->t[4] = cli_experiment_options;
+	rt->t[5] = cli_memory_options;
+	rt->t[6] = cli_balloon_options;
+}
+
+/* The long name of the option with this code. */
+static const char *opt_name_of(const struct run_tables *rt, int code)
+{
+	for (size_t i = 0; i < NRUN_TABLES; i++)
+		for (const struct cli_opt *o = rt->t[i]; !cli_opt_is_end(o); o++)
+			if (o->name && o->code == code)
+				return o->name;
+	return "?";
 }
 
 int cli_run_option_arg(const char *name)
@@ -421,9 +440,10 @@ void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own)
 /* Options the chosen platform cannot honour are usage errors before the run, not run-time
  * failures or silently ignored: kvm pages with 4 levels and traps every pool write itself;
  * guest-memory placement (--backend, --thp, --numa-*, --uffd) exists on kvm only; native runs
- * no paging strategy. (Other sim-only options — the TLB, caches, costs — describe the model
+ * no paging strategy, no guest and no simulated hardware (guest_opt: the first such option
+ * given, or NULL). (Other sim-only options — the TLB, caches, costs — describe the model
  * and are recorded, not refused.) */
-static int platform_conflict(const struct run_config *cfg, const struct guest_mem_opts *m)
+static int platform_conflict(const struct run_config *cfg, const struct guest_mem_opts *m, const char *guest_opt)
 {
 	bool kvm = strcmp(cfg->platform, "kvm") == 0, native = strcmp(cfg->platform, "native") == 0;
 	const char *mem_opt = m->backend != guest_mem_defaults.backend ? "backend"
@@ -439,6 +459,9 @@ static int platform_conflict(const struct run_config *cfg, const struct guest_me
 	if (!kvm && mem_opt)
 		return cli_error("--%s: guest memory placement is a kvm option; %s guest memory is the process's own",
 				 mem_opt, cfg->platform), EXIT_USAGE;
+	if (native && guest_opt)
+		return cli_error("--%s: native runs no guest and no simulated hardware (it applies to --platform sim%s)",
+				 guest_opt, cli_opts_find(guest_options, guest_opt) ? " or kvm" : ""), EXIT_USAGE;
 	if (native && strcmp(cfg->mmu, "ept") != 0)
 		return cli_error("--mmu %s: native runs no paging strategy (use --platform sim or kvm)", cfg->mmu),
 		       EXIT_USAGE;
@@ -451,7 +474,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 	struct run_tables rt;
 	struct wl_options *w = &rt.wl;
 	struct cli_getopt g;
-	const char *guest_mem = NULL;
+	const char *guest_mem = NULL, *guest_opt = NULL;
 	run_tables_init(&rt);
 	cli_getopt_init(&g, "+h", rt.t[0]);
 	for (size_t i = 1; i < NRUN_TABLES; i++)
@@ -476,6 +499,8 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 			w->value[opt - OPT_WL_PARAM] = optarg;
 		else if ((rc = parse_fixed(opt, optarg, cfg, &guest_mem)) != 0)
 			return rc;
+		if (opt >= OPT_GUEST_MEM && opt <= OPT_COST && !guest_opt)
+			guest_opt = opt_name_of(&rt, opt);
 	}
 	if (optind < argc) {
 		cli_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]);
@@ -483,7 +508,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 	}
 	if ((rc = apply_wl_params(cfg, w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
-	if ((rc = platform_conflict(cfg, &r->memory)) != 0)
+	if ((rc = platform_conflict(cfg, &r->memory, guest_opt)) != 0)
 		return rc;
 	if ((rc = cli_finish_config(cfg, guest_mem)) != 0)
 		return rc;

@@ -1,53 +1,91 @@
 /* cmd_report.c — `memvirt report RESULT.json -o DIR`: writes DIR/index.html for one run
- * (report.h). */
+ * (report.h) or host; `memvirt report SUMMARY.json --plot METRIC[:AXIS] -o FILE.svg` exports
+ * one trend chart of a merged sweep (trend.h) as a standalone SVG file, for a paper. -o is a
+ * directory for a page and a file for a chart: each is what the command writes. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vmm/cli/cli.h"
 #include "results/report.h"
 #include "results/result.h"
+#include "results/trend.h"
 
 static const struct cli_opt report_options[] = {
-	CLI_OPT_ARG("out", 'o', "DIR", "where index.html goes (required; also -o DIR)"),
+	CLI_OPT_ARG("out", 'o', "DIR", "where index.html goes (required; also -o DIR); with --plot, the SVG file"),
+	CLI_OPT_ARG("plot", 'p', "METRIC[:AXIS]",
+		    "SUMMARY.json only (memvirt merge): write one trend chart, METRIC (one the\n"
+		    "summary has) against the swept AXIS (default: the first), as the SVG file -o"),
 	CLI_OPT_FLAG("help", 'h', "print this help"),
 	CLI_OPT_END(),
 };
 
 static void usage(void)
 {
-	fputs("usage: memvirt report RESULT.json -o DIR\n\n"
+	fputs("usage: memvirt report RESULT.json -o DIR\n"
+	      "       memvirt report SUMMARY.json --plot METRIC[:AXIS] -o FILE.svg\n\n"
 	      "Writes DIR/index.html: one self-contained page with the run's throughput over time, dips "
-	      "and reclaim events, host faults, swap and guest RAM residency (see docs/reclaim.md).\n",
+	      "and reclaim events, host faults, swap and guest RAM residency (see docs/reclaim.md). "
+	      "With --plot, one chart of a sweep's summary against a swept axis (docs/reading-reports.md).\n",
 	      stdout);
 	cli_opts_help(stdout, report_options);
 }
 
-static int parse(int argc, char **argv, const char **json, const char **dir)
+static int parse(int argc, char **argv, const char **json, const char **dir, const char **plot)
 {
 	struct cli_getopt g;
 	int opt;
-	cli_getopt_init(&g, "o:h", report_options);
+	cli_getopt_init(&g, "o:p:h", report_options);
 	while ((opt = cli_getopt(&g, argc, argv)) != -1) {
 		if (opt == 'h')
 			return usage(), CLI_HELP;
-		if (opt != 'o')
+		if (opt == 'p')
+			*plot = optarg;
+		else if (opt == 'o')
+			*dir = optarg;
+		else
 			return EXIT_USAGE;
-		*dir = optarg;
 	}
 	if (optind != argc - 1)
 		return cli_error("report: expected one RESULT.json (see --help)"), EXIT_USAGE;
 	*json = argv[optind];
 	if (!*dir)
-		return cli_error("report: missing -o DIR"), EXIT_USAGE;
+		return cli_error(*plot ? "report: missing -o FILE.svg" : "report: missing -o DIR"), EXIT_USAGE;
 	return 0;
+}
+
+/* --plot: the document must be a sweep summary; the spec is checked against it. */
+static int plot(const char *json, const char *spec, const char *out)
+{
+	char why[768];
+	json_error_t err;
+	json_t *doc = result_load_file(json, &err);
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	int rc = 0;
+	if (!doc)
+		rc = (cli_error("invalid SUMMARY.json '%s': %s", json, err.text), EXIT_USAGE);
+	else if (!kind || strcmp(kind, "sweep-summary") != 0)
+		rc = cli_bad_value("plot", spec, "%s is not a sweep summary (memvirt merge writes summary.json)", json);
+	else if ((rc = cli_file_value("out", out)) != 0)
+		;
+	else if ((rc = trend_export(doc, spec, out, why, sizeof(why))) == -EINVAL)
+		rc = (cli_error("invalid --plot value %s", why), EXIT_USAGE);
+	else if (rc < 0)
+		rc = (cli_error("%s", why), 1);
+	else
+		printf("report: %s\n", out);
+	json_decref(doc);
+	return rc;
 }
 
 int cmd_report(int argc, char **argv)
 {
-	const char *json = NULL, *dir = NULL;
-	int rc = parse(argc, argv, &json, &dir);
+	const char *json = NULL, *dir = NULL, *spec = NULL;
+	int rc = parse(argc, argv, &json, &dir, &spec);
 	if (rc)
 		return rc == CLI_HELP ? 0 : rc;
+	if (spec)
+		return plot(json, spec, dir);
 	char why[512], path[4200];
 	struct report r;
 	json_error_t err;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "results/merge.h"
 #include "vmm/util/clock.h"
@@ -153,6 +154,47 @@ void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const 
 	snprintf(buf, n, "%s/points/%04zu-%s-r%u.json", dir, index, name, rep);
 }
 
+const char *sweep_series_path(char *buf, size_t n, const char *point_json)
+{
+	size_t len = strlen(point_json);
+	snprintf(buf, n, "%.*s.csv", (int)(len > 5 ? len - 5 : len), point_json); /* NNNN-<job>-r<k>.json */
+	return buf;
+}
+
+/* The document names its series by the file name alone: relative to itself, where the report
+ * looks first when the sweep folder was moved or is read from elsewhere. */
+void sweep_series_recorded(json_t *doc)
+{
+	json_t *holders[] = { json_object_get(doc, "telemetry"), json_object_get(json_object_get(doc, "config"), "telemetry") };
+	for (size_t i = 0; i < ARRAY_SIZE(holders); i++) {
+		const char *path = json_string_value(json_object_get(holders[i], "timeseries"));
+		if (path && strrchr(path, '/'))
+			json_object_set_new(holders[i], "timeseries", json_string(strrchr(path, '/') + 1));
+	}
+}
+
+bool sweep_series_supersede(json_t *doc, const char *canon, const char *old)
+{
+	char from[4200], to[4400];
+	const char *name = json_string_value(json_object_get(json_object_get(doc, "telemetry"), "timeseries"));
+	sweep_series_path(from, sizeof(from), canon);
+	if (!name || strcmp(name, strrchr(from, '/') + 1) != 0)
+		return false; /* not a series the sweep placed beside the result */
+	sweep_series_path(to, sizeof(to), old);
+	json_object_set_new(json_object_get(doc, "telemetry"), "timeseries", json_string(strrchr(to, '/') + 1));
+	json_object_set_new(json_object_get(json_object_get(doc, "config"), "telemetry"), "timeseries",
+			    json_string(strrchr(to, '/') + 1));
+	return true;
+}
+
+int sweep_series_move(const char *canon, const char *old)
+{
+	char from[4200], to[4400];
+	sweep_series_path(from, sizeof(from), canon);
+	sweep_series_path(to, sizeof(to), old);
+	return rename(from, to) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
 static void point_path(char *buf, size_t n, const char *dir, const struct sweep_point *p, unsigned rep)
 {
 	sweep_point_path(buf, n, dir, p->index, p->job->name, rep);
@@ -203,11 +245,16 @@ static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, 
 	char why[1024], path[4200];
 	json_t *doc = NULL;
 	sweep_point_config(p, s->xf->path, &k->args, &k->run, why, sizeof(why)); /* checked before */
+	point_path(path, sizeof(path), dir, p, rep);
+	char series[4200];
+	if (k->run.experiment.timeseries_path) /* each repetition its own, beside its result */
+		k->run.experiment.timeseries_path = sweep_series_path(series, sizeof(series), path);
 	enum run_state st = run_execute(&k->run.cfg, &res, &doc);
 	json_object_set_new(doc, "sweep", sweep_point_json(s, p, rep));
+	if (k->run.experiment.timeseries_path)
+		sweep_series_recorded(doc);
 	if (rerun)
 		json_object_set_new(doc, "rerun", rerun);
-	point_path(path, sizeof(path), dir, p, rep);
 	int rc = result_write_atomic(path, doc);
 	json_decref(doc);
 	char where[96];

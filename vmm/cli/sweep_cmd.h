@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #define SLURM_MAX_ARGS 16
 
 /* --slurm: the job array's sbatch script (sweep_slurm.c). */
@@ -42,6 +44,18 @@ void sweep_progress_text(const struct sweep_progress *p, char *buf, size_t n);
 void sweep_default_dir(char *buf, size_t n, const char *file);
 /* DIR/points/NNNN-<name>-r<k>.json */
 void sweep_point_path(char *buf, size_t n, const char *dir, size_t index, const char *name, unsigned rep);
+/* A repetition's time series (when the point asks for one, `timeseries = ...`): beside its
+ * result, NNNN-<job>-r<k>.csv — never the one file every repetition would overwrite. Returns
+ * buf. */
+const char *sweep_series_path(char *buf, size_t n, const char *point_json);
+/* Records the series in doc by its file name alone (relative to the document). */
+void sweep_series_recorded(json_t *doc);
+/* --rerun-flagged keeps a superseded repetition's series with it: when doc names the CSV the
+ * sweep put beside canon, doc is made to name the one beside old (its copy under
+ * points/superseded/; returns true), and sweep_series_move moves it there once old is written,
+ * before the new attempt writes canon's series. */
+bool sweep_series_supersede(json_t *doc, const char *canon, const char *old);
+int sweep_series_move(const char *canon, const char *old);
 
 /* A stop signal (run_stop_signals) between runs (during a run the run driver takes it and
  * writes the run as interrupted): the signal caught, or 0. */

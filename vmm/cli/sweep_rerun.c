@@ -54,11 +54,16 @@ static int supersede(json_t *doc, const char *dir, const struct sweep_point *p, 
 		return rc;
 	}
 	utc_now(when, sizeof(when));
+	bool series = sweep_series_supersede(doc, canon, old);
 	json_object_set_new(doc, MERGE_SUPERSEDED_KEY, json_pack("{s:s, s:s, s:s, s:i}", "reason", why, "at", when,
 								 "replaced_by", strrchr(canon, '/') + 1, "attempt",
 								 (json_int_t)attempt));
 	if ((rc = result_write_atomic(old, doc)) < 0) {
 		snprintf(msg, n, "cannot keep the original as %s: %s", old, result_file_strerror(rc));
+		return rc;
+	}
+	if (series && (rc = sweep_series_move(canon, old)) < 0) {
+		snprintf(msg, n, "cannot keep the original's time series beside %s: %s", old, strerror(-rc));
 		return rc;
 	}
 	*rerun = json_pack("{s:i, s:s, s:s}", "attempt", (json_int_t)attempt + 1, "supersedes",

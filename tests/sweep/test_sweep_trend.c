@@ -1,0 +1,205 @@
+/* test_sweep_trend.c — a sweep's trend charts and per-repetition files as a user meets them
+ * (the real binary, MEMVIRT_BIN): a small sim sweep over two axes (mem, a size; mmu, words)
+ * with two repetitions and `timeseries = t.csv` gives a page with one chart per metric and
+ * axis and the same charts as SVG files beside it, x ticks in binary units and y titles with
+ * the metric's unit; each repetition's series is its own file under points/ (none written to
+ * the current directory), and the summary's relative paths to every result and series
+ * resolve from the summary's folder; `memvirt report SUMMARY.json --plot` exports one chart and
+ * refuses, with one line and exit 2, a metric or axis the sweep does not have. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "tests/common/memvirt_cmd.h"
+#include "tests/common/tmpdir.h"
+
+static char dir[64], out[128];
+static struct memvirt_cmd cmd;
+static char page[1 << 21];
+
+#define memvirt(...) memvirt_cmd_run(&cmd, "60 " MEMVIRT_BIN " " __VA_ARGS__)
+
+/* The sweep runs once for the group, from dir (a relative timeseries would land there). */
+static int setup(void **st)
+{
+	char ini[160];
+	(void)st;
+	cmd.bin = "/usr/bin/timeout"; /* a hang is a failure (exit 124), not a ctest timeout */
+	cmd.dir = dir;
+	if (test_tmpdir_make(dir, sizeof(dir), "memvirt-trend") || chdir(dir))
+		return -1;
+	test_write_file(dir, "fp.ini",
+			"[global]\nplatform = sim\nworkload = seq\nrepeat = 2\nsample-us = 500\ntimeseries = t.csv\n"
+			"[fp]\nmem = 1m, 4m\nmmu = ept, shadow\n",
+			ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/sweep", dir);
+	if (memvirt("sweep %s --out %s", ini, out) != 0) {
+		fprintf(stderr, "sweep failed: %s\n", cmd.err);
+		return -1;
+	}
+	snprintf(ini, sizeof(ini), "%s/report.html", out);
+	test_slurp(ini, page, sizeof(page));
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	return chdir("/") || test_tmpdir_remove(dir);
+}
+
+static json_t *summary(void)
+{
+	char path[200];
+	json_error_t err;
+	snprintf(path, sizeof(path), "%s/summary.json", out);
+	json_t *doc = json_load_file(path, 0, &err);
+	if (!doc)
+		fail_msg("%s: %s", path, err.text);
+	return doc;
+}
+
+static void test_charts_on_page_and_as_files(void **st)
+{
+	static const char *const metrics[] = { "result.run_s", "result.ops_per_s", "mmu.modeled_cycles" };
+	static const char *const axes[] = { "mem", "mmu" };
+	char path[300], svg[1 << 16];
+	(void)st;
+	assert_non_null(strstr(page, "Trends against the swept axes"));
+	for (size_t m = 0; m < 3; m++)
+		for (size_t a = 0; a < 2; a++) {
+			char name[128];
+			snprintf(name, sizeof(name), "trend-%s-vs-%s.svg", metrics[m], axes[a]);
+			snprintf(path, sizeof(path), "%s/%s", out, name);
+			test_slurp(path, svg, sizeof(svg));
+			if (strncmp(svg, "<?xml", 5) != 0 || !strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""))
+				fail_msg("%s: not a standalone SVG file", path);
+			char href[160];
+			snprintf(href, sizeof(href), "href=\"%s\"", name);
+			if (!strstr(page, href))
+				fail_msg("the page does not link %s", name);
+		}
+	/* mem is a size: ticks in binary units, the title says so; mmu is words: bars */
+	snprintf(path, sizeof(path), "%s/trend-result.run_s-vs-mem.svg", out);
+	test_slurp(path, svg, sizeof(svg));
+	assert_non_null(strstr(svg, ">1 MiB</text>"));
+	assert_non_null(strstr(svg, ">4 MiB</text>"));
+	assert_non_null(strstr(svg, ">mem (size)</text>"));
+	assert_non_null(strstr(svg, "<polyline"));
+	assert_non_null(strstr(svg, ">mmu=ept</text>")); /* the legend: one line per mmu */
+	assert_non_null(strstr(svg, ">mmu=shadow</text>"));
+	/* a unit of time, whichever fits; "log scale" too when the times of runs this short on a
+	 * loaded host span 100x */
+	const char *y = strstr(svg, ">result.run_s (");
+	assert_non_null(y);
+	y += strlen(">result.run_s (");
+	if (strncmp(y, "s", 1) != 0 && strncmp(y, "ms", 2) != 0 && strncmp(y, "us", 2) != 0 && strncmp(y, "ns", 2) != 0)
+		fail_msg("the y axis of run_s carries no unit of time: %.30s", y);
+	snprintf(path, sizeof(path), "%s/trend-result.ops_per_s-vs-mmu.svg", out);
+	test_slurp(path, svg, sizeof(svg));
+	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s")); /* ", log scale" when a loaded host spreads them */
+	assert_non_null(strstr(svg, "<rect x="));
+	assert_non_null(strstr(svg, ">ept</text>"));
+	snprintf(path, sizeof(path), "%s/trend-mmu.modeled_cycles-vs-mem.svg", out);
+	test_slurp(path, svg, sizeof(svg));
+	assert_non_null(strstr(svg, ">mmu.modeled_cycles (cycles)</text>"));
+}
+
+/* Every repetition's result and its own series, by paths relative to the summary. */
+static void test_files_relative_to_summary(void **st)
+{
+	(void)st;
+	json_t *doc = summary(), *p, *f;
+	size_t i, k, n = 0;
+	char path[400], seen[8][128];
+	json_array_foreach(json_object_get(doc, "points"), i, p) {
+		assert_int_equal(json_array_size(json_object_get(p, "files")), 2);
+		json_array_foreach(json_object_get(p, "files"), k, f) {
+			const char *res = json_string_value(json_object_get(f, "result"));
+			const char *ts = json_string_value(json_object_get(f, "timeseries"));
+			assert_non_null(res);
+			assert_non_null(ts);
+			assert_int_equal(json_integer_value(json_object_get(f, "repetition")), (json_int_t)k + 1);
+			assert_string_equal(json_string_value(json_object_get(f, "series")), "file");
+			assert_true(res[0] != '/' && ts[0] != '/');
+			snprintf(path, sizeof(path), "%s/%s", out, res);
+			assert_true(test_file_exists(path));
+			snprintf(path, sizeof(path), "%s/%s", out, ts);
+			assert_true(test_file_exists(path));
+			for (size_t j = 0; j < n; j++) /* each repetition a series of its own */
+				assert_string_not_equal(seen[j], ts);
+			assert_true(n < 8);
+			snprintf(seen[n++], sizeof(seen[0]), "%s", ts);
+			char href[160];
+			snprintf(href, sizeof(href), "href=\"%s\"", ts);
+			if (!strstr(page, href))
+				fail_msg("the page does not link %s", ts);
+		}
+	}
+	assert_int_equal(n, 8);
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	assert_false(test_file_exists(path)); /* the sweep writes nothing where it was started */
+	json_decref(doc);
+	/* the run report of a repetition finds its series beside it */
+	assert_int_equal(memvirt("report %s/points/0001-fp-r2.json -o %s/r", out, dir), 0);
+
+	/* merged elsewhere (-o), the paths lead from there back to the sweep's folder */
+	assert_int_equal(memvirt("merge %s -o %s/elsewhere", out, dir), 0);
+	snprintf(path, sizeof(path), "%s/elsewhere/summary.json", dir);
+	json_error_t err;
+	doc = json_load_file(path, 0, &err);
+	assert_non_null(doc);
+	const json_t *e = json_array_get(json_object_get(json_array_get(json_object_get(doc, "points"), 0), "files"), 0);
+	const char *res = json_string_value(json_object_get(e, "result"));
+	assert_non_null(res);
+	assert_string_equal(res, "../sweep/points/0000-fp-r1.json");
+	snprintf(path, sizeof(path), "%s/elsewhere/%s", dir, json_string_value(json_object_get(e, "timeseries")));
+	assert_true(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/elsewhere/trend-result.run_s-vs-mem.svg", dir);
+	assert_true(test_file_exists(path));
+	json_decref(doc);
+}
+
+static void test_plot_export(void **st)
+{
+	char svg[1 << 16], path[200];
+	(void)st;
+	snprintf(path, sizeof(path), "%s/one.svg", dir);
+	assert_int_equal(memvirt("report %s/summary.json --plot result.ops_per_s:mem -o %s", out, path), 0);
+	test_slurp(path, svg, sizeof(svg));
+	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s")); /* ", log scale" when a loaded host spreads them */
+	assert_non_null(strstr(svg, ">mem (size)</text>"));
+	/* without an axis: the first one swept */
+	assert_int_equal(memvirt("report %s/summary.json --plot mmu.modeled_cycles -o %s", out, path), 0);
+	test_slurp(path, svg, sizeof(svg));
+	assert_non_null(strstr(svg, ">mem (size)</text>"));
+
+	static const char *const bad[] = { "result.nothing", "result.run_s:seed", "result.run_s:", "a..b" };
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(memvirt("report %s/summary.json --plot %s -o %s", out, bad[i], path), 2);
+		assert_int_equal(test_count_lines(cmd.err), 1);
+		assert_non_null(strstr(cmd.err, "invalid --plot value"));
+	}
+	/* a run result is not a summary */
+	assert_int_equal(memvirt("report %s/points/0000-fp-r1.json --plot result.run_s -o %s", out, path), 2);
+	assert_non_null(strstr(cmd.err, "not a sweep summary"));
+	assert_int_equal(test_count_lines(cmd.err), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_charts_on_page_and_as_files),
+		cmocka_unit_test(test_files_relative_to_summary),
+		cmocka_unit_test(test_plot_export),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
