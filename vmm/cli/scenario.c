@@ -333,6 +333,31 @@ static int add_vm(struct scenario *sc, const struct xf_section *sec, unsigned co
 	return 0;
 }
 
+/* A policy that reads working-set estimates (esx, mom: needs_wss) turns each VM's estimator
+ * on where the scenario did not: sampled, ESX's 100 pages, every 100 ms (docs/working-set.md).
+ * A VM whose guest RAM cannot be sampled (anonymous kvm RAM, ksm = on on sim) or that has no
+ * telemetry keeps it off, and the policy falls back on its stand-in, which its decisions say. */
+static void policy_wss(struct scenario *sc)
+{
+	const struct host_spec *h = &sc->spec;
+	if (!h->policy || !h->policy->needs_wss)
+		return;
+	for (size_t j = 0; j < sc->xf.njobs; j++) {
+		struct experiment *e = &sc->store[j].run.experiment;
+		const struct run_config *cfg = NULL; /* one of its VMs, as configured (ksm = on made sim RAM anonymous) */
+		for (size_t i = 0; i < h->n && !cfg; i++)
+			cfg = h->vm[i].cfg.experiment == e ? &h->vm[i].cfg : NULL;
+		const struct platform *p = cfg ? platform_find(cfg->platform) : NULL;
+		if (e->wss_on || !e->sample_us || !p || !p->wss_refused)
+			continue;
+		e->wss = (struct wss_opts){ .sample_pages = WSS_DEFAULT_SAMPLE_PAGES, .seed = WSS_DEFAULT_SEED,
+					    .period_us = WSS_DEFAULT_PERIOD_US };
+		e->wss_on = true;
+		if (p->wss_refused(cfg))
+			e->wss_on = false;
+	}
+}
+
 /* Two VMs writing one time-series file would each overwrite the other's. */
 static int check_files(const struct scenario *sc, char *why, size_t n)
 {
@@ -424,6 +449,8 @@ int scenario_configure(struct scenario *sc, size_t k, char *why, size_t n)
 		rc = overcommit_settings(sc, v, why, n);
 	if (rc == 0)
 		ksm_host_memory(&sc->spec);
+	if (rc == 0)
+		policy_wss(sc);
 	if (rc == 0)
 		rc = check_wss(sc, why, n);
 	if (rc == 0)

@@ -61,8 +61,8 @@ static json_t *vm_column(const struct run_set *set, size_t c, size_t v, size_t i
 		return vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes));
 	case 2:
 		return balloon_value(set, v, i);
-	default: /* wss_bytes: the estimator's column, once it lands */
-		return json_null();
+	default:
+		return vm_value(set, v, i, offsetof(struct tel_sample, wss_bytes));
 	}
 }
 

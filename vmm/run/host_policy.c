@@ -40,7 +40,8 @@ static void read_view(void *arg, struct oc_view *v)
 											    : OC_DEFAULT_SHARES,
 					  .guest_bytes = vm_guest_bytes(vm->cfg), .resident_bytes = OC_ABSENT,
 					  .used_bytes = OC_ABSENT, .wss_bytes = OC_ABSENT, .has_balloon = vm->have_balloon };
-		/* wss: the estimator's column (vmm/mem/wss.h) once it lands; absent until then */
+		uint64_t wss = vm->began ? tel_target_wss_bytes(&vm->exp.target) : TEL_ABSENT;
+		w->wss_bytes = wss == TEL_ABSENT ? OC_ABSENT : wss;
 		w->running = !atomic_load(&vm->done) && vm->ctx.phase == WL_PHASE_MEASURE;
 		if (vm->have_balloon) {
 			w->balloon_bytes = balloon_actual_bytes(&vm->balloon);
