@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "overcommit/budget.h"
+#include "vmm/util/clock.h"
 #include "vmm/host/swap.h"
 #include "vmm/host/sysfs.h"
 
@@ -59,7 +60,10 @@ int oc_budget_begin(struct oc_budget *b, uint64_t bytes, uint64_t zram_bytes, ch
 		return rc;
 	}
 	b->began = true;
+	b->began_s = monotonic_seconds();
 	b->oom_before = oom_kills(b);
+	uint64_t step = bytes / 32 > OC_GUARD_STEP_MIN ? bytes / 32 : OC_GUARD_STEP_MIN;
+	(void)oom_guard_start(&b->guard, &b->hs.memcg, bytes, step); /* off: its json says why */
 	return 0;
 }
 
@@ -71,13 +75,19 @@ uint64_t oc_budget_usage(const struct oc_budget *b)
 
 int oc_budget_set_limit(struct oc_budget *b, uint64_t bytes)
 {
-	return b->began ? memcg_set_limit(&b->hs.memcg, bytes) : -ENODEV;
+	if (!b->began)
+		return -ENODEV;
+	int rc = memcg_set_limit(&b->hs.memcg, bytes);
+	if (rc == 0)
+		oom_guard_limit_set(&b->guard, bytes);
+	return rc;
 }
 
 void oc_budget_end(struct oc_budget *b)
 {
 	if (!b->began)
 		return;
+	oom_guard_stop(&b->guard);
 	b->oom_after = oom_kills(b);
 	host_state_end(&b->hs);
 	b->began = false;
@@ -86,11 +96,11 @@ void oc_budget_end(struct oc_budget *b)
 json_t *oc_budget_json(const struct oc_budget *b, uint64_t peak_usage, double over_ms)
 {
 	uint64_t ooms = b->oom_before != UINT64_MAX && b->oom_after != UINT64_MAX ? b->oom_after - b->oom_before : 0;
-	return json_pack("{s:I, s:I, s:s, s:i, s:I, s:f, s:o, s:I, s:b, s:b}", "bytes", (json_int_t)b->bytes, "slack_bytes",
+	return json_pack("{s:I, s:I, s:s, s:i, s:I, s:f, s:o, s:I, s:b, s:b, s:o}", "bytes", (json_int_t)b->bytes, "slack_bytes",
 			 (json_int_t)b->slack_bytes, "cgroup", b->hs.memcg.path, "version", b->hs.memcg.version,
 			 "peak_usage_bytes", (json_int_t)peak_usage, "over_ms", over_ms, "swap",
 			 b->zram_bytes ? json_pack("{s:s, s:I}", "kind", "zram", "bytes", (json_int_t)b->zram_bytes)
 				       : json_null(),
 			 "oom_kills", (json_int_t)ooms, "cgroup_removed", !b->hs.memcg.created, "swap_restored",
-			 !b->hs.zram.swap_on && !b->hs.zram.sized);
+			 !b->hs.zram.swap_on && !b->hs.zram.sized, "oom_guard", oom_guard_json(&b->guard, b->began_s));
 }

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "overcommit/oom_guard.h"
 #include "vmm/host/host_state.h"
 
 #define OC_BUDGET_MIN_BYTES (16ULL << 20)
@@ -30,7 +31,12 @@ struct oc_budget {
 	struct host_state hs;
 	bool began;
 	uint64_t oom_before, oom_after; /* the cgroup's oom_kill count (UINT64_MAX: unreadable) */
+	struct oom_guard guard;       /* lets the limit bend rather than the OOM killer end every VM */
+	double began_s;               /* monotonic seconds when the limit was set */
 };
+
+/* How much the OOM guard raises the limit at a time: 1/32 of the budget, at least 4 MiB. */
+#define OC_GUARD_STEP_MIN (4ULL << 20)
 
 /* What can be known before the run: root, a memory cgroup controller. 0, or -EPERM/-ENODEV
  * with a plain reason. */
@@ -41,9 +47,9 @@ int oc_budget_check(uint64_t bytes, uint64_t zram_bytes, char *why, size_t n);
 int oc_budget_begin(struct oc_budget *b, uint64_t bytes, uint64_t zram_bytes, char *why, size_t n);
 /* The cgroup's usage now, or UINT64_MAX. */
 uint64_t oc_budget_usage(const struct oc_budget *b);
-/* Changes the limit (a policy's `limit` action). 0 or -errno. */
+/* Changes the limit (a policy's `limit` action; the OOM guard raises from there). 0 or -errno. */
 int oc_budget_set_limit(struct oc_budget *b, uint64_t bytes);
-/* Everything put back (the OOM count read first). Safe to call twice. */
+/* Everything put back (the guard stopped, the OOM count read first). Safe to call twice. */
 void oc_budget_end(struct oc_budget *b);
 /* host.budget of the document, with the peak usage and the time over budget + slack that the
  * caller measured from the usage series. */
