@@ -46,7 +46,17 @@ int experiment_check(const struct experiment *e, char *why, size_t n)
 static void janitor_note_memcg(struct experiment_session *s)
 {
 	bool v1 = s->memcg.version == 1;
-	janitor_note_cgroup(&s->janitor, s->memcg.path, v1 ? "memory.limit_in_bytes" : "memory.max", v1 ? "-1" : "max");
+	janitor_note_cgroup(s->janitor, s->memcg.path, v1 ? "memory.limit_in_bytes" : "memory.max", v1 ? "-1" : "max");
+}
+
+/* Host state is restored: the session's own janitor ends; a lent one forgets it (the run
+ * still needs it for its record). */
+static void janitor_release(struct experiment_session *s)
+{
+	if (s->janitor == &s->own_janitor)
+		janitor_done(s->janitor);
+	else
+		janitor_note_restored(s->janitor);
 }
 
 static int host_setup(struct experiment_session *s, char *why, size_t n)
@@ -54,18 +64,18 @@ static int host_setup(struct experiment_session *s, char *why, size_t n)
 	int rc = 0;
 	if (!s->opts->zram_bytes && !wants(s->opts, RECLAIM_LIMIT))
 		return 0;
-	if ((rc = janitor_start(&s->janitor)) < 0)
+	if (s->janitor == &s->own_janitor && (rc = janitor_start(s->janitor)) < 0)
 		return snprintf(why, n, "cannot start the host-state janitor: %s", strerror(-rc)), rc;
 	if (s->opts->zram_bytes && (rc = zram_swap_setup(&s->zram, s->opts->zram_bytes, why, n)) < 0) {
-		janitor_done(&s->janitor);
+		janitor_release(s);
 		return rc;
 	}
 	if (s->zram.sized)
-		janitor_note_zram(&s->janitor);
+		janitor_note_zram(s->janitor);
 	if (wants(s->opts, RECLAIM_LIMIT)) {
 		if ((rc = memcg_enter(&s->memcg, why, n)) < 0) {
 			zram_swap_teardown(&s->zram);
-			janitor_done(&s->janitor);
+			janitor_release(s);
 			return rc;
 		}
 		s->in_memcg = true;
@@ -88,10 +98,10 @@ static void host_restore(struct experiment_session *s)
 			strerror(-rc));
 		s->teardown_rc = rc;
 	}
-	if (s->teardown_rc)
-		janitor_abandon(&s->janitor); /* it keeps trying after we are gone */
-	else
-		janitor_done(&s->janitor);
+	if (s->teardown_rc && s->janitor == &s->own_janitor)
+		janitor_abandon(s->janitor); /* it keeps trying after we are gone */
+	else if (!s->teardown_rc)
+		janitor_release(s); /* (a lent janitor not released keeps what to undo: the run abandons it) */
 }
 
 /* The monitor that samples this VM: the host's, or one of the session's own. */
@@ -99,6 +109,8 @@ static int monitor_begin(struct experiment_session *s, struct telemetry *monitor
 {
 	const struct experiment *e = s->opts;
 	tel_target_init(&s->target, s->target_ctx, s->target_ram, &s->rec.started);
+	if (s->series_fd >= 0)
+		tel_target_keep_on_disk(&s->target, s->series_fd);
 	if (monitor) {
 		s->monitor = monitor;
 		return telemetry_add(monitor, &s->target);
@@ -116,9 +128,12 @@ static void monitor_end(struct experiment_session *s)
 }
 
 int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx,
-		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0, char *why, size_t whylen)
+		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0,
+		     const struct experiment_keep *keep, char *why, size_t whylen)
 {
-	*s = (struct experiment_session){ .opts = e, .t0 = t0, .target_ctx = ctx, .target_ram = ram };
+	*s = (struct experiment_session){ .opts = e, .t0 = t0, .target_ctx = ctx, .target_ram = ram,
+					  .own_janitor = { .fd = -1 }, .series_fd = keep ? keep->series_fd : -1 };
+	s->janitor = keep && keep->janitor ? keep->janitor : &s->own_janitor;
 	int rc = host_setup(s, why, whylen);
 	if (rc < 0)
 		return rc;

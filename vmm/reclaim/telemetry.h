@@ -45,7 +45,13 @@ struct tel_target {
 	uint64_t ram_busy;                 /* samples that found guest RAM locked by reclaim */
 	struct tel_sample prev;            /* vmstat, residency and uffd carry over between refreshes */
 	struct tel_series series;
+	int live_fd;                       /* the series kept on disk as it grows (-1: not) */
+	size_t live_rows;                  /* samples written there so far */
+	double live_ms;                    /* when they were last written */
 };
+
+/* How often a series kept on disk (tel_target_keep_on_disk) gets its new samples. */
+#define TEL_LIVE_EVERY_MS 200.0
 
 #define TEL_MAX_TARGETS 64
 
@@ -83,6 +89,10 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 		     const atomic_uint_fast64_t *events);
 /* The thread that runs the target's workload (its run-queue wait is sampled). */
 void tel_target_worker(struct tel_target *tg, pid_t tid);
+/* From now on, every TEL_LIVE_EVERY_MS the monitor appends the target's new samples to fd as
+ * CSV (header first): what a killed run leaves of its series (vmm/run/run_record.h). fd stays
+ * the caller's. */
+void tel_target_keep_on_disk(struct tel_target *tg, int fd);
 /* Frees the target's series and scan. */
 void tel_target_fini(struct tel_target *tg);
 
