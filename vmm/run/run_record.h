@@ -29,7 +29,8 @@ struct run_record {
 
 /* Before the run, while the process has no other threads: when cfg writes a result, forks
  * the janitor and hands it the killed document; *keep is what the run lends its experiment
- * session. A record that cannot be armed is said in one line; the run goes on without it. */
+ * session. A record that cannot be armed (no process, or a directory that takes no new file:
+ * the result's own write then fails and says so) leaves the run as it was, without one. */
 void run_record_arm(struct run_record *rr, const struct run_config *cfg, struct experiment_keep *keep);
 /* The run wrote its own document (or tried): the record is dropped, the series file removed,
  * the janitor ended — or, when host state could not be restored, left to keep trying. */
