@@ -60,16 +60,18 @@ static void record_begin(struct record *r, const char *arg)
 {
 	char *end;
 	unsigned long long len = strtoull(arg, &end, 10);
-	if (*end || len == 0 || len > JANITOR_RECORD_MAX)
-		return;
 	if (r->doc)
 		munmap(r->doc, r->cap);
-	r->cap = (size_t)len + 4096;
-	r->doc = mmap(NULL, r->cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r->doc = NULL;
+	r->cap = r->got = 0;
+	r->len = *end ? 0 : (size_t)len; /* (the paths noted before stay) */
+	r->armed = false;
+	if (*end || len == 0 || len > JANITOR_RECORD_MAX)
+		return; /* its bytes are skipped */
+	r->doc = mmap(NULL, (size_t)len + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->doc == MAP_FAILED)
-		r->doc = NULL, r->cap = 0;
-	r->len = (size_t)len;
-	r->got = 0;
+		r->doc = NULL;
+	r->cap = r->doc ? (size_t)len + 4096 : 0;
 	r->armed = r->doc != NULL;
 }
 
@@ -312,9 +314,10 @@ static void consume(struct undo *u, struct record *rec, char *buf, size_t *len, 
 {
 	for (;;) {
 		size_t used;
-		if (rec->armed && rec->got < rec->len) {
+		if (rec->got < rec->len) { /* (skipped, not read as lines, when there was no room for it) */
 			used = rec->len - rec->got < *len ? rec->len - rec->got : *len;
-			memcpy(rec->doc + rec->got, buf, used);
+			if (rec->doc)
+				memcpy(rec->doc + rec->got, buf, used);
 			rec->got += used;
 		} else {
 			char *nl = memchr(buf, '\n', *len);
