@@ -11,6 +11,7 @@
 
 #include "mmu/util.h"
 #include "results/html.h"
+#include "results/result.h"
 
 static const char base_css[] =
 	"body{font-family:sans-serif;max-width:72em;margin:2em auto;color:#222}"
@@ -121,7 +122,8 @@ void html_printf(FILE *f, const char *fmt, ...)
 
 void svg_begin(FILE *f, int w, int h, const char *label)
 {
-	html_printf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"", w, h);
+	html_printf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		   "font-family=\"sans-serif\" role=\"img\" aria-label=\"", w, h);
 	html_escape(f, label);
 	fputs("\">\n", f);
 }
@@ -226,14 +228,31 @@ void svg_plot_axes(FILE *f, const struct svg_plot *p, const char *xlabel, const 
 	fputs("</text>\n", f);
 }
 
+/* The points of a polyline: (x[i], y[i]) within [x0, x1] and finite. */
+static void line_points(FILE *f, const struct svg_plot *p, const double *x, const double *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (x[i] >= p->x0 && x[i] <= p->x1 && isfinite(y[i]))
+			html_printf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, y[i]));
+}
+
 void svg_plot_line(FILE *f, const struct svg_plot *p, const double *x, const double *y, size_t n, const char *color,
 		   const char *css_class)
 {
 	html_printf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.4\" points=\"", css_class, color);
-	for (size_t i = 0; i < n; i++)
-		if (x[i] >= p->x0 && x[i] <= p->x1 && isfinite(y[i]))
-			html_printf(f, "%.1f,%.1f ", svg_px(p, x[i]), svg_py(p, y[i]));
+	line_points(f, p, x, y, n);
 	fputs("\"/>\n", f);
+}
+
+void svg_plot_line_titled(FILE *f, const struct svg_plot *p, const double *x, const double *y, size_t n,
+			  const char *color, bool dashed, const char *title)
+{
+	html_printf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" ", color, dashed ? "1.6" : "1.8");
+	fputs(dashed ? "stroke-dasharray=\"6,4\" points=\"" : "points=\"", f);
+	line_points(f, p, x, y, n);
+	fputs("\"><title>", f);
+	html_escape(f, title);
+	fputs("</title></polyline>\n", f);
 }
 
 void svg_plot_area(FILE *f, const struct svg_plot *p, const double *x, const double *lo, const double *hi, size_t n,
@@ -299,4 +318,39 @@ void svg_plot_legend(FILE *f, const struct svg_plot *p, const char *const *names
 		fputs("</text>\n", f);
 		x += 30 + 7.0 * (double)strlen(names[i]);
 	}
+}
+
+struct svg_file {
+	void (*emit)(FILE *f, const void *arg);
+	const void *arg;
+};
+
+static void svg_file_emit(FILE *f, const void *arg)
+{
+	const struct svg_file *s = arg;
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	s->emit(f, s->arg);
+}
+
+int svg_write_file(const char *path, void (*emit)(FILE *f, const void *arg), const void *arg)
+{
+	struct svg_file s = { emit, arg };
+	return atomic_write_stream(path, svg_file_emit, &s);
+}
+
+void html_size(char *buf, size_t n, double bytes)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	size_t u = 0;
+	double v = bytes;
+	while (fabs(v) >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
+		v /= 1024;
+		u++;
+	}
+	if (!isfinite(bytes))
+		snprintf(buf, n, "-");
+	else if (u == 0)
+		snprintf(buf, n, "%.0f B", v);
+	else
+		snprintf(buf, n, fabs(v) < 10 ? "%.2f %s" : "%.1f %s", v, unit[u]);
 }

@@ -4,6 +4,7 @@
 #ifndef MEMVIRT_HTML_H
 #define MEMVIRT_HTML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -26,6 +27,7 @@ struct svg_plot {
 	int left, right, top, bottom; /* margins in pixels */
 };
 
+/* The <svg> element (its text in sans-serif, so a standalone file reads as the page does). */
 void svg_begin(FILE *f, int w, int h, const char *label);
 void svg_end(FILE *f);
 double svg_px(const struct svg_plot *p, double x);
@@ -35,6 +37,9 @@ void svg_plot_axes(FILE *f, const struct svg_plot *p, const char *xlabel, const 
 /* A polyline through (x[i], y[i]); points outside [x0,x1] are skipped. */
 void svg_plot_line(FILE *f, const struct svg_plot *p, const double *x, const double *y, size_t n,
 		   const char *color, const char *css_class);
+/* The same, solid or dashed, with a tooltip (a person hovering reads what the line is). */
+void svg_plot_line_titled(FILE *f, const struct svg_plot *p, const double *x, const double *y, size_t n,
+			  const char *color, bool dashed, const char *title);
 /* A filled area between lo[i] and hi[i] (a layer of a stacked chart), with a tooltip. */
 void svg_plot_area(FILE *f, const struct svg_plot *p, const double *x, const double *lo, const double *hi, size_t n,
 		   const char *color, const char *title);
@@ -48,5 +53,10 @@ void svg_plot_hline(FILE *f, const struct svg_plot *p, double y, const char *col
 void svg_plot_legend(FILE *f, const struct svg_plot *p, const char *const *names, const char *const *colors, size_t n);
 /* "12.3k", "4.5M": short numbers for tick labels. */
 void svg_short_number(char *buf, size_t n, double v);
+/* A chart as a standalone SVG file (for a paper): the XML declaration, then what `emit` draws
+ * (one <svg> element, svg_begin .. svg_end), written atomically. Returns 0 or a negative errno. */
+int svg_write_file(const char *path, void (*emit)(FILE *f, const void *arg), const void *arg);
+/* A byte count as a person reads it, in binary units: "512 B", "4.0 KiB", "384.0 MiB", "1.50 GiB". */
+void html_size(char *buf, size_t n, double bytes);
 
 #endif

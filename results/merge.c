@@ -29,8 +29,10 @@ void merge_free(struct merge *m)
 		json_decref(m->points[i].same_checksum_key);
 	}
 	free(m->points);
+	free(m->pairs);
 	m->points = NULL;
-	m->n = m->cap = 0;
+	m->pairs = NULL;
+	m->n = m->cap = m->npairs = 0;
 }
 
 /* The point with this index, added (in index order) when new; NULL when out of memory. */
@@ -68,11 +70,24 @@ static json_t *checksum_key(const json_t *config)
 	return k;
 }
 
-static void add_ok(struct merge *m, struct merge_point *p, const json_t *doc)
+/* The record of repetition `r` (sweep.repetition; 0 when a document lacks it: a record of its
+ * own), added when new; NULL when the point has MERGE_MAX_REPS already. */
+static struct merge_rep *rep_for(struct merge_point *p, unsigned r)
+{
+	for (unsigned i = 0; r && i < p->nrep; i++)
+		if (p->rep[i].repetition == r)
+			return &p->rep[i];
+	if (p->nrep == MERGE_MAX_REPS)
+		return NULL;
+	p->rep[p->nrep] = (struct merge_rep){ .repetition = r };
+	return &p->rep[p->nrep++];
+}
+
+static void add_ok(struct merge *m, struct merge_point *p, const json_t *doc, unsigned rep)
 {
 	const char *ck = json_string_value(json_object_get(json_object_get(doc, "result"), "checksum"));
 	p->ok++;
-	merge_metrics_add(m, p, doc);
+	merge_metrics_add(m, p, doc, rep);
 	if (!p->same_checksum_key)
 		p->same_checksum_key = checksum_key(json_object_get(doc, "config"));
 	if (!ck)
@@ -101,44 +116,75 @@ static void note_sweep(struct merge *m, const json_t *sw)
 	const char *base = json_string_value(json_object_get(sw, "baseline"));
 	if (file && !m->file[0])
 		snprintf(m->file, sizeof(m->file), "%s", file);
-	if (base && !m->baseline_spec[0])
+	if (base && !m->baseline_spec[0] && !m->baseline_given)
 		snprintf(m->baseline_spec, sizeof(m->baseline_spec), "%s", base);
 	if (json_is_integer(json_object_get(sw, "points")))
 		m->npoints = (long)json_integer_value(json_object_get(sw, "points"));
 }
 
+/* An earlier attempt that --rerun-flagged replaced: counted, never averaged. */
+static void add_superseded(struct merge_point *p, unsigned repetition)
+{
+	struct merge_rep *r = rep_for(p, repetition);
+	p->superseded++;
+	if (r)
+		r->superseded++;
+}
+
 int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *why, size_t n)
 {
 	const json_t *sw = json_object_get(doc, "sweep");
+	json_int_t repetition = json_integer_value(json_object_get(sw, "repetition"));
+	unsigned rep_no = repetition > 0 && repetition <= MERGE_MAX_REPS ? (unsigned)repetition : 0;
 	const char *job = json_string_value(json_object_get(sw, "job"));
 	const char *state = json_string_value(json_object_get(json_object_get(doc, "status"), "state"));
 	if (!json_is_integer(json_object_get(sw, "point")) || !job || !state) {
 		snprintf(why, n, "%s: not a sweep point document (no sweep.point, sweep.job or status.state)", name);
 		return -EINVAL;
 	}
+	json_int_t index = json_integer_value(json_object_get(sw, "point"));
+	const json_t *points = json_object_get(sw, "points");
+	if (points && (!json_is_integer(points) || json_integer_value(points) < 1 ||
+		       json_integer_value(points) > MERGE_MAX_POINTS)) {
+		snprintf(why, n, "%s: sweep.points is not a number of points from 1 to %d", name, MERGE_MAX_POINTS);
+		return -EINVAL;
+	}
+	json_int_t limit = points ? json_integer_value(points) : MERGE_MAX_POINTS;
+	if (index < 0 || index >= limit) {
+		snprintf(why, n, "%s: sweep.point %lld is outside 0..%lld", name, (long long)index, (long long)limit - 1);
+		return -EINVAL;
+	}
 	int rc = merge_metrics_for(m, doc, name, why, n);
 	if (rc)
 		return rc;
-	struct merge_point *p = point_for(m, (long)json_integer_value(json_object_get(sw, "point")));
+	struct merge_point *p = point_for(m, (long)index);
 	if (!p) {
 		snprintf(why, n, "%s: out of memory", name);
 		return -ENOMEM;
 	}
-	if (p->runs == MERGE_MAX_REPS) {
-		snprintf(why, n, "%s: more than %d repetitions of point %ld", name, MERGE_MAX_REPS, p->index);
-		return -E2BIG;
-	}
-	note_sweep(m, sw);
 	snprintf(p->job, sizeof(p->job), "%s", job);
 	if (!p->settings)
 		p->settings = json_incref(json_object_get(sw, "settings"));
+	if (json_object_get(doc, MERGE_SUPERSEDED_KEY)) {
+		add_superseded(p, rep_no);
+		return 0;
+	}
+	struct merge_rep *r = p->runs < MERGE_MAX_REPS ? rep_for(p, rep_no) : NULL;
+	if (!r) {
+		snprintf(why, n, "%s: more than %d repetitions of point %ld", name, MERGE_MAX_REPS, p->index);
+		return -E2BIG;
+	}
+	r->current = true;
+	note_sweep(m, sw);
 	p->runs++;
 	json_int_t repeat = json_integer_value(json_object_get(sw, "repeat"));
 	if (repeat > 0 && repeat <= MERGE_MAX_REPS && (unsigned)repeat > p->repeat)
 		p->repeat = (unsigned)repeat;
-	if (strcmp(state, "ok") == 0)
-		add_ok(m, p, doc);
-	else
+	if (strcmp(state, "ok") == 0) {
+		r->ok = true;
+		merge_interference_of(doc, &r->host);
+		add_ok(m, p, doc, (unsigned)(r - p->rep));
+	} else
 		add_not_ok(p, state, json_string_value(json_object_get(json_object_get(doc, "status"), "message")));
 	return 0;
 }
@@ -149,14 +195,16 @@ static int is_point_file(const struct dirent *e)
 	return len > 5 && strcmp(e->d_name + len - 5, ".json") == 0 && e->d_name[0] != '.';
 }
 
-int merge_load(struct merge *m, char *why, size_t n)
+/* Every *.json of dir; a missing dir is an error only when `needed`. */
+static int load_from(struct merge *m, const char *dir, bool needed, char *why, size_t n)
 {
-	char dir[4200], path[8400];
+	char path[8400];
 	struct dirent **names;
-	snprintf(dir, sizeof(dir), "%s/points", m->dir);
 	int count = scandir(dir, &names, is_point_file, alphasort), rc = 0;
 	if (count < 0) {
 		rc = -errno;
+		if (!needed && rc == -ENOENT)
+			return 0;
 		snprintf(why, n, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}
@@ -173,6 +221,17 @@ int merge_load(struct merge *m, char *why, size_t n)
 		free(names[i]);
 	}
 	free(names);
+	return rc;
+}
+
+int merge_load(struct merge *m, char *why, size_t n)
+{
+	char dir[4200], old[4300];
+	snprintf(dir, sizeof(dir), "%s/points", m->dir);
+	snprintf(old, sizeof(old), "%s/superseded", dir);
+	int rc = load_from(m, dir, true, why, n);
+	if (rc == 0)
+		rc = load_from(m, old, false, why, n);
 	if (rc == 0 && m->n == 0) {
 		snprintf(why, n, "%s: no point results (NNNN-<job>-rK.json) to merge", dir);
 		rc = -ENOENT;
@@ -180,23 +239,29 @@ int merge_load(struct merge *m, char *why, size_t n)
 	return rc;
 }
 
+void merge_label(const struct merge *m, const json_t *settings, const char *skip, char *buf, size_t n)
+{
+	const char *key;
+	json_t *val;
+	size_t used = 0;
+	buf[0] = 0;
+	json_object_foreach((json_t *)settings, key, val) {
+		bool varies = false;
+		if (skip && strcmp(key, skip) == 0)
+			continue;
+		for (size_t j = 0; j < m->n && !varies; j++)
+			varies = !json_equal(val, json_object_get(m->points[j].settings, key));
+		if (varies && used + 1 < n)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s=%s", used ? " " : "", key, json_string_value(val));
+	}
+}
+
 /* The settings whose value is not the same at every point, as "key=value ...". */
 static void make_labels(struct merge *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		struct merge_point *p = &m->points[i];
-		const char *key;
-		json_t *val;
-		size_t used = 0;
-		p->label[0] = 0;
-		json_object_foreach(p->settings, key, val) {
-			bool varies = false;
-			for (size_t j = 0; j < m->n && !varies; j++)
-				varies = !json_equal(val, json_object_get(m->points[j].settings, key));
-			if (varies && used + 1 < sizeof(p->label))
-				used += (size_t)snprintf(p->label + used, sizeof(p->label) - used, "%s%s=%s", used ? " " : "",
-							 key, json_string_value(val));
-		}
+		merge_label(m, p->settings, NULL, p->label, sizeof(p->label));
 		if (!p->label[0])
 			snprintf(p->label, sizeof(p->label), "%s", p->job);
 	}
@@ -213,14 +278,13 @@ static long find_baseline(const struct merge *m)
 	return -1;
 }
 
-/* Every setting but `key` the same. */
-static bool same_but(json_t *a, json_t *b, const char *key)
+bool merge_same_but(const json_t *a, const json_t *b, const char *key)
 {
 	const char *k;
 	json_t *v;
 	if (json_object_size(a) != json_object_size(b))
 		return false;
-	json_object_foreach(a, k, v)
+	json_object_foreach((json_t *)a, k, v)
 		if (strcmp(k, key) != 0 && !json_equal(v, json_object_get(b, k)))
 			return false;
 	return true;
@@ -237,24 +301,49 @@ static long find_base_of(const struct merge *m, const struct merge_point *p)
 	snprintf(key, sizeof(key), "%.*s", (int)(eq - m->baseline_spec), m->baseline_spec);
 	for (size_t i = 0; i < m->n; i++) {
 		const char *v = json_string_value(json_object_get(m->points[i].settings, key));
-		if (v && strcmp(v, eq + 1) == 0 && same_but(p->settings, m->points[i].settings, key))
+		if (v && strcmp(v, eq + 1) == 0 && merge_same_but(p->settings, m->points[i].settings, key))
 			return (long)i;
 	}
 	return -1;
 }
 
 /* Deterministic metrics (simulator counters) have sd 0 on both sides: welch_test then calls
- * equal means not significant and different means significant (p 0), marked exact. */
+ * equal means not significant and different means significant (p 0), marked exact. The
+ * medians' difference and the rank test beside them are what one disturbed repetition does
+ * not move much. */
 static void compare_metric(struct merge_metric *x, const struct merge_metric *base)
 {
 	double t, df;
 	x->have_diff = x->s.n > 0 && base->s.n > 0 && base->s.mean != 0;
 	x->diff_pct = x->have_diff ? (x->s.mean - base->s.mean) / base->s.mean * 100.0 : 0;
-	x->sig = MERGE_SIG_NA;
+	x->have_mdiff = x->s.n > 0 && base->s.n > 0 && base->s.median != 0;
+	x->mdiff_pct = x->have_mdiff ? (x->s.median - base->s.median) / base->s.median * 100.0 : 0;
+	x->sig = x->mwu_sig = MERGE_SIG_NA;
 	if (welch_test(&x->s, &base->s, &t, &df, &x->p) == 0) {
 		x->sig = x->p < MERGE_ALPHA ? MERGE_SIG_YES : MERGE_SIG_NO;
 		x->exact = x->s.sd == 0 && base->s.sd == 0;
 	}
+	if (x->s.n >= 2 && base->s.n >= 2 && mann_whitney(x->x, x->s.n, base->x, base->s.n, &x->mwu) == 0)
+		x->mwu_sig = x->mwu.p < MERGE_ALPHA ? MERGE_SIG_YES : MERGE_SIG_NO;
+	if (x->mwu_sig != MERGE_SIG_NA && x->exact) { /* two constants: as Welch's, not a sample's ranks */
+		x->mwu_sig = x->sig;
+		x->mwu.p = x->p;
+	}
+}
+
+/* Per repetition: outside some metric's fences, flagged for host interference. */
+static void flag_reps(struct merge *m, struct merge_point *p)
+{
+	for (size_t k = 0; k < m->metrics.n; k++) {
+		struct merge_metric *x = &p->metric[k];
+		for (size_t i = 0; i < x->s.n; i++)
+			if (mstat_outlier(&x->s, x->x[i])) {
+				x->outliers++;
+				p->rep[x->rep_of[i]].outlier = true;
+			}
+	}
+	for (unsigned i = 0; i < p->nrep; i++)
+		p->flagged += p->rep[i].current && p->rep[i].ok && p->rep[i].host.flagged;
 }
 
 static const char *checksum_vs(const struct merge_point *p, const struct merge_point *base)
@@ -267,9 +356,11 @@ static const char *checksum_vs(const struct merge_point *p, const struct merge_p
 
 void merge_compute(struct merge *m)
 {
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		for (size_t k = 0; k < m->metrics.n; k++) /* s.n holds how many values were added */
 			mstat_of(m->points[i].metric[k].x, m->points[i].metric[k].s.n, &m->points[i].metric[k].s);
+		flag_reps(m, &m->points[i]);
+	}
 	make_labels(m);
 	m->baseline = find_baseline(m);
 	for (size_t i = 0; i < m->n; i++) {
@@ -289,39 +380,124 @@ void merge_compute(struct merge *m)
 	}
 }
 
-int merge_dir(const char *dir, const struct metric_list *metrics, bool partial, FILE *table, char *why, size_t n)
+/* Whether some point has setting key=value. */
+static bool some_point_has(const struct merge *m, const char *key, const char *value)
 {
-	static struct merge m;
+	for (size_t i = 0; i < m->n; i++) {
+		const char *v = json_string_value(json_object_get(m->points[i].settings, key));
+		if (v && (!value || strcmp(v, value) == 0))
+			return true;
+	}
+	return false;
+}
+
+static int check_baseline(const struct merge *m, char *why, size_t n)
+{
+	const char *spec = m->baseline_spec, *eq = strchr(spec, '=');
+	char key[64];
+	if (!m->baseline_given)
+		return 0;
+	if (eq) {
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - spec), spec);
+		if (some_point_has(m, key, eq + 1))
+			return 0;
+		snprintf(why, n, "invalid --baseline value '%s': no point has the setting %s", spec, spec);
+		return -EDOM;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->points[i].job, spec) == 0)
+			return 0;
+	snprintf(why, n, "invalid --baseline value '%s': no job of that name, and not KEY=VALUE (a setting)", spec);
+	return -EDOM;
+}
+
+static int check_paired(const struct merge *m, char *why, size_t n)
+{
+	const char *axis = m->paired, *eq = strchr(m->baseline_spec, '=');
+	if (!axis[0])
+		return 0;
+	if (!some_point_has(m, axis, NULL)) {
+		snprintf(why, n, "invalid --paired value '%s': no point has that setting", axis);
+		return -EDOM;
+	}
+	const json_t *first = json_object_get(m->points[0].settings, axis);
+	bool varies = false;
+	for (size_t i = 1; i < m->n && !varies; i++)
+		varies = !json_equal(first, json_object_get(m->points[i].settings, axis));
+	if (!varies) {
+		snprintf(why, n, "invalid --paired value '%s': it does not vary across the sweep (nothing to pair by)", axis);
+		return -EDOM;
+	}
+	if (eq && strlen(axis) == (size_t)(eq - m->baseline_spec) && strncmp(axis, m->baseline_spec, strlen(axis)) == 0) {
+		snprintf(why, n, "invalid --paired value '%s': it is the baseline's key (%s): pairs would compare a "
+			 "point with itself", axis, m->baseline_spec);
+		return -EDOM;
+	}
+	return 0;
+}
+
+int merge_check_opts(const struct merge *m, char *why, size_t n)
+{
+	int rc = check_baseline(m, why, n);
+	return rc ? rc : check_paired(m, why, n);
+}
+
+static int write_outputs(struct merge *m, const char *out, char *why, size_t n)
+{
 	char path[4200];
-	merge_init(&m, dir, metrics && metrics->n ? metrics : NULL);
-	int rc = merge_load(&m, why, n);
-	if (rc == 0 && !partial && !merge_complete(&m)) {
+	json_t *doc = merge_to_json(m);
+	snprintf(path, sizeof(path), "%s/summary.json", out);
+	int rc = result_write_atomic(path, doc);
+	json_decref(doc);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/summary.csv", out);
+		rc = merge_write_csv(m, path);
+	}
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/report.html", out);
+		rc = merge_write_html(m, path);
+	}
+	if (rc < 0)
+		snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
+	return rc;
+}
+
+int merge_dir(const struct merge_opts *o, FILE *table, char *why, size_t n)
+{
+	struct merge *m = malloc(sizeof(*m)); /* large: the points' repetitions */
+	const char *out = o->out ? o->out : o->dir;
+	if (!m) {
+		snprintf(why, n, "out of memory");
+		return -ENOMEM;
+	}
+	merge_init(m, o->dir, o->metrics && o->metrics->n ? o->metrics : NULL);
+	if (o->baseline) {
+		snprintf(m->baseline_spec, sizeof(m->baseline_spec), "%s", o->baseline);
+		m->baseline_given = true;
+	}
+	snprintf(m->paired, sizeof(m->paired), "%s", o->paired ? o->paired : "");
+	int rc = merge_load(m, why, n);
+	if (rc == 0)
+		rc = merge_check_opts(m, why, n);
+	if (rc == 0 && !o->partial && !merge_complete(m)) {
 		if (table)
-			merge_print_gaps(&m, table);
+			merge_print_gaps(m, table);
 		snprintf(why, n, "%s: the sweep is not complete (above); merge what is there with --partial, or run "
-			 "the missing points (memvirt sweep FILE --resume)", dir);
+			 "the missing points (memvirt sweep FILE --resume)", o->dir);
 		rc = -EAGAIN;
 	} else if (rc == 0) {
-		merge_compute(&m);
-		if (table)
-			merge_print(&m, table);
-		json_t *doc = merge_to_json(&m);
-		snprintf(path, sizeof(path), "%s/summary.json", dir);
-		rc = result_write_atomic(path, doc);
-		json_decref(doc);
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "%s/summary.csv", dir);
-			rc = merge_write_csv(&m, path);
-		}
-		if (rc == 0) {
-			snprintf(path, sizeof(path), "%s/report.html", dir);
-			rc = merge_write_html(&m, path);
-		}
+		merge_compute(m);
+		rc = m->paired[0] ? merge_pair_compute(m) : 0;
 		if (rc < 0)
-			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
-		else if (table)
-			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv)\n", dir);
+			snprintf(why, n, "out of memory");
+		if (rc == 0 && table)
+			merge_print(m, table);
+		if (rc == 0)
+			rc = write_outputs(m, out, why, n);
+		if (rc == 0 && table)
+			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv)\n", out);
 	}
-	merge_free(&m);
+	merge_free(m);
+	free(m);
 	return rc;
 }

@@ -13,27 +13,32 @@
 #define PLOT_W 900
 #define PLOT_H 320
 
-#define METRIC_COLS 5 /* mean, sd, min–max, diff, sig */
+#define METRIC_COLS 9 /* mean, sd, median, IQR, min–max, diff, mdiff, welch, mwu */
 
 static void html_metric(FILE *f, const struct merge_point *p, const struct merge_metric *x)
 {
 	struct merge_stat_text t;
+	char diff[32], mdiff[32];
 	if (x->s.n == 0) {
 		html_printf(f, "<td colspan=%d>%s</td>", METRIC_COLS, merge_absent_text(x));
 		return;
 	}
 	merge_stat_text(&x->s, &t);
-	html_printf(f, "<td>%s</td><td>%s</td><td>%s&ndash;%s</td>", t.mean, t.sd, t.min, t.max);
-	if (p->is_base)
-		fputs("<td>baseline</td><td></td>", f);
-	else if (x->have_diff) {
-		char diff[32];
-		merge_diff_text(diff, sizeof(diff), x);
-		html_printf(f, "<td>%s</td><td class=\"%s\">%s</td>", diff, x->sig == MERGE_SIG_YES ? "win" : "",
-			    merge_sig_text(x));
+	html_printf(f, "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s&ndash;%s%s</td>", t.mean, t.sd, t.median,
+		    t.iqr, t.min, t.max, x->outliers ? " <b>(out)</b>" : "");
+	if (p->is_base) {
+		fputs("<td colspan=4>baseline</td>", f);
+		return;
 	}
-	else
-		html_printf(f, "<td>-</td><td>%s</td>", merge_sig_text(x));
+	snprintf(diff, sizeof(diff), "-");
+	snprintf(mdiff, sizeof(mdiff), "-");
+	if (x->have_diff)
+		merge_diff_text(diff, sizeof(diff), x);
+	if (x->have_mdiff)
+		merge_mdiff_text(mdiff, sizeof(mdiff), x);
+	html_printf(f, "<td>%s</td><td>%s</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td>", diff, mdiff,
+		    x->sig == MERGE_SIG_YES ? "win" : "", merge_sig_text(x), x->mwu_sig == MERGE_SIG_YES ? "win" : "",
+		    merge_sig_word(x->mwu_sig, x->exact));
 }
 
 static void html_point(FILE *f, const struct merge *m, const struct merge_point *p)
@@ -42,7 +47,7 @@ static void html_point(FILE *f, const struct merge *m, const struct merge_point 
 	html_escape(f, p->job);
 	fputs("</td><td class=l>", f);
 	html_escape(f, p->label);
-	html_printf(f, "</td><td>%u/%u</td>", p->ok, p->runs);
+	html_printf(f, "</td><td>%u/%u%s</td>", p->ok, p->runs, p->flagged ? " <b>host</b>" : "");
 	if (p->ok == 0) {
 		html_printf(f, "<td colspan=%zu class=l><b>%s</b>: ", METRIC_COLS * m->metrics.n + 1,
 			p->interrupted ? "interrupted" : p->failed ? "failed" : "skipped");
@@ -69,7 +74,8 @@ static void html_table_head(FILE *f, const struct merge *m)
 	}
 	fputs("<th></th></tr>\n<tr><th>point</th><th class=l>job</th><th class=l>settings</th><th>ok/runs</th>", f);
 	for (size_t k = 0; k < m->metrics.n; k++)
-		fputs("<th>mean</th><th>sd</th><th>min&ndash;max</th><th>diff</th><th>sig</th>", f);
+		fputs("<th>mean</th><th>sd</th><th>median</th><th>IQR</th><th>min&ndash;max</th><th>diff</th><th>mdiff</th>"
+		      "<th>welch</th><th>mwu</th>", f);
 	fputs("<th class=l>checksum (vs baseline)</th></tr>\n", f);
 }
 
@@ -164,6 +170,73 @@ static void html_notes(FILE *f, const struct merge *m)
 	}
 }
 
+/* The repetitions flagged for host interference or outside their point's fences. */
+static void html_flags(FILE *f, const struct merge *m)
+{
+	char why[128];
+	bool any = false;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct merge_point *p = &m->points[i];
+		for (unsigned r = 0; r < p->nrep; r++) {
+			const struct merge_rep *x = &p->rep[r];
+			if (!x->current || !x->ok || (!x->host.flagged && !x->outlier))
+				continue;
+			if (!any)
+				fputs("<h2>Flagged repetitions</h2>\n<table><tr><th>point</th><th class=l>settings</th>"
+				      "<th>repetition</th><th class=l>host interference</th><th>outlier</th></tr>\n", f);
+			any = true;
+			merge_interference_text(&x->host, why, sizeof(why));
+			html_printf(f, "<tr><td>%ld</td><td class=l>", p->index);
+			html_escape(f, p->label);
+			html_printf(f, "</td><td>r%u</td><td class=l>%s</td><td>%s</td></tr>\n", x->repetition,
+				    why[0] ? why : "-", x->outlier ? "yes" : "");
+		}
+	}
+	if (any)
+		fputs("</table>\n<p>Re-run the repetitions with host interference by <code>memvirt sweep FILE --out DIR "
+		      "--rerun-flagged</code>; the originals move to points/superseded/ and are never averaged.</p>\n", f);
+}
+
+/* --paired AXIS: per metric, one row per group of points that differ only in AXIS. */
+static void html_pairs(FILE *f, const struct merge *m)
+{
+	char mean[32], sd[32];
+	if (!m->paired[0])
+		return;
+	fputs("<h2>Paired by ", f);
+	html_escape(f, m->paired);
+	fputs("</h2>\n<p>Each point against its baseline's point of the same value of this axis; the differences of "
+	      "their means (point &minus; baseline) through a paired t-test at 95&nbsp;% (n/a below two pairs). A "
+	      "point whose partner is missing is counted as unpaired.</p>\n", f);
+	fputs("<table><tr><th class=l>metric</th><th class=l>settings</th><th>pairs</th><th>unpaired</th>"
+	      "<th>mean diff</th><th>sd</th><th>mean rel</th><th>sig</th><th>p</th></tr>\n", f);
+	for (size_t k = 0; k < m->metrics.n; k++)
+		for (size_t g = 0; g < m->npairs; g++) {
+			const struct merge_pair *p = &m->pairs[g];
+			const struct merge_pair_metric *x = &p->metric[k];
+			html_printf(f, "<tr><td class=l>%s</td><td class=l>", m->metrics.path[k]);
+			html_escape(f, p->label);
+			html_printf(f, "</td><td>%u</td><td>%u</td>", x->n, p->unpaired);
+			if (p->is_base || !x->n) {
+				html_printf(f, "<td colspan=5>%s</td></tr>\n", p->is_base ? "baseline" : "-");
+				continue;
+			}
+			merge_number_text(mean, sizeof(mean), x->mean_diff);
+			merge_number_text(sd, sizeof(sd), x->sd_diff);
+			html_printf(f, "<td>%s</td><td>%s</td>", mean, sd);
+			if (x->have_rel)
+				html_printf(f, "<td>%+.1f%%</td>", x->mean_rel_pct);
+			else
+				fputs("<td>-</td>", f);
+			html_printf(f, "<td class=\"%s\">%s</td><td>", x->sig == MERGE_SIG_YES ? "win" : "",
+				    merge_sig_word(x->sig, x->exact));
+			if (x->sig != MERGE_SIG_NA)
+				html_printf(f, "%.3g", x->p);
+			fputs("</td></tr>\n", f);
+		}
+	fputs("</table>\n", f);
+}
+
 static void merge_emit_html(FILE *f, const void *arg)
 {
 	const struct merge *m = arg;
@@ -173,14 +246,20 @@ static void merge_emit_html(FILE *f, const void *arg)
 	fputs("</h1>\n<p>One row per point of the sweep; its settings column shows what varies across the sweep. "
 	      "Statistics are over the repetitions that finished ok (failed or interrupted ones are counted, never "
 	      "averaged): for each metric (a path into the result document) mean, sample standard deviation, "
-	      "min&ndash;max; <i>null</i> or <i>missing</i> when no repetition has it as a number. <i>diff</i> is the "
-	      "difference of the mean against the baseline point in percent; <i>sig</i> is Welch's t-test at "
+	      "median, interquartile range (IQR), min&ndash;max, <b>(out)</b> when a repetition lies outside 1.5 IQR "
+	      "of the quartiles; <i>null</i> or <i>missing</i> when no repetition has it as a number. <i>diff</i> is the "
+	      "difference of the mean against the baseline point in percent, <i>mdiff</i> that of the medians (which "
+	      "one disturbed repetition barely moves); <i>welch</i> is Welch's t-test at "
 	      "95&nbsp;% (yes: p &lt; 0.05), n/a below two repetitions on either side, <i>exact</i> when neither side "
-	      "varies and the means differ. The checksum is the repetitions' (they must agree) and is "
+	      "varies and the means differ; <i>mwu</i> the Mann&ndash;Whitney U test on ranks (exact for small "
+	      "samples: 3 against 3 can never reach p &lt; 0.05). <b>host</b> counts the repetitions whose measured "
+	      "phase shows host interference (CPU wait, host swap, memory stalls: listed below). The checksum is the repetitions' (they must agree) and is "
 	      "compared with the baseline's when workload, seed, size and parameters are the same. See "
 	      "docs/experiment-files.md.</p>\n", f);
 	html_table(f, m);
 	html_notes(f, m);
+	html_flags(f, m);
+	html_pairs(f, m);
 	html_plot(f, m);
 	html_page_end(f);
 }

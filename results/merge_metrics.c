@@ -57,14 +57,16 @@ static void note_absent(struct merge *m, size_t i, long point, enum metric_found
 	}
 }
 
-void merge_metrics_add(struct merge *m, struct merge_point *p, const json_t *doc)
+void merge_metrics_add(struct merge *m, struct merge_point *p, const json_t *doc, unsigned rep)
 {
 	for (size_t i = 0; i < m->metrics.n; i++) {
 		struct merge_metric *x = &p->metric[i];
 		double v;
 		enum metric_found f = metric_resolve(doc, m->metrics.path[i], &v);
-		if (f == METRIC_NUMBER)
+		if (f == METRIC_NUMBER) {
+			x->rep_of[x->s.n] = (unsigned char)rep;
 			x->x[x->s.n++] = v; /* s.n counts the values until merge_compute's mstat_of */
+		}
 		else if (f == METRIC_NULL)
 			x->nulls++;
 		else {

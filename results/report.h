@@ -24,9 +24,12 @@ int report_load(const char *json_path, struct report *r, char *why, size_t whyle
  * json_path is where it came from, for a time-series file named relative to it. */
 int report_init(struct report *r, json_t *doc, const char *json_path, char *why, size_t whylen);
 
-/* A host document (memvirt host): DIR/index.html with each VM's throughput on one time axis,
- * host memory per VM stacked, and a table of the VMs; DIR/vm-NAME.html, each VM's own run
- * report. Returns 0, or a negative errno with a one-line reason in why. */
+/* A host document (memvirt host): DIR/index.html with a table of the VMs, memory by VM and state
+ * over time (with the budget, usage, balloons, working sets and policy decisions when the
+ * document has them), each VM's throughput on the same time axis with its dips, a per-VM
+ * summary, the budget, the policy and its decision log; each chart also as DIR/host-*.svg; and
+ * DIR/vm-NAME.html, each VM's own run report (for names that are file names). Returns 0, or a
+ * negative errno with a one-line reason in why. */
 int report_host_write(const json_t *doc, const char *json_path, const char *dir, char *why, size_t whylen);
 void report_free(struct report *r);
 int report_write_html(const struct report *r, const char *path);

@@ -16,10 +16,10 @@
 	X(phase) X(progress) X(minflt) X(majflt) X(pswpin) X(pswpout) X(pgmajfault)    \
 	X(workingset_refault) X(psi_some_us) X(psi_full_us) X(guest_resident_bytes)    \
 	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events) X(uffd_faults)        \
-	X(guest_used_bytes)
+	X(guest_used_bytes) X(steal_us) X(wss_bytes)
 /* The last columns, which files written before them lack: read as TEL_ABSENT (uffd_faults,
- * then guest_used_bytes). */
-#define TEL_OPTIONAL_COLUMNS 2
+ * then guest_used_bytes, then steal_us, then wss_bytes). */
+#define TEL_OPTIONAL_COLUMNS 4
 /* A value the run does not have (uffd_faults without --uffd): an empty CSV field, null in JSON. */
 #define TEL_ABSENT UINT64_MAX
 
@@ -41,6 +41,11 @@ struct tel_sample {
 	uint64_t guest_used_bytes;     /* memory the guest kernel has handed out to the workload (its frame
 					* allocator's frames in use; natively the workload's mapped bytes):
 					* the guest's own view, which falls when it frees what the host still holds */
+	uint64_t steal_us;             /* the machine's CPU steal (/proc/stat: time its hypervisor ran
+					* something else), averaged over its CPUs; TEL_ABSENT where unreadable */
+	uint64_t wss_bytes;            /* the working-set estimate (--wss, vmm/mem/wss.h), a level: guest RAM
+					* touched over the estimator's last period; TEL_ABSENT with the
+					* estimator off, and until its first figure */
 };
 
 /* b - a for a cumulative counter that may be TEL_ABSENT (check b first): a counter not yet

@@ -218,6 +218,37 @@ static void test_platform_conflicts(void **st)
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--uffd", "--thp", "on", "--backend", "memfd"), 0);
 }
 
+/* --wss: mode, sample size, period and seed; every malformed value and every guest RAM it
+ * cannot invalidate without losing it (native, kvm anon or hugetlb) refused before the run. */
+static void test_wss(void **st)
+{
+	(void)st;
+	struct cli_run c;
+	assert_int_equal(PARSE(&c, "--platform", "sim"), 0);
+	assert_false(c.cfg.experiment->wss_on);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--wss", "sampled"), 0);
+	assert_true(c.cfg.experiment->wss_on && !c.cfg.experiment->wss.exact);
+	assert_int_equal(c.cfg.experiment->wss.sample_pages, 100);
+	assert_int_equal(c.cfg.experiment->wss.period_us, 100000);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--wss", "sampled:250,period=30ms,seed=7"), 0);
+	assert_int_equal(c.cfg.experiment->wss.sample_pages, 250);
+	assert_int_equal(c.cfg.experiment->wss.period_us, 30000);
+	assert_int_equal(c.cfg.experiment->wss.seed, 7);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--wss", "exact,period=1s"), 0);
+	assert_true(c.cfg.experiment->wss.exact);
+	assert_int_equal(c.cfg.experiment->wss.period_us, 1000000);
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--backend", "memfd", "--wss", "sampled"), 0);
+	const char *const bad[] = { "", "all", "exact:10", "sampled:", "sampled:0", "sampled:1000001", "sampled:x",
+				    "sampled,period=0", "sampled,period=500us", "sampled,period=2h", "sampled,period",
+				    "sampled,colour=red", "sampled,seed=-1", "sampled:10:20", "sampledx", "exact,", NULL };
+	for (const char *const *b = bad; *b; b++)
+		assert_int_equal(PARSE(&c, "--platform", "sim", "--wss", *b), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--wss", "sampled", "--sample-us", "0"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "native", "--wss", "sampled"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--wss", "sampled"), EXIT_USAGE); /* anon by default */
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--backend", "hugetlb", "--wss", "exact"), EXIT_USAGE);
+}
+
 static void test_runs_do_not_share(void **st)
 {
 	(void)st;
@@ -246,7 +277,7 @@ static void test_help_lists_every_option(void **st)
 		"procs", "switch-every", "guest-mem", "levels", "guest-page", "host-page", "tlb", "pwc", "ntlb", "pcid",
 		"shadow-flood", "cost", "sample-us", "timeseries", "reclaim", "swap", "dip-threshold", "dip-min-ms",
 		"overhead-windows", "backend", "thp", "numa-node", "numa-policy", "uffd", "uffd-around", "uffd-poll",
-		"uffd-resolve", NULL,
+		"uffd-resolve", "wss", NULL,
 	};
 	char *text = NULL, key[64];
 	size_t len = 0;
@@ -272,7 +303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size), cmocka_unit_test(test_parse_u64_bool_choice),
-		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_option_good),
+		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_option_good), cmocka_unit_test(test_wss),
 		cmocka_unit_test(test_every_option_bad), cmocka_unit_test(test_runs_do_not_share),
 		cmocka_unit_test(test_platform_conflicts),
 		cmocka_unit_test(test_help_lists_every_option),

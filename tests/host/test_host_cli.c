@@ -212,6 +212,8 @@ static void test_bad_scenarios_refused_before_any_vm(void **st)
 		{ "[host]\nsample-us = 7\n[vm a]\n", { ":2:", "'sample-us'", "'7'" } },
 		{ "[job]\nmem = 8m\n", { ":1:", "[job]", "[vm NAME]" } },
 		{ "[vm a]\ntimeseries = t.csv\ncount = 2\n", { "both write", "t.csv" } },
+		{ "[vm a]\nplatform = sim\nwss = sampled:0,period=5ms\n", { ":3:", "[vm a]", "'wss'" } },
+		{ "[host]\nksm = on\n[vm a]\nplatform = sim\nwss = exact\n", { "[vm a]", "'wss'", "ksm = on" } },
 	};
 	char ini[128], out[128];
 	snprintf(out, sizeof(out), "%s/never.json", dir);
@@ -226,6 +228,24 @@ static void test_bad_scenarios_refused_before_any_vm(void **st)
 		assert_true(ok);
 		assert_false(test_file_exists(out));
 	}
+}
+
+/* wss is a [vm NAME] key like any run option; its commas are its own, not a sweep axis. */
+static void test_wss_key(void **st)
+{
+	(void)st;
+	char ini[128], out[128];
+	test_write_file(dir, "wss.ini",
+			"[vm a]\nplatform = sim\nworkload = seq\nmem = 4m\npasses = 200\nwss = sampled:200,period=20ms\n"
+			"[vm b]\nplatform = sim\nworkload = seq\nmem = 4m\npasses = 200\n",
+			ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/wss.json", dir);
+	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out), 0);
+	json_t *doc = load(out);
+	assert_int_equal(json_integer_value(at(doc, "vms.a.wss.sample_pages")), 200);
+	assert_int_equal(json_integer_value(at(doc, "vms.a.wss.period_us")), 20000);
+	assert_true(json_is_null(at(doc, "vms.b.wss")));
+	json_decref(doc);
 }
 
 static void test_axes_need_a_point(void **st)
@@ -287,7 +307,7 @@ int main(void)
 		cmocka_unit_test(test_two_vms_kvm_equal_single_runs),
 		cmocka_unit_test(test_one_clock_for_every_vm),
 		cmocka_unit_test(test_bad_scenarios_refused_before_any_vm),
-		cmocka_unit_test(test_axes_need_a_point),
+		cmocka_unit_test(test_axes_need_a_point), cmocka_unit_test(test_wss_key),
 		cmocka_unit_test(test_scenario_sweep),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);

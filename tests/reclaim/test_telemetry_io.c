@@ -1,8 +1,8 @@
 /* test_telemetry_io.c — the telemetry series on disk and in the document: CSV written
  * atomically with a time_ms first column and read back exactly, malformed files refused,
  * the embedded JSON form read back; uffd_faults absent (empty field, JSON null) until its first
- * value, and the optional last columns (uffd_faults, guest_used_bytes) absent in files written
- * before they existed; report rates NaN where a column is absent; the /proc/vmstat and PSI
+ * value, wss_bytes absent until the estimator's first figure, and the optional last columns
+ * (uffd_faults, guest_used_bytes, steal_us, wss_bytes) absent in files written before they existed; report rates NaN where a column is absent; the /proc/vmstat and PSI
  * parsers on captured text. */
 #include <errno.h>
 #include <math.h>
@@ -46,7 +46,8 @@ static struct tel_series sample_series(void)
 					.guest_resident_bytes = 4096 * i, .guest_mapped_bytes = 8192 * i,
 					.worker_wait_us = i * 2, .reclaim_events = i > 50,
 					.uffd_faults = i < 5 ? TEL_ABSENT : 1000 + i * 9,
-					.guest_used_bytes = 4096 * (i % 7) };
+					.guest_used_bytes = 4096 * (i % 7), .steal_us = i * 5,
+					.wss_bytes = i < 10 ? TEL_ABSENT : 4096 * 100 * (i % 5) };
 		assert_int_equal(tel_series_push(&ts, &s), 0);
 	}
 	return ts;
@@ -73,15 +74,18 @@ static void test_csv_round_trip(void **st)
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
-	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes\n";
+	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes,steal_us,wss_bytes\n";
 	assert_string_equal(line + strlen(line) - strlen(tail), tail);
-	assert_non_null(fgets(line, sizeof(line), f)); /* sample 0: no uffd counter yet */
-	assert_string_equal(line + strlen(line) - 6, ",0,,0\n");
+	assert_non_null(fgets(line, sizeof(line), f)); /* sample 0: no uffd counter, no estimate yet */
+	assert_string_equal(line + strlen(line) - 9, ",0,,0,0,\n");
 	for (int i = 1; i <= 5; i++)
 		assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - 14, ",0,1045,20480\n"); /* sample 5 */
-	fclose(f);
+	assert_string_equal(line + strlen(line) - 18, ",0,1045,20480,25,\n"); /* sample 5 */
 	assert_int_equal(strncmp(line, "5.500,0,5120,105,0,15,20", 24), 0);
+	for (int i = 6; i <= 11; i++)
+		assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line + strlen(line) - 17, ",16384,55,409600\n"); /* sample 11: an estimate */
+	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), 0);
 	assert_same(&ts, &back);
 	tel_series_free(&back);
@@ -112,7 +116,7 @@ static void test_csv_malformed(void **st)
 	f = fopen(path, "w"); /* a column the reader does not know */
 	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
 	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults,"
-	      "guest_used_bytes,x\n", f);
+	      "guest_used_bytes,steal_us,wss_bytes,x\n", f);
 	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
 	tel_series_free(&ts);
@@ -160,6 +164,7 @@ static void test_csv_without_used_column(void **st)
 	assert_true(back.s[0].uffd_faults == TEL_ABSENT && back.s[1].uffd_faults == 15);
 	assert_int_equal(back.s[1].guest_mapped_bytes, 12);
 	assert_true(back.s[0].guest_used_bytes == TEL_ABSENT && back.s[1].guest_used_bytes == TEL_ABSENT);
+	assert_true(back.s[0].wss_bytes == TEL_ABSENT && back.s[1].wss_bytes == TEL_ABSENT);
 	struct report_rates r;
 	assert_int_equal(report_rates_compute(&back, 1.5, 2.5, 1, &r), 0);
 	assert_true(isnan(r.used_mib[0]));
@@ -208,16 +213,20 @@ static void test_embedded_json(void **st)
 	assert_int_equal(tel_series_from_json(doc, &back), 0);
 	assert_same(&ts, &back);
 	tel_series_free(&back);
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 2))); /* uffd */
-	/* documents from before guest_used_bytes, then from before uffd_faults: the last column goes */
-	for (int older = 1; older <= 2; older++) {
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 4))); /* uffd */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 1))); /* wss */
+	/* documents from before wss_bytes, then steal_us, then guest_used_bytes, then uffd_faults:
+	 * the last column goes */
+	for (int older = 0; older <= 3; older++) {
 		json_array_remove(cols, json_array_size(cols) - 1);
 		for (size_t i = 0; i < ts.n; i++)
 			json_array_remove(json_array_get(rows, i), json_array_size(cols));
 		assert_int_equal(tel_series_from_json(doc, &back), 0);
 		assert_int_equal(back.n, ts.n);
-		assert_true(back.s[50].guest_used_bytes == TEL_ABSENT && back.s[50].reclaim_events == 0);
-		assert_true(older == 2 ? back.s[50].uffd_faults == TEL_ABSENT : back.s[50].uffd_faults == ts.s[50].uffd_faults);
+		assert_true(back.s[51].wss_bytes == TEL_ABSENT && back.s[50].reclaim_events == 0);
+		assert_true(older >= 1 ? back.s[50].steal_us == TEL_ABSENT : back.s[50].steal_us == ts.s[50].steal_us);
+		assert_true(older >= 2 ? back.s[50].guest_used_bytes == TEL_ABSENT : back.s[50].guest_used_bytes == ts.s[50].guest_used_bytes);
+		assert_true(older == 3 ? back.s[50].uffd_faults == TEL_ABSENT : back.s[50].uffd_faults == ts.s[50].uffd_faults);
 		tel_series_free(&back);
 	}
 	json_array_remove(cols, 3);
@@ -244,6 +253,11 @@ static void test_vmstat_psi_parsers(void **st)
 	assert_int_equal(some, 1234);
 	assert_int_equal(full, 56);
 	assert_int_equal(psi_parse("nothing", &some, &full), -EINVAL);
+	uint64_t steal = 0;
+	assert_int_equal(stat_steal_parse("cpu  753847 166678 526960 385355 1971 0 1104 380 158389 0\ncpu0 1 2\n", &steal), 0);
+	assert_int_equal(steal, 380);
+	assert_int_equal(stat_steal_parse("cpu  1 2 3 4 5 6 7\n", &steal), -EINVAL); /* no steal column */
+	assert_int_equal(stat_steal_parse("intr 1 2 3", &steal), -EINVAL);
 }
 
 /* Windows of 100 ms: even ones (sampled) run at 900 ops/ms, odd ones at 1000; the verdict is

@@ -48,7 +48,8 @@ static void test_wait_before_following_is_not_counted(void **st)
 	static struct telemetry mon;
 	static struct tel_target tg;
 	pthread_t a, b;
-	telemetry_init(&mon, 1000, 0, monotonic_seconds());
+	double t0 = monotonic_seconds();
+	telemetry_init(&mon, 1000, 0, t0);
 	tel_target_init(&tg, &ctx, NULL, NULL);
 	assert_int_equal(telemetry_add(&mon, &tg), 0);
 	assert_int_equal(pthread_create(&a, NULL, spin, (void *)1), 0);
@@ -57,6 +58,7 @@ static void test_wait_before_following_is_not_counted(void **st)
 	sleep_ms(300); /* the spinner waits ~half of this for CPU 0 before it is followed */
 	while (!atomic_load(&spinner_tid))
 		sleep_ms(1);
+	double followed_ms = (monotonic_seconds() - t0) * 1e3;
 	tel_target_worker(&tg, atomic_load(&spinner_tid));
 	sleep_ms(100);
 	atomic_store(&stop, true);
@@ -65,17 +67,20 @@ static void test_wait_before_following_is_not_counted(void **st)
 	telemetry_stop(&mon);
 	const struct tel_series *ts = &tg.series;
 	assert_true(ts->n > 20);
-	/* The scheduler accounts a wait when the thread runs again, a time slice (a few ms) at a
-	 * time, so the fraction is taken over windows of 25 samples, as the report smooths it. */
+	/* What the column counts from the moment the thread is followed can never exceed the time
+	 * since then: the bug put the ~150 ms waited before into one 1 ms interval. The scheduler
+	 * accounts a wait when the thread runs again, a time slice at a time — on a loaded machine
+	 * tens of ms at once, which is why this is checked on the running total, with one slice of
+	 * slack, and not as a fraction of short windows (which the report smooths over 25 ms). */
 	double worst = 0;
-	for (size_t i = 25; i < ts->n; i++) {
-		double dt_ms = ts->s[i].time_ms - ts->s[i - 25].time_ms;
-		double wait_ms = (double)(ts->s[i].worker_wait_us - ts->s[i - 25].worker_wait_us) / 1e3;
-		if (dt_ms > 0 && wait_ms / dt_ms > worst)
-			worst = wait_ms / dt_ms;
+	for (size_t i = 0; i < ts->n; i++) {
+		double since_ms = ts->s[i].time_ms - followed_ms;
+		double wait_ms = (double)ts->s[i].worker_wait_us / 1e3;
+		if (since_ms > 0 && wait_ms - since_ms > worst)
+			worst = wait_ms - since_ms;
 	}
-	printf("# largest CPU-wait fraction over 25 samples: %.2f\n", worst);
-	assert_true(worst <= 1.3); /* one thread waits at most the wall time (accounting jitter aside) */
+	printf("# most CPU wait counted beyond the time followed: %.1f ms\n", worst);
+	assert_true(worst <= 30);
 	assert_true(ts->s[ts->n - 1].worker_wait_us > 0); /* and its wait after being followed counts */
 	tel_target_fini(&tg);
 	telemetry_fini(&mon);

@@ -1,5 +1,6 @@
-/* cli_experiment.c — the run options for telemetry, host reclaim and dip detection
- * (--sample-us, --timeseries, --reclaim, --swap, --dip-threshold, --dip-min-ms): parsed into
+/* cli_experiment.c — the run options for telemetry, host reclaim, dip detection and working-set
+ * estimation (--sample-us, --timeseries, --reclaim, --swap, --dip-threshold, --dip-min-ms,
+ * --wss): parsed into
  * the struct experiment of the caller's struct cli_run, which the run configuration points at. */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 
 enum {
 	OPT_SAMPLE_US = CLI_OPT_EXPERIMENT, OPT_TIMESERIES, OPT_RECLAIM, OPT_SWAP, OPT_DIP_THRESHOLD,
-	OPT_DIP_MIN_MS, OPT_OVERHEAD_WINDOWS,
+	OPT_DIP_MIN_MS, OPT_OVERHEAD_WINDOWS, OPT_WSS,
 };
 
 static void reclaim_spec_help(FILE *f)
@@ -37,6 +38,11 @@ const struct cli_opt cli_experiment_options[] = {
 	CLI_OPT_ARG("overhead-windows", OPT_OVERHEAD_WINDOWS, "TIME",
 		    "measure telemetry's cost: sample in every other window of\n"
 		    "TIME (e.g. 100ms) and compare throughput (telemetry.overhead)"),
+	CLI_OPT_ARG("wss", OPT_WSS, "exact|sampled[:PAGES][,period=TIME][,seed=N]",
+		    "estimate the working set by invalidating guest pages (ESX's\n"
+		    "method): every page each period, or PAGES random ones (default\n"
+		    "100); period default 100ms; needs memfd-backed guest RAM (kvm\n"
+		    "with --backend memfd); column wss_bytes (docs/working-set.md)"),
 	CLI_OPT_END(),
 };
 
@@ -48,6 +54,65 @@ static int parse_reclaim(struct experiment *e, const char *arg)
 	if (reclaim_spec_parse(arg, &e->reclaim[e->n_reclaim], why, sizeof(why)) < 0)
 		return cli_bad_value("reclaim", arg, "%s", why);
 	e->n_reclaim++;
+	return 0;
+}
+
+/* One key=value of --wss after the mode. */
+static int parse_wss_key(struct wss_opts *o, const char *arg, const char *kv, size_t len)
+{
+	char buf[64];
+	const char *eq = memchr(kv, '=', len);
+	if (!eq || len >= sizeof(buf))
+		return cli_bad_value("wss", arg, "expected key=value after the mode, such as period=100ms");
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, kv);
+	const char *val = buf + (eq - kv) + 1;
+	buf[eq - kv] = 0;
+	if (strcmp(buf, "period") == 0) {
+		if (parse_duration_us(val, &o->period_us) < 0 || o->period_us < 1000 || o->period_us > 3600000000ULL)
+			return cli_bad_value("wss", arg, "period='%s': expected a time from 1ms to 1h, such as 100ms", val);
+	} else if (strcmp(buf, "seed") == 0) {
+		if (parse_u64(val, &o->seed) < 0 || o->seed > INT64_MAX)
+			return cli_bad_value("wss", arg, "seed='%s': expected an integer from 0 to %lld", val,
+					     (long long)INT64_MAX);
+	} else {
+		return cli_bad_value("wss", arg, "unknown key '%s' (expected period or seed)", buf);
+	}
+	return 0;
+}
+
+/* exact|sampled[:PAGES][,period=TIME][,seed=N] */
+static int parse_wss(struct experiment *e, const char *arg)
+{
+	struct wss_opts o = { .sample_pages = WSS_DEFAULT_SAMPLE_PAGES, .seed = WSS_DEFAULT_SEED,
+			      .period_us = WSS_DEFAULT_PERIOD_US };
+	size_t mode_len = strcspn(arg, ":,");
+	if (mode_len == 5 && strncmp(arg, "exact", 5) == 0)
+		o.exact = true;
+	else if (!(mode_len == 7 && strncmp(arg, "sampled", 7) == 0))
+		return cli_bad_value("wss", arg, "expected exact or sampled[:PAGES], then ,period=TIME or ,seed=N");
+	const char *p = arg + mode_len;
+	if (*p == ':') {
+		char pages[32];
+		size_t len = strcspn(p + 1, ",");
+		uint64_t v;
+		snprintf(pages, sizeof(pages), "%.*s", (int)(len < sizeof(pages) ? len : sizeof(pages) - 1), p + 1);
+		if (o.exact || len >= sizeof(pages) || parse_u64(pages, &v) < 0 || v < 1 || v > WSS_MAX_SAMPLE_PAGES)
+			return cli_bad_value("wss", arg, o.exact ? "exact checks every page: it takes no page count"
+								 : "expected sampled:PAGES with PAGES from 1 to 1000000");
+		o.sample_pages = (unsigned)v;
+		p += 1 + len;
+	}
+	while (*p == ',') {
+		size_t len = strcspn(p + 1, ",");
+		int rc = parse_wss_key(&o, arg, p + 1, len);
+		if (rc)
+			return rc;
+		p += 1 + len;
+	}
+	if (*p)
+		return cli_bad_value("wss", arg, "expected exact or sampled[:PAGES], then ,period=TIME or ,seed=N");
+	e->wss_on = true;
+	e->wss = o;
 	return 0;
 }
 
@@ -88,6 +153,8 @@ int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 		if (parse_duration_us(arg, &e->overhead_window_us) < 0 || e->overhead_window_us < 10000)
 			return cli_bad_value("overhead-windows", arg, "expected a window of at least 10ms, such as 100ms");
 		return 0;
+	case OPT_WSS:
+		return parse_wss(e, arg);
 	case OPT_DIP_MIN_MS:
 		if (parse_double(arg, &e->dip_min_ms) < 0 || e->dip_min_ms > 1e6)
 			return cli_bad_value("dip-min-ms", arg, "expected milliseconds, such as 5");
@@ -96,11 +163,15 @@ int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 	return EXIT_USAGE;
 }
 
-/* A discard the platform would refuse when its time came is refused now, before the run. */
+/* A discard, or working-set estimation, the platform would refuse when its time came is refused
+ * now, before the run. */
 int cli_experiment_check_platform(const struct run_config *cfg)
 {
 	const struct experiment *e = cfg->experiment;
 	const struct platform *p = platform_find(cfg->platform);
+	const char *wss_why = p && e && e->wss_on && p->wss_refused ? p->wss_refused(cfg) : NULL;
+	if (wss_why)
+		return cli_error("invalid --wss on --platform %s: %s", cfg->platform, wss_why), EXIT_USAGE;
 	const char *why = p && p->discard_refused ? p->discard_refused(cfg) : NULL;
 	for (size_t i = 0; why && e && i < e->n_reclaim; i++)
 		if (e->reclaim[i].kind == RECLAIM_DISCARD)
@@ -116,6 +187,9 @@ int cli_experiment_finish(const struct experiment *e)
 		return 0;
 	if (e->timeseries_path && !e->sample_us)
 		return cli_bad_value("timeseries", e->timeseries_path, "telemetry is off (--sample-us 0)");
+	if (e->wss_on && !e->sample_us)
+		return cli_error("invalid --wss value: the estimator is stepped by the telemetry monitor, which is off "
+				 "(--sample-us 0)"), EXIT_USAGE;
 	if (e->overhead_window_us && (!e->sample_us || e->n_reclaim))
 		return cli_error("invalid --overhead-windows value: it needs telemetry on and no --reclaim (it measures "
 				 "the telemetry's own cost)"), EXIT_USAGE;

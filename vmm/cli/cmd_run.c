@@ -49,16 +49,20 @@ static void print_dips(const json_t *doc)
 	}
 	double lost = 0;
 	size_t i;
-	json_t *d, *largest = json_array_get(dips, 0);
-	json_array_foreach(dips, i, d) {
+	json_t *d;
+	json_array_foreach(dips, i, d)
 		lost += json_number_value(json_object_get(d, "ops_lost"));
+	/* the largest episode (dips close together: one disturbance seen in pieces), else dip */
+	const json_t *eps = json_object_get(doc, "dip_episodes");
+	const json_t *largest = json_array_size(eps) ? json_array_get(eps, 0) : json_array_get(dips, 0);
+	json_array_foreach(json_array_size(eps) ? eps : dips, i, d)
 		if (json_number_value(json_object_get(d, "ops_lost")) > json_number_value(json_object_get(largest, "ops_lost")))
 			largest = d;
-	}
-	printf("  dips: %zu, %.3g ops lost; largest at %.1f ms for %.1f ms (depth %.2f, cause %s)\n", n, lost,
-	       json_number_value(json_object_get(largest, "start_ms")),
-	       json_number_value(json_object_get(largest, "duration_ms")),
-	       json_number_value(json_object_get(largest, "depth")),
+	size_t in_largest = json_array_size(json_object_get(largest, "dips"));
+	printf("  dips: %zu in %zu episodes, %.3g ops lost; largest at %.1f ms for %.1f ms (%zu dip%s, depth %.2f, "
+	       "cause %s)\n", n, json_array_size(eps), lost, json_number_value(json_object_get(largest, "start_ms")),
+	       json_number_value(json_object_get(largest, "duration_ms")), in_largest ? in_largest : 1,
+	       in_largest > 1 ? "s" : "", json_number_value(json_object_get(largest, "depth")),
 	       json_string_value(json_object_get(largest, "cause")));
 }
 

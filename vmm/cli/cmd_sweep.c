@@ -19,7 +19,7 @@
 #include "vmm/cli/sweep.h"
 #include "vmm/cli/sweep_cmd.h"
 
-#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run] [--resume] [--slurm [--submit] ...]"
+#define USAGE "memvirt sweep FILE.ini [--out DIR] [--list] [--point N] [--dry-run] [--resume] [--rerun-flagged] [--slurm [--submit] ...]"
 
 /* One sweep command, on the heap (the file alone is about a megabyte). args and run hold the
  * point being checked or run: its argv and the configuration parsed from it, reused point
@@ -43,6 +43,12 @@ static const struct cli_opt sweep_options[] = {
 		     "the rest (missing, failed, interrupted, unreadable, or another\n"
 		     "experiment's), one line each saying why. Without it every repetition\n"
 		     "runs and is overwritten."),
+	CLI_OPT_FLAG("rerun-flagged", 'F',
+		     "run again the repetitions whose result shows host interference in its\n"
+		     "measured phase (the merge's flag: CPU wait, host swap, memory stalls),\n"
+		     "one line each saying why; the original is kept, marked superseded, in\n"
+		     "DIR/points/superseded/ and never averaged. Other repetitions stay as\n"
+		     "they are (add --resume to run the missing ones too)."),
 	CLI_OPT_GROUP("On a Slurm cluster (docs/experiment-files.md, \"On a cluster\"):"),
 	CLI_OPT_FLAG("slurm", 'S',
 		     "write DIR/slurm/memvirt-sweep.sbatch: a job array, one task per point\n"
@@ -80,6 +86,7 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		case 'l': o->list = true; break;
 		case 'n': o->dry_run = true; break;
 		case 'r': o->resume = true; break;
+		case 'F': o->rerun_flagged = true; break;
 		case 'h': sweep_help(); return CLI_HELP;
 		case 'S': o->slurm.on = true; break;
 		case 'U': o->slurm.submit = true; break;
@@ -110,6 +117,9 @@ static int parse_opts(int argc, char **argv, struct sweep_opts *o)
 		return cli_error("sweep: expected one experiment file (usage: " USAGE ")"), EXIT_USAGE;
 	o->file = argv[optind];
 	const struct slurm_opts *s = &o->slurm;
+	if (o->rerun_flagged && (s->on || o->list || o->dry_run))
+		return cli_error("sweep: --rerun-flagged re-runs here what DIR holds: not with --%s",
+				 s->on ? "slurm" : o->list ? "list" : "dry-run"), EXIT_USAGE;
 	if (!s->on && (s->submit || s->partition || s->time || s->constraint || s->array_limit || s->nargs))
 		return cli_error("sweep: --submit, --partition, --time, --constraint, --array-limit and --sbatch-arg go "
 				 "with --slurm"), EXIT_USAGE;
@@ -183,9 +193,10 @@ static void print_points(const struct sweep *s, const struct sweep_opts *o, cons
 		       s->baseline ? s->baseline : "");
 }
 
-/* One repetition: run, add the sweep object, write atomically. Returns the run state. */
+/* One repetition: run, add the sweep object (and `rerun`, taken, for a re-run of a flagged
+ * one), write atomically. Returns the run state. */
 static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, unsigned rep, const char *dir,
-			      struct sweep_progress *prog)
+			      struct sweep_progress *prog, json_t *rerun)
 {
 	const struct sweep *s = &k->s;
 	struct run_result res;
@@ -194,6 +205,8 @@ static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, 
 	sweep_point_config(p, s->xf->path, &k->args, &k->run, why, sizeof(why)); /* checked before */
 	enum run_state st = run_execute(&k->run.cfg, &res, &doc);
 	json_object_set_new(doc, "sweep", sweep_point_json(s, p, rep));
+	if (rerun)
+		json_object_set_new(doc, "rerun", rerun);
 	point_path(path, sizeof(path), dir, p, rep);
 	int rc = result_write_atomic(path, doc);
 	json_decref(doc);
@@ -248,8 +261,22 @@ static void print_skipped(size_t skipped, size_t total, const char *dir)
 		printf("resume: %zu of %zu repetitions skipped, already done in %s/points\n", skipped, total, dir);
 }
 
-/* Runs the chosen points (with --resume, those not done yet); stops at an interrupt
- * (completed files stay as they are). */
+/* --rerun-flagged: 1 when repetition rep of p is to run again (its original kept), 0 when it
+ * stays, -1 when its original could not be kept (it then stays too, and the sweep fails). */
+static int rerun_wanted(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir,
+			json_t **rerun)
+{
+	char msg[1024];
+	int rc = sweep_rerun_check(s, p, rep, dir, rerun, msg, sizeof(msg));
+	if (rc < 0)
+		cli_error("point %zu %s r%u: %s", p->index, p->job->name, rep, msg);
+	else if (rc > 0)
+		printf("rerun: point %zu %s r%u/%u: %s\n", p->index, p->job->name, rep, p->repeat, msg);
+	return rc < 0 ? -1 : rc;
+}
+
+/* Runs the chosen points (with --resume, those not done yet; with --rerun-flagged, those
+ * flagged); stops at an interrupt (completed files stay as they are). */
 static int run_points(struct sweep_cmd *k, const char *dir)
 {
 	const struct sweep *s = &k->s;
@@ -264,12 +291,17 @@ static int run_points(struct sweep_cmd *k, const char *dir)
 		if (o->one && i != o->point)
 			continue;
 		for (unsigned r = 1; r <= s->points[i].repeat; r++) {
-			if (o->resume && resume_skips(s, &s->points[i], r, dir)) {
+			json_t *rerun = NULL;
+			int again = o->rerun_flagged ? rerun_wanted(s, &s->points[i], r, dir, &rerun) : 0;
+			if (again < 0)
+				status = 1;
+			if (again <= 0 && (o->rerun_flagged || o->resume) &&
+			    (!o->resume || again < 0 || resume_skips(s, &s->points[i], r, dir))) {
 				skipped++;
 				sweep_progress_step(&prog, false);
 				continue;
 			}
-			enum run_state st = run_one(k, &s->points[i], r, dir, &prog);
+			enum run_state st = run_one(k, &s->points[i], r, dir, &prog, rerun);
 			if (st == RUN_INTERRUPTED || sweep_stop_signal) {
 				printf("interrupted: the repetitions written so far stay in %s/points; merging them\n", dir);
 				return 130;
@@ -280,6 +312,8 @@ static int run_points(struct sweep_cmd *k, const char *dir)
 	}
 	if (o->resume)
 		print_skipped(skipped, total, dir);
+	else if (o->rerun_flagged)
+		printf("rerun: %zu of %zu repetitions run again (host interference), the rest kept\n", total - skipped, total);
 	return status;
 }
 
@@ -339,9 +373,10 @@ static int sweep_main(struct sweep_cmd *k)
 int sweep_merge_after(const struct sweep_opts *o, const char *dir, int rc)
 {
 	char why[1024];
+	struct merge_opts mo = { .dir = dir, .partial = true };
 	if (o->one)
 		return rc;
-	if (merge_dir(dir, NULL, true, stdout, why, sizeof(why)) < 0) {
+	if (merge_dir(&mo, stdout, why, sizeof(why)) < 0) {
 		cli_error("%s", why);
 		return rc ? rc : 1;
 	}
@@ -358,6 +393,12 @@ int cmd_sweep(int argc, char **argv)
 	if (rc) {
 		free(k);
 		return rc == CLI_HELP ? 0 : rc;
+	}
+	if (xf_is_scenario_file(k->o.file) && k->o.rerun_flagged) {
+		cli_error("sweep: --rerun-flagged is for experiment files, not scenarios (%s): their results are hosts "
+			  "of several VMs", k->o.file);
+		free(k);
+		return EXIT_USAGE;
 	}
 	if (xf_is_scenario_file(k->o.file)) {
 		rc = sweep_scenario(&k->o);

@@ -12,6 +12,7 @@
 #include "vmm/cli/scenario.h"
 #include "vmm/host/host_counters.h"
 #include "vmm/reclaim/reclaim_spec.h"
+#include "vmm/run/platform.h"
 #include "vmm/util/parse.h"
 
 /* The section a setting belongs to, for messages: "host" or "vm NAME". */
@@ -246,6 +247,23 @@ static int check_files(const struct scenario *sc, char *why, size_t n)
 	return 0;
 }
 
+/* Working-set estimation needs guest RAM it can invalidate without losing it: ksm = on turns
+ * sim VMs' host memory anonymous after each VM was checked alone, so look again. */
+static int check_wss(const struct scenario *sc, char *why, size_t n)
+{
+	const struct host_spec *h = &sc->spec;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct run_config *cfg = &h->vm[i].cfg;
+		const struct platform *p = platform_find(cfg->platform);
+		const char *no = cfg->experiment && cfg->experiment->wss_on && p && p->wss_refused ? p->wss_refused(cfg) : NULL;
+		if (no) {
+			snprintf(why, n, "%s: [vm %s] key 'wss': %s", sc->xf.path, h->vm[i].name, no);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 /* Host memory a VM's guest could come to occupy: guest RAM and its page-table pool on sim
  * and kvm, the footprint natively. */
 static uint64_t guest_memory(const struct run_config *cfg)
@@ -300,6 +318,8 @@ int scenario_configure(struct scenario *sc, size_t k, char *why, size_t n)
 	}
 	if (rc == 0)
 		ksm_host_memory(&sc->spec);
+	if (rc == 0)
+		rc = check_wss(sc, why, n);
 	if (rc == 0)
 		rc = check_files(sc, why, n);
 	if (rc == 0)

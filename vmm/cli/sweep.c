@@ -10,7 +10,11 @@
 
 #include "vmm/cli/cli.h"
 #include "vmm/util/parse.h"
+#include "results/merge.h"
 #include "vmm/cli/sweep.h"
+
+/* memvirt merge reads back every point a sweep writes. */
+_Static_assert(SWEEP_MAX_POINTS <= MERGE_MAX_POINTS, "memvirt merge would refuse a sweep's last points");
 
 /* A job's settings after [global]'s, without the file's own keys. */
 struct merged {
@@ -26,11 +30,11 @@ static int fail_at(const struct experiment_file *xf, const struct xf_setting *s,
 	return -EINVAL;
 }
 
-/* Reclaim and balloon specs have commas of their own (discard:at=300ms,frac=0.5;
- * target=1g,at=2s): they are never an axis. */
+/* Reclaim, balloon and working-set specs have commas of their own (discard:at=300ms,frac=0.5;
+ * target=1g,at=2s; sampled:200,period=50ms): they are never an axis. */
 static bool is_axis_key(const char *key)
 {
-	return strcmp(key, "reclaim") != 0 && strcmp(key, "balloon") != 0;
+	return strcmp(key, "reclaim") != 0 && strcmp(key, "balloon") != 0 && strcmp(key, "wss") != 0;
 }
 
 bool sweep_item(const struct xf_setting *s, unsigned k, struct sweep_value *out)

@@ -85,4 +85,13 @@ json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, uns
 bool sweep_rep_done(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *path, char *why,
 		    size_t n);
 
+/* sweep_rerun.c, --rerun-flagged: whether repetition `rep` of p, done by this sweep, shows
+ * host interference (merge.h). When it does its original is copied, marked superseded, into
+ * DIR/points/superseded/ (never deleted), *rerun is the object the new attempt's document
+ * carries ({attempt, supersedes, reason}) and 1 is returned; 0 when it stays (msg: why not);
+ * a negative errno when the original cannot be kept (it then must not run again). msg gets
+ * one line in every case. */
+int sweep_rerun_check(const struct sweep *s, const struct sweep_point *p, unsigned rep, const char *dir,
+		      json_t **rerun, char *msg, size_t n);
+
 #endif

@@ -21,7 +21,7 @@ struct slurm_opts {
 
 struct sweep_opts {
 	const char *file, *out;
-	bool list, dry_run, one, resume;
+	bool list, dry_run, one, resume, rerun_flagged;
 	size_t point;
 	struct slurm_opts slurm;
 };

@@ -22,11 +22,12 @@ void host_sources_open(struct host_sources *h)
 	h->psi_fd = open_ro("/proc/pressure/memory");
 	h->statm_fd = open_ro("/proc/self/statm");
 	h->meminfo_fd = open_ro("/proc/meminfo");
+	h->stat_fd = open_ro("/proc/stat");
 }
 
 void host_sources_close(struct host_sources *h)
 {
-	int *fds[] = { &h->vmstat_fd, &h->psi_fd, &h->statm_fd, &h->meminfo_fd };
+	int *fds[] = { &h->vmstat_fd, &h->psi_fd, &h->statm_fd, &h->meminfo_fd, &h->stat_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -89,11 +90,40 @@ int vmstat_parse(const char *text, struct tel_sample *s)
 	return ok ? 0 : -EINVAL;
 }
 
+/* "cpu  user nice system idle iowait irq softirq steal guest guest_nice" */
+int stat_steal_parse(const char *text, uint64_t *ticks)
+{
+	if (strncmp(text, "cpu ", 4) != 0)
+		return -EINVAL;
+	const char *p = text + 4;
+	for (int field = 0; field < 8; field++) {
+		char *end;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		if (field == 7)
+			*ticks = v;
+		p = end;
+	}
+	return 0;
+}
+
+static uint64_t read_steal_us(struct host_sources *h)
+{
+	char buf[1024]; /* the first line is all it takes */
+	uint64_t ticks;
+	if (read_whole(h->stat_fd, buf, sizeof(buf)) <= 0 || stat_steal_parse(buf, &ticks) < 0)
+		return TEL_ABSENT;
+	long hz = sysconf(_SC_CLK_TCK), cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return hz > 0 && cpus > 0 ? ticks * 1000000 / (uint64_t)hz / (uint64_t)cpus : TEL_ABSENT;
+}
+
 void host_read_vmstat(struct host_sources *h, struct tel_sample *s)
 {
 	char buf[16384];
 	if (read_whole(h->vmstat_fd, buf, sizeof(buf)) > 0)
 		(void)vmstat_parse(buf, s);
+	s->steal_us = read_steal_us(h);
 }
 
 void host_read_fast(struct host_sources *h, struct tel_sample *s)

@@ -12,12 +12,12 @@
 
 /* Host counter sources, kept open between samples. */
 struct host_sources {
-	int vmstat_fd, psi_fd, statm_fd, meminfo_fd;
+	int vmstat_fd, psi_fd, statm_fd, meminfo_fd, stat_fd;
 };
 void host_sources_open(struct host_sources *h);
 void host_sources_close(struct host_sources *h);
 void host_read_fast(struct host_sources *h, struct tel_sample *s); /* rusage, PSI */
-void host_read_vmstat(struct host_sources *h, struct tel_sample *s);
+void host_read_vmstat(struct host_sources *h, struct tel_sample *s); /* and steal_us */
 /* The VMM process's resident set (/proc/self/statm) and the host's MemAvailable
  * (/proc/meminfo), in bytes; 0 when unreadable. */
 uint64_t host_read_rss(struct host_sources *h);
@@ -33,5 +33,7 @@ bool host_read_thread_wait(int sched_fd, uint64_t *wait_us);
 /* Pure parsers (unit-tested): return 0 or -EINVAL when a field is missing. */
 int vmstat_parse(const char *text, struct tel_sample *s);
 int psi_parse(const char *text, uint64_t *some_us, uint64_t *full_us);
+/* /proc/stat's first line: the steal column in clock ticks, summed over the CPUs. */
+int stat_steal_parse(const char *text, uint64_t *ticks);
 
 #endif

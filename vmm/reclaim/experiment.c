@@ -105,10 +105,15 @@ static void host_restore(struct experiment_session *s)
 }
 
 /* The monitor that samples this VM: the host's, or one of the session's own. */
-static int monitor_begin(struct experiment_session *s, struct telemetry *monitor)
+static int monitor_begin(struct experiment_session *s, struct telemetry *monitor, char *why, size_t whylen)
 {
 	const struct experiment *e = s->opts;
 	tel_target_init(&s->target, s->target_ctx, s->target_ram, &s->rec.started);
+	int rc = e->wss_on ? tel_target_wss(&s->target, &e->wss, why, whylen) : 0;
+	if (rc < 0) {
+		tel_target_fini(&s->target);
+		return rc;
+	}
 	if (s->series_fd >= 0)
 		tel_target_keep_on_disk(&s->target, s->series_fd);
 	if (monitor) {
@@ -117,7 +122,7 @@ static int monitor_begin(struct experiment_session *s, struct telemetry *monitor
 	}
 	telemetry_init(&s->own_monitor, e->sample_us, e->overhead_window_us, s->t0);
 	s->monitor = &s->own_monitor;
-	int rc = telemetry_add(&s->own_monitor, &s->target);
+	rc = telemetry_add(&s->own_monitor, &s->target);
 	return rc < 0 ? rc : telemetry_start(&s->own_monitor);
 }
 
@@ -138,12 +143,14 @@ int experiment_begin(struct experiment_session *s, const struct experiment *e, s
 	if (rc < 0)
 		return rc;
 	rc = reclaimer_init(&s->rec, ctx, ram, e->reclaim, e->n_reclaim, s->in_memcg ? &s->memcg : NULL, s->t0);
+	why[0] = 0;
 	if (rc == 0 && e->sample_us)
-		rc = monitor_begin(s, monitor);
+		rc = monitor_begin(s, monitor, why, whylen);
 	if (rc == 0 && e->n_reclaim)
 		rc = reclaimer_start(&s->rec);
 	if (rc < 0) {
-		snprintf(why, whylen, "cannot start the monitor or reclaim thread: %s", strerror(-rc));
+		if (!why[0])
+			snprintf(why, whylen, "cannot start the monitor or reclaim thread: %s", strerror(-rc));
 		monitor_end(s);
 		host_restore(s);
 	}

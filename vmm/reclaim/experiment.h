@@ -1,6 +1,7 @@
 /* experiment.h — what a run records and does to the host besides running the workload:
  * telemetry sampling (--sample-us, --timeseries), host reclaim events (--reclaim), zram swap
- * (--swap) and dip detection (--dip-threshold, --dip-min-ms). The session ties them to one
+ * (--swap), dip detection (--dip-threshold, --dip-min-ms) and the working-set estimator
+ * (--wss, vmm/mem/wss.h, stepped by the monitor). The session ties them to one
  * run: host state is set up before the workload starts and restored after it, on every path
  * (docs/reclaim.md). */
 #ifndef MEMVIRT_EXPERIMENT_H
@@ -34,6 +35,8 @@ struct experiment {
 	uint64_t zram_bytes;         /* --swap zram:SIZE, 0 = none */
 	size_t n_reclaim;
 	struct reclaim_spec reclaim[EXPERIMENT_MAX_RECLAIM];
+	bool wss_on;                 /* --wss: the monitor steps a working-set estimator (needs telemetry) */
+	struct wss_opts wss;
 };
 
 extern const struct experiment experiment_defaults;
@@ -81,7 +84,7 @@ int experiment_begin(struct experiment_session *s, const struct experiment *e, s
 void experiment_worker_started(struct experiment_session *s, pid_t tid);
 /* Stops the threads and restores host state (cgroup, swap). Errors are printed. */
 void experiment_end(struct experiment_session *s);
-/* Adds config.telemetry/reclaim/swap, telemetry{}, reclaim{} and dips[] to a result
+/* Adds config.telemetry/reclaim/swap, telemetry{}, reclaim{}, dips[] and wss{} to a result
  * document and writes the CSV time series. Frees the session's buffers. */
 void experiment_finish_doc(struct experiment_session *s, json_t *doc);
 /* What the options add to the document's config{}: telemetry, reclaim, swap. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results/dip_cause.h"
 #include "results/dips.h"
 #include "results/result.h"
 #include "vmm/reclaim/experiment.h"
@@ -58,7 +59,7 @@ static json_t *host_deltas(const struct tel_series *ts, double t0, double t1)
 	const struct tel_sample *a = sample_at(ts, t0), *b = sample_at(ts, t1);
 	if (b->time_ms < t1 && b + 1 < ts->s + ts->n)
 		b++; /* include the sample that closes the window */
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "minor_faults", u64j(b->minflt - a->minflt), "major_faults", u64j(b->majflt - a->majflt),
 			 "pswpin", u64j(b->pswpin - a->pswpin), "pswpout", u64j(b->pswpout - a->pswpout),
 			 "pgmajfault", u64j(b->pgmajfault - a->pgmajfault),
@@ -66,7 +67,8 @@ static json_t *host_deltas(const struct tel_series *ts, double t0, double t1)
 			 "psi_some_us", u64j(b->psi_some_us - a->psi_some_us),
 			 "psi_full_us", u64j(b->psi_full_us - a->psi_full_us),
 			 "worker_wait_us", u64j(b->worker_wait_us - a->worker_wait_us),
-			 "uffd_faults", optional_delta(a->uffd_faults, b->uffd_faults));
+			 "uffd_faults", optional_delta(a->uffd_faults, b->uffd_faults),
+			 "steal_us", optional_delta(a->steal_us, b->steal_us));
 }
 
 /* When the action's effect ends: a limit lasts until its unlimit (or the run's end). */
@@ -113,15 +115,35 @@ static json_t *dip_events(const struct reclaimer *r, const struct dip *d, double
  * the host's page tables after setup), not something the host did. */
 #define WARMUP_BINS 2
 
-static const char *dip_cause(size_t nevents, json_t *host, const struct dip *d, const struct dip_result *dr)
+static double delta_ms(const json_t *host, const char *key)
 {
-	if (nevents)
-		return "reclaim";
-	double dur_ms = d->end_ms - d->start_ms;
-	double wait_ms = (double)json_integer_value(json_object_get(host, "worker_wait_us")) / 1e3;
-	if (wait_ms >= 0.5 * dur_ms)
-		return "cpu";
-	return d->start_ms < dr->measure_start_ms + WARMUP_BINS * dr->bin_ms ? "warmup" : "unknown";
+	const json_t *v = json_object_get(host, key);
+	return json_is_integer(v) ? (double)json_integer_value(v) / 1e3 : NAN;
+}
+
+static uint64_t delta_count(const json_t *host, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(host, key));
+}
+
+/* The cause (results/dip_cause.h) from the dip's host deltas; "checked" on an unknown one. */
+static void dip_cause(json_t *o, size_t nevents, const json_t *host, const struct dip *d, const struct dip_result *dr)
+{
+	struct dip_evidence e = {
+		.duration_ms = d->end_ms - d->start_ms,
+		.events = nevents,
+		.worker_wait_ms = delta_ms(host, "worker_wait_us"),
+		.steal_ms = delta_ms(host, "steal_us"),
+		.host_swap_pages = delta_count(host, "pswpin") + delta_count(host, "pswpout"),
+		.host_refaults = delta_count(host, "workingset_refault"),
+		.psi_some_ms = delta_ms(host, "psi_some_us"),
+		.own_major_faults = delta_count(host, "major_faults"),
+		.at_phase_start = d->start_ms < dr->measure_start_ms + WARMUP_BINS * dr->bin_ms,
+	};
+	const char *checked;
+	json_object_set_new(o, "cause", json_string(dip_classify(&e, &checked)));
+	if (*checked)
+		json_object_set_new(o, "checked", json_string(checked));
 }
 
 /* The kernel adds a thread's run-queue wait to its schedstat when the thread runs again — at
@@ -145,9 +167,10 @@ static json_t *dip_json(const struct experiment_session *s, const struct tel_ser
 	json_t *ev = dip_events(&s->rec, d, run_end, &lag);
 	json_t *host = host_deltas(ts, d->start_ms, d->end_ms);
 	json_object_set_new(host, "worker_wait_us", u64j(wait_until_settled(ts, d, bin_ms)));
-	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:s}", "start_ms", d->start_ms, "end_ms", d->end_ms,
+	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "start_ms", d->start_ms, "end_ms", d->end_ms,
 			      "duration_ms", d->end_ms - d->start_ms, "depth", d->depth, "min_frac", d->min_frac,
-			      "ops_lost", d->ops_lost, "cause", dip_cause(json_array_size(ev), host, d, dr));
+			      "ops_lost", d->ops_lost);
+	dip_cause(o, json_array_size(ev), host, d, dr);
 	json_object_set_new(o, "events", ev);
 	json_object_set_new(o, "lag_ms", isnan(lag) ? json_null() : json_real(lag));
 	json_object_set_new(o, "host", host);
@@ -160,6 +183,29 @@ static json_t *dips_json(const struct experiment_session *s, const struct tel_se
 	double run_end = ts->n ? ts->s[ts->n - 1].time_ms : 0;
 	for (size_t i = 0; i < dr->n; i++)
 		json_array_append_new(a, dip_json(s, ts, &dr->dips[i], dr, run_end));
+	return a;
+}
+
+/* Dips closer than dip_episode_gap_ms are one episode (results/dip_cause.h): its cause is
+ * the cause of its costliest dip. */
+static json_t *episodes_json(const struct dip_result *dr, const json_t *dips)
+{
+	struct dip_episode *ep;
+	size_t n;
+	json_t *a = json_array();
+	if (dip_episodes(dr, dip_episode_gap_ms(dr), &ep, &n) < 0)
+		return a;
+	for (size_t k = 0; k < n; k++) {
+		json_t *idx = json_array();
+		for (size_t i = ep[k].first; i < ep[k].first + ep[k].n; i++)
+			json_array_append_new(idx, json_integer((json_int_t)i));
+		const json_t *main = json_array_get(dips, ep[k].main);
+		json_array_append_new(a, json_pack("{s:f, s:f, s:f, s:f, s:f, s:o, s:I, s:O}", "start_ms", ep[k].start_ms,
+						   "end_ms", ep[k].end_ms, "duration_ms", ep[k].end_ms - ep[k].start_ms,
+						   "ops_lost", ep[k].ops_lost, "depth", ep[k].depth, "dips", idx, "main",
+						   (json_int_t)ep[k].main, "cause", json_object_get(main, "cause")));
+	}
+	free(ep);
 	return a;
 }
 
@@ -256,6 +302,39 @@ static json_t *telemetry_json(const struct experiment_session *s, const struct d
 	return o;
 }
 
+/* wss{}: the estimator's settings, its cost per step and its figures over the run (a level per
+ * sample, so the mean is over time), or null with the estimator off. */
+static json_t *wss_json(const struct experiment_session *s)
+{
+	const struct tel_target *tg = &s->target;
+	if (!s->opts->wss_on || !s->monitor)
+		return json_null();
+	const struct wss *w = &tg->wss;
+	uint64_t lo = UINT64_MAX, hi = 0, n = 0;
+	double sum = 0;
+	for (size_t i = 0; i < tg->series.n; i++) {
+		uint64_t v = tg->series.s[i].wss_bytes;
+		if (v == TEL_ABSENT)
+			continue;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		sum += (double)v;
+		n++;
+	}
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "mode", wss_mode_name(&w->o), "period_us",
+			      (json_int_t)w->o.period_us, "seed", (json_int_t)w->o.seed, "steps", (json_int_t)w->steps,
+			      "checked_pages", (json_int_t)w->checked_total);
+	json_object_set_new(o, "sample_pages", w->o.exact ? json_null() : json_integer(w->o.sample_pages));
+	json_object_set_new(o, "guest_ram_bytes", u64j(w->bytes)); /* what a sampled fraction multiplies */
+	json_object_set_new(o, "cpu_us", json_pack("{s:f, s:f}", "mean", w->steps ? w->cpu_sum_us / (double)w->steps : 0.0,
+						   "max", w->cpu_max_us));
+	json_object_set_new(o, "wss_bytes", n ? json_pack("{s:o, s:o, s:f}", "min", u64j(lo), "max", u64j(hi), "mean",
+							 sum / (double)n)
+					      : json_null());
+	json_object_set_new(o, "error", tg->wss_err ? json_string(w->why) : json_null());
+	return o;
+}
+
 static json_t *reclaim_json(const struct experiment_session *s)
 {
 	json_t *o = json_object();
@@ -301,13 +380,17 @@ void experiment_finish_doc(struct experiment_session *s, json_t *doc)
 	if (s->monitor && s->target.series.n) {
 		find_dips(s->opts, &s->rec, &s->target.series, &dr);
 		json_object_set_new(doc, "telemetry", telemetry_json(s, &dr, !s->opts->timeseries_path));
-		json_object_set_new(doc, "dips", dips_json(s, &s->target.series, &dr));
+		json_t *dips = dips_json(s, &s->target.series, &dr);
+		json_object_set_new(doc, "dip_episodes", episodes_json(&dr, dips));
+		json_object_set_new(doc, "dips", dips);
 		write_series(s);
 	} else {
 		json_object_set_new(doc, "telemetry", json_null());
 		json_object_set_new(doc, "dips", json_null()); /* not looked for: no series */
+		json_object_set_new(doc, "dip_episodes", json_null());
 	}
 	json_object_set_new(doc, "reclaim", reclaim_json(s));
+	json_object_set_new(doc, "wss", wss_json(s));
 	dips_free(&dr);
 	if (s->monitor)
 		tel_target_fini(&s->target);

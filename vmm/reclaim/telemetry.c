@@ -17,8 +17,21 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 		     const atomic_uint_fast64_t *events)
 {
 	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1, .live_fd = -1,
-				   .prev = { .uffd_faults = TEL_ABSENT } };
+				   .prev = { .uffd_faults = TEL_ABSENT, .wss_bytes = TEL_ABSENT } };
+	atomic_init(&tg->wss_latest, TEL_ABSENT);
 	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
+}
+
+uint64_t tel_target_wss_bytes(const struct tel_target *tg)
+{
+	return atomic_load(&tg->wss_latest);
+}
+
+int tel_target_wss(struct tel_target *tg, const struct wss_opts *o, char *why, size_t n)
+{
+	int rc = wss_init(&tg->wss, tg->ram_handle, o, why, n);
+	tg->wss_on = rc == 0;
+	return rc;
 }
 
 void tel_target_worker(struct tel_target *tg, pid_t tid) { atomic_store(&tg->worker_tid, tid); }
@@ -43,6 +56,9 @@ void tel_target_fini(struct tel_target *tg)
 		close(tg->sched_fd);
 	tg->sched_fd = -1;
 	residency_scan_fini(&tg->scan);
+	if (tg->wss_on)
+		wss_fini(&tg->wss);
+	tg->wss_on = false;
 	tel_series_free(&tg->series);
 }
 
@@ -60,6 +76,24 @@ static void follow_worker(struct tel_target *tg)
 	tg->wait_base = 0;
 	(void)host_read_thread_wait(tg->sched_fd, &tg->wait_base);
 	tg->wait_carry = tg->prev.worker_wait_us;
+}
+
+/* The estimator's step when its period is due: a new figure, or the last one carried. An
+ * estimator that fails for good (guest RAM that cannot be sampled) stops; the column keeps
+ * its last figure and the result names the reason. */
+static void wss_tick(struct tel_target *tg, double now_ms, struct tel_sample *s)
+{
+	if (!tg->wss_on || tg->wss_err || now_ms < tg->wss_next_ms)
+		return;
+	tg->wss_next_ms = now_ms + (double)tg->wss.o.period_us * 1e-3;
+	struct wss_estimate e;
+	int rc = wss_step(&tg->wss, &e);
+	if (rc == 0) {
+		s->wss_bytes = e.wss_bytes;
+		atomic_store(&tg->wss_latest, e.wss_bytes);
+	}
+	else if (rc != -EAGAIN)
+		tg->wss_err = rc;
 }
 
 /* `host` holds this tick's host-wide figures (and whether vmstat was refreshed). */
@@ -87,6 +121,7 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 		s.pswpout = host->pswpout;
 		s.pgmajfault = host->pgmajfault;
 		s.workingset_refault = host->workingset_refault;
+		s.steal_us = host->steal_us;
 	}
 	uint64_t wait;
 	if (tg->sched_fd >= 0 && host_read_thread_wait(tg->sched_fd, &wait) && wait >= tg->wait_base)
@@ -95,6 +130,7 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 	s.guest_resident_bytes = tg->scan.total.resident_pages * 4096;
 	s.guest_mapped_bytes = tg->scan.total.mapped_pages * 4096;
 	s.reclaim_events = tg->events ? atomic_load(tg->events) : 0;
+	wss_tick(tg, host->time_ms, &s);
 	if (tel_series_push(&tg->series, &s) == 0)
 		tg->prev = s;
 	keep_on_disk(tg);

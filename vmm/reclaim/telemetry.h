@@ -6,7 +6,10 @@
  * Cost: each sample is getrusage, one schedstat and one PSI read (~3 µs together); /proc/vmstat
  * (~20 µs: the kernel formats the whole file) is read every TEL_VMSTAT_EVERY samples, and guest
  * RAM residency (mincore + /proc/self/pagemap, ~30 µs per 512 pages) is refreshed TEL_SCAN_PAGES pages
- * per sample, so a figure lags by bytes / (TEL_SCAN_PAGES * 4 KiB) samples. */
+ * per sample, so a figure lags by bytes / (TEL_SCAN_PAGES * 4 KiB) samples. With --wss the monitor
+ * also steps each VM's working-set estimator when its period is due (vmm/mem/wss.h,
+ * docs/working-set.md): ~0.2 ms for 100 sampled pages, under the guest-RAM handle's lock, so
+ * that tick waits for a reclaim action in progress. */
 #ifndef MEMVIRT_TELEMETRY_H
 #define MEMVIRT_TELEMETRY_H
 
@@ -23,6 +26,7 @@
 #include "vmm/host/host_counters.h"
 #include "vmm/mem/guest_ram.h"
 #include "vmm/mem/residency.h"
+#include "vmm/mem/wss.h"
 #include "workloads/wl.h"
 
 #define TEL_VMSTAT_EVERY 10
@@ -48,6 +52,13 @@ struct tel_target {
 	int live_fd;                       /* the series kept on disk as it grows (-1: not) */
 	size_t live_rows;                  /* samples written there so far */
 	double live_ms;                    /* when they were last written */
+	/* The working-set estimator (--wss), stepped when its period is due; its figure is the
+	 * wss_bytes column, carried between steps */
+	bool wss_on;
+	struct wss wss;
+	double wss_next_ms;                /* when the next step is due (run clock) */
+	atomic_uint_fast64_t wss_latest;   /* the last figure, for readers on other threads (policies) */
+	int wss_err;                       /* 0, or the negative errno that stopped it (reason in wss.why) */
 };
 
 /* How often a series kept on disk (tel_target_keep_on_disk) gets its new samples. */
@@ -87,13 +98,20 @@ struct telemetry {
 /* A target for the VM whose context is ctx and guest RAM is behind ram; its series starts empty. */
 void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
 		     const atomic_uint_fast64_t *events);
+/* Turns on the target's working-set estimator (before the monitor starts): 0, or -errno with
+ * the reason in why (wss_init). */
+int tel_target_wss(struct tel_target *tg, const struct wss_opts *o, char *why, size_t n);
+/* The estimator's latest figure (bytes), TEL_ABSENT while it has none or is off. Safe from any
+ * thread while the monitor runs: an overcommit policy reads it here, not from the series (which
+ * the monitor grows as it goes). */
+uint64_t tel_target_wss_bytes(const struct tel_target *tg);
 /* The thread that runs the target's workload (its run-queue wait is sampled). */
 void tel_target_worker(struct tel_target *tg, pid_t tid);
 /* From now on, every TEL_LIVE_EVERY_MS the monitor appends the target's new samples to fd as
  * CSV (header first): what a killed run leaves of its series (vmm/run/run_record.h). fd stays
  * the caller's. */
 void tel_target_keep_on_disk(struct tel_target *tg, int fd);
-/* Frees the target's series and scan. */
+/* Frees the target's series, scan and estimator. */
 void tel_target_fini(struct tel_target *tg);
 
 /* A monitor with no targets yet, ticking every sample_us on the clock whose zero is t0. */

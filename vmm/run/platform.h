@@ -34,6 +34,10 @@ struct platform {
 	 * a one-line reason that says what to use instead: on private anonymous memory a discard
 	 * zeroes the guest's data. May itself be NULL: discard is always possible. */
 	const char *(*discard_refused)(const struct run_config *cfg);
+	/* NULL when the working-set estimator (--wss, vmm/mem/wss.h) can invalidate this
+	 * configuration's guest RAM 4 KiB at a time without losing it (a shared memfd), else a
+	 * one-line reason naming what to use instead. May itself be NULL: always possible. */
+	const char *(*wss_refused)(const struct run_config *cfg);
 };
 
 extern const struct platform platform_native;

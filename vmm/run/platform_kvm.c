@@ -301,6 +301,17 @@ static const char *kvm_discard_refused(const struct run_config *cfg)
 					    : NULL;
 }
 
+static const char *kvm_wss_refused(const struct run_config *cfg)
+{
+	const struct guest_mem_opts *m = cfg->memory ? cfg->memory : &guest_mem_defaults;
+	if (m->backend == GUEST_MEM_ANON)
+		return "kvm guest RAM is private anonymous memory by default (--backend anon), which invalidation would "
+		       "zero: add --backend memfd";
+	if (m->backend == GUEST_MEM_HUGETLB)
+		return "hugetlb guest RAM cannot be unmapped 4 KiB at a time: use --backend memfd";
+	return NULL;
+}
+
 const struct platform platform_kvm = {
 	.name = "kvm",
 	.summary = "a real VM on /dev/kvm: guest kernel in ring 0, workload in ring 3",
@@ -308,4 +319,5 @@ const struct platform platform_kvm = {
 	.run = kvm_run,
 	.mmu_unsupported = kvm_mmu_unsupported,
 	.discard_refused = kvm_discard_refused,
+	.wss_refused = kvm_wss_refused,
 };

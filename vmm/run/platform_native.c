@@ -139,10 +139,18 @@ static const char *native_discard_refused(const struct run_config *cfg)
 	       "--platform sim, or kvm with --backend memfd, or --reclaim pageout";
 }
 
+static const char *native_wss_refused(const struct run_config *cfg)
+{
+	(void)cfg;
+	return "a native workload's memory is private anonymous memory, which invalidation would zero: use "
+	       "--platform sim, or kvm with --backend memfd";
+}
+
 const struct platform platform_native = {
 	.name = "native",
 	.summary = "the workload alone, as an ordinary host process (baseline)",
 	.unavailable = native_unavailable,
 	.run = native_run,
 	.discard_refused = native_discard_refused,
+	.wss_refused = native_wss_refused,
 };

@@ -403,9 +403,18 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 
 static const char *sim_unavailable(void) { return NULL; }
 
+/* The simulator's host memory is a memfd unless Linux KSM is to merge it (ksm = on). */
+static const char *sim_wss_refused(const struct run_config *cfg)
+{
+	return cfg->sim.host_anon ? "with ksm = on the simulator's host memory is private anonymous memory, which "
+				    "invalidation would zero: turn ksm off for working-set estimation"
+				  : NULL;
+}
+
 const struct platform platform_sim = {
 	.name = "sim",
 	.summary = "guest kernel and workload on the host, every access through memvirt's software MMU",
 	.unavailable = sim_unavailable,
 	.run = sim_run,
+	.wss_refused = sim_wss_refused,
 };
