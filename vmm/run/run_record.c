@@ -51,7 +51,7 @@ static json_t *killed_doc(const struct run_config *cfg, const char *series_recor
 	struct hostinfo hi;
 	hostinfo_probe(&hi);
 	/* the mark is a JSON string once dumped: JANITOR_REASON_MARK, quotes included */
-	snprintf(res.message, sizeof(res.message), "%.*s", (int)strlen(JANITOR_REASON_MARK) - 2, JANITOR_REASON_MARK + 1);
+	snprintf(res.message, sizeof(res.message), "%.*s", (int)strlen(JANITOR_REASON_MARK) - 2, &JANITOR_REASON_MARK[1]);
 	json_t *doc = result_to_json(cfg, &res, hostinfo_context_json(&hi));
 	const char *key;
 	json_t *v;
