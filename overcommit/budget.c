@@ -51,7 +51,7 @@ int oc_budget_begin(struct oc_budget *b, uint64_t bytes, uint64_t zram_bytes, ch
 	int rc = oc_budget_check(bytes, zram_bytes, why, n);
 	if (rc < 0)
 		return rc;
-	if ((rc = host_state_begin(&b->hs, zram_bytes, true, why, n)) < 0)
+	if ((rc = host_state_begin(&b->hs, zram_bytes, true, NULL, why, n)) < 0)
 		return rc;
 	if ((rc = memcg_set_limit(&b->hs.memcg, bytes)) < 0) {
 		snprintf(why, n, "cannot set the budget's limit %llu MiB on %s: %s (the VMM alone may use more)",

@@ -107,7 +107,7 @@ static void add_not_ok(struct merge_point *p, const char *state, const char *mes
 	else if (strcmp(state, "skipped") == 0)
 		p->skipped++;
 	else
-		p->failed++;
+		p->failed++; /* "failed", and "killed" (a document its janitor wrote: the run died) */
 	if (!p->message[0])
 		snprintf(p->message, sizeof(p->message), "%s", message ? message : state);
 }

@@ -270,16 +270,30 @@ static void time_range(const struct page *pg, double *t0, double *t1)
 	*t1 = fmin(b + margin, ts->s[ts->n - 1].time_ms);
 }
 
+/* A killed run (its janitor wrote the document: docs/result-schema.md) is said first: the
+ * series ends where the run died, and there are no measured-phase figures or dips. */
+static void killed_banner(FILE *f, const struct page *pg)
+{
+	const json_t *st = json_object_get(pg->doc, "status");
+	if (strcmp(str(st, "state"), "killed") != 0)
+		return;
+	fputs("<p class=killed><b>KILLED</b> &mdash; this run did not finish: ", f);
+	html_escape(f, str(st, "message"));
+	fputs(". Its janitor wrote this document; the series ends where the run died, and no measured-phase "
+	      "figures, checksum or dips were computed.</p>\n", f);
+}
+
 static void emit(FILE *f, const void *arg)
 {
 	const struct page *pg = arg;
 	const json_t *cfg = json_object_get(pg->doc, "config");
 	char title[200];
 	snprintf(title, sizeof(title), "memvirt report: %s on %s", str(cfg, "workload"), str(cfg, "platform"));
-	html_page_begin(f, title, "h3{margin:1.2em 0 .2em;font-size:1em}");
+	html_page_begin(f, title, "h3{margin:1.2em 0 .2em;font-size:1em}.killed{border:2px solid #c00;padding:.4em}");
 	html_printf(f, "<h1>%s</h1>\n<p>Guest progress and host activity on one clock. Shaded red: dips, where throughput "
 		   "stayed below the threshold fraction of the baseline (median) rate. Vertical lines: host reclaim "
 		   "events. How to read it: docs/reclaim.md.</p>\n", title);
+	killed_banner(f, pg);
 	summary(f, pg);
 	plots(f, pg);
 	dips_table(f, pg);

@@ -27,7 +27,9 @@ struct result_kvm_stat {
 
 struct guest_mem_opts;
 
-enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED };
+/* RUN_KILLED is never returned by a run: it is what the janitor writes for a run that died
+ * without writing its own document (SIGKILL, the OOM killer; vmm/run/run_record.h). */
+enum run_state { RUN_OK = 0, RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED, RUN_KILLED };
 
 struct experiment; /* vmm/reclaim/experiment.h: telemetry, reclaim, swap, dip detection */
 

@@ -16,7 +16,7 @@
 
 const char *run_state_name(enum run_state s)
 {
-	static const char *const names[] = { "ok", "failed", "interrupted", "skipped" };
+	static const char *const names[] = { "ok", "failed", "interrupted", "skipped", "killed" };
 	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "failed";
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mmu/util.h"
 #include "results/result.h"
@@ -73,11 +74,11 @@ void tel_series_free(struct tel_series *ts)
 	*ts = (struct tel_series){ 0 };
 }
 
-static void emit_csv(FILE *f, const void *arg)
+static void emit_rows(FILE *f, const struct tel_series *ts, size_t from)
 {
-	const struct tel_series *ts = arg;
-	fprintf(f, "%s\n", header);
-	for (size_t i = 0; i < ts->n; i++) {
+	if (from == 0)
+		fprintf(f, "%s\n", header);
+	for (size_t i = from; i < ts->n; i++) {
 		const struct tel_sample *s = &ts->s[i];
 		fprintf(f, "%.3f", s->time_ms);
 		for (size_t k = 0; k < NFIELDS; k++) {
@@ -89,6 +90,27 @@ static void emit_csv(FILE *f, const void *arg)
 		}
 		fputc('\n', f);
 	}
+}
+
+static void emit_csv(FILE *f, const void *arg) { emit_rows(f, arg, 0); }
+
+int tel_series_append_csv(int fd, const struct tel_series *ts, size_t from)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return -errno;
+	emit_rows(f, ts, from);
+	int rc = fclose(f) == 0 ? 0 : -ENOMEM;
+	for (size_t off = 0; rc == 0 && off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno != EINTR)
+			rc = -errno;
+		off += w > 0 ? (size_t)w : 0;
+	}
+	free(text);
+	return rc;
 }
 
 int tel_series_write_csv(const struct tel_series *ts, const char *path)

@@ -68,6 +68,11 @@ void tel_series_free(struct tel_series *ts);
 /* CSV with a header line; first column time_ms. Written atomically. */
 int tel_series_write_csv(const struct tel_series *ts, const char *path);
 int tel_series_read_csv(const char *path, struct tel_series *ts);
+/* Appends samples [from, n) of ts as CSV lines to fd (the header first when from is 0), in
+ * whole lines with one write: a series kept on disk while it grows, so that a run killed
+ * before it could write its result leaves the samples so far (vmm/run/run_record.h). 0 or
+ * -errno. */
+int tel_series_append_csv(int fd, const struct tel_series *ts, size_t from);
 /* The series embedded in a result document ({columns, rows}, see experiment_doc.c). */
 int tel_series_from_json(const json_t *series, struct tel_series *ts);
 

@@ -24,7 +24,7 @@ while (($#)); do
   esac
   shift
 done
-all=(reclaim_spec experiment_file result_load merge series_csv hypercall)
+all=(reclaim_spec experiment_file result_load merge series_csv hypercall pt_write run_spec balloon_message)
 ((${#names[@]})) || names=("${all[@]}")
 
 skip() { echo "fuzz: skipped: $*"; exit 0; }
@@ -49,11 +49,14 @@ if [ "$mode" = smoke ]; then
 fi
 
 work=build-fuzz/tests/fuzz/work
+seeds() { # a harness's committed seed corpus (the balloon's lives with its subsystem)
+  if [ "$1" = balloon_message ]; then echo tests/balloon/fuzz_corpus; else echo "tests/fuzz/corpus/$1"; fi
+}
 pids=()
 for n in "${names[@]}"; do
   mkdir -p "$work/$n/corpus"
   build-fuzz/tests/fuzz/fuzz_"$n" -runs="$runs" -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$work/$n/" "$work/$n/corpus" "tests/fuzz/corpus/$n" \
+    -print_final_stats=1 -artifact_prefix="$work/$n/" "$work/$n/corpus" "$(seeds "$n")" \
     >"$work/$n.log" 2>&1 &
   pids+=($!)
 done

@@ -203,9 +203,9 @@ static void test_summary_names_the_largest_dip(void **st)
 	json_array_foreach(json_object_get(doc, "dips"), i, d)
 		lost -= json_number_value(json_object_get(d, "ops_lost"));
 	assert_true(fabs(lost) < 1e-6 * (1 + fabs(lost))); /* the episodes hold every dip's loss */
-	if (!largest) {
+	if (!largest) { /* none, or none looked for: a loaded host starved the phase before its event */
 		assert_int_equal(json_array_size(json_object_get(doc, "dips")), 0);
-		assert_non_null(strstr(out_text, "dips: none"));
+		assert_true(strstr(out_text, "dips: none") || strstr(out_text, "dips: not looked for"));
 	} else {
 		char want[96];
 		snprintf(want, sizeof(want), "largest at %.1f ms for %.1f ms",

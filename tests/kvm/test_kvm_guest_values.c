@@ -3,7 +3,8 @@
  * /dev/kvm needed): phase marks only advance, once each, their TSC never goes back and an
  * interval the VMM's clock contradicts is replaced by the VMM's; DONE's counters and timing
  * beyond what the VM could have done are refused; FAULT's error code INT64_MIN is named, not
- * negated; console text and error codes are printable whatever the guest sent. */
+ * negated; console text and error codes are printable whatever the guest sent; the progress
+ * and memory-in-use words it writes for telemetry are bounded as they are mirrored. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "vmm/kvm/kvm_device.h"
+#include "vmm/kvm/kvm_progress.h"
 #include "vmm/kvm/kvm_vm.h"
 #include "vmm/util/clock.h"
 #include "vmm/util/text.h"
@@ -160,6 +162,23 @@ static void test_printable_text(void **st)
 	expect_refused(call(GK_HC_CONSOLE, GK_HC_CONSOLE_BYTES + 1, 0, 0, 0), "length beyond the console buffer");
 }
 
+/* The words the guest writes for telemetry: progress only advances, memory in use is at most
+ * guest RAM (before, a counter going back or a frame count near 2^64 was copied as it was). */
+static void test_progress_and_used_bytes_bounded(void **st)
+{
+	(void)st;
+	struct wl_ctx ctx = { 0 };
+	kvm_progress_take(&ctx, 100, 4096, 1 << 20);
+	assert_int_equal(ctx.progress, 100);
+	assert_int_equal(ctx.used_bytes, 4096);
+	kvm_progress_take(&ctx, 50, UINT64_MAX, 1 << 20); /* back, and absurd */
+	assert_int_equal(ctx.progress, 100);
+	assert_int_equal(ctx.used_bytes, 1 << 20);
+	kvm_progress_take(&ctx, 200, 0, 1 << 20);
+	assert_int_equal(ctx.progress, 200);
+	assert_int_equal(ctx.used_bytes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_done_values_bounded),
 		cmocka_unit_test(test_fault_code_int64_min),
 		cmocka_unit_test(test_printable_text),
+		cmocka_unit_test(test_progress_and_used_bytes_bounded),
 	};
 	return cmocka_run_group_tests(tests, make_vm, free_vm);
 }

@@ -4,7 +4,8 @@
  * leaves neither behind when it finishes or is interrupted by SIGINT or SIGTERM, nor when it is
  * killed outright (its janitor process restores the host); SIGHUP and SIGQUIT to its process
  * group and a second Ctrl-C during the teardown still end in an interrupted result and a
- * clean host. Root only, and only where /dev/zram0 is free and the memory controller exists
+ * clean host; a killed run's janitor writes its document marked "killed". Root only, and
+ * only where /dev/zram0 is free and the memory controller exists
  * (exit 77 otherwise). */
 #include <dirent.h>
 #include <errno.h>
@@ -235,9 +236,20 @@ static void test_second_interrupt_during_teardown(void **st)
 static void test_killed_run_restored_by_janitor(void **st)
 {
 	(void)st;
+	unlink("/tmp/memvirt-hoststate.json");
 	int rc = run_and_signal("/tmp/memvirt-hoststate.json", SIGKILL);
 	assert_true(host_clean()); /* the janitor works after the VMM is gone */
 	assert_int_equal(rc, -1);
+	/* and records the death once the host is restored (vmm/run/run_record.h) */
+	for (int i = 0; i < 500 && access("/tmp/memvirt-hoststate.json", F_OK) != 0; i++)
+		usleep(20000);
+	json_error_t e;
+	json_t *doc = json_load_file("/tmp/memvirt-hoststate.json", 0, &e);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "status"), "state")), "killed");
+	json_decref(doc);
+	unlink("/tmp/memvirt-hoststate.json");
+	unlink("/tmp/memvirt-hoststate.series.csv");
 }
 
 int main(void)

@@ -84,6 +84,14 @@ static void expect_bad(const char *spec, const char *names)
 		fail_msg("'%s': reason '%s' does not name '%s'", spec, why, names);
 }
 
+/* A limit's floor: what the group holds beyond guest RAM (the VMM's own) plus the headroom. */
+static void test_limit_floor(void **st)
+{
+	(void)st;
+	assert_int_equal(reclaim_limit_floor(70ULL << 20, 64ULL << 20), (6ULL << 20) + RECLAIM_LIMIT_HEADROOM);
+	assert_int_equal(reclaim_limit_floor(10ULL << 20, 64ULL << 20), RECLAIM_LIMIT_HEADROOM); /* guest not resident yet */
+}
+
 static void test_bad_specs(void **st)
 {
 	(void)st;
@@ -161,7 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations), cmocka_unit_test(test_discard_defaults),
 		cmocka_unit_test(test_discard_keys), cmocka_unit_test(test_limit),
-		cmocka_unit_test(test_bad_specs), cmocka_unit_test(test_spec_json), cmocka_unit_test(test_cli_options),
+		cmocka_unit_test(test_bad_specs), cmocka_unit_test(test_limit_floor), cmocka_unit_test(test_spec_json), cmocka_unit_test(test_cli_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "results/merge.h"
+#include "results/result.h"
 
 static char why[512];
 
@@ -417,6 +418,27 @@ static void test_paired_by_seed(void **st)
 	merge_free(&m);
 }
 
+/* A repetition its janitor recorded as killed (docs/result-schema.md) is counted with the
+ * failed ones: in the runs, out of the statistics, its message kept. */
+static void test_killed_counts_as_failed(void **st)
+{
+	(void)st;
+	static struct merge m;
+	merge_init(&m, NULL, NULL);
+	add(&m, doc(0, "a", "ok", 1.0, 10, "0x1", "gups", NULL));
+	add(&m, doc(0, "a", "killed", 0.0, 0, NULL, "gups", NULL));
+	merge_compute(&m);
+	assert_int_equal(m.points[0].runs, 2);
+	assert_int_equal(m.points[0].ok, 1);
+	assert_int_equal(m.points[0].failed, 1);
+	assert_int_equal(m.points[0].interrupted, 0);
+	assert_float_equal(m.points[0].metric[0].s.mean, 1.0, 1e-12);
+	assert_string_equal(m.points[0].message, "it broke");
+	assert_false(merge_complete(&m)); /* a sweep resumed reruns it */
+	assert_string_equal(run_state_name(RUN_KILLED), "killed");
+	merge_free(&m);
+}
+
 static void test_not_a_point_document(void **st)
 {
 	(void)st;
@@ -464,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_failed_points_excluded),
 		cmocka_unit_test(test_baseline_by_setting),
 		cmocka_unit_test(test_not_a_point_document),
+		cmocka_unit_test(test_killed_counts_as_failed),
 		cmocka_unit_test(test_quartiles_and_outliers),
 		cmocka_unit_test(test_mann_whitney_known_values),
 		cmocka_unit_test(test_paired_t),

@@ -23,14 +23,17 @@ struct host_state {
 	struct zram_swap zram;
 	struct memcg memcg;
 	bool in_memcg;
-	bool began;                  /* the janitor runs */
-	struct janitor janitor;
+	bool began;                  /* set up: the janitor knows */
+	struct janitor own_janitor;  /* forked by host_state_begin unless one is lent */
+	struct janitor *janitor;     /* &own_janitor, or the lent one */
 	int teardown_rc;             /* 0, or the errno of host state that could not be restored */
 };
 
 /* zram_bytes: 0 = no swap; memcg: enter a memory cgroup of the process's own. Nothing asked:
- * nothing done, 0. Returns 0 or -errno with a one-line reason in why (nothing left set up). */
-int host_state_begin(struct host_state *s, uint64_t zram_bytes, bool memcg, char *why, size_t n);
+ * nothing done, 0. `lent`: a janitor already running to tell what is changed (a run's, which
+ * also writes its record should the process be killed: vmm/run/run_record.h), or NULL to fork
+ * one. Returns 0 or -errno with a one-line reason in why (nothing left set up). */
+int host_state_begin(struct host_state *s, uint64_t zram_bytes, bool memcg, struct janitor *lent, char *why, size_t n);
 /* Puts everything back; what cannot be is printed and left to the janitor. Safe to call twice. */
 void host_state_end(struct host_state *s);
 

@@ -62,4 +62,12 @@ const struct kvm_mmu_ops *kvm_mmu_for(const struct mmu_strategy_ops *strategy);
 /* The VM's strategy's stats (zeroes when it keeps none). */
 void kvm_mmu_get_stats(const struct kvm_vm *vm, struct kvm_mmu_stats *s);
 
+struct kvm_layout;
+/* The shadow PTE write checker (kvm_pt_check.c): a guest store of len bytes at gpa into the
+ * page-table pool may be applied — one aligned 8-byte entry inside the pool, not pointing into
+ * the shadow area or outside guest RAM and the pool, no writable large page onto the pool.
+ * 0 with the entry in *entry, or -EINVAL with the one-line refusal in why. Any input is safe. */
+int kvm_pt_write_check(const struct kvm_layout *l, uint64_t gpa, const uint8_t *data, uint32_t len, uint64_t *entry,
+		       char *why, size_t whylen);
+
 #endif

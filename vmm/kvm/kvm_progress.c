@@ -1,8 +1,9 @@
 /* kvm_progress.c — mirrors the guest workload's progress counter and the guest kernel's
  * frames in use into the host wl_ctx (see kvm_progress.h). The guest writes both with plain
  * stores (progress from ring 3, the frame counts from ring 0 as it allocates and frees); a
- * stale or even nonsensical value only makes a display or a sample wrong, so they are copied
- * as they are. Order: the guest frees a shrinking step's frames before it counts the step's
+ * stale value only makes a display or a sample late, but a hostile one is bounded before use
+ * (kvm_progress_take): the progress never goes back, memory in use never exceeds guest RAM.
+ * Order: the guest frees a shrinking step's frames before it counts the step's
  * operations, so progress is read before the frame counts and published after used_bytes;
  * the monitor reads them the other way round and never pairs new progress with old memory. */
 #include <errno.h>
@@ -12,11 +13,20 @@
 
 #define MIRROR_PERIOD_NS (500 * 1000)
 
+void kvm_progress_take(struct wl_ctx *ctx, uint64_t progress, uint64_t used_bytes, uint64_t ram_bytes)
+{
+	ctx->used_bytes = used_bytes < ram_bytes ? used_bytes : ram_bytes;
+	if (progress > ctx->progress)
+		ctx->progress = progress;
+}
+
 static void mirror_once(struct kvm_progress *p)
 {
 	uint64_t progress = *p->guest;
-	p->ctx->used_bytes = gk_used_bytes(p->kstats);
-	p->ctx->progress = progress;
+	uint64_t f4k = p->kstats->frames_4k, f2m = p->kstats->frames_2m; /* each read once */
+	uint64_t used = f4k > p->ram_bytes / PT_PAGE_4K || f2m > p->ram_bytes / PT_PAGE_2M
+		? p->ram_bytes : f4k * PT_PAGE_4K + f2m * PT_PAGE_2M;
+	kvm_progress_take(p->ctx, progress, used, p->ram_bytes);
 }
 
 static void *mirror_main(void *arg)
@@ -33,7 +43,7 @@ static void *mirror_main(void *arg)
 int kvm_progress_start(struct kvm_progress *p, struct kvm_vm *vm, const struct gk_image_header *img,
 		       struct wl_ctx *ctx)
 {
-	*p = (struct kvm_progress){ .ctx = ctx };
+	*p = (struct kvm_progress){ .ctx = ctx, .ram_bytes = vm->layout.ram_bytes };
 	p->guest = kvm_gpa_host(vm, img->progress_gpa, sizeof(uint64_t));
 	p->kstats = kvm_gpa_host(vm, img->kstats_gpa, sizeof(struct gk_stats));
 	if (!p->guest || !p->kstats)

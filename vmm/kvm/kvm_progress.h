@@ -20,7 +20,13 @@ struct kvm_progress {
 	const volatile uint64_t *guest;       /* the guest's wl_ctx.progress, in the host mapping */
 	const volatile struct gk_stats *kstats; /* the guest kernel's counters, in the host mapping */
 	struct wl_ctx *ctx;
+	uint64_t ram_bytes;                   /* guest RAM: the most the guest can have in use */
 };
+
+/* What the host side takes of the guest's words (the guest is not trusted): progress only
+ * when it advances (a counter that goes back would make negative rates), used bytes at most
+ * guest RAM (a frame count times a page size could be anything). Publishes both into ctx. */
+void kvm_progress_take(struct wl_ctx *ctx, uint64_t progress, uint64_t used_bytes, uint64_t ram_bytes);
 
 /* Starts copying every 500 µs; 0 or -errno (then the progress only jumps at the end). */
 int kvm_progress_start(struct kvm_progress *p, struct kvm_vm *vm, const struct gk_image_header *img,

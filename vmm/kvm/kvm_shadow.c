@@ -272,36 +272,16 @@ static void shadow_teardown(struct kvm_vm *vm)
 
 /* ---- Exits ------------------------------------------------------------------------------- */
 
-/* What a guest page-table entry may point at: guest RAM or the pool (tables and leaves), or,
- * for the kernel's entry, the boot tables. Never the shadow area; a large writable leaf
- * never onto the pool (a 4 KiB one is made read-only, or refused, when it is filled). */
-static const char *entry_refusal(const struct kvm_shadow *s, uint64_t e)
-{
-	const struct kvm_layout *l = &s->vm->layout;
-	uint64_t to = e & PT_ADDR_MASK;
-	if (!(e & X86_P) || e == kvm_layout_kernel_pml4e())
-		return NULL;
-	if (kvm_gpa_within(to, PT_PAGE_4K, l->shadow_gpa, l->shadow_bytes))
-		return "it points into the VMM's shadow area";
-	if (kvm_gpa_within(to, PT_PAGE_4K, l->pool_gpa, l->pool_bytes))
-		return (e & X86_PS) && (e & X86_RW) ? "a writable large page onto the page-table pool" : NULL;
-	return kvm_gpa_within(to, PT_PAGE_4K, l->ram_gpa, l->ram_bytes) ? NULL : "it points outside guest RAM and the pool";
-}
-
+/* A guest store into the pool: checked (kvm_pt_check.c), applied through the VMM's mapping,
+ * and the shadow entries derived from the entry written are zapped. */
 static bool shadow_pool_write(struct kvm_vm *vm, uint64_t gpa, const uint8_t *data, uint32_t len)
 {
 	struct kvm_shadow *s = vm->mmu_state;
 	uint64_t e;
+	char why[200];
 	vm->out.exits.pt_write++;
-	if (len != sizeof(e) || gpa % sizeof(e)) {
-		kvm_vm_fail(vm, "guest page-table write refused: %u bytes at gpa 0x%" PRIx64 " (whole entries only)", len, gpa);
-		return false;
-	}
-	memcpy(&e, data, sizeof(e));
-	const char *why = entry_refusal(s, e);
-	if (why) {
-		kvm_vm_fail(vm, "guest page-table write refused (not applied): entry 0x%" PRIx64 " at gpa 0x%" PRIx64 ": %s",
-			    e, gpa, why);
+	if (kvm_pt_write_check(&vm->layout, gpa, data, len, &e, why, sizeof(why)) < 0) {
+		kvm_vm_fail(vm, "%s", why);
 		return false;
 	}
 	memcpy(kvm_gpa_host(vm, gpa, sizeof(e)), &e, sizeof(e));

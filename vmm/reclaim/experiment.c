@@ -44,7 +44,7 @@ int experiment_check(const struct experiment *e, char *why, size_t n)
 
 static int host_setup(struct experiment_session *s, char *why, size_t n)
 {
-	return host_state_begin(&s->host, s->opts->zram_bytes, wants(s->opts, RECLAIM_LIMIT), why, n);
+	return host_state_begin(&s->host, s->opts->zram_bytes, wants(s->opts, RECLAIM_LIMIT), s->lent_janitor, why, n);
 }
 
 static void host_restore(struct experiment_session *s)
@@ -62,6 +62,8 @@ static int monitor_begin(struct experiment_session *s, struct telemetry *monitor
 		tel_target_fini(&s->target);
 		return rc;
 	}
+	if (s->series_fd >= 0)
+		tel_target_keep_on_disk(&s->target, s->series_fd);
 	if (monitor) {
 		s->monitor = monitor;
 		return telemetry_add(monitor, &s->target);
@@ -79,9 +81,12 @@ static void monitor_end(struct experiment_session *s)
 }
 
 int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx,
-		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0, char *why, size_t whylen)
+		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0,
+		     const struct experiment_keep *keep, char *why, size_t whylen)
 {
-	*s = (struct experiment_session){ .opts = e, .t0 = t0, .target_ctx = ctx, .target_ram = ram };
+	*s = (struct experiment_session){ .opts = e, .t0 = t0, .target_ctx = ctx, .target_ram = ram,
+					  .lent_janitor = keep ? keep->janitor : NULL,
+					  .series_fd = keep ? keep->series_fd : -1 };
 	int rc = host_setup(s, why, whylen);
 	if (rc < 0)
 		return rc;

@@ -43,10 +43,20 @@ extern const struct experiment experiment_defaults;
  * pageout, a memory cgroup controller). Returns 0, or -errno with a reason naming the option. */
 int experiment_check(const struct experiment *e, char *why, size_t whylen);
 
+/* What a run that records its own death (vmm/run/run_record.h) lends the session: its
+ * janitor, which the session tells what it changes instead of forking one of its own, and a
+ * file to keep the series in as it grows (-1: none). */
+struct experiment_keep {
+	struct janitor *janitor;
+	int series_fd;
+};
+
 struct experiment_session {
 	const struct experiment *opts;
 	double t0;                   /* the run clock's zero (monotonic seconds) */
 	struct host_state host;      /* zram swap, the cgroup, their janitor (vmm/host/host_state.h) */
+	struct janitor *lent_janitor;/* experiment_keep's, or NULL: host_state forks its own */
+	int series_fd;               /* experiment_keep's, or -1 */
 	struct telemetry own_monitor; /* a run of its own: the session's monitor */
 	struct telemetry *monitor;    /* the one sampling this VM (own_monitor, or the host's); NULL: none */
 	struct tel_target target;     /* this VM as the monitor sees it */
@@ -59,10 +69,11 @@ struct experiment_session {
  * guest RAM is behind `ram`. With `monitor` NULL the session samples the VM with a monitor of
  * its own, started here; otherwise the VM becomes one more target of `monitor` (a host of
  * several VMs), which the caller starts once every VM is added and stops before
- * experiment_end. `t0` is the run clock's zero. Returns 0, or -errno with the reason in why
- * (nothing is left set up). */
+ * experiment_end. `t0` is the run clock's zero. `keep` (or NULL) lends a janitor and a file
+ * for the series. Returns 0, or -errno with the reason in why (nothing is left set up). */
 int experiment_begin(struct experiment_session *s, const struct experiment *e, struct wl_ctx *ctx,
-		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0, char *why, size_t whylen);
+		     struct guest_ram_handle *ram, struct telemetry *monitor, double t0,
+		     const struct experiment_keep *keep, char *why, size_t whylen);
 /* Tells the monitor which thread runs the workload (its run-queue wait is sampled). */
 void experiment_worker_started(struct experiment_session *s, pid_t tid);
 /* Stops the threads and restores host state (cgroup, swap). Errors are printed. */
@@ -70,5 +81,7 @@ void experiment_end(struct experiment_session *s);
 /* Adds config.telemetry/reclaim/swap, telemetry{}, reclaim{}, dips[] and wss{} to a result
  * document and writes the CSV time series. Frees the session's buffers. */
 void experiment_finish_doc(struct experiment_session *s, json_t *doc);
+/* What the options add to the document's config{}: telemetry, reclaim, swap. */
+json_t *experiment_config_json(const struct experiment *e);
 
 #endif

@@ -350,7 +350,7 @@ static json_t *reclaim_json(const struct experiment_session *s)
 	return o;
 }
 
-static json_t *config_additions(const struct experiment *e)
+json_t *experiment_config_json(const struct experiment *e)
 {
 	json_t *specs = json_array();
 	for (size_t i = 0; i < e->n_reclaim; i++)
@@ -373,7 +373,7 @@ static void write_series(const struct experiment_session *s)
 
 void experiment_finish_doc(struct experiment_session *s, json_t *doc)
 {
-	json_t *cfg = config_additions(s->opts);
+	json_t *cfg = experiment_config_json(s->opts);
 	json_object_update(json_object_get(doc, "config"), cfg);
 	json_decref(cfg);
 	struct dip_result dr = { 0 };

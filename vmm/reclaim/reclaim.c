@@ -184,11 +184,25 @@ static int act_on_ram(const struct guest_ram *ram, void *arg)
 
 #define LIMIT_PATIENCE_MS 2000 /* a lowering limit gives up after this long without a step */
 
+uint64_t reclaim_limit_floor(uint64_t usage, uint64_t guest_bytes)
+{
+	return (usage > guest_bytes ? usage - guest_bytes : 0) + RECLAIM_LIMIT_HEADROOM;
+}
+
 static int act_on_limit(struct reclaimer *r, struct reclaim_action *a)
 {
 	bool lower = strcmp(a->action, "limit") == 0;
 	a->bytes_requested = lower ? a->spec->limit_bytes : 0;
 	(void)memcg_usage(r->memcg, &a->cgroup_usage_before);
+	uint64_t floor = reclaim_limit_floor(a->cgroup_usage_before, guest_ram_get(r->ram).bytes);
+	if (lower && a->bytes_requested < floor) {
+		a->raised_from = a->bytes_requested;
+		a->bytes_requested = floor;
+		fprintf(stderr, "memvirt: reclaim limit raised from %.1f MiB to %.1f MiB: the VMM's own memory (%.1f MiB "
+			"beyond guest RAM) is charged to the same cgroup, plus %llu MiB headroom (docs/reclaim.md)\n",
+			(double)a->raised_from / (1 << 20), (double)floor / (1 << 20),
+			(double)(floor - RECLAIM_LIMIT_HEADROOM) / (1 << 20), RECLAIM_LIMIT_HEADROOM >> 20);
+	}
 	a->start_ms = run_ms(r);
 	uint64_t reached = 0;
 	double until_s = lower && a->spec->until_us ? r->t0 + (r->measure_start_ms + (double)a->spec->until_us / 1e3) / 1e3 : 0;
@@ -296,6 +310,7 @@ static json_t *action_json(const struct reclaim_action *a)
 	if (a->spec->kind == RECLAIM_LIMIT) {
 		json_object_set_new(o, "cgroup_usage_before", json_integer((json_int_t)a->cgroup_usage_before));
 		json_object_set_new(o, "cgroup_usage_after", json_integer((json_int_t)a->cgroup_usage_after));
+		json_object_set_new(o, "raised_from", a->raised_from ? json_integer((json_int_t)a->raised_from) : json_null());
 	} else {
 		json_object_set_new(o, "mapped_pages_before", json_integer((json_int_t)a->mapped_before));
 		json_object_set_new(o, "mapped_pages_after", json_integer((json_int_t)a->mapped_after));

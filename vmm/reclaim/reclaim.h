@@ -41,7 +41,17 @@ struct reclaim_action {
 	uint64_t mapped_before, mapped_after;     /* guest RAM pages mapped in the VMM */
 	uint64_t resident_before, resident_after; /* guest RAM pages in host memory */
 	uint64_t cgroup_usage_before, cgroup_usage_after; /* limit: bytes */
+	uint64_t raised_from;        /* limit: the bytes asked, when below the floor (0: not raised) */
 };
+
+/* A limit's floor (docs/reclaim.md): the VMM's own memory is charged to the same cgroup as
+ * guest RAM — its heap and telemetry series, the guest image, KVM's page tables — and a limit
+ * below it plus this headroom leaves the guest nothing to run in: it is raised to the floor,
+ * with one line saying so. */
+#define RECLAIM_LIMIT_HEADROOM (8ULL << 20)
+/* The floor for a group holding `usage` bytes with `guest_bytes` of guest RAM: what it holds
+ * beyond all of guest RAM (so an estimate from below of the VMM's own), plus the headroom. */
+uint64_t reclaim_limit_floor(uint64_t usage, uint64_t guest_bytes);
 
 struct reclaimer {
 	struct wl_ctx *ctx;

@@ -16,7 +16,7 @@
 void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
 		     const atomic_uint_fast64_t *events)
 {
-	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1,
+	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1, .live_fd = -1,
 				   .prev = { .uffd_faults = TEL_ABSENT, .wss_bytes = TEL_ABSENT } };
 	atomic_init(&tg->wss_latest, TEL_ABSENT);
 	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
@@ -46,6 +46,20 @@ int tel_target_wss(struct tel_target *tg, const struct wss_opts *o, char *why, s
 }
 
 void tel_target_worker(struct tel_target *tg, pid_t tid) { atomic_store(&tg->worker_tid, tid); }
+
+void tel_target_keep_on_disk(struct tel_target *tg, int fd) { tg->live_fd = fd; }
+
+/* The new samples to the file on disk, a few times a second (one write each time). */
+static void keep_on_disk(struct tel_target *tg)
+{
+	if (tg->live_fd < 0 || tg->live_rows == tg->series.n ||
+	    tg->series.s[tg->series.n - 1].time_ms - tg->live_ms < TEL_LIVE_EVERY_MS)
+		return;
+	if (tel_series_append_csv(tg->live_fd, &tg->series, tg->live_rows) == 0) {
+		tg->live_rows = tg->series.n;
+		tg->live_ms = tg->series.s[tg->series.n - 1].time_ms;
+	}
+}
 
 void tel_target_fini(struct tel_target *tg)
 {
@@ -152,6 +166,7 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 		tg->prev = s;
 		balloon_push(tg);
 	}
+	keep_on_disk(tg);
 	pthread_mutex_lock(&tg->last_lock);
 	tg->last = s;
 	tg->have_last = true;

@@ -50,6 +50,9 @@ struct tel_target {
 	uint64_t ram_busy;                 /* samples that found guest RAM locked by reclaim */
 	struct tel_sample prev;            /* vmstat, residency and uffd carry over between refreshes */
 	struct tel_series series;
+	int live_fd;                       /* the series kept on disk as it grows (-1: not) */
+	size_t live_rows;                  /* samples written there so far */
+	double live_ms;                    /* when they were last written */
 	/* The working-set estimator (--wss), stepped when its period is due; its figure is the
 	 * wss_bytes column, carried between steps */
 	bool wss_on;
@@ -71,6 +74,9 @@ struct tel_target {
 	struct tel_sample last;
 	bool have_last;
 };
+
+/* How often a series kept on disk (tel_target_keep_on_disk) gets its new samples. */
+#define TEL_LIVE_EVERY_MS 200.0
 
 #define TEL_MAX_TARGETS 64
 
@@ -119,6 +125,10 @@ uint64_t tel_target_wss_bytes(const struct tel_target *tg);
 void tel_target_worker(struct tel_target *tg, pid_t tid);
 /* The target's latest sample into *out: false before the first. Any thread. */
 bool tel_target_latest(struct tel_target *tg, struct tel_sample *out);
+/* From now on, every TEL_LIVE_EVERY_MS the monitor appends the target's new samples to fd as
+ * CSV (header first): what a killed run leaves of its series (vmm/run/run_record.h). fd stays
+ * the caller's. */
+void tel_target_keep_on_disk(struct tel_target *tg, int fd);
 /* Frees the target's series, scan and estimator. */
 void tel_target_fini(struct tel_target *tg);
 

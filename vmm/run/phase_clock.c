@@ -1,5 +1,8 @@
 /* phase_clock.c — timestamps and host fault counts at the workload's phase boundaries,
- * shared by every platform so that setup_s / run_s mean the same thing everywhere. */
+ * shared by every platform so that setup_s / run_s mean the same thing everywhere. Phases are
+ * the guest's word (on kvm a hypercall, already checked by the device; on sim and native the
+ * workload's call): each is taken once and in order here too, so no platform lets a phase
+ * fire twice or a run time go negative. */
 #include <sys/resource.h>
 
 #include "vmm/run/platform.h"
@@ -18,8 +21,11 @@ void phase_clock_start(struct phase_clock *pc)
 	pc->t_start = monotonic_seconds();
 }
 
-void phase_clock_mark(struct phase_clock *pc, enum wl_phase p)
+bool phase_clock_mark(struct phase_clock *pc, enum wl_phase p)
 {
+	if ((unsigned)p > WL_PHASE_DONE || p <= pc->last)
+		return false;
+	pc->last = p;
 	if (p == WL_PHASE_MEASURE) {
 		fault_counts(&pc->minflt_measure, &pc->majflt_measure);
 		pc->t_measure = monotonic_seconds();
@@ -27,6 +33,7 @@ void phase_clock_mark(struct phase_clock *pc, enum wl_phase p)
 		pc->t_done = monotonic_seconds();
 		fault_counts(&pc->minflt_done, &pc->majflt_done);
 	}
+	return true;
 }
 
 void phase_clock_finish(const struct phase_clock *pc, struct run_result *res)

@@ -51,13 +51,18 @@ const struct platform *platform_find(const char *name);
 int platform_sleep_us(struct wl_ctx *c, uint64_t us);
 
 /* Phase bookkeeping every platform shares: timestamps and host fault counts at each phase
- * boundary, turned into setup_s, run_s and measured-phase fault deltas. */
+ * boundary, turned into setup_s, run_s and measured-phase fault deltas. The timestamps are
+ * the VMM's own clock, never the guest's; a phase is marked once, in order. */
 struct phase_clock {
 	double t_start, t_measure, t_done;
 	long minflt_measure, majflt_measure, minflt_done, majflt_done;
+	enum wl_phase last; /* the last phase marked (SETUP after phase_clock_start) */
 };
 void phase_clock_start(struct phase_clock *pc);
-void phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
+/* Marks phase p now. A phase that does not come after the last one marked (a repeat, one out
+ * of order) or is not a phase at all is refused: false, and nothing changes — whatever the
+ * guest's workload says, setup_s and run_s stay the VMM's clock's, never negative. */
+bool phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
 void phase_clock_finish(const struct phase_clock *pc, struct run_result *res);
 
 #endif

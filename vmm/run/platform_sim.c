@@ -238,7 +238,8 @@ static void sim_phase(struct wl_ctx *c, enum wl_phase p)
 {
 	struct sim_state *s = sim_of(c);
 	sim_gk(c);
-	phase_clock_mark(&s->clock, p);
+	if (!phase_clock_mark(&s->clock, p))
+		return; /* a repeat or out of order: the measured phase's hooks run once */
 	if (p == WL_PHASE_MEASURE && s->balloon)
 		balloon_measure_started(s->balloon);
 }

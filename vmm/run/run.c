@@ -25,6 +25,7 @@
 #include "vmm/host/hostinfo.h"
 #include "vmm/run/platform.h"
 #include "vmm/run/run.h"
+#include "vmm/run/run_record.h"
 
 static void *run_worker(void *arg)
 {
@@ -171,7 +172,7 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 		return;
 	}
 	int rc = experiment_begin(&vm->exp, experiment_of(vm->cfg), &vm->ctx, &vm->ram,
-				  set->shared_monitor ? &set->monitor : NULL, set->t0, why, sizeof(why));
+				  set->shared_monitor ? &set->monitor : NULL, set->t0, vm->keep, why, sizeof(why));
 	if (rc < 0) {
 		vm_fail(vm, "%s%s", why, "");
 		return;
@@ -409,7 +410,13 @@ enum run_state run_execute(const struct run_config *cfg, struct run_result *res,
 	}
 	vm->cfg = cfg;
 	*set = (struct run_set){ .n = 1, .vm = vm, .progress = cfg->progress };
+	/* Before any thread: the janitor that writes a "killed" document should the run die. */
+	struct run_record record;
+	struct experiment_keep keep;
+	run_record_arm(&record, cfg, &keep);
+	vm->keep = &keep;
 	enum run_state st = run_set_execute(set);
+	vm->keep = NULL;
 	json_t *doc = run_vm_doc(vm, NULL);
 	if (cfg->json_path) {
 		int rc = result_write_atomic(cfg->json_path, doc);
@@ -419,6 +426,7 @@ enum run_state run_execute(const struct run_config *cfg, struct run_result *res,
 				st = RUN_FAILED;
 		}
 	}
+	run_record_disarm(&record, vm->exp.host.teardown_rc == 0);
 	*res = vm->res;
 	if (doc_out)
 		*doc_out = doc;

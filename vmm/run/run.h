@@ -48,6 +48,7 @@ struct run_vm {
 	struct balloon balloon;
 	bool have_balloon;
 	struct experiment_session exp;
+	const struct experiment_keep *keep; /* lent to the session (run_record.h), or NULL */
 	bool began;                     /* experiment session begun (end it) */
 	bool thread_started;
 	pthread_t thread;
