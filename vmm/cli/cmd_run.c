@@ -7,6 +7,18 @@
 #include "vmm/cli/cli.h"
 #include "vmm/run/run.h"
 
+/* The counters of a phase around the measured one (phases{} in the document), when counted. */
+static void print_phase(const char *what, const struct result_counters *c)
+{
+	if (!c->have || !(c->have_mmu || c->have_exit_costs))
+		return;
+	printf("  %s (not in the figures above): exits %" PRIu64 ", guest faults %" PRIu64, what,
+	       exit_counters_total(&c->exits), c->guest_faults);
+	if (c->have_mmu)
+		printf(", tlb misses %" PRIu64 ", modeled cycles %" PRIu64, c->mmu_user.tlb_misses, c->modeled_cycles);
+	printf("\n");
+}
+
 static void print_summary(const struct run_config *cfg, const struct run_result *r)
 {
 	if (r->state != RUN_OK) {
@@ -17,11 +29,13 @@ static void print_summary(const struct run_config *cfg, const struct run_result 
 	       cfg->workload->name, cfg->platform, cfg->mmu, r->checksum, r->ops, r->run_s,
 	       r->run_s > 0 ? (double)r->ops / r->run_s : 0.0, r->setup_s);
 	if (r->have_mmu)
-		printf("  tlb hits %" PRIu64 ", misses %" PRIu64 ", walks %" PRIu64 " (%.2f refs/walk), guest faults %" PRIu64
-		       ", exits %" PRIu64 ", modeled cycles %" PRIu64 "\n",
+		printf("  measured phase: tlb hits %" PRIu64 ", misses %" PRIu64 ", walks %" PRIu64
+		       " (%.2f refs/walk), guest faults %" PRIu64 ", exits %" PRIu64 ", modeled cycles %" PRIu64 "\n",
 		       r->mmu_user.tlb_hits, r->mmu_user.tlb_misses, r->mmu_user.walks,
 		       r->mmu_user.walks ? (double)r->mmu_user.walk_refs / (double)r->mmu_user.walks : 0.0,
 		       r->guest_faults, exit_counters_total(&r->exits), r->modeled_cycles);
+	print_phase("setup phase", &r->phases[RESULT_PHASE_SETUP]);
+	print_phase("checksum pass", &r->phases[RESULT_PHASE_CHECK]);
 	if (cfg->json_path)
 		printf("  result: %s\n", cfg->json_path);
 }

@@ -83,6 +83,10 @@ struct kvm_guest_outcome {
 	 * timing arrives with DONE. */
 	uint64_t handled[MMU_EXIT_REASON_COUNT], handler_ns[MMU_EXIT_REASON_COUNT];
 	struct gk_exit_timing guest_timing;
+	/* The guest's counters at each phase mark (PHASE fills them as DONE does): the kernel's
+	 * faults and the round trips, split by phase like the VMM's own counters. */
+	struct gk_stats phase_stats[3];
+	struct gk_exit_timing phase_timing[3];
 	char message[768];
 };
 

@@ -1,5 +1,8 @@
 /* phase_clock.c — timestamps and host fault counts at the workload's phase boundaries,
- * shared by every platform so that setup_s / run_s mean the same thing everywhere. */
+ * shared by every platform so that setup_s / run_s mean the same thing everywhere. The host
+ * faults of the setup phase (start to the MEASURE mark) and of the checksum pass (the DONE mark
+ * to the end) go to res->phases[] (schema_version 2); a mark that never came makes its phase
+ * end where the run did. */
 #include <sys/resource.h>
 
 #include "vmm/run/platform.h"
@@ -16,6 +19,7 @@ void phase_clock_start(struct phase_clock *pc)
 {
 	*pc = (struct phase_clock){ 0 };
 	pc->t_start = monotonic_seconds();
+	fault_counts(&pc->minflt_start, &pc->majflt_start);
 }
 
 void phase_clock_mark(struct phase_clock *pc, enum wl_phase p)
@@ -41,4 +45,13 @@ void phase_clock_finish(const struct phase_clock *pc, struct run_result *res)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	res->host_rss_peak_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	long min_end = ru.ru_minflt, maj_end = ru.ru_majflt;
+	long min_m = pc->t_measure > 0 ? pc->minflt_measure : min_end, maj_m = pc->t_measure > 0 ? pc->majflt_measure : maj_end;
+	long min_d = pc->t_done > 0 ? pc->minflt_done : min_end, maj_d = pc->t_done > 0 ? pc->majflt_done : maj_end;
+	struct result_counters *setup = &res->phases[RESULT_PHASE_SETUP], *check = &res->phases[RESULT_PHASE_CHECK];
+	setup->have = check->have = true;
+	setup->host_minor_faults = (uint64_t)(min_m - pc->minflt_start);
+	setup->host_major_faults = (uint64_t)(maj_m - pc->majflt_start);
+	check->host_minor_faults = (uint64_t)(min_end - min_d);
+	check->host_major_faults = (uint64_t)(maj_end - maj_d);
 }

@@ -54,7 +54,7 @@ int platform_sleep_us(struct wl_ctx *c, uint64_t us);
  * boundary, turned into setup_s, run_s and measured-phase fault deltas. */
 struct phase_clock {
 	double t_start, t_measure, t_done;
-	long minflt_measure, majflt_measure, minflt_done, majflt_done;
+	long minflt_start, majflt_start, minflt_measure, majflt_measure, minflt_done, majflt_done;
 };
 void phase_clock_start(struct phase_clock *pc);
 void phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
