@@ -85,6 +85,11 @@ static json_t *config_json(const struct run_config *cfg, uint64_t ops)
 			      "mem_bytes", (json_int_t)cfg->params.mem_bytes,
 			      "ops", (json_int_t)ops);
 	json_object_set_new(c, "params", params_json(cfg));
+	/* time-based runs (--runtime, --ramp) and a fixed run's --loops */
+	json_object_set_new(c, "runtime_s", cfg->params.runtime_us ? json_real((double)cfg->params.runtime_us / 1e6)
+								    : json_null());
+	json_object_set_new(c, "ramp_s", json_real((double)cfg->params.ramp_us / 1e6));
+	json_object_set_new(c, "loops", json_u64(cfg->params.loops ? cfg->params.loops : 1));
 	json_object_set_new(c, "sim", sim ? sim_config_json(&cfg->sim) : json_null());
 	json_object_set_new(c, "kvm", cfg->platform && strcmp(cfg->platform, "kvm") == 0
 					      ? kvm_config_json(&cfg->sim) : json_null());
@@ -161,10 +166,11 @@ static json_t *result_block_json(const struct run_result *r)
 	char hex[19];
 	snprintf(hex, sizeof(hex), "0x%016" PRIx64, r->checksum);
 	double ops_per_s = r->run_s > 0 ? (double)r->ops / r->run_s : 0.0;
-	return json_pack("{s:o, s:f, s:f, s:I, s:f, s:o}",
+	return json_pack("{s:o, s:f, s:f, s:I, s:f, s:o, s:I}",
 			 "checksum", r->have_checksum ? json_string(hex) : json_null(),
 			 "setup_s", r->setup_s, "run_s", r->run_s, "ops", (json_int_t)r->ops,
-			 "ops_per_s", ops_per_s, "create_s", r->have_create ? json_real(r->create_s) : json_null());
+			 "ops_per_s", ops_per_s, "create_s", r->have_create ? json_real(r->create_s) : json_null(),
+			 "passes", (json_int_t)r->passes);
 }
 
 static json_t *kvm_stats_json(const struct result_counters *r)

@@ -69,7 +69,7 @@ static void counters_report(void)
 static __attribute__((noreturn)) void sys_exit(int64_t rc, uint64_t checksum)
 {
 	counters_report();
-	guest_hcall_stop(GK_HC_DONE, (uint64_t)rc, checksum, 0, 0);
+	guest_hcall_stop(GK_HC_DONE, (uint64_t)rc, checksum, guest_user_ctx.passes, guest_user_ctx.ops_measured);
 }
 
 static int64_t sys_phase(uint64_t phase, uint64_t tsc)

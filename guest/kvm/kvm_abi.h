@@ -157,7 +157,8 @@ enum gk_hc {
 	GK_HC_CONSOLE = 1, /* arg0 = length of console[]: the VMM logs the text */
 	GK_HC_PHASE,       /* arg0 = enum wl_phase, arg1 = guest TSC at the mark; stats and timing
 			    * filled as at DONE (the counters at the mark, split by phase) */
-	GK_HC_DONE,        /* arg0 = workload rc (int64), arg1 = checksum, stats filled: stop */
+	GK_HC_DONE,        /* arg0 = workload rc (int64), arg1 = checksum, arg2 = passes, arg3 =
+			    * time-based measured operations (wl.h), stats filled: stop */
 	GK_HC_ZERO,        /* arg0 = gpa, arg1 = 4 KiB or 2 MiB, gpa aligned to it: zero a recycled RAM frame */
 	GK_HC_FAULT,       /* arg0 = gva, arg1 = #PF error code, arg2 = rip, arg3 = rc: stop */
 	GK_HC_PANIC,       /* arg0 = vector, arg1 = rip, arg2 = error code, arg3 = cr2: stop */

@@ -115,6 +115,8 @@ static bool hc_done(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc
 	vm->out.done = true;
 	vm->out.rc = (int64_t)hc->arg[0];
 	vm->out.checksum = hc->arg[1];
+	vm->out.passes = hc->arg[2];
+	vm->out.ops_measured = hc->arg[3];
 	vm->out.stats = hc->page->stats;
 	vm->out.guest_timing = hc->page->timing;
 	return false;

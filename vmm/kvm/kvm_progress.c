@@ -6,6 +6,7 @@
  * operations, so progress is read before the frame counts and published after used_bytes;
  * the monitor reads them the other way round and never pairs new progress with old memory. */
 #include <errno.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "vmm/kvm/kvm_progress.h"
@@ -17,6 +18,10 @@ static void mirror_once(struct kvm_progress *p)
 	uint64_t progress = *p->guest;
 	p->ctx->used_bytes = gk_used_bytes(p->kstats);
 	p->ctx->progress = progress;
+	if (p->gctx) {
+		p->ctx->ramping = p->gctx->ramping;
+		p->gctx->ctl = p->ctx->ctl;
+	}
 }
 
 static void *mirror_main(void *arg)
@@ -36,6 +41,8 @@ int kvm_progress_start(struct kvm_progress *p, struct kvm_vm *vm, const struct g
 	*p = (struct kvm_progress){ .ctx = ctx };
 	p->guest = kvm_gpa_host(vm, img->progress_gpa, sizeof(uint64_t));
 	p->kstats = kvm_gpa_host(vm, img->kstats_gpa, sizeof(struct gk_stats));
+	/* The guest's wl_ctx around its progress word: the same struct (wl.h), same ABI. */
+	p->gctx = kvm_gpa_host(vm, img->progress_gpa - offsetof(struct wl_ctx, progress), sizeof(struct wl_ctx));
 	if (!p->guest || !p->kstats)
 		return -EFAULT;
 	int err = pthread_create(&p->thread, NULL, mirror_main, p);

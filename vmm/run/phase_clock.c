@@ -33,6 +33,13 @@ void phase_clock_mark(struct phase_clock *pc, enum wl_phase p)
 	}
 }
 
+void run_measured_ops(const struct run_config *cfg, const struct wl_ctx *c, struct run_result *res)
+{
+	uint64_t loops = cfg->params.loops ? cfg->params.loops : 1;
+	res->passes = c->passes;
+	res->ops = cfg->params.runtime_us ? c->ops_measured : cfg->workload->ops(&cfg->params) * loops;
+}
+
 void phase_clock_finish(const struct phase_clock *pc, struct run_result *res)
 {
 	if (pc->t_measure > 0)

@@ -59,5 +59,8 @@ struct phase_clock {
 void phase_clock_start(struct phase_clock *pc);
 void phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
 void phase_clock_finish(const struct phase_clock *pc, struct run_result *res);
+/* result.ops and result.passes from the workload's context (wl.h): a fixed run's operations
+ * (its --loops passes of the workload's count), a time-based run's measured ones. */
+void run_measured_ops(const struct run_config *cfg, const struct wl_ctx *c, struct run_result *res);
 
 #endif

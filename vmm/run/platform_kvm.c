@@ -228,7 +228,7 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	res->host_resident_bytes = kvm_vm_resident_bytes(vm);
 	res->backend = guest_mem_backend_name(vm->ram.mem.backend);
 	book_result_frames(&vm->book, res);
-	res->ops = cfg->workload->ops(&cfg->params);
+	run_measured_ops(cfg, &(struct wl_ctx){ .passes = o->passes, .ops_measured = o->ops_measured }, res);
 	kvm_stats_window_result(&pr->stats, res);
 	if (atomic_load(&vm->uffd.error) && !o->failed)
 		snprintf(res->message, sizeof(res->message), "--uffd: resolving a first touch failed: %s",

@@ -113,11 +113,11 @@ static int native_run(const struct run_config *cfg, struct wl_ctx *ctx, struct g
 	ctx->sys = &native_sys;
 	ctx->platform = &s;
 	phase_clock_start(&s.clock);
-	int rc = cfg->workload->main(ctx, &cfg->params, &res->checksum);
+	int rc = wl_run(cfg->workload, ctx, &cfg->params, &res->checksum);
 	phase_clock_finish(&s.clock, res);
 	while (s.nmaps) /* what the workload left mapped */
 		native_unmap(ctx, s.maps[s.nmaps - 1].addr, s.maps[s.nmaps - 1].bytes);
-	res->ops = cfg->workload->ops(&cfg->params);
+	run_measured_ops(cfg, ctx, res);
 	res->guest_bytes = s.mapped_peak;
 	res->host_resident_bytes = s.mapped_peak;
 	res->backend = "anon";

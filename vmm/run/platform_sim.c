@@ -382,7 +382,7 @@ static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_
 	sim_collect_frames(p2m_from(vm->p2m), res);
 	sim_collect_shadow(vm, res);
 	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
-	res->ops = cfg->workload->ops(&cfg->params);
+	run_measured_ops(cfg, c, res);
 }
 
 static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, struct wl_ctx *c,
@@ -401,7 +401,7 @@ static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, s
 				 w->name, (unsigned long long)s->fatal_va, strerror(-s->fatal_rc));
 		return s->fatal_rc;
 	}
-	int rc = w->main(c, &cfg->params, &res->checksum);
+	int rc = wl_run(w, c, &cfg->params, &res->checksum);
 	if (rc < 0)
 		snprintf(res->message, sizeof(res->message), "workload %s failed: %s", w->name, strerror(-rc));
 	return rc;
