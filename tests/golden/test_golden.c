@@ -53,32 +53,6 @@ static void print_file(const char *path)
 		fclose(f);
 }
 
-/* The blocks schema_version 2 splits by phase (docs/result-schema.md "Phases"). */
-static bool per_phase(const char *field)
-{
-	static const char *const blocks[] = { "mmu.", "exits.", "faults.", "exit_costs.", "kvm_stats." };
-	for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
-		if (strncmp(field, blocks[i], strlen(blocks[i])) == 0)
-			return true;
-	return false;
-}
-
-/* The whole run's value of `field` (a new reference, NULL when absent): a per-phase integer
- * summed over the measured phase and phases.setup / phases.check; anything else as it is. */
-static json_t *whole_run(const json_t *doc, const char *field)
-{
-	const json_t *got = metric_lookup(doc, field);
-	if (!got || !per_phase(field) || !json_is_integer(got))
-		return got ? json_incref((json_t *)got) : NULL;
-	json_int_t sum = json_integer_value(got);
-	for (const char *const *p = (const char *const[]){ "phases.setup.", "phases.check.", NULL }; *p; p++) {
-		char path[256];
-		snprintf(path, sizeof(path), "%s%s", *p, field);
-		sum += json_integer_value(metric_lookup(doc, path));
-	}
-	return json_integer(sum);
-}
-
 static void test_case(void **state)
 {
 	const json_t *c = *state;
@@ -116,7 +90,7 @@ static void test_case(void **state)
 	const char *field;
 	const json_t *want;
 	json_object_foreach((json_t *)json_object_get(c, "expect"), field, want) {
-		json_t *got = whole_run(doc, field);
+		json_t *got = metric_whole_run(doc, field);
 		if (got && json_equal(got, want)) {
 			json_decref(got);
 			continue;

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/whole_run.h"
 #include "tests/kvm/kvm_test.h"
 #include "vmm/mem/guest_mem.h"
 #include "vmm/run/run.h"
@@ -45,7 +46,7 @@ static json_t *run_checked(const struct guest_mem_opts *o)
 	assert_true(rk.checksum == native_sum);
 	assert_true(rk.have_uffd && rk.have_frames);
 	const struct result_uffd *u = &rk.uffd;
-	assert_int_equal(u->violations, rk.exits.ept_violation);
+	assert_int_equal(u->violations, whole_run(&rk)->exits.ept_violation);
 	assert_int_equal(u->pages_touched, u->violations); /* one vCPU: faults never race */
 	assert_int_equal(u->page_bytes, 4096);
 	assert_int_equal((u->pages_touched + u->pages_around) * u->page_bytes, rk.frames[P2M_RESIDENT] * P2M_FRAME);

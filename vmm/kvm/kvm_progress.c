@@ -43,7 +43,7 @@ int kvm_progress_start(struct kvm_progress *p, struct kvm_vm *vm, const struct g
 	p->kstats = kvm_gpa_host(vm, img->kstats_gpa, sizeof(struct gk_stats));
 	/* The guest's wl_ctx around its progress word: the same struct (wl.h), same ABI. */
 	p->gctx = kvm_gpa_host(vm, img->progress_gpa - offsetof(struct wl_ctx, progress), sizeof(struct wl_ctx));
-	if (!p->guest || !p->kstats)
+	if (!p->guest || !p->kstats || !p->gctx)
 		return -EFAULT;
 	int err = pthread_create(&p->thread, NULL, mirror_main, p);
 	p->running = err == 0;

@@ -35,6 +35,7 @@ struct kvm_platform_run {
 	struct kvm_stats_window stats;
 	struct kvm_progress progress;
 	struct wl_ctx *ctx;
+	bool timed;                       /* --runtime: the mirror carries the stop into the guest */
 	struct guest_ram_handle *ram;
 	struct guest_ram_handle own_ram;  /* the balloon's way to guest RAM when the caller gave none */
 	struct balloon *balloon;
@@ -284,7 +285,11 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
 	if (h->started)
 		h->started(vm, h->arg);
-	int rc = kvm_vcpu_run(vm);
+	int rc = -EIO;
+	if (pr->timed && !pr->progress.running) /* nothing would ever tell the guest the time is up */
+		kvm_vm_fail(vm, "--runtime: cannot mirror the run's control word into guest memory");
+	else
+		rc = kvm_vcpu_run(vm);
 	if (h->stopping)
 		h->stopping(vm, h->arg);
 	kvm_progress_stop(&pr->progress);
@@ -298,7 +303,7 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
 		     struct run_result *res, const struct kvm_platform_hooks *h)
 {
-	struct kvm_platform_run pr = { .ctx = ctx, .ram = ram, .balloon = h->balloon };
+	struct kvm_platform_run pr = { .ctx = ctx, .ram = ram, .balloon = h->balloon, .timed = cfg->params.runtime_us != 0 };
 	struct kvm_vm *vm;
 	int rc = config_check(cfg, res);
 	if (rc < 0)
