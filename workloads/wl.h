@@ -77,6 +77,8 @@ struct wl_ctx {
 	uint64_t measure_from;        /* operations done when the measured phase began */
 	uint64_t passes;              /* passes completed (ramp and finishing pass included) */
 	uint64_t ops_measured;        /* time-based: measured-phase operations, set at the stop */
+	volatile uint64_t measure_ns; /* host side only: the host's CLOCK_MONOTONIC at the MEASURE
+				       * mark, written by the platform, for the driver to time from */
 	/* Memory the guest kernel has handed out to the workload (frames in use; natively the
 	 * mapped bytes), published for telemetry by the platform, never by the workload: on map,
 	 * unmap and fault paths only (kvm: copied from guest memory with the progress counter). */

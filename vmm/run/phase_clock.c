@@ -22,11 +22,14 @@ void phase_clock_start(struct phase_clock *pc)
 	fault_counts(&pc->minflt_start, &pc->majflt_start);
 }
 
-void phase_clock_mark(struct phase_clock *pc, enum wl_phase p)
+void phase_clock_mark(struct phase_clock *pc, enum wl_phase p, struct wl_ctx *c)
 {
 	if (p == WL_PHASE_MEASURE) {
 		fault_counts(&pc->minflt_measure, &pc->majflt_measure);
-		pc->t_measure = monotonic_seconds();
+		uint64_t ns = monotonic_ns();
+		pc->t_measure = (double)ns * 1e-9;
+		if (c)
+			c->measure_ns = ns;
 	} else if (p == WL_PHASE_DONE) {
 		pc->t_done = monotonic_seconds();
 		fault_counts(&pc->minflt_done, &pc->majflt_done);

@@ -57,7 +57,9 @@ struct phase_clock {
 	long minflt_start, majflt_start, minflt_measure, majflt_measure, minflt_done, majflt_done;
 };
 void phase_clock_start(struct phase_clock *pc);
-void phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
+/* Also publishes the MEASURE mark's time in c->measure_ns (the run driver times a --runtime
+ * from it); c may be NULL. */
+void phase_clock_mark(struct phase_clock *pc, enum wl_phase p, struct wl_ctx *c);
 void phase_clock_finish(const struct phase_clock *pc, struct run_result *res);
 /* result.ops and result.passes from the workload's context (wl.h): a fixed run's operations
  * (its --loops passes of the workload's count), a time-based run's measured ones. */

@@ -76,7 +76,7 @@ static void on_phase(struct kvm_vm *vm, unsigned phase, void *arg)
 		kvm_snap_take(vm, phase, phase == WL_PHASE_MEASURE ? &pr->at_measure : &pr->at_done);
 	book_learn_setup(vm, phase);
 	pr->ctx->phase = phase; /* what the workload just set in the guest, for telemetry */
-	phase_clock_mark(&pr->clock, (enum wl_phase)phase);
+	phase_clock_mark(&pr->clock, (enum wl_phase)phase, pr->ctx);
 	if (phase == WL_PHASE_MEASURE)
 		kvm_stats_window_begin(&pr->stats, vm);
 	if (phase == WL_PHASE_MEASURE && pr->balloon)

@@ -95,7 +95,7 @@ static int native_as_switch(struct wl_ctx *c, int as)
 	return 0;
 }
 
-static void native_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&native_of(c)->clock, p); }
+static void native_phase(struct wl_ctx *c, enum wl_phase p) { phase_clock_mark(&native_of(c)->clock, p, c); }
 
 static const struct wl_sys native_sys = {
 	.map = native_map, .unmap = native_unmap, .as_create = native_as_create,

@@ -259,7 +259,7 @@ static void sim_phase(struct wl_ctx *c, enum wl_phase p)
 	sim_gk(c);
 	if (p == WL_PHASE_MEASURE || p == WL_PHASE_DONE)
 		sim_snap_take(s, c, p == WL_PHASE_MEASURE ? &s->at_measure : &s->at_done);
-	phase_clock_mark(&s->clock, p);
+	phase_clock_mark(&s->clock, p, c);
 	if (p == WL_PHASE_MEASURE && s->balloon)
 		balloon_measure_started(s->balloon);
 }

@@ -57,7 +57,7 @@ struct run_vm {
 	atomic_bool done;
 	/* A time-based run (run_timed.c): when the driver saw the ramp and the measured phase
 	 * begin, on the monotonic clock (0 = not yet). */
-	double ramp_seen, measure_seen;
+	double ramp_seen, measure_seen, measure_noticed;
 };
 
 
