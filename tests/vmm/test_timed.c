@@ -5,7 +5,8 @@
  * another (the checksum covers whole passes only); `--ramp` is kept out of the measured
  * phase; events that cannot fall inside a time-based phase, and options that do not go
  * together, are refused in one line (exit 2); a reclaim event a fixed run's phase ended before
- * is reported. Times are checked loosely (the machine is shared): within half a second, the
+ * is reported; a sweep does not call the differing checksums of time-based repetitions a
+ * disagreement; `compare` refuses --runtime. Times are checked loosely (the machine is shared): within half a second, the
  * progress line's interval. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,6 +165,10 @@ static void test_refused(void **st)
 	refused("--platform native " GUPS " --runtime soon", "invalid --runtime value 'soon'");
 	refused("--platform sim " GUPS " --runtime 1s --reclaim discard:at=2s,frac=0.5", "before it: use an earlier at=");
 	refused("--platform sim " GUPS " --runtime 1s --balloon target=128k,at=1s", "--runtime 1s, before it");
+	/* a comparison needs the same work everywhere */
+	int rc = memvirt_cmd_run(&cmd, "compare --platform sim --workloads gups --mem 1m --runtime 1s --no-progress");
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(cmd.err, "--runtime does not apply"));
 }
 
 /* A fixed run shorter than its event's time says so afterwards. */
@@ -175,13 +180,37 @@ static void test_missed_event_reported(void **st)
 	assert_non_null(strstr(cmd.err, "--reclaim discard at 30 s never happened"));
 }
 
+/* A sweep of time-based repetitions: each completed its own number of passes, so their
+ * checksums differ by design, and the summary must not call that a disagreement. */
+static void test_sweep_of_timed_runs(void **st)
+{
+	(void)st;
+	char ini[200], out[200], path[260], text[1 << 16];
+	test_write_file(dir, "timed.ini", "[global]\nplatform = native\nworkload = gups\nmem = 1m\nops = 20000\n"
+					  "runtime = 200ms\nrepeat = 2\n[t]\nseed = 1, 2\n", ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/sweep", dir);
+	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s", ini, out), 0);
+	snprintf(path, sizeof(path), "%s/summary.json", out);
+	test_slurp(path, text, sizeof(text));
+	json_error_t err;
+	json_t *sum = json_loads(text, 0, &err);
+	assert_non_null(sum);
+	size_t i;
+	json_t *pt;
+	json_array_foreach(json_object_get(sum, "points"), i, pt) {
+		assert_int_equal(json_integer_value(json_object_get(pt, "ok")), 2);
+		assert_true(json_is_true(json_object_get(pt, "checksums_agree")));
+	}
+	json_decref(sum);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_native),		 cmocka_unit_test(test_sim),
 		cmocka_unit_test(test_kvm),		 cmocka_unit_test(test_every_workload),
 		cmocka_unit_test(test_ramp_not_measured), cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_missed_event_reported),
+		cmocka_unit_test(test_missed_event_reported), cmocka_unit_test(test_sweep_of_timed_runs),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
