@@ -111,3 +111,27 @@ const char *metric_found_name(enum metric_found f)
 	static const char *const names[] = { "number", "null", "missing", "not a number" };
 	return names[f];
 }
+
+/* The blocks schema_version 2 splits by phase (docs/result-schema.md "Phases"). */
+static bool per_phase(const char *field)
+{
+	static const char *const blocks[] = { "mmu.", "exits.", "faults.", "exit_costs.", "kvm_stats." };
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+		if (strncmp(field, blocks[i], strlen(blocks[i])) == 0)
+			return true;
+	return false;
+}
+
+json_t *metric_whole_run(const json_t *doc, const char *field)
+{
+	const json_t *got = metric_lookup(doc, field);
+	if (!got || !per_phase(field) || !json_is_integer(got) || !json_is_object(json_object_get(doc, "phases")))
+		return got ? json_incref((json_t *)got) : NULL;
+	json_int_t sum = json_integer_value(got);
+	for (const char *const *p = (const char *const[]){ "phases.setup.", "phases.check.", NULL }; *p; p++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s%s", *p, field);
+		sum += json_integer_value(metric_lookup(doc, path));
+	}
+	return json_integer(sum);
+}

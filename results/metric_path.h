@@ -37,6 +37,12 @@ enum metric_found metric_resolve(const json_t *doc, const char *path, double *va
  * NULL when the path leads nowhere. */
 const json_t *metric_lookup(const json_t *doc, const char *path);
 
+/* The whole run's value of an integer counter (a new reference; NULL when path leads nowhere):
+ * in a schema_version 2 document a counter of a per-phase block (mmu, exits, exit_costs,
+ * faults, kvm_stats) is the measured phase's, so it is summed with phases.setup and
+ * phases.check; anything else (and every version 1 value) is returned as it is. */
+json_t *metric_whole_run(const json_t *doc, const char *path);
+
 /* "number", "null", "missing", "not a number" */
 const char *metric_found_name(enum metric_found f);
 

@@ -64,8 +64,10 @@ int report_init(struct report *r, json_t *doc, const char *json_path, char *why,
 	*r = (struct report){ .doc = doc };
 	int rc = -EINVAL;
 	const char *kind = json_string_value(json_object_get(r->doc, "kind"));
-	if (json_integer_value(json_object_get(r->doc, "schema_version")) != 1)
-		snprintf(why, whylen, "%s is not a memvirt result document (schema_version 1)", json_path);
+	json_int_t version = json_integer_value(json_object_get(r->doc, "schema_version"));
+	if (version < RESULT_SCHEMA_OLDEST || version > RESULT_SCHEMA_VERSION)
+		snprintf(why, whylen, "%s is not a memvirt result document (schema_version %d to %d)", json_path,
+			 RESULT_SCHEMA_OLDEST, RESULT_SCHEMA_VERSION);
 	else if (kind && strcmp(kind, "sweep-summary") == 0)
 		snprintf(why, whylen, "%s is a sweep summary, not a run result: its page is report.html beside it "
 			 "(memvirt merge writes both); one chart as SVG: --plot METRIC[:AXIS] -o FILE.svg", json_path);

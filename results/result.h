@@ -1,4 +1,4 @@
-/* result.h — one run's configuration and outcome, and its JSON document (schema_version 1,
+/* result.h — one run's configuration and outcome, and its JSON document (schema_version 2,
  * documented in docs/result-schema.md). Every platform fills the same struct; fields that
  * do not apply stay zero (or are written as null where zero would lie). */
 #ifndef MEMVIRT_RESULT_H
@@ -15,7 +15,11 @@
 #include "mmu/strategy.h"
 #include "workloads/wl.h"
 
-#define RESULT_SCHEMA_VERSION 1
+#define RESULT_SCHEMA_VERSION 2
+/* The oldest result document the readers (report, merge, compare) still take: version 1
+ * counted mmu{}, exits{} and faults.guest over the whole run; version 2 over the measured
+ * phase, with the other phases under phases{}. */
+#define RESULT_SCHEMA_OLDEST 1
 
 /* KVM binary statistics over the measured phase (kvm platform): "vm.<name>" / "vcpu.<name>"
  * and how much the counter grew. Written as kvm_stats{} (null when there are none). */
@@ -80,6 +84,25 @@ struct result_balloon {
 	uint64_t guest_free, guest_total, guest_alloc_stalls;
 };
 
+/* The counters of one phase that is not the measured one (phases.setup, phases.check in the
+ * JSON; docs/result-schema.md "Phases"): the same blocks the measured phase has at the top of
+ * the document. Every field is that phase's change only; sum the phases for the whole run. */
+enum result_phase { RESULT_PHASE_SETUP = 0, RESULT_PHASE_CHECK, RESULT_PHASES };
+struct result_counters {
+	bool have;                       /* false: the phase was not recorded (null) */
+	bool have_mmu;                   /* sim: mmu{} (null otherwise) */
+	struct mmu_counters mmu_user, mmu_kernel;
+	uint64_t modeled_cycles, modeled_cycles_kernel;
+	struct exit_counters exits;
+	bool have_exit_costs;            /* kvm: exit_costs{} (null otherwise) */
+	struct result_exit_cost exit_costs[MMU_EXIT_REASON_COUNT];
+	uint64_t host_mmu_flushes;
+	double host_mmu_flush_ns;
+	uint64_t host_minor_faults, host_major_faults, guest_faults;
+	unsigned n_kvm_stats;
+	struct result_kvm_stat kvm_stats[RESULT_KVM_STATS_MAX];
+};
+
 struct run_result {
 	enum run_state state;
 	char message[1024];
@@ -124,7 +147,20 @@ struct run_result {
 	unsigned n_kvm_stats;
 	struct result_kvm_stat kvm_stats[RESULT_KVM_STATS_MAX];
 	struct result_balloon balloon;
+	/* The phases around the measured one (whose counters are the fields above). */
+	struct result_counters phases[RESULT_PHASES];
+	/* Time-based runs (--runtime): passes of the measured work done in all (ramp, measured
+	 * phase, and the rest of the last pass finished after it), ramp time excluded. */
+	uint64_t passes;
 };
+
+/* The measured phase's counters as a result_counters (a copy of the fields above). */
+void result_counters_measured(const struct run_result *r, struct result_counters *out);
+/* out = to - from, counter by counter (phase bookkeeping: snapshots at phase marks). */
+void mmu_counters_diff(struct mmu_counters *out, const struct mmu_counters *to, const struct mmu_counters *from);
+void exit_counters_diff(struct exit_counters *out, const struct exit_counters *to, const struct exit_counters *from);
+/* The whole run: setup + measured + check, counter by counter (means of exit costs weighted). */
+void result_counters_total(const struct run_result *r, struct result_counters *out);
 
 const char *run_state_name(enum run_state s);
 

@@ -1,7 +1,10 @@
-/* result_json.c — turns a run's configuration and outcome into the schema_version 1 JSON
- * document (see docs/result-schema.md). Field names here are the contract. */
+/* result_json.c — turns a run's configuration and outcome into the schema_version 2 JSON
+ * document (see docs/result-schema.md). Field names here are the contract. The counter blocks
+ * (mmu, exits, exit_costs, faults, kvm_stats) are written by one set of functions for the
+ * measured phase at the top and for each other phase under phases{} (result_phases.c). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mmu/util.h"
@@ -82,6 +85,11 @@ static json_t *config_json(const struct run_config *cfg, uint64_t ops)
 			      "mem_bytes", (json_int_t)cfg->params.mem_bytes,
 			      "ops", (json_int_t)ops);
 	json_object_set_new(c, "params", params_json(cfg));
+	/* time-based runs (--runtime, --ramp) and a fixed run's --loops */
+	json_object_set_new(c, "runtime_s", cfg->params.runtime_us ? json_real((double)cfg->params.runtime_us / 1e6)
+								    : json_null());
+	json_object_set_new(c, "ramp_s", json_real((double)cfg->params.ramp_us / 1e6));
+	json_object_set_new(c, "loops", json_u64(cfg->params.loops ? cfg->params.loops : 1));
 	json_object_set_new(c, "sim", sim ? sim_config_json(&cfg->sim) : json_null());
 	json_object_set_new(c, "kvm", cfg->platform && strcmp(cfg->platform, "kvm") == 0
 					      ? kvm_config_json(&cfg->sim) : json_null());
@@ -98,7 +106,7 @@ static json_t *counters_json(const struct mmu_counters *m, uint64_t modeled)
 			 "modeled_cycles", (json_int_t)modeled);
 }
 
-static json_t *mmu_json(const struct run_result *r)
+static json_t *mmu_json(const struct result_counters *r)
 {
 	if (!r->have_mmu)
 		return json_pack("{s:n, s:n, s:n, s:n, s:n, s:n}", "tlb_hits", "tlb_misses", "walks",
@@ -119,7 +127,7 @@ static json_t *exits_json(const struct exit_counters *e)
 }
 
 /* Per reason, only where something was timed; null when nothing was (native, sim). */
-json_t *result_exit_costs_json(const struct run_result *r)
+static json_t *exit_costs_json(const struct result_counters *r)
 {
 	static const char *const names[] = {
 #define EXIT_NAME(name) #name,
@@ -142,18 +150,30 @@ json_t *result_exit_costs_json(const struct run_result *r)
 	return o;
 }
 
+json_t *result_exit_costs_json(const struct run_result *r)
+{
+	struct result_counters *m = malloc(sizeof(*m)); /* large: off the stack */
+	if (!m)
+		return json_null();
+	result_counters_measured(r, m);
+	json_t *o = exit_costs_json(m);
+	free(m);
+	return o;
+}
+
 static json_t *result_block_json(const struct run_result *r)
 {
 	char hex[19];
 	snprintf(hex, sizeof(hex), "0x%016" PRIx64, r->checksum);
 	double ops_per_s = r->run_s > 0 ? (double)r->ops / r->run_s : 0.0;
-	return json_pack("{s:o, s:f, s:f, s:I, s:f, s:o}",
+	return json_pack("{s:o, s:f, s:f, s:I, s:f, s:o, s:I}",
 			 "checksum", r->have_checksum ? json_string(hex) : json_null(),
 			 "setup_s", r->setup_s, "run_s", r->run_s, "ops", (json_int_t)r->ops,
-			 "ops_per_s", ops_per_s, "create_s", r->have_create ? json_real(r->create_s) : json_null());
+			 "ops_per_s", ops_per_s, "create_s", r->have_create ? json_real(r->create_s) : json_null(),
+			 "passes", (json_int_t)r->passes);
 }
 
-static json_t *kvm_stats_json(const struct run_result *r)
+static json_t *kvm_stats_json(const struct result_counters *r)
 {
 	if (r->n_kvm_stats == 0)
 		return json_null();
@@ -221,6 +241,33 @@ static json_t *balloon_json(const struct result_balloon *b)
 	return o;
 }
 
+/* The counter blocks of one phase, set on `o`: at the top of the document for the measured
+ * phase, in phases.setup / phases.check for the others. */
+static void counter_blocks_set(json_t *o, const struct result_counters *c)
+{
+	json_object_set_new(o, "mmu", mmu_json(c));
+	json_object_set_new(o, "exits", exits_json(&c->exits));
+	json_object_set_new(o, "exit_costs", exit_costs_json(c));
+	json_object_set_new(o, "faults", json_pack("{s:I, s:I, s:I}", "host_minor", (json_int_t)c->host_minor_faults,
+						  "host_major", (json_int_t)c->host_major_faults, "guest",
+						  (json_int_t)c->guest_faults));
+	json_object_set_new(o, "kvm_stats", kvm_stats_json(c));
+}
+
+/* phases{setup, check}: each phase's blocks, or null when the platform did not record it. */
+static json_t *phases_json(const struct run_result *r)
+{
+	static const char *const names[RESULT_PHASES] = { [RESULT_PHASE_SETUP] = "setup", [RESULT_PHASE_CHECK] = "check" };
+	json_t *o = json_object();
+	for (unsigned p = 0; p < RESULT_PHASES; p++) {
+		json_t *b = r->phases[p].have ? json_object() : json_null();
+		if (r->phases[p].have)
+			counter_blocks_set(b, &r->phases[p]);
+		json_object_set_new(o, names[p], b);
+	}
+	return o;
+}
+
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context)
 {
 	json_t *doc = json_object();
@@ -232,16 +279,15 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 	json_object_set_new(doc, "context", context ? context : json_object());
 	json_object_set_new(doc, "config", config_json(cfg, r->ops));
 	json_object_set_new(doc, "result", result_block_json(r));
-	json_object_set_new(doc, "mmu", mmu_json(r));
-	json_object_set_new(doc, "exits", exits_json(&r->exits));
-	json_object_set_new(doc, "exit_costs", result_exit_costs_json(r));
-	json_object_set_new(doc, "faults", json_pack("{s:I, s:I, s:I}",
-						    "host_minor", (json_int_t)r->host_minor_faults,
-						    "host_major", (json_int_t)r->host_major_faults,
-						    "guest", (json_int_t)r->guest_faults));
+	struct result_counters *measured = malloc(sizeof(*measured));
+	if (measured) {
+		result_counters_measured(r, measured);
+		counter_blocks_set(doc, measured);
+		free(measured);
+	}
 	json_object_set_new(doc, "memory", memory_json(r));
 	json_object_set_new(doc, "uffd", uffd_json(r));
-	json_object_set_new(doc, "kvm_stats", kvm_stats_json(r));
+	json_object_set_new(doc, "phases", phases_json(r));
 	json_object_set_new(doc, "shadow", shadow_json(cfg, r));
 	json_object_set_new(doc, "balloon", balloon_json(&r->balloon));
 	return doc;

@@ -44,14 +44,16 @@ static int churn_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *che
 		return -EINVAL;
 
 	wl_phase(c, WL_PHASE_MEASURE);
-	for (uint64_t done = 0; done < ops;) {
-		uint64_t pages = ops - done < per_cycle ? ops - done : per_cycle;
-		int rc = churn_cycle(c, bytes, pages, &rng, &h);
-		if (rc < 0)
-			return rc;
-		done += pages;
-		wl_progress(c, done);
-	}
+	do {
+		for (uint64_t done = 0; done < ops;) {
+			uint64_t pages = ops - done < per_cycle ? ops - done : per_cycle;
+			int rc = churn_cycle(c, bytes, pages, &rng, &h);
+			if (rc < 0)
+				return rc;
+			done += pages;
+			wl_progress(c, done);
+		}
+	} while (wl_next_pass(c, ops));
 	wl_phase(c, WL_PHASE_DONE);
 	*checksum = h;
 	return 0;

@@ -45,21 +45,23 @@ static int ctxsw_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *che
 
 	wl_phase(c, WL_PHASE_MEASURE);
 	uint64_t cur = 0, left = p->switch_every, cursor[CTXSW_MAX_PROCS] = { 0 };
-	for (uint64_t op = 0; op < ops; op++) {
-		wl_addr_t a = buf[cur] + 8 * cursor[cur];
-		wl_store64(c, a, wl_load64(c, a) * 5 + op);
-		if (++cursor[cur] == n)
-			cursor[cur] = 0;
-		if (--left == 0) {
-			left = p->switch_every;
-			cur = cur + 1 == p->procs ? 0 : cur + 1;
-			if ((rc = wl_as_switch(c, as[cur])) < 0)
-				return rc;
+	do {
+		for (uint64_t op = 0; op < ops; op++) {
+			wl_addr_t a = buf[cur] + 8 * cursor[cur];
+			wl_store64(c, a, wl_load64(c, a) * 5 + op);
+			if (++cursor[cur] == n)
+				cursor[cur] = 0;
+			if (--left == 0) {
+				left = p->switch_every;
+				cur = cur + 1 == p->procs ? 0 : cur + 1;
+				if ((rc = wl_as_switch(c, as[cur])) < 0)
+					return rc;
+			}
+			if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
+				wl_progress(c, op);
 		}
-		if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
-			wl_progress(c, op);
-	}
-	wl_progress(c, ops);
+		wl_progress(c, ops);
+	} while (wl_next_pass(c, ops));
 	wl_phase(c, WL_PHASE_DONE);
 
 	uint64_t h = WL_CSUM_INIT;

@@ -60,16 +60,18 @@ static int dup_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *check
 		dup_write_page(c, p, buf + pg * WL_PAGE_SIZE, &rng);
 
 	wl_phase(c, WL_PHASE_MEASURE);
-	for (uint64_t op = 0; op < ops; op++) {
-		wl_addr_t page = buf + WL_PAGE_SIZE * wl_rand_below(&rng, pages);
-		if (op % p->rewrite_every == p->rewrite_every - 1)
-			dup_write_page(c, p, page, &rng);
-		else
-			h = wl_csum_step(h, wl_load64(c, page + 8 * wl_rand_below(&rng, DUP_PAGE_WORDS)));
-		if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
-			wl_progress(c, op);
-	}
-	wl_progress(c, ops);
+	do {
+		for (uint64_t op = 0; op < ops; op++) {
+			wl_addr_t page = buf + WL_PAGE_SIZE * wl_rand_below(&rng, pages);
+			if (op % p->rewrite_every == p->rewrite_every - 1)
+				dup_write_page(c, p, page, &rng);
+			else
+				h = wl_csum_step(h, wl_load64(c, page + 8 * wl_rand_below(&rng, DUP_PAGE_WORDS)));
+			if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
+				wl_progress(c, op);
+		}
+		wl_progress(c, ops);
+	} while (wl_next_pass(c, ops));
 	wl_phase(c, WL_PHASE_DONE);
 
 	*checksum = wl_csum_step(h, wl_checksum_words(c, buf, pages * DUP_PAGE_WORDS));

@@ -20,14 +20,16 @@ static int gups_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *chec
 		wl_store64(c, table + 8 * i, i);
 
 	wl_phase(c, WL_PHASE_MEASURE);
-	for (uint64_t op = 0; op < ops; op++) {
-		uint64_t r = wl_rand_next(&rng);
-		wl_addr_t a = table + 8 * (uint64_t)(((unsigned __int128)r * n) >> 64);
-		wl_store64(c, a, wl_load64(c, a) ^ r);
-		if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
-			wl_progress(c, op);
-	}
-	wl_progress(c, ops);
+	do {
+		for (uint64_t op = 0; op < ops; op++) {
+			uint64_t r = wl_rand_next(&rng);
+			wl_addr_t a = table + 8 * (uint64_t)(((unsigned __int128)r * n) >> 64);
+			wl_store64(c, a, wl_load64(c, a) ^ r);
+			if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
+				wl_progress(c, op);
+		}
+		wl_progress(c, ops);
+	} while (wl_next_pass(c, ops));
 	wl_phase(c, WL_PHASE_DONE);
 
 	*checksum = wl_checksum_words(c, table, n);

@@ -32,21 +32,23 @@ static int idle_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *chec
 	wl_fill_random(c, buf, pages * IDLE_PAGE_WORDS, &rng);
 
 	wl_phase(c, WL_PHASE_MEASURE);
-	for (uint64_t wake = 0; wake < wakes; wake++) {
-		int rc = wl_sleep_us(c, p->wake_every_us);
-		if (rc < 0)
-			return rc;
-		uint64_t pg = wl_rand_below(&rng, pages);
-		for (uint64_t i = 0; i < touch; i++) {
-			wl_addr_t a = buf + pg * WL_PAGE_SIZE + 8 * wl_rand_below(&rng, IDLE_PAGE_WORDS);
-			uint64_t v = wl_load64(c, a);
-			h = wl_csum_step(h, v);
-			wl_store64(c, a, v * 3 + wake);
-			if (++pg == pages)
-				pg = 0;
+	do {
+		for (uint64_t wake = 0; wake < wakes; wake++) {
+			int rc = wl_sleep_us(c, p->wake_every_us);
+			if (rc < 0)
+				return rc;
+			uint64_t pg = wl_rand_below(&rng, pages);
+			for (uint64_t i = 0; i < touch; i++) {
+				wl_addr_t a = buf + pg * WL_PAGE_SIZE + 8 * wl_rand_below(&rng, IDLE_PAGE_WORDS);
+				uint64_t v = wl_load64(c, a);
+				h = wl_csum_step(h, v);
+				wl_store64(c, a, v * 3 + wake);
+				if (++pg == pages)
+					pg = 0;
+			}
+			wl_progress(c, wake + 1);
 		}
-		wl_progress(c, wake + 1);
-	}
+	} while (wl_next_pass(c, wakes));
 	wl_phase(c, WL_PHASE_DONE);
 
 	*checksum = wl_csum_step(h, wl_checksum_words(c, buf, pages * IDLE_PAGE_WORDS));

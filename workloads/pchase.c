@@ -39,13 +39,15 @@ static int pchase_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *ch
 
 	wl_phase(c, WL_PHASE_MEASURE);
 	uint64_t cur = 0, h = WL_CSUM_INIT;
-	for (uint64_t op = 0; op < ops; op++) {
-		cur = wl_load64(c, buf + PCHASE_NODE * cur);
-		h = wl_csum_step(h, cur);
-		if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
-			wl_progress(c, op);
-	}
-	wl_progress(c, ops);
+	do {
+		for (uint64_t op = 0; op < ops; op++) {
+			cur = wl_load64(c, buf + PCHASE_NODE * cur);
+			h = wl_csum_step(h, cur);
+			if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
+				wl_progress(c, op);
+		}
+		wl_progress(c, ops);
+	} while (wl_next_pass(c, ops));
 	wl_phase(c, WL_PHASE_DONE);
 
 	*checksum = h;

@@ -118,21 +118,24 @@ static int phases_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *ch
 		wl_store64(c, phases_page(&m, pg), wl_rand_next(&rng));
 
 	wl_phase(c, WL_PHASE_MEASURE);
-	for (unsigned i = 0; rc == 0 && i < n; i++) {
-		uint64_t pages = (s[i].bytes + WL_PAGE_SIZE - 1) / WL_PAGE_SIZE;
-		if ((rc = phases_resize(c, &m, s[i].bytes)) < 0)
-			break;
-		for (uint64_t op = 0; op < s[i].ops; op++, done++) {
-			wl_addr_t a = phases_page(&m, wl_rand_below(&rng, pages));
-			a += 8 * wl_rand_below(&rng, WL_PAGE_SIZE / 8);
-			uint64_t v = wl_load64(c, a);
-			h = wl_csum_step(h, v);
-			wl_store64(c, a, v * 5 + done + 1);
-			if ((done & (WL_PROGRESS_EVERY - 1)) == 0)
-				wl_progress(c, done);
+	do { /* a pass is the whole schedule */
+		done = 0;
+		for (unsigned i = 0; rc == 0 && i < n; i++) {
+			uint64_t pages = (s[i].bytes + WL_PAGE_SIZE - 1) / WL_PAGE_SIZE;
+			if ((rc = phases_resize(c, &m, s[i].bytes)) < 0)
+				break;
+			for (uint64_t op = 0; op < s[i].ops; op++, done++) {
+				wl_addr_t a = phases_page(&m, wl_rand_below(&rng, pages));
+				a += 8 * wl_rand_below(&rng, WL_PAGE_SIZE / 8);
+				uint64_t v = wl_load64(c, a);
+				h = wl_csum_step(h, v);
+				wl_store64(c, a, v * 5 + done + 1);
+				if ((done & (WL_PROGRESS_EVERY - 1)) == 0)
+					wl_progress(c, done);
+			}
 		}
-	}
-	wl_progress(c, done);
+		wl_progress(c, done);
+	} while (rc == 0 && wl_next_pass(c, done));
 	wl_phase(c, WL_PHASE_DONE);
 	*checksum = h;
 	int rc2 = phases_resize(c, &m, 0);

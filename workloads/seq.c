@@ -22,16 +22,18 @@ static int seq_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *check
 	wl_fill_random(c, buf, n, &rng);
 
 	wl_phase(c, WL_PHASE_MEASURE);
-	uint64_t i = 0;
-	for (uint64_t op = 0; op < ops; op++) {
-		wl_addr_t a = buf + 8 * i;
-		wl_store64(c, a, wl_load64(c, a) * 3 + op);
-		if (++i == n)
-			i = 0;
-		if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
-			wl_progress(c, op);
-	}
-	wl_progress(c, ops);
+	do {
+		uint64_t i = 0;
+		for (uint64_t op = 0; op < ops; op++) {
+			wl_addr_t a = buf + 8 * i;
+			wl_store64(c, a, wl_load64(c, a) * 3 + op);
+			if (++i == n)
+				i = 0;
+			if ((op & (WL_PROGRESS_EVERY - 1)) == 0)
+				wl_progress(c, op);
+		}
+		wl_progress(c, ops);
+	} while (wl_next_pass(c, ops));
 	wl_phase(c, WL_PHASE_DONE);
 
 	*checksum = wl_checksum_words(c, buf, n);

@@ -9,7 +9,10 @@
  *    wl_sleep_us gives up the CPU for a while (nanosleep on native and sim, a paravirtual
  *    sleep hypercall on kvm: the VMM sleeps the vCPU thread);
  *  - wl_phase marks the boundary between the setup phase and the measured phase, and
- *    wl_progress publishes an operation counter for telemetry.
+ *    wl_progress publishes an operation counter for telemetry;
+ *  - the measured loop is one *pass*, wrapped in `do { ... } while (wl_next_pass(c, ops))`:
+ *    a fixed run makes `loops` passes (default one); a time-based run (--runtime) repeats
+ *    passes until the host says the time is up (see "Time-based runs" below).
  *
  * Workload code is freestanding: no libc, no allocation other than wl_map, and results that
  * do not depend on the addresses it is given, so its checksum is identical everywhere.
@@ -61,8 +64,21 @@ struct wl_xlat_cache {
 struct wl_ctx {
 	const struct wl_sys *sys;
 	void *platform;               /* the platform's own state */
-	volatile uint64_t progress;   /* operations completed so far, published for telemetry */
+	volatile uint64_t progress;   /* measured-phase operations so far, published for telemetry */
 	volatile uint32_t phase;      /* enum wl_phase, published for telemetry (wl_phase sets it) */
+	/* Time-based runs (wl_run copies timed, ramp and loops from the parameters). The host
+	 * writes ctl (WL_CTL_*) and reads ramping; on kvm the VMM mirrors both between this
+	 * struct in guest memory and its own (kvm_progress.c), so they stay plain words. */
+	volatile uint32_t ctl;        /* host -> workload: WL_CTL_MEASURE, WL_CTL_STOP */
+	volatile uint32_t ramping;    /* workload -> host: in the ramp (the host times it) */
+	bool timed, ramp;
+	uint64_t loops;               /* fixed run: passes to make (0 = 1) */
+	uint64_t pass_base;           /* operations of the passes before the current one */
+	uint64_t measure_from;        /* operations done when the measured phase began */
+	uint64_t passes;              /* passes completed (ramp and finishing pass included) */
+	uint64_t ops_measured;        /* time-based: measured-phase operations, set at the stop */
+	volatile uint64_t measure_ns; /* host side only: the host's CLOCK_MONOTONIC at the MEASURE
+				       * mark, written by the platform, for the driver to time from */
 	/* Memory the guest kernel has handed out to the workload (frames in use; natively the
 	 * mapped bytes), published for telemetry by the platform, never by the workload: on map,
 	 * unmap and fault paths only (kvm: copied from guest memory with the progress counter). */
@@ -108,12 +124,74 @@ static inline wl_addr_t wl_map(struct wl_ctx *c, uint64_t bytes) { return c->sys
 static inline int wl_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t bytes) { return c->sys->unmap(c, a, bytes); }
 static inline int wl_as_create(struct wl_ctx *c) { return c->sys->as_create(c); }
 static inline int wl_as_switch(struct wl_ctx *c, int as) { return c->sys->as_switch(c, as); }
+/* ---- Time-based runs ---------------------------------------------------------------------
+ * With --runtime the measured phase is a span of time, not a count: the workload repeats its
+ * pass (the measured loop of a fixed run, state carried over) and the host raises WL_CTL_STOP
+ * when the time is up; the next progress point marks DONE, so the measured phase ends within
+ * one progress step (WL_PROGRESS_EVERY operations, or one cycle or wake) of the time. The
+ * pass under way is then finished outside the measured phase (its work counts in the checksum
+ * pass's phase), so the checksum covers whole passes only: it equals that of a fixed run with
+ * --loops set to the run's result.passes, on every platform and strategy. With --ramp, the
+ * first passes run with the MEASURE mark held back (ramping) until the host raises
+ * WL_CTL_MEASURE: the ramp is setup as far as every statistic is concerned. */
+#define WL_CTL_MEASURE 1u /* the ramp is over: mark the measured phase */
+#define WL_CTL_STOP    2u /* the time is up: end the measured phase */
+
 static inline void wl_phase(struct wl_ctx *c, enum wl_phase p)
 {
+	if (p == WL_PHASE_MEASURE && c->ramp) { /* marked by wl_progress when the ramp is over */
+		c->ramping = 1;
+		return;
+	}
+	if (p == WL_PHASE_DONE && c->phase == WL_PHASE_DONE) /* a time-based run's stop marked it */
+		return;
+	if (p == WL_PHASE_MEASURE)
+		c->measure_from = c->pass_base;
 	c->phase = p;
 	c->sys->phase(c, p);
 }
-static inline void wl_progress(struct wl_ctx *c, uint64_t ops) { c->progress = ops; }
+
+/* A time-based run's progress point: acts on the host's word. */
+static inline void wl_timed_point(struct wl_ctx *c, uint64_t done)
+{
+	uint32_t ctl = c->ctl;
+	if (c->ramping) {
+		if (!(ctl & WL_CTL_MEASURE))
+			return;
+		c->ramping = 0;
+		c->ramp = false;
+		c->measure_from = done;
+		c->phase = WL_PHASE_MEASURE;
+		c->sys->phase(c, WL_PHASE_MEASURE);
+	}
+	if (c->phase != WL_PHASE_MEASURE)
+		return;
+	c->progress = done - c->measure_from;
+	if (ctl & WL_CTL_STOP) {
+		c->ops_measured = done - c->measure_from;
+		c->phase = WL_PHASE_DONE;
+		c->sys->phase(c, WL_PHASE_DONE);
+	}
+}
+
+/* Publishes the operations done in the current pass (every WL_PROGRESS_EVERY, and at the end
+ * of the pass); in a time-based run, also where the ramp and the measured phase end. */
+static inline void wl_progress(struct wl_ctx *c, uint64_t ops)
+{
+	if (c->timed)
+		wl_timed_point(c, c->pass_base + ops);
+	else
+		c->progress = c->pass_base + ops;
+}
+
+/* At the end of a pass of `ops` operations: true when another pass follows (a fixed run's
+ * --loops, or a time-based run whose measured phase has not ended). */
+static inline bool wl_next_pass(struct wl_ctx *c, uint64_t ops)
+{
+	c->passes++;
+	c->pass_base += ops;
+	return c->timed ? c->phase != WL_PHASE_DONE : c->passes < (c->loops ? c->loops : 1);
+}
 static inline int wl_sleep_us(struct wl_ctx *c, uint64_t us) { return c->sys->sleep_us(c, us); }
 
 /* ---- Workload parameters and descriptors ------------------------------------------------ */
@@ -147,6 +225,10 @@ struct wl_params {
 	uint64_t dup_pool;     /* dup: distinct shared page contents */
 	uint64_t rewrite_every;/* dup: one page in this many visits is rewritten */
 	struct wl_ws_step ws[WL_WS_STEPS]; /* phases: the schedule; ws[0].bytes 0 = derived */
+	/* Generic, set by the run options (not a workload's descriptor): */
+	uint64_t runtime_us;   /* --runtime: the measured phase lasts this long (0 = fixed run) */
+	uint64_t ramp_us;      /* --ramp: passes before the measured phase (time-based runs) */
+	uint64_t loops;        /* --loops: passes of a fixed run (0 = 1) */
 };
 
 /* How a parameter's value is written on the command line (the field is a uint64_t except
@@ -193,6 +275,16 @@ struct wl_workload {
 #else
 #define WL_EXPORT(name) const struct wl_workload wl_##name##_direct
 #endif
+
+/* Runs a workload: the time-based settings go into the context the helpers read. Platforms
+ * call this rather than w->main. */
+static inline int wl_run(const struct wl_workload *w, struct wl_ctx *c, const struct wl_params *p, uint64_t *checksum)
+{
+	c->timed = p->runtime_us != 0;
+	c->ramp = c->timed && p->ramp_us != 0;
+	c->loops = p->loops;
+	return w->main(c, p, checksum);
+}
 
 /* How often (in operations) workloads publish progress: cheap, and fine-grained enough for
  * 1 kHz telemetry. */

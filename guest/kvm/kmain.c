@@ -59,11 +59,25 @@ static void stats_copy(struct gk_stats *dst, const struct gk_stats *src)
 		d[i] = s[i];
 }
 
-static __attribute__((noreturn)) void sys_exit(int64_t rc, uint64_t checksum)
+/* The kernel's counters and the round trips so far, for the VMM (DONE and each PHASE mark). */
+static void counters_report(void)
 {
 	stats_copy(&guest_hcall_page()->stats, &kernel.stats);
 	guest_hal_timing_report();
-	guest_hcall_stop(GK_HC_DONE, (uint64_t)rc, checksum, 0, 0);
+}
+
+static __attribute__((noreturn)) void sys_exit(int64_t rc, uint64_t checksum)
+{
+	counters_report();
+	guest_hcall_stop(GK_HC_DONE, (uint64_t)rc, checksum, guest_user_ctx.passes, guest_user_ctx.ops_measured);
+}
+
+static int64_t sys_phase(uint64_t phase, uint64_t tsc)
+{
+	if (phase > WL_PHASE_DONE)
+		return -EINVAL;
+	counters_report();
+	return guest_hcall(GK_HC_PHASE, phase, tsc, 0, 0);
 }
 
 static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
@@ -79,7 +93,7 @@ static int64_t syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1)
 	case GK_SYS_AS_SWITCH:
 		return a0 < GK_MAX_AS ? gk_as_switch(&kernel, (int)a0) : -EINVAL;
 	case GK_SYS_PHASE:
-		return a0 <= WL_PHASE_DONE ? guest_hcall(GK_HC_PHASE, a0, a1, 0, 0) : -EINVAL;
+		return sys_phase(a0, a1);
 	case GK_SYS_EXIT:
 		sys_exit((int64_t)a0, a1);
 	case GK_SYS_TEST_PT:

@@ -66,7 +66,7 @@ struct gk_image_header {
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
 
 #define GK_RUN_MAGIC   0x314e5552564d454dULL /* "MEMVRUN1" */
-#define GK_RUN_VERSION 2u /* 2: struct wl_params grew (idle, phases and dup parameters) */
+#define GK_RUN_VERSION 3u /* 2: struct wl_params grew (idle, phases and dup parameters); 3: runtime, ramp, loops */
 
 /* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). Only the test
  * image (GK_IMAGE_SELFTESTS) has them. */
@@ -149,14 +149,16 @@ enum gk_test_pt {
 
 /* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */
 
-#define GK_HC_VERSION 4u /* 3: GK_HC_SLEEP; 4: GK_HC_BALLOON_INFLATE / _DEFLATE */
+#define GK_HC_VERSION 5u /* 3: GK_HC_SLEEP; 4: GK_HC_BALLOON_INFLATE / _DEFLATE; 5: PHASE fills stats, timing */
 #define GK_HC_CONSOLE_BYTES 2048u
 #define GK_HC_SLEEP_MAX_US WL_SLEEP_MAX_US /* 10 s: the longest GK_HC_SLEEP the VMM accepts */
 
 enum gk_hc {
 	GK_HC_CONSOLE = 1, /* arg0 = length of console[]: the VMM logs the text */
-	GK_HC_PHASE,       /* arg0 = enum wl_phase, arg1 = guest TSC at the mark */
-	GK_HC_DONE,        /* arg0 = workload rc (int64), arg1 = checksum, stats filled: stop */
+	GK_HC_PHASE,       /* arg0 = enum wl_phase, arg1 = guest TSC at the mark; stats and timing
+			    * filled as at DONE (the counters at the mark, split by phase) */
+	GK_HC_DONE,        /* arg0 = workload rc (int64), arg1 = checksum, arg2 = passes, arg3 =
+			    * time-based measured operations (wl.h), stats filled: stop */
 	GK_HC_ZERO,        /* arg0 = gpa, arg1 = 4 KiB or 2 MiB, gpa aligned to it: zero a recycled RAM frame */
 	GK_HC_FAULT,       /* arg0 = gva, arg1 = #PF error code, arg2 = rip, arg3 = rc: stop */
 	GK_HC_PANIC,       /* arg0 = vector, arg1 = rip, arg2 = error code, arg3 = cr2: stop */
@@ -191,8 +193,8 @@ struct gk_hcall_page {
 	uint32_t nr;           /* the same number as the OUT, or the call is refused */
 	uint64_t arg[4];
 	int64_t ret;           /* written by the VMM: 0 or -errno */
-	struct gk_stats stats; /* DONE: the kernel's counters */
-	struct gk_exit_timing timing; /* DONE: round trips measured by the guest */
+	struct gk_stats stats; /* DONE, PHASE: the kernel's counters */
+	struct gk_exit_timing timing; /* DONE, PHASE: round trips measured by the guest */
 	char console[GK_HC_CONSOLE_BYTES];
 };
 

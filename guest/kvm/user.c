@@ -93,7 +93,7 @@ void guest_user_main(const struct gk_run_block *run)
 	guest_user_ctx.sys = &user_sys;
 	int rc;
 	if (!guest_user_selftest(run, &rc, &checksum)) /* the test image's; never in production */
-		rc = w ? w->main(&guest_user_ctx, &run->params, &checksum) : -EINVAL;
+		rc = w ? wl_run(w, &guest_user_ctx, &run->params, &checksum) : -EINVAL;
 	guest_user_sys(GK_SYS_EXIT, (uint64_t)(int64_t)rc, checksum);
 	for (;;)
 		;

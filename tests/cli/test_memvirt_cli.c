@@ -230,7 +230,7 @@ static void test_result_document(void **st)
 	json_t *a = run_json("--workload gups --mem 1m --seed 7");
 	json_t *b = run_json("--workload gups --mem 1m --seed 7");
 	json_t *c = run_json("--workload gups --mem 1m --seed 8");
-	assert_int_equal(json_integer_value(json_object_get(a, "schema_version")), 1);
+	assert_int_equal(json_integer_value(json_object_get(a, "schema_version")), 2);
 	assert_string_equal(str_at(a, "status", "state"), "ok");
 	assert_string_equal(str_at(a, "tool", "name"), "memvirt");
 	assert_string_equal(str_at(a, "config", "platform"), "native");

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/whole_run.h"
 #include "tests/kvm/kvm_test.h"
 #include "vmm/run/kvm_platform.h"
 
@@ -138,7 +139,7 @@ static void test_device_mmio_range_receives_the_store(void **st)
 	assert_true(res.have_checksum);
 	assert_int_equal(seen.mmio_writes, 1);
 	assert_true(seen.mmio_offset == 0 && seen.mmio_value == 0xbad);
-	assert_int_equal(res.exits.mmio, 1);
+	assert_int_equal(whole_run(&res)->exits.mmio, 1);
 }
 
 static void expect_unknown(const char *mmu, uint32_t nr, const char *named)

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/whole_run.h"
 #include "mmu/util.h"
 #include "tests/kvm/kvm_test.h"
 #include "vmm/run/run.h"
@@ -44,11 +45,11 @@ static void check_workloads(uint64_t mem, uint64_t seed, uint64_t guest_page)
 		assert_true(rk.checksum == rn.checksum);
 		assert_true(rs.checksum == rn.checksum);
 		/* the guest kernel took faults, reported its phases, and the VMM counted them */
-		assert_true(rk.guest_faults > 0);
-		assert_true(rk.exits.hypercall >= 3);
+		assert_true(whole_run(&rk)->guest_faults > 0);
+		assert_true(whole_run(&rk)->exits.hypercall >= 3);
 		/* the pages the workload touched are backed on the host (churn touches one region) */
 		assert_true(rk.host_resident_bytes >= (strcmp(workloads[i], "churn") == 0 ? k.params.region_bytes : mem));
-		assert_int_equal(rk.exits.pt_write + rk.exits.cr3_load + rk.exits.hidden_fault, 0);
+		assert_int_equal(whole_run(&rk)->exits.pt_write + whole_run(&rk)->exits.cr3_load + whole_run(&rk)->exits.hidden_fault, 0);
 	}
 }
 
@@ -84,7 +85,7 @@ static void test_equivalence_workload_parameters(void **st)
 	run_ok(&n, &rn);
 	run_ok(&k, &rk);
 	assert_true(rk.checksum == rn.checksum);
-	assert_int_equal(rk.guest_faults, 1000); /* one fault per page touched */
+	assert_int_equal(whole_run(&rk)->guest_faults, 1000); /* one fault per page touched */
 }
 
 /* seq touches every page of its buffer once: exactly mem / page faults in the guest. */
@@ -93,13 +94,13 @@ static void test_guest_fault_count_is_exact(void **st)
 	(void)st;
 	struct run_config k = kvm_test_config("seq", "kvm", 1 << 20, 5, 1000);
 	run_ok(&k, &rk);
-	assert_int_equal(rk.guest_faults, (1 << 20) / 4096);
+	assert_int_equal(whole_run(&rk)->guest_faults, (1 << 20) / 4096);
 	k.sim.guest_page = 2 << 20;
 	k.params.mem_bytes = 4 << 20;
 	cli_finish_config(&k, NULL);
 	k.mmu = "ept";
 	run_ok(&k, &rk);
-	assert_int_equal(rk.guest_faults, 2);
+	assert_int_equal(whole_run(&rk)->guest_faults, 2);
 }
 
 /* Timing comes from the guest's TSC, and KVM's statistics cover the measured phase. */

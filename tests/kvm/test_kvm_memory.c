@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/whole_run.h"
 #include "tests/kvm/kvm_test.h"
 #include "vmm/mem/guest_mem.h"
 #include "vmm/run/run.h"
@@ -86,11 +87,11 @@ static void test_uffd_counts_first_touches(void **st)
 		o.backend = (enum guest_mem_backend)b;
 		assert_int_equal(run_kvm("seq", 1 << 20, 4, &o), RUN_OK);
 		assert_true(rk.checksum == native_checksum("seq", 1 << 20, 4));
-		assert_int_equal(rk.exits.ept_violation, (1 << 20) / 4096);
+		assert_int_equal(whole_run(&rk)->exits.ept_violation, (1 << 20) / 4096);
 	}
 	/* without --uffd the host resolves first touches silently */
 	assert_int_equal(run_kvm("seq", 1 << 20, 4, &guest_mem_defaults), RUN_OK);
-	assert_int_equal(rk.exits.ept_violation, 0);
+	assert_int_equal(whole_run(&rk)->exits.ept_violation, 0);
 }
 
 static long hugepages_saved = -1;
@@ -151,7 +152,7 @@ static void test_hugetlb_backend(void **st)
 	o.uffd = true;
 	assert_int_equal(run_execute(&c, &rk, NULL), RUN_OK);
 	assert_true(rk.checksum == native_checksum("churn", 1 << 20, 11));
-	assert_int_equal(rk.exits.ept_violation, 1); /* 256 KiB region inside one 2 MiB page */
+	assert_int_equal(whole_run(&rk)->exits.ept_violation, 1); /* 256 KiB region inside one 2 MiB page */
 }
 
 int main(void)

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/whole_run.h"
 #include "tests/kvm/kvm_test.h"
 #include "tests/workloads/overcommit_cases.h"
 #include "vmm/run/run.h"
@@ -48,10 +49,10 @@ static void check_kvm(const char *mmu)
 			if (strcmp(wl, "idle") == 0) {
 				assert_true(rk.run_s >= OC_IDLE_MIN_RUN_S);
 				/* each sleep is one hypercall, besides the phase marks */
-				assert_true(rk.exits.hypercall >= OC_IDLE_WAKES + 3);
+				assert_true(whole_run(&rk)->exits.hypercall >= OC_IDLE_WAKES + 3);
 			}
 			if (strcmp(wl, "phases") == 0)
-				assert_true(rk.guest_faults > OC_KVM_MEM / 4096);
+				assert_true(whole_run(&rk)->guest_faults > OC_KVM_MEM / 4096);
 		}
 }
 

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/whole_run.h"
 #include "mmu/util.h"
 #include "tests/kvm/kvm_test.h"
 #include "results/compare.h"
@@ -78,13 +79,13 @@ static void test_checksums_equal_everywhere(void **st)
 		for (size_t i = 0; i < ARRAY_SIZE(workloads); i++) {
 			struct run_config k = config(workloads[i], "kvm", "shadow", seed * 77);
 			run_kvm(&k, &shadow);
-			assert_true(shadow.exits.hidden_fault > 0);
+			assert_true(whole_run(&shadow)->exits.hidden_fault > 0);
 			/* every page-table store the guest kernel made exited (plus, at most, the
 			 * kernel entry written once into each root) */
-			assert_true(shadow.exits.pt_write >= outcome.stats.pt_writes);
-			assert_true(shadow.exits.pt_write <= outcome.stats.pt_writes + GK_MAX_AS);
-			assert_int_equal(shadow.exits.cr3_load, outcome.stats.switches);
-			assert_int_equal(shadow.exits.invlpg, outcome.stats.invlpgs);
+			assert_true(whole_run(&shadow)->exits.pt_write >= outcome.stats.pt_writes);
+			assert_true(whole_run(&shadow)->exits.pt_write <= outcome.stats.pt_writes + GK_MAX_AS);
+			assert_int_equal(whole_run(&shadow)->exits.cr3_load, outcome.stats.switches);
+			assert_int_equal(whole_run(&shadow)->exits.invlpg, outcome.stats.invlpgs);
 
 			k.mmu = "ept";
 			run_kvm(&k, &ept);
@@ -109,9 +110,9 @@ static void test_large_guest_pages(void **st)
 	k.mmu = "ept";
 	run_kvm(&k, &ept);
 	assert_true(shadow.checksum == ept.checksum);
-	assert_true(shadow.exits.hidden_fault > 0);
+	assert_true(whole_run(&shadow)->exits.hidden_fault > 0);
 	/* 4 MiB in 2 MiB pages: a handful of faults, not a thousand */
-	assert_true(shadow.exits.hidden_fault < 64);
+	assert_true(whole_run(&shadow)->exits.hidden_fault < 64);
 }
 
 /* churn maps and unmaps its region over and over: each page costs a store when mapped and
@@ -128,11 +129,11 @@ static void test_churn_pt_writes_follow_pages_mapped(void **st)
 	run_kvm(&c, &large);
 	uint64_t faults_large = outcome.stats.faults;
 	assert_true(faults_large > 2 * faults_small);
-	assert_true(small.exits.pt_write >= 2 * faults_small);
-	assert_true(large.exits.pt_write >= 2 * faults_large);
+	assert_true(whole_run(&small)->exits.pt_write >= 2 * faults_small);
+	assert_true(whole_run(&large)->exits.pt_write >= 2 * faults_large);
 	/* beyond the two leaf stores per page, only table links and their teardown */
-	assert_true(large.exits.pt_write - small.exits.pt_write <= 3 * (faults_large - faults_small));
-	assert_true(large.exits.pt_write - small.exits.pt_write >= 2 * (faults_large - faults_small));
+	assert_true(whole_run(&large)->exits.pt_write - whole_run(&small)->exits.pt_write <= 3 * (faults_large - faults_small));
+	assert_true(whole_run(&large)->exits.pt_write - whole_run(&small)->exits.pt_write >= 2 * (faults_large - faults_small));
 }
 
 /* ctxsw switches address spaces every switch_every operations: one cr3_load each. */
@@ -147,9 +148,9 @@ static void test_ctxsw_cr3_loads_follow_switches(void **st)
 	uint64_t switches_rare = outcome.stats.switches;
 	c.params.switch_every = 10;
 	run_kvm(&c, &often);
-	assert_int_equal(rare.exits.cr3_load, switches_rare);
-	assert_int_equal(often.exits.cr3_load, outcome.stats.switches);
-	assert_true(often.exits.cr3_load > 3 * rare.exits.cr3_load);
+	assert_int_equal(whole_run(&rare)->exits.cr3_load, switches_rare);
+	assert_int_equal(whole_run(&often)->exits.cr3_load, outcome.stats.switches);
+	assert_true(whole_run(&often)->exits.cr3_load > 3 * whole_run(&rare)->exits.cr3_load);
 	assert_true(often.checksum != 0 && rare.checksum != 0);
 }
 
@@ -169,7 +170,7 @@ static void test_root_cache_eviction(void **st)
 	run_kvm(&c, &ept);
 	assert_true(shadow.checksum == ept.checksum);
 	/* refills: more hidden faults than pages the guest ever mapped */
-	assert_true(shadow.exits.hidden_fault > faults + c.params.procs);
+	assert_true(whole_run(&shadow)->exits.hidden_fault > faults + c.params.procs);
 	assert_true(shadow.host_mmu_flushes > 0);
 }
 
@@ -178,25 +179,27 @@ static void test_every_exit_is_timed(void **st)
 {
 	(void)st;
 	static struct run_result r;
+	static struct result_counters t; /* over the whole run: each phase's exits are timed */
 	struct run_config c = config("churn", "kvm", "shadow", 9);
 	run_kvm(&c, &r);
 	assert_true(r.have_exit_costs);
-	const uint64_t *n = (const uint64_t *)&r.exits;
+	result_counters_total(&r, &t);
+	const uint64_t *n = (const uint64_t *)&t.exits;
 	for (unsigned k = 0; k < MMU_EXIT_REASON_COUNT; k++) {
 		if (k == MMU_EXIT_ept_violation)
 			continue; /* resolved by the uffd thread, not a KVM_RUN exit */
-		assert_int_equal(r.exit_costs[k].handled, n[k]);
-		assert_true(n[k] == 0 || r.exit_costs[k].handler_ns > 0);
+		assert_int_equal(t.exit_costs[k].handled, n[k]);
+		assert_true(n[k] == 0 || t.exit_costs[k].handler_ns > 0);
 	}
 	const enum mmu_exit_reason guest_timed[] = { MMU_EXIT_pt_write, MMU_EXIT_cr3_load, MMU_EXIT_hidden_fault,
 						     MMU_EXIT_invlpg };
 	for (size_t i = 0; i < ARRAY_SIZE(guest_timed); i++) {
-		assert_int_equal(r.exit_costs[guest_timed[i]].roundtrips, n[guest_timed[i]]);
+		assert_int_equal(t.exit_costs[guest_timed[i]].roundtrips, n[guest_timed[i]]);
 		/* the round trip contains the handler */
-		assert_true(r.exit_costs[guest_timed[i]].roundtrip_ns > r.exit_costs[guest_timed[i]].handler_ns);
+		assert_true(t.exit_costs[guest_timed[i]].roundtrip_ns > t.exit_costs[guest_timed[i]].handler_ns);
 	}
 	/* the unmaps removed shadow entries: KVM's MMU was flushed before the guest ran on */
-	assert_true(r.host_mmu_flushes > 0);
+	assert_true(t.host_mmu_flushes > 0);
 }
 
 /* compare on kvm runs sim beside it: the same exits counted by both, checksums equal. */

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "tests/common/whole_run.h"
 #include "tests/kvm/kvm_test.h"
 #include "vmm/run/kvm_platform.h"
 
@@ -44,16 +45,16 @@ static void test_random_map_unmap_protect_switch_stays_coherent(void **st)
 		assert_int_equal(run_selftest(GK_SELFTEST_COHERENCE, "ept", 400, seed), 0);
 		assert_true(res.have_checksum);
 		uint64_t ept_checksum = res.checksum;
-		assert_int_equal(res.exits.pt_write + res.exits.hidden_fault + res.exits.invlpg, 0);
+		assert_int_equal(whole_run(&res)->exits.pt_write + whole_run(&res)->exits.hidden_fault + whole_run(&res)->exits.invlpg, 0);
 
 		assert_int_equal(run_selftest(GK_SELFTEST_COHERENCE, "shadow", 400, seed), 0);
 		assert_true(res.have_checksum);
 		assert_true(res.checksum == ept_checksum);
 		/* it made the VMM do every kind of shadow work along the way */
-		assert_true(res.exits.pt_write > 60);
-		assert_true(res.exits.invlpg > 20);
-		assert_true(res.exits.cr3_load > 10);
-		assert_true(res.exits.hidden_fault > 40);
+		assert_true(whole_run(&res)->exits.pt_write > 60);
+		assert_true(whole_run(&res)->exits.invlpg > 20);
+		assert_true(whole_run(&res)->exits.cr3_load > 10);
+		assert_true(whole_run(&res)->exits.hidden_fault > 40);
 	}
 }
 
@@ -89,7 +90,7 @@ static void test_ept_does_not_trap_pool_mapping(void **st)
 	(void)st;
 	run_selftest(GK_SELFTEST_MAP_POOL_RW, "ept", 1000, 1);
 	assert_null(strstr(res.message, "refused"));
-	assert_int_equal(res.exits.pt_write + res.exits.hidden_fault, 0);
+	assert_int_equal(whole_run(&res)->exits.pt_write + whole_run(&res)->exits.hidden_fault, 0);
 }
 
 static void test_kernel_half_keeps_user_bits(void **st)

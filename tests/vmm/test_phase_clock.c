@@ -20,8 +20,8 @@ static void test_in_order_accepted(void **st)
 	struct phase_clock pc;
 	struct run_result res = { 0 };
 	phase_clock_start(&pc);
-	assert_true(phase_clock_mark(&pc, WL_PHASE_MEASURE));
-	assert_true(phase_clock_mark(&pc, WL_PHASE_DONE));
+	assert_true(phase_clock_mark(&pc, WL_PHASE_MEASURE, NULL));
+	assert_true(phase_clock_mark(&pc, WL_PHASE_DONE, NULL));
 	phase_clock_finish(&pc, &res);
 	assert_true(res.setup_s >= 0 && res.run_s >= 0);
 }
@@ -32,19 +32,19 @@ static void test_repeat_and_out_of_order_refused(void **st)
 	struct phase_clock pc;
 	struct run_result res = { 0 };
 	phase_clock_start(&pc);
-	assert_true(phase_clock_mark(&pc, WL_PHASE_MEASURE));
+	assert_true(phase_clock_mark(&pc, WL_PHASE_MEASURE, NULL));
 	double measure = pc.t_measure;
 	usleep(2000);
-	assert_false(phase_clock_mark(&pc, WL_PHASE_MEASURE)); /* again: the phase's start stays */
+	assert_false(phase_clock_mark(&pc, WL_PHASE_MEASURE, NULL)); /* again: the phase's start stays */
 	assert_true(pc.t_measure == measure);
-	assert_false(phase_clock_mark(&pc, WL_PHASE_SETUP));
-	assert_false(phase_clock_mark(&pc, (enum wl_phase)7)); /* not a phase */
-	assert_false(phase_clock_mark(&pc, (enum wl_phase)-1));
-	assert_true(phase_clock_mark(&pc, WL_PHASE_DONE));
+	assert_false(phase_clock_mark(&pc, WL_PHASE_SETUP, NULL));
+	assert_false(phase_clock_mark(&pc, (enum wl_phase)7, NULL)); /* not a phase */
+	assert_false(phase_clock_mark(&pc, (enum wl_phase)-1, NULL));
+	assert_true(phase_clock_mark(&pc, WL_PHASE_DONE, NULL));
 	double done = pc.t_done;
 	usleep(2000);
-	assert_false(phase_clock_mark(&pc, WL_PHASE_DONE));
-	assert_false(phase_clock_mark(&pc, WL_PHASE_MEASURE)); /* after DONE: run_s would go negative */
+	assert_false(phase_clock_mark(&pc, WL_PHASE_DONE, NULL));
+	assert_false(phase_clock_mark(&pc, WL_PHASE_MEASURE, NULL)); /* after DONE: run_s would go negative */
 	assert_true(pc.t_done == done && pc.t_measure == measure);
 	phase_clock_finish(&pc, &res);
 	assert_true(res.run_s >= 0);
@@ -57,8 +57,8 @@ static void test_done_without_measure(void **st)
 	struct phase_clock pc;
 	struct run_result res = { 0 };
 	phase_clock_start(&pc);
-	assert_true(phase_clock_mark(&pc, WL_PHASE_DONE));
-	assert_false(phase_clock_mark(&pc, WL_PHASE_MEASURE));
+	assert_true(phase_clock_mark(&pc, WL_PHASE_DONE, NULL));
+	assert_false(phase_clock_mark(&pc, WL_PHASE_MEASURE, NULL));
 	phase_clock_finish(&pc, &res);
 	assert_true(res.run_s == 0); /* no measured phase: no run time, not a negative one */
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "balloon/balloon.h"
 #include "mmu/util.h"
 #include "vmm/cli/cli.h"
 #include "vmm/reclaim/experiment.h"
@@ -163,8 +164,32 @@ int cli_experiment_option(int opt, const char *arg, struct experiment *e)
 	return EXIT_USAGE;
 }
 
+/* Events are timed from the start of the measured phase. A time-based run's phase lasts
+ * --runtime, so an event at or after that could never fall inside it: refused before the run.
+ * A fixed run's phase lasts however long its operations take, which nothing knows before the
+ * run; `memvirt run` says afterwards which events the phase ended before (cmd_run.c). */
+static int check_event_times(const struct run_config *cfg)
+{
+	const struct experiment *e = cfg->experiment;
+	uint64_t rt = cfg->params.runtime_us;
+	const char *fix = "use an earlier at= or a longer --runtime";
+	for (size_t i = 0; rt && e && i < e->n_reclaim; i++)
+		if (e->reclaim[i].at_us >= rt)
+			return cli_error("invalid --reclaim %s:at=%gs: the measured phase ends at --runtime %gs, before it: %s",
+					 reclaim_kind_name(e->reclaim[i].kind), (double)e->reclaim[i].at_us / 1e6,
+					 (double)rt / 1e6, fix), EXIT_USAGE;
+	for (unsigned i = 0; rt && cfg->balloon && i < cfg->balloon->n; i++) {
+		const struct balloon_step *s = &cfg->balloon->step[i];
+		if (s->has_at && s->at_s * 1e6 >= (double)rt)
+			return cli_error("invalid --balloon target=%llu,at=%gs: the measured phase ends at --runtime %gs, "
+					 "before it: %s", (unsigned long long)s->target_bytes, s->at_s, (double)rt / 1e6, fix),
+			       EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* A discard, or working-set estimation, the platform would refuse when its time came is refused
- * now, before the run. */
+ * now, before the run; so is an event that cannot fall inside a time-based measured phase. */
 int cli_experiment_check_platform(const struct run_config *cfg)
 {
 	const struct experiment *e = cfg->experiment;
@@ -176,7 +201,7 @@ int cli_experiment_check_platform(const struct run_config *cfg)
 	for (size_t i = 0; why && e && i < e->n_reclaim; i++)
 		if (e->reclaim[i].kind == RECLAIM_DISCARD)
 			return cli_error("invalid --reclaim discard on --platform %s: %s", cfg->platform, why), EXIT_USAGE;
-	return 0;
+	return check_event_times(cfg);
 }
 
 /* What can be known before the run starts: the host can do what the options ask. */

@@ -16,11 +16,12 @@
 #include "vmm/cli/cli.h"
 #include "vmm/util/parse.h"
 #include "vmm/run/platform.h"
+#include "vmm/run/run.h"
 
 enum {
 	OPT_PLATFORM = 256, OPT_MMU, OPT_WORKLOAD, OPT_MEM, OPT_OPS, OPT_SEED, OPT_JSON, OPT_NO_PROGRESS,
 	OPT_GUEST_MEM, OPT_TLB, OPT_PWC, OPT_NTLB, OPT_PCID, OPT_SHADOW_FLOOD, OPT_LEVELS, OPT_GUEST_PAGE, OPT_HOST_PAGE,
-	OPT_COST, OPT_HELP, OPT_WL_PARAM, /* + index of the parameter name */
+	OPT_COST, OPT_RUNTIME, OPT_RAMP, OPT_LOOPS, OPT_HELP, OPT_WL_PARAM, /* + index of the parameter name */
 };
 
 static void cost_names_help(FILE *f)
@@ -39,6 +40,13 @@ static const struct cli_opt run_options[] = {
 	CLI_OPT_ARG("mem", OPT_MEM, "SIZE", "workload footprint, k/m/g suffixes (default 64m)"),
 	CLI_OPT_ARG("ops", OPT_OPS, "N", "measured-phase operations (default: per workload)"),
 	CLI_OPT_ARG("seed", OPT_SEED, "N", "random seed (default 1)"),
+	CLI_OPT_ARG("runtime", OPT_RUNTIME, "TIME",
+		    "time-based run: repeat the measured work (passes of --ops) for TIME\n"
+		    "(1s, 500ms); the checksum covers whole passes (result.passes)"),
+	CLI_OPT_ARG("ramp", OPT_RAMP, "TIME", "with --runtime: passes run for TIME before the measured phase\n"
+		    "(excluded from every statistic)"),
+	CLI_OPT_ARG("loops", OPT_LOOPS, "N", "fixed run: the measured work N times over (default 1); a\n"
+		    "--runtime run's checksum equals --loops with its result.passes"),
 	CLI_OPT_ARG("json", OPT_JSON, "FILE", "write the result document to FILE (atomically)"),
 	CLI_OPT_FLAG("no-progress", OPT_NO_PROGRESS, "do not draw progress on the terminal"),
 	CLI_OPT_FLAG("help", OPT_HELP, "print this help"),
@@ -290,6 +298,19 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		return parse_count_opt("ops", arg, 1, UINT64_MAX, &cfg->params.ops);
 	case OPT_SEED:
 		return parse_count_opt("seed", arg, 0, UINT64_MAX, &cfg->params.seed);
+	case OPT_RUNTIME:
+	case OPT_RAMP: {
+		const char *name = opt == OPT_RUNTIME ? "runtime" : "ramp";
+		if (parse_duration_us(arg, &v) < 0)
+			return cli_bad_value(name, arg, "expected a duration such as 5s, 1.5s or 250ms");
+		if (v < 1000 || v > RUN_MAX_RUNTIME_US)
+			return cli_bad_value(name, arg, "must be between 1ms and %llu s",
+					     (unsigned long long)(RUN_MAX_RUNTIME_US / 1000000));
+		*(opt == OPT_RUNTIME ? &cfg->params.runtime_us : &cfg->params.ramp_us) = v;
+		return 0;
+	}
+	case OPT_LOOPS:
+		return parse_count_opt("loops", arg, 1, 1u << 20, &cfg->params.loops);
 	case OPT_JSON:
 		if ((rc = cli_file_value("json", arg)) == 0)
 			cfg->json_path = arg;
@@ -468,6 +489,18 @@ static int platform_conflict(const struct run_config *cfg, const struct guest_me
 	return 0;
 }
 
+/* --ramp belongs to a time-based run, --loops to a fixed one. */
+static int timed_conflict(const struct run_config *cfg)
+{
+	if (cfg->params.ramp_us && !cfg->params.runtime_us)
+		return cli_error("--ramp: only with --runtime (the ramp comes before a time-based measured phase)"),
+		       EXIT_USAGE;
+	if (cfg->params.loops && cfg->params.runtime_us)
+		return cli_error("--loops with --runtime: a time-based run makes as many passes as fit; use one "
+				 "or the other"), EXIT_USAGE;
+	return 0;
+}
+
 int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 {
 	struct run_config *cfg = &r->cfg;
@@ -508,7 +541,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 	}
 	if ((rc = apply_wl_params(cfg, w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
-	if ((rc = platform_conflict(cfg, &r->memory, guest_opt)) != 0)
+	if ((rc = platform_conflict(cfg, &r->memory, guest_opt)) != 0 || (rc = timed_conflict(cfg)) != 0)
 		return rc;
 	if ((rc = cli_finish_config(cfg, guest_mem)) != 0)
 		return rc;

@@ -116,6 +116,10 @@ static int parse_compare(int argc, char **argv, struct compare_cmd *k, const cha
 	}
 	if (rc)
 		return rc;
+	if (k->run.cfg.params.runtime_us) /* each run would do a different amount of work */
+		return cli_error("%s: --runtime does not apply: a comparison runs the same work natively and under both "
+				 "strategies, so that counters and checksums compare; use --ops or --loops for longer runs",
+				 argv[0]), EXIT_USAGE;
 	k->c.base = k->run.cfg;
 	if (compare_set_workloads(&k->c, given[OPT_WORKLOADS], bad, sizeof(bad)) < 0)
 		return cli_bad_value("workloads", bad, "unknown workload or too many");

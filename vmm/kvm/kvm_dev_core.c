@@ -51,32 +51,7 @@ static uint64_t phase_tsc_checked(struct kvm_vm *vm, unsigned prev, uint64_t tsc
 	return o->phase_tsc[prev] + (uint64_t)((unsigned __int128)vmm_ns * vm->tsc_khz / 1000000u);
 }
 
-static bool hc_phase(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
-{
-	(void)state, (void)ret;
-	struct kvm_guest_outcome *o = &vm->out;
-	uint64_t phase = hc->arg[0], tsc = hc->arg[1], now = monotonic_ns();
-	if (phase > WL_PHASE_DONE)
-		return kvm_hc_refuse(vm, hc, "unknown phase");
-	if (phase < o->next_phase)
-		return kvm_hc_refuse(vm, hc, "phase marked twice or out of order");
-	if (tsc == 0)
-		return kvm_hc_refuse(vm, hc, "a TSC of 0");
-	if (o->next_phase > 0) { /* the latest mark is next_phase - 1 */
-		unsigned prev = o->next_phase - 1;
-		if (tsc < o->phase_tsc[prev])
-			return kvm_hc_refuse(vm, hc, "the TSC went back since the previous phase mark");
-		tsc = phase_tsc_checked(vm, prev, tsc, now);
-	}
-	o->phase_tsc[phase] = tsc;
-	o->phase_ns[phase] = now;
-	o->next_phase = (unsigned)phase + 1;
-	if (vm->on_phase)
-		vm->on_phase(vm, (unsigned)phase, vm->on_phase_arg);
-	return true;
-}
-
-/* DONE's counters within what this VM could have done: signed 64-bit values, frames and pool
+/* DONE's (and a PHASE mark's) counters within what this VM could have done: signed 64-bit values, frames and pool
  * pages within its RAM and pool, round trips at least a cycle each and all of them within the
  * VM's lifetime on the VMM's clock (with a second to spare). NULL, or what is wrong. */
 static const char *done_bounds(const struct kvm_vm *vm, const struct gk_hcall_page *pg)
@@ -101,6 +76,36 @@ static const char *done_bounds(const struct kvm_vm *vm, const struct gk_hcall_pa
 	return total > life ? "round trips longer than the VM has existed" : NULL;
 }
 
+static bool hc_phase(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
+{
+	(void)state, (void)ret;
+	struct kvm_guest_outcome *o = &vm->out;
+	uint64_t phase = hc->arg[0], tsc = hc->arg[1], now = monotonic_ns();
+	if (phase > WL_PHASE_DONE)
+		return kvm_hc_refuse(vm, hc, "unknown phase");
+	if (phase < o->next_phase)
+		return kvm_hc_refuse(vm, hc, "phase marked twice or out of order");
+	if (tsc == 0)
+		return kvm_hc_refuse(vm, hc, "a TSC of 0");
+	const char *bad = done_bounds(vm, hc->page);
+	if (bad)
+		return kvm_hc_refuse(vm, hc, bad);
+	if (o->next_phase > 0) { /* the latest mark is next_phase - 1 */
+		unsigned prev = o->next_phase - 1;
+		if (tsc < o->phase_tsc[prev])
+			return kvm_hc_refuse(vm, hc, "the TSC went back since the previous phase mark");
+		tsc = phase_tsc_checked(vm, prev, tsc, now);
+	}
+	o->phase_tsc[phase] = tsc;
+	o->phase_ns[phase] = now;
+	o->phase_stats[phase] = hc->page->stats;
+	o->phase_timing[phase] = hc->page->timing;
+	o->next_phase = (unsigned)phase + 1;
+	if (vm->on_phase)
+		vm->on_phase(vm, (unsigned)phase, vm->on_phase_arg);
+	return true;
+}
+
 static bool hc_done(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
 {
 	(void)state, (void)ret;
@@ -110,6 +115,8 @@ static bool hc_done(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc
 	vm->out.done = true;
 	vm->out.rc = (int64_t)hc->arg[0];
 	vm->out.checksum = hc->arg[1];
+	vm->out.passes = hc->arg[2];
+	vm->out.ops_measured = hc->arg[3];
 	vm->out.stats = hc->page->stats;
 	vm->out.guest_timing = hc->page->timing;
 	return false;

@@ -7,6 +7,7 @@
  * operations, so progress is read before the frame counts and published after used_bytes;
  * the monitor reads them the other way round and never pairs new progress with old memory. */
 #include <errno.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "vmm/kvm/kvm_progress.h"
@@ -27,6 +28,10 @@ static void mirror_once(struct kvm_progress *p)
 	uint64_t used = f4k > p->ram_bytes / PT_PAGE_4K || f2m > p->ram_bytes / PT_PAGE_2M
 		? p->ram_bytes : f4k * PT_PAGE_4K + f2m * PT_PAGE_2M;
 	kvm_progress_take(p->ctx, progress, used, p->ram_bytes);
+	if (p->gctx) {
+		p->ctx->ramping = p->gctx->ramping != 0; /* the guest's word: a flag, nothing more */
+		p->gctx->ctl = p->ctx->ctl;
+	}
 }
 
 static void *mirror_main(void *arg)
@@ -46,7 +51,9 @@ int kvm_progress_start(struct kvm_progress *p, struct kvm_vm *vm, const struct g
 	*p = (struct kvm_progress){ .ctx = ctx, .ram_bytes = vm->layout.ram_bytes };
 	p->guest = kvm_gpa_host(vm, img->progress_gpa, sizeof(uint64_t));
 	p->kstats = kvm_gpa_host(vm, img->kstats_gpa, sizeof(struct gk_stats));
-	if (!p->guest || !p->kstats)
+	/* The guest's wl_ctx around its progress word: the same struct (wl.h), same ABI. */
+	p->gctx = kvm_gpa_host(vm, img->progress_gpa - offsetof(struct wl_ctx, progress), sizeof(struct wl_ctx));
+	if (!p->guest || !p->kstats || !p->gctx)
 		return -EFAULT;
 	int err = pthread_create(&p->thread, NULL, mirror_main, p);
 	p->running = err == 0;

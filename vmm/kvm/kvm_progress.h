@@ -1,5 +1,7 @@
 /* kvm_progress.h — the workload's progress counter and the guest kernel's memory in use,
- * mirrored from guest memory into the run's host-side wl_ctx while a VM runs, so that the run
+ * mirrored from guest memory into the run's host-side wl_ctx while a VM runs (and a
+ * time-based run's words the other way: the host's ctl into the guest, the guest's ramping
+ * out; wl.h), so that the run
  * driver's progress line and the telemetry monitor see a kvm workload advance (progress) and
  * its working set grow and shrink (used_bytes) as they see native and sim ones. Neither costs
  * the guest an exit or an instruction: both are plain words the VMM reads in guest RAM. */
@@ -18,6 +20,7 @@ struct kvm_progress {
 	bool running;
 	atomic_bool stop;
 	const volatile uint64_t *guest;       /* the guest's wl_ctx.progress, in the host mapping */
+	volatile struct wl_ctx *gctx;         /* the guest's wl_ctx: ctl written, ramping read */
 	const volatile struct gk_stats *kstats; /* the guest kernel's counters, in the host mapping */
 	struct wl_ctx *ctx;
 	uint64_t ram_bytes;                   /* guest RAM: the most the guest can have in use */

@@ -51,6 +51,11 @@ static bool source_read(const struct kvm_stats_source *s, uint64_t *v)
 	return true;
 }
 
+static void window_read(struct kvm_stats_window *w, unsigned at)
+{
+	w->have[at] = source_read(&w->src[0], w->v[at][0]) && source_read(&w->src[1], w->v[at][1]);
+}
+
 void kvm_stats_window_open(struct kvm_stats_window *w, struct kvm_vm *vm)
 {
 	*w = (struct kvm_stats_window){ 0 };
@@ -59,31 +64,54 @@ void kvm_stats_window_open(struct kvm_stats_window *w, struct kvm_vm *vm)
 		return;
 	source_open(&w->src[0], vm->vm_fd, "vm");
 	source_open(&w->src[1], vm->vcpu_fd, "vcpu");
+	window_read(w, KVM_STATS_OPEN);
 }
 
 void kvm_stats_window_begin(struct kvm_stats_window *w, struct kvm_vm *vm)
 {
 	(void)vm;
-	w->have_begin = source_read(&w->src[0], w->begin[0]) && source_read(&w->src[1], w->begin[1]);
+	window_read(w, KVM_STATS_BEGIN);
 }
 
 void kvm_stats_window_end(struct kvm_stats_window *w, struct kvm_vm *vm)
 {
 	(void)vm;
-	w->have_end = w->have_begin && source_read(&w->src[0], w->end[0]) && source_read(&w->src[1], w->end[1]);
+	if (w->have[KVM_STATS_BEGIN])
+		window_read(w, KVM_STATS_END);
+}
+
+void kvm_stats_window_final(struct kvm_stats_window *w, struct kvm_vm *vm)
+{
+	(void)vm;
+	if (w->have[KVM_STATS_OPEN])
+		window_read(w, KVM_STATS_FINAL);
+}
+
+/* The deltas from read `from` to read `to` (a read that did not happen: the final one). */
+static void window_deltas(const struct kvm_stats_window *w, unsigned to, unsigned from, unsigned *n,
+			  struct result_kvm_stat *out)
+{
+	*n = 0;
+	to = w->have[to] ? to : KVM_STATS_FINAL;
+	from = w->have[from] ? from : KVM_STATS_FINAL;
+	if (!w->have[to] || !w->have[from])
+		return;
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < w->src[k].n && *n < RESULT_KVM_STATS_MAX; i++) {
+			struct result_kvm_stat *r = &out[(*n)++];
+			snprintf(r->name, sizeof(r->name), "%s.%s", w->src[k].prefix, w->src[k].stat[i].name);
+			r->delta = (int64_t)(w->v[to][k][i] - w->v[from][k][i]);
+		}
 }
 
 void kvm_stats_window_result(const struct kvm_stats_window *w, struct run_result *res)
 {
+	struct result_counters *setup = &res->phases[RESULT_PHASE_SETUP], *check = &res->phases[RESULT_PHASE_CHECK];
 	res->n_kvm_stats = 0;
-	if (!w->have_end)
-		return;
-	for (unsigned k = 0; k < 2; k++)
-		for (unsigned i = 0; i < w->src[k].n && res->n_kvm_stats < RESULT_KVM_STATS_MAX; i++) {
-			struct result_kvm_stat *r = &res->kvm_stats[res->n_kvm_stats++];
-			snprintf(r->name, sizeof(r->name), "%s.%s", w->src[k].prefix, w->src[k].stat[i].name);
-			r->delta = (int64_t)(w->end[k][i] - w->begin[k][i]);
-		}
+	if (w->have[KVM_STATS_END])
+		window_deltas(w, KVM_STATS_END, KVM_STATS_BEGIN, &res->n_kvm_stats, res->kvm_stats);
+	window_deltas(w, KVM_STATS_BEGIN, KVM_STATS_OPEN, &setup->n_kvm_stats, setup->kvm_stats);
+	window_deltas(w, KVM_STATS_FINAL, KVM_STATS_END, &check->n_kvm_stats, check->kvm_stats);
 }
 
 void kvm_stats_window_close(struct kvm_stats_window *w)

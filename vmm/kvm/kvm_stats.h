@@ -1,7 +1,8 @@
-/* kvm_stats.h — KVM's binary statistics (KVM_GET_STATS_FD) of a VM and its vCPU, read at the
- * start and the end of the measured phase; the deltas of the cumulative counters go into the
- * result's kvm_stats{} ("vm.<name>", "vcpu.<name>"). Hosts without the capability give an
- * empty set, never an error. */
+/* kvm_stats.h — KVM's binary statistics (KVM_GET_STATS_FD) of a VM and its vCPU, read when the
+ * window opens (before the guest runs), at the start and the end of the measured phase, and
+ * when the guest has stopped; the deltas of the cumulative counters go into the result's
+ * kvm_stats{} ("vm.<name>", "vcpu.<name>") for the measured phase and phases.setup/check
+ * .kvm_stats{} for the others. Hosts without the capability give an empty set, never an error. */
 #ifndef MEMVIRT_VMM_KVM_STATS_H
 #define MEMVIRT_VMM_KVM_STATS_H
 
@@ -25,16 +26,20 @@ struct kvm_stats_source {
 	} stat[KVM_STATS_MAX];
 };
 
+/* The four reads: window opened, measured phase begun and ended, guest stopped. */
+enum { KVM_STATS_OPEN, KVM_STATS_BEGIN, KVM_STATS_END, KVM_STATS_FINAL, KVM_STATS_READS };
 struct kvm_stats_window {
 	struct kvm_stats_source src[2];
-	uint64_t begin[2][KVM_STATS_MAX], end[2][KVM_STATS_MAX];
-	bool have_begin, have_end;
+	uint64_t v[KVM_STATS_READS][2][KVM_STATS_MAX];
+	bool have[KVM_STATS_READS];
 };
 
 void kvm_stats_window_open(struct kvm_stats_window *w, struct kvm_vm *vm);
 void kvm_stats_window_begin(struct kvm_stats_window *w, struct kvm_vm *vm);
 void kvm_stats_window_end(struct kvm_stats_window *w, struct kvm_vm *vm);
-/* Deltas into res->kvm_stats (nothing when the window was not closed). */
+void kvm_stats_window_final(struct kvm_stats_window *w, struct kvm_vm *vm);
+/* Deltas into res->kvm_stats (nothing when the measured phase did not end) and into
+ * res->phases[].kvm_stats (a mark never reached counts as the final read). */
 void kvm_stats_window_result(const struct kvm_stats_window *w, struct run_result *res);
 void kvm_stats_window_close(struct kvm_stats_window *w);
 

@@ -65,6 +65,7 @@ struct kvm_guest_outcome {
 	bool interrupted;       /* stopped on request (kvm_vm_kick with stop) */
 	int64_t rc;             /* the workload's return code (DONE) */
 	uint64_t checksum;
+	uint64_t passes, ops_measured; /* DONE: the workload's passes and time-based measured ops (wl.h) */
 	struct gk_stats stats;  /* the guest kernel's counters (DONE) */
 	uint64_t phase_tsc[3];  /* guest TSC at WL_PHASE_SETUP / MEASURE / DONE; 0 = not seen */
 	/* The PHASE marks as the VMM bounds them (kvm_dev_core.c): each phase once and in order
@@ -83,6 +84,10 @@ struct kvm_guest_outcome {
 	 * timing arrives with DONE. */
 	uint64_t handled[MMU_EXIT_REASON_COUNT], handler_ns[MMU_EXIT_REASON_COUNT];
 	struct gk_exit_timing guest_timing;
+	/* The guest's counters at each phase mark (PHASE fills them as DONE does): the kernel's
+	 * faults and the round trips, split by phase like the VMM's own counters. */
+	struct gk_stats phase_stats[3];
+	struct gk_exit_timing phase_timing[3];
 	char message[768];
 };
 

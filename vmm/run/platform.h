@@ -55,14 +55,21 @@ int platform_sleep_us(struct wl_ctx *c, uint64_t us);
  * the VMM's own clock, never the guest's; a phase is marked once, in order. */
 struct phase_clock {
 	double t_start, t_measure, t_done;
-	long minflt_measure, majflt_measure, minflt_done, majflt_done;
+	long minflt_start, majflt_start, minflt_measure, majflt_measure, minflt_done, majflt_done;
 	enum wl_phase last; /* the last phase marked (SETUP after phase_clock_start) */
 };
 void phase_clock_start(struct phase_clock *pc);
 /* Marks phase p now. A phase that does not come after the last one marked (a repeat, one out
  * of order) or is not a phase at all is refused: false, and nothing changes — whatever the
- * guest's workload says, setup_s and run_s stay the VMM's clock's, never negative. */
-bool phase_clock_mark(struct phase_clock *pc, enum wl_phase p);
+ * guest's workload says, setup_s and run_s stay the VMM's clock's, never negative. Also
+ * publishes the MEASURE mark's time in c->measure_ns (the run driver times a --runtime from
+ * it); c may be NULL. */
+bool phase_clock_mark(struct phase_clock *pc, enum wl_phase p, struct wl_ctx *c);
+/* Would phase_clock_mark take p? (A platform snapshots its counters before marking.) */
+bool phase_clock_accepts(const struct phase_clock *pc, enum wl_phase p);
 void phase_clock_finish(const struct phase_clock *pc, struct run_result *res);
+/* result.ops and result.passes from the workload's context (wl.h): a fixed run's operations
+ * (its --loops passes of the workload's count), a time-based run's measured ones. */
+void run_measured_ops(const struct run_config *cfg, const struct wl_ctx *c, struct run_result *res);
 
 #endif

@@ -6,6 +6,7 @@
  * phase (kvm_stats.c). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "balloon/balloon_kvm.h"
@@ -18,11 +19,23 @@
 #include "vmm/mem/book_sync.h"
 #include "vmm/util/text.h"
 
+/* The VMM's cumulative counters at a phase mark, and the guest's it received with the mark:
+ * the phases' counters are differences of these (results/result_phases.c). */
+struct kvm_snap {
+	bool have;
+	struct exit_counters exits;
+	uint64_t handled[MMU_EXIT_REASON_COUNT], handler_ns[MMU_EXIT_REASON_COUNT];
+	struct gk_exit_timing timing;
+	uint64_t guest_faults, host_flushes, host_flush_ns;
+};
+
 struct kvm_platform_run {
 	struct phase_clock clock;
+	struct kvm_snap at_measure, at_done;
 	struct kvm_stats_window stats;
 	struct kvm_progress progress;
 	struct wl_ctx *ctx;
+	bool timed;                       /* --runtime: the mirror carries the stop into the guest */
 	struct guest_ram_handle *ram;
 	struct guest_ram_handle own_ram;  /* the balloon's way to guest RAM when the caller gave none */
 	struct balloon *balloon;
@@ -39,12 +52,31 @@ static void book_learn_setup(struct kvm_vm *vm, unsigned phase)
 		(void)book_sync_pagemap(&vm->book, vm->ram.host);
 }
 
+/* The guest's counters are those it sent with the mark (`phase`), or with DONE (phase 3). */
+static void kvm_snap_take(const struct kvm_vm *vm, unsigned phase, struct kvm_snap *s)
+{
+	const struct kvm_guest_outcome *o = &vm->out;
+	struct kvm_mmu_stats ms;
+	kvm_mmu_get_stats(vm, &ms);
+	*s = (struct kvm_snap){ .have = true, .exits = o->exits, .host_flushes = ms.host_flushes,
+				.host_flush_ns = ms.host_flush_ns };
+	s->exits.ept_violation = atomic_load(&vm->uffd.faults);
+	for (unsigned r = 0; r < MMU_EXIT_REASON_COUNT; r++) {
+		s->handled[r] = o->handled[r];
+		s->handler_ns[r] = o->handler_ns[r];
+	}
+	s->timing = phase <= WL_PHASE_DONE ? o->phase_timing[phase] : o->guest_timing;
+	s->guest_faults = phase <= WL_PHASE_DONE ? o->phase_stats[phase].faults : o->stats.faults;
+}
+
 static void on_phase(struct kvm_vm *vm, unsigned phase, void *arg)
 {
 	struct kvm_platform_run *pr = arg;
+	if (phase == WL_PHASE_MEASURE || phase == WL_PHASE_DONE)
+		kvm_snap_take(vm, phase, phase == WL_PHASE_MEASURE ? &pr->at_measure : &pr->at_done);
 	book_learn_setup(vm, phase);
 	pr->ctx->phase = phase; /* what the workload just set in the guest, for telemetry */
-	(void)phase_clock_mark(&pr->clock, (enum wl_phase)phase); /* the device let only an advance through */
+	(void)phase_clock_mark(&pr->clock, (enum wl_phase)phase, pr->ctx); /* the device let only an advance through */
 	if (phase == WL_PHASE_MEASURE)
 		kvm_stats_window_begin(&pr->stats, vm);
 	if (phase == WL_PHASE_MEASURE && pr->balloon)
@@ -116,25 +148,54 @@ static const enum mmu_exit_reason guest_kind_reason[GK_EXIT_KINDS] = {
 	[GK_EXIT_HYPERCALL] = MMU_EXIT_hypercall,
 };
 
-/* Mean handler time per reason (VMM clock) and mean round trip (guest TSC). */
-static void collect_exit_costs(const struct kvm_vm *vm, struct run_result *res)
+/* One phase's exits and their costs, from snapshot `from` to `to`: mean handler time per reason
+ * (VMM clock) and mean round trip (guest TSC). */
+static void phase_exits(const struct kvm_vm *vm, const struct kvm_snap *to, const struct kvm_snap *from,
+			struct result_counters *c)
 {
-	const struct kvm_guest_outcome *o = &vm->out;
-	struct kvm_mmu_stats ss;
+	c->have = c->have_exit_costs = true;
+	exit_counters_diff(&c->exits, &to->exits, &from->exits);
+	c->guest_faults = to->guest_faults - from->guest_faults;
 	for (unsigned r = 0; r < MMU_EXIT_REASON_COUNT; r++) {
-		res->exit_costs[r].handled = o->handled[r];
-		res->exit_costs[r].handler_ns = o->handled[r] ? (double)o->handler_ns[r] / (double)o->handled[r] : 0.0;
+		uint64_t n = to->handled[r] - from->handled[r];
+		c->exit_costs[r].handled = n;
+		c->exit_costs[r].handler_ns = n ? (double)(to->handler_ns[r] - from->handler_ns[r]) / (double)n : 0.0;
 	}
 	for (unsigned k = 0; k < GK_EXIT_KINDS; k++) {
-		struct result_exit_cost *c = &res->exit_costs[guest_kind_reason[k]];
-		uint64_t n = o->guest_timing.count[k];
-		c->roundtrips = n;
-		c->roundtrip_ns = n ? (double)o->guest_timing.cycles[k] * 1e6 / (double)vm->tsc_khz / (double)n : 0.0;
+		struct result_exit_cost *e = &c->exit_costs[guest_kind_reason[k]];
+		uint64_t n = to->timing.count[k] - from->timing.count[k];
+		e->roundtrips = n;
+		e->roundtrip_ns = n && vm->tsc_khz ? (double)(to->timing.cycles[k] - from->timing.cycles[k]) * 1e6 /
+							   (double)vm->tsc_khz / (double)n
+						 : 0.0;
 	}
-	kvm_mmu_get_stats(vm, &ss);
-	res->host_mmu_flushes = ss.host_flushes;
-	res->host_mmu_flush_ns = ss.host_flushes ? (double)ss.host_flush_ns / (double)ss.host_flushes : 0.0;
+	c->host_mmu_flushes = to->host_flushes - from->host_flushes;
+	c->host_mmu_flush_ns = c->host_mmu_flushes ? (double)(to->host_flush_ns - from->host_flush_ns) /
+							     (double)c->host_mmu_flushes
+						   : 0.0;
+}
+
+/* setup = start..MEASURE, measured = MEASURE..DONE mark, check = DONE mark..the guest's stop; a
+ * mark the run never reached is the end. */
+static void collect_phases(const struct kvm_vm *vm, const struct kvm_platform_run *pr, struct run_result *res)
+{
+	struct kvm_snap end, zero = { 0 };
+	struct result_counters *m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	kvm_snap_take(vm, WL_PHASE_DONE + 1, &end);
+	const struct kvm_snap *at_m = pr->at_measure.have ? &pr->at_measure : &end;
+	const struct kvm_snap *at_d = pr->at_done.have ? &pr->at_done : &end;
+	phase_exits(vm, at_m, &zero, &res->phases[RESULT_PHASE_SETUP]);
+	phase_exits(vm, &end, at_d, &res->phases[RESULT_PHASE_CHECK]);
+	phase_exits(vm, at_d, at_m, m);
+	res->exits = m->exits;
+	res->guest_faults = m->guest_faults;
 	res->have_exit_costs = true;
+	memcpy(res->exit_costs, m->exit_costs, sizeof(res->exit_costs));
+	res->host_mmu_flushes = m->host_mmu_flushes;
+	res->host_mmu_flush_ns = m->host_mmu_flush_ns;
+	free(m);
 }
 
 /* What the userfaultfd handler did (--uffd), read while it still runs. */
@@ -162,16 +223,13 @@ static void collect(const struct run_config *cfg, struct kvm_vm *vm, struct kvm_
 	/* The guest's own TSC marks, not the host's clock around the exits. */
 	res->setup_s = tsc_seconds(vm, o->phase_tsc[WL_PHASE_SETUP], o->phase_tsc[WL_PHASE_MEASURE]);
 	res->run_s = tsc_seconds(vm, o->phase_tsc[WL_PHASE_MEASURE], o->phase_tsc[WL_PHASE_DONE]);
-	res->exits = o->exits;
-	res->exits.ept_violation = atomic_load(&vm->uffd.faults);
+	collect_phases(vm, pr, res);
 	collect_uffd(vm, res);
-	res->guest_faults = o->stats.faults;
-	collect_exit_costs(vm, res);
 	res->guest_bytes = vm->layout.ram_bytes;
 	res->host_resident_bytes = kvm_vm_resident_bytes(vm);
 	res->backend = guest_mem_backend_name(vm->ram.mem.backend);
 	book_result_frames(&vm->book, res);
-	res->ops = cfg->workload->ops(&cfg->params);
+	run_measured_ops(cfg, &(struct wl_ctx){ .passes = o->passes, .ops_measured = o->ops_measured }, res);
 	kvm_stats_window_result(&pr->stats, res);
 	if (atomic_load(&vm->uffd.error) && !o->failed)
 		snprintf(res->message, sizeof(res->message), "--uffd: resolving a first touch failed: %s",
@@ -227,7 +285,11 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 		kvm_progress_start(&pr->progress, vm, img, pr->ctx); /* without it, progress jumps at the end */
 	if (h->started)
 		h->started(vm, h->arg);
-	int rc = kvm_vcpu_run(vm);
+	int rc = -EIO;
+	if (pr->timed && !pr->progress.running) /* nothing would ever tell the guest the time is up */
+		kvm_vm_fail(vm, "--runtime: cannot mirror the run's control word into guest memory");
+	else
+		rc = kvm_vcpu_run(vm);
 	if (h->stopping)
 		h->stopping(vm, h->arg);
 	kvm_progress_stop(&pr->progress);
@@ -241,7 +303,7 @@ static int run_vm(struct kvm_vm *vm, const struct kvm_platform_hooks *h, struct 
 int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
 		     struct run_result *res, const struct kvm_platform_hooks *h)
 {
-	struct kvm_platform_run pr = { .ctx = ctx, .ram = ram, .balloon = h->balloon };
+	struct kvm_platform_run pr = { .ctx = ctx, .ram = ram, .balloon = h->balloon, .timed = cfg->params.runtime_us != 0 };
 	struct kvm_vm *vm;
 	int rc = config_check(cfg, res);
 	if (rc < 0)
@@ -277,6 +339,7 @@ int kvm_platform_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gu
 		balloon_kvm_detach(pr.balloon, vm);
 		balloon_result(pr.balloon, &res->balloon);
 	}
+	kvm_stats_window_final(&pr.stats, vm);
 	collect(cfg, vm, &pr, res);
 	kvm_stats_window_close(&pr.stats);
 	kvm_vm_destroy(vm);

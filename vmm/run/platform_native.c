@@ -95,7 +95,7 @@ static int native_as_switch(struct wl_ctx *c, int as)
 	return 0;
 }
 
-static void native_phase(struct wl_ctx *c, enum wl_phase p) { (void)phase_clock_mark(&native_of(c)->clock, p); }
+static void native_phase(struct wl_ctx *c, enum wl_phase p) { (void)phase_clock_mark(&native_of(c)->clock, p, c); }
 
 static const struct wl_sys native_sys = {
 	.map = native_map, .unmap = native_unmap, .as_create = native_as_create,
@@ -113,11 +113,11 @@ static int native_run(const struct run_config *cfg, struct wl_ctx *ctx, struct g
 	ctx->sys = &native_sys;
 	ctx->platform = &s;
 	phase_clock_start(&s.clock);
-	int rc = cfg->workload->main(ctx, &cfg->params, &res->checksum);
+	int rc = wl_run(cfg->workload, ctx, &cfg->params, &res->checksum);
 	phase_clock_finish(&s.clock, res);
 	while (s.nmaps) /* what the workload left mapped */
 		native_unmap(ctx, s.maps[s.nmaps - 1].addr, s.maps[s.nmaps - 1].bytes);
-	res->ops = cfg->workload->ops(&cfg->params);
+	run_measured_ops(cfg, ctx, res);
 	res->guest_bytes = s.mapped_peak;
 	res->host_resident_bytes = s.mapped_peak;
 	res->backend = "anon";

@@ -23,8 +23,18 @@
 
 _Static_assert(RUN_MAX_GUEST_RAM_BYTES == GK_MAX_RAM_BYTES, "run.h states the guest kernel's RAM limit");
 
+/* The machine's cumulative counters at a phase mark, the fast path's TLB hits folded in: the
+ * phases' counters are differences of these (results/result_phases.c). */
+struct sim_snap {
+	bool have;
+	struct mmu_counters user, kernel;
+	struct exit_counters exits;
+	uint64_t guest_faults;
+};
+
 struct sim_state {
 	struct mmu_vm vm;
+	struct sim_snap at_measure, at_done;
 	struct gk *gk;
 	struct phase_clock clock;
 	jmp_buf fatal;
@@ -234,12 +244,24 @@ static int sim_unmap(struct wl_ctx *c, wl_addr_t a, uint64_t b)
 static int sim_as_create(struct wl_ctx *c) { return gk_as_create(sim_gk(c)); }
 static int sim_as_switch(struct wl_ctx *c, int as) { return gk_as_switch(sim_gk(c), as); }
 
+static void sim_snap_take(struct sim_state *s, const struct wl_ctx *c, struct sim_snap *o)
+{
+	uint64_t fast = c->rd.hits + c->wr.hits;
+	*o = (struct sim_snap){ .have = true, .user = s->vm.user, .kernel = s->vm.kernel, .exits = s->vm.exits,
+				.guest_faults = s->gk ? s->gk->stats.faults : 0 };
+	o->user.tlb_hits += fast;
+	o->user.accesses += fast;
+}
+
 static void sim_phase(struct wl_ctx *c, enum wl_phase p)
 {
 	struct sim_state *s = sim_of(c);
 	sim_gk(c);
-	if (!phase_clock_mark(&s->clock, p))
+	if (!phase_clock_accepts(&s->clock, p))
 		return; /* a repeat or out of order: the measured phase's hooks run once */
+	if (p == WL_PHASE_MEASURE || p == WL_PHASE_DONE)
+		sim_snap_take(s, c, p == WL_PHASE_MEASURE ? &s->at_measure : &s->at_done);
+	(void)phase_clock_mark(&s->clock, p, c);
 	if (p == WL_PHASE_MEASURE && s->balloon)
 		balloon_measure_started(s->balloon);
 }
@@ -315,25 +337,54 @@ static void sim_collect_shadow(const struct mmu_vm *vm, struct run_result *res)
 	res->shadow_unprotected_writes = sh->unprotected_writes;
 }
 
+/* One phase's counters: the change from snapshot `from` to `to`. */
+static void sim_phase_counters(const struct run_config *cfg, const struct sim_snap *to, const struct sim_snap *from,
+			       struct result_counters *out)
+{
+	out->have = out->have_mmu = true;
+	mmu_counters_diff(&out->mmu_user, &to->user, &from->user);
+	mmu_counters_diff(&out->mmu_kernel, &to->kernel, &from->kernel);
+	exit_counters_diff(&out->exits, &to->exits, &from->exits);
+	out->guest_faults = to->guest_faults - from->guest_faults;
+	out->modeled_cycles = mmu_modeled_cycles(&cfg->sim.cost, &out->mmu_user, &out->exits);
+	out->modeled_cycles_kernel = mmu_modeled_cycles(&cfg->sim.cost, &out->mmu_kernel, &(struct exit_counters){ 0 });
+}
+
+/* setup = start..MEASURE, measured = MEASURE..DONE, check = DONE..end; a mark the run never
+ * reached is the end. */
+static void sim_collect_phases(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg,
+			       struct run_result *res)
+{
+	struct sim_snap end, zero = { 0 };
+	struct result_counters *m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	sim_snap_take(s, c, &end);
+	const struct sim_snap *at_m = s->at_measure.have ? &s->at_measure : &end;
+	const struct sim_snap *at_d = s->at_done.have ? &s->at_done : &end;
+	sim_phase_counters(cfg, at_m, &zero, &res->phases[RESULT_PHASE_SETUP]);
+	sim_phase_counters(cfg, &end, at_d, &res->phases[RESULT_PHASE_CHECK]);
+	sim_phase_counters(cfg, at_d, at_m, m);
+	res->have_mmu = true;
+	res->mmu_user = m->mmu_user;
+	res->mmu_kernel = m->mmu_kernel;
+	res->exits = m->exits;
+	res->modeled_cycles = m->modeled_cycles;
+	res->modeled_cycles_kernel = m->modeled_cycles_kernel;
+	res->guest_faults = m->guest_faults;
+	free(m);
+}
+
 static void sim_collect(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, struct run_result *res)
 {
 	struct mmu_vm *vm = &s->vm;
-	uint64_t fast = c->rd.hits + c->wr.hits;
-	vm->user.tlb_hits += fast;
-	vm->user.accesses += fast;
-	res->have_mmu = true;
-	res->mmu_user = vm->user;
-	res->mmu_kernel = vm->kernel;
-	res->exits = vm->exits;
-	res->modeled_cycles = mmu_modeled_cycles(&cfg->sim.cost, &vm->user, &vm->exits);
-	res->modeled_cycles_kernel = mmu_modeled_cycles(&cfg->sim.cost, &vm->kernel, &(struct exit_counters){ 0 });
-	res->guest_faults = s->gk ? s->gk->stats.faults : 0;
+	sim_collect_phases(s, c, cfg, res);
 	res->guest_bytes = cfg->sim.ram_bytes;
 	res->host_resident_bytes = vm->p2m ? p2m_backed_bytes(p2m_from(vm->p2m)) : 0;
 	sim_collect_frames(p2m_from(vm->p2m), res);
 	sim_collect_shadow(vm, res);
 	res->backend = vm->host.fd >= 0 ? "memfd" : "anon";
-	res->ops = cfg->workload->ops(&cfg->params);
+	run_measured_ops(cfg, c, res);
 }
 
 static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, struct wl_ctx *c,
@@ -352,7 +403,7 @@ static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, s
 				 w->name, (unsigned long long)s->fatal_va, strerror(-s->fatal_rc));
 		return s->fatal_rc;
 	}
-	int rc = w->main(c, &cfg->params, &res->checksum);
+	int rc = wl_run(w, c, &cfg->params, &res->checksum);
 	if (rc < 0)
 		snprintf(res->message, sizeof(res->message), "workload %s failed: %s", w->name, strerror(-rc));
 	return rc;

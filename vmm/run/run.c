@@ -14,6 +14,7 @@
  * (a host's KSM knobs, ksm/ksm.h) wraps all of it: set before the first VM begins, restored
  * after the last session ended. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,7 +55,11 @@ static void vm_fail(struct run_vm *vm, const char *fmt, const char *a, const cha
 
 static double vm_fraction(const struct run_vm *vm)
 {
-	uint64_t total = vm->cfg->workload->ops(&vm->cfg->params);
+	const struct wl_params *p = &vm->cfg->params;
+	if (p->runtime_us) /* time-based: the measured phase's share of its time */
+		return vm->measure_seen ? fmin(1.0, (monotonic_seconds() - vm->measure_seen) / ((double)p->runtime_us / 1e6))
+					: 0.0;
+	uint64_t total = vm->cfg->workload->ops(&vm->cfg->params) * (p->loops ? p->loops : 1);
 	double f = total ? (double)vm->ctx.progress / (double)total : 0.0;
 	return f > 1 ? 1 : f;
 }
@@ -63,9 +68,17 @@ static void progress_one(const struct run_vm *vm, double t, bool final)
 {
 	/* setup (allocation, first touches) can be long on kvm, where guest faults are slow:
 	 * say so rather than sit at 0% */
-	if (vm->ctx.phase == WL_PHASE_SETUP && !atomic_load(&vm->done))
+	if (vm->ctx.ramping && vm->ctx.phase == WL_PHASE_SETUP && !atomic_load(&vm->done))
+		fprintf(stderr, "\r\033[K  %s on %s: ramp (not measured), %.1f s%s", vm->cfg->workload->name,
+			vm->plat->name, t, final ? "\n" : "  ");
+	else if (vm->ctx.phase == WL_PHASE_SETUP && !atomic_load(&vm->done))
 		fprintf(stderr, "\r\033[K  %s on %s: setting up (allocating and touching memory), %.1f s%s",
 			vm->cfg->workload->name, vm->plat->name, t, final ? "\n" : "  ");
+	else if (vm->cfg->params.runtime_us)
+		fprintf(stderr, "\r\033[K  %s on %s: %5.1f%% of %.1f s measured, %llu ops, %.1f s%s",
+			vm->cfg->workload->name, vm->plat->name, 100.0 * vm_fraction(vm),
+			(double)vm->cfg->params.runtime_us / 1e6, (unsigned long long)vm->ctx.progress, t,
+			final ? "\n" : "  ");
 	else
 		fprintf(stderr, "\r\033[K  %s on %s: %5.1f%% of %llu ops, %.1f s%s", vm->cfg->workload->name,
 			vm->plat->name, 100.0 * vm_fraction(vm),
@@ -114,9 +127,11 @@ static bool all_done(const struct run_set *set)
 static int run_wait(struct run_set *set, const sigset_t *sigs)
 {
 	bool show = set->progress && isatty(STDERR_FILENO);
-	double next = set->t0 + 0.5;
-	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	double next = set->t0 + 0.5, period = run_timed_period(set);
+	struct timespec tick = { 0, (long)(period * 1e9) };
 	while (!all_done(set)) {
+		for (size_t i = 0; i < set->n; i++)
+			run_timed_tick(&set->vm[i], monotonic_seconds());
 		int sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig > 0) {
 			if (show)

@@ -26,6 +26,8 @@
 /* The most guest RAM a VM takes (the guest kernel's GK_MAX_RAM_BYTES; platform_sim.c checks
  * they are equal), for the command line to refuse more before anything runs. */
 #define RUN_MAX_GUEST_RAM_BYTES (64ULL << 30)
+/* The longest --runtime or --ramp (a day). */
+#define RUN_MAX_RUNTIME_US (86400ULL * 1000000ULL)
 
 struct platform;
 struct ksm_opts;
@@ -54,7 +56,11 @@ struct run_vm {
 	pthread_t thread;
 	int rc;
 	atomic_bool done;
+	/* A time-based run (run_timed.c): when the driver saw the ramp and the measured phase
+	 * begin, on the monotonic clock (0 = not yet). */
+	double ramp_seen, measure_seen, measure_noticed;
 };
+
 
 /* VMs that run together: one clock zero, and (host, or n > 1) one shared monitor. */
 struct run_set {
@@ -88,6 +94,14 @@ struct run_set {
 	void *hook_arg;
 	struct run_set *abandoned_next; /* interrupted sets, kept reachable (run.c) */
 };
+/* The driver's side of a time-based run (--runtime, --ramp; workloads/wl.h): raises the
+ * workload's WL_CTL_MEASURE when the ramp has lasted its time and WL_CTL_STOP when the measured
+ * phase has, as the driver sees them at `now` (monotonic seconds). Nothing for a fixed run. */
+void run_timed_tick(struct run_vm *vm, double now);
+/* How long the driver may wait between two ticks: short while a time-based VM runs, so that
+ * its measured phase ends within a few milliseconds of its time. */
+double run_timed_period(const struct run_set *set);
+
 
 /* The signals that end a run early — SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE: a Ctrl-C, a
  * kill, a closed terminal, Ctrl-\, a closed output pipe — as a set. */
