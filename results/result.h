@@ -46,6 +46,8 @@ struct run_config {
 	struct wl_params params;
 	struct mmu_config sim;           /* sim: paging geometry, TLB, caches, costs */
 	const char *json_path;           /* NULL: no result file */
+	const json_t *doc_extra;         /* members added to its document, killed or not (a sweep point's
+					  * "sweep"), or NULL */
 	bool progress;                   /* show progress on the terminal */
 	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
 	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */
