@@ -116,7 +116,12 @@ static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned a
 	}
 	if (!nested_xlat(&c, w.pa, false, &hpa, &host_writable))
 		return nested_fault(&c);
-	/* p2m leaves are always writable for now; write-protected (shared) frames come later */
+	/* a write to a frame shared copy-on-write (ept/p2m_share.c): the p2m leaf is read-only, an
+	 * EPT violation the VMM resolves by giving the frame its own copy */
+	if ((access & MMU_WRITE) && !host_writable) {
+		vm->exits.cow_break++;
+		return p2m_cow_break(c.p2m, w.pa) ? MMU_FILL_ERROR : MMU_FILL_RETRY;
+	}
 	size = w.page_size < c.p2m->page_size ? w.page_size : c.p2m->page_size;
 	out->hpa_page = hpa & ~(size - 1);
 	out->page_size = size;
