@@ -180,6 +180,11 @@ const char *run_state_name(enum run_state s);
 json_t *result_exit_costs_json(const struct run_result *r);
 
 /* Builds the whole result document. `context` (host information) is stolen. */
+/* sharing{} of one VM (null unless have). */
+json_t *result_sharing_json(const struct result_sharing *s);
+/* Adds s to a host's sum: counts and CPU summed, passes and time_to_90pct_s the largest (each
+ * VM merges when its own measured phase begins). */
+void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s);
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context);
 
 /* Writes `doc` to `path` atomically (a new temporary in the same directory, created with

@@ -241,7 +241,7 @@ static json_t *balloon_json(const struct result_balloon *b)
 	return o;
 }
 
-static json_t *sharing_json(const struct result_sharing *s)
+json_t *result_sharing_json(const struct result_sharing *s)
 {
 	if (!s->have)
 		return json_null();
@@ -251,6 +251,25 @@ static json_t *sharing_json(const struct result_sharing *s)
 			 "merges", json_u64(s->merges), "cow_breaks", json_u64(s->cow_breaks), "saved_bytes",
 			 json_u64(s->saved_bytes), "passes", (int)s->passes, "scan_cpu_s", s->scan_cpu_s,
 			 "time_to_90pct_s", s->time_to_90pct_s);
+}
+
+void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s)
+{
+	if (!s->have)
+		return;
+	sum->have = true;
+	sum->scanned += s->scanned;
+	sum->shared += s->shared;
+	sum->sharing += s->sharing;
+	sum->zero += s->zero;
+	sum->volatile_pages += s->volatile_pages;
+	sum->merges += s->merges;
+	sum->cow_breaks += s->cow_breaks;
+	sum->saved_bytes += s->saved_bytes;
+	sum->passes = s->passes > sum->passes ? s->passes : sum->passes;
+	sum->scan_cpu_s += s->scan_cpu_s;
+	if (s->time_to_90pct_s > sum->time_to_90pct_s)
+		sum->time_to_90pct_s = s->time_to_90pct_s;
 }
 
 /* The counter blocks of one phase, set on `o`: at the top of the document for the measured
@@ -302,6 +321,6 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 	json_object_set_new(doc, "phases", phases_json(r));
 	json_object_set_new(doc, "shadow", shadow_json(cfg, r));
 	json_object_set_new(doc, "balloon", balloon_json(&r->balloon));
-	json_object_set_new(doc, "sharing", sharing_json(&r->sharing));
+	json_object_set_new(doc, "sharing", result_sharing_json(&r->sharing));
 	return doc;
 }
