@@ -4,7 +4,8 @@
  * Every entry read in either dimension is counted: n*m + n + m references without caches.
  * Caches: the PWC skips upper guest levels (and their nested walks), the nested TLB serves the
  * guest-table gpa translations (not the final data gpa: that ends up in the TLB entry).
- * No exits except EPT violations (first touch of an unbacked frame) — page-table writes,
+ * No exits except EPT violations (first touch of an unbacked frame; a write to a frame shared
+ * copy-on-write, counted as cow_break, ept/p2m_share.c) — page-table writes,
  * CR3 loads and invlpg are ordinary guest operations here. */
 #include "ept/ept.h"
 #include "ept/p2m.h"

@@ -5,8 +5,7 @@
 
 #include "ept/p2m.h"
 
-/* Leaves map read/write/execute; the p2m does not restrict the guest (write protection for
- * sharing is a later concern and will clear EPT_W). */
+/* Leaves map read/write/execute; only sharing (p2m_share.c) clears EPT_W, on shared frames. */
 #define P2M_LEAF_FLAGS (EPT_R | EPT_W | EPT_X)
 
 int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct p2m **out)
