@@ -254,6 +254,12 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const
 				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
 				 "policy", host_oc_policy_json(oc));
 	pressure_totals(set, json_object_get(host, "totals"));
+	/* the own merge engine's figures (--share on), summed over the VMs; each sim VM merges
+	 * its own guest RAM, so the host's saving is the sum of the VMs' */
+	struct result_sharing sharing = { 0 };
+	for (size_t v = 0; v < set->n; v++)
+		result_sharing_add(&sharing, &set->vm[v].res.sharing);
+	json_object_set_new(host, "sharing", result_sharing_json(&sharing));
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
 		json_object_set_new(vms, set->vm[v].name,
