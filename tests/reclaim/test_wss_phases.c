@@ -52,7 +52,7 @@
 #define OPS_SCALE 10
 #define PROGRESS_LAG 20000 /* kvm's progress is copied every 500 us: up to ~20000 touches behind */
 #else
-#define OPS_SCALE 1
+#define OPS_SCALE 4 /* sim runs a step of 3 M touches in ~0.1 s: too few 25 ms periods on a loaded host */
 #define PROGRESS_LAG 1024  /* sim publishes progress every 1024 touches */
 #endif
 static const struct {
