@@ -48,10 +48,32 @@ static void raise_limit(struct oom_guard *g)
 		atomic_store(&g->sh->first_s, monotonic_seconds());
 }
 
-/* The guard process: out of the group first, then wait for OOM notifications (and look every
- * 100 ms: one can come before a raise took effect) until told to stop or the VMM dies. */
-static void guard_main(struct oom_guard *g, pid_t parent)
+/* Touches GUARD_STACK bytes of stack below the caller's frame and locks them with the frame:
+ * the guard's stack stays resident (see guard_main). */
+#define GUARD_STACK (64 * 1024)
+static __attribute__((noinline)) void lock_stack(void)
 {
+	volatile char pad[GUARD_STACK];
+	for (size_t i = 0; i < sizeof(pad); i += 1024)
+		pad[i] = 0;
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)pad & ~(uintptr_t)(pg - 1);
+	(void)mlock((void *)lo, GUARD_STACK + 4 * (size_t)pg); /* the pad and the frames above it */
+}
+
+/* The guard process: out of the group first, then wait for OOM notifications (and look every
+ * 100 ms: one can come before a raise took effect) until told to stop or the VMM dies.
+ *
+ * It must never wait on the group itself. Memory the guard reads that is charged to the group
+ * — stack pages it copied on write before it left, the VMM's `struct oom_guard` — can be
+ * swapped out by the group's reclaim while the guard sleeps, and a swap-in is charged to the
+ * group the page came from: under OOM the guard then waits with the others and nobody raises
+ * the limit (it happened: oc-coop.ini, esx, the guard in mem_cgroup_oom_synchronize). So it
+ * works on a copy of `g` on its stack, locks that stack, and the shared page is locked by the
+ * VMM (oom_guard_start). */
+static void guard_main(struct oom_guard *gp, pid_t parent)
+{
+	struct oom_guard copy = *gp, *g = &copy;
 	char pid[24];
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -61,6 +83,7 @@ static void guard_main(struct oom_guard *g, pid_t parent)
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", g->cg->home);
 	if (sysfs_write(procs, pid) < 0)
 		_exit(3);
+	lock_stack();
 	struct pollfd p[2] = { { .fd = g->event_fd, .events = POLLIN }, { .fd = g->stop_fd, .events = POLLIN } };
 	for (;;) {
 		if (poll(p, 2, 100) < 0 && errno != EINTR)
@@ -97,6 +120,7 @@ int oom_guard_start(struct oom_guard *g, struct memcg *cg, uint64_t limit_bytes,
 	if (page == MAP_FAILED)
 		return fail(g, -errno, "cannot map the guard's shared page");
 	g->sh = page;
+	(void)mlock(page, sizeof(*g->sh)); /* never swapped: the guard must not fault on it (guard_main) */
 	memset(g->sh, 0, sizeof(*g->sh)); /* touched now, while the group has room */
 	atomic_store(&g->sh->limit_bytes, limit_bytes);
 	char reg[64];

@@ -3,7 +3,8 @@
  * step, and grows them back when the host has room; esx gives the active VM more than the idle
  * one with a 75% tax and the same with none, from an estimate or, without one, from progress;
  * psi lowers allowances (and pages out) while pressure is under its target and backs off when
- * it rises. Also: knobs refused by name and range, water-filling's bounds, the log's cap. A
+ * it rises — also on the VMM's own refaults, which this host's PSI misses — and holds in its
+ * hysteresis band. Also: knobs refused by name and range, water-filling's bounds, the log's cap. A
  * recording backend stands for the mechanisms. */
 #include <errno.h>
 #include <math.h>
@@ -276,6 +277,71 @@ static void test_psi_probes_then_backs_off(void **st)
 	teardown(&f);
 }
 
+/* This host's PSI (system-wide, v1) does not see the refaults of psi's own page-outs: the
+ * VMM's major faults over the step are pressure too, and they stop the probe. */
+static void test_psi_backs_off_on_own_refaults(void **st)
+{
+	(void)st;
+	struct fixture f;
+	setup(&f, "psi", 2);
+	knob(&f, "refault-us", "50");
+	f.view.period_ms = 100;
+	f.view.psi_some_us = 0;
+	f.view.psi_some_frac = 0; /* the system-wide figure stays at nothing throughout */
+	for (size_t i = 0; i < 2; i++) {
+		f.view.vm[i].resident_bytes = 64 * MiB;
+		f.view.vm[i].majflt = 1000;
+	}
+	step(&f); /* the first step has no previous fault count: probe */
+	assert_string_equal(f.act.state, "probe");
+	step(&f); /* no new faults: probe again */
+	assert_string_equal(f.act.state, "probe");
+	double low = allowance(&f, 0);
+	int reclaims = f.rec.reclaims;
+	/* 200 faults in 100 ms at 50 us each: 10% of the step stalled, far over 0.17% */
+	f.view.vm[0].majflt = f.view.vm[1].majflt = 1200;
+	step(&f);
+	assert_string_equal(f.act.state, "backoff");
+	assert_true(allowance(&f, 0) > low);
+	assert_int_equal(f.rec.reclaims, reclaims);
+	/* with refault-us = 0 the same faults are no pressure: PSI alone, the old behaviour */
+	knob(&f, "refault-us", "0");
+	f.view.vm[0].majflt = f.view.vm[1].majflt = 1400;
+	step(&f);
+	assert_string_equal(f.act.state, "probe");
+	teardown(&f);
+}
+
+/* Between target * (1 - hysteresis) and the target, psi holds: allowances unchanged, no
+ * page-out even for a VM above its allowance. */
+static void test_psi_holds_in_band(void **st)
+{
+	(void)st;
+	struct fixture f;
+	setup(&f, "psi", 1);
+	knob(&f, "target", "0.01");
+	knob(&f, "hysteresis", "0.5");
+	f.view.period_ms = 100;
+	f.view.psi_some_us = 0;
+	f.view.vm[0].resident_bytes = 64 * MiB;
+	f.view.psi_some_frac = 0;
+	step(&f);
+	step(&f);
+	double a = allowance(&f, 0);
+	int reclaims = f.rec.reclaims;
+	assert_true(reclaims >= 1 && a < 64.0 * MiB);
+	f.view.psi_some_frac = 0.007; /* in the band [0.005, 0.01] */
+	step(&f);
+	assert_string_equal(f.act.state, "hold");
+	assert_true(allowance(&f, 0) == a);
+	assert_int_equal(f.rec.reclaims, reclaims);
+	f.view.psi_some_frac = 0.004; /* under the band: probe again */
+	step(&f);
+	assert_string_equal(f.act.state, "probe");
+	assert_true(allowance(&f, 0) < a);
+	teardown(&f);
+}
+
 static void test_knobs_refused_by_name(void **st)
 {
 	(void)st;
@@ -336,6 +402,8 @@ int main(void)
 		cmocka_unit_test(test_esx_states),
 		cmocka_unit_test(test_esx_reclaims_lowest_rho),
 		cmocka_unit_test(test_psi_probes_then_backs_off),
+		cmocka_unit_test(test_psi_backs_off_on_own_refaults),
+		cmocka_unit_test(test_psi_holds_in_band),
 		cmocka_unit_test(test_knobs_refused_by_name),
 		cmocka_unit_test(test_water_fill_bounds),
 		cmocka_unit_test(test_log_is_bounded),
