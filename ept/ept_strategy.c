@@ -4,7 +4,8 @@
  * Every entry read in either dimension is counted: n*m + n + m references without caches.
  * Caches: the PWC skips upper guest levels (and their nested walks), the nested TLB serves the
  * guest-table gpa translations (not the final data gpa: that ends up in the TLB entry).
- * No exits except EPT violations (first touch of an unbacked frame) — page-table writes,
+ * No exits except EPT violations (first touch of an unbacked frame; a write to a frame shared
+ * copy-on-write, counted as cow_break, ept/p2m_share.c) — page-table writes,
  * CR3 loads and invlpg are ordinary guest operations here. */
 #include "ept/ept.h"
 #include "ept/p2m.h"
@@ -116,7 +117,12 @@ static enum mmu_fill_result ept_fill(struct mmu_vm *vm, uint64_t gva, unsigned a
 	}
 	if (!nested_xlat(&c, w.pa, false, &hpa, &host_writable))
 		return nested_fault(&c);
-	/* p2m leaves are always writable for now; write-protected (shared) frames come later */
+	/* a write to a frame shared copy-on-write (ept/p2m_share.c): the p2m leaf is read-only, an
+	 * EPT violation the VMM resolves by giving the frame its own copy */
+	if ((access & MMU_WRITE) && !host_writable) {
+		vm->exits.cow_break++;
+		return p2m_cow_break(c.p2m, w.pa) ? MMU_FILL_ERROR : MMU_FILL_RETRY;
+	}
 	size = w.page_size < c.p2m->page_size ? w.page_size : c.p2m->page_size;
 	out->hpa_page = hpa & ~(size - 1);
 	out->page_size = size;

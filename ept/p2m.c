@@ -5,8 +5,7 @@
 
 #include "ept/p2m.h"
 
-/* Leaves map read/write/execute; the p2m does not restrict the guest (write protection for
- * sharing is a later concern and will clear EPT_W). */
+/* Leaves map read/write/execute; only sharing (p2m_share.c) clears EPT_W, on shared frames. */
 #define P2M_LEAF_FLAGS (EPT_R | EPT_W | EPT_X)
 
 int p2m_create(struct hostmem *h, uint64_t gpa_limit, uint64_t host_page, struct p2m **out)
@@ -45,6 +44,7 @@ void p2m_destroy(struct p2m *p)
 	if (!p)
 		return;
 	p2m_book_fini(&p->book);
+	free(p->share_refs);
 	free(p);
 }
 
@@ -115,8 +115,11 @@ int p2m_unback(struct p2m *p, uint64_t gpa, enum p2m_state new_state)
 		return -ENOENT;
 	/* released, not freed: the host gets the page back (hostmem.h), which is why a frame is
 	 * unbacked at all */
-	hostmem_release(p->host, old & PT_ADDR_MASK & ~(p->page_size - 1), p->page_size);
-	p->backed_pages--;
+	uint64_t hpa = old & PT_ADDR_MASK & ~(p->page_size - 1);
+	if (p2m_share_release(p, hpa)) { /* a shared host frame stays while others map it */
+		hostmem_release(p->host, hpa, p->page_size);
+		p->backed_pages--;
+	}
 	p->map.gen++; /* cached translations of this page are now stale */
 	set_state_range(p, page, new_state);
 	return 0;

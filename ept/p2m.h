@@ -13,6 +13,7 @@
 #ifndef MEMVIRT_EPT_P2M_H
 #define MEMVIRT_EPT_P2M_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,8 @@ struct p2m {
 	uint64_t ballooned_touches;   /* p2m_back refused: the frame is the balloon's */
 	uint64_t ballooned_touch_gpa; /* the first such frame */
 	struct pt_hostmem tables; /* the walker's view of EPT tables in hostmem (and their count) */
+	uint32_t *share_refs; /* per 4 KiB host frame: guest frames mapping it while shared
+			       * (ept/p2m_share.c); NULL until the first merge */
 };
 
 /* The machine's view of this map (mmu_p2m_ops over p2m_create/destroy/lookup/back). */
@@ -76,5 +79,20 @@ int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s);
 /* Levels of the EPT walk for this leaf size: 4, 3 or 2. */
 unsigned p2m_walk_levels(const struct p2m *p);
 static inline uint64_t p2m_backed_bytes(const struct p2m *p) { return p->backed_pages * p->page_size; }
+
+/* ept/p2m_share.c — copy-on-write sharing of 4 KiB guest frames (the own merge engine's
+ * merges, ksm/ksm_merge.h). Only with 4 KiB host pages: -EINVAL otherwise.
+ *
+ * Make the guest frame at gpa share the host frame behind `into`: both leaves read-only, both
+ * frames P2M_SHARED, gpa's own host frame freed (that is the saving). 0, -ENOENT (either not
+ * backed), -EFAULT, -EINVAL, -ENOMEM. */
+int p2m_share(struct p2m *p, uint64_t gpa, uint64_t into);
+/* A write to a shared frame: give gpa a private copy of its content, writable again, RESIDENT;
+ * the shared host frame is freed when its last guest frame leaves. 0, -ENOENT (not shared),
+ * -EFAULT, -ENOMEM. */
+int p2m_cow_break(struct p2m *p, uint64_t gpa);
+/* p2m_unback of a frame mapping host frame hpa: true when the host frame is to be released
+ * (not shared, or its last guest frame). */
+bool p2m_share_release(struct p2m *p, uint64_t hpa);
 
 #endif

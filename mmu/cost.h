@@ -13,6 +13,9 @@
  *                            indirect costs (cache/TLB pollution, up to ~10x) are NOT included.
  *                            The same figure is used for every exit reason (assumption: the
  *                            handler work is small next to the exit/entry round trip).
+ *   exit_cow_break  3000    the exit plus the copy-on-write break's own work: allocate a
+ *                            frame, copy 4 KiB (~1000 cycles at ~4 bytes a cycle), remap
+ *                            (assumption).
  */
 #ifndef MEMVIRT_MMU_COST_H
 #define MEMVIRT_MMU_COST_H
@@ -35,7 +38,8 @@
 	X(exit_invlpg, 2000, "VM exit: invlpg (SplitX ~2000)")                               \
 	X(exit_ept_violation, 2000, "VM exit: EPT violation (SplitX ~2000)")                 \
 	X(exit_mmio, 2000, "VM exit: MMIO emulation (SplitX ~2000)")                         \
-	X(exit_hypercall, 2000, "VM exit: hypercall (SplitX ~2000)")
+	X(exit_hypercall, 2000, "VM exit: hypercall (SplitX ~2000)")                       \
+	X(exit_cow_break, 3000, "VM exit: write to a shared frame, 4 KiB copied (~2000 + copy, assumption)")
 
 struct mmu_cost {
 #define MMU_COST_FIELD(name, def, help) uint64_t name;

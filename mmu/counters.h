@@ -24,7 +24,8 @@ struct mmu_counters {
 	X(invlpg)           \
 	X(ept_violation)    \
 	X(mmio)             \
-	X(hypercall)
+	X(hypercall)        \
+	X(cow_break)
 
 struct exit_counters {
 #define MMU_EXIT_FIELD(name) uint64_t name;

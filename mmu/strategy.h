@@ -128,6 +128,8 @@ struct mmu_config {
 	uint64_t pt_pool_bytes; /* page-table pool, at gpa ram_bytes */
 	bool host_anon;         /* host memory private anonymous, not a memfd: Linux KSM merges only
 				 * that (set by a host with ksm = on) */
+	bool share;             /* sim: memvirt's own merge engine merges guest RAM copy-on-write
+				 * when the measured phase begins (--share, vmm/run/sim_share.c) */
 	struct mmu_cost cost;
 };
 

@@ -26,12 +26,19 @@ const char *dip_classify(const struct dip_evidence *e, const char **checked)
 		return "cpu";
 	if (covers(e->steal_ms, e->duration_ms, DIP_WAIT_FRACTION))
 		return "steal";
+	if (e->damon_bytes > 0) /* NAN (not sampled) compares false */
+		return "host-damon";
 	if (host_memory_busy(e))
 		return "host";
 	if (e->at_phase_start)
 		return "warmup";
-	*checked = isnan(e->steal_ms) ? "reclaim events, cpu wait, host swap, refaults, memory pressure, own major faults"
-				      : "reclaim events, cpu wait, cpu steal, host swap, refaults, memory pressure, own major faults";
+	static const char *const lists[2][2] = {
+		{ "reclaim events, cpu wait, cpu steal, DAMON schemes, host swap, refaults, memory pressure, own major faults",
+		  "reclaim events, cpu wait, cpu steal, host swap, refaults, memory pressure, own major faults" },
+		{ "reclaim events, cpu wait, DAMON schemes, host swap, refaults, memory pressure, own major faults",
+		  "reclaim events, cpu wait, host swap, refaults, memory pressure, own major faults" },
+	};
+	*checked = lists[isnan(e->steal_ms)][isnan(e->damon_bytes)]; /* only what was sampled */
 	return "unknown";
 }
 

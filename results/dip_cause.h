@@ -12,6 +12,10 @@
  *   cpu      the VM's worker thread waited for a CPU for at least half the dip (schedstat);
  *   steal    the machine's hypervisor took the CPUs for at least half the dip (/proc/stat
  *            steal: this host is itself a VM);
+ *   host-damon the host's own proactive reclaimer acted during the dip: the statistics of its
+ *            DAMON schemes (bytes their actions were applied to) moved. Read only — memvirt
+ *            never asks the kernel to refresh them — so they are as fresh as the kdamond's
+ *            refresh_ms, and a scheme whose kdamond does not refresh on its own never moves;
  *   host     the host's memory was busy without the VMM's own faults: host-wide swap-ins or
  *            swap-outs, refaults, or memory pressure (PSI) during the dip while the VMM process
  *            took no major fault — another process's reclaim, the host's own proactive
@@ -40,6 +44,8 @@ struct dip_evidence {
 	size_t events;            /* injected reclaim events attributed to the dip */
 	double worker_wait_ms;    /* the worker's run-queue wait */
 	double steal_ms;          /* machine-wide CPU steal, per CPU (NAN: not sampled) */
+	double damon_bytes;       /* bytes the host's DAMON schemes applied their actions to (NAN: no
+				   * scheme sampled; read only, as fresh as the kernel's refresh_ms) */
 	uint64_t host_swap_pages; /* host-wide pswpin + pswpout */
 	uint64_t host_refaults;   /* host-wide workingset_refault */
 	double psi_some_ms;       /* memory PSI "some" */

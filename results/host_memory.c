@@ -286,7 +286,7 @@ static void layer(FILE *f, const struct svg_plot *p, const struct host_mem *m, c
 	memcpy(base, top, m->rows * sizeof(double));
 }
 
-static size_t memory_keys(const struct host_page *pg, struct key *k, char (*fill)[32])
+static size_t memory_keys(const struct host_page *pg, struct key *k, char (*fill)[48])
 {
 	const struct host_mem *m = &pg->mem;
 	size_t n = 0;
@@ -323,7 +323,7 @@ void host_memory_chart(FILE *f, const void *page)
 	const struct host_page *pg = page;
 	const struct host_mem *m = &pg->mem;
 	struct key keys[4 * HOST_MAX_VMS + 4];
-	char fill[HOST_MAX_VMS][32];
+	char fill[HOST_MAX_VMS][48]; /* "url(#mv-hatch-" + a size_t + ")" */
 	size_t nk = memory_keys(pg, keys, fill);
 	struct mem_unit u = unit_for(stack_peak(pg));
 	int top = 26 + LEGEND_ROW * (int)legend_rows(keys, nk, HOST_PLOT_W - 80) + 6;

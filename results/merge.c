@@ -458,7 +458,7 @@ static int write_outputs(struct merge *m, const char *out, char *why, size_t n)
 		rc = result_write_atomic(path, doc);
 		if (rc == 0) {
 			snprintf(path, sizeof(path), "%s/summary.csv", out);
-			rc = merge_write_csv(m, path);
+			rc = merge_write_csv(m, doc, path);
 		}
 		if (rc == 0) {
 			snprintf(path, sizeof(path), "%s/report.html", out);

@@ -185,7 +185,9 @@ void merge_pair_print(const struct merge *m, FILE *f);
 json_t *merge_pair_json(const struct merge *m);
 void merge_print(const struct merge *m, FILE *f);
 json_t *merge_to_json(const struct merge *m);
-int merge_write_csv(const struct merge *m, const char *path);
+/* summary.csv: one line per point; a column per swept axis (the summary's, trend.h: sizes in
+ * bytes, durations in seconds) after the settings string. */
+int merge_write_csv(const struct merge *m, const json_t *summary, const char *path);
 /* merge_html.c: the page, its charts and file links made from summary (merge_to_json with
  * point_files_add). */
 int merge_write_html(const struct merge *m, const json_t *summary, const char *path);

@@ -3,13 +3,16 @@
  * of the medians, Welch's and the Mann–Whitney test, outliers), the repetitions flagged for host
  * interference, summary.json and summary.csv, and the small formatting rules the HTML page
  * shares. */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "results/result.h"
 #include "results/merge.h"
+#include "results/trend.h"
 
 const char *merge_sig_word(enum merge_sig s, bool exact)
 {
@@ -383,20 +386,52 @@ static void csv_reps(FILE *f, const struct merge_point *p, bool outliers)
 	}
 }
 
+/* A CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled). */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fprintf(f, ",%s", s);
+		return;
+	}
+	fputs(",\"", f);
+	for (; *s; s++)
+		if (*s == '"')
+			fputs("\"\"", f);
+		else
+			fputc(*s, f);
+	fputc('"', f);
+}
+
+struct csv_args {
+	const struct merge *m;
+	struct trend_axes ax; /* the swept axes: one column each, after settings */
+};
+
 static void merge_emit_csv(FILE *f, const void *arg)
 {
 	static const char *const cols[] = { "n", "mean", "sd", "min", "max", "median", "q1", "q3", "outliers", "diff_pct",
 					    "median_diff_pct", "significant", "p", "mwu_significant", "mwu_p", NULL };
-	const struct merge *m = arg;
-	fputs("point,job,settings,runs,ok,failed,interrupted,skipped,superseded", f);
+	const struct csv_args *a = arg;
+	const struct merge *m = a->m;
+	char cell[256];
+	fputs("point,job,settings", f);
+	for (size_t x = 0; x < a->ax.n; x++) {
+		trend_axis_column(cell, sizeof(cell), &a->ax.axis[x]);
+		csv_field(f, cell);
+	}
+	fputs(",runs,ok,failed,interrupted,skipped,superseded", f);
 	for (size_t k = 0; k < m->metrics.n; k++)
 		for (const char *const *c = cols; *c; c++)
 			fprintf(f, ",%s_%s", m->metrics.path[k], *c);
 	fputs(",checksum,checksums_agree,checksum_vs_baseline,host_interference_reps,outlier_reps\n", f);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct merge_point *p = &m->points[i];
-		fprintf(f, "%ld,%s,\"%s\",%u,%u,%u,%u,%u,%u", p->index, p->job, p->label, p->runs, p->ok, p->failed,
-			p->interrupted, p->skipped, p->superseded);
+		fprintf(f, "%ld,%s,\"%s\"", p->index, p->job, p->label);
+		for (size_t x = 0; x < a->ax.n; x++) {
+			trend_axis_cell(cell, sizeof(cell), &a->ax.axis[x], p->settings);
+			csv_field(f, cell);
+		}
+		fprintf(f, ",%u,%u,%u,%u,%u,%u", p->runs, p->ok, p->failed, p->interrupted, p->skipped, p->superseded);
 		for (size_t k = 0; k < m->metrics.n; k++)
 			csv_metric(f, &p->metric[k]);
 		fprintf(f, ",%s,%s,%s", p->checksum, p->checksums_agree ? "yes" : "no", p->vs_baseline);
@@ -406,7 +441,14 @@ static void merge_emit_csv(FILE *f, const void *arg)
 	}
 }
 
-int merge_write_csv(const struct merge *m, const char *path)
+int merge_write_csv(const struct merge *m, const json_t *summary, const char *path)
 {
-	return atomic_write_stream(path, merge_emit_csv, m);
+	struct csv_args *a = malloc(sizeof(*a)); /* the axes are large for a stack */
+	if (!a)
+		return -ENOMEM;
+	a->m = m;
+	trend_axes_of(summary, &a->ax);
+	int rc = atomic_write_stream(path, merge_emit_csv, a);
+	free(a);
+	return rc;
 }

@@ -317,7 +317,14 @@ int report_host_write(const json_t *doc, const char *json_path, const char *dir,
 	if (!pg)
 		return snprintf(why, n, "out of memory"), -ENOMEM;
 	pg->doc = doc;
-	int rc = load_vms(pg, json_path, why, n);
+	/* a killed host's document (vmm/run/run_record.h) keeps its configuration and why it died,
+	 * no series: nothing to draw, and the reason is what the reader needs */
+	const json_t *status = json_object_get(doc, "status");
+	const char *state = json_string_value(json_object_get(status, "state"));
+	int rc = state && strcmp(state, "killed") == 0 ? -EINVAL : load_vms(pg, json_path, why, n);
+	if (rc < 0 && state && strcmp(state, "killed") == 0)
+		snprintf(why, n, "%s: the host was killed (%.300s): the document holds its configuration, no measurements to "
+			 "draw", json_path, json_string_value(json_object_get(status, "message")));
 	const json_t *memory = json_object_get(json_object_get(doc, "host"), "memory");
 	char reason[300];
 	if (rc == 0 && json_is_object(memory) && (rc = host_mem_load(pg, memory, reason, sizeof(reason))) < 0)

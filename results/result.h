@@ -46,6 +46,8 @@ struct run_config {
 	struct wl_params params;
 	struct mmu_config sim;           /* sim: paging geometry, TLB, caches, costs */
 	const char *json_path;           /* NULL: no result file */
+	const json_t *doc_extra;         /* members added to its document, killed or not (a sweep point's
+					  * "sweep"), or NULL */
 	bool progress;                   /* show progress on the terminal */
 	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
 	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */
@@ -82,6 +84,17 @@ struct result_balloon {
 	double inflate_s, deflate_s;
 	uint64_t oom_deflates, messages;
 	uint64_t guest_free, guest_total, guest_alloc_stalls;
+};
+
+/* What the own merge engine did to a sim VM's guest RAM (--share on; ksm/ksm_merge.h);
+ * sharing{} in the JSON, null when have is false. Frames of 4 KiB; cow_breaks are the guest's
+ * writes that broke a shared frame over the whole run (exits.cow_break counts the measured
+ * phase's only). */
+struct result_sharing {
+	bool have;
+	uint64_t scanned, shared, sharing, zero, volatile_pages, merges, cow_breaks, saved_bytes;
+	unsigned passes;
+	double scan_cpu_s, time_to_90pct_s;
 };
 
 /* The counters of one phase that is not the measured one (phases.setup, phases.check in the
@@ -147,6 +160,7 @@ struct run_result {
 	unsigned n_kvm_stats;
 	struct result_kvm_stat kvm_stats[RESULT_KVM_STATS_MAX];
 	struct result_balloon balloon;
+	struct result_sharing sharing;
 	/* The phases around the measured one (whose counters are the fields above). */
 	struct result_counters phases[RESULT_PHASES];
 	/* Time-based runs (--runtime): passes of the measured work done in all (ramp, measured
@@ -168,6 +182,11 @@ const char *run_state_name(enum run_state s);
 json_t *result_exit_costs_json(const struct run_result *r);
 
 /* Builds the whole result document. `context` (host information) is stolen. */
+/* sharing{} of one VM (null unless have). */
+json_t *result_sharing_json(const struct result_sharing *s);
+/* Adds s to a host's sum: counts and CPU summed, passes and time_to_90pct_s the largest (each
+ * VM merges when its own measured phase begins). */
+void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s);
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context);
 
 /* Writes `doc` to `path` atomically (a new temporary in the same directory, created with

@@ -59,10 +59,10 @@ static json_t *shadow_json(const struct run_config *cfg, const struct run_result
 
 static json_t *sim_config_json(const struct mmu_config *m)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:b, s:I, s:I}",
 			 "levels", (json_int_t)m->levels, "guest_page", (json_int_t)m->guest_page,
 			 "host_page", (json_int_t)m->host_page, "tlb_entries", (json_int_t)m->tlb_entries,
-			 "pwc", m->pwc, "ntlb", m->ntlb, "pcid", m->pcid,
+			 "pwc", m->pwc, "ntlb", m->ntlb, "pcid", m->pcid, "share", m->share,
 			 "guest_mem", (json_int_t)m->ram_bytes, "pt_pool", (json_int_t)m->pt_pool_bytes);
 }
 
@@ -241,6 +241,37 @@ static json_t *balloon_json(const struct result_balloon *b)
 	return o;
 }
 
+json_t *result_sharing_json(const struct result_sharing *s)
+{
+	if (!s->have)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:f, s:f}", "engine", "memvirt-merge",
+			 "scanned", json_u64(s->scanned), "shared", json_u64(s->shared), "sharing",
+			 json_u64(s->sharing), "zero", json_u64(s->zero), "volatile", json_u64(s->volatile_pages),
+			 "merges", json_u64(s->merges), "cow_breaks", json_u64(s->cow_breaks), "saved_bytes",
+			 json_u64(s->saved_bytes), "passes", (int)s->passes, "scan_cpu_s", s->scan_cpu_s,
+			 "time_to_90pct_s", s->time_to_90pct_s);
+}
+
+void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s)
+{
+	if (!s->have)
+		return;
+	sum->have = true;
+	sum->scanned += s->scanned;
+	sum->shared += s->shared;
+	sum->sharing += s->sharing;
+	sum->zero += s->zero;
+	sum->volatile_pages += s->volatile_pages;
+	sum->merges += s->merges;
+	sum->cow_breaks += s->cow_breaks;
+	sum->saved_bytes += s->saved_bytes;
+	sum->passes = s->passes > sum->passes ? s->passes : sum->passes;
+	sum->scan_cpu_s += s->scan_cpu_s;
+	if (s->time_to_90pct_s > sum->time_to_90pct_s)
+		sum->time_to_90pct_s = s->time_to_90pct_s;
+}
+
 /* The counter blocks of one phase, set on `o`: at the top of the document for the measured
  * phase, in phases.setup / phases.check for the others. */
 static void counter_blocks_set(json_t *o, const struct result_counters *c)
@@ -290,5 +321,6 @@ json_t *result_to_json(const struct run_config *cfg, const struct run_result *r,
 	json_object_set_new(doc, "phases", phases_json(r));
 	json_object_set_new(doc, "shadow", shadow_json(cfg, r));
 	json_object_set_new(doc, "balloon", balloon_json(&r->balloon));
+	json_object_set_new(doc, "sharing", result_sharing_json(&r->sharing));
 	return doc;
 }

@@ -16,10 +16,10 @@
 	X(phase) X(progress) X(minflt) X(majflt) X(pswpin) X(pswpout) X(pgmajfault)    \
 	X(workingset_refault) X(psi_some_us) X(psi_full_us) X(guest_resident_bytes)    \
 	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events) X(uffd_faults)        \
-	X(guest_used_bytes) X(steal_us) X(wss_bytes)
+	X(guest_used_bytes) X(steal_us) X(wss_bytes) X(damon_applied_bytes)
 /* The last columns, which files written before them lack: read as TEL_ABSENT (uffd_faults,
- * then guest_used_bytes, then steal_us, then wss_bytes). */
-#define TEL_OPTIONAL_COLUMNS 4
+ * then guest_used_bytes, then steal_us, then wss_bytes, then damon_applied_bytes). */
+#define TEL_OPTIONAL_COLUMNS 5
 /* A value the run does not have (uffd_faults without --uffd): an empty CSV field, null in JSON. */
 #define TEL_ABSENT UINT64_MAX
 
@@ -46,6 +46,9 @@ struct tel_sample {
 	uint64_t wss_bytes;            /* the working-set estimate (--wss, vmm/mem/wss.h), a level: guest RAM
 					* touched over the estimator's last period; TEL_ABSENT with the
 					* estimator off, and until its first figure */
+	uint64_t damon_applied_bytes;  /* the host's DAMON schemes: bytes their actions were applied to
+					* (stats/sz_applied summed over every scheme; read only, as fresh as
+					* the kernel's refresh_ms); TEL_ABSENT on a host without schemes */
 };
 
 /* b - a for a cumulative counter that may be TEL_ABSENT (check b first): a counter not yet

@@ -184,6 +184,26 @@ long trend_axis_find(const struct trend_axes *ax, const char *name)
 	return -1;
 }
 
+void trend_axis_column(char *buf, size_t n, const struct trend_axis *a)
+{
+	snprintf(buf, n, "%s%s", a->name, !a->numeric ? "" : a->unit == TREND_BYTES ? "_bytes" : a->unit == TREND_SECONDS ? "_s" : "");
+}
+
+void trend_axis_cell(char *buf, size_t n, const struct trend_axis *a, const json_t *settings)
+{
+	const json_t *v = json_object_get(settings, a->name);
+	const char *text = json_is_string(v) ? json_string_value(v) : "";
+	double x;
+	enum trend_unit u;
+	if (a->numeric && a->unit != TREND_PLAIN && parse_value(text, &x, &u)) {
+		if (u == TREND_PLAIN && a->unit == TREND_SECONDS) /* a plain duration is milliseconds (classify) */
+			x *= 1e-3;
+		snprintf(buf, n, a->unit == TREND_BYTES ? "%.0f" : "%.9g", x);
+	} else {
+		snprintf(buf, n, "%s", text);
+	}
+}
+
 void trend_value_text(char *buf, size_t n, enum trend_unit unit, double v)
 {
 	static const char *const bytes[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -46,6 +46,12 @@ long trend_axis_find(const struct trend_axes *ax, const char *name);
 /* A value of an axis as a person reads it: "16 MiB", "250 ms", "4". */
 void trend_value_text(char *buf, size_t n, enum trend_unit unit, double v);
 
+/* summary.csv's column of an axis (merge_out.c): its name — KEY_bytes for sizes, KEY_s for
+ * durations, KEY otherwise — and a point's cell from its settings (sweep.settings): a size in
+ * bytes ("16m" -> 16777216), a duration in seconds ("250ms" -> 0.25), anything else as the file
+ * wrote it, "" where the point has no such setting. */
+void trend_axis_column(char *buf, size_t n, const struct trend_axis *a);
+void trend_axis_cell(char *buf, size_t n, const struct trend_axis *a, const json_t *settings);
 /* One chart of metric against axis ax->axis[a] as an <svg> element (standalone: an SVG file
  * of its own, with its XML declaration, font and white background). Returns 0, or -ENOENT
  * when no point has a value of the metric. */

@@ -205,6 +205,14 @@ static void test_platform_conflicts(void **st)
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--levels", "5"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "on"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "off", "--levels", "4"), 0);
+	/* the own merge engine: sim, ept, 4 KiB host pages */
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--share", "on"), 0);
+	assert_true(c.cfg.sim.share);
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--share", "on"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--share", "on"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--host-page", "2m", "--share", "on"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--share", "off"), 0);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--share", "maybe"), EXIT_USAGE);
 	/* native runs no guest and no simulated hardware; kvm runs the guest */
 	assert_int_equal(PARSE(&c, "--platform", "native", "--guest-page", "2m"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "native", "--host-page", "2m"), EXIT_USAGE);
@@ -280,7 +288,7 @@ static void test_help_lists_every_option(void **st)
 	static const char *const names[] = {
 		"platform", "mmu", "workload", "mem", "ops", "seed", "json", "no-progress", "help", "passes", "region",
 		"procs", "switch-every", "guest-mem", "levels", "guest-page", "host-page", "tlb", "pwc", "ntlb", "pcid",
-		"shadow-flood", "cost", "sample-us", "timeseries", "reclaim", "swap", "dip-threshold", "dip-min-ms",
+		"shadow-flood", "share", "cost", "sample-us", "timeseries", "reclaim", "swap", "dip-threshold", "dip-min-ms",
 		"overhead-windows", "backend", "thp", "numa-node", "numa-policy", "uffd", "uffd-around", "uffd-poll",
 		"uffd-resolve", "wss", NULL,
 	};

@@ -69,3 +69,22 @@ bool test_file_exists(const char *path)
 	struct stat st;
 	return stat(path, &st) == 0;
 }
+
+bool memvirt_host_refuses(struct memvirt_cmd *c, const struct scenario_refusal *cases, size_t n)
+{
+	char ini[256], out[256];
+	bool all = true;
+	snprintf(out, sizeof(out), "%s/never.json", c->dir);
+	for (size_t i = 0; i < n; i++) {
+		test_write_file(c->dir, "bad.ini", cases[i].text, ini, sizeof(ini));
+		int rc = memvirt_cmd_run(c, "host %s --json %s --no-progress", ini, out);
+		bool ok = rc == 2 && test_count_lines(c->err) == 1 && !c->out[0] && strstr(c->err, ini) &&
+			  !test_file_exists(out);
+		for (int k = 0; ok && k < 4 && cases[i].needles[k]; k++)
+			ok = strstr(c->err, cases[i].needles[k]) != NULL;
+		if (!ok)
+			fprintf(stderr, "case %zu: exit %d, stdout '%s', stderr '%s'\n", i, rc, c->out, c->err);
+		all &= ok;
+	}
+	return all;
+}

@@ -25,4 +25,14 @@ void test_slurp(const char *path, char *buf, size_t n);
 int test_count_lines(const char *text);
 bool test_file_exists(const char *path);
 
+/* A scenario `memvirt host` must refuse: its text, and what the one line of stderr must hold. */
+struct scenario_refusal {
+	const char *text;
+	const char *needles[4]; /* each must be in the one line (NULL-terminated when fewer) */
+};
+/* Writes each case to dir/bad.ini and runs `memvirt host` on it: true when every one exits 2
+ * with one line on stderr naming the file and each needle, nothing on stdout and no result
+ * written; a case that fails is printed. */
+bool memvirt_host_refuses(struct memvirt_cmd *c, const struct scenario_refusal *cases, size_t n);
+
 #endif

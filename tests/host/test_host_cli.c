@@ -190,15 +190,11 @@ static void test_one_clock_for_every_vm(void **st)
 	json_decref(doc);
 }
 
-struct bad_case {
-	const char *text;
-	const char *needles[4]; /* each must be in the one line */
-};
 
 static void test_bad_scenarios_refused_before_any_vm(void **st)
 {
 	(void)st;
-	static const struct bad_case cases[] = {
+	static const struct scenario_refusal cases[] = {
 		{ "[vm a]\nworkload = seq\nfoo = 1\n", { ":3:", "foo", "'1'" } },
 		{ "[vm a]\nplatform = sim\nmem = 12q\n", { ":3:", "[vm a]", "'mem'", "'12q'" } },
 		{ "[vm a]\nmmu = nested\n", { ":2:", "[vm a]", "'mmu'", "'nested'" } },
@@ -215,19 +211,7 @@ static void test_bad_scenarios_refused_before_any_vm(void **st)
 		{ "[vm a]\nplatform = sim\nwss = sampled:0,period=5ms\n", { ":3:", "[vm a]", "'wss'" } },
 		{ "[host]\nksm = on\n[vm a]\nplatform = sim\nwss = exact\n", { "[vm a]", "'wss'", "ksm = on" } },
 	};
-	char ini[128], out[128];
-	snprintf(out, sizeof(out), "%s/never.json", dir);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		test_write_file(dir, "bad.ini", cases[i].text, ini, sizeof(ini));
-		int rc = memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out);
-		bool ok = rc == 2 && test_count_lines(cmd.err) == 1 && !cmd.out[0] && strstr(cmd.err, ini);
-		for (int k = 0; ok && k < 4 && cases[i].needles[k]; k++)
-			ok = strstr(cmd.err, cases[i].needles[k]) != NULL;
-		if (!ok)
-			fprintf(stderr, "case %zu: exit %d, stdout '%s', stderr '%s'\n", i, rc, cmd.out, cmd.err);
-		assert_true(ok);
-		assert_false(test_file_exists(out));
-	}
+	assert_true(memvirt_host_refuses(&cmd, cases, sizeof(cases) / sizeof(cases[0])));
 }
 
 /* wss is a [vm NAME] key like any run option; its commas are its own, not a sweep axis. */

@@ -116,9 +116,9 @@ static void test_cost(void **s)
 	struct mmu_cost c = mmu_cost_defaults();
 	size_t n;
 	const struct mmu_cost_param *t = mmu_cost_params(&n);
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 13);
 	assert_string_equal(t[0].name, "tlb_hit");
-	assert_string_equal(mmu_cost_names()[n - 1], "exit_hypercall");
+	assert_string_equal(mmu_cost_names()[n - 1], "exit_cow_break");
 	assert_null(mmu_cost_names()[n]);
 	assert_int_equal(c.exit_pt_write, 2000);
 	assert_int_equal(mmu_cost_set(&c, "walk_ref", "50"), 0);
@@ -129,11 +129,12 @@ static void test_cost(void **s)
 	assert_int_equal(mmu_cost_set(&c, "walk_ref", "-1"), -EINVAL);
 	assert_int_equal(c.walk_ref, 50);
 	struct mmu_counters m = { .tlb_hits = 10, .walk_refs = 24, .pwc_hits = 3, .ntlb_hits = 2, .guest_faults = 1 };
-	struct exit_counters e = { .ept_violation = 2, .hypercall = 1 };
+	struct exit_counters e = { .ept_violation = 2, .hypercall = 1, .cow_break = 1 };
+	assert_int_equal(c.exit_cow_break, 3000);
 	assert_int_equal(mmu_modeled_cycles(&c, &m, &e),
-			 10 * c.tlb_hit + 24 * 50 + 3 * c.pwc_hit + 2 * c.ntlb_hit + c.guest_fault + 3 * 2000);
+			 10 * c.tlb_hit + 24 * 50 + 3 * c.pwc_hit + 2 * c.ntlb_hit + c.guest_fault + 3 * 2000 + 3000);
 	assert_int_equal(mmu_cost_set(&c, "exit_hypercall", "7"), 0);
-	assert_int_equal(mmu_modeled_cycles(&c, &m, &e) - mmu_modeled_cycles(&c, &m, NULL), 4000 + 7);
+	assert_int_equal(mmu_modeled_cycles(&c, &m, &e) - mmu_modeled_cycles(&c, &m, NULL), 4000 + 7 + 3000);
 }
 
 int main(void)

@@ -42,17 +42,13 @@ static int remove_dir(void **st)
 	return test_tmpdir_remove(dir);
 }
 
-struct bad_case {
-	const char *text;
-	const char *needles[4];
-};
 
 #define VM "[vm a]\nplatform = sim\nmem = 4m\n"
 
 static void test_bad_overcommit_keys_refused(void **st)
 {
 	(void)st;
-	static const struct bad_case cases[] = {
+	static const struct scenario_refusal cases[] = {
 		{ "[host]\npolicy = balloon\n" VM, { ":2:", "[host]", "'policy'", "none, static" } },
 		{ "[host]\nbudget = 64m\npolicy = esx\n[policy]\ntaxes = 0.5\n" VM, { ":5:", "[policy]", "'taxes'", "tax" } },
 		{ "[host]\nbudget = 64m\npolicy = esx\n[policy]\ntax = 2\n" VM, { ":5:", "[policy]", "'tax'", "'2'" } },
@@ -68,19 +64,7 @@ static void test_bad_overcommit_keys_refused(void **st)
 		{ "[host]\nbudget = 64m\n[vm a]\nreclaim = limit:at=0,bytes=8m\n", { ":4:", "[vm a]", "'reclaim'", "limit" } },
 		{ "[host]\nbudget = 64m\n[policy]\n[vm a]\n[politics]\n", { ":5:", "[politics]" } },
 	};
-	char ini[128], out[128];
-	snprintf(out, sizeof(out), "%s/never.json", dir);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		test_write_file(dir, "bad.ini", cases[i].text, ini, sizeof(ini));
-		int rc = memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out);
-		bool ok = rc == 2 && test_count_lines(cmd.err) == 1 && !cmd.out[0] && strstr(cmd.err, ini);
-		for (int k = 0; ok && k < 4 && cases[i].needles[k]; k++)
-			ok = strstr(cmd.err, cases[i].needles[k]) != NULL;
-		if (!ok)
-			fprintf(stderr, "case %zu: exit %d, stdout '%s', stderr '%s'\n", i, rc, cmd.out, cmd.err);
-		assert_true(ok);
-		assert_false(test_file_exists(out));
-	}
+	assert_true(memvirt_host_refuses(&cmd, cases, sizeof(cases) / sizeof(cases[0])));
 }
 
 /* The policy's knobs are a sweep axis like any value: --list shows both points. */

@@ -1,6 +1,8 @@
 /* test_dip_cause.c — a dip's cause from its evidence, and dips grouped into episodes
  * (results/dip_cause.h): each rule in its order, the "checked" list of an unknown dip, the
- * host cause only when the VMM took no major fault itself, and episodes split by the gap. */
+ * host cause only when the VMM took no major fault itself, host-damon when the host's DAMON
+ * schemes applied their action during the dip (even with the VMM's own faults: they are
+ * what a page-out of guest RAM causes), and episodes split by the gap. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,6 +53,26 @@ static void test_host_needs_quiet_vmm(void **state)
 	assert_string_equal(cause(e), "unknown");
 	e.psi_some_ms = 2;
 	assert_string_equal(cause(e), "host");
+}
+
+static void test_host_damon(void **state)
+{
+	(void)state;
+	struct dip_evidence e = quiet;
+	e.damon_bytes = NAN; /* no scheme sampled */
+	const char *checked;
+	assert_string_equal(dip_classify(&e, &checked), "unknown");
+	assert_null(strstr(checked, "DAMON"));
+	e.damon_bytes = 0; /* sampled, quiet: checked */
+	assert_string_equal(dip_classify(&e, &checked), "unknown");
+	assert_non_null(strstr(checked, "DAMON schemes"));
+	e.damon_bytes = 4096;
+	e.host_swap_pages = 10, e.own_major_faults = 2; /* guest RAM paged out, refaulted by the VMM */
+	assert_string_equal(cause(e), "host-damon");
+	e.worker_wait_ms = 20; /* a CPU wait over the whole dip is the more specific cause */
+	assert_string_equal(cause(e), "cpu");
+	e.worker_wait_ms = 0, e.at_phase_start = true; /* DAMON acting explains a dip at the start too */
+	assert_string_equal(cause(e), "host-damon");
 }
 
 static void test_warmup_and_unknown(void **state)
@@ -112,7 +134,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_of_causes),
 		cmocka_unit_test(test_host_needs_quiet_vmm),
-		cmocka_unit_test(test_warmup_and_unknown),
+		cmocka_unit_test(test_warmup_and_unknown), cmocka_unit_test(test_host_damon),
 		cmocka_unit_test(test_episodes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

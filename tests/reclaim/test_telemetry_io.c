@@ -2,7 +2,7 @@
  * atomically with a time_ms first column and read back exactly, malformed files refused,
  * the embedded JSON form read back; uffd_faults absent (empty field, JSON null) until its first
  * value, wss_bytes absent until the estimator's first figure, and the optional last columns
- * (uffd_faults, guest_used_bytes, steal_us, wss_bytes) absent in files written before they existed; report rates NaN where a column is absent; the /proc/vmstat and PSI
+ * (uffd_faults, guest_used_bytes, steal_us, wss_bytes, damon_applied_bytes) absent in files written before they existed; report rates NaN where a column is absent; the /proc/vmstat and PSI
  * parsers on captured text. */
 #include <errno.h>
 #include <math.h>
@@ -14,12 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "tests/common/tmpdir.h"
 #include "results/report.h"
+#include "vmm/host/damon.h"
+#include "vmm/host/host_counters.h"
 #include "vmm/reclaim/telemetry.h"
 
 static char dir[64];
@@ -47,7 +50,8 @@ static struct tel_series sample_series(void)
 					.worker_wait_us = i * 2, .reclaim_events = i > 50,
 					.uffd_faults = i < 5 ? TEL_ABSENT : 1000 + i * 9,
 					.guest_used_bytes = 4096 * (i % 7), .steal_us = i * 5,
-					.wss_bytes = i < 10 ? TEL_ABSENT : 4096 * 100 * (i % 5) };
+					.wss_bytes = i < 10 ? TEL_ABSENT : 4096 * 100 * (i % 5),
+					.damon_applied_bytes = i < 8 ? TEL_ABSENT : 65536 * (i / 20) };
 		assert_int_equal(tel_series_push(&ts, &s), 0);
 	}
 	return ts;
@@ -74,17 +78,17 @@ static void test_csv_round_trip(void **st)
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
-	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes,steal_us,wss_bytes\n";
+	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes,steal_us,wss_bytes,damon_applied_bytes\n";
 	assert_string_equal(line + strlen(line) - strlen(tail), tail);
 	assert_non_null(fgets(line, sizeof(line), f)); /* sample 0: no uffd counter, no estimate yet */
-	assert_string_equal(line + strlen(line) - 9, ",0,,0,0,\n");
+	assert_string_equal(line + strlen(line) - 10, ",0,,0,0,,\n");
 	for (int i = 1; i <= 5; i++)
 		assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - 18, ",0,1045,20480,25,\n"); /* sample 5 */
+	assert_string_equal(line + strlen(line) - 19, ",0,1045,20480,25,,\n"); /* sample 5 */
 	assert_int_equal(strncmp(line, "5.500,0,5120,105,0,15,20", 24), 0);
 	for (int i = 6; i <= 11; i++)
 		assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - 17, ",16384,55,409600\n"); /* sample 11: an estimate */
+	assert_string_equal(line + strlen(line) - 19, ",16384,55,409600,0\n"); /* sample 11: an estimate, DAMON's 0 */
 	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), 0);
 	assert_same(&ts, &back);
@@ -116,7 +120,7 @@ static void test_csv_malformed(void **st)
 	f = fopen(path, "w"); /* a column the reader does not know */
 	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
 	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults,"
-	      "guest_used_bytes,steal_us,wss_bytes,x\n", f);
+	      "guest_used_bytes,steal_us,wss_bytes,damon_applied_bytes,x\n", f);
 	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), -EINVAL);
 	tel_series_free(&ts);
@@ -213,10 +217,17 @@ static void test_embedded_json(void **st)
 	assert_int_equal(tel_series_from_json(doc, &back), 0);
 	assert_same(&ts, &back);
 	tel_series_free(&back);
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 4))); /* uffd */
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 1))); /* wss */
-	/* documents from before wss_bytes, then steal_us, then guest_used_bytes, then uffd_faults:
-	 * the last column goes */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 5))); /* uffd */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 2))); /* wss */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 1))); /* damon */
+	/* documents from before damon_applied_bytes, then wss_bytes, steal_us, guest_used_bytes and
+	 * uffd_faults: the last column goes */
+	json_array_remove(cols, json_array_size(cols) - 1);
+	for (size_t i = 0; i < ts.n; i++)
+		json_array_remove(json_array_get(rows, i), json_array_size(cols));
+	assert_int_equal(tel_series_from_json(doc, &back), 0);
+	assert_true(back.s[50].damon_applied_bytes == TEL_ABSENT && back.s[51].wss_bytes == ts.s[51].wss_bytes);
+	tel_series_free(&back);
 	for (int older = 0; older <= 3; older++) {
 		json_array_remove(cols, json_array_size(cols) - 1);
 		for (size_t i = 0; i < ts.n; i++)
@@ -262,6 +273,51 @@ static void test_vmstat_psi_parsers(void **st)
 
 /* Windows of 100 ms: even ones (sampled) run at 900 ops/ms, odd ones at 1000; the verdict is
  * a 10% overhead, from medians over the windows inside the measured phase. */
+/* DAMON's scheme statistics as the monitor reads them: the sum of the files opened, read again
+ * from offset 0 each time (a value that changed is seen); none open is TEL_ABSENT. On this host,
+ * the schemes' files are opened read only when DAMON has any. */
+static void test_damon_stats(void **st)
+{
+	(void)st;
+	char a[160], b[160];
+	int fd[2];
+	snprintf(a, sizeof(a), "%s/sz_a", dir);
+	snprintf(b, sizeof(b), "%s/sz_b", dir);
+	FILE *f = fopen(a, "w");
+	fputs("4096\n", f);
+	fclose(f);
+	f = fopen(b, "w");
+	fputs("100\n", f);
+	fclose(f);
+	fd[0] = open(a, O_RDONLY);
+	fd[1] = open(b, O_RDONLY);
+	assert_true(damon_stats_read(fd, 0) == TEL_ABSENT);
+	assert_true(damon_stats_read(fd, 2) == 4196);
+	f = fopen(a, "w");
+	fputs("1048576\n", f);
+	fclose(f);
+	assert_true(damon_stats_read(fd, 2) == 1048676);
+	close(fd[0]);
+	close(fd[1]);
+	unlink(a);
+	unlink(b);
+	int opened[HOST_DAMON_STATS_MAX];
+	int n = damon_stats_open(opened, HOST_DAMON_STATS_MAX);
+	struct damon_state d;
+	damon_probe(&d);
+	int schemes = 0;
+	for (int k = 0; k < d.nkdamonds; k++)
+		schemes += d.kdamond[k].nschemes;
+	assert_true(n >= schemes || n == HOST_DAMON_STATS_MAX); /* every scheme (the probe reads context 0 only) */
+	if (n)
+		assert_true(damon_stats_read(opened, n) != TEL_ABSENT);
+	for (int i = 0; i < n; i++) {
+		int flags = fcntl(opened[i], F_GETFL);
+		assert_int_equal(flags & O_ACCMODE, O_RDONLY);
+		close(opened[i]);
+	}
+}
+
 static void test_overhead_probe(void **st)
 {
 	(void)st;
@@ -293,7 +349,7 @@ int main(void)
 		cmocka_unit_test(test_csv_without_uffd_column), cmocka_unit_test(test_csv_without_used_column),
 		cmocka_unit_test(test_uffd_rates),
 		cmocka_unit_test(test_embedded_json), cmocka_unit_test(test_vmstat_psi_parsers),
-		cmocka_unit_test(test_overhead_probe),
+		cmocka_unit_test(test_overhead_probe), cmocka_unit_test(test_damon_stats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -101,6 +101,56 @@ static void test_sections_and_axes(void **st)
 	sweep_free(&s);
 }
 
+/* zip = A+B: the keys' lists advance together as one axis, at the place of the group's first
+ * key; other axes still multiply; bad groups are refused naming the file, line and why. */
+static void test_zipped_axes(void **st)
+{
+	(void)st;
+	struct sweep s;
+	assert_int_equal(load("[global]\nplatform = sim\nworkload = seq\nzip = guest-page + host-page\n"
+			      "[pages]\nmmu = ept, shadow\nguest-page = 4k, 2m\nhost-page = 4k, 2m\nmem = 4m\n"
+			      "[three]\nzip = seed+mem+ops\nseed = 1,2,3\nguest-page = 4k, 2m\nhost-page = 4k,2m\n"
+			      "mem = 4m,8m,16m\nops = 10,20,30\n"),
+			 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	/* [pages]: mmu (2) x the page pair (2) = 4 points, not 8: the pair is never 4k with 2m */
+	assert_int_equal(s.npoints, 4 + 3 * 2 * 2);
+	static const char *const mmu[] = { "ept", "ept", "shadow", "shadow" }, *const pg[] = { "4k", "2m", "4k", "2m" };
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(value_of(&s.points[i], "mmu"), mmu[i]);
+		assert_string_equal(value_of(&s.points[i], "guest-page"), pg[i]);
+		assert_string_equal(value_of(&s.points[i], "host-page"), pg[i]);
+	}
+	/* [three]: its own zip replaces [global]'s, so the pages multiply again: seed+mem+ops (3)
+	 * x guest-page (2) x host-page (2), the group first (seed is the first key) */
+	static const char *const seed[] = { "1", "2", "3" }, *const mem[] = { "4m", "8m", "16m" },
+			  *const ops[] = { "10", "20", "30" };
+	for (size_t i = 0; i < 12; i++) {
+		const struct sweep_point *p = &s.points[4 + i];
+		assert_string_equal(value_of(p, "seed"), seed[i / 4]);
+		assert_string_equal(value_of(p, "mem"), mem[i / 4]);
+		assert_string_equal(value_of(p, "ops"), ops[i / 4]);
+		assert_string_equal(value_of(p, "guest-page"), i % 4 < 2 ? "4k" : "2m");
+		assert_string_equal(value_of(p, "host-page"), i % 2 ? "2m" : "4k");
+		assert_null(value_of(p, "zip"));
+	}
+	sweep_free(&s);
+	static const struct { const char *text, *says; } bad[] = {
+		{ "[j]\nzip = mem+ops\nmem = 4m,8m\nops = 1,2,3\n", "'ops' has 3 values and 'mem' 2" },
+		{ "[j]\nzip = mem+seed\nmem = 4m,8m\n", "'seed' is not set in job [j]" },
+		{ "[j]\nzip = mem\nmem = 4m,8m\n", "two keys or more" },
+		{ "[j]\nzip = mem+ops, ops+seed\nmem = 4m,8m\nops = 1,2\nseed = 1,2\n", "'ops' is zipped twice" },
+		{ "[j]\nzip = mem+reclaim\nmem = 4m\nreclaim = drop:at=1s\n", "'reclaim' is never a sweep axis" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load(bad[i].text), 0);
+		assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), -EINVAL);
+		if (!strstr(why, bad[i].says))
+			fail_msg("%s: '%s' lacks '%s'", bad[i].text, why, bad[i].says);
+		expect_why("2", "key 'zip'");
+	}
+}
+
 static void test_point_config(void **st)
 {
 	(void)st;
@@ -317,6 +367,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sections_and_axes),
 		cmocka_unit_test(test_point_config),
+		cmocka_unit_test(test_zipped_axes),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_repeatable_and_reclaim),

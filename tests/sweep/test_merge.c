@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -477,6 +478,51 @@ static void test_point_out_of_range(void **st)
 	merge_free(&m);
 }
 
+/* summary.csv: a column per swept axis after the settings string, sizes in bytes, durations in
+ * seconds, other values as written (quoted when they hold a comma); a setting every point
+ * shares is no column. */
+static void test_csv_axis_columns(void **st)
+{
+	(void)st;
+	static struct merge m;
+	merge_init(&m, NULL, NULL);
+	static const struct { const char *wl, *mem, *runtime, *reclaim; } pts[] = {
+		{ "gups", "1m", "250ms", "none" }, { "gups", "16m", "2s", "none" },
+		{ "churn", "512k", "1500", "discard:at=1s,frac=0.5" },
+	};
+	for (long i = 0; i < 3; i++) {
+		json_t *d = doc(i, "j", "ok", 1.0 + (double)i, 10, "0x1", pts[i].wl, NULL);
+		json_t *set = json_object_get(json_object_get(d, "sweep"), "settings");
+		json_object_set_new(set, "mem", json_string(pts[i].mem));
+		json_object_set_new(set, "runtime", json_string(pts[i].runtime));
+		json_object_set_new(set, "reclaim", json_string(pts[i].reclaim));
+		json_object_set_new(set, "platform", json_string("sim")); /* the same everywhere: no column */
+		add(&m, d);
+	}
+	merge_compute(&m);
+	json_t *sum = merge_to_json(&m);
+	char path[] = "/tmp/memvirt-csv-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(merge_write_csv(&m, sum, path), 0);
+	char text[8192];
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = 0;
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(text, "point,job,settings,workload,mem_bytes,runtime_s,reclaim,runs,"));
+	assert_null(strstr(text, "platform"));
+	assert_non_null(strstr(text, "\n0,j,\"") && strstr(text, "\",gups,1048576,0.25,none,1,"));
+	assert_non_null(strstr(text, "\",gups,16777216,2,none,1,"));
+	/* a plain duration is milliseconds (parse_duration_us's rule) */
+	assert_non_null(strstr(text, "\",churn,524288,1.5,\"discard:at=1s,frac=0.5\",1,"));
+	json_decref(sum);
+	merge_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_flags_and_robust_comparison),
 		cmocka_unit_test(test_paired_by_seed),
 		cmocka_unit_test(test_point_out_of_range),
+		cmocka_unit_test(test_csv_axis_columns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@
 
 enum {
 	OPT_PLATFORM = 256, OPT_MMU, OPT_WORKLOAD, OPT_MEM, OPT_OPS, OPT_SEED, OPT_JSON, OPT_NO_PROGRESS,
-	OPT_GUEST_MEM, OPT_TLB, OPT_PWC, OPT_NTLB, OPT_PCID, OPT_SHADOW_FLOOD, OPT_LEVELS, OPT_GUEST_PAGE, OPT_HOST_PAGE,
+	OPT_GUEST_MEM, OPT_TLB, OPT_PWC, OPT_NTLB, OPT_PCID, OPT_SHADOW_FLOOD, OPT_SHARE, OPT_LEVELS, OPT_GUEST_PAGE, OPT_HOST_PAGE,
 	OPT_COST, OPT_RUNTIME, OPT_RAMP, OPT_LOOPS, OPT_HELP, OPT_WL_PARAM, /* + index of the parameter name */
 };
 
@@ -74,6 +74,9 @@ static const struct cli_opt sim_options[] = {
 	CLI_OPT_ARG("shadow-flood", OPT_SHADOW_FLOOD, "on|off",
 		    "shadow: stop trapping a guest table written 3 times with no\n"
 		    "fault through it, as KVM does (default off; sim only)"),
+	CLI_OPT_ARG("share", OPT_SHARE, "on|off",
+		    "memvirt's merge engine merges equal guest frames copy-on-write\n"
+		    "when the measured phase begins (default off; ept, 4k host pages)"),
 	CLI_OPT_ARG_MORE("cost", OPT_COST, "NAME=CYCLES", "set a cost-model parameter (repeatable); names:",
 			 cost_names_help),
 	CLI_OPT_END(),
@@ -333,6 +336,8 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		return cli_bool_value("pcid", arg, &cfg->sim.pcid);
 	case OPT_SHADOW_FLOOD:
 		return cli_bool_value("shadow-flood", arg, &cfg->sim.shadow_write_flood);
+	case OPT_SHARE:
+		return cli_bool_value("share", arg, &cfg->sim.share);
 	case OPT_LEVELS:
 		if (parse_u64(arg, &v) < 0 || (v != 4 && v != 5))
 			return cli_bad_value("levels", arg, "expected 4 or 5");
@@ -477,6 +482,12 @@ static int platform_conflict(const struct run_config *cfg, const struct guest_me
 	if (kvm && cfg->sim.shadow_write_flood)
 		return cli_error("--shadow-flood on: models KVM's write flooding on sim only; the kvm VMM traps "
 				 "every pool write"), EXIT_USAGE;
+	if (cfg->sim.share && strcmp(cfg->platform, "sim") != 0)
+		return cli_error("--share on: memvirt's merge engine merges through sim's p2m (platform sim only)"),
+		       EXIT_USAGE;
+	if (cfg->sim.share && (strcmp(cfg->mmu, "ept") != 0 || cfg->sim.host_page != 4096))
+		return cli_error("--share on: needs --mmu ept and --host-page 4k (shared frames are read-only 4 KiB "
+				 "p2m leaves)"), EXIT_USAGE;
 	if (!kvm && mem_opt)
 		return cli_error("--%s: guest memory placement is a kvm option; %s guest memory is the process's own",
 				 mem_opt, cfg->platform), EXIT_USAGE;

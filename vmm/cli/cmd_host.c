@@ -217,16 +217,12 @@ static int host_main(const struct host_args *a, struct scenario *sc, bool *keep)
 		return cli_error("%s: %s", a->file, why), EXIT_USAGE;
 	sc->spec.progress = a->progress;
 	sc->spec.settings = scenario_point_settings(sc, a->point);
+	sc->spec.json_path = a->json; /* written by host_execute, or by its janitor if killed */
 	json_t *doc = NULL;
 	enum run_state st = host_execute(&sc->spec, &doc);
 	*keep = st == RUN_INTERRUPTED;
 	if (!doc)
 		return cli_error("host: out of memory"), 1;
-	if (a->json && (rc = result_write_atomic(a->json, doc)) < 0) {
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", a->json, result_file_strerror(rc));
-		if (st != RUN_INTERRUPTED)
-			st = RUN_FAILED;
-	}
 	print_summary(doc, a->json);
 	json_decref(doc);
 	json_decref(sc->spec.settings);

@@ -249,8 +249,15 @@ static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, 
 	char series[4200];
 	if (k->run.experiment.timeseries_path) /* each repetition its own, beside its result */
 		k->run.experiment.timeseries_path = sweep_series_path(series, sizeof(series), path);
+	/* the point's file is armed as the run's own: killed, the run leaves it marked so, with its
+	 * sweep object (vmm/run/run_record.h); finished, it is written again below with the rest */
+	json_t *extra = json_pack("{s:o}", "sweep", sweep_point_json(s, p, rep));
+	k->run.cfg.json_path = path;
+	k->run.cfg.doc_extra = extra;
 	enum run_state st = run_execute(&k->run.cfg, &res, &doc);
-	json_object_set_new(doc, "sweep", sweep_point_json(s, p, rep));
+	k->run.cfg.json_path = NULL;
+	k->run.cfg.doc_extra = NULL;
+	json_decref(extra);
 	if (k->run.experiment.timeseries_path)
 		sweep_series_recorded(doc);
 	if (rerun)

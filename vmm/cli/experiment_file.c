@@ -199,7 +199,7 @@ static char *reader(char *str, int num, void *stream)
 bool xf_is_file_key(const char *key)
 {
 	return strcmp(key, XF_KEY_REPEAT) == 0 || strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0 ||
-	       strcmp(key, XF_KEY_COUNT) == 0;
+	       strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_ZIP) == 0;
 }
 
 /* A scenario's [host] takes the host's keys; its [vm NAME] sections take run options and count. */
@@ -222,6 +222,9 @@ static int check_scenario_key(struct xf_reader *r, const char *key, const char *
 	}
 	if (strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_SHARES) == 0)
 		return 1;
+	if (strcmp(key, XF_KEY_ZIP) == 0)
+		return fail(r, r->line, "key '%s' = '%s' in [vm %s]: zipped axes are for experiment files; scenarios do "
+			    "not take them yet", key, value, r->cur->name);
 	if (xf_is_file_key(key))
 		return fail(r, r->line, "key '%s' = '%s' in [vm %s]: only in [host]", key, value, r->cur->name);
 	return 2; /* a run option: checked as in an experiment file */

@@ -48,6 +48,7 @@ struct experiment_file {
 #define XF_KEY_REPEAT "repeat"
 #define XF_KEY_BASELINE "baseline"
 #define XF_KEY_METRICS "metrics"    /* what the merge summarises (metric_path.h) */
+#define XF_KEY_ZIP "zip"            /* axes that advance together: zip = guest-page+host-page (sweep.c) */
 #define XF_KEY_COUNT "count"        /* scenario [vm NAME]: identical VMs NAME-1 ... NAME-N */
 #define XF_KEY_SAMPLE_US "sample-us"  /* scenario [host]: the monitor's period */
 #define XF_KEY_SHARES "shares"      /* scenario [vm NAME]: esx shares (docs/overcommit.md) */

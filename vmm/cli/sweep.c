@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ struct merged {
 	size_t n;
 	const struct xf_setting *set[SWEEP_MAX_SETTINGS];
 	unsigned ncomb[SWEEP_MAX_SETTINGS];              /* items in each value's comma list */
+	size_t lead[SWEEP_MAX_SETTINGS];                 /* the setting whose item this one takes: itself,
+							  * or its zip group's first (zip_groups) */
 };
 
 static int fail_at(const struct experiment_file *xf, const struct xf_setting *s, char *why, size_t n,
@@ -86,11 +89,70 @@ static int merge_job(const struct experiment_file *xf, const struct xf_section *
 				return -E2BIG;
 			}
 			m->set[m->n] = s;
+			m->lead[m->n] = m->n;
 			int rc = sweep_count_items(xf, s, &m->ncomb[m->n], why, n);
 			if (rc < 0)
 				return rc;
 			m->n++;
 		}
+	return 0;
+}
+
+/* The setting of m named key, or -1 (a repeatable key, which is never an axis of its own, too). */
+static long setting_index(const struct merged *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->set[i]->key, key) == 0)
+			return xf_key_repeatable(key) || !is_axis_key(key) ? -2 : (long)i;
+	return -1;
+}
+
+/* zip = A+B, C+D+E (the job's, else [global]'s): each group's keys advance together — one axis
+ * whose k-th point takes item k of every key's list — so the lists must be as long; a key in
+ * no group is an axis of its own as before. A group is one axis at the place of its first key
+ * in the merged order. Why a file key naming keys, rather than a new value syntax: every value
+ * stays what the command line takes, and the pairing is written once, beside the lists. */
+static int zip_groups(const struct experiment_file *xf, const struct xf_section *job, struct merged *m, char *why,
+		      size_t n)
+{
+	const struct xf_setting *z = xf_get(job, XF_KEY_ZIP);
+	if (!z)
+		z = xf_get(&xf->global, XF_KEY_ZIP);
+	if (!z)
+		return 0;
+	char buf[XF_VALUE_MAX], *gsave = NULL, msg[256];
+	bool zipped[SWEEP_MAX_SETTINGS] = { false };
+	snprintf(buf, sizeof(buf), "%s", z->value);
+	for (char *g = strtok_r(buf, ",", &gsave); g; g = strtok_r(NULL, ",", &gsave)) {
+		char *ksave = NULL;
+		size_t group[SWEEP_MAX_SETTINGS], keys = 0, first = SIZE_MAX;
+		for (char *k = strtok_r(g, "+", &ksave); k; k = strtok_r(NULL, "+", &ksave)) {
+			k += strspn(k, " \t");
+			for (size_t e = strlen(k); e && (k[e - 1] == ' ' || k[e - 1] == '\t');)
+				k[--e] = 0;
+			long i = setting_index(m, k);
+			msg[0] = 0;
+			if (i == -1)
+				snprintf(msg, sizeof(msg), "'%s' is not set in job [%s] (nor in [global])", k, job->name);
+			else if (i == -2)
+				snprintf(msg, sizeof(msg), "'%s' is never a sweep axis", k);
+			else if (zipped[i])
+				snprintf(msg, sizeof(msg), "'%s' is zipped twice", k);
+			else if (keys && m->ncomb[i] != m->ncomb[group[0]])
+				snprintf(msg, sizeof(msg), "'%s' has %u value%s and '%s' %u: zipped keys need as many", k,
+					 m->ncomb[i], m->ncomb[i] == 1 ? "" : "s", m->set[group[0]]->key, m->ncomb[group[0]]);
+			if (msg[0])
+				return fail_at(xf, z, why, n, msg);
+			zipped[i] = true;
+			group[keys++] = (size_t)i;
+			if ((size_t)i < first)
+				first = (size_t)i; /* the group's first key in the merged order leads it */
+		}
+		if (keys < 2)
+			return fail_at(xf, z, why, n, "a zip group names two keys or more, joined by '+' (zip = guest-page+host-page)");
+		for (size_t k = 0; k < keys; k++)
+			m->lead[group[k]] = first;
+	}
 	return 0;
 }
 
@@ -112,7 +174,7 @@ static int add_points(struct sweep *s, const struct xf_section *job, const struc
 {
 	size_t total = 1;
 	for (size_t i = 0; i < m->n; i++)
-		if ((total *= m->ncomb[i]) > SWEEP_MAX_POINTS)
+		if (m->lead[i] == i && (total *= m->ncomb[i]) > SWEEP_MAX_POINTS)
 			break;
 	if (s->npoints + total > SWEEP_MAX_POINTS) {
 		snprintf(why, n, "%s:%d: job [%s]: the sweep has more than %d points", s->xf->path, job->line, job->name,
@@ -123,10 +185,14 @@ static int add_points(struct sweep *s, const struct xf_section *job, const struc
 		struct sweep_point *p = &s->points[s->npoints];
 		*p = (struct sweep_point){ .index = s->npoints, .job = job, .repeat = repeat, .n = m->n };
 		size_t rest = c;
-		for (size_t i = m->n; i-- > 0;) { /* the last axis varies fastest */
-			sweep_item(m->set[i], (unsigned)(rest % m->ncomb[i]), &p->set[i]);
-			rest /= m->ncomb[i];
-		}
+		unsigned item[SWEEP_MAX_SETTINGS];
+		for (size_t i = m->n; i-- > 0;) /* the last axis varies fastest; a zip group is one axis */
+			if (m->lead[i] == i) {
+				item[i] = (unsigned)(rest % m->ncomb[i]);
+				rest /= m->ncomb[i];
+			}
+		for (size_t i = 0; i < m->n; i++)
+			sweep_item(m->set[i], item[m->lead[i]], &p->set[i]);
 		s->npoints++;
 	}
 	return 0;
@@ -183,7 +249,7 @@ int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, si
 	for (size_t j = 0; rc == 0 && j < xf->njobs; j++) {
 		struct merged m;
 		unsigned repeat;
-		if ((rc = merge_job(xf, &xf->jobs[j], &m, why, n)) == 0 &&
+		if ((rc = merge_job(xf, &xf->jobs[j], &m, why, n)) == 0 && (rc = zip_groups(xf, &xf->jobs[j], &m, why, n)) == 0 &&
 		    (rc = job_repeat(xf, &xf->jobs[j], &repeat, why, n)) == 0)
 			rc = add_points(s, &xf->jobs[j], &m, repeat, why, n);
 	}

@@ -106,14 +106,19 @@ static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, con
 	json_t *doc = NULL;
 	scenario_configure(sc, k, why, sizeof(why)); /* checked before */
 	sc->spec.settings = scenario_point_settings(sc, k);
+	/* written by host_execute with its sweep object, or by its janitor if the host is killed */
+	sweep_point_path(path, sizeof(path), dir, k, sc->spec.name, rep);
+	json_t *extra = json_pack("{s:o}", "sweep", sweep_json(sc, k, rep));
+	sc->spec.json_path = path;
+	sc->spec.doc_extra = extra;
 	enum run_state st = host_execute(&sc->spec, &doc);
+	sc->spec.json_path = NULL;
+	sc->spec.doc_extra = NULL;
+	json_decref(extra);
 	json_decref(sc->spec.settings);
 	sc->spec.settings = NULL;
 	if (!doc)
 		return RUN_FAILED;
-	json_object_set_new(doc, "sweep", sweep_json(sc, k, rep));
-	sweep_point_path(path, sizeof(path), dir, k, sc->spec.name, rep);
-	int rc = result_write_atomic(path, doc);
 	const json_t *t = json_object_get(json_object_get(doc, "host"), "totals");
 	char where[96];
 	sweep_progress_step(prog, true);
@@ -125,9 +130,7 @@ static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, con
 	       st == RUN_OK ? "" : json_string_value(json_object_get(json_object_get(doc, "status"), "message")));
 	fflush(stdout);
 	json_decref(doc);
-	if (rc < 0)
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, result_file_strerror(rc));
-	return rc < 0 ? RUN_FAILED : st;
+	return st; /* failed when the document could not be written (host_execute said so) */
 }
 
 static int run_points(struct scenario *sc, const struct sweep_opts *o, const char *dir)

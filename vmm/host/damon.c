@@ -1,6 +1,10 @@
 /* damon.c — the host's DAMON schemes, read from sysfs (see damon.h). */
+#include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/host/damon.h"
 #include "vmm/host/sysfs.h"
@@ -67,6 +71,37 @@ void damon_probe(struct damon_state *d)
 		snprintf(dir, sizeof(dir), ADMIN "/%llu", (unsigned long long)i);
 		probe_kdamond(dir, &d->kdamond[d->nkdamonds++]);
 	}
+}
+
+int damon_stats_open(int *fd, int max)
+{
+	glob_t g;
+	int n = 0;
+	if (glob(ADMIN "/*/contexts/*/schemes/*/stats/sz_applied", 0, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc && n < max; i++) {
+		int f = open(g.gl_pathv[i], O_RDONLY | O_CLOEXEC);
+		if (f >= 0)
+			fd[n++] = f;
+	}
+	globfree(&g);
+	return n;
+}
+
+uint64_t damon_stats_read(const int *fd, int n)
+{
+	uint64_t sum = 0;
+	bool any = false;
+	for (int i = 0; i < n; i++) {
+		char buf[32];
+		ssize_t r = pread(fd[i], buf, sizeof(buf) - 1, 0); /* offset 0: the kernel formats it afresh */
+		if (r <= 0)
+			continue;
+		buf[r] = 0;
+		sum += strtoull(buf, NULL, 10);
+		any = true;
+	}
+	return any ? sum : UINT64_MAX;
 }
 
 bool damon_reclaims(const struct damon_state *d)

@@ -51,6 +51,14 @@ bool damon_reclaims(const struct damon_state *d);
  * [{action, min_age_s, max_age_s, min_accesses, max_accesses, quota_bytes, quota_ms,
  * quota_reset_ms, stats{nr_tried, sz_tried, nr_applied, sz_applied, qt_exceeds}}]}]} */
 json_t *damon_json(const struct damon_state *d);
+/* The schemes' statistics as a monitor samples them: stats/sz_applied of every scheme of every
+ * kdamond, opened read only (at most max; the fds into fd[]): how many were opened. Summed by
+ * damon_stats_read: the bytes DAMON's actions were applied to, cumulative, as fresh as the
+ * kernel last refreshed them (refresh_ms; a kdamond with refresh_ms 0 refreshes only on an
+ * "update_schemes_stats" command, which memvirt never writes: its figure then stays put), or
+ * UINT64_MAX (TEL_ABSENT) with none open. */
+int damon_stats_open(int *fd, int max);
+uint64_t damon_stats_read(const int *fd, int n);
 /* One line per running scheme, for memvirt info: "pageout of memory idle >= 60 s (paddr), ..." */
 void damon_describe(const struct damon_state *d, char *buf, size_t n);
 

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "vmm/host/damon.h"
 #include "vmm/host/host_counters.h"
 
 static int open_ro(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
@@ -23,6 +24,7 @@ void host_sources_open(struct host_sources *h)
 	h->statm_fd = open_ro("/proc/self/statm");
 	h->meminfo_fd = open_ro("/proc/meminfo");
 	h->stat_fd = open_ro("/proc/stat");
+	h->ndamon = damon_stats_open(h->damon_fd, HOST_DAMON_STATS_MAX);
 }
 
 void host_sources_close(struct host_sources *h)
@@ -33,6 +35,9 @@ void host_sources_close(struct host_sources *h)
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
+	for (int i = 0; i < h->ndamon; i++)
+		close(h->damon_fd[i]);
+	h->ndamon = 0;
 }
 
 int host_thread_schedstat_open(pid_t tid)
@@ -124,6 +129,7 @@ void host_read_vmstat(struct host_sources *h, struct tel_sample *s)
 	if (read_whole(h->vmstat_fd, buf, sizeof(buf)) > 0)
 		(void)vmstat_parse(buf, s);
 	s->steal_us = read_steal_us(h);
+	s->damon_applied_bytes = damon_stats_read(h->damon_fd, h->ndamon);
 }
 
 void host_read_fast(struct host_sources *h, struct tel_sample *s)

@@ -11,13 +11,16 @@
 #include "results/series.h"
 
 /* Host counter sources, kept open between samples. */
+#define HOST_DAMON_STATS_MAX 16
 struct host_sources {
 	int vmstat_fd, psi_fd, statm_fd, meminfo_fd, stat_fd;
+	int damon_fd[HOST_DAMON_STATS_MAX]; /* each DAMON scheme's stats/sz_applied (read only) */
+	int ndamon;
 };
 void host_sources_open(struct host_sources *h);
 void host_sources_close(struct host_sources *h);
 void host_read_fast(struct host_sources *h, struct tel_sample *s); /* rusage, PSI */
-void host_read_vmstat(struct host_sources *h, struct tel_sample *s); /* and steal_us */
+void host_read_vmstat(struct host_sources *h, struct tel_sample *s); /* and steal_us, damon_applied_bytes */
 /* The VMM process's resident set (/proc/self/statm) and the host's MemAvailable
  * (/proc/meminfo), in bytes; 0 when unreadable. */
 uint64_t host_read_rss(struct host_sources *h);

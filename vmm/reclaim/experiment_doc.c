@@ -59,7 +59,7 @@ static json_t *host_deltas(const struct tel_series *ts, double t0, double t1)
 	const struct tel_sample *a = sample_at(ts, t0), *b = sample_at(ts, t1);
 	if (b->time_ms < t1 && b + 1 < ts->s + ts->n)
 		b++; /* include the sample that closes the window */
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "minor_faults", u64j(b->minflt - a->minflt), "major_faults", u64j(b->majflt - a->majflt),
 			 "pswpin", u64j(b->pswpin - a->pswpin), "pswpout", u64j(b->pswpout - a->pswpout),
 			 "pgmajfault", u64j(b->pgmajfault - a->pgmajfault),
@@ -68,7 +68,8 @@ static json_t *host_deltas(const struct tel_series *ts, double t0, double t1)
 			 "psi_full_us", u64j(b->psi_full_us - a->psi_full_us),
 			 "worker_wait_us", u64j(b->worker_wait_us - a->worker_wait_us),
 			 "uffd_faults", optional_delta(a->uffd_faults, b->uffd_faults),
-			 "steal_us", optional_delta(a->steal_us, b->steal_us));
+			 "steal_us", optional_delta(a->steal_us, b->steal_us),
+			 "damon_applied_bytes", optional_delta(a->damon_applied_bytes, b->damon_applied_bytes));
 }
 
 /* When the action's effect ends: a limit lasts until its unlimit (or the run's end). */
@@ -134,6 +135,9 @@ static void dip_cause(json_t *o, size_t nevents, const json_t *host, const struc
 		.events = nevents,
 		.worker_wait_ms = delta_ms(host, "worker_wait_us"),
 		.steal_ms = delta_ms(host, "steal_us"),
+		.damon_bytes = json_is_integer(json_object_get(host, "damon_applied_bytes"))
+				       ? (double)json_integer_value(json_object_get(host, "damon_applied_bytes"))
+				       : NAN,
 		.host_swap_pages = delta_count(host, "pswpin") + delta_count(host, "pswpout"),
 		.host_refaults = delta_count(host, "workingset_refault"),
 		.psi_some_ms = delta_ms(host, "psi_some_us"),

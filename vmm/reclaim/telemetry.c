@@ -17,7 +17,8 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 		     const atomic_uint_fast64_t *events)
 {
 	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1, .live_fd = -1,
-				   .prev = { .uffd_faults = TEL_ABSENT, .wss_bytes = TEL_ABSENT } };
+				   .prev = { .uffd_faults = TEL_ABSENT, .wss_bytes = TEL_ABSENT,
+					      .damon_applied_bytes = TEL_ABSENT } };
 	atomic_init(&tg->wss_latest, TEL_ABSENT);
 	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
 	pthread_mutex_init(&tg->last_lock, NULL);
@@ -153,6 +154,7 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 		s.pgmajfault = host->pgmajfault;
 		s.workingset_refault = host->workingset_refault;
 		s.steal_us = host->steal_us;
+		s.damon_applied_bytes = host->damon_applied_bytes;
 	}
 	uint64_t wait;
 	if (tg->sched_fd >= 0 && host_read_thread_wait(tg->sched_fd, &wait) && wait >= tg->wait_base)

@@ -24,6 +24,7 @@
 
 #include "vmm/host/hostinfo.h"
 #include "vmm/run/host.h"
+#include "vmm/run/run_record.h"
 #include "vmm/run/host_policy.h"
 #include "vmm/run/run.h"
 
@@ -202,14 +203,44 @@ static json_t *status_json(const struct run_set *set, enum run_state worst)
 	return json_pack("{s:s, s:s}", "state", run_state_name(worst), "message", msg);
 }
 
-static json_t *config_json(const struct host_spec *spec, const struct run_set *set)
+static json_t *config_json(const struct host_spec *spec, const struct run_set *set, uint64_t sample_us)
 {
 	json_t *names = json_array();
 	for (size_t v = 0; v < set->n; v++)
 		json_array_append_new(names, json_string(set->vm[v].name));
 	return json_pack("{s:s, s:o, s:I, s:o, s:O?}", "name", spec->name, "scenario",
-			 spec->path ? json_string(spec->path) : json_null(), "sample_us",
-			 (json_int_t)set->monitor.sample_us, "vms", names, "settings", spec->settings);
+			 spec->path ? json_string(spec->path) : json_null(), "sample_us", (json_int_t)sample_us, "vms",
+			 names, "settings", spec->settings);
+}
+
+/* The document a killed host leaves (run_record.h): what is known before it runs — the context,
+ * the host's configuration (sample_us as asked: 0 is the smallest VM period) and each VM's
+ * killed run document with its configuration. The host part and every measurement are null;
+ * the reason goes in the top status.message, each VM's says the host was killed. No series is
+ * kept: the VMs share one monitor, whose samples die with the process. */
+static json_t *killed_host_doc(const struct host_spec *spec, const struct run_set *set)
+{
+	struct hostinfo hi;
+	hostinfo_probe(&hi);
+	json_t *context = hostinfo_context_json(&hi);
+	json_t *vms = json_object();
+	for (size_t v = 0; v < set->n; v++) {
+		json_t *doc = run_record_killed_doc(set->vm[v].cfg, json_null(), NULL);
+		json_object_set_new(doc, "context", json_null()); /* the host's, at the top */
+		json_object_set_new(doc, "status", json_pack("{s:s, s:s}", "state", run_state_name(RUN_KILLED), "message",
+							     "the host was killed: see the host's status.message"));
+		json_object_set_new(doc, "vm", json_pack("{s:s, s:n, s:n, s:I}", "name", set->vm[v].name, "start_s", "end_s",
+							 "shares", (json_int_t)(spec->vm[v].shares ? spec->vm[v].shares : OC_DEFAULT_SHARES)));
+		json_object_set_new(vms, set->vm[v].name, doc);
+	}
+	json_t *doc = json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:o}, s:o, s:o, s:n, s:o}", "schema_version",
+				(json_int_t)RESULT_SCHEMA_VERSION, "kind", "host", "tool", "name", "memvirt", "version",
+				MEMVIRT_VERSION, "git", MEMVIRT_GIT, "status", "state", run_state_name(RUN_KILLED), "message",
+				run_record_reason_mark(), "context", context, "config", config_json(spec, set, spec->sample_us),
+				"host", "vms", vms);
+	if (spec->doc_extra)
+		json_object_update(doc, (json_t *)spec->doc_extra);
+	return doc;
 }
 
 static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const struct host_oc *oc, enum run_state worst)
@@ -223,6 +254,12 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const
 				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
 				 "policy", host_oc_policy_json(oc));
 	pressure_totals(set, json_object_get(host, "totals"));
+	/* the own merge engine's figures (--share on), summed over the VMs; each sim VM merges
+	 * its own guest RAM, so the host's saving is the sum of the VMs' */
+	struct result_sharing sharing = { 0 };
+	for (size_t v = 0; v < set->n; v++)
+		result_sharing_add(&sharing, &set->vm[v].res.sharing);
+	json_object_set_new(host, "sharing", result_sharing_json(&sharing));
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
 		json_object_set_new(vms, set->vm[v].name,
@@ -231,7 +268,7 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const
 	return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:o, s:o, s:o}", "schema_version",
 			 (json_int_t)RESULT_SCHEMA_VERSION, "kind", "host", "tool", "name", "memvirt", "version",
 			 MEMVIRT_VERSION, "git", MEMVIRT_GIT, "status", status_json(set, worst), "context", context,
-			 "config", config_json(spec, set), "host", host, "vms", vms);
+			 "config", config_json(spec, set, set->monitor.sample_us), "host", host, "vms", vms);
 }
 
 /* A policy that balloons gives every VM a balloon: the VM's own --balloon targets, or an empty
@@ -280,8 +317,25 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	 * skip leaving it (a SIGKILL is the janitor's). */
 	host_oc_init(oc, spec);
 	host_oc_attach(oc, set);
+	/* Before any VM's thread, outside the budget's cgroup: the janitor that writes a "killed"
+	 * document should the host die. */
+	struct run_record record = { .janitor = { .fd = -1 }, .series_fd = -1 };
+	if (spec->json_path) {
+		json_t *killed = killed_host_doc(spec, set);
+		run_record_arm_doc(&record, spec->json_path, killed);
+		json_decref(killed);
+	}
 	enum run_state worst = run_set_execute(set);
 	*doc_out = host_doc(spec, set, oc, worst);
+	if (spec->doc_extra)
+		json_object_update(*doc_out, (json_t *)spec->doc_extra);
+	int rc = spec->json_path ? result_write_atomic(spec->json_path, *doc_out) : 0;
+	if (rc < 0) { /* a host whose document is lost has failed, whatever it measured */
+		fprintf(stderr, "memvirt: cannot write %s: %s\n", spec->json_path, result_file_strerror(rc));
+		if (worst != RUN_INTERRUPTED)
+			worst = RUN_FAILED;
+	}
+	run_record_disarm(&record, true); /* this janitor restores nothing: the sessions' and the budget's do */
 	host_oc_fini(oc);
 	run_set_fini(set);
 	if (ksm)

@@ -42,6 +42,9 @@ struct host_spec {
 	struct host_vm_spec vm[HOST_MAX_VMS];
 	bool progress;                  /* draw progress on a terminal */
 	json_t *settings;               /* the scenario's settings as read (borrowed), or NULL */
+	const char *json_path;          /* where host_execute writes the document, or NULL */
+	const json_t *doc_extra;        /* members added to the document, killed or not (a sweep
+					 * point's "sweep"), or NULL */
 	struct ksm_opts ksm;            /* page sharing ([host] ksm* keys); all off: none */
 	/* Overcommit (docs/overcommit.md): the budget ([host] budget, 0 = none) and its zram swap
 	 * ([host] swap), the policy ([host] policy, NULL = none at all), its period ([host]
@@ -54,7 +57,10 @@ struct host_spec {
 };
 
 /* Runs every VM of the host at once; *doc_out receives the host document (the caller
- * json_decref's it). Returns the worst VM state (interrupted, then failed). */
+ * json_decref's it), also written to spec->json_path when set — or, should the process be
+ * killed, a document marked "killed" is written there by a janitor (vmm/run/run_record.h;
+ * docs/result-schema.md, "A killed run"). Returns the worst VM state (interrupted, then
+ * failed; failed too when the document could not be written). */
 enum run_state host_execute(const struct host_spec *spec, json_t **doc_out);
 
 #endif

@@ -7,6 +7,7 @@
  * the run: the slow path records the error and longjmps back to sim_run. */
 #include <errno.h>
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "vmm/mem/book_sync.h"
 #include "vmm/run/platform.h"
 #include "vmm/run/run.h"
+#include "vmm/run/sim_share.h"
 
 _Static_assert(RUN_MAX_GUEST_RAM_BYTES == GK_MAX_RAM_BYTES, "run.h states the guest kernel's RAM limit");
 
@@ -43,6 +45,8 @@ struct sim_state {
 	struct balloon *balloon;          /* NULL: the VM has none */
 	uint64_t balloon_entries[GK_BALLOON_BATCH];
 	char balloon_why[256];            /* a refused balloon message (the run stops) */
+	struct sim_share share;           /* --share on: the own merge engine */
+	char share_why[256];
 };
 
 static struct sim_state *sim_of(struct wl_ctx *c) { return c->platform; }
@@ -68,9 +72,14 @@ static uint64_t sim_phys_read(void *hw, uint64_t gpa)
 	return v;
 }
 
+/* hw is the machine, the first member of the sim state. */
+_Static_assert(offsetof(struct sim_state, vm) == 0, "the machine is the sim state's first member");
+static struct sim_state *sim_of_hw(void *hw) { return (struct sim_state *)hw; }
+
 static void sim_phys_write(void *hw, uint64_t gpa, uint64_t v)
 {
 	struct mmu_counters *saved;
+	sim_share_before_write(&sim_of_hw(hw)->share, gpa, sizeof(v));
 	uint64_t *p = sim_kernel_word(hw, gpa, &saved);
 	if (p)
 		*p = v;
@@ -83,6 +92,7 @@ static void sim_phys_zero(void *hw, uint64_t gpa, uint64_t bytes)
 {
 	struct mmu_vm *vm = hw;
 	uint64_t step = vm->cfg.host_page < bytes ? vm->cfg.host_page : bytes;
+	sim_share_before_write(&sim_of_hw(hw)->share, gpa, bytes);
 	for (uint64_t off = 0; off < bytes; off += step) {
 		struct mmu_counters *saved;
 		uint64_t *p = sim_kernel_word(vm, gpa + off, &saved);
@@ -261,6 +271,11 @@ static void sim_phase(struct wl_ctx *c, enum wl_phase p)
 		return; /* a repeat or out of order: the measured phase's hooks run once */
 	if (p == WL_PHASE_MEASURE || p == WL_PHASE_DONE)
 		sim_snap_take(s, c, p == WL_PHASE_MEASURE ? &s->at_measure : &s->at_done);
+	if (p == WL_PHASE_MEASURE && s->vm.cfg.share) {
+		int rc = sim_share_run(&s->share, &s->vm, s->share_why, sizeof(s->share_why));
+		if (rc < 0)
+			sim_fatal(s, rc, 0);
+	}
 	(void)phase_clock_mark(&s->clock, p, c);
 	if (p == WL_PHASE_MEASURE && s->balloon)
 		balloon_measure_started(s->balloon);
@@ -397,7 +412,9 @@ static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, s
 	}
 	if (setjmp(s->fatal)) {
 		const struct p2m *p = p2m_from(s->vm.p2m);
-		if (s->balloon_why[0])
+		if (s->share_why[0])
+			snprintf(res->message, sizeof(res->message), "%s", s->share_why);
+		else if (s->balloon_why[0])
 			snprintf(res->message, sizeof(res->message), "guest balloon message refused: %s", s->balloon_why);
 		else if (p->ballooned_touches)
 			snprintf(res->message, sizeof(res->message),
@@ -452,6 +469,7 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 		balloon_result(s->balloon, &res->balloon);
 	}
 	sim_collect(s, ctx, cfg, res);
+	sim_share_finish(&s->share, res);
 	res->have_checksum = rc == 0;
 	mmu_vm_fini(&s->vm);
 	free(s->gk);

@@ -43,16 +43,24 @@ static int open_live(const char *json_path, char *live, size_t n)
 	return fd < 0 ? -errno : fd;
 }
 
-static json_t *killed_doc(const struct run_config *cfg, const char *series_recorded)
+json_t *run_record_reason_mark(void)
+{
+	/* the mark is a JSON string once dumped: JANITOR_REASON_MARK, quotes included */
+	return json_stringn(&JANITOR_REASON_MARK[1], strlen(JANITOR_REASON_MARK) - 2);
+}
+
+json_t *run_record_killed_doc(const struct run_config *cfg, json_t *context, const char *series_recorded)
 {
 	static const char *const kept[] = { "schema_version", "tool", "status", "context", "config" };
 	struct run_result res = { .state = RUN_KILLED };
 	const struct experiment *e = cfg->experiment ? cfg->experiment : &experiment_defaults;
-	struct hostinfo hi;
-	hostinfo_probe(&hi);
-	/* the mark is a JSON string once dumped: JANITOR_REASON_MARK, quotes included */
-	snprintf(res.message, sizeof(res.message), "%.*s", (int)strlen(JANITOR_REASON_MARK) - 2, &JANITOR_REASON_MARK[1]);
-	json_t *doc = result_to_json(cfg, &res, hostinfo_context_json(&hi));
+	if (!context) {
+		struct hostinfo hi;
+		hostinfo_probe(&hi);
+		context = hostinfo_context_json(&hi);
+	}
+	json_t *doc = result_to_json(cfg, &res, context);
+	json_object_set_new(json_object_get(doc, "status"), "message", run_record_reason_mark());
 	const char *key;
 	json_t *v;
 	json_object_foreach(doc, key, v) {
@@ -71,7 +79,34 @@ static json_t *killed_doc(const struct run_config *cfg, const char *series_recor
 		: json_null());
 	json_object_set_new(doc, "dips", json_null());
 	json_object_set_new(doc, "reclaim", json_null());
+	if (cfg->doc_extra)
+		json_object_update(doc, (json_t *)cfg->doc_extra);
 	return doc;
+}
+
+/* Hands the janitor (started) the record: doc's text, the series' names (NULL: none). */
+static int note_doc(struct run_record *rr, const char *json_path, const json_t *doc, const char *final)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int rc = text ? janitor_note_record(&rr->janitor, json_path, final ? rr->live : NULL, final, text, strlen(text))
+		      : -ENOMEM;
+	free(text);
+	return rc;
+}
+
+void run_record_arm_doc(struct run_record *rr, const char *json_path, const json_t *doc)
+{
+	*rr = (struct run_record){ .janitor = { .fd = -1 }, .series_fd = -1 };
+	if (!json_path)
+		return;
+	int rc = janitor_start(&rr->janitor);
+	if (rc == 0)
+		rc = note_doc(rr, json_path, doc, NULL);
+	if (rc < 0) {
+		run_record_disarm(rr, true);
+		return;
+	}
+	rr->armed = true;
 }
 
 void run_record_arm(struct run_record *rr, const struct run_config *cfg, struct experiment_keep *keep)
@@ -88,16 +123,11 @@ void run_record_arm(struct run_record *rr, const struct run_config *cfg, struct 
 		series_names(cfg, final, sizeof(final), &recorded);
 		rr->series_fd = rc = open_live(cfg->json_path, rr->live, sizeof(rr->live));
 	}
-	char *text = NULL;
 	if (rc >= 0) {
-		json_t *doc = killed_doc(cfg, recorded);
-		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_t *doc = run_record_killed_doc(cfg, NULL, recorded);
+		rc = note_doc(rr, cfg->json_path, doc, recorded ? final : NULL);
 		json_decref(doc);
-		rc = text ? janitor_note_record(&rr->janitor, cfg->json_path, recorded ? rr->live : NULL, final, text,
-						strlen(text))
-			  : -ENOMEM;
 	}
-	free(text);
 	if (rc < 0) { /* no record; a directory that takes no file fails the result's write, which says so */
 		run_record_disarm(rr, true);
 		return;

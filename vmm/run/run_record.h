@@ -32,6 +32,17 @@ struct run_record {
  * session. A record that cannot be armed (no process, or a directory that takes no new file:
  * the result's own write then fails and says so) leaves the run as it was, without one. */
 void run_record_arm(struct run_record *rr, const struct run_config *cfg, struct experiment_keep *keep);
+/* The killed document of one VM as known before it runs: cfg's tool, context (taken; NULL:
+ * probed), config and cfg->doc_extra's members, every measurement null, status.message the
+ * janitor's reason mark, telemetry naming series_recorded (NULL: no series kept). */
+json_t *run_record_killed_doc(const struct run_config *cfg, json_t *context, const char *series_recorded);
+/* JANITOR_REASON_MARK as a JSON string (the janitor puts the reason in its place: the first one
+ * in a document). */
+json_t *run_record_reason_mark(void);
+/* A record of a document built by the caller (a host's, vmm/run/host.c: several VMs, no series
+ * kept): the janitor is forked and handed doc, which holds run_record_reason_mark() where the
+ * reason goes. Without json_path, or when the janitor cannot be had, no record. */
+void run_record_arm_doc(struct run_record *rr, const char *json_path, const json_t *doc);
 /* The run wrote its own document (or tried): the record is dropped, the series file removed,
  * the janitor ended — or, when host state could not be restored, left to keep trying. */
 void run_record_disarm(struct run_record *rr, bool host_restored);
