@@ -87,6 +87,11 @@ int p2m_back(struct p2m *p, uint64_t gpa)
 		return -EFAULT;
 	if (p2m_lookup(p, gpa, &old) == 0)
 		return 0;
+	if (p2m_get_state(p, gpa) == P2M_BALLOONED) {
+		if (!p->ballooned_touches++)
+			p->ballooned_touch_gpa = gpa;
+		return -EACCES;
+	}
 	rc = hostmem_alloc(p->host, p->page_size, &hpa);
 	if (rc)
 		return rc;

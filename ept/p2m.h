@@ -35,6 +35,8 @@ struct p2m {
 	unsigned leaf_level;  /* 1, 2 or 3 */
 	struct p2m_book book; /* the frame-state book: a state per 4 KiB guest frame, counts, moves */
 	uint64_t backed_pages;/* host frames (of page_size) mapped */
+	uint64_t ballooned_touches;   /* p2m_back refused: the frame is the balloon's */
+	uint64_t ballooned_touch_gpa; /* the first such frame */
 	struct pt_hostmem tables; /* the walker's view of EPT tables in hostmem (and their count) */
 	uint32_t *share_refs; /* per 4 KiB host frame: guest frames mapping it while shared
 			       * (ept/p2m_share.c); NULL until the first merge */
@@ -59,7 +61,9 @@ int p2m_lookup(struct p2m *p, uint64_t gpa, uint64_t *hpa);
 /* The same walk, with its details (refs, levels, status) for callers that count. */
 enum pt_walk_status p2m_walk(struct p2m *p, uint64_t gpa, struct pt_walk *w);
 /* Resolve an EPT violation: back the host page containing gpa with a fresh zeroed host frame.
- * 0 (also when already backed), -EFAULT outside guest memory, -ENOMEM. */
+ * 0 (also when already backed), -EFAULT outside guest memory, -ENOMEM, -EACCES when the 4 KiB
+ * frame is P2M_BALLOONED: the guest gave it to the balloon and touches it anyway — a guest
+ * error, counted (ballooned_touches, the first gpa in ballooned_touch_gpa), never refaulted. */
 int p2m_back(struct p2m *p, uint64_t gpa);
 /* Remove the mapping of the host page containing gpa, free its frame, set every 4 KiB frame
  * in it to new_state (reclaim, balloon). 0, -ENOENT when not backed, -EFAULT outside. */

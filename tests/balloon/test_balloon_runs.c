@@ -7,13 +7,15 @@
  *     target set at the measured phase's start takes it back, and host-resident bytes fall by
  *     >= 95% of the ballooned bytes that can have been resident (sim: the p2m's backed bytes;
  *     kvm: mincore of every slot, on anon and on memfd, whose blocks (fstat st_blocks) are
- *     checked too);
+ *     checked too; on kvm also hugetlb, with 40 2 MiB pages lent to the pool for the test and
+ *     given back, its memfd's blocks checked and the pool's free pages as the VM stops printed);
  *   - kvm only: a misbehaving guest (out-of-range, pool, kernel page, twice, flag bits) is
  *     stopped with a message naming the entry and the area, and the VMM carries on. */
 #include <errno.h>
 #include <sys/stat.h>
 
 #include "tests/balloon/balloon_test.h"
+#include "vmm/host/sysfs.h"
 
 #ifdef BALLOON_KVM
 #define PLATFORM "kvm"
@@ -57,25 +59,30 @@ static void test_oom_shadow(void **st)
 }
 
 static uint64_t memfd_bytes;
+static uint64_t free_huge; /* the host's free 2 MiB hugetlb pages as the VM stops */
 
 static void memfd_blocks(struct kvm_vm *vm, void *arg)
 {
 	(void)arg;
 	struct stat s;
 	memfd_bytes = vm->ram.mem.fd >= 0 && fstat(vm->ram.mem.fd, &s) == 0 ? (uint64_t)s.st_blocks * 512 : 0;
+	if (sysfs_read_u64("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", &free_huge) < 0)
+		free_huge = 0;
 }
 
 static void host_drop(const char *backend)
 {
 	struct guest_mem_opts mem = guest_mem_defaults;
-	mem.backend = strcmp(backend, "memfd") == 0 ? GUEST_MEM_MEMFD : GUEST_MEM_ANON;
+	mem.backend = strcmp(backend, "memfd") == 0	? GUEST_MEM_MEMFD
+		      : strcmp(backend, "hugetlb") == 0 ? GUEST_MEM_HUGETLB
+							  : GUEST_MEM_ANON;
 	struct run_config c = bt_config(PLATFORM, "ept", 52 * MIB);
 	c.memory = &mem;
 	struct kvm_platform_hooks h = { .stopping = memfd_blocks };
 	struct run_result plain, ball;
 	struct balloon b;
 	assert_int_equal(bt_run(&c, NULL, NULL, &h, &plain), 0);
-	uint64_t plain_blocks = memfd_bytes;
+	uint64_t plain_blocks = memfd_bytes, plain_free_huge = free_huge;
 	/* at the measured phase's start; the guest sees it at its next system call, at the latest
 	 * the exit, when it holds only the last step's 8 MiB */
 	const char *specs[] = { "target=52m,at=0ms", NULL };
@@ -95,10 +102,14 @@ static void host_drop(const char *backend)
 	       (unsigned long long)drop, (unsigned long long)ball.balloon.actual, ball.balloon.inflate_s);
 	assert_true(plain.host_resident_bytes > ball.host_resident_bytes);
 	assert_true(drop >= freed * 95 / 100);
-	if (mem.backend == GUEST_MEM_MEMFD && strcmp(PLATFORM, "kvm") == 0) {
-		printf("memfd blocks %llu -> %llu bytes\n", (unsigned long long)plain_blocks, (unsigned long long)memfd_bytes);
+	if (mem.backend != GUEST_MEM_ANON && strcmp(PLATFORM, "kvm") == 0) {
+		printf("%s blocks %llu -> %llu bytes\n", backend, (unsigned long long)plain_blocks,
+		       (unsigned long long)memfd_bytes);
 		assert_true(plain_blocks - memfd_bytes >= freed * 95 / 100);
 	}
+	if (mem.backend == GUEST_MEM_HUGETLB) /* host-wide: printed, not asserted */
+		printf("free 2 MiB hugepages as the VM stops: %llu without the balloon, %llu with it\n",
+		       (unsigned long long)plain_free_huge, (unsigned long long)free_huge);
 	assert_int_equal(ball.frames[P2M_BALLOONED], 52 * MIB / 4096);
 	balloon_fini(&b);
 }
@@ -116,6 +127,45 @@ static void test_host_drop_memfd(void **st)
 }
 
 #ifdef BALLOON_KVM
+#define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+#define HUGEPAGES_LENT 40u /* 64 MiB of guest RAM is 32 */
+static uint64_t hugepages_saved;
+static bool hugepages_lent;
+
+/* Lends the hugetlb pool HUGEPAGES_LENT 2 MiB pages; the teardown gives them back. */
+static int hugetlb_setup(void **st)
+{
+	(void)st;
+	uint64_t now = 0;
+	hugepages_lent = sysfs_read_u64(NR_HUGEPAGES, &hugepages_saved) == 0 &&
+			 sysfs_write_u64(NR_HUGEPAGES, hugepages_saved + HUGEPAGES_LENT) == 0;
+	if (hugepages_lent && (sysfs_read_u64(NR_HUGEPAGES, &now) < 0 || now < hugepages_saved + HUGEPAGES_LENT)) {
+		(void)sysfs_write_u64(NR_HUGEPAGES, hugepages_saved); /* the kernel found fewer */
+		hugepages_lent = false;
+	}
+	return 0;
+}
+
+static int hugetlb_teardown(void **st)
+{
+	(void)st;
+	if (hugepages_lent)
+		(void)sysfs_write_u64(NR_HUGEPAGES, hugepages_saved);
+	hugepages_lent = false;
+	return 0;
+}
+
+static void test_host_drop_hugetlb(void **st)
+{
+	(void)st;
+	if (!hugepages_lent) {
+		printf("hugetlb: SKIP: cannot lend %u 2 MiB pages through %s (not root, or no memory)\n",
+		       HUGEPAGES_LENT, NR_HUGEPAGES);
+		skip();
+	}
+	host_drop("hugetlb");
+}
+
 static void expect_bad(unsigned which, const char *text)
 {
 	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
@@ -163,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_host_drop_memfd),
 #ifdef BALLOON_KVM
 		cmocka_unit_test(test_misbehaving_guest),
+		cmocka_unit_test_setup_teardown(test_host_drop_hugetlb, hugetlb_setup, hugetlb_teardown),
 #endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

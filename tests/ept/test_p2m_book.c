@@ -149,6 +149,39 @@ static void test_sim_p2m_counts(void **st)
 	hostmem_fini(&h);
 }
 
+/* A guest touching a frame it gave to the balloon: p2m_back refuses it (-EACCES) and counts
+ * it instead of backing it again; its neighbours and, after a deflate, the frame itself back
+ * as before. With 4 KiB host pages (one frame each) and with 2 MiB ones. */
+static void test_sim_p2m_refuses_ballooned(void **st)
+{
+	(void)st;
+	static const uint64_t pages[] = { PT_PAGE_4K, PT_PAGE_2M };
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t pg = pages[i];
+		struct hostmem h;
+		struct p2m *p;
+		assert_int_equal(hostmem_init(&h, 64ULL << 20, 0), 0);
+		assert_int_equal(p2m_create(&h, 8ULL << 20, pg, &p), 0);
+		assert_int_equal(p2m_back(p, pg), 0);
+		assert_int_equal(p2m_unback(p, pg, P2M_BALLOONED), 0);
+		assert_int_equal(p2m_back(p, pg + 0x10), -EACCES);
+		assert_int_equal(p2m_back(p, pg + pg - 8), -EACCES);
+		assert_int_equal(p->ballooned_touches, 2);
+		assert_int_equal(p->ballooned_touch_gpa, pg + 0x10);
+		assert_int_equal(p2m_book_count(&p->book, P2M_BALLOONED), pg / P2M_FRAME);
+		assert_int_equal(p2m_backed_bytes(p), 0);
+		assert_int_equal(p2m_back(p, 0), 0); /* the neighbour below */
+		assert_int_equal(p2m_back(p, 2 * pg), 0); /* and above */
+		/* deflate: the book move makes it the guest's again */
+		assert_int_equal(p2m_book_move_range(&p->book, pg, pg, P2M_BALLOONED, P2M_UNBACKED), (int64_t)(pg / P2M_FRAME));
+		assert_int_equal(p2m_back(p, pg + 0x10), 0);
+		assert_int_equal(p->ballooned_touches, 2);
+		assert_int_equal(p2m_backed_bytes(p), 3 * pg);
+		p2m_destroy(p);
+		hostmem_fini(&h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +191,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_moves_take_only_from_state, book_setup, book_teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, book_setup, book_teardown),
 		cmocka_unit_test(test_sim_p2m_counts),
+		cmocka_unit_test(test_sim_p2m_refuses_ballooned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

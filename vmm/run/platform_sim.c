@@ -411,10 +411,15 @@ static int sim_run_workload(struct sim_state *s, const struct run_config *cfg, s
 		return -ENOENT;
 	}
 	if (setjmp(s->fatal)) {
+		const struct p2m *p = p2m_from(s->vm.p2m);
 		if (s->share_why[0])
 			snprintf(res->message, sizeof(res->message), "%s", s->share_why);
 		else if (s->balloon_why[0])
 			snprintf(res->message, sizeof(res->message), "guest balloon message refused: %s", s->balloon_why);
+		else if (p->ballooned_touches)
+			snprintf(res->message, sizeof(res->message),
+				 "guest error: touched guest frame 0x%llx, which it gave to the balloon (%llu refused touches)",
+				 (unsigned long long)p->ballooned_touch_gpa, (unsigned long long)p->ballooned_touches);
 		else
 			snprintf(res->message, sizeof(res->message), "workload %s: unresolvable access at 0x%llx: %s",
 				 w->name, (unsigned long long)s->fatal_va, strerror(-s->fatal_rc));
