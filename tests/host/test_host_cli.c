@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "tests/common/memvirt_cmd.h"
+#include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
 static char dir[64];
@@ -33,26 +34,6 @@ static int remove_dir(void **st)
 {
 	(void)st;
 	return test_tmpdir_remove(dir);
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *doc = json_load_file(path, 0, &e);
-	if (!doc)
-		fprintf(stderr, "%s: %s\n", path, e.text);
-	assert_non_null(doc);
-	return doc;
-}
-
-/* A dotted path in a document (no dots in its keys). */
-static json_t *at(json_t *doc, const char *path)
-{
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && doc; k = strtok_r(NULL, ".", &save))
-		doc = json_object_get(doc, k);
-	return doc;
 }
 
 static const char *two_vms =
@@ -82,13 +63,13 @@ static void expect_single_equal(json_t *host, const char *vm, const char *args, 
 	char path[128], key[64];
 	snprintf(path, sizeof(path), "%s/single-%s.json", dir, vm);
 	assert_int_equal(memvirt_cmd_run(&cmd, "run %s --no-progress --json %s", args, path), 0);
-	json_t *single = load(path);
+	json_t *single = test_json_load(path);
 	snprintf(key, sizeof(key), "vms.%s", vm);
-	json_t *in_host = at(host, key);
+	json_t *in_host = test_json_at(host, key);
 	assert_non_null(in_host);
-	assert_string_equal(json_string_value(at(in_host, "status.state")), "ok");
+	assert_string_equal(json_string_value(test_json_at(in_host, "status.state")), "ok");
 	for (const char **f = fields; *f; f++) {
-		json_t *a = at(single, *f), *b = at(in_host, *f);
+		json_t *a = test_json_at(single, *f), *b = test_json_at(in_host, *f);
 		if (!json_equal(a, b))
 			fprintf(stderr, "vm %s: %s differs: single %s, host %s\n", vm, *f, json_dumps(a, JSON_ENCODE_ANY),
 				json_dumps(b, JSON_ENCODE_ANY));
@@ -107,10 +88,10 @@ static void run_two(const char *platform, const char *extra, const char **fields
 	if (rc)
 		fprintf(stderr, "%s%s", cmd.out, cmd.err);
 	assert_int_equal(rc, 0);
-	json_t *doc = load(out);
-	assert_string_equal(json_string_value(at(doc, "kind")), "host");
-	assert_string_equal(json_string_value(at(doc, "status.state")), "ok");
-	assert_int_equal(json_integer_value(at(doc, "host.totals.vms")), 2);
+	json_t *doc = test_json_load(out);
+	assert_string_equal(json_string_value(test_json_at(doc, "kind")), "host");
+	assert_string_equal(json_string_value(test_json_at(doc, "status.state")), "ok");
+	assert_int_equal(json_integer_value(test_json_at(doc, "host.totals.vms")), 2);
 	const char *guest_page = strstr(extra, "2m") ? " --guest-page 2m" : "";
 	snprintf(args, sizeof(args), "--platform %s --mmu ept --workload gups --mem 4m --ops 20000 --seed 5%s", platform,
 		 guest_page);
@@ -151,13 +132,13 @@ static void test_one_clock_for_every_vm(void **st)
 			ini, sizeof(ini));
 	snprintf(out, sizeof(out), "%s/clock.json", dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out), 0);
-	json_t *doc = load(out);
+	json_t *doc = test_json_load(out);
 	json_t *first = NULL;
 	const char *names[] = { "x-1", "x-2", "x-3" };
 	for (int i = 0; i < 3; i++) {
 		char key[64];
 		snprintf(key, sizeof(key), "vms.%s.telemetry.series.rows", names[i]);
-		json_t *rows = at(doc, key);
+		json_t *rows = test_json_at(doc, key);
 		assert_true(json_array_size(rows) > 2);
 		if (!first) {
 			first = rows;
@@ -168,11 +149,11 @@ static void test_one_clock_for_every_vm(void **st)
 			assert_true(json_equal(json_array_get(json_array_get(rows, r), 0),
 					       json_array_get(json_array_get(first, r), 0)));
 	}
-	json_t *cols = at(doc, "host.memory.columns");
+	json_t *cols = test_json_at(doc, "host.memory.columns");
 	assert_int_equal(json_array_size(cols), 3 + 2 * 3);
 	assert_string_equal(json_string_value(json_array_get(cols, 8)), "x-3.guest_used_bytes");
 	assert_string_equal(json_string_value(json_array_get(cols, 5)), "x-3.guest_resident_bytes");
-	json_t *rows = at(doc, "host.memory.rows");
+	json_t *rows = test_json_at(doc, "host.memory.rows");
 	assert_true(json_array_size(rows) > 2);
 	/* every VM's columns hold its guest RAM's resident bytes and its guest's used bytes while it runs (after its end the
 	 * VM has withdrawn its RAM, and the column falls to 0) */
@@ -183,10 +164,10 @@ static void test_one_clock_for_every_vm(void **st)
 				peak = json_integer_value(json_array_get(json_array_get(rows, r), c));
 		assert_true(peak >= 4 << 20);
 	}
-	assert_true(json_integer_value(at(doc, "host.totals.host_mem_total_bytes")) > 0);
-	assert_true(json_is_number(at(doc, "vms.x-1.result.create_s")));
-	assert_string_equal(json_string_value(at(doc, "vms.x-2.vm.name")), "x-2");
-	assert_true(json_number_value(at(doc, "vms.x-2.vm.end_s")) > json_number_value(at(doc, "vms.x-2.vm.start_s")));
+	assert_true(json_integer_value(test_json_at(doc, "host.totals.host_mem_total_bytes")) > 0);
+	assert_true(json_is_number(test_json_at(doc, "vms.x-1.result.create_s")));
+	assert_string_equal(json_string_value(test_json_at(doc, "vms.x-2.vm.name")), "x-2");
+	assert_true(json_number_value(test_json_at(doc, "vms.x-2.vm.end_s")) > json_number_value(test_json_at(doc, "vms.x-2.vm.start_s")));
 	json_decref(doc);
 }
 
@@ -225,10 +206,10 @@ static void test_wss_key(void **st)
 			ini, sizeof(ini));
 	snprintf(out, sizeof(out), "%s/wss.json", dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out), 0);
-	json_t *doc = load(out);
-	assert_int_equal(json_integer_value(at(doc, "vms.a.wss.sample_pages")), 200);
-	assert_int_equal(json_integer_value(at(doc, "vms.a.wss.period_us")), 20000);
-	assert_true(json_is_null(at(doc, "vms.b.wss")));
+	json_t *doc = test_json_load(out);
+	assert_int_equal(json_integer_value(test_json_at(doc, "vms.a.wss.sample_pages")), 200);
+	assert_int_equal(json_integer_value(test_json_at(doc, "vms.a.wss.period_us")), 20000);
+	assert_true(json_is_null(test_json_at(doc, "vms.b.wss")));
 	json_decref(doc);
 }
 
@@ -270,14 +251,14 @@ static void test_scenario_sweep(void **st)
 	assert_false(test_file_exists(path));
 	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s", ini, out), 0);
 	snprintf(path, sizeof(path), "%s/points/0001-sweep-r2.json", out);
-	json_t *doc = load(path);
-	assert_string_equal(json_string_value(at(doc, "kind")), "host");
-	assert_int_equal(json_integer_value(at(doc, "sweep.point")), 1);
-	assert_string_equal(json_string_value(json_object_get(at(doc, "sweep.settings"), "s.count")), "3");
-	assert_int_equal(json_integer_value(at(doc, "host.totals.vms")), 4);
+	json_t *doc = test_json_load(path);
+	assert_string_equal(json_string_value(test_json_at(doc, "kind")), "host");
+	assert_int_equal(json_integer_value(test_json_at(doc, "sweep.point")), 1);
+	assert_string_equal(json_string_value(json_object_get(test_json_at(doc, "sweep.settings"), "s.count")), "3");
+	assert_int_equal(json_integer_value(test_json_at(doc, "host.totals.vms")), 4);
 	json_decref(doc);
 	snprintf(path, sizeof(path), "%s/summary.json", out);
-	json_t *sum = load(path);
+	json_t *sum = test_json_load(path);
 	char *text = json_dumps(sum, 0);
 	assert_non_null(strstr(text, "vms.solo.result.ops_per_s"));
 	free(text);

@@ -22,6 +22,7 @@
 
 #include "ksm/ksm.h"
 #include "tests/common/memvirt_cmd.h"
+#include "tests/common/test_json.h"
 #include "tests/common/run_cmd.h"
 #include "tests/common/tmpdir.h"
 
@@ -84,15 +85,6 @@ static const char *write_scenario(const char *name, const char *platform, const 
 	return path;
 }
 
-static json_t *at(json_t *doc, const char *path)
-{
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && doc; k = strtok_r(NULL, ".", &save))
-		doc = json_object_get(doc, k);
-	return doc;
-}
-
 static void check_estimate(json_t *est)
 {
 	const char *name;
@@ -121,18 +113,18 @@ static void host_merges_and_restores(const char *platform, const char *ops)
 	json_error_t e;
 	json_t *doc = json_load_file(json, 0, &e);
 	assert_non_null(doc);
-	json_t *k = at(doc, "host.ksm");
-	assert_true(json_is_true(at(k, "knobs.restored")));
-	assert_string_equal(json_string_value(at(k, "knobs.set.pages_to_scan")), "10000");
-	json_int_t saved = json_integer_value(at(k, "saved_bytes"));
-	json_int_t sharable = json_integer_value(at(k, "estimate.saved_across_vms_bytes"));
-	double t90 = json_number_value(at(k, "time_to_savings_s"));
+	json_t *k = test_json_at(doc, "host.ksm");
+	assert_true(json_is_true(test_json_at(k, "knobs.restored")));
+	assert_string_equal(json_string_value(test_json_at(k, "knobs.set.pages_to_scan")), "10000");
+	json_int_t saved = json_integer_value(test_json_at(k, "saved_bytes"));
+	json_int_t sharable = json_integer_value(test_json_at(k, "estimate.saved_across_vms_bytes"));
+	double t90 = json_number_value(test_json_at(k, "time_to_savings_s"));
 	printf("# %s: KSM saved %lld of %lld sharable bytes, 90%% after %.2f s, ksmd %.2f s CPU\n", platform, (long long)saved,
-	       (long long)sharable, t90, json_number_value(at(k, "ksmd_cpu_s")));
+	       (long long)sharable, t90, json_number_value(test_json_at(k, "ksmd_cpu_s")));
 	assert_true(saved > 0);
-	assert_true(json_is_number(at(k, "time_to_savings_s")) && t90 < 10);
-	assert_true(json_array_size(at(k, "series.rows")) > 10);
-	check_estimate(at(k, "estimate"));
+	assert_true(json_is_number(test_json_at(k, "time_to_savings_s")) && t90 < 10);
+	assert_true(json_array_size(test_json_at(k, "series.rows")) > 10);
+	check_estimate(test_json_at(k, "estimate"));
 
 	/* every VM's checksum is the one dup has alone, without KSM */
 	rc = memvirt_cmd_run(&cmd, "run --platform %s --workload dup --mem 16m --dup-frac 0.85 --zero-frac 0.05 "
@@ -141,7 +133,7 @@ static void host_merges_and_restores(const char *platform, const char *ops)
 	const char *name;
 	json_t *vm;
 	json_object_foreach(json_object_get(doc, "vms"), name, vm) {
-		const char *sum = json_string_value(at(vm, "result.checksum"));
+		const char *sum = json_string_value(test_json_at(vm, "result.checksum"));
 		assert_non_null(sum);
 		if (!strstr(cmd.out, sum))
 			fail_msg("vm %s checksum %s differs from the single run: %s", name, sum, cmd.out);
@@ -226,8 +218,8 @@ static void test_sigterm_restores(void **st)
 	json_error_t e;
 	json_t *doc = json_load_file(json, 0, &e);
 	assert_non_null(doc);
-	assert_string_equal(json_string_value(at(doc, "status.state")), "interrupted");
-	assert_true(json_is_true(at(doc, "host.ksm.knobs.restored")));
+	assert_string_equal(json_string_value(test_json_at(doc, "status.state")), "interrupted");
+	assert_true(json_is_true(test_json_at(doc, "host.ksm.knobs.restored")));
 	json_decref(doc);
 }
 

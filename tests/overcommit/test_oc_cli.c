@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "tests/common/memvirt_cmd.h"
+#include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
 static char dir[64];
@@ -77,25 +78,6 @@ static void test_knob_axis(void **st)
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --list", ini), 0);
 	assert_non_null(strstr(cmd.out, "policy.tax=0.75"));
 	assert_non_null(strstr(cmd.out, "2 points"));
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *doc = json_load_file(path, 0, &e);
-	if (!doc)
-		fprintf(stderr, "%s: %s\n", path, e.text);
-	assert_non_null(doc);
-	return doc;
-}
-
-static json_t *at(json_t *doc, const char *path)
-{
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && doc; k = strtok_r(NULL, ".", &save))
-		doc = json_object_get(doc, k);
-	return doc;
 }
 
 static bool zram0_swap_on(void)
@@ -155,30 +137,30 @@ static bool run_host(const char *host, const char *name, json_t **doc)
 	if (rc != 0)
 		fprintf(stderr, "%s: exit %d: %s%s\n", name, rc, cmd.out, cmd.err);
 	assert_int_equal(rc, 0);
-	*doc = load(out);
+	*doc = test_json_load(out);
 	return true;
 }
 
 static void check_budgeted(json_t *doc, json_t *plain, const char *policy, bool own_zram)
 {
-	json_int_t bytes = json_integer_value(at(doc, "host.budget.bytes"));
-	json_int_t slack = json_integer_value(at(doc, "host.budget.slack_bytes"));
+	json_int_t bytes = json_integer_value(test_json_at(doc, "host.budget.bytes"));
+	json_int_t slack = json_integer_value(test_json_at(doc, "host.budget.slack_bytes"));
 	assert_true(bytes > 16 << 20 && slack > 0);
-	assert_int_equal(json_integer_value(at(doc, "host.budget.oom_kills")), 0);
+	assert_int_equal(json_integer_value(test_json_at(doc, "host.budget.oom_kills")), 0);
 	/* the budget holds within its slack, unless the OOM guard bent it: then up to the limit
 	 * the guard reached, and the document says by how much */
-	json_int_t raises = json_integer_value(at(doc, "host.budget.oom_guard.raises"));
-	json_int_t limit = json_integer_value(at(doc, "host.budget.oom_guard.limit_bytes"));
+	json_int_t raises = json_integer_value(test_json_at(doc, "host.budget.oom_guard.raises"));
+	json_int_t limit = json_integer_value(test_json_at(doc, "host.budget.oom_guard.limit_bytes"));
 	if (raises == 0)
-		assert_true(json_number_value(at(doc, "host.budget.over_ms")) == 0.0);
+		assert_true(json_number_value(test_json_at(doc, "host.budget.over_ms")) == 0.0);
 	else {
 		fprintf(stderr, "%s: the OOM guard raised the limit %lld times, to %lld MiB\n", policy, (long long)raises,
 			(long long)(limit >> 20));
-		assert_true(limit > bytes && json_integer_value(at(doc, "host.budget.oom_guard.raised_bytes")) == limit - bytes);
+		assert_true(limit > bytes && json_integer_value(test_json_at(doc, "host.budget.oom_guard.raised_bytes")) == limit - bytes);
 		bytes = limit;
 	}
 	/* usage within budget + slack at every tick (the series, column 3) */
-	json_t *cols = at(doc, "host.memory.columns"), *rows = at(doc, "host.memory.rows");
+	json_t *cols = test_json_at(doc, "host.memory.columns"), *rows = test_json_at(doc, "host.memory.rows");
 	assert_string_equal(json_string_value(json_array_get(cols, 3)), "usage_bytes");
 	size_t counted = 0;
 	for (size_t r = 0; r < json_array_size(rows); r++) {
@@ -194,21 +176,21 @@ static void check_budgeted(json_t *doc, json_t *plain, const char *policy, bool 
 	for (int i = 0; i < 2; i++) {
 		char key[96];
 		snprintf(key, sizeof(key), "vms.%s.result.checksum", names[i]);
-		assert_non_null(json_string_value(at(doc, key)));
-		assert_string_equal(json_string_value(at(doc, key)), json_string_value(at(plain, key)));
+		assert_non_null(json_string_value(test_json_at(doc, key)));
+		assert_string_equal(json_string_value(test_json_at(doc, key)), json_string_value(test_json_at(plain, key)));
 		snprintf(key, sizeof(key), "vms.%s.vm.shares", names[i]);
-		assert_int_equal(json_integer_value(at(doc, key)), 1000);
+		assert_int_equal(json_integer_value(test_json_at(doc, key)), 1000);
 	}
-	assert_string_equal(json_string_value(at(doc, "host.policy.name")), policy);
-	assert_true(json_integer_value(at(doc, "host.policy.steps")) > 0);
-	assert_true(json_is_number(at(doc, "host.policy.step_cpu_us.p99")));
+	assert_string_equal(json_string_value(test_json_at(doc, "host.policy.name")), policy);
+	assert_true(json_integer_value(test_json_at(doc, "host.policy.steps")) > 0);
+	assert_true(json_is_number(test_json_at(doc, "host.policy.step_cpu_us.p99")));
 	if (strcmp(policy, "static") == 0) /* it ballooned both VMs, and said why */
-		assert_true(json_array_size(at(doc, "host.policy.decisions")) >= 2);
+		assert_true(json_array_size(test_json_at(doc, "host.policy.decisions")) >= 2);
 	/* host state restored: no cgroup, no swap */
 	struct stat sb;
-	assert_true(stat(json_string_value(at(doc, "host.budget.cgroup")), &sb) != 0);
-	assert_true(json_is_true(at(doc, "host.budget.cgroup_removed")));
-	assert_true(json_is_true(at(doc, "host.budget.swap_restored")));
+	assert_true(stat(json_string_value(test_json_at(doc, "host.budget.cgroup")), &sb) != 0);
+	assert_true(json_is_true(test_json_at(doc, "host.budget.cgroup_removed")));
+	assert_true(json_is_true(test_json_at(doc, "host.budget.swap_restored")));
 	if (own_zram)
 		assert_false(zram0_swap_on());
 }
@@ -223,7 +205,7 @@ static void test_budgeted_host_holds(void **st)
 	}
 	json_t *plain, *doc;
 	assert_true(run_host("[host]\nsample-us = 2000\n", "plain.ini", &plain));
-	assert_true(json_is_null(at(plain, "host.budget")) && json_is_null(at(plain, "host.policy")));
+	assert_true(json_is_null(test_json_at(plain, "host.budget")) && json_is_null(test_json_at(plain, "host.policy")));
 	/* every policy: each VM's checksum is its un-budgeted one */
 	static const char *const policies[] = { "static", "none", "mom", "esx", "psi" };
 	for (size_t p = 0; p < sizeof(policies) / sizeof(policies[0]); p++) {
@@ -274,16 +256,16 @@ static void test_interrupted_budget_restored(void **st)
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
-	json_t *doc = load(out);
-	if (WEXITSTATUS(status) == 1 && strstr(json_string_value(at(doc, "status.message")), "zram0 is already in use")) {
+	json_t *doc = test_json_load(out);
+	if (WEXITSTATUS(status) == 1 && strstr(json_string_value(test_json_at(doc, "status.message")), "zram0 is already in use")) {
 		fprintf(stderr, "skipped: /dev/zram0 was taken by another run meanwhile\n");
 		json_decref(doc);
 		skip();
 	}
 	assert_int_equal(WEXITSTATUS(status), 130);
-	assert_string_equal(json_string_value(at(doc, "status.state")), "interrupted");
+	assert_string_equal(json_string_value(test_json_at(doc, "status.state")), "interrupted");
 	struct stat sb;
-	const char *cg = json_string_value(at(doc, "host.budget.cgroup"));
+	const char *cg = json_string_value(test_json_at(doc, "host.budget.cgroup"));
 	assert_non_null(cg);
 	assert_true(stat(cg, &sb) != 0);
 	json_decref(doc);

@@ -21,6 +21,7 @@
 
 #include "results/compare.h"
 #include "tests/common/memvirt_cmd.h"
+#include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
 #define PAYLOAD "<script>alert(1)</script>\"'&x"
@@ -70,15 +71,6 @@ static void taint(json_t *o, const char *key)
 	}
 }
 
-static json_t *load(const char *path)
-{
-	json_error_t err;
-	json_t *doc = json_load_file(path, 0, &err);
-	if (!doc)
-		fail_msg("%s: %s", path, err.text);
-	return doc;
-}
-
 static void save(const char *path, json_t *doc)
 {
 	assert_int_equal(json_dump_file(doc, path, 0), 0);
@@ -101,7 +93,7 @@ static void make_run(const char *json)
 {
 	assert_int_equal(memvirt("run --platform sim --workload seq --mem 4m --sample-us 200 --no-progress "
 				 "--reclaim discard:at=1ms,frac=0.5 --json %s", json), 0);
-	json_t *doc = load(json);
+	json_t *doc = test_json_load(json);
 	json_t *dip = json_pack("{s:f, s:f, s:f, s:f, s:f, s:s, s:[I], s:n, s:{}}", "start_ms", 20.0, "end_ms", 22.0,
 				"duration_ms", 2.0, "depth", 0.5, "ops_lost", 10.0, "cause", "reclaim", "events",
 				(json_int_t)INT64_MAX, "lag_ms", "host");
@@ -116,7 +108,7 @@ static void test_run_report(void **st)
 	snprintf(json, sizeof(json), "%s/run.json", dir);
 	snprintf(out, sizeof(out), "%s/run-report", dir);
 	make_run(json);
-	json_t *doc = load(json);
+	json_t *doc = test_json_load(json);
 	taint(doc, NULL);
 	save(json, doc);
 	assert_int_equal(memvirt("report %s -o %s", json, out), 0);
@@ -135,7 +127,7 @@ static void test_far_timestamps(void **st)
 	snprintf(json, sizeof(json), "%s/far.json", dir);
 	snprintf(out, sizeof(out), "%s/far-report", dir);
 	make_run(json);
-	json_t *doc = load(json), *tel = json_object_get(doc, "telemetry"), *row;
+	json_t *doc = test_json_load(json), *tel = json_object_get(doc, "telemetry"), *row;
 	size_t i;
 	json_array_foreach(json_object_get(json_object_get(tel, "series"), "rows"), i, row)
 		json_array_set_new(row, 0, json_real(1e17 + json_number_value(json_array_get(row, 0))));
@@ -160,7 +152,7 @@ static void test_fifo_series(void **st)
 	snprintf(out, sizeof(out), "%s/fifo-report", dir);
 	make_run(json);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
-	json_t *doc = load(json);
+	json_t *doc = test_json_load(json);
 	json_object_set_new(json_object_get(doc, "telemetry"), "timeseries", json_string(fifo));
 	save(json, doc);
 	assert_int_equal(memvirt("report %s -o %s", json, out), 2);
@@ -182,7 +174,7 @@ static void test_host_report(void **st)
 	snprintf(json, sizeof(json), "%s/host.json", dir);
 	snprintf(out, sizeof(out), "%s/host-report", dir);
 	assert_int_equal(memvirt("host %s --json %s --no-progress", ini, json), 0);
-	json_t *doc = load(json);
+	json_t *doc = test_json_load(json);
 	/* the memory columns name the VMs: kept, as the VM keys are (checked as file names) */
 	json_t *cols = json_deep_copy(json_object_get(json_object_get(json_object_get(doc, "host"), "memory"), "columns"));
 	taint(doc, NULL);
@@ -212,7 +204,7 @@ static void test_merge_summary(void **st)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/points/%s", out, e->d_name);
-		json_t *doc = load(path);
+		json_t *doc = test_json_load(path);
 		taint(doc, NULL);
 		save(path, doc);
 	}
