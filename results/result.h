@@ -48,6 +48,8 @@ struct run_config {
 	const char *json_path;           /* NULL: no result file */
 	const json_t *doc_extra;         /* members added to its document, killed or not (a sweep point's
 					  * "sweep"), or NULL */
+	void (*finish_doc)(json_t *doc); /* last touch to the finished document before it is written
+					  * (a sweep names its series relative to the point), or NULL */
 	bool progress;                   /* show progress on the terminal */
 	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
 	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */

@@ -235,35 +235,31 @@ static void print_points(const struct sweep *s, const struct sweep_opts *o, cons
 		       s->baseline ? s->baseline : "");
 }
 
-/* One repetition: run, add the sweep object (and `rerun`, taken, for a re-run of a flagged
- * one), write atomically. Returns the run state. */
+/* One repetition: run with the sweep object (and `rerun`, taken, for a re-run of a flagged
+ * one) added to its document, which the run writes atomically to the point's file — also when
+ * it is killed (vmm/run/run_record.h). Returns the run state. */
 static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, unsigned rep, const char *dir,
 			      struct sweep_progress *prog, json_t *rerun)
 {
 	const struct sweep *s = &k->s;
 	struct run_result res;
 	char why[1024], path[4200];
-	json_t *doc = NULL;
 	sweep_point_config(p, s->xf->path, &k->args, &k->run, why, sizeof(why)); /* checked before */
 	point_path(path, sizeof(path), dir, p, rep);
 	char series[4200];
 	if (k->run.experiment.timeseries_path) /* each repetition its own, beside its result */
 		k->run.experiment.timeseries_path = sweep_series_path(series, sizeof(series), path);
-	/* the point's file is armed as the run's own: killed, the run leaves it marked so, with its
-	 * sweep object (vmm/run/run_record.h); finished, it is written again below with the rest */
 	json_t *extra = json_pack("{s:o}", "sweep", sweep_point_json(s, p, rep));
+	if (rerun)
+		json_object_set_new(extra, "rerun", rerun);
 	k->run.cfg.json_path = path;
 	k->run.cfg.doc_extra = extra;
-	enum run_state st = run_execute(&k->run.cfg, &res, &doc);
+	k->run.cfg.finish_doc = k->run.experiment.timeseries_path ? sweep_series_recorded : NULL;
+	enum run_state st = run_execute(&k->run.cfg, &res, NULL); /* a lost result makes it failed */
 	k->run.cfg.json_path = NULL;
 	k->run.cfg.doc_extra = NULL;
+	k->run.cfg.finish_doc = NULL;
 	json_decref(extra);
-	if (k->run.experiment.timeseries_path)
-		sweep_series_recorded(doc);
-	if (rerun)
-		json_object_set_new(doc, "rerun", rerun);
-	int rc = result_write_atomic(path, doc);
-	json_decref(doc);
 	char where[96];
 	sweep_progress_step(prog, true);
 	sweep_progress_text(prog, where, sizeof(where));
@@ -271,9 +267,7 @@ static enum run_state run_one(struct sweep_cmd *k, const struct sweep_point *p, 
 	       p->repeat, run_state_name(st), res.run_s, res.run_s > 0 ? (double)res.ops / res.run_s : 0.0,
 	       st == RUN_OK ? "" : " — ", st == RUN_OK ? "" : res.message);
 	fflush(stdout);
-	if (rc < 0)
-		fprintf(stderr, "memvirt: cannot write %s: %s\n", path, result_file_strerror(rc));
-	return rc < 0 ? RUN_FAILED : st;
+	return st;
 }
 
 /* Finish writing the current file, then stop. */

@@ -435,6 +435,8 @@ enum run_state run_execute(const struct run_config *cfg, struct run_result *res,
 	json_t *doc = run_vm_doc(vm, NULL);
 	if (cfg->doc_extra)
 		json_object_update(doc, (json_t *)cfg->doc_extra);
+	if (cfg->finish_doc)
+		cfg->finish_doc(doc);
 	if (cfg->json_path) {
 		int rc = result_write_atomic(cfg->json_path, doc);
 		if (rc < 0) { /* a run whose result is lost has failed, whatever it measured */
