@@ -96,38 +96,81 @@ static void test_discard_of_anonymous_ram_refused_up_front(void **st)
 	expect_usage_error("--platform native --reclaim discard:at=1s", "--reclaim pageout");
 }
 
-/* compare chooses the strategy, the workloads and its files itself: those run options are
- * refused there, not silently overridden (they were). */
+/* One command line that must exit 2 with one line on stderr holding each needle. */
+static void expect_refused(const char *args, const char *needle, const char *needle2)
+{
+	assert_int_equal(memvirt(args), 2);
+	assert_int_equal(lines(err_text), 1);
+	assert_non_null(strstr(err_text, needle));
+	if (needle2)
+		assert_non_null(strstr(err_text, needle2));
+}
+
+/* compare chooses the strategy, the workloads, the work and its files itself: those run
+ * options are refused there, saying where they apply, not silently overridden (they were). */
 static void test_compare_refuses_what_it_chooses(void **st)
 {
 	(void)st;
-	assert_int_equal(memvirt("compare --mmu shadow --workloads seq"), 2);
-	assert_non_null(strstr(err_text, "--mmu does not apply"));
-	assert_int_equal(memvirt("compare --workload gups"), 2);
-	assert_non_null(strstr(err_text, "--workload does not apply"));
-	assert_int_equal(lines(err_text), 1);
+	expect_refused("compare --mmu shadow --workloads seq", "--mmu applies to run, experiment files and scenarios",
+		       "not compare");
+	expect_refused("compare --workload gups", "--workload applies to", "not compare");
+	expect_refused("demo --json x.json", "--json applies to run, not compare", NULL);
+	/* every row would have written the one file: refused, and nothing written */
+	char args[256], ts[128];
+	snprintf(ts, sizeof(ts), "%s/cmp.csv", dir);
+	snprintf(args, sizeof(args), "compare --workloads seq --mem 1m --timeseries %s", ts);
+	expect_refused(args, "--timeseries applies to", "not compare");
+	assert_false(exists(ts));
+	/* the help leaves them out and names them, from the same tables */
+	assert_int_equal(memvirt("compare --help"), 0);
+	assert_null(strstr(out_text, "\n  --mmu "));
+	assert_non_null(strstr(out_text, "Not taken by compare and demo (refused; see memvirt run --help): --mmu, "
+					 "--workload, --runtime, --ramp, --json, --timeseries\n"));
+	assert_non_null(strstr(out_text, "compare and demo: sim)")); /* the default it runs on */
 }
 
-/* Native runs no guest and no simulated hardware: the guest's options and the simulator's are
- * refused there with one line saying where they apply (they were silently ignored), and the
- * help groups them by where they apply (--guest-page was listed under "Simulator" although
- * kvm uses it). */
-static void test_guest_and_sim_options_refused_on_native(void **st)
+/* Native runs no guest and no simulated hardware; sim has no kvm guest memory; kvm none of the
+ * simulator's own mechanisms: each such option is refused with one line saying where it
+ * applies (they were silently ignored, or failed the run), whatever its value. The help groups
+ * them by where they apply, from the same field (--guest-page was listed under "Simulator"
+ * although kvm uses it). */
+static void test_options_refused_where_they_do_not_apply(void **st)
 {
 	(void)st;
-	expect_usage_error("--platform native --guest-page 2m", "--guest-page: native runs no guest");
-	assert_non_null(strstr(err_text, "--platform sim or kvm"));
-	expect_usage_error("--platform native --tlb 0", "--tlb: native");
-	assert_null(strstr(err_text, "or kvm"));
-	expect_usage_error("--cost walk_ref=50", "--cost: native"); /* native is the default */
+	expect_usage_error("--platform native --guest-page 2m", "--guest-page applies to sim and kvm, not native");
+	expect_usage_error("--platform native --tlb 0", "--tlb applies to sim, not native");
+	expect_usage_error("--cost walk_ref=50", "--cost applies to sim, not native"); /* native is the default */
+	expect_usage_error("--mmu shadow", "--mmu applies to sim and kvm, not native");
+	expect_usage_error("--mmu ept", "--mmu applies to sim and kvm, not native"); /* the default value too */
+	expect_usage_error("--balloon target=8m", "--balloon applies to sim and kvm, not native");
+	expect_usage_error("--platform sim --backend anon", "--backend applies to kvm, not sim");
+	expect_usage_error("--platform sim --uffd", "--uffd applies to kvm, not sim");
+	expect_usage_error("--platform kvm --shadow-flood off", "--shadow-flood applies to sim, not kvm");
+	expect_usage_error("--platform kvm --share on", "--share applies to sim, not kvm");
 	assert_int_equal(memvirt("run --help"), 0);
-	const char *guest = strstr(out_text, "Guest (--platform sim or kvm):");
-	const char *sim = strstr(out_text, "Simulated hardware and cost model (--platform sim):");
+	const char *guest = strstr(out_text, "\nGuest [sim and kvm]:\n");
+	const char *sim = strstr(out_text, "\nSimulated hardware and cost model [sim; recorded on kvm]:\n");
+	const char *mem = strstr(out_text, "\nGuest memory (see docs/kvm-platform.md) [kvm]:\n");
 	assert_non_null(guest);
 	assert_non_null(sim);
+	assert_non_null(mem);
 	const char *page = strstr(out_text, "--guest-page"), *tlb = strstr(out_text, "--tlb");
 	assert_true(page > guest && page < sim);
 	assert_true(tlb > sim);
+	assert_non_null(strstr(out_text, "as KVM does (default off)\n                             [sim; refused on kvm]\n"));
+	assert_non_null(strstr(out_text, "(atomically)\n                             [run only]\n"));
+	assert_null(strstr(out_text, "(--platform")); /* no heading says it by hand */
+}
+
+/* The bad command lines of issue 14's "Why", each exit 2 with one line naming what is wrong. */
+static void test_issue_14_command_lines(void **st)
+{
+	(void)st;
+	expect_refused("run --time 10s", "'--time'", "abbreviations are refused");
+	expect_refused("run --mmu shadow", "--mmu applies to sim and kvm, not native", NULL);
+	expect_refused("compare --mmu shadow", "--mmu applies to", "not compare");
+	expect_refused("run --platform native --guest-page 2m", "--guest-page applies to sim and kvm", NULL);
+	expect_refused("compare --platform native", "invalid --platform value 'native'", NULL);
 }
 
 /* getopt_long would take a unique prefix (`--time` for `--timeseries`, writing a file named
@@ -298,7 +341,8 @@ int main(void)
 		cmocka_unit_test(test_discard_of_anonymous_ram_refused_up_front),
 		cmocka_unit_test(test_summary_names_the_largest_dip),
 		cmocka_unit_test(test_compare_refuses_what_it_chooses),
-		cmocka_unit_test(test_guest_and_sim_options_refused_on_native),
+		cmocka_unit_test(test_options_refused_where_they_do_not_apply),
+		cmocka_unit_test(test_issue_14_command_lines),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};

@@ -216,7 +216,12 @@ static void expect_bad_file(const char *text, const char *must_name)
 static void test_bad_files(void **st)
 {
 	(void)st;
-	expect_bad_file("[j]\nworkload = seq\nmmu = ept,shadw\n", "bad.ini:3: key 'mmu' = 'shadw'");
+	expect_bad_file("[j]\nplatform = sim\nworkload = seq\nmmu = ept,shadw\n", "bad.ini:4: key 'mmu' = 'shadw'");
+	/* an option given where it does not apply is refused at the point that gives it */
+	expect_bad_file("[j]\nplatform = sim, native\nguest-page = 2m\n", "bad.ini:3: key 'guest-page' = '2m': "
+			"--guest-page applies to sim and kvm, not native");
+	expect_bad_file("[j]\nplatform = sim\nno-progress = on\n", "bad.ini:3: key 'no-progress' = 'on': set by the "
+			"command line");
 	expect_bad_file("[j]\nfrobnicate = 1\n", "bad.ini:2: unknown key 'frobnicate' = '1'");
 	expect_bad_file("[j]\n[j]\n", "bad.ini:2: [j] is defined twice");
 	char args[512];

@@ -168,7 +168,7 @@ static void test_refused(void **st)
 	/* a comparison needs the same work everywhere */
 	int rc = memvirt_cmd_run(&cmd, "compare --platform sim --workloads gups --mem 1m --runtime 1s --no-progress");
 	assert_int_equal(rc, 2);
-	assert_non_null(strstr(cmd.err, "--runtime does not apply"));
+	assert_non_null(strstr(cmd.err, "--runtime applies to run, experiment files and scenarios, not compare"));
 }
 
 /* A fixed run shorter than its event's time says so afterwards. */
