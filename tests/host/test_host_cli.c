@@ -265,6 +265,64 @@ static void test_scenario_sweep(void **st)
 	json_decref(sum);
 }
 
+/* A VM's `timeseries = FILE` in a scenario sweep: each repetition's CSV under the sweep's
+ * folder beside its host document, named by file name alone in the VM's part of it and linked
+ * from the summary by a relative path — never FILE in the current directory, where every
+ * repetition overwrote the one before (it did). */
+static void test_scenario_sweep_series(void **st)
+{
+	(void)st;
+	char ini[128], out[128], path[400], cwd[4096], page[1 << 16];
+	test_write_file(dir, "ts.ini",
+			"[host]\nrepeat = 2\n"
+			"[vm solo]\nplatform = sim\nworkload = seq\nmem = 1m\npasses = 2\nsample-us = 500\ntimeseries = solo.csv\n"
+			"[vm b]\nplatform = sim\nworkload = gups\nmem = 1m\nops = 2000, 4000\n",
+			ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/tsw", dir);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0); /* where a relative FILE would land */
+	int rc = memvirt_cmd_run(&cmd, "sweep %s --out %s", ini, out);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(rc, 0);
+	snprintf(path, sizeof(path), "%s/solo.csv", dir);
+	assert_false(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/summary.json", out);
+	json_t *sum = test_json_load(path), *p, *f;
+	size_t i, k, n = 0;
+	char seen[4][128];
+	snprintf(path, sizeof(path), "%s/report.html", out);
+	test_slurp(path, page, sizeof(page));
+	json_array_foreach(json_object_get(sum, "points"), i, p) {
+		assert_int_equal(json_array_size(json_object_get(p, "files")), 2);
+		json_array_foreach(json_object_get(p, "files"), k, f) {
+			const char *csv = json_string_value(test_json_at(f, "vm_series.solo"));
+			char want[128], href[160];
+			snprintf(want, sizeof(want), "points/%04zu-ts-r%zu-solo.csv", i, k + 1);
+			assert_non_null(csv);
+			assert_string_equal(csv, want);
+			assert_null(test_json_at(f, "vm_series.b")); /* b asked for none */
+			snprintf(path, sizeof(path), "%s/%s", out, csv);
+			assert_true(test_file_exists(path));
+			for (size_t j = 0; j < n; j++) /* each repetition its own */
+				assert_string_not_equal(seen[j], csv);
+			snprintf(seen[n++], sizeof(seen[0]), "%s", csv);
+			snprintf(href, sizeof(href), "href=\"%s\"", csv);
+			assert_non_null(strstr(page, href));
+			/* the host document names it beside itself */
+			snprintf(path, sizeof(path), "%s/%s", out, json_string_value(json_object_get(f, "result")));
+			json_t *doc = test_json_load(path);
+			assert_string_equal(json_string_value(test_json_at(doc, "vms.solo.telemetry.timeseries")), want + 7);
+			json_decref(doc);
+		}
+	}
+	assert_int_equal(n, 4);
+	json_decref(sum);
+	/* --dry-run says where they go */
+	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s --dry-run", ini, out), 0);
+	snprintf(path, sizeof(path), "and %s/points/0001-ts-r2-solo.csv\n", out);
+	assert_non_null(strstr(cmd.out, path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_bad_scenarios_refused_before_any_vm),
 		cmocka_unit_test(test_axes_need_a_point), cmocka_unit_test(test_wss_key),
 		cmocka_unit_test(test_scenario_sweep),
+		cmocka_unit_test(test_scenario_sweep_series),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
