@@ -21,8 +21,7 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
-static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = dir };
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 #define err_text cmd.err
 #define out_text cmd.out
 
@@ -38,12 +37,12 @@ static int memvirt(const char *args)
 static void expect_usage_error(const char *args, const char *must_name)
 {
 	char full[1024];
-	snprintf(full, sizeof(full), "run --no-progress --json %s/r.json %s", dir, args);
+	snprintf(full, sizeof(full), "run --no-progress --json %s/r.json %s", test_dir, args);
 	assert_int_equal(memvirt(full), 2);
 	assert_int_equal(lines(err_text), 1);
 	assert_non_null(strstr(err_text, must_name));
 	char path[128];
-	snprintf(path, sizeof(path), "%s/r.json", dir);
+	snprintf(path, sizeof(path), "%s/r.json", test_dir);
 	assert_false(exists(path));
 }
 
@@ -58,9 +57,9 @@ static void test_bad_values_exit_2_with_one_line(void **st)
 	expect_usage_error("--platform sim --levels 3", "--levels");
 	expect_usage_error("--platform sim --host-page 3m", "3m");
 	expect_usage_error("--platform sim --mem 64m --guest-mem 16m", "--guest-mem");
-	assert_int_equal(memvirt("run --no-progress --json /nonexistent-memvirt-dir/r.json"), 2);
+	assert_int_equal(memvirt("run --no-progress --json /nonexistent-memvirt-test_dir/r.json"), 2);
 	assert_int_equal(lines(err_text), 1);
-	assert_non_null(strstr(err_text, "/nonexistent-memvirt-dir/r.json"));
+	assert_non_null(strstr(err_text, "/nonexistent-memvirt-test_dir/r.json"));
 	assert_int_equal(memvirt("frob"), 2);
 	assert_int_equal(memvirt(""), 2);
 }
@@ -117,7 +116,7 @@ static void test_compare_refuses_what_it_chooses(void **st)
 	expect_refused("demo --json x.json", "--json applies to run, not compare", NULL);
 	/* every row would have written the one file: refused, and nothing written */
 	char args[256], ts[128];
-	snprintf(ts, sizeof(ts), "%s/cmp.csv", dir);
+	snprintf(ts, sizeof(ts), "%s/cmp.csv", test_dir);
 	snprintf(args, sizeof(args), "compare --workloads seq --mem 1m --timeseries %s", ts);
 	expect_refused(args, "--timeseries applies to", "not compare");
 	assert_false(exists(ts));
@@ -179,7 +178,7 @@ static void test_abbreviations_refused(void **st)
 {
 	(void)st;
 	char args[256], ts[128];
-	snprintf(ts, sizeof(ts), "%s/t.csv", dir);
+	snprintf(ts, sizeof(ts), "%s/t.csv", test_dir);
 	snprintf(args, sizeof(args), "--time %s", ts);
 	expect_usage_error(args, "'--time'");
 	assert_false(exists(ts));
@@ -218,7 +217,7 @@ static void test_help_and_list(void **st)
 static json_t *run_json(const char *args)
 {
 	char full[1024], path[128];
-	snprintf(path, sizeof(path), "%s/ok.json", dir);
+	snprintf(path, sizeof(path), "%s/ok.json", test_dir);
 	snprintf(full, sizeof(full), "run --no-progress --json %s %s", path, args);
 	assert_int_equal(memvirt(full), 0);
 	json_error_t e;
@@ -320,18 +319,6 @@ static void test_result_document(void **st)
 	json_decref(p);
 }
 
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-cli");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,5 +333,5 @@ int main(void)
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
