@@ -319,6 +319,55 @@ static void test_result_document(void **st)
 	json_decref(p);
 }
 
+/* memvirt report says which of memvirt's four documents it got: a run result and a host result
+ * are drawn and named so; a sweep summary and a comparison are refused (exit 2, one line)
+ * saying what they are and where their page is — a summary was refused as having "no
+ * telemetry" (issue 14). */
+static void test_report_says_what_it_got(void **st)
+{
+	(void)st;
+	char args[512];
+	snprintf(args, sizeof(args), "run --platform sim --mem 1m --ops 2000 --no-progress --json %s/rr.json", test_dir);
+	assert_int_equal(memvirt(args), 0);
+	snprintf(args, sizeof(args), "report %s/rr.json -o %s/rep-run", test_dir, test_dir);
+	assert_int_equal(memvirt(args), 0);
+	assert_non_null(strstr(out_text, "report: a run result (sim, ept, seq): "));
+
+	char ini[160];
+	test_write_file(test_dir, "rh.ini", "[vm a]\nplatform = sim\nmem = 1m\nops = 2000\n[vm b]\nplatform = sim\nmem = 1m\n"
+			"ops = 2000\n", ini, sizeof(ini));
+	snprintf(args, sizeof(args), "host %s --no-progress --json %s/rh.json", ini, test_dir);
+	assert_int_equal(memvirt(args), 0);
+	snprintf(args, sizeof(args), "report %s/rh.json -o %s/rep-host", test_dir, test_dir);
+	assert_int_equal(memvirt(args), 0);
+	assert_non_null(strstr(out_text, "report: a host result (rh: 2 VMs): "));
+
+	test_write_file(test_dir, "rs.ini", "[j]\nplatform = sim\nmem = 1m\nops = 1000, 2000\n", ini, sizeof(ini));
+	snprintf(args, sizeof(args), "sweep %s --out %s/rs", ini, test_dir);
+	assert_int_equal(memvirt(args), 0);
+	snprintf(args, sizeof(args), "report %s/rs/summary.json -o %s/rep-sum", test_dir, test_dir);
+	assert_int_equal(memvirt(args), 2);
+	assert_int_equal(lines(err_text), 1);
+	assert_non_null(strstr(err_text, "is a sweep summary, not a run result: its page is report.html beside it"));
+	snprintf(args, sizeof(args), "report %s/rs/summary.json --plot result.run_s -o %s/rs.svg", test_dir, test_dir);
+	assert_int_equal(memvirt(args), 0);
+	assert_non_null(strstr(out_text, "report: a sweep summary (2 points): "));
+
+	snprintf(args, sizeof(args), "compare --workloads seq --mem 1m --ops 1000 --no-progress --out %s/rc", test_dir);
+	assert_int_equal(memvirt(args), 0);
+	snprintf(args, sizeof(args), "report %s/rc/compare.json -o %s/rep-cmp", test_dir, test_dir);
+	assert_int_equal(memvirt(args), 2);
+	assert_int_equal(lines(err_text), 1);
+	assert_non_null(strstr(err_text, "is a comparison, not a run result: its page is report.html beside it"));
+
+	snprintf(args, sizeof(args), "run --platform sim --mem 1m --ops 2000 --sample-us 0 --no-progress --json %s/rn.json",
+		 test_dir);
+	assert_int_equal(memvirt(args), 0);
+	snprintf(args, sizeof(args), "report %s/rn.json -o %s/rep-none", test_dir, test_dir);
+	assert_int_equal(memvirt(args), 2);
+	assert_non_null(strstr(err_text, "is a run result with no telemetry"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_compare_refuses_what_it_chooses),
 		cmocka_unit_test(test_options_refused_where_they_do_not_apply),
 		cmocka_unit_test(test_issue_14_command_lines),
+		cmocka_unit_test(test_report_says_what_it_got),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
 	};
