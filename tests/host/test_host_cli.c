@@ -171,6 +171,10 @@ static void test_bad_scenarios_refused_before_any_vm(void **st)
 		{ "[vm a]\ncount = 0\n", { ":2:", "'count'", "'0'" } },
 		{ "[vm big]\ncount = 8\nplatform = sim\nmem = 20g\n", { ":4:", "[vm big]", "'mem'", "could ever back" } },
 		{ "[vm a]\nswap = zram:1g\n", { ":2:", "[vm a]", "'swap'", "belongs to the host" } },
+		/* options that do not apply where they are given (cli_opt.h, applies) */
+		{ "[vm a]\njson = a.json\n", { ":2:", "'json'", "set by the command line" } },
+		{ "[vm a]\nplatform = native\nmmu = ept\n", { ":3:", "[vm a]", "'mmu'", "applies to sim and kvm, not native" } },
+		{ "[vm a]\nplatform = sim\nbackend = memfd\n", { ":3:", "[vm a]", "'backend'", "applies to kvm, not sim" } },
 		{ "[host]\nsample-us = 7\n[vm a]\n", { ":2:", "'sample-us'", "'7'" } },
 		{ "[job]\nmem = 8m\n", { ":1:", "[job]", "[vm NAME]" } },
 		{ "[vm a]\ntimeseries = t.csv\ncount = 2\n", { "both write", "t.csv" } },
