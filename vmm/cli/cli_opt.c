@@ -23,7 +23,7 @@ void cli_opt_where(const struct cli_opt *t, const struct cli_opt *o, unsigned *a
 	*recorded = from->applies ? from->recorded : 0;
 }
 
-/* The words of the bits of `mask` in `all` (each with its word), joined "a, b and c". */
+/* The words (words[i] naming bits[i]) of the bits set in mask, joined "a, b and c". */
 static const char *join_bits(unsigned mask, const unsigned *bits, const char *const *words, size_t nbits, char *buf,
 			     size_t n)
 {

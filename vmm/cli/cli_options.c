@@ -1,6 +1,7 @@
-/* cli_options.c — the run options shared by `run`, `compare` and `demo`: parsing with
- * getopt_long from option tables that carry their help (cli_opt.h), validation with one clear
- * line per bad value, and defaults. Workload parameters (--procs, --region, ...) come from the
+/* cli_options.c — the run options shared by `run`, `compare` and `demo` (and the keys of
+ * experiment and scenario files): parsing with getopt_long from option tables that carry their
+ * help and where each option applies (cli_opt.h), validation with one clear line per bad value
+ * or per option given where it does not apply, and defaults. Workload parameters (--procs, --region, ...) come from the
  * workloads' own descriptors, so a new workload parameter needs no change here. */
 #include <errno.h>
 #include <getopt.h>
