@@ -11,6 +11,7 @@
 #include "results/merge.h"
 #include "results/point_files.h"
 #include "results/trend.h"
+#include "results/trend_plot.h"
 
 #define METRIC_COLS 9 /* mean, sd, median, IQR, min–max, diff, mdiff, welch, mwu */
 
@@ -198,6 +199,7 @@ static void merge_emit_html(FILE *f, const void *arg)
 	html_notes(f, m);
 	html_flags(f, m);
 	html_pairs(f, m);
+	trend_plots_html(f, pg->summary);
 	trend_html(f, pg->summary);
 	point_files_html(f, pg->summary);
 	html_page_end(f);

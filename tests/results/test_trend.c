@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "results/point_files.h"
-#include "results/trend.h"
+#include "results/trend_plot.h"
 #include "tests/common/tmpdir.h"
 
 #define PAYLOAD "<script>alert(1)</script>\"'&x"
@@ -123,14 +123,14 @@ static void test_linear_bytes(void **st)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/one.svg", test_dir);
 	char why[256];
-	assert_int_equal(trend_export(s, "host.resident_bytes", path, why, sizeof(why)), 0);
+	assert_int_equal(trend_export(s, "host.resident_bytes", TREND_ERROR_SD, path, NULL, "", why, sizeof(why)), 0);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	written(f, buf, sizeof(buf));
 	assert_non_null(strstr(buf, ">host.resident_bytes (MiB)</text>"));
 	assert_non_null(strstr(buf, ">ops</text>"));
 	assert_null(strstr(buf, "log scale"));
-	assert_int_equal(trend_export(s, "host.resident_bytes:mem", path, why, sizeof(why)), -EINVAL);
+	assert_int_equal(trend_export(s, "host.resident_bytes:mem", TREND_ERROR_SD, path, NULL, "", why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "not a swept axis"));
 	json_decref(s);
 }
