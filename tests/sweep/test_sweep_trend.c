@@ -5,7 +5,9 @@
  * the metric's unit; each repetition's series is its own file under points/ (none written to
  * the current directory), and the summary's relative paths to every result and series
  * resolve from the summary's folder; `memvirt report SUMMARY.json --plot` exports one chart and
- * refuses, with one line and exit 2, a metric or axis the sweep does not have. */
+ * refuses, with one line and exit 2, a metric or axis the sweep does not have; `memvirt merge
+ * --plot x=...,series=...,metric=... --error iqr` writes the chosen chart beside the page and
+ * on it, and refuses a bad plot or --error with one line and exit 2, writing nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,12 +195,84 @@ static void test_plot_export(void **st)
 	assert_int_equal(test_count_lines(cmd.err), 1);
 }
 
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_merge_plot(void **st)
+{
+	char svg[1 << 16], path[300], html[1 << 20];
+	(void)st;
+	assert_int_equal(memvirt("merge %s -o %s/chosen --plot x=mem,series=mmu,metric=result.run_s "
+				 "--plot x=mmu,series=mem,metric=mmu.modeled_cycles --error iqr", out, dir), 0);
+	/* two axes: x and series, nothing held fixed, one file per plot */
+	snprintf(path, sizeof(path), "%s/chosen/plot-result.run_s-vs-mem-by-mmu.svg", dir);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(strncmp(svg, "<?xml", 5), 0);
+	assert_non_null(strstr(svg, ">mem (size)</text>"));
+	assert_non_null(strstr(svg, ">mmu=ept</text>"));
+	assert_non_null(strstr(svg, ">mmu=shadow</text>"));
+	assert_int_equal(count(svg, "<circle class=\"pt\""), 4); /* 2 sizes x 2 strategies */
+	assert_non_null(strstr(svg, "points: median; bars: IQR, q1 to q3"));
+	/* two repetitions of a timed run: each point has its quartiles, a bar where they differ */
+	assert_true(count(svg, "class=\"errbar\"") <= 4);
+	snprintf(path, sizeof(path), "%s/chosen/plot-mmu.modeled_cycles-vs-mmu-by-mem.svg", dir);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(count(svg, "<rect class=\"bar\""), 4);
+	assert_non_null(strstr(svg, ">mem=1m</text>"));
+	assert_int_equal(count(svg, "class=\"errbar\""), 0); /* the simulator's counters do not vary */
+	snprintf(path, sizeof(path), "%s/chosen/report.html", dir);
+	test_slurp(path, html, sizeof(html));
+	assert_non_null(strstr(html, "Chosen plots"));
+	assert_non_null(strstr(html, "href=\"plot-result.run_s-vs-mem-by-mmu.svg\""));
+	snprintf(path, sizeof(path), "%s/chosen/summary.json", dir);
+	test_slurp(path, html, sizeof(html));
+	assert_non_null(strstr(html, "\"error_bars\": \"iqr\""));
+
+	/* refused with one line naming what is wrong, and nothing written */
+	static const struct { const char *arg, *names; } bad[] = {
+		{ "--plot x=seed,metric=result.run_s", "x=seed is not a swept axis" },
+		{ "--plot x=mem,series=mmu,metric=result.nothing", "no metric result.nothing" },
+		{ "--plot x=mem,series=mem,metric=result.run_s", "series and x are both mem" },
+		{ "--plot x=mmu,metric=result.run_s,log=on", "log=on" },
+		{ "--plot x=mem,metric=result.run_s,log=yes", "log='yes'" },
+		{ "--plot x=mem,metric=a..b", "metric='a..b'" },
+		{ "--plot x=mem", "metric missing" },
+		{ "--plot mem:result.run_s", "'mem:result.run_s'" },
+		{ "--plot x=mem,metric=result.run_s,colour=red", "'colour=red'" },
+		{ "--error stderr", "'stderr'" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(memvirt("merge %s -o %s/refused %s", out, dir, bad[i].arg), 2);
+		assert_int_equal(test_count_lines(cmd.err), 1);
+		if (!strstr(cmd.err, bad[i].names))
+			fail_msg("%s: the error does not name %s: %s", bad[i].arg, bad[i].names, cmd.err);
+		snprintf(path, sizeof(path), "%s/refused/summary.json", dir);
+		assert_false(test_file_exists(path));
+	}
+
+	/* report --plot draws the same chart anew, with its own error bars */
+	snprintf(path, sizeof(path), "%s/none.svg", dir);
+	assert_int_equal(memvirt("report %s/summary.json --plot x=mem,series=mmu,metric=result.run_s --error none -o %s",
+				 out, path), 0);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(count(svg, "class=\"errbar\""), 0);
+	assert_non_null(strstr(svg, "points: mean; no error bars"));
+	assert_int_equal(memvirt("report %s/summary.json --error iqr -o %s/x", out, dir), 2); /* --error needs --plot */
+	assert_int_equal(test_count_lines(cmd.err), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_charts_on_page_and_as_files),
 		cmocka_unit_test(test_files_relative_to_summary),
 		cmocka_unit_test(test_plot_export),
+		cmocka_unit_test(test_merge_plot),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
