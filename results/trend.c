@@ -1,4 +1,8 @@
-/* trend.c — a sweep's charts against its axes (trend.h), made from the summary document alone.
+/* trend.c — a sweep's charts against its axes (trend.h), made from the summary document alone:
+ * the engine that draws any chart asked for (struct trend_request: which axis on x, which one
+ * the lines are, which held fixed, the scale, the error bars) and the charts a sweep's page
+ * always has. The charts a person chooses (merge --plot) are trend_plot.c's; they come here to
+ * be drawn, so every chart of a sweep looks and reads the same.
  *
  * Why this shape: a researcher varying footprint from 16m to 512m wants the trend at a glance
  * and a figure for a paper, not a bar per table row. So an axis is what the experiment file
@@ -8,9 +12,10 @@
  * of sizes usually doubles). Axes whose values are words are categories: grouped bars. Each
  * other combination of axes is one line, coloured, with a legend; its points carry the mean
  * over the ok repetitions, ± one sample standard deviation as error bars (the summary's own
- * figures), and a tooltip with the exact numbers. y is labelled with the metric's unit, read
- * from its name (_s, _ms, _us, _ns, _bytes, _per_s, cycles), in a scale a person reads (ms,
- * MiB), log when the means span 100x.
+ * figures) — or, asked, the median with its quartiles (robust to the one repetition another
+ * process slowed), or no bars — the legend's foot saying which, and a tooltip with the exact
+ * numbers. y is labelled with the metric's unit, read from its name (_s, _ms, _us, _ns,
+ * _bytes, _per_s, cycles), in a scale a person reads (ms, MiB), log when the means span 100x.
  *
  * results/ links nothing of ours (docs/architecture.md), so the value syntax is read here
  * with the same suffixes as vmm/util/parse.c, not by calling it. */

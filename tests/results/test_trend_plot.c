@@ -8,7 +8,8 @@
  *   none draws no bar, and the legend's foot says which;
  * - what the summary cannot draw is refused naming it, and the syntax is checked alone;
  * - the merge page's section links every panel's file, and report --plot writes panel 2
- *   beside the first as -p2. */
+ *   beside the first as -p2;
+ * - a recorded plot a hand-edited summary spoils is not drawn, and says why, escaped. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,12 +247,34 @@ static void test_page_and_export(void **st)
 	json_decref(s);
 }
 
+/* A summary edited by hand: a recorded plot with markup in it is not drawn, and the page says
+ * why with the text escaped; one that parses but names nothing the summary has, likewise. */
+static void test_hostile_recorded_plot(void **st)
+{
+	json_t *s = summary();
+	(void)st;
+	json_object_set_new(s, "charts",
+			    json_pack("{s:s, s:[s, s, i]}", "error_bars", "<b>", "plots",
+				      "x=<script>alert(1)</script>,metric=result.run_s", "x=nope,metric=result.run_s", 7));
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	trend_plots_html(f, s);
+	fclose(f);
+	if (strstr(buf, "<script") || strstr(buf, "<b>"))
+		fail_msg("markup from the summary reached the page: %s", buf);
+	assert_non_null(strstr(buf, "&lt;script&gt;"));
+	assert_int_equal(count(buf, "A recorded plot is not drawn"), 3);
+	assert_non_null(strstr(buf, "x=nope is not a swept axis"));
+	assert_int_equal(count(buf, "<svg"), 0);
+	assert_non_null(strstr(buf, "standard deviation")); /* an unknown error_bars: sd */
+	json_decref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_panels_lines_and_sd_bars), cmocka_unit_test(test_categorical_bars),
 		cmocka_unit_test(test_iqr_and_none),		 cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_page_and_export),
+		cmocka_unit_test(test_page_and_export),	 cmocka_unit_test(test_hostile_recorded_plot),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
