@@ -400,7 +400,7 @@ static void chart_range(struct chart *c)
 	c->ylog = min_mean > 0 && max_mean / min_mean >= 100;
 	if (c->ylog) {
 		c->lo = (c->lo > 0 ? fmin(c->lo, min_mean) : min_mean) / 1.3;
-		c->hi *= 1.3;
+		c->hi *= 1.8; /* room for a value label above the highest bar */
 	} else {
 		c->lo = c->lo >= 0 ? 0 : c->lo * 1.1;
 		c->hi = c->hi > c->lo ? c->hi * 1.1 : c->lo + 1;
@@ -504,16 +504,19 @@ static void error_bar(FILE *f, const struct svg_plot *p, double px, const struct
 		    px, a, b, px - 4, a, px - 4, b, color);
 }
 
-/* The value above the point; on a line chart every other line's below it, so that two lines
- * close together do not write over each other. */
-static void value_label(FILE *f, const struct chart *c, double px, double py, double v, size_t s)
+/* The value above the point (and above its error bar); on a line chart every other line's
+ * below it (and below its bar), so that two lines close together do not write over each
+ * other. */
+static void value_label(FILE *f, const struct chart *c, const struct svg_plot *p, double px, const struct cell *e,
+			size_t s)
 {
 	char b[32];
 	if (c->nseries > LABEL_SERIES || c->x->n > LABEL_VALUES)
 		return; /* the tooltip has it: labels would overlap */
-	svg_short_number(b, sizeof(b), v);
+	svg_short_number(b, sizeof(b), e->y);
+	double py = svg_py(p, e->y), top = fmin(py, svg_py(p, e->hi)), bottom = fmax(py, svg_py(p, e->lo));
 	html_printf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">%s</text>\n",
-		    px, c->x->numeric && s % 2 ? py + 15 : py - 6, b);
+		    px, c->x->numeric && s % 2 ? bottom + 15 : top - 6, b);
 }
 
 static void draw_line(FILE *f, const struct chart *c, const struct svg_plot *p, size_t s)
@@ -533,7 +536,7 @@ static void draw_line(FILE *f, const struct chart *c, const struct svg_plot *p, 
 		html_printf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">", px, py, palette[s]);
 		tooltip(f, c, s, i);
 		fputs("</circle>\n", f);
-		value_label(f, c, px, py, e->y, s);
+		value_label(f, c, p, px, e, s);
 	}
 }
 
@@ -553,7 +556,7 @@ static void draw_bars(FILE *f, const struct chart *c, const struct svg_plot *p, 
 		tooltip(f, c, s, i);
 		fputs("</rect>\n", f);
 		error_bar(f, p, px, e, "#222");
-		value_label(f, c, px, py, e->y, s);
+		value_label(f, c, p, px, e, s);
 	}
 }
 
