@@ -26,6 +26,7 @@
 
 #define KSM_PAGE 4096.0
 #define SHARE_PLOT_H 220
+#define SHARE_MAX_DRAWN 2000 /* points of a line; more samples are thinned */
 #define KSM_COLOR "#1c7ed6"
 #define OWN_COLOR "#e8590c"
 
@@ -198,10 +199,21 @@ static void draw_line(FILE *f, const struct svg_plot *p, const struct host_share
 	char pv[32], lv[32], title[300];
 	value_text(pv, sizeof(pv), cpu, any ? col[peak] : 0);
 	value_text(lv, sizeof(lv), cpu, any ? col[last] : 0);
-	snprintf(title, sizeof(title), "%s: %s %s, peak %s at %.2f s, last %s at %.2f s", l->name,
-		 cpu ? "CPU time since the run began" : "bytes saved", cpu ? "" : "(sampled)", pv,
-		 any ? l->t_s[peak] : 0, lv, any ? l->t_s[last] : 0);
-	svg_plot_line_titled(f, p, l->t_s, y, l->n, l->color, false, title);
+	snprintf(title, sizeof(title), "%s: %s, peak %s at %.2f s, last %s at %.2f s", l->name,
+		 cpu ? "CPU time since the run began" : "bytes saved (sampled)", pv, any ? l->t_s[peak] : 0, lv,
+		 any ? l->t_s[last] : 0);
+	/* a long run's many samples thinned to at most SHARE_MAX_DRAWN, the labelled ones kept */
+	size_t stride = l->n > SHARE_MAX_DRAWN ? (l->n + SHARE_MAX_DRAWN - 1) / SHARE_MAX_DRAWN : 1, m = 0;
+	double *xs = stride > 1 ? calloc(l->n + 1, sizeof(double)) : NULL, *ys = xs ? calloc(l->n + 1, sizeof(double)) : NULL;
+	for (size_t i = 0; ys && i < l->n; i++)
+		if (i % stride == 0 || i == peak || i == last || i == at90)
+			xs[m] = l->t_s[i], ys[m++] = y[i];
+	if (ys)
+		svg_plot_line_titled(f, p, xs, ys, m, l->color, false, title);
+	else
+		svg_plot_line_titled(f, p, l->t_s, y, l->n, l->color, false, title);
+	free(xs);
+	free(ys);
 	if (any && !cpu) { /* the peak, its label on the side with room */
 		double px = svg_px(p, l->t_s[peak]), py = svg_py(p, y[peak]);
 		bool right = px > (p->left + p->w - p->right) / 2.0;

@@ -510,6 +510,29 @@ static void test_sharing_one_or_none(void **st)
 	assert_null(strstr(page, "page sharing"));
 }
 
+/* A long run's 5000 samples are thinned to at most 2000 points, the peak (one sample alone, in
+ * the middle) still drawn and labelled. */
+static void test_sharing_long_series(void **st)
+{
+	static char svg[1 << 21];
+	char path[200];
+	(void)st;
+	struct doc_opts o = { "a", "b", false, 0, "", false, false };
+	json_t *doc = host_doc(&o), *rows = json_array();
+	for (int i = 0; i < 5000; i++)
+		json_array_append_new(rows, json_pack("[f, I, f]", 0.04 * i, (json_int_t)(i == 2501 ? 64 : 32) * MIB, 1e-4 * i));
+	json_object_set_new(json_object_get(doc, "host"), "sharing",
+			    json_pack("{s:{s:[s, s, s], s:o}}", "series", "columns", "time_ms", "saved_bytes", "scan_cpu_s",
+				      "rows", rows));
+	render_doc(doc, "long-share");
+	snprintf(path, sizeof(path), "%s/long-share/host-sharing-saved.svg", dir);
+	slurp(path, svg, sizeof(svg));
+	int n = polyline_points(svg, "memvirt engine: bytes saved");
+	assert_true(n > 1000 && n <= 2003); /* every third sample, and the peak */
+	assert_non_null(strstr(svg, ">peak 64.0 MiB at 0.10 s</text>"));
+	assert_non_null(strstr(svg, "64.0 MiB at 0.10 s, last 32.0 MiB at 0.20 s"));
+}
+
 /* A series that is not what its columns say is refused, naming it. */
 static void test_sharing_malformed(void **st)
 {
@@ -546,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_sharing_charts),
 		cmocka_unit_test(test_sharing_one_or_none),
 		cmocka_unit_test(test_sharing_malformed),
+		cmocka_unit_test(test_sharing_long_series),
 	};
 	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
