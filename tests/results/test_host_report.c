@@ -467,7 +467,7 @@ static void test_sharing_charts(void **st)
 	assert_non_null(strstr(page, "<h2>CPU time spent scanning for shared pages</h2>"));
 	check_svg("share", "host-sharing-saved.svg", ">memory saved (MiB)</text>");
 	check_svg("share", "host-sharing-cpu.svg", ">scanner CPU time (s)</text>");
-	snprintf(path, sizeof(path), "%s/share/host-sharing-saved.svg", dir);
+	snprintf(path, sizeof(path), "%s/share/host-sharing-saved.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
 	assert_non_null(strstr(svg, ">time since the host started (s)</text>"));
 	assert_non_null(strstr(svg, ">Linux KSM (ksmd)</text>"));
@@ -479,7 +479,7 @@ static void test_sharing_charts(void **st)
 	assert_non_null(strstr(svg, ">90% of the peak at 0.09 s</text>"));
 	assert_non_null(strstr(svg, ">last 50.0 MiB at 0.20 s</text>"));
 	assert_int_equal(count(svg, "class=\"peak\""), 2);
-	snprintf(path, sizeof(path), "%s/share/host-sharing-cpu.svg", dir);
+	snprintf(path, sizeof(path), "%s/share/host-sharing-cpu.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
 	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): CPU time"), SHARE_ROWS);
 	assert_non_null(strstr(svg, ">0.2 s at 0.20 s</text>"));   /* ksmd: 5.2 s less the 5 s before */
@@ -494,14 +494,14 @@ static void test_sharing_one_or_none(void **st)
 	(void)st;
 	struct doc_opts o = { "a", "b", false, 0, "", true, false };
 	render(&o, "ksm-only");
-	snprintf(path, sizeof(path), "%s/ksm-only/host-sharing-saved.svg", dir);
+	snprintf(path, sizeof(path), "%s/ksm-only/host-sharing-saved.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
 	assert_non_null(strstr(svg, ">Linux KSM (ksmd)</text>"));
 	assert_null(strstr(svg, "memvirt engine"));
 	struct doc_opts none = { "a", "b", false, 0, "", false, false };
 	render(&none, "no-share");
 	assert_null(strstr(page, "page sharing"));
-	snprintf(path, sizeof(path), "%s/no-share/host-sharing-saved.svg", dir);
+	snprintf(path, sizeof(path), "%s/no-share/host-sharing-saved.svg", test_dir);
 	assert_int_equal(access(path, F_OK), -1);
 	/* host.sharing as the host writes it without a series (share = off): no line */
 	json_t *doc = host_doc(&none);
@@ -525,7 +525,7 @@ static void test_sharing_long_series(void **st)
 			    json_pack("{s:{s:[s, s, s], s:o}}", "series", "columns", "time_ms", "saved_bytes", "scan_cpu_s",
 				      "rows", rows));
 	render_doc(doc, "long-share");
-	snprintf(path, sizeof(path), "%s/long-share/host-sharing-saved.svg", dir);
+	snprintf(path, sizeof(path), "%s/long-share/host-sharing-saved.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
 	int n = polyline_points(svg, "memvirt engine: bytes saved");
 	assert_true(n > 1000 && n <= 2003); /* every third sample, and the peak */
@@ -539,7 +539,7 @@ static void test_sharing_malformed(void **st)
 	char why[512], out[128];
 	(void)st;
 	struct doc_opts o = { "a", "b", false, 0, "", true, true };
-	snprintf(out, sizeof(out), "%s/bad", dir);
+	snprintf(out, sizeof(out), "%s/bad", test_dir);
 	assert_int_equal(mkdir(out, 0700), 0);
 	json_t *doc = host_doc(&o);
 	json_t *rows = json_object_get(json_object_get(json_object_get(json_object_get(doc, "host"), "sharing"), "series"),

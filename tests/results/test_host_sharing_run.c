@@ -25,8 +25,7 @@
 #include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
-static struct memvirt_cmd cmd;
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 static const char *const scenario = "[host]\n"
 				    "ksm = on\n"
@@ -44,20 +43,6 @@ static const char *const scenario = "[host]\n"
 				    "rewrite-every = 1000000000\n"
 				    "ops = 3000000\n"
 				    "seed = 11\n";
-
-static int setup(void **st)
-{
-	(void)st;
-	cmd.bin = MEMVIRT_BIN;
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-sharerun");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 /* Points of the polyline whose tooltip begins with title, or -1. */
 static int polyline_points(const char *svg, const char *title)
@@ -80,8 +65,8 @@ static void test_ksm_run_report(void **st)
 	static char svg[1 << 20];
 	char ini[256], json[256], out[256], path[300], label[96], size[32];
 	(void)st;
-	test_write_file(dir, "ksm.ini", scenario, ini, sizeof(ini));
-	snprintf(json, sizeof(json), "%s/ksm.json", dir);
+	test_write_file(test_dir, "ksm.ini", scenario, ini, sizeof(ini));
+	snprintf(json, sizeof(json), "%s/ksm.json", test_dir);
 	if (memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, json) != 0)
 		fail_msg("memvirt host: %s%s", cmd.out, cmd.err);
 	json_error_t e;
@@ -94,7 +79,7 @@ static void test_ksm_run_report(void **st)
 	assert_true(saved > 0);
 	assert_true(rows > 5);
 
-	snprintf(out, sizeof(out), "%s/rep", dir);
+	snprintf(out, sizeof(out), "%s/rep", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "report %s -o %s", json, out), 0);
 	snprintf(path, sizeof(path), "%s/index.html", out);
 	test_slurp(path, svg, sizeof(svg));
@@ -134,5 +119,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ksm_run_report),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -26,20 +26,7 @@
 #include "results/trend_plot.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
 static char buf[1 << 18];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-plot");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 static int count(const char *hay, const char *needle)
 {
@@ -83,7 +70,7 @@ static void record(json_t *s, const char *spec, enum trend_error e)
 static const char *slurp(const char *name)
 {
 	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", test_dir, name);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		fail_msg("%s was not written", path);
@@ -99,7 +86,7 @@ static void test_panels_lines_and_sd_bars(void **st)
 	char why[512];
 	(void)st;
 	record(s, "x=mem,series=mmu,metric=result.run_s", TREND_ERROR_SD);
-	assert_int_equal(trend_plots_write_files(s, dir, why, sizeof(why)), 0);
+	assert_int_equal(trend_plots_write_files(s, test_dir, why, sizeof(why)), 0);
 	for (int k = 1; k <= 2; k++) {
 		char name[128];
 		snprintf(name, sizeof(name), "plot-result.run_s-vs-mem-by-mmu-p%d.svg", k);
@@ -118,12 +105,12 @@ static void test_panels_lines_and_sd_bars(void **st)
 		assert_non_null(strstr(svg, ">256 MiB</text>"));
 	}
 	char path[256];
-	snprintf(path, sizeof(path), "%s/plot-result.run_s-vs-mem-by-mmu-p3.svg", dir);
+	snprintf(path, sizeof(path), "%s/plot-result.run_s-vs-mem-by-mmu-p3.svg", test_dir);
 	assert_int_equal(access(path, F_OK), -1); /* two workloads: two panels */
 
 	/* log=off: the same axis, linear, and not claimed log */
 	record(s, "x=mem,series=mmu,metric=result.run_s,log=off", TREND_ERROR_SD);
-	assert_int_equal(trend_plots_write_files(s, dir, why, sizeof(why)), 0);
+	assert_int_equal(trend_plots_write_files(s, test_dir, why, sizeof(why)), 0);
 	assert_non_null(strstr(slurp("plot-result.run_s-vs-mem-by-mmu-p1.svg"), ">mem (size)</text>"));
 	json_decref(s);
 }
@@ -135,7 +122,7 @@ static void test_categorical_bars(void **st)
 	char why[512];
 	(void)st;
 	record(s, "x=mmu,series=mem,metric=result.run_s", TREND_ERROR_SD);
-	assert_int_equal(trend_plots_write_files(s, dir, why, sizeof(why)), 0);
+	assert_int_equal(trend_plots_write_files(s, test_dir, why, sizeof(why)), 0);
 	const char *svg = slurp("plot-result.run_s-vs-mmu-by-mem-p1.svg");
 	assert_int_equal(count(svg, "<rect class=\"bar\""), 6);
 	assert_int_equal(count(svg, "<polyline"), 0);
@@ -234,14 +221,14 @@ static void test_page_and_export(void **st)
 	assert_non_null(strstr(buf, "href=\"plot-result.run_s-vs-mem-by-mmu-p2.svg\""));
 	assert_non_null(strstr(buf, "interquartile range"));
 	assert_int_equal(count(buf, "<svg"), 2);
-	snprintf(path, sizeof(path), "%s/fig.svg", dir);
-	assert_int_equal(trend_export(s, "x=mem,series=mmu,metric=result.run_s", TREND_ERROR_NONE, path, NULL, why,
+	snprintf(path, sizeof(path), "%s/fig.svg", test_dir);
+	assert_int_equal(trend_export(s, "x=mem,series=mmu,metric=result.run_s", TREND_ERROR_NONE, path, NULL, "", why,
 				      sizeof(why)),
 			 0);
 	assert_non_null(strstr(slurp("fig.svg"), ">where workload=gups</text>"));
 	assert_non_null(strstr(slurp("fig-p2.svg"), ">where workload=seq</text>"));
 	assert_non_null(strstr(buf, "no error bars"));
-	assert_int_equal(trend_export(s, "x=mem,metric=result.nothing", TREND_ERROR_SD, path, NULL, why, sizeof(why)),
+	assert_int_equal(trend_export(s, "x=mem,metric=result.nothing", TREND_ERROR_SD, path, NULL, "", why, sizeof(why)),
 			 -EINVAL);
 	assert_non_null(strstr(why, "no metric result.nothing"));
 	json_decref(s);
@@ -276,5 +263,5 @@ int main(void)
 		cmocka_unit_test(test_iqr_and_none),		 cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_page_and_export),	 cmocka_unit_test(test_hostile_recorded_plot),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

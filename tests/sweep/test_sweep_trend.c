@@ -208,9 +208,9 @@ static void test_merge_plot(void **st)
 	char svg[1 << 16], path[300], html[1 << 20];
 	(void)st;
 	assert_int_equal(memvirt("merge %s -o %s/chosen --plot x=mem,series=mmu,metric=result.run_s "
-				 "--plot x=mmu,series=mem,metric=mmu.modeled_cycles --error iqr", out, dir), 0);
+				 "--plot x=mmu,series=mem,metric=mmu.modeled_cycles --error iqr", out, test_dir), 0);
 	/* two axes: x and series, nothing held fixed, one file per plot */
-	snprintf(path, sizeof(path), "%s/chosen/plot-result.run_s-vs-mem-by-mmu.svg", dir);
+	snprintf(path, sizeof(path), "%s/chosen/plot-result.run_s-vs-mem-by-mmu.svg", test_dir);
 	test_slurp(path, svg, sizeof(svg));
 	assert_int_equal(strncmp(svg, "<?xml", 5), 0);
 	assert_non_null(strstr(svg, ">mem (size)</text>"));
@@ -221,16 +221,16 @@ static void test_merge_plot(void **st)
 	/* two repetitions of a timed run: each point's quartiles differ (two wall times equal to the
 	 * nanosecond do not happen), so each of the 4 points has its bar */
 	assert_int_equal(count(svg, "class=\"errbar\""), 4);
-	snprintf(path, sizeof(path), "%s/chosen/plot-mmu.modeled_cycles-vs-mmu-by-mem.svg", dir);
+	snprintf(path, sizeof(path), "%s/chosen/plot-mmu.modeled_cycles-vs-mmu-by-mem.svg", test_dir);
 	test_slurp(path, svg, sizeof(svg));
 	assert_int_equal(count(svg, "<rect class=\"bar\""), 4);
 	assert_non_null(strstr(svg, ">mem=1m</text>"));
 	assert_int_equal(count(svg, "class=\"errbar\""), 0); /* the simulator's counters do not vary */
-	snprintf(path, sizeof(path), "%s/chosen/report.html", dir);
+	snprintf(path, sizeof(path), "%s/chosen/report.html", test_dir);
 	test_slurp(path, html, sizeof(html));
 	assert_non_null(strstr(html, "Chosen plots"));
 	assert_non_null(strstr(html, "href=\"plot-result.run_s-vs-mem-by-mmu.svg\""));
-	snprintf(path, sizeof(path), "%s/chosen/summary.json", dir);
+	snprintf(path, sizeof(path), "%s/chosen/summary.json", test_dir);
 	test_slurp(path, html, sizeof(html));
 	assert_non_null(strstr(html, "\"error_bars\": \"iqr\""));
 
@@ -248,22 +248,22 @@ static void test_merge_plot(void **st)
 		{ "--error stderr", "'stderr'" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(memvirt("merge %s -o %s/refused %s", out, dir, bad[i].arg), 2);
+		assert_int_equal(memvirt("merge %s -o %s/refused %s", out, test_dir, bad[i].arg), 2);
 		assert_int_equal(test_count_lines(cmd.err), 1);
 		if (!strstr(cmd.err, bad[i].names))
 			fail_msg("%s: the error does not name %s: %s", bad[i].arg, bad[i].names, cmd.err);
-		snprintf(path, sizeof(path), "%s/refused/summary.json", dir);
+		snprintf(path, sizeof(path), "%s/refused/summary.json", test_dir);
 		assert_false(test_file_exists(path));
 	}
 
 	/* report --plot draws the same chart anew, with its own error bars */
-	snprintf(path, sizeof(path), "%s/none.svg", dir);
+	snprintf(path, sizeof(path), "%s/none.svg", test_dir);
 	assert_int_equal(memvirt("report %s/summary.json --plot x=mem,series=mmu,metric=result.run_s --error none -o %s",
 				 out, path), 0);
 	test_slurp(path, svg, sizeof(svg));
 	assert_int_equal(count(svg, "class=\"errbar\""), 0);
 	assert_non_null(strstr(svg, "points: mean; no error bars"));
-	assert_int_equal(memvirt("report %s/summary.json --error iqr -o %s/x", out, dir), 2); /* --error needs --plot */
+	assert_int_equal(memvirt("report %s/summary.json --error iqr -o %s/x", out, test_dir), 2); /* --error needs --plot */
 	assert_int_equal(test_count_lines(cmd.err), 1);
 }
 
