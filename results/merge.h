@@ -228,6 +228,8 @@ void merge_number_text(char *buf, size_t n, double v);
 void merge_diff_text(char *buf, size_t n, const struct merge_metric *x);
 /* The same for the difference of the medians. */
 void merge_mdiff_text(char *buf, size_t n, const struct merge_metric *x);
+/* The same rule for any relative difference in percent (a paired mean difference). */
+void merge_pct_text(char *buf, size_t n, double pct);
 /* A metric's mean, sd, min and max as merge_number_text writes them (table and HTML alike). */
 struct merge_stat_text {
 	char mean[32], sd[32], min[32], max[32], median[32], iqr[32];
