@@ -39,6 +39,8 @@ struct experiment; /* vmm/reclaim/experiment.h: telemetry, reclaim, swap, dip de
 
 struct balloon_config; /* balloon/balloon.h: only pointed at */
 
+struct share_host;
+
 struct run_config {
 	const char *platform;            /* native | sim | kvm */
 	const char *mmu;                 /* ept | shadow (native: "none") */
@@ -54,6 +56,12 @@ struct run_config {
 	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
 	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */
 	const struct balloon_config *balloon; /* --balloon (balloon/balloon.h); NULL: no balloon */
+	/* Page sharing on sim (--share on, vmm/run/share_host.h): the host's engine and this VM's
+	 * slot in it (NULL: a VM run alone gets an engine of its own), and the VM's sharing domain
+	 * (NULL: a domain of its own). */
+	struct share_host *share_host;
+	int share_slot;
+	const char *share_domain;
 };
 
 /* The measured cost of one exit reason on kvm: handled = exits the VMM timed, handler_ns =
