@@ -74,7 +74,7 @@ int share_host_init(struct share_host *sh, uint64_t pool_bytes, uint64_t period_
 	return 0;
 }
 
-static bool domain_name_ok(const char *d)
+bool share_domain_name_ok(const char *d)
 {
 	size_t n = strlen(d);
 	if (n == 0 || n > SHARE_DOMAIN_MAX_LEN)
@@ -92,7 +92,7 @@ int share_host_add(struct share_host *sh, const char *name, const char *domain)
 	if (!domain || !domain[0]) { /* a domain of its own, named as the VM */
 		snprintf(own, sizeof(own), "%s", name);
 		domain = own;
-	} else if (!domain_name_ok(domain)) {
+	} else if (!share_domain_name_ok(domain)) {
 		return -EINVAL;
 	}
 	if (sh->nslots == SHARE_MAX_VMS)

@@ -99,6 +99,8 @@ struct share_host {
 
 /* 0, -EINVAL (pool_bytes 0 or not 4 KiB-aligned, period outside [10 ms, 1 h] and not 0), -ENOMEM. */
 int share_host_init(struct share_host *sh, uint64_t pool_bytes, uint64_t period_us);
+/* A sharing domain's name: 1 to 31 of [A-Za-z0-9_.-]. */
+bool share_domain_name_ok(const char *name);
 /* Names VM `name` in domain `domain` (NULL or "": a domain of its own, named as the VM) before
  * it runs: its slot (>= 0), -EINVAL (a bad domain name), -E2BIG (too many VMs or domains). */
 int share_host_add(struct share_host *sh, const char *name, const char *domain);
