@@ -103,6 +103,9 @@ struct result_balloon {
 struct result_sharing {
 	bool have;
 	uint64_t scanned, shared, sharing, zero, volatile_pages, merges, cow_breaks, saved_bytes;
+	uint64_t made_shared; /* frames moved to state shared over the run (the book's resident ->
+			       * shared moves): each one a write later broke (cow_breaks) or still
+			       * shared at the end */
 	unsigned passes;
 	double scan_cpu_s, time_to_90pct_s;
 };
@@ -194,9 +197,6 @@ json_t *result_exit_costs_json(const struct run_result *r);
 /* Builds the whole result document. `context` (host information) is stolen. */
 /* sharing{} of one VM (null unless have). */
 json_t *result_sharing_json(const struct result_sharing *s);
-/* Adds s to a host's sum: counts and CPU summed, passes and time_to_90pct_s the largest (each
- * VM merges when its own measured phase begins). */
-void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s);
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context);
 
 /* Writes `doc` to `path` atomically (a new temporary in the same directory, created with

@@ -73,6 +73,8 @@ void sim_share_finish(struct sim_share *sh, struct run_result *res)
 		.scan_cpu_s = f->scan_cpu_s, .time_to_90pct_s = f->time_to_90pct_s,
 	};
 	if (sh->vm->p2m)
+		res->sharing.made_shared = p2m_book_moved(&p2m_from(sh->vm->p2m)->book, P2M_RESIDENT, P2M_SHARED);
+	if (sh->vm->p2m)
 		res->host_resident_bytes += (uint64_t)(p2m_share_pss_frames(p2m_from(sh->vm->p2m)) * P2M_FRAME + 0.5);
 }
 
