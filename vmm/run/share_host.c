@@ -163,7 +163,8 @@ static void record(struct share_host *sh, double start_ms)
 		dom[d].saved_bytes = (pc.dom_refs[d] - pc.dom_used[d]) * P2M_FRAME;
 	if (sh->first_pass_ms < 0)
 		sh->first_pass_ms = start_ms;
-	if (row.saved_bytes >= sh->peak_saved_bytes) {
+	if (row.saved_bytes > sh->peak_saved_bytes || sh->nrows == 0) { /* the first pass at the peak: every VM
+									    * that made it still in the engine */
 		sh->peak_saved_bytes = row.saved_bytes;
 		sh->at_peak = row;
 		memcpy(sh->dom_at_peak, dom, sizeof(dom));
@@ -206,6 +207,7 @@ static struct timespec deadline_in(double s)
  * some VM reached no safe point in time (the pass is skipped), or -errno. */
 static int64_t world_pass(struct share_host *sh, bool self)
 {
+	double t0 = monotonic_seconds();
 	sh->pass_running = true;
 	atomic_store_explicit(&sh->stop, 1, memory_order_release);
 	struct timespec dl = deadline_in(SHARE_STOP_TIMEOUT_S);
@@ -221,6 +223,9 @@ static int64_t world_pass(struct share_host *sh, bool self)
 		sh->passes_skipped++;
 	atomic_store_explicit(&sh->stop, 0, memory_order_release);
 	sh->pass_running = false;
+	double held = monotonic_seconds() - t0;
+	sh->stopped_s += held;
+	sh->stopped_max_s = held > sh->stopped_max_s ? held : sh->stopped_max_s;
 	pthread_cond_broadcast(&sh->cv);
 	return rc;
 }
@@ -420,6 +425,8 @@ json_t *share_host_json(struct share_host *sh)
 			      u64j(sh->peak_saved_bytes), "final_saved_bytes", u64j(last ? last->saved_bytes : 0),
 			      "pool_peak_bytes", u64j(pc.peak_used * P2M_FRAME), "scan_cpu_s", all.scan_cpu_s,
 			      "time_to_90pct_s", time_to_90pct(sh));
+	json_object_set_new(o, "stopped_s", json_real(sh->stopped_s));
+	json_object_set_new(o, "stopped_max_s", json_real(sh->stopped_max_s));
 	json_object_set_new(o, "error", sh->error ? json_string(sh->why) : json_null());
 	json_object_set_new(o, "domains", domains_json(sh));
 	json_object_set_new(o, "series", series_json(sh));

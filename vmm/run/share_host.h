@@ -87,6 +87,7 @@ struct share_host {
 	struct share_row *rows;
 	size_t nrows, cap;
 	uint64_t passes_skipped;
+	double stopped_s, stopped_max_s; /* wall time the VMs were held for passes: total, longest */
 	double first_pass_ms;       /* time_ms of the first pass's start (-1: none) */
 	uint64_t peak_saved_bytes;
 	struct share_row at_peak;
