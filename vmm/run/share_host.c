@@ -369,18 +369,24 @@ void share_host_fini(struct share_host *sh)
 
 static json_t *u64j(uint64_t v) { return json_integer((json_int_t)v); }
 
+/* One row per pass, thinned to at most SHARE_SERIES_MAX_ROWS (every stride-th, the last kept), as
+ * host.memory is. */
 static json_t *series_json(const struct share_host *sh)
 {
 	json_t *rows = json_array();
+	size_t stride = sh->nrows > SHARE_SERIES_MAX_ROWS ? (sh->nrows + SHARE_SERIES_MAX_ROWS - 1) / SHARE_SERIES_MAX_ROWS : 1;
 	for (size_t i = 0; i < sh->nrows; i++) {
+		if (i % stride && i + 1 != sh->nrows)
+			continue;
 		const struct share_row *r = &sh->rows[i];
 		json_array_append_new(rows, json_pack("[f, o, o, o, o, o, o, o, f]", r->time_ms, u64j(r->scanned),
 						      u64j(r->shared), u64j(r->sharing), u64j(r->zero),
 						      u64j(r->volatile_pages), u64j(r->cow_breaks),
 						      u64j(r->saved_bytes), r->scan_cpu_s));
 	}
-	return json_pack("{s:[s, s, s, s, s, s, s, s, s], s:o}", "columns", "time_ms", "scanned", "shared", "sharing",
-			 "zero", "volatile", "cow_breaks", "saved_bytes", "scan_cpu_s", "rows", rows);
+	return json_pack("{s:[s, s, s, s, s, s, s, s, s], s:o, s:I}", "columns", "time_ms", "scanned", "shared", "sharing",
+			 "zero", "volatile", "cow_breaks", "saved_bytes", "scan_cpu_s", "rows", rows, "stride",
+			 (json_int_t)stride);
 }
 
 static json_t *domains_json(const struct share_host *sh)

@@ -47,6 +47,7 @@
 #define SHARE_MAX_PERIOD_US 3600000000ULL
 #define SHARE_STOP_TIMEOUT_S 2.0
 #define SHARE_JOIN_MAX_PASSES 8u           /* period 0: passes at each join, at most */
+#define SHARE_SERIES_MAX_ROWS 2000u        /* host.sharing.series is thinned to this */
 
 /* One pass's row of host.sharing.series (its columns, in order). */
 struct share_row {
