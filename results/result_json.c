@@ -245,31 +245,13 @@ json_t *result_sharing_json(const struct result_sharing *s)
 {
 	if (!s->have)
 		return json_null();
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:f, s:f}", "engine", "memvirt-merge",
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:f, s:f}", "engine", "memvirt-merge",
 			 "scanned", json_u64(s->scanned), "shared", json_u64(s->shared), "sharing",
 			 json_u64(s->sharing), "zero", json_u64(s->zero), "volatile", json_u64(s->volatile_pages),
-			 "merges", json_u64(s->merges), "cow_breaks", json_u64(s->cow_breaks), "saved_bytes",
+			 "merges", json_u64(s->merges), "cow_breaks", json_u64(s->cow_breaks), "made_shared",
+			 json_u64(s->made_shared), "saved_bytes",
 			 json_u64(s->saved_bytes), "passes", (int)s->passes, "scan_cpu_s", s->scan_cpu_s,
 			 "time_to_90pct_s", s->time_to_90pct_s);
-}
-
-void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s)
-{
-	if (!s->have)
-		return;
-	sum->have = true;
-	sum->scanned += s->scanned;
-	sum->shared += s->shared;
-	sum->sharing += s->sharing;
-	sum->zero += s->zero;
-	sum->volatile_pages += s->volatile_pages;
-	sum->merges += s->merges;
-	sum->cow_breaks += s->cow_breaks;
-	sum->saved_bytes += s->saved_bytes;
-	sum->passes = s->passes > sum->passes ? s->passes : sum->passes;
-	sum->scan_cpu_s += s->scan_cpu_s;
-	if (s->time_to_90pct_s > sum->time_to_90pct_s)
-		sum->time_to_90pct_s = s->time_to_90pct_s;
 }
 
 /* The counter blocks of one phase, set on `o`: at the top of the document for the measured

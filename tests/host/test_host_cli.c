@@ -180,6 +180,9 @@ static void test_bad_scenarios_refused_before_any_vm(void **st)
 		{ "[vm a]\ntimeseries = t.csv\ncount = 2\n", { "both write", "t.csv" } },
 		{ "[vm a]\nplatform = sim\nwss = sampled:0,period=5ms\n", { ":3:", "[vm a]", "'wss'" } },
 		{ "[host]\nksm = on\n[vm a]\nplatform = sim\nwss = exact\n", { "[vm a]", "'wss'", "ksm = on" } },
+		{ "[vm a]\nplatform = sim\nshare = on\nshare_domain = a/b\n", { ":4:", "[vm a]", "'share_domain'", "'a/b'" } },
+		{ "[vm a]\nplatform = sim\nshare_domain = d\n", { ":3:", "'share_domain'", "share = on" } },
+		{ "[host]\nshare-period = 5ms\n[vm a]\n", { ":2:", "'share-period'", "'5ms'", "10ms" } },
 	};
 	assert_true(memvirt_host_refuses(&cmd, cases, sizeof(cases) / sizeof(cases[0])));
 }

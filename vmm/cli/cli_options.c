@@ -87,7 +87,9 @@ static const struct cli_opt sim_options[] = {
 		       "fault through it, as KVM does (default off)", CLI_SIM | CLI_COMMANDS),
 	CLI_OPT_ARG_AT("share", OPT_SHARE, "on|off",
 		       "memvirt's merge engine merges equal guest frames copy-on-write\n"
-		       "when the measured phase begins (default off; ept, 4k host pages)", CLI_SIM | CLI_COMMANDS),
+		       "when the measured phase begins; in a host scenario across the\n"
+		       "VMs of a share_domain, a pass every [host] share-period\n"
+		       "(default off; ept, 4k host pages)", CLI_SIM | CLI_COMMANDS),
 	CLI_OPT_ARG_MORE("cost", OPT_COST, "NAME=CYCLES", "set a cost-model parameter (repeatable); names:",
 			 cost_names_help),
 	CLI_OPT_END(),

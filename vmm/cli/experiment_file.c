@@ -218,7 +218,7 @@ static int check_scenario_key(struct xf_reader *r, const char *key, const char *
 			    "budget, swap, policy, policy-period and page sharing's %s (a VM's options go in its "
 			    "[vm NAME] section)", key, value, ksm_opt_names());
 	}
-	if (strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_SHARES) == 0)
+	if (strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_SHARES) == 0 || strcmp(key, XF_KEY_SHARE_DOMAIN) == 0)
 		return 1;
 	if (strcmp(key, XF_KEY_ZIP) == 0)
 		return fail(r, r->line, "key '%s' = '%s' in [vm %s]: zipped axes are for experiment files; scenarios do "
