@@ -149,7 +149,8 @@ enum gk_test_pt {
 
 /* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */
 
-#define GK_HC_VERSION 5u /* 3: GK_HC_SLEEP; 4: GK_HC_BALLOON_INFLATE / _DEFLATE; 5: PHASE fills stats, timing */
+#define GK_HC_VERSION 6u /* 3: GK_HC_SLEEP; 4: GK_HC_BALLOON_INFLATE / _DEFLATE; 5: PHASE fills stats, timing;
+			  * 6: GK_HC_BALLOON_REPORT */
 #define GK_HC_CONSOLE_BYTES 2048u
 #define GK_HC_SLEEP_MAX_US WL_SLEEP_MAX_US /* 10 s: the longest GK_HC_SLEEP the VMM accepts */
 
@@ -176,6 +177,8 @@ enum gk_hc {
 	 * (GK_BOOT_BALLOON); entries at GK_SYS_BALLOON_ENTRIES_GPA, guest/balloon_abi.h. */
 	GK_HC_BALLOON_INFLATE, /* arg0 = n <= GK_BALLOON_BATCH entries, arg1 = GK_BALLOON_MSG_* */
 	GK_HC_BALLOON_DEFLATE, /* the same; the VMM has made the frames usable when it returns */
+	GK_HC_BALLOON_REPORT,  /* the same, free 2 MiB chunks (free page reporting): the VMM has
+				* released their host backing when it returns; they stay the guest's */
 };
 
 /* Exit costs as the guest sees them: TSC cycles from just before the exiting instruction
