@@ -52,10 +52,11 @@ enum gk_balloon_op { GK_BALLOON_INFLATE = 1, GK_BALLOON_DEFLATE = 2, GK_BALLOON_
 #define GK_BALLOON_DEFLATE_ON_OOM (1u << 0)
 #define GK_BALLOON_REPORTING      (1u << 1) /* free page reporting on: report_epoch advances */
 
-/* A free chunk is reported once report_epoch has advanced this many times since it was freed:
- * with the VMM advancing it every report_delay / 2, a chunk is reported between report_delay
- * and 1.5 x report_delay after it was freed (checks only happen at system calls). */
-#define GK_BALLOON_REPORT_AGE 2u
+/* A free chunk is reported once report_epoch has advanced this many times since the epoch it
+ * was freed in: with the VMM advancing it every report_delay / 2, a chunk is reported more than
+ * report_delay and at most 1.5 x report_delay after it was freed, at the guest's first check
+ * after that (checks happen only at system calls). */
+#define GK_BALLOON_REPORT_AGE 3u
 
 /* Statistics in virtio-balloon's terms, as far as this kernel has them (4 KiB frames and
  * counts); the guest refreshes them at the end of every round. */

@@ -272,26 +272,28 @@ static void test_free_page_reporting(void **state)
 		assert_int_equal(gk_frame_free(vm.k, got[i], PT_PAGE_2M), 0);
 	for (int i = 0; i < 512; i++)
 		assert_int_equal(gk_frame_free(vm.k, f4k[i], PT_PAGE_4K), 0);
-	v.shared.report_epoch = 1;
-	gk_balloon_poll(vm.k);
-	assert_int_equal(v.report_messages, 0); /* one epoch old */
-	v.shared.report_epoch = 2;
+	for (uint64_t ep = 1; ep < GK_BALLOON_REPORT_AGE; ep++) {
+		v.shared.report_epoch = ep;
+		gk_balloon_poll(vm.k);
+		assert_int_equal(v.report_messages, 0); /* not old enough */
+	}
+	v.shared.report_epoch = GK_BALLOON_REPORT_AGE;
 	gk_balloon_poll(vm.k);
 	assert_int_equal(v.report_messages, 1);
 	assert_int_equal(v.reported_chunks, 5);
 	assert_int_equal(vm.k->balloon.reported_chunks, 5);
-	v.shared.report_epoch = 3;
+	v.shared.report_epoch = GK_BALLOON_REPORT_AGE + 1;
 	gk_balloon_poll(vm.k); /* all reported already */
 	assert_int_equal(v.reported_chunks, 5);
 	/* reuse: the allocator zeroes what the host left (0x5a here) */
 	uint64_t again = gk_frame_alloc(vm.k, PT_PAGE_2M);
 	assert_true(again != GK_NO_FRAME);
 	assert_true(th_all_zero(&vm, again, PT_PAGE_2M));
-	assert_int_equal(gk_frame_free(vm.k, again, PT_PAGE_2M), 0); /* freed at epoch 3 */
-	v.shared.report_epoch = 4;
+	assert_int_equal(gk_frame_free(vm.k, again, PT_PAGE_2M), 0); /* freed at epoch AGE + 1 */
+	v.shared.report_epoch = 2 * GK_BALLOON_REPORT_AGE;
 	gk_balloon_poll(vm.k);
 	assert_int_equal(v.reported_chunks, 5);
-	v.shared.report_epoch = 5;
+	v.shared.report_epoch = 2 * GK_BALLOON_REPORT_AGE + 1;
 	gk_balloon_poll(vm.k);
 	assert_int_equal(v.reported_chunks, 6); /* that one again; the others not */
 	assert_int_equal(v.report_messages, 2);
