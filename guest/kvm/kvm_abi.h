@@ -66,7 +66,8 @@ struct gk_image_header {
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
 
 #define GK_RUN_MAGIC   0x314e5552564d454dULL /* "MEMVRUN1" */
-#define GK_RUN_VERSION 3u /* 2: struct wl_params grew (idle, phases and dup parameters); 3: runtime, ramp, loops */
+#define GK_RUN_VERSION 4u /* 2: struct wl_params grew (idle, phases and dup parameters); 3: runtime, ramp, loops;
+			   * 4: sys_every (phases) */
 
 /* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). Only the test
  * image (GK_IMAGE_SELFTESTS) has them. */
