@@ -27,9 +27,14 @@
 #define GK_BALLOON_VERSION 2u /* 2: stats_request/stats_seq, report_epoch, REPORT */
 
 /* Entries per message. virtio-balloon's 256; with 2 MiB entries one message is 512 MiB, so a
- * larger batch would save at most a handful of exits per GiB (docs/balloon.md). One constant
- * for both sides: the entry array (one 4 KiB page on kvm holds 512) and every check follow it. */
+ * larger batch would save at most a handful of exits per GiB (docs/balloon.md, where 256 is
+ * measured against 512). One constant for both sides: the entry array (one 4 KiB page on kvm,
+ * which holds 512) and every check follow it. A build may set it (-DGK_BALLOON_BATCH=512, as
+ * bench/balloon_batch.sh does): the VMM and the guest image are built from one tree, so both
+ * sides always agree. */
+#ifndef GK_BALLOON_BATCH
 #define GK_BALLOON_BATCH 256u
+#endif
 
 /* An entry: the guest-physical address of a 4 KiB frame, or of a 2 MiB-aligned 2 MiB chunk
  * with GK_BALLOON_ENTRY_2M set. Bits 1-11 must be zero. */

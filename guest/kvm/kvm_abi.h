@@ -21,6 +21,7 @@
 #define GK_SYS_HCALL_GPA 0x5000ULL  /* struct gk_hcall_page (one page) */
 #define GK_SYS_BALLOON_GPA 0x6000ULL /* struct gk_balloon_shared (balloon/, GK_BOOT_BALLOON) */
 #define GK_SYS_BALLOON_ENTRIES_GPA 0x7000ULL /* GK_BALLOON_BATCH entries (guest/balloon_abi.h) */
+_Static_assert(GK_BALLOON_BATCH * 8 <= 0x1000, "the balloon's entry array is one system page");
 #define GK_SYS_PT_GPA    0x10000ULL /* boot page tables: PML4, PDPT, PDs (identity map) */
 #define GK_SYS_PT_END    0x200000ULL
 #define GK_IMAGE_GPA     0x200000ULL /* the image is linked and loaded here (identity mapped) */
