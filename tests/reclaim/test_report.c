@@ -21,19 +21,6 @@
 #include "tests/common/tmpdir.h"
 #include "results/report.h"
 
-static char dir[64];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-report");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 /* 1000 ms at 1 kHz, 1e6 ops/s, a dip to a tenth at 400-450 ms with minor faults in it; the
  * guest uses 48 MiB, 16 MiB in the dip (TEL_ABSENT: a series from before the column). With a
@@ -102,9 +89,9 @@ static char *slurp(const char *path)
 static const char *report_page(uint64_t used, bool balloon)
 {
 	char csv[128], json[128], html[128], why[512];
-	snprintf(csv, sizeof(csv), "%s/t.csv", dir);
-	snprintf(json, sizeof(json), "%s/r.json", dir);
-	snprintf(html, sizeof(html), "%s/index.html", dir);
+	snprintf(csv, sizeof(csv), "%s/t.csv", test_dir);
+	snprintf(json, sizeof(json), "%s/r.json", test_dir);
+	snprintf(html, sizeof(html), "%s/index.html", test_dir);
 	write_series(csv, used, balloon);
 	json_t *doc = known_doc();
 	assert_int_equal(result_write_atomic(json, doc), 0);
@@ -155,14 +142,14 @@ static void test_report_refuses_without_telemetry(void **st)
 {
 	(void)st;
 	char json[128], why[512];
-	snprintf(json, sizeof(json), "%s/bare.json", dir);
+	snprintf(json, sizeof(json), "%s/bare.json", test_dir);
 	json_t *doc = json_pack("{s:i, s:n}", "schema_version", 1, "telemetry");
 	assert_int_equal(result_write_atomic(json, doc), 0);
 	json_decref(doc);
 	struct report r;
 	assert_int_equal(report_load(json, &r, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "no telemetry"));
-	snprintf(json, sizeof(json), "%s/missing.json", dir);
+	snprintf(json, sizeof(json), "%s/missing.json", test_dir);
 	assert_int_equal(report_load(json, &r, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "cannot read"));
 }
@@ -173,7 +160,7 @@ static void test_rates(void **st)
 	char csv[128];
 	struct tel_series ts;
 	struct report_rates rr;
-	snprintf(csv, sizeof(csv), "%s/t.csv", dir);
+	snprintf(csv, sizeof(csv), "%s/t.csv", test_dir);
 	assert_int_equal(tel_series_read_csv(csv, &ts), 0);
 	assert_int_equal(report_rates_compute(&ts, 0, 1000, 100, &rr), 0);
 	assert_int_equal(rr.n, 100);
@@ -190,5 +177,5 @@ int main(void)
 		cmocka_unit_test(test_report_elements), cmocka_unit_test(test_report_refuses_without_telemetry),
 		cmocka_unit_test(test_rates),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

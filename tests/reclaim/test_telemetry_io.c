@@ -25,19 +25,6 @@
 #include "vmm/host/host_counters.h"
 #include "vmm/reclaim/telemetry.h"
 
-static char dir[64];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-telio");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 static struct tel_series sample_series(void)
 {
@@ -75,7 +62,7 @@ static void test_csv_round_trip(void **st)
 {
 	(void)st;
 	char path[128], line[512];
-	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(path, sizeof(path), "%s/t.csv", test_dir);
 	struct tel_series ts = sample_series(), back;
 	assert_int_equal(tel_series_write_csv(&ts, path), 0);
 	FILE *f = fopen(path, "r");
@@ -100,7 +87,7 @@ static void test_csv_round_trip(void **st)
 	tel_series_free(&ts);
 	/* atomic: no temporary left behind */
 	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", dir);
+	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", test_dir);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -109,7 +96,7 @@ static void test_csv_malformed(void **st)
 	(void)st;
 	char path[128];
 	struct tel_series back;
-	snprintf(path, sizeof(path), "%s/bad.csv", dir);
+	snprintf(path, sizeof(path), "%s/bad.csv", test_dir);
 	FILE *f = fopen(path, "w");
 	fputs("time_ms,phase\n1,2\n", f);
 	fclose(f);
@@ -136,7 +123,7 @@ static void test_csv_without_uffd_column(void **st)
 	(void)st;
 	char path[128];
 	struct tel_series back;
-	snprintf(path, sizeof(path), "%s/old.csv", dir);
+	snprintf(path, sizeof(path), "%s/old.csv", test_dir);
 	FILE *f = fopen(path, "w");
 	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
 	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events\n"
@@ -160,7 +147,7 @@ static void test_csv_without_used_column(void **st)
 	(void)st;
 	char path[128];
 	struct tel_series back;
-	snprintf(path, sizeof(path), "%s/old-used.csv", dir);
+	snprintf(path, sizeof(path), "%s/old-used.csv", test_dir);
 	FILE *f = fopen(path, "w");
 	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
 	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults\n"
@@ -297,8 +284,8 @@ static void test_damon_stats(void **st)
 	(void)st;
 	char a[160], b[160];
 	int fd[2];
-	snprintf(a, sizeof(a), "%s/sz_a", dir);
-	snprintf(b, sizeof(b), "%s/sz_b", dir);
+	snprintf(a, sizeof(a), "%s/sz_a", test_dir);
+	snprintf(b, sizeof(b), "%s/sz_b", test_dir);
 	FILE *f = fopen(a, "w");
 	fputs("4096\n", f);
 	fclose(f);
@@ -367,5 +354,5 @@ int main(void)
 		cmocka_unit_test(test_embedded_json), cmocka_unit_test(test_vmstat_psi_parsers),
 		cmocka_unit_test(test_overhead_probe), cmocka_unit_test(test_damon_stats),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

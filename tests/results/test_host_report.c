@@ -36,20 +36,7 @@
 #define MIB (1 << 20)
 #define ROWS 200 /* 1 kHz for 200 ms */
 
-static char dir[64];
 static char page[1 << 22];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-hostpage");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 static int count(const char *hay, const char *needle)
 {
@@ -200,7 +187,7 @@ static json_t *host_doc(const struct doc_opts *o)
 static void render(const struct doc_opts *o, const char *sub)
 {
 	char out[128], why[512];
-	snprintf(out, sizeof(out), "%s/%s", dir, sub);
+	snprintf(out, sizeof(out), "%s/%s", test_dir, sub);
 	assert_int_equal(mkdir(out, 0700), 0);
 	json_t *doc = host_doc(o);
 	assert_non_null(doc);
@@ -218,7 +205,7 @@ static void check_svg(const char *sub, const char *file, const char *must)
 {
 	static char svg[1 << 22];
 	char path[200];
-	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, file);
+	snprintf(path, sizeof(path), "%s/%s/%s", test_dir, sub, file);
 	slurp(path, svg, sizeof(svg));
 	assert_true(strncmp(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=", 50) == 0);
 	assert_non_null(strstr(svg, "</svg>\n"));
@@ -324,7 +311,7 @@ static void test_columns_by_name(void **st)
 			json_array_append(moved, json_array_get(row, from[k]));
 		json_array_set_new(json_object_get(mem, "rows"), i, moved);
 	}
-	snprintf(out, sizeof(out), "%s/bynames", dir);
+	snprintf(out, sizeof(out), "%s/bynames", test_dir);
 	assert_int_equal(mkdir(out, 0700), 0);
 	if (report_host_write(doc, "fixture.json", out, why, sizeof(why)) < 0)
 		fail_msg("report_host_write: %s", why);
@@ -350,7 +337,7 @@ static void test_vm_not_sampled(void **st)
 	size_t i;
 	json_array_foreach(json_object_get(mem, "rows"), i, row) json_array_set_new(row, 4, json_null()); /* b's */
 	assert_string_equal(json_string_value(json_array_get(json_object_get(mem, "columns"), 4)), "b.guest_resident_bytes");
-	snprintf(out, sizeof(out), "%s/unsampled", dir);
+	snprintf(out, sizeof(out), "%s/unsampled", test_dir);
 	assert_int_equal(mkdir(out, 0700), 0);
 	if (report_host_write(doc, "fixture.json", out, why, sizeof(why)) < 0)
 		fail_msg("report_host_write: %s", why);
@@ -394,11 +381,11 @@ static void test_hostile_strings(void **st)
 	assert_non_null(strstr(page, "<a href=\"vm-b.html\">"));
 	const char *files[] = { "host-memory.svg", "host-throughput.svg", "host-used.svg" };
 	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/hostile/%s", dir, files[i]);
+		snprintf(path, sizeof(path), "%s/hostile/%s", test_dir, files[i]);
 		slurp(path, svg, sizeof(svg));
 		check_escaped(path, svg);
 	}
-	snprintf(path, sizeof(path), "%s/hostile/vm-b.html", dir);
+	snprintf(path, sizeof(path), "%s/hostile/vm-b.html", test_dir);
 	assert_int_equal(access(path, F_OK), 0);
 }
 
@@ -412,5 +399,5 @@ int main(void)
 		cmocka_unit_test(test_long_log),
 		cmocka_unit_test(test_hostile_strings),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -21,26 +21,25 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64], out[128];
-static struct memvirt_cmd cmd;
+static char out[128];
+/* a hang is a failure (exit 124), not a ctest timeout */
+static struct memvirt_cmd cmd = { .bin = "/usr/bin/timeout", .dir = test_dir };
 static char page[1 << 21];
 
 #define memvirt(...) memvirt_cmd_run(&cmd, "60 " MEMVIRT_BIN " " __VA_ARGS__)
 
-/* The sweep runs once for the group, from dir (a relative timeseries would land there). */
+/* The sweep runs once for the group, from test_dir (a relative timeseries would land there). */
 static int setup(void **st)
 {
 	char ini[160];
 	(void)st;
-	cmd.bin = "/usr/bin/timeout"; /* a hang is a failure (exit 124), not a ctest timeout */
-	cmd.dir = dir;
-	if (test_tmpdir_make(dir, sizeof(dir), "memvirt-trend") || chdir(dir))
+	if (test_dir_setup(st) || chdir(test_dir))
 		return -1;
-	test_write_file(dir, "fp.ini",
+	test_write_file(test_dir, "fp.ini",
 			"[global]\nplatform = sim\nworkload = seq\nrepeat = 2\nsample-us = 500\ntimeseries = t.csv\n"
 			"[fp]\nmem = 1m, 4m\nmmu = ept, shadow\n",
 			ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/sweep", dir);
+	snprintf(out, sizeof(out), "%s/sweep", test_dir);
 	if (memvirt("sweep %s --out %s", ini, out) != 0) {
 		fprintf(stderr, "sweep failed: %s\n", cmd.err);
 		return -1;
@@ -53,7 +52,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
 	(void)st;
-	return chdir("/") || test_tmpdir_remove(dir);
+	return chdir("/") || test_dir_teardown(st);
 }
 
 static json_t *summary(void)
@@ -145,15 +144,15 @@ static void test_files_relative_to_summary(void **st)
 		}
 	}
 	assert_int_equal(n, 8);
-	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(path, sizeof(path), "%s/t.csv", test_dir);
 	assert_false(test_file_exists(path)); /* the sweep writes nothing where it was started */
 	json_decref(doc);
 	/* the run report of a repetition finds its series beside it */
-	assert_int_equal(memvirt("report %s/points/0001-fp-r2.json -o %s/r", out, dir), 0);
+	assert_int_equal(memvirt("report %s/points/0001-fp-r2.json -o %s/r", out, test_dir), 0);
 
 	/* merged elsewhere (-o), the paths lead from there back to the sweep's folder */
-	assert_int_equal(memvirt("merge %s -o %s/elsewhere", out, dir), 0);
-	snprintf(path, sizeof(path), "%s/elsewhere/summary.json", dir);
+	assert_int_equal(memvirt("merge %s -o %s/elsewhere", out, test_dir), 0);
+	snprintf(path, sizeof(path), "%s/elsewhere/summary.json", test_dir);
 	json_error_t err;
 	doc = json_load_file(path, 0, &err);
 	assert_non_null(doc);
@@ -161,9 +160,9 @@ static void test_files_relative_to_summary(void **st)
 	const char *res = json_string_value(json_object_get(e, "result"));
 	assert_non_null(res);
 	assert_string_equal(res, "../sweep/points/0000-fp-r1.json");
-	snprintf(path, sizeof(path), "%s/elsewhere/%s", dir, json_string_value(json_object_get(e, "timeseries")));
+	snprintf(path, sizeof(path), "%s/elsewhere/%s", test_dir, json_string_value(json_object_get(e, "timeseries")));
 	assert_true(test_file_exists(path));
-	snprintf(path, sizeof(path), "%s/elsewhere/trend-result.run_s-vs-mem.svg", dir);
+	snprintf(path, sizeof(path), "%s/elsewhere/trend-result.run_s-vs-mem.svg", test_dir);
 	assert_true(test_file_exists(path));
 	json_decref(doc);
 }
@@ -172,7 +171,7 @@ static void test_plot_export(void **st)
 {
 	char svg[1 << 16], path[200];
 	(void)st;
-	snprintf(path, sizeof(path), "%s/one.svg", dir);
+	snprintf(path, sizeof(path), "%s/one.svg", test_dir);
 	assert_int_equal(memvirt("report %s/summary.json --plot result.ops_per_s:mem -o %s", out, path), 0);
 	test_slurp(path, svg, sizeof(svg));
 	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s")); /* ", log scale" when a loaded host spreads them */

@@ -1,7 +1,10 @@
 /* cmd_report.c — `memvirt report RESULT.json -o DIR`: writes DIR/index.html for one run
  * (report.h) or host; `memvirt report SUMMARY.json --plot METRIC[:AXIS] -o FILE.svg` exports
  * one trend chart of a merged sweep (trend.h) as a standalone SVG file, for a paper. -o is a
- * directory for a page and a file for a chart: each is what the command writes. */
+ * directory for a page and a file for a chart: each is what the command writes. It says which
+ * of the four documents memvirt writes it got — a run result, a host result (both drawn), a
+ * sweep summary or a comparison (each has its page already: refused, saying where it is) — so
+ * that a wrong file is named for what it is, not for what it lacks. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,9 +76,24 @@ static int plot(const char *json, const char *spec, const char *out)
 	else if (rc < 0)
 		rc = (cli_error("%s", why), 1);
 	else
-		printf("report: %s\n", out);
+		printf("report: a sweep summary (%zu points): %s\n", json_array_size(json_object_get(doc, "points")), out);
 	json_decref(doc);
 	return rc;
+}
+
+/* "a run result (sim, ept, seq)" or "a host result (s: 2 VMs)": what report got, into buf. */
+static const char *doc_kind_text(const json_t *doc, char *buf, size_t n)
+{
+	const json_t *c = json_object_get(doc, "config");
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	if (kind && strcmp(kind, "host") == 0)
+		snprintf(buf, n, "a host result (%s: %zu VMs)", json_string_value(json_object_get(c, "name")) ?: "?",
+			 json_object_size(json_object_get(doc, "vms")));
+	else
+		snprintf(buf, n, "a run result (%s, %s, %s)", json_string_value(json_object_get(c, "platform")) ?: "?",
+			 json_string_value(json_object_get(c, "mmu")) ?: "?",
+			 json_string_value(json_object_get(c, "workload")) ?: "?");
+	return buf;
 }
 
 int cmd_report(int argc, char **argv)
@@ -86,7 +104,7 @@ int cmd_report(int argc, char **argv)
 		return rc == CLI_HELP ? 0 : rc;
 	if (spec)
 		return plot(json, spec, dir);
-	char why[512], path[4200];
+	char why[512], path[4200], what[160];
 	struct report r;
 	json_error_t err;
 	json_t *doc = result_load_file(json, &err); /* report_load below says what is wrong */
@@ -96,7 +114,7 @@ int cmd_report(int argc, char **argv)
 		else if ((rc = report_host_write(doc, json, dir, why, sizeof(why))) < 0)
 			rc = (cli_error("invalid RESULT.json '%s': %s", json, why), EXIT_USAGE);
 		else
-			rc = (printf("report: %s/index.html\n", dir), 0);
+			rc = (printf("report: %s: %s/index.html\n", doc_kind_text(doc, what, sizeof(what)), dir), 0);
 		json_decref(doc);
 		return rc;
 	}
@@ -109,9 +127,9 @@ int cmd_report(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "%s/index.html", dir);
 	rc = report_write_html(&r, path);
-	report_free(&r);
 	if (rc < 0)
-		return cli_error("cannot write %s: %s", path, result_file_strerror(rc)), 1;
-	printf("report: %s\n", path);
+		return report_free(&r), cli_error("cannot write %s: %s", path, result_file_strerror(rc)), 1;
+	printf("report: %s: %s\n", doc_kind_text(r.doc, what, sizeof(what)), path);
+	report_free(&r);
 	return 0;
 }

@@ -175,6 +175,8 @@ static void ops_lost_total(json_t *vms, json_t *totals)
 static json_t *vm_entry_json(struct run_vm *vm, unsigned shares, json_t *context)
 {
 	json_t *doc = run_vm_doc(vm, context);
+	if (vm->cfg->finish_doc) /* as a run's (a sweep names the VM's series relative to the point) */
+		vm->cfg->finish_doc(doc);
 	json_object_set_new(doc, "vm", json_pack("{s:s, s:f, s:f, s:I}", "name", vm->name, "start_s", vm->start_s, "end_s",
 						  vm->end_s, "shares", (json_int_t)(shares ? shares : OC_DEFAULT_SHARES)));
 	return doc;
