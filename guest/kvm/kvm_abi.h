@@ -93,8 +93,9 @@ enum gk_selftest {
 				     * tables (GK_SYS_TEST_PT), checking every page after each
 				     * (guest/kvm/user_coherence.c, coherence.c) */
 	GK_SELFTEST_BAD_SLEEP,      /* SLEEP hypercall longer than GK_HC_SLEEP_MAX_US */
-	GK_SELFTEST_BALLOON_BAD,    /* a VM with a balloon: a one-entry INFLATE of a bad entry, chosen
-				     * by selftest_arg (enum gk_selftest_balloon) */
+	GK_SELFTEST_BALLOON_BAD,    /* a VM with a balloon: a one-entry INFLATE (or REPORT) of a bad
+				     * entry, or lying statistics, chosen by selftest_arg (enum
+				     * gk_selftest_balloon) */
 	GK_SELFTEST_COUNT
 };
 
@@ -105,6 +106,10 @@ enum gk_selftest_balloon {
 	GK_SELFTEST_BALLOON_TWICE,       /* the last RAM chunk, inflated twice */
 	GK_SELFTEST_BALLOON_FLAGS,       /* a RAM frame with unknown flag bits */
 	GK_SELFTEST_BALLOON_KERNEL,      /* the kernel image's first page (system area) */
+	GK_SELFTEST_BALLOON_REPORT_4K,   /* a REPORT of one 4 KiB RAM frame (chunks only) */
+	GK_SELFTEST_BALLOON_REPORT_OFF,  /* a REPORT of a free RAM chunk in a VM without report=on */
+	GK_SELFTEST_BALLOON_STATS,       /* not a stop: statistics that lie (free > total > guest
+					  * RAM) sent with an empty INFLATE; the run goes on */
 };
 
 struct gk_run_block {

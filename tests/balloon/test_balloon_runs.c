@@ -14,8 +14,10 @@
  *     freed are reported and leave the host (>= 95%; on kvm also from a memfd's blocks),
  *     checksum unchanged, nothing ballooned;
  *     the statistics are polled, pass the checks and say what the guest has;
- *   - kvm only: a misbehaving guest (out-of-range, pool, kernel page, twice, flag bits) is
- *     stopped with a message naming the entry and the area, and the VMM carries on. */
+ *   - kvm only: a misbehaving guest (out-of-range, pool, kernel page, twice, flag bits, a 4 KiB
+ *     report, a report with reporting off) is stopped with a message naming the entry and the
+ *     area, lying statistics are refused and counted while the VM runs on, and the VMM carries
+ *     on. */
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -239,19 +241,24 @@ static void test_host_drop_hugetlb(void **st)
 	host_drop("hugetlb");
 }
 
-static void expect_bad(unsigned which, const char *text)
+static void expect_bad_in(unsigned which, const char *spec, const char *text)
 {
 	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
 	struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = GK_SELFTEST_BALLOON_BAD,
 					.selftest_arg = which };
 	struct run_result res;
 	struct balloon b;
-	const char *specs[] = { "target=0", NULL };
+	const char *specs[] = { spec, NULL };
 	assert_true(bt_run(&c, specs, &b, &h, &res) < 0);
 	if (!strstr(res.message, text))
 		fail_msg("'%s' does not say '%s'", res.message, text);
 	assert_false(res.have_checksum);
 	balloon_fini(&b);
+}
+
+static void expect_bad(unsigned which, const char *text)
+{
+	expect_bad_in(which, "target=0", text);
 }
 
 static void test_misbehaving_guest(void **st)
@@ -263,6 +270,23 @@ static void test_misbehaving_guest(void **st)
 	expect_bad(GK_SELFTEST_BALLOON_KERNEL, "outside guest RAM: in the system area");
 	expect_bad(GK_SELFTEST_BALLOON_TWICE, "already ballooned");
 	expect_bad(GK_SELFTEST_BALLOON_FLAGS, "unknown flag bits");
+	expect_bad_in(GK_SELFTEST_BALLOON_REPORT_4K, "report=on",
+		      "BALLOON_REPORT (14) refused: balloon report entry 0: frame 0x40007000: free page reporting takes 2 "
+		      "MiB chunks only");
+	expect_bad(GK_SELFTEST_BALLOON_REPORT_OFF, "BALLOON_REPORT (14) refused: balloon report: free page reporting is off");
+	/* lying statistics are refused and counted, never kept, and the VM runs on to the end */
+	struct run_config lc = bt_config("kvm", "ept", 32 * MIB);
+	struct kvm_platform_hooks lh = { .image = &kvm_selftest_image, .selftest = GK_SELFTEST_BALLOON_BAD,
+					 .selftest_arg = GK_SELFTEST_BALLOON_STATS };
+	struct run_result lr;
+	struct balloon lb;
+	const char *lspecs[] = { "target=0", NULL };
+	if (bt_run(&lc, lspecs, &lb, &lh, &lr) != 0)
+		fail_msg("%s", lr.message);
+	assert_true(lr.have_checksum);
+	assert_int_equal(lr.balloon.stats_refused, 1);
+	assert_true(!lr.balloon.have_stats || lr.balloon.guest_total <= BT_GUEST_BYTES);
+	balloon_fini(&lb);
 	/* the VMM is healthy after: a normal VM with a balloon runs to the end */
 	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
 	struct run_result res;
