@@ -56,7 +56,7 @@ static int step_key(struct balloon_config *c, struct balloon_step *s, const char
 			return 0;
 		}
 		if (parse_duration_us(val, &us) < 0 || us < BALLOON_STATS_MIN_US || us > BALLOON_PERIOD_MAX_US)
-			return fail(why, n, "--balloon: bad stats period '%s' (1ms to 1h, or off)", val);
+			return fail(why, n, "--balloon: bad stats period '%s' (1ms to 3600s, or off)", val);
 		c->stats_us = us;
 		return 0;
 	}
@@ -64,7 +64,7 @@ static int step_key(struct balloon_config *c, struct balloon_step *s, const char
 		return parse_bool(val, &c->report) < 0 ? fail(why, n, "--balloon: report=%s: on or off", val) : 0;
 	if (strcmp(key, "report_delay") == 0) {
 		if (parse_duration_us(val, &us) < 0 || us < BALLOON_REPORT_DELAY_MIN_US || us > BALLOON_PERIOD_MAX_US)
-			return fail(why, n, "--balloon: bad report_delay '%s' (2ms to 1h)", val);
+			return fail(why, n, "--balloon: bad report_delay '%s' (2ms to 3600s)", val);
 		c->report_delay_us = us;
 		return 0;
 	}
@@ -220,6 +220,8 @@ int balloon_attach(struct balloon *b, uint64_t ram_gpa, uint64_t ram_bytes, vola
 	b->shared->batch_max = GK_BALLOON_BATCH;
 	b->shared->flags = (b->cfg.deflate_on_oom ? GK_BALLOON_DEFLATE_ON_OOM : 0) |
 			   (b->cfg.report && b->be.report ? GK_BALLOON_REPORTING : 0);
+	memset(b->step_done, 0, sizeof(b->step_done));
+	b->measure_t0 = -1;
 	b->shared->stats_request = b->stats_request = 0;
 	b->shared->report_epoch = b->report_epoch = 0;
 	b->shared->stats_seq = 0;
@@ -314,19 +316,30 @@ static struct timespec abs_time(double t)
 }
 
 /* The earliest at= step not yet applied, or -1. */
-static int next_step(const struct balloon *b, const bool *done)
+static int next_step(const struct balloon *b)
 {
 	int next = -1;
 	for (unsigned i = 0; i < b->cfg.n; i++)
-		if (b->cfg.step[i].has_at && !done[i] && (next < 0 || b->cfg.step[i].at_s < b->cfg.step[next].at_s))
+		if (b->cfg.step[i].has_at && !b->step_done[i] &&
+		    (next < 0 || b->cfg.step[i].at_s < b->cfg.step[next].at_s))
 			next = (int)i;
 	return next;
+}
+
+/* Step i's target, now. Under the lock. */
+static void step_apply(struct balloon *b, unsigned i)
+{
+	b->step_done[i] = true;
+	if (b->attached) {
+		uint64_t t = b->cfg.step[i].target_bytes;
+		b->target_bytes = (t > b->ram_bytes ? b->ram_bytes : t) / FRAME * FRAME;
+		publish_target(b);
+	}
 }
 
 static void *thread_main(void *arg)
 {
 	struct balloon *b = arg;
-	bool done[BALLOON_MAX_STEPS] = { false };
 	double stats_s = (double)b->cfg.stats_us / 1e6, epoch_s = (double)b->cfg.report_delay_us / 2e6;
 	double now = monotonic_seconds(), next_stats = now + stats_s, next_epoch = now + epoch_s;
 	pthread_mutex_lock(&b->lock);
@@ -334,16 +347,11 @@ static void *thread_main(void *arg)
 	while (!b->stopping) {
 		now = monotonic_seconds();
 		double due = INFINITY;
-		int next = next_step(b, done);
+		int next = next_step(b);
 		if (next >= 0 && b->measure_t0 >= 0) {
 			double at = b->measure_t0 + b->cfg.step[next].at_s;
 			if (now >= at) {
-				done[next] = true;
-				if (b->attached) {
-					uint64_t t = b->cfg.step[next].target_bytes;
-					b->target_bytes = (t > b->ram_bytes ? b->ram_bytes : t) / FRAME * FRAME;
-					publish_target(b);
-				}
+				step_apply(b, (unsigned)next);
 				continue;
 			}
 			due = at;
@@ -389,8 +397,13 @@ void balloon_measure_started(struct balloon *b)
 	for (unsigned i = 0; i < b->cfg.n; i++)
 		any |= b->cfg.step[i].has_at;
 	pthread_mutex_lock(&b->lock);
-	if (b->measure_t0 < 0)
+	if (b->measure_t0 < 0) {
 		b->measure_t0 = monotonic_seconds();
+		/* at=0 is the measured phase's start itself: set here, on the caller's thread, so the
+		 * guest sees it at its next check however late the balloon's thread gets a CPU */
+		for (int i; (i = next_step(b)) >= 0 && b->cfg.step[i].at_s <= 0;)
+			step_apply(b, (unsigned)i);
+	}
 	pthread_cond_broadcast(&b->cond);
 	pthread_mutex_unlock(&b->lock);
 	if (any)

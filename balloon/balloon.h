@@ -117,6 +117,7 @@ struct balloon {
 	pthread_t thread;
 	bool thread_started, stopping;
 	double measure_t0;            /* when the measured phase started; < 0 before */
+	bool step_done[BALLOON_MAX_STEPS]; /* at= steps applied */
 };
 
 /* b for cfg (copied); cfg->n == 0 is allowed (no targets: a balloon a policy drives). */
