@@ -93,7 +93,14 @@ struct result_balloon {
 	uint64_t target, actual, inflated, deflated;
 	double inflate_s, deflate_s;
 	uint64_t oom_deflates, messages;
-	uint64_t guest_free, guest_total, guest_alloc_stalls;
+	uint64_t reported, report_messages; /* free page reporting: bytes (cumulative), messages */
+	double report_s;
+	/* The guest's statistics that last passed the VMM's checks (have_stats), in virtio's terms;
+	 * stats_polls: the VMM's polls (stats=PERIOD), stats_refused: copies that failed a check. */
+	bool have_stats;
+	uint64_t guest_free, guest_total, guest_available, guest_major_faults, guest_minor_faults, guest_oom_events,
+		guest_alloc_stalls;
+	uint64_t stats_polls, stats_refused;
 };
 
 /* What the own merge engine did to a sim VM's guest RAM (--share on; ksm/ksm_merge.h);

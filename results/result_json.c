@@ -235,9 +235,18 @@ static json_t *balloon_json(const struct result_balloon *b)
 			      json_u64(b->actual), "inflated", json_u64(b->inflated), "deflated", json_u64(b->deflated),
 			      "inflate_s", b->inflate_s, "deflate_s", b->deflate_s, "oom_deflates",
 			      json_u64(b->oom_deflates), "messages", json_u64(b->messages));
-	json_object_set_new(o, "stats", json_pack("{s:o, s:o, s:o}", "free", json_u64(b->guest_free), "total",
-						  json_u64(b->guest_total), "alloc_stalls",
-						  json_u64(b->guest_alloc_stalls)));
+	json_object_set_new(o, "reported", json_u64(b->reported));
+	json_object_set_new(o, "report_messages", json_u64(b->report_messages));
+	json_object_set_new(o, "report_s", json_real(b->report_s));
+	json_t *st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "free", json_u64(b->guest_free), "total",
+			       json_u64(b->guest_total), "available", json_u64(b->guest_available), "major_faults",
+			       json_u64(b->guest_major_faults), "minor_faults", json_u64(b->guest_minor_faults),
+			       "oom_events", json_u64(b->guest_oom_events), "alloc_stalls", json_u64(b->guest_alloc_stalls));
+	if (!b->have_stats) /* no statistics passed the checks: the figures are unknown, not zero */
+		json_object_clear(st);
+	json_object_set_new(st, "polls", json_u64(b->stats_polls));
+	json_object_set_new(st, "refused", json_u64(b->stats_refused));
+	json_object_set_new(o, "stats", st);
 	return o;
 }
 

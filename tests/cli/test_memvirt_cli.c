@@ -19,6 +19,7 @@
 
 #include "mmu/util.h"
 #include "tests/common/memvirt_cmd.h"
+#include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
 static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
@@ -266,6 +267,52 @@ static const char *str_at(json_t *doc, const char *obj, const char *key)
 	return json_string_value(json_object_get(json_object_get(doc, obj), key));
 }
 
+
+/* --balloon's switches: bad values exit 2 naming them; a sim run with report and stats and no
+ * target reports what `phases` freed (32 of 40 MiB) and polls statistics that pass the checks;
+ * the series has the balloon's columns (docs/balloon.md). */
+static void test_balloon_stats_and_report(void **st)
+{
+	(void)st;
+	expect_usage_error("--platform sim --balloon report=maybe", "report=maybe");
+	expect_usage_error("--platform sim --balloon stats=1us", "'1us'");
+	expect_usage_error("--platform sim --balloon report=on,report_delay=1ms", "'1ms'");
+	expect_usage_error("--platform sim --balloon at=1s", "at= needs a target");
+	char args[512], csv[128], line[1024];
+	snprintf(csv, sizeof(csv), "%s/t.csv", test_dir);
+	snprintf(args, sizeof(args),
+		 "--platform sim --workload phases --mem 40m --guest-page 2m --ws 40m:2000,8m:3000000 --sys-every 4096 "
+		 "--balloon report=on,report_delay=10ms,stats=5ms --timeseries %s",
+		 csv);
+	json_t *d = run_json(args);
+	assert_true(json_integer_value(test_json_at(d, "balloon.reported")) >= 32 << 20);
+	assert_int_equal(json_integer_value(test_json_at(d, "balloon.actual")), 0);
+	assert_true(json_integer_value(test_json_at(d, "balloon.stats.polls")) > 0);
+	assert_int_equal(json_integer_value(test_json_at(d, "balloon.stats.refused")), 0);
+	assert_true(json_is_integer(test_json_at(d, "balloon.stats.free")));
+	assert_true(json_is_integer(test_json_at(d, "balloon.stats.minor_faults")));
+	json_decref(d);
+	FILE *f = fopen(csv, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_non_null(strstr(line, ",balloon_bytes,guest_free_bytes,balloon_reported_bytes\n"));
+	char last[1024] = "";
+	while (fgets(line, sizeof(line), f))
+		snprintf(last, sizeof(last), "%s", line);
+	fclose(f);
+	/* the last sample: nothing ballooned, the guest's free bytes known, 32 MiB reported or more */
+	char *col = strrchr(last, ',');
+	assert_non_null(col);
+	assert_true(strtoull(col + 1, NULL, 10) >= 32 << 20);
+	*col = 0;
+	col = strrchr(last, ',');
+	assert_true(col && col[1] != 0 && strtoull(col + 1, NULL, 10) > 0);
+	*col = 0;
+	col = strrchr(last, ',');
+	assert_true(col && strcmp(col, ",0") == 0);
+	unlink(csv);
+}
+
 static void test_result_document(void **st)
 {
 	(void)st;
@@ -382,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_report_says_what_it_got),
 		cmocka_unit_test(test_help_and_list),
 		cmocka_unit_test(test_result_document),
+		cmocka_unit_test(test_balloon_stats_and_report),
 	};
 	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

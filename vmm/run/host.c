@@ -46,15 +46,6 @@ static json_t *vm_value(const struct run_set *set, size_t v, size_t i, size_t fi
 	return x == TEL_ABSENT ? json_null() : u64j(x);
 }
 
-/* A VM's balloon bytes at tick i: null without a balloon (or a tick it was not read). */
-static json_t *balloon_value(const struct run_set *set, size_t v, size_t i)
-{
-	const struct tel_target *tg = &set->vm[v].exp.target;
-	if (set->vm[v].exp.monitor != &set->monitor || i >= tg->balloon_n)
-		return json_null();
-	return tel_value_json(tg->balloon_series[i]);
-}
-
 /* Per-VM column c of memory_series_json (its per_vm[] order) for VM v at tick i. */
 static json_t *vm_column(const struct run_set *set, size_t c, size_t v, size_t i)
 {
@@ -64,7 +55,7 @@ static json_t *vm_column(const struct run_set *set, size_t c, size_t v, size_t i
 	case 1:
 		return vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes));
 	case 2:
-		return balloon_value(set, v, i);
+		return vm_value(set, v, i, offsetof(struct tel_sample, balloon_bytes));
 	default:
 		return vm_value(set, v, i, offsetof(struct tel_sample, wss_bytes));
 	}

@@ -108,18 +108,19 @@ static void sim_fatal(struct sim_state *s, int rc, uint64_t va);
 
 /* ---- The balloon device: the same checks as on kvm, releases through the sim p2m ---------- */
 
-/* Host pages wholly inside the range are unbacked (their simulated host frame is freed); a
- * range smaller than a host page (--host-page 2m or 1g and a 4 KiB entry) keeps its host page
- * and is only marked ballooned in the book. */
-static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+/* Host pages wholly inside the range are unbacked (their simulated host frame is freed) and
+ * their frames set to `state`; a range smaller than a host page (--host-page 2m or 1g and a
+ * 4 KiB entry, or 1g and a reported 2 MiB chunk) keeps its host page: ballooned frames are
+ * only marked in the book, reported ones stay as they are (still backed). */
+static int sim_unback_range(void *ctx, uint64_t off, uint64_t bytes, enum p2m_state state, char *why, size_t whylen)
 {
 	struct p2m *p = p2m_from(((struct sim_state *)ctx)->vm.p2m);
 	uint64_t page = p->page_size;
 	for (uint64_t gpa = off; gpa < off + bytes;) {
 		if (gpa % page == 0 && off + bytes - gpa >= page) {
-			int rc = p2m_unback(p, gpa, P2M_BALLOONED);
+			int rc = p2m_unback(p, gpa, state);
 			if (rc == -ENOENT) /* never backed: nothing to free */
-				rc = (int)p2m_book_set_range(&p->book, gpa, page, P2M_BALLOONED);
+				rc = (int)p2m_book_set_range(&p->book, gpa, page, state);
 			if (rc < 0) {
 				p2m_release_flush(p);
 				snprintf(why, whylen, "balloon: unbacking guest page 0x%llx failed: %s", (unsigned long long)gpa,
@@ -131,11 +132,23 @@ static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *wh
 		}
 		uint64_t end = (gpa / page + 1) * page;
 		end = end < off + bytes ? end : off + bytes;
-		(void)p2m_book_set_range(&p->book, gpa, end - gpa, P2M_BALLOONED);
+		if (state == P2M_BALLOONED)
+			(void)p2m_book_set_range(&p->book, gpa, end - gpa, P2M_BALLOONED);
 		gpa = end;
 	}
 	p2m_release_flush(p);
 	return 0;
+}
+
+static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+{
+	return sim_unback_range(ctx, off, bytes, P2M_BALLOONED, why, whylen);
+}
+
+/* Free page reporting: the chunk stays the guest's; a later touch backs it with a zero frame. */
+static int sim_balloon_report(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+{
+	return sim_unback_range(ctx, off, bytes, P2M_UNBACKED, why, whylen);
 }
 
 static int sim_balloon_reuse(void *ctx, uint64_t off, uint64_t bytes)
@@ -165,7 +178,7 @@ static int64_t sim_balloon_doorbell(void *bhw, uint32_t op, uint32_t n, uint32_t
 static int sim_balloon_attach(struct sim_state *s, struct gk_hal *hal, char *msg, size_t msglen)
 {
 	const struct balloon_backend be = { .release = sim_balloon_release, .reuse = sim_balloon_reuse,
-					    .area = sim_balloon_area, .ctx = s };
+					    .area = sim_balloon_area, .report = sim_balloon_report, .ctx = s };
 	int rc = balloon_attach(s->balloon, 0, s->vm.cfg.ram_bytes, NULL, &be);
 	if (rc < 0) {
 		snprintf(msg, msglen, "cannot attach the balloon: %s", strerror(-rc));
