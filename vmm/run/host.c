@@ -341,6 +341,10 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 		*doc_out = NULL;
 		return RUN_FAILED;
 	}
+	if (!share_ok) { /* no VM shares: nothing will point at it, not even an interrupted set */
+		free(share);
+		share = NULL;
+	}
 	for (size_t v = 0; v < spec->n; v++) {
 		vms[v].name = spec->vm[v].name;
 		vms[v].cfg = &cfgs[v];
