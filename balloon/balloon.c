@@ -17,6 +17,7 @@
 #include "balloon/balloon.h"
 #include "vmm/util/clock.h"
 #include "vmm/util/parse.h"
+#include "vmm/util/proc_rss.h"
 
 #define FRAME 4096ULL
 #define CHUNK (2ULL << 20)
@@ -254,22 +255,33 @@ void balloon_measure_started(struct balloon *b)
 
 /* ---- Messages ------------------------------------------------------------------------------ */
 
+/* The map is read and written a 64-bit word at a time: a 2 MiB entry is 8 words, so a message
+ * of 256 chunks costs ~2000 word operations, not 131072 bit operations (O(chunks), not
+ * O(frames)). word_mask: the bits of frames [first, first + count) inside word w. */
+static uint64_t word_mask(uint64_t w, uint64_t first, uint64_t end)
+{
+	uint64_t lo = w * 64 > first ? 0 : first - w * 64, hi = end - w * 64 >= 64 ? 64 : end - w * 64;
+	uint64_t m = hi == 64 ? ~0ULL : (1ULL << hi) - 1;
+	return m & ~((1ULL << lo) - 1);
+}
+
 /* The bits of frames [first, first + count) in the map: all set (1), none (0), mixed (-1). */
 static int map_state(const uint64_t *map, uint64_t first, uint64_t count)
 {
-	uint64_t set = 0;
-	for (uint64_t f = first; f < first + count; f++)
-		set += (map[f / 64] >> (f % 64)) & 1;
-	return set == count ? 1 : set == 0 ? 0 : -1;
+	bool any = false, all = true;
+	for (uint64_t w = first / 64, end = first + count; w * 64 < end; w++) {
+		uint64_t m = word_mask(w, first, end), v = map[w] & m;
+		any |= v != 0;
+		all &= v == m;
+	}
+	return all ? 1 : any ? -1 : 0;
 }
 
 static void map_write(uint64_t *map, uint64_t first, uint64_t count, bool v)
 {
-	for (uint64_t f = first; f < first + count; f++) {
-		if (v)
-			map[f / 64] |= 1ULL << (f % 64);
-		else
-			map[f / 64] &= ~(1ULL << (f % 64));
+	for (uint64_t w = first / 64, end = first + count; w * 64 < end; w++) {
+		uint64_t m = word_mask(w, first, end);
+		map[w] = v ? map[w] | m : map[w] & ~m;
 	}
 }
 
@@ -341,11 +353,15 @@ static void round_mark(struct balloon *b, unsigned op, uint32_t flags, double no
 int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uint32_t n, uint32_t flags,
 		    const struct gk_balloon_stats *stats, char *why, size_t whylen)
 {
-	double now = monotonic_seconds();
 	if (op != GK_BALLOON_INFLATE && op != GK_BALLOON_DEFLATE) {
 		snprintf(why, whylen, "balloon: unknown operation %u", op);
 		return -EINVAL;
 	}
+	/* Read before the clock, so the timed round does not include it (this thread alone sends
+	 * messages, so rss_before is not raced). */
+	if (!b->rss_before[op])
+		b->rss_before[op] = process_rss_bytes();
+	double now = monotonic_seconds();
 	if (n > GK_BALLOON_BATCH || (flags & ~GK_BALLOON_MSG_KNOWN) || (op == GK_BALLOON_INFLATE && (flags & GK_BALLOON_MSG_OOM))) {
 		snprintf(why, whylen, "balloon %s: %u entries (at most %u) with flags 0x%x", op_name(op), n, GK_BALLOON_BATCH,
 			 flags);
@@ -388,6 +404,8 @@ int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uin
 		if (flags & GK_BALLOON_MSG_OOM && (flags & GK_BALLOON_MSG_LAST))
 			b->oom_deflates++;
 		round_mark(b, op, flags, now);
+		if (flags & GK_BALLOON_MSG_LAST)
+			b->rss_after[op] = process_rss_bytes();
 		if (stats && (flags & GK_BALLOON_MSG_LAST))
 			b->stats = *stats;
 	}
@@ -413,6 +431,10 @@ void balloon_result(struct balloon *b, struct result_balloon *out)
 		.guest_free = b->stats.free_frames * FRAME,
 		.guest_total = b->stats.total_frames * FRAME,
 		.guest_alloc_stalls = b->stats.alloc_stalls,
+		.inflate_rss_before = b->rss_before[GK_BALLOON_INFLATE],
+		.inflate_rss_after = b->rss_after[GK_BALLOON_INFLATE],
+		.deflate_rss_before = b->rss_before[GK_BALLOON_DEFLATE],
+		.deflate_rss_after = b->rss_after[GK_BALLOON_DEFLATE],
 	};
 	pthread_mutex_unlock(&b->lock);
 }

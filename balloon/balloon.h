@@ -82,6 +82,9 @@ struct balloon {
 	double round_t0[3];           /* per op: when the current round's first message arrived */
 	bool in_round[3];
 	double op_s[3];               /* per op: seconds in finished rounds */
+	/* per op: the VMM process's resident bytes as its first round began and as its last
+	 * round so far ended (read outside the timed rounds; 0: no such round) */
+	uint64_t rss_before[3], rss_after[3];
 	struct gk_balloon_stats stats;/* the guest's last (copied at each round's end) */
 	/* The at= schedule. */
 	pthread_cond_t cond;

@@ -86,6 +86,9 @@ struct result_balloon {
 	double inflate_s, deflate_s;
 	uint64_t oom_deflates, messages;
 	uint64_t guest_free, guest_total, guest_alloc_stalls;
+	/* The VMM process's resident bytes as the first inflate (deflate) round began and as the
+	 * last one ended; 0 when there was none. */
+	uint64_t inflate_rss_before, inflate_rss_after, deflate_rss_before, deflate_rss_after;
 };
 
 /* What the own merge engine did to a sim VM's guest RAM (--share on; ksm/ksm_merge.h);

@@ -238,6 +238,11 @@ static json_t *balloon_json(const struct result_balloon *b)
 	json_object_set_new(o, "stats", json_pack("{s:o, s:o, s:o}", "free", json_u64(b->guest_free), "total",
 						  json_u64(b->guest_total), "alloc_stalls",
 						  json_u64(b->guest_alloc_stalls)));
+	json_object_set_new(o, "vmm_rss", json_pack("{s:o, s:o, s:o, s:o}", "inflate_before",
+						    json_u64(b->inflate_rss_before), "inflate_after",
+						    json_u64(b->inflate_rss_after), "deflate_before",
+						    json_u64(b->deflate_rss_before), "deflate_after",
+						    json_u64(b->deflate_rss_after)));
 	return o;
 }
 

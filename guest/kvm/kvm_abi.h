@@ -103,6 +103,9 @@ enum gk_selftest_balloon {
 	GK_SELFTEST_BALLOON_TWICE,       /* the last RAM chunk, inflated twice */
 	GK_SELFTEST_BALLOON_FLAGS,       /* a RAM frame with unknown flag bits */
 	GK_SELFTEST_BALLOON_KERNEL,      /* the kernel image's first page (system area) */
+	GK_SELFTEST_BALLOON_TOUCH,       /* not a bad entry: the last RAM chunk, inflated, then
+					  * mapped at GK_VA_BASE and written from ring 3 */
+	GK_SELFTEST_BALLOON_TOUCH_KERNEL,/* the same chunk inflated, then written from ring 0 */
 };
 
 struct gk_run_block {

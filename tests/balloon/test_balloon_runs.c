@@ -190,6 +190,10 @@ static void test_misbehaving_guest(void **st)
 	expect_bad(GK_SELFTEST_BALLOON_KERNEL, "outside guest RAM: in the system area");
 	expect_bad(GK_SELFTEST_BALLOON_TWICE, "already ballooned");
 	expect_bad(GK_SELFTEST_BALLOON_FLAGS, "unknown flag bits");
+	/* a frame given away and then touched: KVM cannot back it (PROT_NONE), the VM stops */
+	expect_bad(GK_SELFTEST_BALLOON_TOUCH, "guest error: touched guest frame 0x");
+	expect_bad(GK_SELFTEST_BALLOON_TOUCH, "which it gave to the balloon");
+	expect_bad(GK_SELFTEST_BALLOON_TOUCH_KERNEL, "which it gave to the balloon");
 	/* the VMM is healthy after: a normal VM with a balloon runs to the end */
 	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
 	struct run_result res;
