@@ -10,7 +10,9 @@
  *     checked too; on kvm also hugetlb, with 40 2 MiB pages lent to the pool for the test and
  *     given back, its memfd's blocks checked and the pool's free pages as the VM stops printed);
  *   - kvm only: a misbehaving guest (out-of-range, pool, kernel page, twice, flag bits) is
- *     stopped with a message naming the entry and the area, and the VMM carries on. */
+ *     stopped with a message naming the entry and the area, and the VMM carries on; a guest
+ *     that gives a chunk away and then writes it (ring 3 through a mapping, ring 0 through the
+ *     identity map) is stopped naming the frame (the VMM made it PROT_NONE). */
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -177,6 +179,8 @@ static void expect_bad(unsigned which, const char *text)
 	assert_true(bt_run(&c, specs, &b, &h, &res) < 0);
 	if (!strstr(res.message, text))
 		fail_msg("'%s' does not say '%s'", res.message, text);
+	if (which == GK_SELFTEST_BALLOON_TOUCH || which == GK_SELFTEST_BALLOON_TOUCH_KERNEL)
+		printf("touch %u: %.160s\n", which, res.message);
 	assert_false(res.have_checksum);
 	balloon_fini(&b);
 }

@@ -31,36 +31,6 @@ void kvm_vm_fail(struct kvm_vm *vm, const char *fmt, ...)
 		snprintf(vm->out.message + n, sizeof(vm->out.message) - (size_t)n, " [%s]", regs);
 }
 
-/* KVM_EXIT_MEMORY_FAULT (Linux 6.8, KVM_CAP_MEMORY_FAULT_INFO): the kvm_run union's member
- * then. Spelled out here because older <linux/kvm.h> lack it; the layout is the kernel ABI. */
-#define MEMVIRT_KVM_EXIT_MEMORY_FAULT 39
-struct memvirt_memory_fault {
-	uint64_t flags, gpa, size;
-};
-
-void kvm_exit_efault(struct kvm_vm *vm)
-{
-	const struct kvm_run *run = vm->run;
-	const struct kvm_region *ram = &vm->ram;
-	if (run->exit_reason != MEMVIRT_KVM_EXIT_MEMORY_FAULT) {
-		uint64_t ballooned = p2m_book_count(&vm->book, P2M_BALLOONED);
-		kvm_vm_fail(vm, "KVM_RUN: Bad address (the kernel named no guest address; exit %u %llx %llx %llx)%s", run->exit_reason, ((unsigned long long*)&run->hw)[0], ((unsigned long long*)&run->hw)[1], ((unsigned long long*)&run->hw)[2],
-			    ballooned ? "; the balloon holds frames, so likely the guest touched one it gave away" : "");
-		return;
-	}
-	struct memvirt_memory_fault mf;
-	memcpy(&mf, &run->hw, sizeof(mf));
-	uint64_t at;
-	if (kvm_gpa_within(mf.gpa, 1, ram->gpa, ram->bytes) &&
-	    p2m_book_find(&vm->book, mf.gpa - ram->gpa, 1, P2M_BALLOONED, &at) == 1) {
-		kvm_vm_fail(vm, "guest error: touched guest frame 0x%" PRIx64 ", which it gave to the balloon",
-			    mf.gpa & ~(uint64_t)(P2M_FRAME - 1));
-		return;
-	}
-	kvm_vm_fail(vm, "KVM_RUN: Bad address: KVM could not back guest-physical 0x%" PRIx64 " (+0x%" PRIx64 ")",
-		    mf.gpa, mf.size);
-}
-
 static bool exit_io(struct kvm_vm *vm)
 {
 	const struct kvm_run *run = vm->run;
@@ -79,7 +49,9 @@ static bool exit_io(struct kvm_vm *vm)
 
 /* A store to the pool exits only when the strategy made its slot read-only: the strategy's
  * (shadow paging's page-table write). In the MMIO window an access goes to the device whose
- * range holds it; anywhere else without memory it is the guest going astray. */
+ * range holds it; in guest RAM it is a frame the guest gave to the balloon (made inaccessible,
+ * balloon_kvm.c: ring 0, emulated on PVM, sees that as no memory); anywhere else without
+ * memory it is the guest going astray. */
 static bool exit_mmio(struct kvm_vm *vm)
 {
 	struct kvm_run *run = vm->run;
@@ -92,6 +64,8 @@ static bool exit_mmio(struct kvm_vm *vm)
 	vm->out.mmio_exits++;
 	if (kvm_gpa_within(gpa, 1, vm->layout.mmio_gpa, vm->layout.mmio_bytes))
 		return kvm_device_mmio(vm, gpa - vm->layout.mmio_gpa, run->mmio.data, len, run->mmio.is_write);
+	if (kvm_ballooned_touch(vm, gpa, "an MMIO exit: the emulated ring 0 could not reach it"))
+		return false;
 	kvm_vm_fail(vm, "guest MMIO %s of %u bytes at gpa 0x%llx refused (no memory or device there)",
 		    run->mmio.is_write ? "write" : "read", len, (unsigned long long)gpa);
 	return false;
