@@ -37,25 +37,26 @@ python3 - "$tmp" "$plat" "$guest" "$balloon" "$*" <<'PY'
 import json, sys
 d, plat, guest, balloon, opts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 p = json.load(open(d + "/plain.json")); b = json.load(open(d + "/ball.json"))
-bl, rss = b["balloon"], b["balloon"]["vmm_rss"]
+bl = b["balloon"]
+rss = bl.get("vmm_rss") or {}  # an older memvirt has no vmm_rss: its figures print as 0
 mib, gib, anchor = 1 << 20, 1 << 30, 0.49
 same = p["result"]["checksum"] == b["result"]["checksum"]
 print(f"{plat} {opts or '(defaults)'}: guest {guest} MiB, backend {b['memory']['backend']}, "
       f"checksum {b['result']['checksum']} ({'same as' if same else 'DIFFERS FROM'} the run without a balloon)")
 inf, dfl = bl["inflated"], bl["deflated"]
 if inf and bl["inflate_s"] > 0:
-    drop = rss["inflate_before"] - rss["inflate_after"]
+    drop = rss.get("inflate_before", 0) - rss.get("inflate_after", 0)
     t7 = 7 * gib / (inf / bl["inflate_s"])
     print(f"  inflate {inf / mib:.0f} MiB in {bl['inflate_s']:.4f} s = {inf / gib / bl['inflate_s']:.2f} GiB/s "
           f"(7 GiB at this rate {t7:.3f} s; anchor 7 GB in {anchor} s: {'faster' if t7 < anchor else 'slower'}); "
-          f"VMM RSS {rss['inflate_before'] / mib:.0f} -> {rss['inflate_after'] / mib:.0f} MiB, "
+          f"VMM RSS {rss.get('inflate_before', 0) / mib:.0f} -> {rss.get('inflate_after', 0) / mib:.0f} MiB, "
           f"drop {drop / mib:.0f} MiB = {100 * drop / inf:.1f}% of the inflated bytes"
           f"{'' if drop >= 0.95 * inf else ' (UNDER 95%)'}")
 else:
     print("  no inflate happened")
 if dfl and bl["deflate_s"] > 0:
     print(f"  deflate {dfl / mib:.0f} MiB in {bl['deflate_s']:.4f} s = {dfl / gib / bl['deflate_s']:.2f} GiB/s; "
-          f"VMM RSS {rss['deflate_before'] / mib:.0f} -> {rss['deflate_after'] / mib:.0f} MiB "
+          f"VMM RSS {rss.get('deflate_before', 0) / mib:.0f} -> {rss.get('deflate_after', 0) / mib:.0f} MiB "
           f"(deflated frames come back on the guest's next touch)")
 else:
     print("  no deflate happened: the 32 MiB step ended before the deflate target (raise OPS)")

@@ -59,11 +59,11 @@ static json_t *shadow_json(const struct run_config *cfg, const struct run_result
 
 static json_t *sim_config_json(const struct mmu_config *m)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:b, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:s, s:I, s:b, s:b, s:b, s:b, s:I, s:I}",
 			 "levels", (json_int_t)m->levels, "guest_page", (json_int_t)m->guest_page,
-			 "host_page", (json_int_t)m->host_page, "tlb_entries", (json_int_t)m->tlb_entries,
-			 "pwc", m->pwc, "ntlb", m->ntlb, "pcid", m->pcid, "share", m->share,
-			 "guest_mem", (json_int_t)m->ram_bytes, "pt_pool", (json_int_t)m->pt_pool_bytes);
+			 "host_page", (json_int_t)m->host_page, "host_memory", m->host_anon ? "anon" : "memfd",
+			 "tlb_entries", (json_int_t)m->tlb_entries, "pwc", m->pwc, "ntlb", m->ntlb, "pcid", m->pcid,
+			 "share", m->share, "guest_mem", (json_int_t)m->ram_bytes, "pt_pool", (json_int_t)m->pt_pool_bytes);
 }
 
 /* The kvm VM's geometry (the same options as sim's; backend and uffd are in memory{} and exits{}). */
