@@ -46,7 +46,14 @@ static int step_key(struct balloon_config *c, struct balloon_step *s, const char
 	if (strcmp(key, "deflate_on_oom") == 0)
 		return parse_bool(val, &c->deflate_on_oom) < 0 ? fail(why, n, "--balloon: deflate_on_oom=%s: on or off", val)
 							       : 0;
-	return fail(why, n, "--balloon: unknown key '%s' (target, at, deflate_on_oom)", key);
+	if (strcmp(key, "protect") == 0) {
+		bool on;
+		if (parse_bool(val, &on) < 0)
+			return fail(why, n, "--balloon: protect=%s: on or off", val);
+		c->no_protect = !on;
+		return 0;
+	}
+	return fail(why, n, "--balloon: unknown key '%s' (target, at, deflate_on_oom, protect)", key);
 }
 
 int balloon_config_add(struct balloon_config *c, const char *spec, char *why, size_t whylen)
@@ -357,10 +364,13 @@ int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uin
 		snprintf(why, whylen, "balloon: unknown operation %u", op);
 		return -EINVAL;
 	}
-	/* Read before the clock, so the timed round does not include it (this thread alone sends
-	 * messages, so rss_before is not raced). */
-	if (!b->rss_before[op])
-		b->rss_before[op] = process_rss_bytes();
+	/* The RSS as a round begins, read before the clock so that the timed round does not
+	 * include it (this thread alone sends messages and moves in_round, so neither is raced). */
+	if (!b->in_round[op]) {
+		b->round_rss[op] = process_rss_bytes();
+		if (!b->rss_before[op])
+			b->rss_before[op] = b->round_rss[op];
+	}
 	double now = monotonic_seconds();
 	if (n > GK_BALLOON_BATCH || (flags & ~GK_BALLOON_MSG_KNOWN) || (op == GK_BALLOON_INFLATE && (flags & GK_BALLOON_MSG_OOM))) {
 		snprintf(why, whylen, "balloon %s: %u entries (at most %u) with flags 0x%x", op_name(op), n, GK_BALLOON_BATCH,
@@ -404,8 +414,10 @@ int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uin
 		if (flags & GK_BALLOON_MSG_OOM && (flags & GK_BALLOON_MSG_LAST))
 			b->oom_deflates++;
 		round_mark(b, op, flags, now);
-		if (flags & GK_BALLOON_MSG_LAST)
+		if (flags & GK_BALLOON_MSG_LAST) {
 			b->rss_after[op] = process_rss_bytes();
+			b->rss_drop[op] += (int64_t)b->round_rss[op] - (int64_t)b->rss_after[op];
+		}
 		if (stats && (flags & GK_BALLOON_MSG_LAST))
 			b->stats = *stats;
 	}
@@ -435,6 +447,8 @@ void balloon_result(struct balloon *b, struct result_balloon *out)
 		.inflate_rss_after = b->rss_after[GK_BALLOON_INFLATE],
 		.deflate_rss_before = b->rss_before[GK_BALLOON_DEFLATE],
 		.deflate_rss_after = b->rss_after[GK_BALLOON_DEFLATE],
+		.inflate_rss_drop = b->rss_drop[GK_BALLOON_INFLATE],
+		.deflate_rss_drop = b->rss_drop[GK_BALLOON_DEFLATE],
 	};
 	pthread_mutex_unlock(&b->lock);
 }

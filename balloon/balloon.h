@@ -25,7 +25,7 @@
 #include "guest/balloon_abi.h"
 #include "results/result.h"
 
-/* ---- Configuration: --balloon target=SIZE[,at=TIME][,deflate_on_oom=on|off] ------------- */
+/* ---- Configuration: --balloon target=SIZE[,at=TIME][,deflate_on_oom=on|off][,protect=on|off] */
 
 #define BALLOON_MAX_STEPS 16
 
@@ -39,14 +39,18 @@ struct balloon_config {
 	unsigned n;                   /* 0: the VM has no balloon */
 	struct balloon_step step[BALLOON_MAX_STEPS];
 	bool deflate_on_oom;          /* default on */
+	bool no_protect;              /* protect=off: kvm leaves released ranges accessible (a touch
+				       * is then refaulted, not caught); default: protected */
 };
 
 /* The help of --balloon, for the option table. */
 #define BALLOON_OPT_HELP                                                                                   \
 	"balloon target (repeatable): the guest gives SIZE of its RAM back,\n"                             \
 	"from boot, or TIME after the measured phase starts (at=); deflate_on_oom\n"                       \
-	"(default on) lets the guest take frames back when an allocation fails"
-#define BALLOON_OPT_METAVAR "target=SIZE[,at=TIME][,deflate_on_oom=on|off]"
+	"(default on) lets the guest take frames back when an allocation fails;\n"                        \
+	"protect (default on; kvm) makes released memory inaccessible, so a guest\n"                      \
+	"touching a frame it gave away is stopped"
+#define BALLOON_OPT_METAVAR "target=SIZE[,at=TIME][,deflate_on_oom=on|off][,protect=on|off]"
 
 /* Adds one --balloon value to c. 0, or -EINVAL with a one-line reason. */
 int balloon_config_add(struct balloon_config *c, const char *spec, char *why, size_t whylen);
@@ -83,8 +87,11 @@ struct balloon {
 	bool in_round[3];
 	double op_s[3];               /* per op: seconds in finished rounds */
 	/* per op: the VMM process's resident bytes as its first round began and as its last
-	 * round so far ended (read outside the timed rounds; 0: no such round) */
-	uint64_t rss_before[3], rss_after[3];
+	 * round so far ended (read outside the timed rounds; 0: no such round), as the current
+	 * round began, and the sum over rounds of (start - end): what the rounds themselves gave
+	 * back, apart from what the guest's work between rounds added */
+	uint64_t rss_before[3], rss_after[3], round_rss[3];
+	int64_t rss_drop[3];
 	struct gk_balloon_stats stats;/* the guest's last (copied at each round's end) */
 	/* The at= schedule. */
 	pthread_cond_t cond;

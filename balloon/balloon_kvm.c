@@ -33,6 +33,7 @@ struct balloon_kvm {
 
 struct discard_arg {
 	uint64_t off, bytes, host_page;
+	bool protect;
 };
 
 /* Discard, then take every access away (PROT_NONE), so that a guest touching a frame it gave
@@ -46,7 +47,7 @@ static int discard_locked(const struct guest_ram *ram, void *arg)
 	if (a->off % a->host_page || a->bytes % a->host_page)
 		return 0; /* hugetlb and a 4 KiB entry: nothing to give back alone */
 	int rc = guest_ram_discard(ram, a->off, a->bytes);
-	return rc < 0 ? rc : guest_ram_protect(ram, a->off, a->bytes, false);
+	return rc < 0 || !a->protect ? rc : guest_ram_protect(ram, a->off, a->bytes, false);
 }
 
 /* Deflate: access back over the whole host pages the range lies in (on hugetlb a 4 KiB entry
@@ -57,6 +58,8 @@ static int reopen_locked(const struct guest_ram *ram, void *arg)
 	const struct discard_arg *a = arg;
 	if (!ram->base)
 		return -ENODEV;
+	if (!a->protect)
+		return 0;
 	uint64_t lo = a->off / a->host_page * a->host_page;
 	uint64_t hi = (a->off + a->bytes + a->host_page - 1) / a->host_page * a->host_page;
 	return guest_ram_protect(ram, lo, hi - lo, true);
@@ -65,7 +68,7 @@ static int reopen_locked(const struct guest_ram *ram, void *arg)
 static int kvm_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
 {
 	struct balloon_kvm *bk = ctx;
-	struct discard_arg a = { off, bytes, bk->host_page };
+	struct discard_arg a = { off, bytes, bk->host_page, !bk->b->cfg.no_protect };
 	int rc = guest_ram_with(bk->ram, discard_locked, &a);
 	if (rc < 0) {
 		snprintf(why, whylen, "balloon: releasing guest RAM [0x%" PRIx64 ", +0x%" PRIx64 ") failed: %s", off, bytes,
@@ -79,7 +82,7 @@ static int kvm_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_
 static int kvm_reuse(void *ctx, uint64_t off, uint64_t bytes)
 {
 	struct balloon_kvm *bk = ctx;
-	struct discard_arg a = { off, bytes, bk->host_page };
+	struct discard_arg a = { off, bytes, bk->host_page, !bk->b->cfg.no_protect };
 	int rc = guest_ram_with(bk->ram, reopen_locked, &a);
 	if (rc < 0)
 		return rc;

@@ -238,11 +238,13 @@ static json_t *balloon_json(const struct result_balloon *b)
 	json_object_set_new(o, "stats", json_pack("{s:o, s:o, s:o}", "free", json_u64(b->guest_free), "total",
 						  json_u64(b->guest_total), "alloc_stalls",
 						  json_u64(b->guest_alloc_stalls)));
-	json_object_set_new(o, "vmm_rss", json_pack("{s:o, s:o, s:o, s:o}", "inflate_before",
+	json_object_set_new(o, "vmm_rss", json_pack("{s:o, s:o, s:I, s:o, s:o, s:I}", "inflate_before",
 						    json_u64(b->inflate_rss_before), "inflate_after",
-						    json_u64(b->inflate_rss_after), "deflate_before",
+						    json_u64(b->inflate_rss_after), "inflate_drop",
+						    (json_int_t)b->inflate_rss_drop, "deflate_before",
 						    json_u64(b->deflate_rss_before), "deflate_after",
-						    json_u64(b->deflate_rss_after)));
+						    json_u64(b->deflate_rss_after), "deflate_drop",
+						    (json_int_t)b->deflate_rss_drop));
 	return o;
 }
 

@@ -76,6 +76,11 @@ static void test_config(void **st)
 	assert_true(c.step[1].has_at);
 	assert_true(c.step[1].at_s > 1.49 && c.step[1].at_s < 1.51);
 	assert_false(c.deflate_on_oom);
+	assert_false(c.no_protect);
+	struct balloon_config p = { 0 };
+	assert_int_equal(balloon_config_add(&p, "target=0,protect=off", why, sizeof(why)), 0);
+	assert_true(p.no_protect);
+	assert_true(balloon_config_add(&p, "target=0,protect=maybe", why, sizeof(why)) < 0);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(balloon_config_add(&c, "at=1s", why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "target=SIZE is required"));
