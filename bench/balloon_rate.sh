@@ -45,7 +45,8 @@ print(f"{plat} {opts or '(defaults)'}: guest {guest} MiB, backend {b['memory']['
       f"checksum {b['result']['checksum']} ({'same as' if same else 'DIFFERS FROM'} the run without a balloon)")
 inf, dfl = bl["inflated"], bl["deflated"]
 if inf and bl["inflate_s"] > 0:
-    drop = rss.get("inflate_before", 0) - rss.get("inflate_after", 0)
+    # given back by the rounds themselves (summed round by round), else first-before less last-after
+    drop = rss.get("inflate_drop", rss.get("inflate_before", 0) - rss.get("inflate_after", 0))
     t7 = 7 * gib / (inf / bl["inflate_s"])
     print(f"  inflate {inf / mib:.0f} MiB in {bl['inflate_s']:.4f} s = {inf / gib / bl['inflate_s']:.2f} GiB/s "
           f"(7 GiB at this rate {t7:.3f} s; anchor 7 GB in {anchor} s: {'faster' if t7 < anchor else 'slower'}); "
