@@ -1,4 +1,6 @@
-/* balloon_kvm.c — the balloon device on kvm (see balloon_kvm.h). The handlers only move
+/* balloon_kvm.c — the balloon device on kvm (see balloon_kvm.h): inflate, deflate and free
+ * page reporting (BALLOON_REPORT: released like an inflate, the frames left unbacked and the
+ * guest's). The handlers only move
  * bytes: they copy the entry array and the guest's statistics out of guest memory once, from
  * fixed system-area addresses (a guest-given address is never followed), and hand the copy to
  * balloon_message, which checks every entry. A refused message stops this VM only.
@@ -79,6 +81,24 @@ static int kvm_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_
 	return moved < 0 ? (int)moved : 0;
 }
 
+/* Free page reporting: released like an inflate, but the frames stay the guest's (unbacked:
+ * the next touch backs them with zeroes). On hugetlb a 2 MiB chunk is one whole host page. */
+static int kvm_report(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+{
+	struct balloon_kvm *bk = ctx;
+	struct discard_arg a = { off, bytes, bk->host_page, false }; /* reported frames stay the guest's */
+	int rc = guest_ram_with(bk->ram, discard_locked, &a);
+	if (rc < 0) {
+		snprintf(why, whylen, "balloon: releasing reported guest RAM [0x%" PRIx64 ", +0x%" PRIx64 ") failed: %s", off,
+			 bytes, strerror(-rc));
+		return rc;
+	}
+	if (off % bk->host_page || bytes % bk->host_page)
+		return 0; /* nothing was released: the frames keep their state */
+	int64_t moved = p2m_book_set_range(&bk->vm->book, off, bytes, P2M_UNBACKED);
+	return moved < 0 ? (int)moved : 0;
+}
+
 static int kvm_reuse(void *ctx, uint64_t off, uint64_t bytes)
 {
 	struct balloon_kvm *bk = ctx;
@@ -144,6 +164,12 @@ static bool hc_deflate(struct kvm_vm *vm, void *state, const struct kvm_hc_args 
 	return hc_balloon(vm, state, hc, GK_BALLOON_DEFLATE);
 }
 
+static bool hc_report(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc, int64_t *ret)
+{
+	(void)ret;
+	return hc_balloon(vm, state, hc, GK_BALLOON_REPORT);
+}
+
 static int dev_init(struct kvm_vm *vm, void **state, char *msg, size_t msglen)
 {
 	(void)msg, (void)msglen;
@@ -164,6 +190,7 @@ static void dev_fini(struct kvm_vm *vm, void *state)
 static const struct kvm_hypercall balloon_calls[] = {
 	{ GK_HC_BALLOON_INFLATE, "BALLOON_INFLATE", hc_inflate, false },
 	{ GK_HC_BALLOON_DEFLATE, "BALLOON_DEFLATE", hc_deflate, false },
+	{ GK_HC_BALLOON_REPORT, "BALLOON_REPORT", hc_report, false },
 };
 
 const struct kvm_device balloon_kvm_device = {
@@ -186,7 +213,8 @@ int balloon_kvm_attach(struct balloon *b, struct kvm_vm *vm, struct guest_ram_ha
 		return -EINVAL;
 	bk->ram = ram;
 	bk->host_page = guest_mem_page(&vm->ram.mem);
-	struct balloon_backend be = { .release = kvm_release, .reuse = kvm_reuse, .area = kvm_area, .ctx = bk };
+	struct balloon_backend be = { .release = kvm_release, .reuse = kvm_reuse, .area = kvm_area, .report = kvm_report,
+				      .ctx = bk };
 	int rc = balloon_attach(b, vm->ram.gpa, vm->ram.bytes, sh, &be);
 	if (rc == 0)
 		bk->b = b;

@@ -43,8 +43,8 @@ void p2m_destroy(struct p2m *p)
 {
 	if (!p)
 		return;
+	p2m_share_drop_all(p); /* before the tables go: it walks them */
 	p2m_book_fini(&p->book);
-	free(p->share_refs);
 	free(p);
 }
 

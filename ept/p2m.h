@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ept/p2m_book.h"
+#include "ept/p2m_pool.h"
 #include "mmu/hostmem.h"
 #include "mmu/pt_hostmem.h"
 #include "mmu/strategy.h"
@@ -38,8 +39,8 @@ struct p2m {
 	uint64_t ballooned_touches;   /* p2m_back refused: the frame is the balloon's */
 	uint64_t ballooned_touch_gpa; /* the first such frame */
 	struct pt_hostmem tables; /* the walker's view of EPT tables in hostmem (and their count) */
-	uint32_t *share_refs; /* per 4 KiB host frame: guest frames mapping it while shared
-			       * (ept/p2m_share.c); NULL until the first merge */
+	struct p2m_pool *pool;  /* the host's shared-frame pool this map shares frames of
+				 * (ept/p2m_share.c); NULL until the first merge */
 };
 
 /* The machine's view of this map (mmu_p2m_ops over p2m_create/destroy/lookup/back). */
@@ -80,19 +81,32 @@ int p2m_set_state(struct p2m *p, uint64_t gpa, enum p2m_state s);
 unsigned p2m_walk_levels(const struct p2m *p);
 static inline uint64_t p2m_backed_bytes(const struct p2m *p) { return p->backed_pages * p->page_size; }
 
-/* ept/p2m_share.c — copy-on-write sharing of 4 KiB guest frames (the own merge engine's
- * merges, ksm/ksm_merge.h). Only with 4 KiB host pages: -EINVAL otherwise.
+/* ept/p2m_share.c — copy-on-write sharing of 4 KiB guest frames through the host's
+ * shared-frame pool (ept/p2m_pool.h; the own merge engine's merges, ksm/ksm_merge.h). Only with
+ * 4 KiB host pages and a host memory that maps the pool's window: -EINVAL otherwise. A shared
+ * guest frame maps a pool frame read-only, state P2M_SHARED; its own host frame was released.
  *
- * Make the guest frame at gpa share the host frame behind `into`: both leaves read-only, both
- * frames P2M_SHARED, gpa's own host frame freed (that is the saving). 0, -ENOENT (either not
- * backed), -EFAULT, -EINVAL, -ENOMEM. */
-int p2m_share(struct p2m *p, uint64_t gpa, uint64_t into);
+ * Move the guest frame at gpa into a new pool frame of `domain` (its content copied): the
+ * first frame of a content to be shared. 0 and *frame, -ENOENT (not backed), -EFAULT, -EINVAL
+ * (already shared), -ENOSPC (pool full). */
+int p2m_share_new(struct p2m *p, uint64_t gpa, struct p2m_pool *pool, unsigned domain, uint64_t *frame);
+/* Make the guest frame at gpa map pool frame `frame` (the caller compared the contents):
+ * 0, -ENOENT, -EFAULT, -EINVAL, -EXDEV (the pool frame is another domain's). */
+int p2m_share(struct p2m *p, uint64_t gpa, struct p2m_pool *pool, uint64_t frame, unsigned domain);
+/* The pool frame gpa maps: 0 and *frame, -ENOENT when gpa is not shared. */
+int p2m_shared_frame(struct p2m *p, uint64_t gpa, uint64_t *frame);
 /* A write to a shared frame: give gpa a private copy of its content, writable again, RESIDENT;
- * the shared host frame is freed when its last guest frame leaves. 0, -ENOENT (not shared),
- * -EFAULT, -ENOMEM. */
+ * the pool frame is freed when its last guest frame leaves. 0, -ENOENT (not shared), -EFAULT,
+ * -ENOMEM. */
 int p2m_cow_break(struct p2m *p, uint64_t gpa);
-/* p2m_unback of a frame mapping host frame hpa: true when the host frame is to be released
- * (not shared, or its last guest frame). */
+/* p2m_unback of a frame mapping host frame hpa: true when hpa is the VM's own frame to
+ * release; a pool frame is dropped (the pool frees it with its last guest frame) instead. */
 bool p2m_share_release(struct p2m *p, uint64_t hpa);
+/* Drops every pool frame this map still maps (the VM ends: others may still map them). */
+void p2m_share_drop_all(struct p2m *p);
+/* This VM's proportional share of the pool frames it maps, in frames: each pool frame counts
+ * 1/refs (the VMs mapping it split it), so summed over the VMs mapping pool frames it is the
+ * pool's resident frames. */
+double p2m_share_pss_frames(struct p2m *p);
 
 #endif

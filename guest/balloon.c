@@ -10,9 +10,24 @@
  * target below 2 MiB. Deflate gives back whole chunks when it can (an OOM retry of a 2 MiB
  * page needs one) and single frames otherwise.
  *
- * The check (gk_balloon_poll) runs at points the guest passes anyway; it is one load and one
- * compare when nothing changed. There is no interrupt: a guest that makes no system call does
- * not see a new target until it does (docs/balloon.md). */
+ * The check (gk_balloon_poll) runs at points the guest passes anyway: every system call (on
+ * sim every wl_sys call). It is three loads and compares when nothing changed: the target, the
+ * VMM's statistics request, the report epoch. Why there and nowhere else: this kernel has no
+ * timer interrupt and the VMM injects none, so the guest runs kernel code only when the workload
+ * enters it — a system call or a page fault. A page fault is a path ring 0 must keep short (one
+ * per first touch, ~1-2 µs per instruction where ring 0 is emulated), and a workload that stops
+ * making system calls usually stops faulting too, so faults would add cost without adding
+ * timeliness. The VMM's side is time-based (the target, a stats period, the report epoch it
+ * advances every report_delay / 2), the guest's a counter compare, so the guest needs no clock.
+ * A workload that makes no system call sees all three only at its next one (docs/balloon.md).
+ *
+ * Free page reporting: a 2 MiB chunk on the allocator's free list that has stayed there for
+ * GK_BALLOON_REPORT_AGE epochs is handed to the VMM in a REPORT message, which releases its host
+ * backing; the chunk stays free and the guest's, and frames.c zeroes whatever it hands out, so
+ * nothing relies on its old contents. The free list is a stack: from its head the chunks get
+ * older, so a report pass skips the young ones and reports until it meets a chunk reported
+ * before (everything below it was too) — each free chunk is visited O(1) times, not once per
+ * epoch. */
 #include "guest/gk_internal.h"
 
 #define FRAMES_2M (PT_PAGE_2M / PT_PAGE_4K)
@@ -31,6 +46,8 @@ void gk_balloon_init(struct gk *k)
 	b->oom_own = 0;
 	b->dry_target = b->dry_used = UINT64_MAX;
 	b->in_oom = false;
+	b->stats_answered = b->stats_seq = 0;
+	b->reported_chunks = b->report_messages = 0;
 }
 
 static uint64_t frames_used(const struct gk *k)
@@ -38,12 +55,16 @@ static uint64_t frames_used(const struct gk *k)
 	return k->stats.frames_4k + k->stats.frames_2m * FRAMES_2M;
 }
 
+/* The statistics into the control area, inside the seqlock (balloon_abi.h): the VMM may be
+ * copying them from another thread, and takes them only between two equal even counts. */
 static void stats_refresh(struct gk *k)
 {
 	volatile struct gk_balloon_shared *s = k->hal.balloon_shared;
 	uint64_t total = k->ram_bytes / PT_PAGE_4K;
 	uint64_t used = frames_used(k);
 	uint64_t free = used < total ? total - used : 0;
+	s->stats_seq = ++k->balloon.stats_seq; /* odd: writing */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	s->actual_frames = k->balloon.frames;
 	s->stats.total_frames = total;
 	s->stats.free_frames = free;
@@ -52,6 +73,8 @@ static void stats_refresh(struct gk *k)
 	s->stats.minor_faults = k->stats.faults;
 	s->stats.oom_events = k->balloon.oom_deflates;
 	s->stats.alloc_stalls = k->balloon.alloc_stalls;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	s->stats_seq = ++k->balloon.stats_seq; /* even: complete */
 }
 
 static void doorbell(struct gk *k, uint32_t op, uint32_t n, uint32_t flags)
@@ -158,11 +181,56 @@ static uint64_t deflate(struct gk *k, uint64_t want, uint32_t flags)
 	return done;
 }
 
+/* ---- Free page reporting ------------------------------------------------------------------ */
+
+/* One pass at a new epoch: the free chunks at least GK_BALLOON_REPORT_AGE epochs old that are
+ * not reported yet, in REPORT messages of up to GK_BALLOON_BATCH entries. */
+static void report_free(struct gk *k, uint64_t epoch)
+{
+	struct gk_frames *f = &k->frames;
+	uint64_t *e = k->hal.balloon_entries;
+	uint32_t n = 0, c = f->free_head;
+	f->epoch = epoch;
+	while (c != GK_NONE32 && f->freed_epoch[c] + GK_BALLOON_REPORT_AGE > epoch)
+		c = f->next[c]; /* too young (and everything above it) */
+	for (; c != GK_NONE32 && !f->reported[c]; c = f->next[c]) {
+		f->reported[c] = 1;
+		e[n++] = (f->chunk_base + (uint64_t)c * PT_PAGE_2M) | GK_BALLOON_ENTRY_2M;
+		k->balloon.reported_chunks++;
+		if (n == GK_BALLOON_BATCH) {
+			k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_REPORT, n, 0);
+			k->balloon.report_messages++;
+			n = 0;
+		}
+	}
+	if (n > 0) {
+		k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_REPORT, n, GK_BALLOON_MSG_LAST);
+		k->balloon.report_messages++;
+	}
+}
+
+/* ---- The check ----------------------------------------------------------------------------- */
+
+static void target_check(struct gk *k, volatile struct gk_balloon_shared *s);
+
 void gk_balloon_poll(struct gk *k)
 {
 	volatile struct gk_balloon_shared *s = k->hal.balloon_shared;
 	if (!s)
 		return;
+	struct gk_balloon *b = &k->balloon;
+	uint64_t req = s->stats_request, epoch = s->report_epoch;
+	if (req != b->stats_answered) {
+		b->stats_answered = req;
+		stats_refresh(k);
+	}
+	if (epoch != k->frames.epoch && (s->flags & GK_BALLOON_REPORTING))
+		report_free(k, epoch);
+	target_check(k, s);
+}
+
+static void target_check(struct gk *k, volatile struct gk_balloon_shared *s)
+{
 	uint64_t target = s->target_frames;
 	struct gk_balloon *b = &k->balloon;
 	if (target == b->frames)

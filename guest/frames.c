@@ -1,7 +1,9 @@
 /* frames.c — the guest-physical frame allocator: 4 KiB frames and 2 MiB-aligned 2 MiB frames
  * over guest RAM. RAM is split in 2 MiB chunks (see struct gk_frames in gk.h); every operation
  * is O(1) apart from scanning one chunk's 8-word in-use map, because ring-0 guest code may run
- * at ~1 µs per instruction. Frames are zeroed here, on allocation. */
+ * at ~1 µs per instruction. Frames are zeroed here, on allocation: the kernel never relies on a
+ * free frame keeping its contents, because a free chunk may have been reported to the VMM
+ * (free page reporting, balloon.c), whose host backing is then gone. */
 #include "guest/gk_internal.h"
 
 #define WORDS (GK_FRAMES_PER_CHUNK / 64)
@@ -35,6 +37,8 @@ static void partial_remove(struct gk_frames *f, uint32_t c)
 static void free_push(struct gk_frames *f, uint32_t c)
 {
 	f->state[c] = GK_CHUNK_FREE;
+	f->freed_epoch[c] = f->epoch; /* free page reporting: when it was freed, not reported */
+	f->reported[c] = 0;
 	f->next[c] = f->free_head;
 	f->free_head = c;
 }
@@ -45,6 +49,7 @@ static uint32_t whole_chunk_take(struct gk_frames *f)
 	uint32_t c = f->free_head;
 	if (c != GK_NONE32) {
 		f->free_head = f->next[c];
+		f->reported[c] = 0; /* in use again: its contents are whatever the host gives (zero) */
 		return c;
 	}
 	if (f->bump < f->bump_end)
@@ -85,6 +90,7 @@ void gk_frames_init(struct gk *k, uint64_t ram_base, uint64_t ram_bytes)
 	f->nchunks = (uint32_t)((gk_align_up(ram_hi, PT_PAGE_2M) - f->chunk_base) / PT_PAGE_2M);
 	f->free_head = GK_NONE32;
 	f->partial_head = GK_NONE32;
+	f->epoch = 0;
 	f->bump = 0;
 	f->bump_end = f->nchunks;
 	if (ram_base != f->chunk_base) {

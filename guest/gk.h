@@ -130,6 +130,13 @@ struct gk_frames {
 	uint16_t nfree[GK_MAX_CHUNKS];
 	uint32_t next[GK_MAX_CHUNKS], prev[GK_MAX_CHUNKS];
 	uint64_t used[GK_MAX_CHUNKS][GK_FRAMES_PER_CHUNK / 64];
+	/* Free page reporting (balloon.c): the report epoch the balloon driver last saw, stamped
+	 * on each chunk pushed on the free list; reported[c] once the VMM released the free chunk's
+	 * backing (cleared when the chunk is taken). The free list is a stack, so walking it from
+	 * the head the stamps never grow, and below a reported chunk every chunk is reported. */
+	uint64_t epoch;
+	uint64_t freed_epoch[GK_MAX_CHUNKS];
+	uint8_t reported[GK_MAX_CHUNKS];
 };
 
 /* Page-table-pool allocator (ptpool.c). Pool pages are zero whenever they are free: the VMM
@@ -184,6 +191,9 @@ struct gk_balloon {
 	 * the target changes or the kernel's frame use does. */
 	uint64_t dry_target, dry_used;
 	bool in_oom;              /* re-entry guard: a deflate never allocates, but be sure */
+	uint64_t stats_answered;  /* the VMM's last stats_request answered */
+	uint64_t stats_seq;       /* the seqlock's count (even between writes) */
+	uint64_t reported_chunks, report_messages; /* free page reporting so far */
 	uint32_t chunk[GK_MAX_CHUNKS];
 	uint32_t frame4k[GK_BALLOON_MAX_4K];
 };
@@ -240,8 +250,10 @@ int gk_page_fault_cb(void *guest, uint64_t gva, uint32_t err);
 /* ---- Balloon driver (balloon.c) ------------------------------------------------------------ */
 
 /* The check the platform makes at points the guest passes anyway (every system call on kvm,
- * every wl_sys call on sim): one load of the target; when it differs from what the balloon
- * holds, inflate or deflate toward it. Nothing without a balloon device. */
+ * every wl_sys call on sim): three loads and compares — the target against what the balloon
+ * holds (inflate or deflate toward it), the VMM's stats request against the last answered
+ * (refresh the statistics), the report epoch against the last seen (report free chunks that
+ * are old enough). Nothing without a balloon device. */
 void gk_balloon_poll(struct gk *k);
 /* An allocation of page_size failed: deflate enough to retry, when the VMM allows it
  * (GK_BALLOON_DEFLATE_ON_OOM) and the balloon holds frames. True when it gave some back. */

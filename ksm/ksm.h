@@ -45,6 +45,11 @@ struct ksm_opts {
 	bool scan;                      /* run the own scanner (estimate) */
 	uint64_t sample_ms;             /* the sampler's period; 0 = KSM_DEFAULT_SAMPLE_MS */
 	uint64_t scan_every_ms;         /* 0: hash each VM once; else a pass over every VM this often */
+	/* The own merge engine on sim (share = on VMs; vmm/run/share_host.h): a pass over every
+	 * sharing VM this often (share-period = TIME; 0: passes when each VM's measured phase
+	 * begins). Unset: SHARE_DEFAULT_PERIOD_US. */
+	uint64_t share_period_us;
+	bool share_period_set;
 	struct ksm_knob_values set;     /* knobs to set; the others keep their value */
 };
 

@@ -95,6 +95,8 @@ static int index_reserve(struct ksm_merge_index *ix)
 static bool entry_matches(struct ksm_merge *m, const struct ksm_merge_slot *s, const void *pg)
 {
 	unsigned vm = s->vm - 1;
+	if (m->vm[vm].gone)
+		return false;
 	const void *other = m->ops.page(m->ops.ctx, vm, s->frame);
 	return other && memcmp(other, pg, KSM_MERGE_FRAME) == 0;
 }
@@ -189,6 +191,8 @@ static void recount(struct ksm_merge *m)
 {
 	for (unsigned v = 0; v < m->nvms; v++) {
 		struct ksm_merge_figures *f = &m->vm[v].f;
+		if (m->vm[v].gone)
+			continue; /* its figures as it left */
 		f->shared = f->sharing = f->zero = 0;
 		for (uint64_t i = 0; i < m->vm[v].frames; i++) {
 			uint8_t r = m->vm[v].role[i];
@@ -197,6 +201,19 @@ static void recount(struct ksm_merge *m)
 			f->zero += r == ROLE_ZERO;
 		}
 	}
+}
+
+void ksm_merge_remove_vm(struct ksm_merge *m, unsigned vm)
+{
+	if (vm >= m->nvms || m->vm[vm].gone)
+		return;
+	struct ksm_merge_vm *v = &m->vm[vm];
+	v->gone = true;
+	v->frames = 0;
+	free(v->prev);
+	free(v->role);
+	v->prev = NULL;
+	v->role = NULL;
 }
 
 int64_t ksm_merge_pass(struct ksm_merge *m)
@@ -209,7 +226,8 @@ int64_t ksm_merge_pass(struct ksm_merge *m)
 	index_clear(&m->unstable);
 	int64_t merged = 0;
 	for (unsigned v = 0; v < m->nvms; v++) {
-		m->vm[v].f.volatile_pages = 0;
+		if (!m->vm[v].gone)
+			m->vm[v].f.volatile_pages = 0;
 		for (uint64_t i = 0; i < m->vm[v].frames; i++) {
 			int rc = visit(m, v, i, zero);
 			if (rc < 0)
@@ -221,9 +239,13 @@ int64_t ksm_merge_pass(struct ksm_merge *m)
 	double cpu = (thread_cpu_us() - c0) * 1e-6;
 	unsigned k = m->passes < KSM_MERGE_SERIES ? m->passes : KSM_MERGE_SERIES - 1;
 	m->t_pass[k] = monotonic_seconds() - m->t0;
+	unsigned present = 0;
+	for (unsigned v = 0; v < m->nvms; v++)
+		present += !m->vm[v].gone;
 	for (unsigned v = 0; v < m->nvms; v++) {
 		m->vm[v].saved[k] = ksm_merge_saved(&m->vm[v].f);
-		m->vm[v].f.scan_cpu_s += cpu / m->nvms; /* one thread scans all: its CPU split evenly */
+		if (!m->vm[v].gone) /* one thread scans all: its CPU split evenly */
+			m->vm[v].f.scan_cpu_s += cpu / present;
 	}
 	m->passes++;
 	return merged;

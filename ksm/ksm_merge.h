@@ -58,7 +58,8 @@ struct ksm_merge_figures {
 };
 
 struct ksm_merge_vm {
-	uint64_t frames;
+	uint64_t frames;     /* 0 once removed */
+	bool gone;           /* removed (ksm_merge_remove_vm): its frames are no merge target */
 	unsigned domain;
 	uint64_t *prev;      /* low 64 bits of each frame's hash at the last pass; 0 = none */
 	uint8_t *role;       /* per frame: 0 plain, 1 sharing, 2 shared (canonical), 3 zero-merged */
@@ -88,6 +89,10 @@ int ksm_merge_init(struct ksm_merge *m, const struct ksm_merge_ops *ops);
 void ksm_merge_fini(struct ksm_merge *m);
 /* A VM of `frames` 4 KiB frames in sharing domain `domain`: its index (>= 0) or -ENOMEM. */
 int ksm_merge_add_vm(struct ksm_merge *m, uint64_t frames, unsigned domain);
+/* VM `vm` leaves (it ends while others go on): its frames are forgotten and no longer merge
+ * targets — an index entry naming one is replaced by the next frame of that content. Its
+ * figures stay readable (ksm_merge_figures). */
+void ksm_merge_remove_vm(struct ksm_merge *m, unsigned vm);
 /* One pass over every frame of every VM. Returns the merges it made, or a negative errno. */
 int64_t ksm_merge_pass(struct ksm_merge *m);
 /* Passes until one merges nothing (at most max_passes). Returns the passes made or -errno. */

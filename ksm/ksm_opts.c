@@ -8,14 +8,14 @@
 #include "ksm/ksm.h"
 #include "vmm/util/parse.h"
 
-enum kind { K_ONOFF, K_NUMBER, K_ADVISOR };
-enum { OPT_KSM = -1, OPT_SCAN = -2, OPT_SAMPLE = -3, OPT_SCAN_EVERY = -4 };
+enum kind { K_ONOFF, K_NUMBER, K_ADVISOR, K_DURATION };
+enum { OPT_KSM = -1, OPT_SCAN = -2, OPT_SAMPLE = -3, OPT_SCAN_EVERY = -4, OPT_SHARE_PERIOD = -5 };
 
 static const struct ksm_key {
 	const char *key;
 	int knob;                       /* enum ksm_knob, or one of OPT_* (not a knob) */
 	enum kind kind;
-	uint64_t min, max;
+	uint64_t min, max;              /* K_DURATION: microseconds (0 also taken) */
 } keys[] = {
 	{ "ksm", OPT_KSM, K_ONOFF, 0, 1 },
 	{ "ksm-scan", OPT_SCAN, K_ONOFF, 0, 1 },
@@ -32,6 +32,7 @@ static const struct ksm_key {
 	{ "ksm-advisor-target-s", KSM_ADVISOR_TARGET_SCAN_TIME, K_NUMBER, 1, 3600 },
 	{ "ksm-merge-across-nodes", KSM_MERGE_ACROSS_NODES, K_ONOFF, 0, 1 },
 	{ "ksm-max-page-sharing", KSM_MAX_PAGE_SHARING, K_NUMBER, 2, 1u << 20 },
+	{ "share-period", OPT_SHARE_PERIOD, K_DURATION, 10000, 3600000000ULL },
 };
 
 static const struct ksm_key *find(const char *key)
@@ -48,7 +49,7 @@ const char *ksm_opt_names(void)
 {
 	return "ksm, ksm-scan, ksm-sample-ms, ksm-scan-every-ms, ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages, ksm-smart-scan, "
 	       "ksm-advisor, ksm-advisor-max-cpu, ksm-advisor-min-pages, ksm-advisor-max-pages, ksm-advisor-target-s, "
-	       "ksm-merge-across-nodes, ksm-max-page-sharing";
+	       "ksm-merge-across-nodes, ksm-max-page-sharing, share-period";
 }
 
 /* The value as the knob's text ("1", "scan-time"), into out; or -EINVAL with why. */
@@ -65,6 +66,12 @@ static int value_text(const struct ksm_key *k, const char *value, char *out, siz
 		if (strcmp(value, "none") != 0 && strcmp(value, "scan-time") != 0)
 			return snprintf(why, n, "expected none or scan-time (the scan advisor)"), -EINVAL;
 		snprintf(out, outn, "%s", value);
+		return 0;
+	case K_DURATION:
+		if (parse_duration_us(value, &v) < 0 || (v && (v < k->min || v > k->max)))
+			return snprintf(why, n, "expected 0 (passes when each VM's measured phase begins) or a period "
+					"from 10ms to 1h"), -EINVAL;
+		snprintf(out, outn, "%llu", (unsigned long long)v);
 		return 0;
 	case K_NUMBER:
 		if (parse_u64(value, &v) < 0 || v < k->min || v > k->max)
@@ -93,6 +100,10 @@ int ksm_opt_set(struct ksm_opts *o, const char *key, const char *value, char *wh
 		o->sample_ms = strtoull(text, NULL, 10);
 	else if (k->knob == OPT_SCAN_EVERY)
 		o->scan_every_ms = strtoull(text, NULL, 10);
+	else if (k->knob == OPT_SHARE_PERIOD) {
+		o->share_period_us = strtoull(text, NULL, 10);
+		o->share_period_set = true;
+	}
 	else {
 		o->set.has[k->knob] = true;
 		snprintf(o->set.v[k->knob], sizeof(o->set.v[k->knob]), "%s", text);

@@ -42,7 +42,7 @@ static int open_backing(uint64_t size)
  * address in it, so the base can be 2 MiB aligned (lets THP back 2 MiB frames). */
 static int map_region(struct hostmem *h)
 {
-	h->map_bytes = h->size + PT_PAGE_2M;
+	h->map_bytes = h->size + h->window_bytes + PT_PAGE_2M;
 	h->map = mmap(NULL, h->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (h->map == MAP_FAILED) {
 		h->map = NULL;
@@ -58,15 +58,37 @@ static int map_region(struct hostmem *h)
 	return 0;
 }
 
+/* The pool's memfd shared at hpa h->size, inside the reservation. */
+static int map_window(struct hostmem *h, int fd)
+{
+	if (!h->window_bytes)
+		return 0;
+	if (mmap(h->base + h->size, h->window_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd,
+		 0) == MAP_FAILED) {
+		munmap(h->map, h->map_bytes);
+		h->map = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int hostmem_init(struct hostmem *h, uint64_t bytes, unsigned flags)
+{
+	return hostmem_init_window(h, bytes, flags, -1, 0);
+}
+
+int hostmem_init_window(struct hostmem *h, uint64_t bytes, unsigned flags, int window_fd, uint64_t window_bytes)
 {
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
-	if (!bytes)
+	if (!bytes || window_bytes % PT_PAGE_4K || (window_bytes && window_fd < 0))
 		return -EINVAL;
 	h->size = round_up(bytes, PT_PAGE_1G);
+	h->window_bytes = window_bytes;
 	h->fd = flags & HOSTMEM_ANON ? -1 : open_backing(h->size);
 	int rc = map_region(h);
+	if (rc == 0)
+		rc = map_window(h, window_fd);
 	if (rc) {
 		if (h->fd >= 0)
 			close(h->fd);

@@ -15,6 +15,14 @@
  * HOSTMEM_RELEASE_BATCH frames are queued and given back together, adjacent frames in one call,
  * before any 4 KiB frame is handed out again.
  *
+ * A host whose sim VMs share frames (vmm/run/share_host.h) maps one more memfd, the host's
+ * shared-frame pool (ept/p2m_pool.h), right after the allocator's range: the window
+ * [size, size + window_bytes). Every VM of the host maps the same pool memory there, so a p2m
+ * leaf can point at a pool frame and the walker reads it like any host frame; the allocator
+ * never hands out or takes back a window frame (the pool owns them). A window is a second
+ * mapping rather than a region all VMs allocate from because each VM's allocator, counters
+ * and published guest RAM then stay its own, with no lock on the fault path.
+ *
  * The region is a shared mapping of a memfd, as a VMM's guest RAM would be: the host can then
  * drop its mappings (MADV_DONTNEED) without destroying the contents — the pages stay in the
  * memfd and a later access is a minor fault — which is what host-reclaim experiments on the
@@ -50,6 +58,7 @@ struct hostmem {
 	uint64_t release[HOSTMEM_RELEASE_BATCH]; /* 4 KiB frames released, not yet given back */
 	size_t nrelease;
 	uint64_t released_bytes;  /* given back to the host by hostmem_release, in total */
+	uint64_t window_bytes;    /* the shared-frame pool's window at hpa `size` (0: none) */
 };
 
 #define HOSTMEM_HUGEPAGE 1u /* madvise(MADV_HUGEPAGE) */
@@ -59,6 +68,9 @@ struct hostmem {
 /* Reserve `bytes` (rounded up to 1 GiB) of address space; flags HOSTMEM_*. Returns 0 or
  * -ENOMEM / -EINVAL. */
 int hostmem_init(struct hostmem *h, uint64_t bytes, unsigned flags);
+/* The same, with the memfd `window_fd` (window_bytes, a multiple of 4 KiB) mapped shared at
+ * hpa h->size (see above). window_bytes 0: no window (hostmem_init). */
+int hostmem_init_window(struct hostmem *h, uint64_t bytes, unsigned flags, int window_fd, uint64_t window_bytes);
 void hostmem_fini(struct hostmem *h);
 
 /* Region size for a guest: RAM + page-table pool rounded to the host page (every backing
@@ -78,10 +90,16 @@ int hostmem_free(struct hostmem *h, uint64_t hpa, uint64_t size);
 int hostmem_release(struct hostmem *h, uint64_t hpa, uint64_t size);
 void hostmem_release_flush(struct hostmem *h);
 
-/* Host pointer for hpa, NULL outside the region. */
+/* Host pointer for hpa (the window included), NULL outside the region. */
 static inline void *hostmem_ptr(const struct hostmem *h, uint64_t hpa)
 {
-	return hpa < h->size ? (void *)(h->base + hpa) : NULL;
+	return hpa < h->size + h->window_bytes ? (void *)(h->base + hpa) : NULL;
+}
+
+/* Whether hpa is a frame of the shared-frame pool's window. */
+static inline int hostmem_in_window(const struct hostmem *h, uint64_t hpa)
+{
+	return hpa >= h->size && hpa < h->size + h->window_bytes;
 }
 
 #endif

@@ -129,7 +129,10 @@ struct mmu_config {
 	bool host_anon;         /* host memory private anonymous, not a memfd: Linux KSM merges only
 				 * that (set by a host with ksm = on) */
 	bool share;             /* sim: memvirt's own merge engine merges guest RAM copy-on-write
-				 * when the measured phase begins (--share, vmm/run/sim_share.c) */
+				 * (--share, vmm/run/sim_share.c) */
+	int share_fd;           /* with share_bytes: the host's shared-frame pool (a memfd), mapped
+				 * into this machine's host memory (mmu/hostmem.h, the window) */
+	uint64_t share_bytes;   /* 0: no pool window */
 	struct mmu_cost cost;
 };
 

@@ -38,8 +38,9 @@ int mmu_vm_init(struct mmu_vm *vm, const struct mmu_config *cfg, const struct mm
 	vm->cfg = *cfg;
 	vm->ops = ops;
 	vm->cur = &vm->user;
-	rc = hostmem_init(&vm->host, hostmem_bytes_for(cfg->ram_bytes, cfg->pt_pool_bytes, cfg->host_page),
-			  (cfg->host_page > PT_PAGE_4K ? HOSTMEM_HUGEPAGE : 0) | (cfg->host_anon ? HOSTMEM_ANON : 0));
+	rc = hostmem_init_window(&vm->host, hostmem_bytes_for(cfg->ram_bytes, cfg->pt_pool_bytes, cfg->host_page),
+				 (cfg->host_page > PT_PAGE_4K ? HOSTMEM_HUGEPAGE : 0) | (cfg->host_anon ? HOSTMEM_ANON : 0),
+				 cfg->share_fd, cfg->share_bytes);
 	if (rc)
 		return rc;
 	rc = tlb_init(&vm->tlb, cfg->tlb_entries);

@@ -71,7 +71,7 @@ static __attribute__((noinline)) void lock_stack(void)
  * the limit (it happened: oc-coop.ini, esx, the guard in mem_cgroup_oom_synchronize). So it
  * works on a copy of `g` on its stack, locks that stack, and the shared page is locked by the
  * VMM (oom_guard_start). */
-static void guard_main(struct oom_guard *gp, pid_t parent)
+static void guard_main(struct oom_guard *gp, pid_t parent, int ready_fd)
 {
 	struct oom_guard copy = *gp, *g = &copy;
 	char pid[24];
@@ -84,6 +84,10 @@ static void guard_main(struct oom_guard *gp, pid_t parent)
 	if (sysfs_write(procs, pid) < 0)
 		_exit(3);
 	lock_stack();
+	char ok = 1;
+	if (write(ready_fd, &ok, 1) != 1)
+		_exit(5);
+	close(ready_fd);
 	struct pollfd p[2] = { { .fd = g->event_fd, .events = POLLIN }, { .fd = g->stop_fd, .events = POLLIN } };
 	for (;;) {
 		if (poll(p, 2, 100) < 0 && errno != EINTR)
@@ -135,12 +139,33 @@ int oom_guard_start(struct oom_guard *g, struct memcg *cg, uint64_t limit_bytes,
 	close(ctl);
 	if (rc < 0)
 		return fail(g, rc, "cannot register for the group's OOM notifications");
-	pid_t parent = getpid(), pid = fork();
-	if (pid < 0)
+	/* The killer goes off only once the guard has left the group and locked its stack: until
+	 * then the guard's own first faults are charged to the group, and a group already at its
+	 * limit with the killer off would hold the guard with everyone else (it happened under
+	 * load: the VMM touched its budget before the freshly forked guard had run at all). */
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
 		return fail(g, -errno, "cannot start the OOM guard process");
-	if (pid == 0)
-		guard_main(g, parent);
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(ready[0]);
+		close(ready[1]);
+		return fail(g, rc, "cannot start the OOM guard process");
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		guard_main(g, parent, ready[1]);
+	}
 	g->pid = pid;
+	close(ready[1]);
+	char ok = 0;
+	ssize_t got;
+	while ((got = read(ready[0], &ok, 1)) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
+	if (got != 1) /* it exited first: it could not leave the group */
+		return fail(g, -ECHILD, "the OOM guard process could not leave the group");
 	if (pwrite(g->control_fd, "1", 1, 0) < 0)
 		return fail(g, -errno, "cannot switch the group's OOM killer off");
 	return 0;

@@ -39,14 +39,21 @@ static long col_index(const json_t *cols, const char *name)
 	return -1;
 }
 
-/* Column `name` (or NAME.suffix) in bytes, NaN where null; NULL when the document has no such
- * column, or (unless keep_empty) it has no value at all (usage without a budget); -ENOMEM in *rc. */
-static double *load_col_as(const json_t *memory, size_t rows, const char *vm, const char *suffix, bool keep_empty,
-			   int *rc)
+int host_series_rows(const json_t *series, const char *what, size_t *rows, char *why, size_t whylen)
 {
-	char name[512];
-	snprintf(name, sizeof(name), "%s%s%s", vm ? vm : "", vm ? "." : "", suffix);
-	long k = col_index(json_object_get(memory, "columns"), name);
+	const json_t *row;
+	size_t width = json_array_size(json_object_get(series, "columns")), i;
+	json_array_foreach(json_object_get(series, "rows"), i, row)
+		if (!json_is_array(row) || json_array_size(row) != width)
+			return snprintf(why, whylen, "%s row %zu has %zu values for %zu columns", what, i, json_array_size(row),
+					width), -EINVAL;
+	*rows = json_array_size(json_object_get(series, "rows"));
+	return 0;
+}
+
+double *host_series_col(const json_t *series, size_t rows, const char *name, bool keep_empty, int *rc)
+{
+	long k = col_index(json_object_get(series, "columns"), name);
 	if (k < 0)
 		return NULL;
 	double *col = calloc(rows + 1, sizeof(double));
@@ -54,13 +61,22 @@ static double *load_col_as(const json_t *memory, size_t rows, const char *vm, co
 		return *rc = -ENOMEM, NULL;
 	bool any = false;
 	for (size_t i = 0; i < rows; i++) {
-		const json_t *x = json_array_get(json_array_get(json_object_get(memory, "rows"), i), (size_t)k);
+		const json_t *x = json_array_get(json_array_get(json_object_get(series, "rows"), i), (size_t)k);
 		col[i] = json_is_number(x) ? json_number_value(x) : NAN;
 		any |= isfinite(col[i]);
 	}
 	if (!any && !keep_empty)
 		free(col), col = NULL;
 	return col;
+}
+
+/* Column `name` (or NAME.suffix) of host.memory (host_series_col). */
+static double *load_col_as(const json_t *memory, size_t rows, const char *vm, const char *suffix, bool keep_empty,
+			   int *rc)
+{
+	char name[512];
+	snprintf(name, sizeof(name), "%s%s%s", vm ? vm : "", vm ? "." : "", suffix);
+	return host_series_col(memory, rows, name, keep_empty, rc);
 }
 
 static double *load_col(const json_t *memory, size_t rows, const char *vm, const char *suffix, int *rc)
@@ -85,14 +101,10 @@ void host_mem_free(struct host_mem *m)
 int host_mem_load(struct host_page *pg, const json_t *memory, char *why, size_t whylen)
 {
 	struct host_mem *m = &pg->mem;
-	const json_t *rows = json_object_get(memory, "rows"), *row;
-	size_t width = json_array_size(json_object_get(memory, "columns")), i;
 	int rc = 0;
-	*m = (struct host_mem){ .rows = json_array_size(rows), .all_used = true };
-	json_array_foreach(rows, i, row)
-		if (json_array_size(row) != width)
-			return snprintf(why, whylen, "host.memory row %zu has %zu values for %zu columns", i,
-					json_array_size(row), width), -EINVAL;
+	*m = (struct host_mem){ .all_used = true };
+	if ((rc = host_series_rows(memory, "host.memory", &m->rows, why, whylen)) < 0)
+		return rc;
 	m->t_s = load_col(memory, m->rows, NULL, "time_ms", &rc);
 	m->rss = load_col(memory, m->rows, NULL, "rss_bytes", &rc);
 	m->usage = load_col(memory, m->rows, NULL, "usage_bytes", &rc);
@@ -113,7 +125,7 @@ int host_mem_load(struct host_page *pg, const json_t *memory, char *why, size_t 
 		return snprintf(why, whylen, "out of memory"), rc;
 	if (m->rows && (!m->t_s || !m->rss))
 		return snprintf(why, whylen, "host.memory lacks time_ms or rss_bytes"), -EINVAL;
-	for (i = 0; i < m->rows; i++)
+	for (size_t i = 0; i < m->rows; i++)
 		m->t_s[i] /= 1e3;
 	return 0;
 }

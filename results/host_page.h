@@ -4,7 +4,8 @@
  *
  * Why several files: the page grew with overcommit (issue 12) into separate ideas — memory by
  * state (host_memory.c), each VM's throughput with its dips (host_throughput.c), the budget,
- * policy and decision log (host_policy.c), the per-VM summary (host_summary.c) — and each is
+ * policy and decision log (host_policy.c), the per-VM summary (host_summary.c), page sharing
+ * over time (host_sharing.c) — and each is
  * read and changed on its own. Every chart is a function of (FILE *, page) drawing one <svg>,
  * so the same code writes it inline in the page and as a standalone SVG file beside it.
  *
@@ -43,6 +44,20 @@ struct host_mem {
 	bool any_balloon, any_wss, all_used;
 };
 
+/* Page sharing over time (host_sharing.c): one line per engine the document has — Linux KSM
+ * (host.ksm.series) and memvirt's own (host.sharing.series) — in seconds on the run clock,
+ * bytes saved and CPU seconds since the run began (NULL: the engine records no CPU). */
+struct host_share_line {
+	const char *name, *color;
+	size_t n;
+	double *t_s, *saved, *cpu_s;
+};
+struct host_share {
+	size_t n;
+	struct host_share_line line[2];
+	bool any_cpu;
+};
+
 struct host_page {
 	const json_t *doc;
 	size_t n;
@@ -54,6 +69,7 @@ struct host_page {
 	struct report_rates rates[HOST_MAX_VMS];
 	double t0_ms, t1_ms;                     /* the time axis of every chart */
 	struct host_mem mem;
+	struct host_share share;
 	const json_t *budget, *policy, *decisions; /* objects / array, or NULL when absent or null */
 };
 
@@ -68,6 +84,13 @@ const char *host_str(const json_t *o, const char *key);
 void host_size_cell(FILE *f, double bytes);
 
 /* host_memory.c */
+/* A {columns: [names], rows: [[values]]} series of the host document (host.memory,
+ * host.ksm.series, host.sharing.series): its row count, or -EINVAL with why (naming what)
+ * when a row is not as wide as the columns; then one column by name as numbers, NaN where
+ * null, NULL when there is no such column or (unless keep_empty) no value in it; -ENOMEM in
+ * *rc. */
+int host_series_rows(const json_t *series, const char *what, size_t *rows, char *why, size_t whylen);
+double *host_series_col(const json_t *series, size_t rows, const char *name, bool keep_empty, int *rc);
 int host_mem_load(struct host_page *pg, const json_t *memory, char *why, size_t whylen);
 void host_mem_free(struct host_mem *m);
 /* Mean over time and peak of a VM's column within its life; NaN when the column has no value. */
@@ -75,6 +98,14 @@ void host_mem_stats(const struct host_page *pg, const double *col, size_t v, dou
 double host_mem_last(const struct host_mem *m, const double *col);
 void host_memory_chart(FILE *f, const void *page);      /* memory by state, budget, usage, wss */
 void host_used_chart(FILE *f, const void *page);        /* what each guest kernel handed out */
+
+/* host_sharing.c */
+/* Reads host.ksm.series and host.sharing.series (each absent or null: no line). 0, or -EINVAL
+ * with why naming the series at fault, or -ENOMEM. */
+int host_share_load(struct host_page *pg, char *why, size_t n);
+void host_share_free(struct host_share *s);
+void host_share_saved_chart(FILE *f, const void *page); /* bytes saved, a line per engine */
+void host_share_cpu_chart(FILE *f, const void *page);   /* scanner CPU seconds, a line per engine */
 
 /* host_throughput.c */
 void host_throughput_chart(FILE *f, const void *page);  /* a panel per VM, dips shaded */

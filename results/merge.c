@@ -446,12 +446,30 @@ int merge_check_opts(const struct merge *m, char *why, size_t n)
 	return rc ? rc : check_paired(m, why, n);
 }
 
-/* summary.json (with each repetition's files, relative to out), summary.csv, report.html and
- * the trend charts' SVG files, all from the one summary document. */
-static int write_outputs(struct merge *m, const char *out, char *why, size_t n)
+/* The summary document with how its charts are drawn (charts: the error bars and the --plot
+ * choices), each plot checked against it; NULL with -EDOM in *rc and why naming a plot the
+ * summary cannot draw. */
+static json_t *summary_doc(const struct merge *m, const struct merge_opts *o, int *rc, char *why, size_t n)
+{
+	json_t *doc = merge_to_json(m);
+	char err[700];
+	*rc = 0;
+	json_object_set_new(doc, "charts", trend_charts_json((enum trend_error)o->error_bars, o->plots, o->nplots));
+	for (size_t i = 0; i < o->nplots; i++)
+		if (trend_plot_check(doc, &o->plots[i], err, sizeof(err)) < 0) {
+			snprintf(why, n, "invalid --plot value %s", err);
+			json_decref(doc);
+			*rc = -EDOM;
+			return NULL;
+		}
+	return doc;
+}
+
+/* summary.json (with each repetition's files, relative to out), summary.csv, report.html, the
+ * trend charts' and the chosen plots' SVG files, all from the one summary document. */
+static int write_outputs(struct merge *m, json_t *doc, const char *out, char *why, size_t n)
 {
 	char path[4200];
-	json_t *doc = merge_to_json(m);
 	int rc = point_files_add(doc, m->dir, out, why, n);
 	if (rc == 0) {
 		snprintf(path, sizeof(path), "%s/summary.json", out);
@@ -468,8 +486,9 @@ static int write_outputs(struct merge *m, const char *out, char *why, size_t n)
 			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
 		else
 			rc = trend_write_files(doc, out, why, n);
+		if (rc == 0)
+			rc = trend_plots_write_files(doc, out, why, n);
 	}
-	json_decref(doc);
 	return rc;
 }
 
@@ -497,16 +516,21 @@ int merge_dir(const struct merge_opts *o, FILE *table, char *why, size_t n)
 			 "the missing points (memvirt sweep FILE --resume)", o->dir);
 		rc = -EAGAIN;
 	} else if (rc == 0) {
+		json_t *doc = NULL;
 		merge_compute(m);
 		rc = m->paired[0] ? merge_pair_compute(m) : 0;
 		if (rc < 0)
 			snprintf(why, n, "out of memory");
+		if (rc == 0)
+			doc = summary_doc(m, o, &rc, why, n);
 		if (rc == 0 && table)
 			merge_print(m, table);
 		if (rc == 0)
-			rc = write_outputs(m, out, why, n);
+			rc = write_outputs(m, doc, out, why, n);
 		if (rc == 0 && table)
-			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv, trend-*.svg)\n", out);
+			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv, trend-*.svg%s)\n", out,
+				o->nplots ? ", plot-*.svg" : "");
+		json_decref(doc);
 	}
 	merge_free(m);
 	free(m);

@@ -21,6 +21,7 @@
 
 #include "results/merge_stats.h"
 #include "results/metric_path.h"
+#include "results/trend_plot.h"
 
 #define MERGE_MAX_REPS 100
 /* Point indices a sweep can have (its SWEEP_MAX_POINTS; vmm/cli/sweep.c checks they agree):
@@ -157,6 +158,11 @@ struct merge_opts {
 	const char *dir, *out, *baseline, *paired;
 	const struct metric_list *metrics;
 	bool partial;
+	/* --error (0: sd) and the --plot choices (trend_plot.h), syntax already checked; merge_dir
+	 * checks them against the summary before it writes anything (-EDOM naming the plot). */
+	int error_bars;
+	const struct trend_plot *plots;
+	size_t nplots;
 };
 
 /* metrics NULL or empty: taken from the first document (sweep.metrics, else the default). */
@@ -222,6 +228,8 @@ void merge_number_text(char *buf, size_t n, double v);
 void merge_diff_text(char *buf, size_t n, const struct merge_metric *x);
 /* The same for the difference of the medians. */
 void merge_mdiff_text(char *buf, size_t n, const struct merge_metric *x);
+/* The same rule for any relative difference in percent (a paired mean difference). */
+void merge_pct_text(char *buf, size_t n, double pct);
 /* A metric's mean, sd, min and max as merge_number_text writes them (table and HTML alike). */
 struct merge_stat_text {
 	char mean[32], sd[32], min[32], max[32], median[32], iqr[32];

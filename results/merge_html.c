@@ -11,6 +11,7 @@
 #include "results/merge.h"
 #include "results/point_files.h"
 #include "results/trend.h"
+#include "results/trend_plot.h"
 
 #define METRIC_COLS 9 /* mean, sd, median, IQR, min–max, diff, mdiff, welch, mwu */
 
@@ -161,10 +162,10 @@ static void html_pairs(FILE *f, const struct merge *m)
 			merge_number_text(mean, sizeof(mean), x->mean_diff);
 			merge_number_text(sd, sizeof(sd), x->sd_diff);
 			html_printf(f, "<td>%s</td><td>%s</td>", mean, sd);
+			char rel[32] = "-";
 			if (x->have_rel)
-				html_printf(f, "<td>%+.1f%%</td>", x->mean_rel_pct);
-			else
-				fputs("<td>-</td>", f);
+				merge_pct_text(rel, sizeof(rel), x->mean_rel_pct);
+			html_printf(f, "<td>%s</td>", rel);
 			html_printf(f, "<td class=\"%s\">%s</td><td>", x->sig == MERGE_SIG_YES ? "win" : "",
 				    merge_sig_word(x->sig, x->exact));
 			if (x->sig != MERGE_SIG_NA)
@@ -198,6 +199,7 @@ static void merge_emit_html(FILE *f, const void *arg)
 	html_notes(f, m);
 	html_flags(f, m);
 	html_pairs(f, m);
+	trend_plots_html(f, pg->summary);
 	trend_html(f, pg->summary);
 	point_files_html(f, pg->summary);
 	html_page_end(f);

@@ -69,7 +69,7 @@ static void runs_text(char *buf, size_t n, const struct merge_point *p)
 		snprintf(buf + used, n - (size_t)used, " %u superseded", p->superseded);
 }
 
-static void pct_text(char *buf, size_t n, double pct)
+void merge_pct_text(char *buf, size_t n, double pct)
 {
 	if (fabs(pct) < 1000)
 		snprintf(buf, n, "%+.1f%%", pct);
@@ -83,19 +83,19 @@ static void diff_text(char *buf, size_t n, const struct merge_point *p, bool hav
 	if (p->is_base)
 		snprintf(buf, n, "base");
 	else if (have)
-		pct_text(buf, n, pct);
+		merge_pct_text(buf, n, pct);
 	else
 		snprintf(buf, n, "-");
 }
 
 void merge_diff_text(char *buf, size_t n, const struct merge_metric *x)
 {
-	pct_text(buf, n, x->diff_pct);
+	merge_pct_text(buf, n, x->diff_pct);
 }
 
 void merge_mdiff_text(char *buf, size_t n, const struct merge_metric *x)
 {
-	pct_text(buf, n, x->mdiff_pct);
+	merge_pct_text(buf, n, x->mdiff_pct);
 }
 
 static const char *checksum_text(const struct merge_point *p)

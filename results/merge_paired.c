@@ -120,10 +120,10 @@ static void print_pair_row(FILE *f, const struct merge_pair *g, const struct mer
 	merge_number_text(mean, sizeof(mean), x->mean_diff);
 	merge_number_text(sd, sizeof(sd), x->sd_diff);
 	fprintf(f, " %14s %10s", mean, sd);
+	char rel[32] = "-";
 	if (x->have_rel)
-		fprintf(f, " %+9.1f%%", x->mean_rel_pct);
-	else
-		fprintf(f, " %10s", "-");
+		merge_pct_text(rel, sizeof(rel), x->mean_rel_pct);
+	fprintf(f, " %10s", rel);
 	fprintf(f, " %5s", merge_sig_word(x->sig, x->exact));
 	if (x->sig != MERGE_SIG_NA)
 		fprintf(f, " %8.3g", x->p);

@@ -59,27 +59,51 @@ static json_t *point_entry(json_t *summary, json_int_t index)
 	return NULL;
 }
 
-/* The time series of the document at path: its CSV relative to base, or where else it is. */
+/* The CSV a document names (telemetry.timeseries) as a path relative to base, where `memvirt
+ * report` would find it beside the document at path; false when it names none or it is not
+ * there. */
+static bool csv_of(const json_t *doc, const char *path, const char *base, char *rel, size_t n)
+{
+	const char *csv = json_string_value(json_object_get(json_object_get(doc, "telemetry"), "timeseries"));
+	char where[4400], real[PATH_MAX];
+	struct stat st;
+	if (!csv)
+		return false;
+	report_series_path(path, csv, where, sizeof(where));
+	if (stat(where, &st) != 0 || !S_ISREG(st.st_mode) || !realpath(where, real))
+		return false;
+	point_files_relative(base, real, rel, n);
+	return true;
+}
+
+/* The time series of the document at path: its CSV relative to base, or where else it is. A
+ * host document holds its own series and its VMs'; a VM that also wrote a CSV (a scenario's
+ * `timeseries = FILE`, which a sweep puts beside the point) gets it in "vm_series". */
 static void series_of(const json_t *doc, const char *path, const char *base, json_t *entry)
 {
 	const json_t *tel = json_object_get(doc, "telemetry");
-	const char *csv = json_string_value(json_object_get(tel, "timeseries"));
-	char where[4400], real[PATH_MAX], rel[PATH_MAX];
-	struct stat st;
+	char rel[PATH_MAX];
 	const char *doc_kind = json_string_value(json_object_get(doc, "kind"));
-	const char *kind = doc_kind && strcmp(doc_kind, "host") == 0 ? "embedded" /* the host's and each VM's */
-			   : !json_is_object(tel) ? "none" : csv ? "missing" : "embedded";
-	if (csv) {
-		report_series_path(path, csv, where, sizeof(where));
-		if (stat(where, &st) == 0 && S_ISREG(st.st_mode) && realpath(where, real)) {
-			point_files_relative(base, real, rel, sizeof(rel));
-			json_object_set_new(entry, "timeseries", json_string(rel));
-			kind = "file";
-		}
+	bool host = doc_kind && strcmp(doc_kind, "host") == 0;
+	const char *kind = host ? "embedded" /* the host's and each VM's */
+		       : !json_is_object(tel) ? "none" : json_is_string(json_object_get(tel, "timeseries")) ? "missing" : "embedded";
+	if (!host && csv_of(doc, path, base, rel, sizeof(rel))) {
+		json_object_set_new(entry, "timeseries", json_string(rel));
+		kind = "file";
 	}
 	if (!json_object_get(entry, "timeseries"))
 		json_object_set_new(entry, "timeseries", json_null());
 	json_object_set_new(entry, "series", json_string(kind));
+	const char *name;
+	const json_t *vm;
+	json_t *vm_series = NULL;
+	json_object_foreach((json_t *)json_object_get(doc, "vms"), name, vm) {
+		if (!host || !csv_of(vm, path, base, rel, sizeof(rel)))
+			continue;
+		if (!vm_series)
+			json_object_set_new(entry, "vm_series", vm_series = json_object());
+		json_object_set_new(vm_series, name, json_string(rel));
+	}
 }
 
 /* Inserted in the order of repetitions. */
@@ -167,6 +191,12 @@ static void file_row(FILE *f, const json_t *p, const json_t *e)
 		link(f, ts);
 	else
 		html_printf(f, "%s", json_string_value(json_object_get(e, "series")) ?: "-");
+	const char *name;
+	const json_t *csv;
+	json_object_foreach((json_t *)json_object_get(e, "vm_series"), name, csv) {
+		html_printf(f, "<br>vm %s: ", name);
+		link(f, json_string_value(csv) ?: "");
+	}
 	fputs("</td></tr>\n", f);
 }
 

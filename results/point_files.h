@@ -12,12 +12,13 @@
 
 #include <jansson.h>
 
-/* Adds to each point of summary "files": [{repetition, state, result, timeseries, series}] —
- * result the point document, timeseries its CSV (null when there is none), both relative to
- * summary_dir; series says where the time series is: "file", "embedded" (in the result; a
- * host document of a scenario sweep always holds its own and its VMs'), "missing" (named but
- * not found) or "none" (no telemetry). Returns 0, or a negative errno
- * with one line in why. */
+/* Adds to each point of summary "files": [{repetition, state, result, timeseries, series,
+ * vm_series}] — result the point document, timeseries its CSV (null when there is none), both
+ * relative to summary_dir; series says where the time series is: "file", "embedded" (in the
+ * result; a host document of a scenario sweep always holds its own and its VMs'), "missing"
+ * (named but not found) or "none" (no telemetry); vm_series, in a host document's entry when
+ * some VM also wrote its series as a CSV, {VM name: that CSV relative to summary_dir}.
+ * Returns 0, or a negative errno with one line in why. */
 int point_files_add(json_t *summary, const char *sweep_dir, const char *summary_dir, char *why, size_t n);
 
 /* The page's table of them, every path a relative link. */

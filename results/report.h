@@ -1,8 +1,9 @@
 /* report.h — `memvirt report RESULT.json -o DIR`: one run's result document and its telemetry
  * series (from the CSV the document names, or embedded in it) turned into one self-contained
  * HTML page with SVG plots on a common time axis — throughput with reclaim events marked and
- * dips shaded, the VMM's page faults, host swap traffic, guest RAM residency and the worker's
- * CPU wait — and tables of the dips and reclaim events (docs/reclaim.md, "Reading the report"). */
+ * dips shaded, the VMM's page faults, host swap traffic, guest RAM residency, the balloon against
+ * the guest's free memory and the host's resident bytes (for a VM with a balloon) and the
+ * worker's CPU wait — and tables of the dips and reclaim events (docs/reclaim.md, "Reading the report"). */
 #ifndef MEMVIRT_REPORT_H
 #define MEMVIRT_REPORT_H
 
@@ -45,6 +46,9 @@ struct report_rates {
 	double *uffd_per_ms; /* NaN where the run has no uffd counter */
 	double *resident_mib, *mapped_mib, *wait_frac;
 	double *used_mib; /* guest_used_bytes; NaN in a series from before the column */
+	/* The balloon's columns (balloon_bytes, guest_free_bytes, balloon_reported_bytes); NaN
+	 * without a balloon, before the guest's first statistics, or in older series */
+	double *balloon_mib, *guest_free_mib, *reported_mib;
 };
 int report_rates_compute(const struct tel_series *ts, double t0, double t1, size_t max_points, struct report_rates *out);
 /* Host-wide counters (swap) are refreshed only every few samples: spread each refresh over

@@ -2,8 +2,11 @@
  * with a table of the VMs, memory by VM and state over time (stacked, with the budget, the
  * budget cgroup's usage, balloons and working sets when the document has them), every VM's
  * throughput on the same time axis with its dips shaded, policy decisions ticked on both, a
- * per-VM summary, the budget, the policy and its decision log; every chart also as a standalone
- * SVG file beside the page (host-memory.svg, host-throughput.svg, host-used.svg) for a paper;
+ * per-VM summary, the budget, the policy and its decision log, page sharing over time (bytes
+ * saved and scanner CPU, per engine, when the document has host.ksm.series or
+ * host.sharing.series); every chart also as a standalone SVG file beside the page
+ * (host-memory.svg, host-throughput.svg, host-sharing-saved.svg, host-sharing-cpu.svg,
+ * host-used.svg) for a paper;
  * and each VM's own run report (vm-NAME.html), linked from the table.
  *
  * This file loads the document and lays out the page; each chart and table is a file of its own
@@ -126,7 +129,10 @@ struct chart {
 	const char *file, *heading, *caption; /* caption NULL: the memory chart's, from what the document has */
 	void (*draw)(FILE *f, const void *pg);
 	bool ticks;                           /* decisions are ticked on it */
+	bool after_tables;                    /* drawn below the summary and policy tables */
 };
+
+#define MAX_CHARTS 5
 
 /* The charts this document has, in page order. */
 static size_t charts(const struct host_page *pg, struct chart *c)
@@ -135,18 +141,33 @@ static size_t charts(const struct host_page *pg, struct chart *c)
 	for (size_t v = 0; v < pg->n; v++)
 		runs += pg->have_run[v];
 	if (pg->mem.rows > 1)
-		c[n++] = (struct chart){ "host-memory.svg", "Memory by VM and state", NULL, host_memory_chart, true };
+		c[n++] = (struct chart){ "host-memory.svg", "Memory by VM and state", NULL, host_memory_chart, true, false };
 	if (runs)
 		c[n++] = (struct chart){ "host-throughput.svg", "Throughput of each VM",
 					 "One panel per VM on the same time axis, each on its own scale. Shaded red: the VM's dips "
 					 "(throughput below its dip threshold, as its run report finds them; hover for depth and ops "
 					 "lost); dashed: its baseline.",
-					 host_throughput_chart, true };
+					 host_throughput_chart, true, false };
+	if (pg->share.n)
+		c[n++] = (struct chart){ "host-sharing-saved.svg", "Memory saved by page sharing",
+					 "One line per sharing engine on the same time axis. Linux KSM: the pages sharing a KSM "
+					 "page plus the zero pages it mapped to the kernel's zero page, above their values before "
+					 "the run, times 4 KiB (host-wide counters: another process merging at the same time "
+					 "would count too). memvirt engine: its own saved bytes. Marked: each line's peak, with "
+					 "its size and time, and its last value; ticked: when it first reached 90&nbsp;% of its "
+					 "peak. Hover a line for its figures.",
+					 host_share_saved_chart, false, false };
+	if (pg->share.any_cpu)
+		c[n++] = (struct chart){ "host-sharing-cpu.svg", "CPU time spent scanning for shared pages",
+					 "CPU seconds since the run began: ksmd's (its utime + stime, one kernel thread) and the "
+					 "memvirt engine's scanner, each with its peak and last value labelled. What the "
+					 "saving above cost.",
+					 host_share_cpu_chart, false, false };
 	if (pg->mem.rows > 1 && pg->mem.all_used)
 		c[n++] = (struct chart){ "host-used.svg", "Memory each VM's guest uses",
 					 "Stacked: the frames each guest kernel has handed out; the gap to the resident layers above "
 					 "is memory the host still holds for a guest that no longer uses it.",
-					 host_used_chart, false };
+					 host_used_chart, false, true };
 	return n;
 }
 
@@ -187,7 +208,7 @@ static void emit(FILE *f, const void *arg)
 {
 	const struct host_page *pg = arg;
 	const json_t *cfg = json_object_get(pg->doc, "config");
-	struct chart c[3];
+	struct chart c[MAX_CHARTS];
 	size_t nc = charts(pg, c);
 	char title[300];
 	snprintf(title, sizeof(title), "memvirt host report: %s, %zu VMs", str(cfg, "name"), pg->n);
@@ -199,14 +220,16 @@ static void emit(FILE *f, const void *arg)
 	      "charts below line up in time. Each VM's own report (dips, faults, residency) is linked from the table. "
 	      "How to read it: docs/scenarios.md.</p>\n", f);
 	vm_table(f, pg);
-	for (size_t i = 0; i < nc && i < 2; i++)
-		chart_section(f, pg, &c[i]);
+	for (size_t i = 0; i < nc; i++)
+		if (!c[i].after_tables)
+			chart_section(f, pg, &c[i]);
 	host_summary_table(f, pg);
 	host_budget_section(f, pg);
 	host_policy_section(f, pg);
 	host_decisions_table(f, pg);
-	for (size_t i = 2; i < nc; i++)
-		chart_section(f, pg, &c[i]);
+	for (size_t i = 0; i < nc; i++)
+		if (c[i].after_tables)
+			chart_section(f, pg, &c[i]);
 	html_page_end(f);
 }
 
@@ -218,6 +241,7 @@ static void page_free(struct host_page *pg)
 		report_rates_free(&pg->rates[v]);
 	}
 	host_mem_free(&pg->mem);
+	host_share_free(&pg->share);
 }
 
 /* VM names become file names (vm-NAME.html) only when they are one: the scenario reader allows
@@ -268,6 +292,12 @@ static void time_axis(struct host_page *pg)
 			pg->t0_ms = fmin(pg->t0_ms, 1e3 * pg->mem.t_s[i]);
 			pg->t1_ms = fmax(pg->t1_ms, 1e3 * pg->mem.t_s[i]);
 		}
+	for (size_t k = 0; k < pg->share.n; k++) /* the sharing engines' samples */
+		for (size_t i = 0; i < pg->share.line[k].n; i++)
+			if (isfinite(pg->share.line[k].t_s[i])) {
+				pg->t0_ms = fmin(pg->t0_ms, 1e3 * pg->share.line[k].t_s[i]);
+				pg->t1_ms = fmax(pg->t1_ms, 1e3 * pg->share.line[k].t_s[i]);
+			}
 	if (!(pg->t1_ms > pg->t0_ms) || !isfinite(pg->t1_ms - pg->t0_ms))
 		pg->t0_ms = 0, pg->t1_ms = 1;
 	for (size_t v = 0; v < pg->n; v++)
@@ -290,7 +320,7 @@ static void overcommit_parts(struct host_page *pg)
 static int write_files(const struct host_page *pg, const char *dir, char *why, size_t n)
 {
 	char path[4200];
-	struct chart c[3];
+	struct chart c[MAX_CHARTS];
 	size_t nc = charts(pg, c);
 	int rc;
 	for (size_t v = 0; v < pg->n; v++) {
@@ -328,6 +358,8 @@ int report_host_write(const json_t *doc, const char *json_path, const char *dir,
 	const json_t *memory = json_object_get(json_object_get(doc, "host"), "memory");
 	char reason[300];
 	if (rc == 0 && json_is_object(memory) && (rc = host_mem_load(pg, memory, reason, sizeof(reason))) < 0)
+		snprintf(why, n, "%s: %s", json_path, reason);
+	if (rc == 0 && (rc = host_share_load(pg, reason, sizeof(reason))) < 0)
 		snprintf(why, n, "%s: %s", json_path, reason);
 	if (rc == 0) {
 		overcommit_parts(pg);

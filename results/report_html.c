@@ -1,5 +1,6 @@
 /* report_html.c — the run report page (see report.h): a summary table, five SVG plots sharing
- * one time axis (every plot carries the dip bands and reclaim markers, so a fault burst can be
+ * one time axis (six for a VM with a balloon: its size, the guest's free memory and the host's
+ * resident bytes together) (every plot carries the dip bands and reclaim markers, so a fault burst can be
  * read against the throughput dip above it), and tables of dips and reclaim events. */
 #include <math.h>
 #include <stdbool.h>
@@ -133,6 +134,19 @@ static void plots(FILE *f, const struct page *pg)
 				    { "used by the guest", "#e8590c", r->used_mib } },
 	     any_finite(r->used_mib, n) ? 3 : 2,
 	     fmax(fmax(max_of(r->resident_mib, n), max_of(r->mapped_mib, n)), max_of(r->used_mib, n)));
+	/* a VM with a balloon: what it holds, what the guest says is free (its statistics, checked by
+	 * the VMM), what the host holds behind guest RAM, and what free page reporting gave back */
+	if (any_finite(r->balloon_mib, n)) {
+		bool reported = max_of(r->reported_mib, n) > 0;
+		plot(f, pg, "Balloon, guest free memory and host memory", "MiB",
+		     (struct series_ref[]){ { "balloon", "#7048e8", r->balloon_mib },
+					    { "free in the guest (its statistics)", "#e8590c", r->guest_free_mib },
+					    { "host resident (mincore)", "#2b8a3e", r->resident_mib },
+					    { "reported free (cumulative)", "#1c7ed6", r->reported_mib } },
+		     reported ? 4 : 3,
+		     fmax(fmax(max_of(r->balloon_mib, n), max_of(r->guest_free_mib, n)),
+			  fmax(max_of(r->resident_mib, n), reported ? max_of(r->reported_mib, n) : 0)));
+	}
 	plot(f, pg, "Workload thread waiting for a CPU (averaged over 25 ms)", "fraction of time",
 	     (struct series_ref[]){ { "run-queue wait", "#868e96", r->wait_frac } }, 1, fmax(max_of(r->wait_frac, n), 0.1));
 }

@@ -75,7 +75,7 @@ int report_init(struct report *r, json_t *doc, const char *json_path, char *why,
 		snprintf(why, whylen, "%s is a comparison, not a run result: its page is report.html beside it "
 			 "(memvirt compare writes both)", json_path);
 	else if (!json_is_object(json_object_get(r->doc, "telemetry")))
-		snprintf(why, whylen, "%s has no telemetry: run again with --sample-us above 0", json_path);
+		snprintf(why, whylen, "%s is a run result with no telemetry: run again with --sample-us above 0", json_path);
 	else
 		rc = load_series(json_path, r, why, whylen);
 	if (rc == 0 && r->series.n < 2) {

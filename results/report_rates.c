@@ -15,7 +15,7 @@ static double *alloc_col(size_t n) { return calloc(n ? n : 1, sizeof(double)); }
 #define RATE_COLUMNS(r)                                                                                          \
 	{ &(r)->t_ms, &(r)->ops_per_s, &(r)->minflt_per_ms, &(r)->majflt_per_ms, &(r)->swapin_per_ms,            \
 	  &(r)->swapout_per_ms, &(r)->uffd_per_ms, &(r)->resident_mib, &(r)->mapped_mib, &(r)->wait_frac,        \
-	  &(r)->used_mib }
+	  &(r)->used_mib, &(r)->balloon_mib, &(r)->guest_free_mib, &(r)->reported_mib }
 
 void report_rates_free(struct report_rates *r)
 {
@@ -52,6 +52,9 @@ static double counter_rate(uint64_t a, uint64_t b, double dt)
 	return b == TEL_ABSENT ? NAN : (double)tel_counter_delta(a, b) / dt;
 }
 
+/* A level column in MiB; NaN where the series does not have it. */
+static double level_mib(uint64_t v) { return v == TEL_ABSENT ? NAN : (double)v / (1 << 20); }
+
 static void fill_bin(struct report_rates *r, size_t k, const struct tel_sample *a, const struct tel_sample *b)
 {
 	double dt = b->time_ms - a->time_ms;
@@ -70,7 +73,10 @@ static void fill_bin(struct report_rates *r, size_t k, const struct tel_sample *
 	}
 	r->resident_mib[k] = (double)b->guest_resident_bytes / (1 << 20);
 	r->mapped_mib[k] = (double)b->guest_mapped_bytes / (1 << 20);
-	r->used_mib[k] = b->guest_used_bytes == TEL_ABSENT ? NAN : (double)b->guest_used_bytes / (1 << 20);
+	r->used_mib[k] = level_mib(b->guest_used_bytes);
+	r->balloon_mib[k] = level_mib(b->balloon_bytes);
+	r->guest_free_mib[k] = level_mib(b->guest_free_bytes);
+	r->reported_mib[k] = level_mib(b->balloon_reported_bytes);
 }
 
 int report_rates_compute(const struct tel_series *ts, double t0, double t1, size_t max_points, struct report_rates *out)

@@ -39,6 +39,8 @@ struct experiment; /* vmm/reclaim/experiment.h: telemetry, reclaim, swap, dip de
 
 struct balloon_config; /* balloon/balloon.h: only pointed at */
 
+struct share_host;
+
 struct run_config {
 	const char *platform;            /* native | sim | kvm */
 	const char *mmu;                 /* ept | shadow (native: "none") */
@@ -54,6 +56,12 @@ struct run_config {
 	const struct experiment *experiment; /* NULL: the defaults (1 kHz telemetry, no reclaim) */
 	const struct guest_mem_opts *memory; /* kvm guest RAM backend, THP, NUMA, uffd; NULL: defaults */
 	const struct balloon_config *balloon; /* --balloon (balloon/balloon.h); NULL: no balloon */
+	/* Page sharing on sim (--share on, vmm/run/share_host.h): the host's engine and this VM's
+	 * slot in it (NULL: a VM run alone gets an engine of its own), and the VM's sharing domain
+	 * (NULL: a domain of its own). */
+	struct share_host *share_host;
+	int share_slot;
+	const char *share_domain;
 };
 
 /* The measured cost of one exit reason on kvm: handled = exits the VMM timed, handler_ns =
@@ -85,7 +93,14 @@ struct result_balloon {
 	uint64_t target, actual, inflated, deflated;
 	double inflate_s, deflate_s;
 	uint64_t oom_deflates, messages;
-	uint64_t guest_free, guest_total, guest_alloc_stalls;
+	uint64_t reported, report_messages; /* free page reporting: bytes (cumulative), messages */
+	double report_s;
+	/* The guest's statistics that last passed the VMM's checks (have_stats), in virtio's terms;
+	 * stats_polls: the VMM's polls (stats=PERIOD), stats_refused: copies that failed a check. */
+	bool have_stats;
+	uint64_t guest_free, guest_total, guest_available, guest_major_faults, guest_minor_faults, guest_oom_events,
+		guest_alloc_stalls;
+	uint64_t stats_polls, stats_refused;
 	/* The VMM process's resident bytes as the first inflate (deflate) round began and as the
 	 * last one ended; 0 when there was none. *_rss_drop: summed over rounds, the RSS at a
 	 * round's start less at its end (what the rounds gave back; negative if it grew). */
@@ -100,6 +115,9 @@ struct result_balloon {
 struct result_sharing {
 	bool have;
 	uint64_t scanned, shared, sharing, zero, volatile_pages, merges, cow_breaks, saved_bytes;
+	uint64_t made_shared; /* frames moved to state shared over the run (the book's resident ->
+			       * shared moves): each one a write later broke (cow_breaks) or still
+			       * shared at the end */
 	unsigned passes;
 	double scan_cpu_s, time_to_90pct_s;
 };
@@ -191,9 +209,6 @@ json_t *result_exit_costs_json(const struct run_result *r);
 /* Builds the whole result document. `context` (host information) is stolen. */
 /* sharing{} of one VM (null unless have). */
 json_t *result_sharing_json(const struct result_sharing *s);
-/* Adds s to a host's sum: counts and CPU summed, passes and time_to_90pct_s the largest (each
- * VM merges when its own measured phase begins). */
-void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s);
 json_t *result_to_json(const struct run_config *cfg, const struct run_result *r, json_t *context);
 
 /* Writes `doc` to `path` atomically (a new temporary in the same directory, created with

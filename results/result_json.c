@@ -235,9 +235,18 @@ static json_t *balloon_json(const struct result_balloon *b)
 			      json_u64(b->actual), "inflated", json_u64(b->inflated), "deflated", json_u64(b->deflated),
 			      "inflate_s", b->inflate_s, "deflate_s", b->deflate_s, "oom_deflates",
 			      json_u64(b->oom_deflates), "messages", json_u64(b->messages));
-	json_object_set_new(o, "stats", json_pack("{s:o, s:o, s:o}", "free", json_u64(b->guest_free), "total",
-						  json_u64(b->guest_total), "alloc_stalls",
-						  json_u64(b->guest_alloc_stalls)));
+	json_object_set_new(o, "reported", json_u64(b->reported));
+	json_object_set_new(o, "report_messages", json_u64(b->report_messages));
+	json_object_set_new(o, "report_s", json_real(b->report_s));
+	json_t *st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "free", json_u64(b->guest_free), "total",
+			       json_u64(b->guest_total), "available", json_u64(b->guest_available), "major_faults",
+			       json_u64(b->guest_major_faults), "minor_faults", json_u64(b->guest_minor_faults),
+			       "oom_events", json_u64(b->guest_oom_events), "alloc_stalls", json_u64(b->guest_alloc_stalls));
+	if (!b->have_stats) /* no statistics passed the checks: the figures are unknown, not zero */
+		json_object_clear(st);
+	json_object_set_new(st, "polls", json_u64(b->stats_polls));
+	json_object_set_new(st, "refused", json_u64(b->stats_refused));
+	json_object_set_new(o, "stats", st);
 	json_object_set_new(o, "vmm_rss", json_pack("{s:o, s:o, s:I, s:o, s:o, s:I}", "inflate_before",
 						    json_u64(b->inflate_rss_before), "inflate_after",
 						    json_u64(b->inflate_rss_after), "inflate_drop",
@@ -252,31 +261,13 @@ json_t *result_sharing_json(const struct result_sharing *s)
 {
 	if (!s->have)
 		return json_null();
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:f, s:f}", "engine", "memvirt-merge",
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:f, s:f}", "engine", "memvirt-merge",
 			 "scanned", json_u64(s->scanned), "shared", json_u64(s->shared), "sharing",
 			 json_u64(s->sharing), "zero", json_u64(s->zero), "volatile", json_u64(s->volatile_pages),
-			 "merges", json_u64(s->merges), "cow_breaks", json_u64(s->cow_breaks), "saved_bytes",
+			 "merges", json_u64(s->merges), "cow_breaks", json_u64(s->cow_breaks), "made_shared",
+			 json_u64(s->made_shared), "saved_bytes",
 			 json_u64(s->saved_bytes), "passes", (int)s->passes, "scan_cpu_s", s->scan_cpu_s,
 			 "time_to_90pct_s", s->time_to_90pct_s);
-}
-
-void result_sharing_add(struct result_sharing *sum, const struct result_sharing *s)
-{
-	if (!s->have)
-		return;
-	sum->have = true;
-	sum->scanned += s->scanned;
-	sum->shared += s->shared;
-	sum->sharing += s->sharing;
-	sum->zero += s->zero;
-	sum->volatile_pages += s->volatile_pages;
-	sum->merges += s->merges;
-	sum->cow_breaks += s->cow_breaks;
-	sum->saved_bytes += s->saved_bytes;
-	sum->passes = s->passes > sum->passes ? s->passes : sum->passes;
-	sum->scan_cpu_s += s->scan_cpu_s;
-	if (s->time_to_90pct_s > sum->time_to_90pct_s)
-		sum->time_to_90pct_s = s->time_to_90pct_s;
 }
 
 /* The counter blocks of one phase, set on `o`: at the top of the document for the measured

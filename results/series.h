@@ -16,10 +16,12 @@
 	X(phase) X(progress) X(minflt) X(majflt) X(pswpin) X(pswpout) X(pgmajfault)    \
 	X(workingset_refault) X(psi_some_us) X(psi_full_us) X(guest_resident_bytes)    \
 	X(guest_mapped_bytes) X(worker_wait_us) X(reclaim_events) X(uffd_faults)        \
-	X(guest_used_bytes) X(steal_us) X(wss_bytes) X(damon_applied_bytes)
+	X(guest_used_bytes) X(steal_us) X(wss_bytes) X(damon_applied_bytes)            \
+	X(balloon_bytes) X(guest_free_bytes) X(balloon_reported_bytes)
 /* The last columns, which files written before them lack: read as TEL_ABSENT (uffd_faults,
- * then guest_used_bytes, then steal_us, then wss_bytes, then damon_applied_bytes). */
-#define TEL_OPTIONAL_COLUMNS 5
+ * then guest_used_bytes, then steal_us, then wss_bytes, then damon_applied_bytes, then the
+ * balloon's three, which came together). */
+#define TEL_OPTIONAL_COLUMNS 8
 /* A value the run does not have (uffd_faults without --uffd): an empty CSV field, null in JSON. */
 #define TEL_ABSENT UINT64_MAX
 
@@ -49,6 +51,12 @@ struct tel_sample {
 	uint64_t damon_applied_bytes;  /* the host's DAMON schemes: bytes their actions were applied to
 					* (stats/sz_applied summed over every scheme; read only, as fresh as
 					* the kernel's refresh_ms); TEL_ABSENT on a host without schemes */
+	/* The VM's balloon (balloon/balloon.h), TEL_ABSENT without one: */
+	uint64_t balloon_bytes;        /* a level: what the balloon holds (accepted inflates less deflates) */
+	uint64_t guest_free_bytes;     /* a level: the guest's free memory in its last statistics that
+					* passed the VMM's checks (stats=PERIOD polls them); TEL_ABSENT
+					* before the first */
+	uint64_t balloon_reported_bytes; /* cumulative: free memory the guest reported (report=on) */
 };
 
 /* b - a for a cumulative counter that may be TEL_ABSENT (check b first): a counter not yet

@@ -1,4 +1,8 @@
-/* trend.c — a sweep's charts against its axes (trend.h), made from the summary document alone.
+/* trend.c — a sweep's charts against its axes (trend.h), made from the summary document alone:
+ * the engine that draws any chart asked for (struct trend_request: which axis on x, which one
+ * the lines are, which held fixed, the scale, the error bars) and the charts a sweep's page
+ * always has. The charts a person chooses (merge --plot) are trend_plot.c's; they come here to
+ * be drawn, so every chart of a sweep looks and reads the same.
  *
  * Why this shape: a researcher varying footprint from 16m to 512m wants the trend at a glance
  * and a figure for a paper, not a bar per table row. So an axis is what the experiment file
@@ -8,9 +12,10 @@
  * of sizes usually doubles). Axes whose values are words are categories: grouped bars. Each
  * other combination of axes is one line, coloured, with a legend; its points carry the mean
  * over the ok repetitions, ± one sample standard deviation as error bars (the summary's own
- * figures), and a tooltip with the exact numbers. y is labelled with the metric's unit, read
- * from its name (_s, _ms, _us, _ns, _bytes, _per_s, cycles), in a scale a person reads (ms,
- * MiB), log when the means span 100x.
+ * figures) — or, asked, the median with its quartiles (robust to the one repetition another
+ * process slowed), or no bars — the legend's foot saying which, and a tooltip with the exact
+ * numbers. y is labelled with the metric's unit, read from its name (_s, _ms, _us, _ns,
+ * _bytes, _per_s, cycles), in a scale a person reads (ms, MiB), log when the means span 100x.
  *
  * results/ links nothing of ours (docs/architecture.md), so the value syntax is read here
  * with the same suffixes as vmm/util/parse.c, not by calling it. */
@@ -44,8 +49,7 @@ static const char *const palette[MAX_SERIES] = {
 
 static const json_t *points_of(const json_t *summary) { return json_object_get(summary, "points"); }
 
-/* A setting's value as text: a string as it is, a missing or null one "-", anything else "?". */
-static const char *setting_text(const json_t *point, const char *key)
+const char *trend_setting_text(const json_t *point, const char *key)
 {
 	const json_t *v = json_object_get(json_object_get(point, "settings"), key);
 	return !v || json_is_null(v) ? "-" : json_is_string(v) ? json_string_value(v) : "?";
@@ -136,7 +140,7 @@ static bool varies(const json_t *points, const char *key)
 	size_t i;
 	const json_t *p;
 	json_array_foreach(points, i, p) {
-		const char *t = setting_text(p, key);
+		const char *t = trend_setting_text(p, key);
 		if (!first)
 			first = t;
 		else if (strcmp(first, t) != 0)
@@ -159,7 +163,7 @@ static void consider_key(struct trend_axes *ax, const json_t *points, const char
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", key);
 	json_array_foreach(points, i, p)
-		add_value(a, setting_text(p, key));
+		add_value(a, trend_setting_text(p, key));
 	classify(a);
 }
 
@@ -279,9 +283,12 @@ static void metric_unit(const char *metric, double largest, struct yunit *y)
 
 /* ---- A chart's data ---------------------------------------------------------------------- */
 
+/* A point of a line (or a bar): y drawn, [lo, hi] its error bar (lo == hi: none), and the
+ * summary's figures for the tooltip. */
 struct cell {
 	bool have;
-	double mean, sd;
+	double y, lo, hi;
+	double mean, sd, median, q1, q3;
 	long n, point;
 };
 
@@ -292,20 +299,27 @@ struct chart {
 	char name[MAX_SERIES][SERIES_NAME_MAX];  /* "mmu=ept, workload=seq"; "all points" alone */
 	struct cell cell[MAX_SERIES][TREND_MAX_VALUES];
 	struct yunit y;
-	double lo, hi;                           /* of mean - sd and mean + sd, shown units */
-	bool ylog;
+	double lo, hi;                           /* of the error bars' ends, shown units */
+	bool ylog, xlog;
+	const struct trend_request *r;
 };
 
-/* "k=v, k=v" of the axes but x: the point's line. */
-static void series_key(const struct trend_axes *ax, const struct trend_axis *x, const json_t *p, char *buf,
+/* The point's line: "k=v" of the series axis when the request names one, else "k=v, k=v" of
+ * every axis but x. */
+static void series_key(const struct trend_axes *ax, const struct trend_request *r, const json_t *p, char *buf,
 		       size_t n)
 {
 	size_t used = 0;
 	buf[0] = 0;
+	if (r->series >= 0) {
+		const char *name = ax->axis[r->series].name;
+		snprintf(buf, n, "%s=%s", name, trend_setting_text(p, name));
+		return;
+	}
 	for (size_t i = 0; i < ax->n; i++)
-		if (&ax->axis[i] != x && used < n)
+		if (i != r->x && used < n)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s=%s", used ? ", " : "", ax->axis[i].name,
-						 setting_text(p, ax->axis[i].name));
+						 trend_setting_text(p, ax->axis[i].name));
 	if (!buf[0])
 		snprintf(buf, n, "all points");
 }
@@ -329,16 +343,36 @@ static double num(const json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* The point's figures of the metric, when it has a finite mean. */
-static bool point_metric(const json_t *p, const char *metric, struct cell *out)
+/* The point's figures of the metric, when it has a finite mean; y and its bar as error asks:
+ * mean ± sd (none below two repetitions), the median with the quartiles (a summary without
+ * them: the mean, no bar), or the mean alone. */
+static bool point_metric(const json_t *p, const char *metric, enum trend_error error, struct cell *out)
 {
 	const json_t *m = json_object_get(json_object_get(p, "metrics"), metric);
 	json_int_t n = json_integer_value(json_object_get(m, "n"));
 	double mean = num(m, "mean"), sd = num(m, "sd");
 	if (n < 1 || !isfinite(mean))
 		return false;
-	*out = (struct cell){ .have = true, .mean = mean, .sd = n >= 2 && isfinite(sd) ? sd : 0, .n = (long)n,
+	*out = (struct cell){ .have = true, .mean = mean, .sd = n >= 2 && isfinite(sd) ? sd : 0, .median = num(m, "median"),
+			      .q1 = num(m, "q1"), .q3 = num(m, "q3"), .n = (long)n,
 			      .point = (long)json_integer_value(json_object_get(p, "point")) };
+	out->y = out->lo = out->hi = mean;
+	if (error == TREND_ERROR_SD)
+		out->lo = mean - out->sd, out->hi = mean + out->sd;
+	else if (error == TREND_ERROR_IQR && isfinite(out->median)) {
+		out->y = out->lo = out->hi = out->median;
+		if (n >= 2 && isfinite(out->q1) && isfinite(out->q3) && out->q1 <= out->median && out->median <= out->q3)
+			out->lo = out->q1, out->hi = out->q3;
+	}
+	return true;
+}
+
+/* Whether the point is in the request's panel: its value of every fixed axis as asked. */
+static bool in_panel(const struct trend_axes *ax, const struct trend_request *r, const json_t *p)
+{
+	for (size_t i = 0; i < r->nfixed; i++)
+		if (strcmp(trend_setting_text(p, ax->axis[r->fixed[i]].name), r->fixed_value[i]) != 0)
+			return false;
 	return true;
 }
 
@@ -350,7 +384,7 @@ static void chart_range(struct chart *c)
 	for (size_t s = 0; s < c->nseries; s++) /* the unit fits the top of the error bars */
 		for (size_t i = 0; i < c->x->n; i++)
 			if (c->cell[s][i].have)
-				largest = fmax(largest, fabs(c->cell[s][i].mean) + c->cell[s][i].sd);
+				largest = fmax(largest, fmax(fabs(c->cell[s][i].lo), fabs(c->cell[s][i].hi)));
 	metric_unit(c->metric, largest, &c->y);
 	c->lo = INFINITY, c->hi = -INFINITY;
 	for (size_t s = 0; s < c->nseries; s++)
@@ -358,14 +392,15 @@ static void chart_range(struct chart *c)
 			struct cell *e = &c->cell[s][i];
 			if (!e->have)
 				continue;
-			e->mean /= c->y.div, e->sd /= c->y.div;
-			c->lo = fmin(c->lo, e->mean - e->sd), c->hi = fmax(c->hi, e->mean + e->sd);
-			min_mean = fmin(min_mean, e->mean), max_mean = fmax(max_mean, e->mean);
+			e->y /= c->y.div, e->lo /= c->y.div, e->hi /= c->y.div;
+			e->mean /= c->y.div, e->sd /= c->y.div, e->median /= c->y.div, e->q1 /= c->y.div, e->q3 /= c->y.div;
+			c->lo = fmin(c->lo, e->lo), c->hi = fmax(c->hi, e->hi);
+			min_mean = fmin(min_mean, e->y), max_mean = fmax(max_mean, e->y);
 		}
 	c->ylog = min_mean > 0 && max_mean / min_mean >= 100;
 	if (c->ylog) {
 		c->lo = (c->lo > 0 ? fmin(c->lo, min_mean) : min_mean) / 1.3;
-		c->hi *= 1.3;
+		c->hi *= 1.8; /* room for a value label above the highest bar */
 	} else {
 		c->lo = c->lo >= 0 ? 0 : c->lo * 1.1;
 		c->hi = c->hi > c->lo ? c->hi * 1.1 : c->lo + 1;
@@ -373,21 +408,23 @@ static void chart_range(struct chart *c)
 }
 
 /* Returns the number of points drawn. */
-static size_t chart_build(struct chart *c, const json_t *summary, const struct trend_axes *ax, size_t a,
-			  const char *metric)
+static size_t chart_build(struct chart *c, const json_t *summary, const struct trend_axes *ax,
+			  const struct trend_request *r)
 {
 	const json_t *p;
 	size_t i;
 	char key[SERIES_NAME_MAX];
 	memset(c, 0, sizeof(*c));
-	c->x = &ax->axis[a];
-	c->metric = metric;
+	c->x = &ax->axis[r->x];
+	c->metric = r->metric;
+	c->r = r;
+	c->xlog = r->log == TREND_LOG_AUTO ? c->x->log : r->log == TREND_LOG_ON && c->x->numeric && c->x->value[0] > 0;
 	json_array_foreach(points_of(summary), i, p) {
 		struct cell e;
-		long v = value_index(c->x, setting_text(p, c->x->name));
-		if (v < 0 || !point_metric(p, metric, &e))
+		long v = value_index(c->x, trend_setting_text(p, c->x->name));
+		if (v < 0 || !in_panel(ax, r, p) || !point_metric(p, r->metric, r->error, &e))
 			continue;
-		series_key(ax, c->x, p, key, sizeof(key));
+		series_key(ax, r, p, key, sizeof(key));
 		long s = series_of(c, key);
 		if (s >= 0 && !c->cell[s][v].have) { /* two jobs with the same settings: the first */
 			c->cell[s][v] = e;
@@ -421,7 +458,7 @@ static void frame(const struct chart *c, struct svg_plot *p, const char **xtext,
 	}
 	if (!x->numeric) {
 		p->x0 = 0.5, p->x1 = (double)x->n + 0.5;
-	} else if (x->log) {
+	} else if (c->xlog) {
 		p->xlog = true;
 		p->x0 = x->value[0] / 1.25, p->x1 = x->value[x->n - 1] * 1.25;
 	} else {
@@ -437,7 +474,7 @@ static void titles(const struct chart *c, char *xt, size_t xn, char *yt, size_t 
 	static const char *const kinds[] = { [TREND_PLAIN] = "", [TREND_BYTES] = "size", [TREND_SECONDS] = "duration" };
 	const struct trend_axis *x = c->x;
 	const char *kind = x->numeric ? kinds[x->unit] : "";
-	const char *scale = x->log ? "log scale" : "";
+	const char *scale = c->xlog ? "log scale" : "";
 	snprintf(xt, xn, "%s%s%s%s%s%s", x->name, kind[0] || scale[0] ? " (" : "", kind, kind[0] && scale[0] ? ", " : "",
 		 scale, kind[0] || scale[0] ? ")" : "");
 	snprintf(yt, yn, "%s (%s%s)", c->metric, c->y.unit, c->ylog ? ", log scale" : "");
@@ -450,29 +487,36 @@ static void tooltip(FILE *f, const struct chart *c, size_t s, size_t i)
 		    e->mean, c->y.unit);
 	if (e->n >= 2)
 		html_printf(f, ", sd %.3g", e->sd);
+	if (e->n >= 2 && isfinite(e->median) && isfinite(e->q1) && isfinite(e->q3))
+		html_printf(f, ", median %.6g, quartiles %.6g to %.6g", e->median, e->q1, e->q3);
 	html_printf(f, " (n=%ld)</title>", e->n);
 }
 
-/* mean ± sd as a vertical line with caps at px. */
+/* The cell's bar, [lo, hi], as a vertical line with caps at px (class errbar: a test counts
+ * them). None when lo == hi: one repetition, or a metric that did not vary. */
 static void error_bar(FILE *f, const struct svg_plot *p, double px, const struct cell *e, const char *color)
 {
-	if (!(e->sd > 0))
+	if (!(e->hi > e->lo))
 		return;
-	double a = svg_py(p, e->mean - e->sd), b = svg_py(p, e->mean + e->sd);
-	html_printf(f, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fh8M%.1f %.1fh8\" stroke=\"%s\" stroke-width=\"1.2\" fill=\"none\"/>\n",
+	double a = svg_py(p, e->lo), b = svg_py(p, e->hi);
+	html_printf(f, "<path class=\"errbar\" d=\"M%.1f %.1fV%.1fM%.1f %.1fh8M%.1f %.1fh8\" stroke=\"%s\" "
+		       "stroke-width=\"1.2\" fill=\"none\"/>\n",
 		    px, a, b, px - 4, a, px - 4, b, color);
 }
 
-/* The value above the point; on a line chart every other line's below it, so that two lines
- * close together do not write over each other. */
-static void value_label(FILE *f, const struct chart *c, double px, double py, double v, size_t s)
+/* The value above the point (and above its error bar); on a line chart every other line's
+ * below it (and below its bar), so that two lines close together do not write over each
+ * other. */
+static void value_label(FILE *f, const struct chart *c, const struct svg_plot *p, double px, const struct cell *e,
+			size_t s)
 {
 	char b[32];
 	if (c->nseries > LABEL_SERIES || c->x->n > LABEL_VALUES)
 		return; /* the tooltip has it: labels would overlap */
-	svg_short_number(b, sizeof(b), v);
+	svg_short_number(b, sizeof(b), e->y);
+	double py = svg_py(p, e->y), top = fmin(py, svg_py(p, e->hi)), bottom = fmax(py, svg_py(p, e->lo));
 	html_printf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">%s</text>\n",
-		    px, c->x->numeric && s % 2 ? py + 15 : py - 6, b);
+		    px, c->x->numeric && s % 2 ? bottom + 15 : top - 6, b);
 }
 
 static void draw_line(FILE *f, const struct chart *c, const struct svg_plot *p, size_t s)
@@ -481,18 +525,18 @@ static void draw_line(FILE *f, const struct chart *c, const struct svg_plot *p, 
 	size_t n = 0;
 	for (size_t i = 0; i < c->x->n; i++)
 		if (c->cell[s][i].have)
-			xs[n] = x_of(c, i), ys[n++] = c->cell[s][i].mean;
+			xs[n] = x_of(c, i), ys[n++] = c->cell[s][i].y;
 	svg_plot_line(f, p, xs, ys, n, palette[s], "trend");
 	for (size_t i = 0; i < c->x->n; i++) {
 		const struct cell *e = &c->cell[s][i];
 		if (!e->have)
 			continue;
-		double px = svg_px(p, x_of(c, i)), py = svg_py(p, e->mean);
+		double px = svg_px(p, x_of(c, i)), py = svg_py(p, e->y);
 		error_bar(f, p, px, e, palette[s]);
-		html_printf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">", px, py, palette[s]);
+		html_printf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">", px, py, palette[s]);
 		tooltip(f, c, s, i);
 		fputs("</circle>\n", f);
-		value_label(f, c, px, py, e->mean, s);
+		value_label(f, c, p, px, e, s);
 	}
 }
 
@@ -506,37 +550,57 @@ static void draw_bars(FILE *f, const struct chart *c, const struct svg_plot *p, 
 		if (!e->have)
 			continue;
 		double px = svg_px(p, x_of(c, i)) - slot * (double)c->nseries / 2 + slot * ((double)s + 0.5);
-		double py = svg_py(p, e->mean);
-		html_printf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">", px - slot * 0.45,
+		double py = svg_py(p, e->y);
+		html_printf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">", px - slot * 0.45,
 			    fmin(py, base), slot * 0.9, fabs(base - py), palette[s]);
 		tooltip(f, c, s, i);
 		fputs("</rect>\n", f);
 		error_bar(f, p, px, e, "#222");
-		value_label(f, c, px, py, e->mean, s);
+		value_label(f, c, p, px, e, s);
 	}
 }
 
-/* A column at the right of the plot: one swatch and name per line, and what was left out. */
+/* What the points and the bars are, in words: the legend's foot, the page's captions. */
+static const char *const point_words[] = {
+	[TREND_ERROR_SD] = "points: mean", [TREND_ERROR_IQR] = "points: median", [TREND_ERROR_NONE] = "points: mean",
+};
+static const char *const bar_words[] = {
+	[TREND_ERROR_SD] = "bars: \u00b1 1 sd", [TREND_ERROR_IQR] = "bars: IQR, q1 to q3", [TREND_ERROR_NONE] = "no error bars",
+};
+
+const char *trend_error_text(enum trend_error e)
+{
+	static const char *const text[] = {
+		[TREND_ERROR_SD] = "mean over the ok repetitions, error bars \u00b1 one sample standard deviation",
+		[TREND_ERROR_IQR] = "median over the ok repetitions, error bars the interquartile range (q1 to q3)",
+		[TREND_ERROR_NONE] = "mean over the ok repetitions, no error bars",
+	};
+	return text[e];
+}
+
+/* A column at the right of the plot: one swatch and name per line, what was left out, and at
+ * its foot what the points and the bars are (class errnote). */
 static void legend(FILE *f, const struct chart *c, const struct svg_plot *p)
 {
 	double x = p->w - p->right + 12;
 	int y = p->top + 10;
-	if (c->nseries == 1 && !strcmp(c->name[0], "all points"))
-		return;
-	for (size_t s = 0; s < c->nseries; s++, y += 16) {
-		html_printf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"12\" height=\"8\" fill=\"%s\"/>"
-			       "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.26s</text>\n",
-			    x, y - 7, palette[s], x + 16, y + 1, c->name[s]);
+	if (c->nseries != 1 || strcmp(c->name[0], "all points") != 0) {
+		for (size_t s = 0; s < c->nseries; s++, y += 16) {
+			html_printf(f, "<rect class=\"key\" x=\"%.1f\" y=\"%d\" width=\"12\" height=\"8\" fill=\"%s\"/>"
+				       "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.26s</text>\n",
+				    x, y - 7, palette[s], x + 16, y + 1, c->name[s]);
+		}
+		if (c->total_series > c->nseries)
+			html_printf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">(%zu more not drawn)</text>\n", x, y + 1,
+				    c->total_series - c->nseries);
 	}
-	if (c->total_series > c->nseries)
-		html_printf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">(%zu more not drawn)</text>\n", x, y + 1,
-			    c->total_series - c->nseries);
+	html_printf(f, "<text class=\"errnote\" x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#444\">%s; %s</text>\n", x,
+		    p->h - p->bottom, point_words[c->r->error], bar_words[c->r->error]);
 }
 
 static void caption_text(const struct chart *c, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s against %s: mean over the ok repetitions, error bars one standard deviation", c->metric,
-		 c->x->name);
+	snprintf(buf, n, "%s against %s: %s", c->metric, c->x->name, trend_error_text(c->r->error));
 }
 
 static void chart_svg(FILE *f, const struct chart *c, bool standalone)
@@ -545,8 +609,10 @@ static void chart_svg(FILE *f, const struct chart *c, bool standalone)
 	const char *xtext[TREND_MAX_VALUES];
 	char xbuf[TREND_MAX_VALUES][32];
 	double xat[TREND_MAX_VALUES];
-	char xt[160], yt[METRIC_PATH_MAX + 64], label[METRIC_PATH_MAX + 160];
+	char xt[160], yt[METRIC_PATH_MAX + 64], label[METRIC_PATH_MAX + 200];
 	frame(c, &p, xtext, xbuf, xat);
+	if (c->r->title)
+		p.top += 18;
 	titles(c, xt, sizeof(xt), yt, sizeof(yt));
 	caption_text(c, label, sizeof(label));
 	if (standalone)
@@ -554,6 +620,9 @@ static void chart_svg(FILE *f, const struct chart *c, bool standalone)
 	svg_begin(f, p.w, p.h, label);
 	if (standalone)
 		fputs("<style>text{font-family:sans-serif}</style><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", f);
+	if (c->r->title)
+		html_printf(f, "<text class=\"title\" x=\"%d\" y=\"16\" font-size=\"12\" font-weight=\"bold\">%s</text>\n",
+			    p.left, c->r->title);
 	svg_plot_axes(f, &p, xt, yt);
 	for (size_t s = 0; s < c->nseries; s++)
 		(c->x->numeric ? draw_line : draw_bars)(f, c, &p, s);
@@ -561,22 +630,22 @@ static void chart_svg(FILE *f, const struct chart *c, bool standalone)
 	svg_end(f);
 }
 
-/* The chart of metric against axis a, or NULL when no point has a value of it (or out of
+/* The chart a request asks for, or NULL when no point has a value of its metric (or out of
  * memory). */
-static struct chart *chart_new(const json_t *summary, const struct trend_axes *ax, size_t a, const char *metric)
+static struct chart *chart_new(const json_t *summary, const struct trend_axes *ax, const struct trend_request *r)
 {
 	struct chart *c = malloc(sizeof(*c));
-	if (c && !chart_build(c, summary, ax, a, metric)) {
+	if (c && !chart_build(c, summary, ax, r)) {
 		free(c);
 		return NULL;
 	}
 	return c;
 }
 
-int trend_chart_svg(FILE *f, const json_t *summary, const struct trend_axes *ax, size_t a, const char *metric,
-		    bool standalone)
+int trend_request_svg(FILE *f, const json_t *summary, const struct trend_axes *ax, const struct trend_request *r,
+		      bool standalone)
 {
-	struct chart *c = chart_new(summary, ax, a, metric);
+	struct chart *c = chart_new(summary, ax, r);
 	if (!c)
 		return -ENOENT;
 	chart_svg(f, c, standalone);
@@ -584,40 +653,73 @@ int trend_chart_svg(FILE *f, const json_t *summary, const struct trend_axes *ax,
 	return 0;
 }
 
+int trend_chart_svg(FILE *f, const json_t *summary, const struct trend_axes *ax, size_t a, const char *metric,
+		    bool standalone)
+{
+	struct trend_request r = { .metric = metric, .x = a, .series = -1, .error = trend_error_of(summary) };
+	return trend_request_svg(f, summary, ax, &r, standalone);
+}
+
 /* ---- Files and the page ----------------------------------------------------------------- */
 
-void trend_file_name(char *buf, size_t n, const char *metric, const char *axis)
+void trend_file_safe(char *name)
 {
-	snprintf(buf, n, "trend-%s-vs-%s.svg", metric, axis);
-	for (char *s = buf; *s; s++)
+	for (char *s = name; *s; s++)
 		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
 			*s = '_';
 }
 
+void trend_file_name(char *buf, size_t n, const char *metric, const char *axis)
+{
+	snprintf(buf, n, "trend-%s-vs-%s.svg", metric, axis);
+	trend_file_safe(buf);
+}
+
 /* Axes drawn: not more values than a chart holds. */
-static bool drawable(const struct trend_axis *a) { return !a->too_many && a->n >= 2; }
+bool trend_axis_drawable(const struct trend_axis *a) { return !a->too_many && a->n >= 2; }
 
 struct one_chart {
 	const json_t *summary;
 	const struct trend_axes *ax;
-	size_t axis;
-	const char *metric;
+	const struct trend_request *r;
 	int rc;
 };
 
 static void emit_chart(FILE *f, const void *arg)
 {
 	struct one_chart *o = (struct one_chart *)arg;
-	o->rc = trend_chart_svg(f, o->summary, o->ax, o->axis, o->metric, true);
+	o->rc = trend_request_svg(f, o->summary, o->ax, o->r, true);
 }
 
-static int write_chart(struct one_chart *o, const char *path)
+int trend_request_write(const json_t *summary, const struct trend_axes *ax, const struct trend_request *r,
+			const char *path)
 {
-	int rc = atomic_write_stream(path, emit_chart, o);
-	return rc < 0 ? rc : o->rc;
+	struct one_chart o = { .summary = summary, .ax = ax, .r = r };
+	int rc = atomic_write_stream(path, emit_chart, &o);
+	return rc < 0 ? rc : o.rc;
 }
 
-static struct trend_axes *axes_new(const json_t *summary)
+static const char *const error_names[] = { [TREND_ERROR_SD] = "sd", [TREND_ERROR_IQR] = "iqr",
+					   [TREND_ERROR_NONE] = "none", NULL };
+
+const char *trend_error_name(enum trend_error e) { return error_names[e]; }
+
+int trend_error_parse(const char *s, enum trend_error *e)
+{
+	for (size_t i = 0; error_names[i]; i++)
+		if (strcmp(s, error_names[i]) == 0)
+			return *e = (enum trend_error)i, 0;
+	return -EINVAL;
+}
+
+enum trend_error trend_error_of(const json_t *summary)
+{
+	enum trend_error e = TREND_ERROR_SD;
+	const char *s = json_string_value(json_object_get(json_object_get(summary, "charts"), "error_bars"));
+	return s && trend_error_parse(s, &e) == 0 ? e : TREND_ERROR_SD;
+}
+
+struct trend_axes *trend_axes_new(const json_t *summary)
 {
 	struct trend_axes *ax = malloc(sizeof(*ax));
 	if (ax)
@@ -637,7 +739,7 @@ static int each_chart(const json_t *summary, const struct trend_axes *ax,
 		if (!metric)
 			continue;
 		for (size_t a = 0; a < ax->n; a++) {
-			int rc = drawable(&ax->axis[a]) ? fn(summary, ax, a, metric, arg) : 0;
+			int rc = trend_axis_drawable(&ax->axis[a]) ? fn(summary, ax, a, metric, arg) : 0;
 			if (rc < 0)
 				return rc;
 		}
@@ -654,11 +756,11 @@ struct files_arg {
 static int file_one(const json_t *summary, const struct trend_axes *ax, size_t a, const char *metric, void *arg)
 {
 	struct files_arg *fa = arg;
-	struct one_chart o = { .summary = summary, .ax = ax, .axis = a, .metric = metric };
+	struct trend_request r = { .metric = metric, .x = a, .series = -1, .error = trend_error_of(summary) };
 	char name[METRIC_PATH_MAX + TREND_NAME_MAX + 32], path[4400];
 	trend_file_name(name, sizeof(name), metric, ax->axis[a].name);
 	snprintf(path, sizeof(path), "%s/%s", fa->dir, name);
-	int rc = write_chart(&o, path);
+	int rc = trend_request_write(summary, ax, &r, path);
 	if (rc == -ENOENT) { /* no point has the metric: no chart, and no file left from before */
 		unlink(path);
 		return 0;
@@ -670,7 +772,7 @@ static int file_one(const json_t *summary, const struct trend_axes *ax, size_t a
 
 int trend_write_files(const json_t *summary, const char *dir, char *why, size_t n)
 {
-	struct trend_axes *ax = axes_new(summary);
+	struct trend_axes *ax = trend_axes_new(summary);
 	struct files_arg fa = { .dir = dir, .why = why, .n = n };
 	if (!ax)
 		return snprintf(why, n, "out of memory"), -ENOMEM;
@@ -683,7 +785,8 @@ static int html_one(const json_t *summary, const struct trend_axes *ax, size_t a
 {
 	FILE *f = arg;
 	char name[METRIC_PATH_MAX + TREND_NAME_MAX + 32];
-	struct chart *c = chart_new(summary, ax, a, metric);
+	struct trend_request r = { .metric = metric, .x = a, .series = -1, .error = trend_error_of(summary) };
+	struct chart *c = chart_new(summary, ax, &r);
 	if (!c)
 		return 0; /* no point has the metric: the table's notes say so */
 	html_printf(f, "<figure><figcaption><b>%s</b> against <b>%s</b> &mdash; <a href=\"", metric, ax->axis[a].name);
@@ -696,7 +799,7 @@ static int html_one(const json_t *summary, const struct trend_axes *ax, size_t a
 	return 0;
 }
 
-static void html_axes_note(FILE *f, const struct trend_axes *ax)
+static void html_axes_note(FILE *f, const struct trend_axes *ax, enum trend_error error)
 {
 	fputs("<p>Swept axes:", f);
 	for (size_t a = 0; a < ax->n; a++) {
@@ -704,101 +807,27 @@ static void html_axes_note(FILE *f, const struct trend_axes *ax)
 		html_printf(f, "%s <b>%s</b> (%zu%s values%s%s)", a ? ";" : "", x->name, x->n, x->too_many ? "+" : "",
 			    x->numeric ? ", numeric" : ", categories: bars", x->too_many ? ", too many to draw" : "");
 	}
-	fputs(". One chart per metric and axis: the metric's mean over the repetitions that finished ok against "
-	      "the axis' values, one line (or bar colour) per combination of the other axes, error bars &plusmn; one "
-	      "sample standard deviation (none below two repetitions); a scale is logarithmic, and says so, where "
-	      "the values span orders of magnitude. Hover a point for its numbers; each chart is also a standalone "
-	      "SVG file beside this page (<i>memvirt report summary.json --plot METRIC:AXIS -o FILE.svg</i> "
-	      "draws one anew).</p>\n", f);
+	html_printf(f, ". One chart per metric and axis: the metric against the axis' values, one line (or bar colour) "
+		       "per combination of the other axes; each point the %s (none below two repetitions; chosen with "
+		       "merge --error sd|iqr|none)", trend_error_text(error));
+	fputs("; a scale is logarithmic, and says so, where the values span orders of magnitude. Hover a point for its "
+	      "numbers; each chart is also a standalone SVG file beside this page (<i>memvirt report summary.json --plot "
+	      "METRIC:AXIS -o FILE.svg</i> draws one anew).</p>\n", f);
 }
 
 void trend_html(FILE *f, const json_t *summary)
 {
-	struct trend_axes *ax = axes_new(summary);
+	struct trend_axes *ax = trend_axes_new(summary);
 	if (!ax)
 		return;
 	fputs("<h2>Trends against the swept axes</h2>\n", f);
 	if (!ax->n)
 		fputs("<p>Every point has the same settings: no axis to draw against.</p>\n", f);
 	else {
-		html_axes_note(f, ax);
+		html_axes_note(f, ax, trend_error_of(summary));
 		fputs("<div class=\"charts\">\n", f);
 		each_chart(summary, ax, html_one, f);
 		fputs("</div>\n", f);
 	}
 	free(ax);
-}
-
-/* ---- --plot METRIC[:AXIS] --------------------------------------------------------------- */
-
-/* The summary's metrics, or the swept axes, as "a, b, c". */
-static void list_of(const json_t *summary, const struct trend_axes *ax, bool metrics, char *buf, size_t n)
-{
-	size_t used = 0, k;
-	const json_t *m;
-	buf[0] = 0;
-	if (metrics)
-		json_array_foreach(json_object_get(summary, "metrics"), k, m)
-			used += used < n ? (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
-							    json_string_value(m) ?: "?") : 0;
-	else
-		for (size_t a = 0; a < ax->n; a++)
-			used += used < n ? (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "", ax->axis[a].name) : 0;
-}
-
-static bool summarises(const json_t *summary, const char *metric)
-{
-	const json_t *m;
-	size_t k;
-	json_array_foreach(json_object_get(summary, "metrics"), k, m)
-		if (json_string_value(m) && strcmp(json_string_value(m), metric) == 0)
-			return true;
-	return false;
-}
-
-/* Which chart spec names: metric and axis index, or -EINVAL with why. */
-static int export_choice(const json_t *summary, const struct trend_axes *ax, const char *spec, char *metric,
-			 size_t *axis, char *why, size_t n)
-{
-	char list[512], err[256];
-	const char *colon = strchr(spec, ':');
-	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-	snprintf(metric, METRIC_PATH_MAX, "%.*s", (int)len, spec);
-	if (len >= METRIC_PATH_MAX || metric_path_check(metric, err, sizeof(err)) < 0 || (colon && !colon[1]))
-		return snprintf(why, n, "'%s': expected METRIC[:AXIS], a metric path and a swept axis", spec), -EINVAL;
-	if (!summarises(summary, metric))
-		return list_of(summary, ax, true, list, sizeof(list)),
-		       snprintf(why, n, "'%s': the summary has no metric %s (it has: %s)", spec, metric, list), -EINVAL;
-	if (!ax->n)
-		return snprintf(why, n, "'%s': every point has the same settings: no swept axis to plot against", spec),
-		       -EINVAL;
-	long a = colon ? trend_axis_find(ax, colon + 1) : 0;
-	if (a < 0)
-		return list_of(summary, ax, false, list, sizeof(list)),
-		       snprintf(why, n, "'%s': %s is not a swept axis (the sweep varies: %s)", spec, colon + 1, list), -EINVAL;
-	if (!drawable(&ax->axis[a]))
-		return snprintf(why, n, "'%s': axis %s has more than %d values", spec, ax->axis[a].name, TREND_MAX_VALUES),
-		       -EINVAL;
-	*axis = (size_t)a;
-	return 0;
-}
-
-int trend_export(const json_t *summary, const char *spec, const char *path, char *why, size_t n)
-{
-	struct trend_axes *ax = axes_new(summary);
-	char metric[METRIC_PATH_MAX];
-	size_t a = 0;
-	if (!ax)
-		return snprintf(why, n, "out of memory"), -ENOMEM;
-	int rc = export_choice(summary, ax, spec, metric, &a, why, n);
-	if (rc == 0) {
-		struct one_chart o = { .summary = summary, .ax = ax, .axis = a, .metric = metric };
-		rc = write_chart(&o, path);
-		if (rc == -ENOENT)
-			snprintf(why, n, "'%s': no point has a value of %s", spec, metric), rc = -EINVAL;
-		else if (rc < 0)
-			snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
-	}
-	free(ax);
-	return rc;
 }

@@ -11,7 +11,12 @@
  * rounded up to 4 KiB, or to 2 MiB from a 32 MiB largest step on so that 2 MiB guest pages
  * can back it). A step maps the chunks its working set needs and unmaps the ones it no
  * longer does: a shrink frees whole chunks. Pages of a chunk mapped again are demand-zero,
- * and the touches fold what they read into the checksum, so demand-zero is checked too. */
+ * and the touches fold what they read into the checksum, so demand-zero is checked too.
+ *
+ * `--sys-every N` makes a system call every N operations — an address-space switch to the
+ * space already current, which changes nothing — so the guest kernel runs now and then in a
+ * steady step as it would at a timer tick (this kernel has none): its balloon driver answers
+ * the VMM there (statistics, free page reporting, docs/balloon.md). It changes no checksum. */
 #include <errno.h>
 
 #include "workloads/wl.h"
@@ -132,6 +137,8 @@ static int phases_main(struct wl_ctx *c, const struct wl_params *p, uint64_t *ch
 				wl_store64(c, a, v * 5 + done + 1);
 				if ((done & (WL_PROGRESS_EVERY - 1)) == 0)
 					wl_progress(c, done);
+				if (p->sys_every && done % p->sys_every == 0 && (rc = wl_as_switch(c, 0)) < 0)
+					break;
 			}
 		}
 		wl_progress(c, done);
@@ -146,6 +153,9 @@ static const struct wl_param_desc phases_params[] = {
 	{ "ws", "working-set schedule SIZE:OPS,... (<= 8 steps, SIZE <= --mem; derived: --mem/4, --mem, "
 		"--mem/8 at 8 touches a page)",
 	  offsetof(struct wl_params, ws), true, 0, WL_PAGE_SIZE, 1ULL << 40, WL_PARAM_SCHEDULE },
+	{ "sys-every", "a system call (a no-op address-space switch) every N operations, as a timer tick would "
+		       "enter the guest kernel (default 0: none)",
+	  offsetof(struct wl_params, sys_every), false, 0, 1, 1ULL << 40, WL_PARAM_NUMBER },
 	{ 0 },
 };
 

@@ -224,6 +224,8 @@ struct wl_params {
 	uint64_t zero_frac;    /* dup: fraction (ppm) of pages that are all zero */
 	uint64_t dup_pool;     /* dup: distinct shared page contents */
 	uint64_t rewrite_every;/* dup: one page in this many visits is rewritten */
+	uint64_t sys_every;    /* phases: a system call every this many operations (0 = none): the
+				* guest kernel's only chance to run in a steady state, as a timer tick */
 	struct wl_ws_step ws[WL_WS_STEPS]; /* phases: the schedule; ws[0].bytes 0 = derived */
 	/* Generic, set by the run options (not a workload's descriptor): */
 	uint64_t runtime_us;   /* --runtime: the measured phase lasts this long (0 = fixed run) */

@@ -163,7 +163,9 @@ bool guest_hal_shadow(void) { return hal_state.shadow; }
 static int64_t hal_balloon_doorbell(void *bhw, uint32_t op, uint32_t n, uint32_t flags)
 {
 	(void)bhw;
-	uint32_t nr = op == GK_BALLOON_INFLATE ? GK_HC_BALLOON_INFLATE : GK_HC_BALLOON_DEFLATE;
+	uint32_t nr = op == GK_BALLOON_INFLATE ? GK_HC_BALLOON_INFLATE
+		      : op == GK_BALLOON_REPORT ? GK_HC_BALLOON_REPORT
+						: GK_HC_BALLOON_DEFLATE;
 	return guest_hcall(nr, n, flags, 0, 0);
 }
 

@@ -21,6 +21,7 @@
 #define GK_SYS_HCALL_GPA 0x5000ULL  /* struct gk_hcall_page (one page) */
 #define GK_SYS_BALLOON_GPA 0x6000ULL /* struct gk_balloon_shared (balloon/, GK_BOOT_BALLOON) */
 #define GK_SYS_BALLOON_ENTRIES_GPA 0x7000ULL /* GK_BALLOON_BATCH entries (guest/balloon_abi.h) */
+_Static_assert(GK_BALLOON_BATCH * 8 <= 0x1000, "the balloon's entry array is one system page");
 #define GK_SYS_PT_GPA    0x10000ULL /* boot page tables: PML4, PDPT, PDs (identity map) */
 #define GK_SYS_PT_END    0x200000ULL
 #define GK_IMAGE_GPA     0x200000ULL /* the image is linked and loaded here (identity mapped) */
@@ -66,7 +67,8 @@ struct gk_image_header {
 /* ---- Boot page: boot info for gk_boot, plus what to run ------------------------------------ */
 
 #define GK_RUN_MAGIC   0x314e5552564d454dULL /* "MEMVRUN1" */
-#define GK_RUN_VERSION 3u /* 2: struct wl_params grew (idle, phases and dup parameters); 3: runtime, ramp, loops */
+#define GK_RUN_VERSION 4u /* 2: struct wl_params grew (idle, phases and dup parameters); 3: runtime, ramp, loops;
+			   * 4: sys_every (phases) */
 
 /* Test hooks: a selftest makes the guest misbehave on purpose (tests/kvm). Only the test
  * image (GK_IMAGE_SELFTESTS) has them. */
@@ -91,8 +93,9 @@ enum gk_selftest {
 				     * tables (GK_SYS_TEST_PT), checking every page after each
 				     * (guest/kvm/user_coherence.c, coherence.c) */
 	GK_SELFTEST_BAD_SLEEP,      /* SLEEP hypercall longer than GK_HC_SLEEP_MAX_US */
-	GK_SELFTEST_BALLOON_BAD,    /* a VM with a balloon: a one-entry INFLATE of a bad entry, chosen
-				     * by selftest_arg (enum gk_selftest_balloon) */
+	GK_SELFTEST_BALLOON_BAD,    /* a VM with a balloon: a one-entry INFLATE (or REPORT) of a bad
+				     * entry, or lying statistics, chosen by selftest_arg (enum
+				     * gk_selftest_balloon) */
 	GK_SELFTEST_COUNT
 };
 
@@ -103,6 +106,10 @@ enum gk_selftest_balloon {
 	GK_SELFTEST_BALLOON_TWICE,       /* the last RAM chunk, inflated twice */
 	GK_SELFTEST_BALLOON_FLAGS,       /* a RAM frame with unknown flag bits */
 	GK_SELFTEST_BALLOON_KERNEL,      /* the kernel image's first page (system area) */
+	GK_SELFTEST_BALLOON_REPORT_4K,   /* a REPORT of one 4 KiB RAM frame (chunks only) */
+	GK_SELFTEST_BALLOON_REPORT_OFF,  /* a REPORT of a free RAM chunk in a VM without report=on */
+	GK_SELFTEST_BALLOON_STATS,       /* not a stop: statistics that lie (free > total > guest
+					  * RAM) sent with an empty INFLATE; the run goes on */
 	GK_SELFTEST_BALLOON_TOUCH,       /* not a bad entry: the last RAM chunk, inflated, then
 					  * mapped at GK_VA_BASE and written from ring 3 */
 	GK_SELFTEST_BALLOON_TOUCH_KERNEL,/* the same chunk inflated, then written from ring 0 */
@@ -152,7 +159,8 @@ enum gk_test_pt {
 
 /* ---- Hypercalls: the guest kernel fills the page, then OUTs the number to GK_HC_PORT ------- */
 
-#define GK_HC_VERSION 5u /* 3: GK_HC_SLEEP; 4: GK_HC_BALLOON_INFLATE / _DEFLATE; 5: PHASE fills stats, timing */
+#define GK_HC_VERSION 6u /* 3: GK_HC_SLEEP; 4: GK_HC_BALLOON_INFLATE / _DEFLATE; 5: PHASE fills stats, timing;
+			  * 6: GK_HC_BALLOON_REPORT */
 #define GK_HC_CONSOLE_BYTES 2048u
 #define GK_HC_SLEEP_MAX_US WL_SLEEP_MAX_US /* 10 s: the longest GK_HC_SLEEP the VMM accepts */
 
@@ -179,6 +187,8 @@ enum gk_hc {
 	 * (GK_BOOT_BALLOON); entries at GK_SYS_BALLOON_ENTRIES_GPA, guest/balloon_abi.h. */
 	GK_HC_BALLOON_INFLATE, /* arg0 = n <= GK_BALLOON_BATCH entries, arg1 = GK_BALLOON_MSG_* */
 	GK_HC_BALLOON_DEFLATE, /* the same; the VMM has made the frames usable when it returns */
+	GK_HC_BALLOON_REPORT,  /* the same, free 2 MiB chunks (free page reporting): the VMM has
+				* released their host backing when it returns; they stay the guest's */
 };
 
 /* Exit costs as the guest sees them: TSC cycles from just before the exiting instruction

@@ -16,12 +16,34 @@ static void map_user_page(struct gk *k, uint64_t gpa)
 	       X86_P | X86_RW | X86_US, gk_pt_mem(k));
 }
 
-/* One bad INFLATE entry, straight into the array and the doorbell (no driver checks). */
+/* Statistics no guest kernel could have (more free than total, total beyond any RAM), written
+ * as the driver would (inside the seqlock) and sent with an empty INFLATE that ends a round. */
+static void balloon_lying_stats(struct gk *k)
+{
+	volatile struct gk_balloon_shared *s = k->hal.balloon_shared;
+	s->stats_seq = 101;
+	s->stats.total_frames = 1ULL << 40;
+	s->stats.free_frames = 1ULL << 41;
+	s->stats.available_frames = 1ULL << 41;
+	s->stats_seq = 102;
+	k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_INFLATE, 0, GK_BALLOON_MSG_LAST);
+}
+
+/* One bad INFLATE (or REPORT) entry, straight into the array and the doorbell (no driver
+ * checks), or lying statistics. */
 static void balloon_bad(struct gk *k, const struct gk_boot_page *bp)
 {
 	const struct gk_boot_info *bi = &bp->info;
 	uint64_t last = (bi->ram_base + bi->ram_bytes - PT_PAGE_2M) | GK_BALLOON_ENTRY_2M, e = 0;
+	uint32_t op = GK_BALLOON_INFLATE;
+	if (!k->hal.balloon_entries)
+		return;
 	switch (bp->run.selftest_arg) {
+	case GK_SELFTEST_BALLOON_STATS:
+		balloon_lying_stats(k);
+		return;
+	case GK_SELFTEST_BALLOON_REPORT_4K: e = bi->ram_base + 7 * PT_PAGE_4K, op = GK_BALLOON_REPORT; break;
+	case GK_SELFTEST_BALLOON_REPORT_OFF: e = last, op = GK_BALLOON_REPORT; break;
 	case GK_SELFTEST_BALLOON_OUTSIDE: e = 1ULL << 45; break;
 	case GK_SELFTEST_BALLOON_POOL: e = bi->pt_pool_base; break;
 	case GK_SELFTEST_BALLOON_TWICE:
@@ -30,12 +52,10 @@ static void balloon_bad(struct gk *k, const struct gk_boot_page *bp)
 	case GK_SELFTEST_BALLOON_FLAGS: e = bi->ram_base | 0x10; break;
 	case GK_SELFTEST_BALLOON_KERNEL: e = GK_IMAGE_GPA; break;
 	}
-	if (!k->hal.balloon_entries)
-		return;
 	k->hal.balloon_entries[0] = e;
 	if (bp->run.selftest_arg == GK_SELFTEST_BALLOON_TWICE)
 		k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_INFLATE, 1, GK_BALLOON_MSG_LAST);
-	k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_INFLATE, 1, GK_BALLOON_MSG_LAST);
+	k->hal.balloon_doorbell(k->hal.balloon_hw, op, 1, GK_BALLOON_MSG_LAST);
 	/* a frame given away, then touched: ring 3 writes it through GK_VA_BASE (user_selftest.c) */
 	if (bp->run.selftest_arg == GK_SELFTEST_BALLOON_TOUCH)
 		map_user_page(k, last & ~GK_BALLOON_ENTRY_FLAGS);

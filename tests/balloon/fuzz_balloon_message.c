@@ -2,9 +2,10 @@
  * (balloon_message, balloon/balloon.c), the code every guest-given balloon entry goes through
  * on sim and kvm. An input is a sequence of messages, each `op, flags, n` (one byte each) then
  * up to n little-endian u64 entries, applied to one balloon over 8 MiB of guest RAM at 1 GiB
- * whose backend only records what it is asked. What must hold whatever the guest sends: every
- * range the backend sees lies inside RAM, 4 KiB aligned, is released only when not ballooned
- * before and reused only when it was; after every message the count never exceeds RAM and
+ * whose backend only records what it is asked, with free page reporting on (op 3, REPORT). What
+ * must hold whatever the guest sends: every range the backend sees lies inside RAM, 4 KiB
+ * aligned, is released only when not ballooned before and reused only when it was; a reported
+ * range is 2 MiB aligned, whole 2 MiB chunks, and holds no ballooned frame; after every message the count never exceeds RAM and
  * equals inflated - deflated; after the input the map equals the backend's view bit for bit.
  *
  * Built by scripts/fuzz-balloon.sh with clang -fsanitize=fuzzer,address,undefined; the seed
@@ -49,16 +50,28 @@ static int f_reuse(void *ctx, uint64_t off, uint64_t bytes)
 	return 0;
 }
 
+static int f_report(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t n)
+{
+	(void)ctx, (void)why, (void)n;
+	check(off % (2 << 20) == 0 && bytes % (2 << 20) == 0 && bytes > 0 && off < RAM && bytes <= RAM - off);
+	for (uint64_t f = off / 4096; f < (off + bytes) / 4096; f++)
+		check(!shadow_map[f]);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct balloon b;
 	struct balloon_config c = { 0 };
-	struct balloon_backend be = { .release = f_release, .reuse = f_reuse, .ctx = NULL };
+	struct balloon_backend be = { .release = f_release, .reuse = f_reuse, .report = f_report, .ctx = NULL };
 	memset(shadow_map, 0, sizeof(shadow_map));
 	balloon_init(&b, &c);
 	check(balloon_attach(&b, RAM_GPA, RAM, NULL, &be) == 0);
+	/* reporting on without report=on's epoch thread (a thread per input would be most of the
+	 * cost): the decoder only looks at the control area's flag */
+	b.shared->flags |= GK_BALLOON_REPORTING;
 	size_t i = 0;
 	while (i + 3 <= size) {
 		unsigned op = data[i] % 4, flags = data[i + 1] % 8, n = data[i + 2];

@@ -3,7 +3,9 @@
  * with the area named, misaligned, unknown flag bits, ballooned twice, deflating what is not
  * ballooned, too many entries, unknown operation) and that entries before a bad one stay
  * applied; adjacent entries released as one run; counters and rounds; the target (range,
- * rounding, the control area) and the at= schedule on its own thread. */
+ * rounding, the control area) and the at= schedule on its own thread; the guest's statistics
+ * (checked before they are kept, polled under the guest's seqlock, refused ones counted); free
+ * page reporting (REPORT messages, their refusals, the epoch the thread advances). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,9 +23,18 @@
 #define MIB (1ULL << 20)
 
 struct rec {
-	unsigned releases, reuses;
-	uint64_t released, reused, last_off, last_bytes;
+	unsigned releases, reuses, reports;
+	uint64_t released, reused, reported, last_off, last_bytes;
 };
+
+static int rec_report(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t n)
+{
+	(void)why, (void)n, (void)off;
+	struct rec *r = ctx;
+	r->reports++;
+	r->reported += bytes;
+	return 0;
+}
 
 static int rec_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t n)
 {
@@ -59,7 +70,8 @@ static void setup_balloon(struct balloon *b, struct rec *r, const char *spec)
 		assert_int_equal(balloon_config_add(&c, spec, why, sizeof(why)), 0);
 	memset(r, 0, sizeof(*r));
 	assert_int_equal(balloon_init(b, &c), 0);
-	struct balloon_backend be = { .release = rec_release, .reuse = rec_reuse, .area = rec_area, .ctx = r };
+	struct balloon_backend be = { .release = rec_release, .reuse = rec_reuse, .area = rec_area,
+				      .report = rec_report, .ctx = r };
 	assert_int_equal(balloon_attach(b, RAM_GPA, RAM, NULL, &be), 0);
 }
 
@@ -83,7 +95,23 @@ static void test_config(void **st)
 	assert_true(balloon_config_add(&p, "target=0,protect=maybe", why, sizeof(why)) < 0);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(balloon_config_add(&c, "at=1s", why, sizeof(why)), -EINVAL);
-	assert_non_null(strstr(why, "target=SIZE is required"));
+	assert_non_null(strstr(why, "at= needs a target=SIZE"));
+	/* the VM-wide switches, without a target */
+	assert_int_equal(c.report_delay_us, 2000000);
+	assert_int_equal(balloon_config_add(&c, "stats=250ms,report=on,report_delay=500ms", why, sizeof(why)), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.stats_us, 250000);
+	assert_true(c.report);
+	assert_int_equal(c.report_delay_us, 500000);
+	assert_int_equal(balloon_config_add(&c, "stats=off", why, sizeof(why)), 0);
+	assert_int_equal(c.stats_us, 0);
+	assert_int_equal(balloon_config_add(&c, "stats=100us", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "bad stats period '100us'"));
+	assert_int_equal(balloon_config_add(&c, "report=maybe", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "report=maybe: on or off"));
+	assert_int_equal(balloon_config_add(&c, "report_delay=1ms", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "bad report_delay '1ms'"));
+	assert_int_equal(balloon_config_add(&c, "report_delay=3601s", why, sizeof(why)), -EINVAL);
 	assert_int_equal(balloon_config_add(&c, "target=1x", why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "bad target"));
 	assert_int_equal(balloon_config_add(&c, "size=1g", why, sizeof(why)), -EINVAL);
@@ -249,6 +277,168 @@ static void test_target_and_schedule(void **st)
 	balloon_detach(&b);
 	assert_int_equal(balloon_set_target(&b, MIB), -ENODEV);
 	balloon_fini(&b);
+	/* at=0ms is the measured phase's start: set by balloon_measure_started itself, before it
+	 * returns (a loaded host may run the balloon's thread much later) */
+	setup_balloon(&b, &r, "target=2m");
+	assert_int_equal(balloon_config_add(&b.cfg, "target=6m,at=0ms", why, sizeof(why)), 0);
+	assert_int_equal(balloon_config_add(&b.cfg, "target=12m,at=100s", why, sizeof(why)), 0);
+	balloon_measure_started(&b);
+	assert_int_equal(b.own.target_frames, 6 * MIB / 4096);
+	balloon_detach(&b);
+	balloon_fini(&b);
+}
+
+
+/* Polls (up to 5 s: the balloon's thread may run late on a loaded machine) until *v >= want. */
+static bool wait_for(const volatile uint64_t *v, uint64_t want)
+{
+	struct timespec tick = { 0, 1000 * 1000 };
+	for (int i = 0; i < 5000 && __atomic_load_n(v, __ATOMIC_ACQUIRE) < want; i++)
+		nanosleep(&tick, NULL);
+	return __atomic_load_n(v, __ATOMIC_ACQUIRE) >= want;
+}
+
+static struct gk_balloon_stats good_stats(void)
+{
+	return (struct gk_balloon_stats){ .total_frames = RAM / 4096, .free_frames = 1000, .available_frames = 1000,
+					  .minor_faults = 50, .oom_events = 1, .alloc_stalls = 2 };
+}
+
+/* A guest's statistics are checked before they are kept: free <= total <= guest RAM,
+ * available <= total, counters never go back; a bad copy is counted and dropped. */
+static void test_stats_checks(void **st)
+{
+	(void)st;
+	struct gk_balloon_stats g = good_stats(), bad;
+	assert_null(balloon_stats_check(&g, NULL, RAM));
+	bad = g;
+	bad.total_frames = RAM / 4096 + 1;
+	assert_string_equal(balloon_stats_check(&bad, NULL, RAM), "total beyond guest RAM");
+	bad = g;
+	bad.free_frames = g.total_frames + 1;
+	assert_string_equal(balloon_stats_check(&bad, NULL, RAM), "free beyond total");
+	bad = g;
+	bad.available_frames = UINT64_MAX;
+	assert_string_equal(balloon_stats_check(&bad, NULL, RAM), "available beyond total");
+	bad = g;
+	bad.minor_faults = 49;
+	assert_string_equal(balloon_stats_check(&bad, &g, RAM), "a counter went back");
+	bad = g;
+	bad.oom_events = 0;
+	assert_string_equal(balloon_stats_check(&bad, &g, RAM), "a counter went back");
+	/* at a round's end: the bad copy is refused and the good one stays */
+	struct balloon b;
+	struct rec r;
+	char why[256];
+	setup_balloon(&b, &r, NULL);
+	uint64_t e = RAM_GPA | GK_BALLOON_ENTRY_2M;
+	assert_int_equal(balloon_message(&b, GK_BALLOON_INFLATE, &e, 1, GK_BALLOON_MSG_LAST, &g, why, sizeof(why)), 0);
+	bad = g;
+	bad.free_frames = g.total_frames * 2;
+	assert_int_equal(balloon_message(&b, GK_BALLOON_DEFLATE, &e, 1, GK_BALLOON_MSG_LAST, &bad, why, sizeof(why)), 0);
+	struct result_balloon res;
+	balloon_result(&b, &res);
+	assert_true(res.have_stats);
+	assert_int_equal(res.guest_free, 1000 * 4096);
+	assert_int_equal(res.guest_total, RAM);
+	assert_int_equal(res.guest_minor_faults, 50);
+	assert_int_equal(res.stats_refused, 1);
+	struct balloon_sample smp;
+	balloon_sample(&b, &smp);
+	assert_int_equal(smp.guest_free_bytes, 1000 * 4096);
+	assert_int_equal(smp.balloon_bytes, 0);
+	balloon_fini(&b);
+}
+
+/* stats=PERIOD: the thread copies what the guest completed (an even stats_seq it has not taken
+ * yet), checks it, and asks again; a copy the guest is writing (odd) is not taken. */
+static void test_stats_poll(void **st)
+{
+	(void)st;
+	struct balloon b;
+	struct rec r;
+	setup_balloon(&b, &r, "stats=2ms");
+	struct balloon_sample smp;
+	balloon_sample(&b, &smp);
+	assert_true(smp.guest_free_bytes == UINT64_MAX); /* nothing yet */
+	assert_true(wait_for(&b.own.stats_request, 2)); /* it asks, again and again */
+	pthread_mutex_lock(&b.lock); /* the guest's side, as the driver writes it */
+	b.own.stats_seq = 1;
+	b.own.stats = good_stats();
+	pthread_mutex_unlock(&b.lock);
+	uint64_t req = __atomic_load_n(&b.own.stats_request, __ATOMIC_ACQUIRE);
+	assert_true(wait_for(&b.own.stats_request, req + 2));
+	pthread_mutex_lock(&b.lock);
+	assert_false(b.have_stats); /* odd: being written */
+	assert_true(b.stats_busy > 0);
+	b.own.stats_seq = 2;
+	pthread_mutex_unlock(&b.lock);
+	req = __atomic_load_n(&b.own.stats_request, __ATOMIC_ACQUIRE);
+	assert_true(wait_for(&b.own.stats_request, req + 2));
+	balloon_sample(&b, &smp);
+	assert_int_equal(smp.guest_free_bytes, 1000 * 4096);
+	pthread_mutex_lock(&b.lock); /* a lying guest: more free than total */
+	b.own.stats.free_frames = RAM; /* in frames: 4096 times guest RAM */
+	b.own.stats_seq = 4;
+	pthread_mutex_unlock(&b.lock);
+	req = __atomic_load_n(&b.own.stats_request, __ATOMIC_ACQUIRE);
+	assert_true(wait_for(&b.own.stats_request, req + 2));
+	balloon_sample(&b, &smp);
+	assert_int_equal(smp.guest_free_bytes, 1000 * 4096); /* the lie was not kept */
+	balloon_detach(&b);
+	struct result_balloon res;
+	balloon_result(&b, &res);
+	assert_int_equal(res.stats_refused, 1);
+	assert_true(res.stats_polls >= 6);
+	balloon_fini(&b);
+}
+
+/* report=on: REPORT messages of free 2 MiB chunks are released through the backend's report
+ * (the chunks stay the guest's: no ballooned frame, actual unchanged) and counted; the epoch
+ * advances every report_delay / 2; every malformed report is refused. */
+static void test_report(void **st)
+{
+	(void)st;
+	struct balloon b;
+	struct rec r;
+	char why[256];
+	setup_balloon(&b, &r, "report=on,report_delay=10ms");
+	assert_int_equal(b.own.flags, GK_BALLOON_DEFLATE_ON_OOM | GK_BALLOON_REPORTING);
+	assert_true(wait_for(&b.own.report_epoch, 3));
+	uint64_t e[3] = { (RAM_GPA + 4 * MIB) | GK_BALLOON_ENTRY_2M, (RAM_GPA + 6 * MIB) | GK_BALLOON_ENTRY_2M,
+			  (RAM_GPA + 20 * MIB) | GK_BALLOON_ENTRY_2M };
+	assert_int_equal(balloon_message(&b, GK_BALLOON_REPORT, e, 3, GK_BALLOON_MSG_LAST, NULL, why, sizeof(why)), 0);
+	assert_int_equal(r.reports, 2); /* adjacent chunks: one run */
+	assert_int_equal(r.reported, 6 * MIB);
+	assert_int_equal(balloon_actual_bytes(&b), 0);
+	/* reported again after the guest used and freed it: fine */
+	assert_int_equal(balloon_message(&b, GK_BALLOON_REPORT, e, 1, GK_BALLOON_MSG_LAST, NULL, why, sizeof(why)), 0);
+	/* and the guest may balloon a reported chunk */
+	assert_int_equal(balloon_message(&b, GK_BALLOON_INFLATE, &e[2], 1, GK_BALLOON_MSG_LAST, NULL, why, sizeof(why)),
+			 0);
+	expect_refused(&b, GK_BALLOON_REPORT, &e[2], 1, 0, "report entry 0: 2 MiB chunk 0x41400000 is ballooned, not free");
+	uint64_t f = RAM_GPA + 8 * MIB;
+	expect_refused(&b, GK_BALLOON_REPORT, &f, 1, 0, "2 MiB chunks only");
+	f = (RAM_GPA + RAM) | GK_BALLOON_ENTRY_2M;
+	expect_refused(&b, GK_BALLOON_REPORT, &f, 1, 0, "outside guest RAM: in the page-table pool");
+	expect_refused(&b, GK_BALLOON_REPORT, e, 1, GK_BALLOON_MSG_OOM, "flags 0x2");
+	struct result_balloon res;
+	balloon_result(&b, &res);
+	assert_int_equal(res.reported, 8 * MIB);
+	assert_int_equal(res.report_messages, 2);
+	assert_int_equal(res.messages, 1); /* the inflate */
+	struct balloon_sample smp;
+	balloon_sample(&b, &smp);
+	assert_int_equal(smp.reported_bytes, 8 * MIB);
+	assert_int_equal(smp.balloon_bytes, 2 * MIB);
+	balloon_detach(&b);
+	balloon_fini(&b);
+	/* a VM without report=on refuses reports */
+	setup_balloon(&b, &r, "target=0");
+	assert_int_equal(b.own.flags & GK_BALLOON_REPORTING, 0);
+	expect_refused(&b, GK_BALLOON_REPORT, e, 1, 0, "free page reporting is off");
+	assert_int_equal(r.reports, 0);
+	balloon_fini(&b);
 }
 
 int main(void)
@@ -259,6 +449,9 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_map_words),
 		cmocka_unit_test(test_target_and_schedule),
+		cmocka_unit_test(test_stats_checks),
+		cmocka_unit_test(test_stats_poll),
+		cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,15 +9,22 @@
  *     kvm: mincore of every slot, on anon and on memfd, whose blocks (fstat st_blocks) are
  *     checked too; on kvm also hugetlb, with 40 2 MiB pages lent to the pool for the test and
  *     given back, its memfd's blocks checked and the pool's free pages as the VM stops printed);
- *   - kvm only: a misbehaving guest (out-of-range, pool, kernel page, twice, flag bits) is
- *     stopped with a message naming the entry and the area, and the VMM carries on; a guest
- *     that gives a chunk away and then writes it (ring 3 through a mapping, ring 0 through the
- *     identity map) is stopped naming the frame (the VMM made it PROT_NONE). */
+ *   - free page reporting without any target: the workload touches 48 of 64 MiB, drops to
+ *     8 MiB and stays there (a system call every 4096 touches, as a timer tick); the 40 MiB it
+ *     freed are reported and leave the host (>= 95%; on kvm also from a memfd's blocks),
+ *     checksum unchanged, nothing ballooned;
+ *     the statistics are polled, pass the checks and say what the guest has;
+ *   - kvm only: a misbehaving guest (out-of-range, pool, kernel page, twice, flag bits, a 4 KiB
+ *     report, a report with reporting off) is stopped with a message naming the entry and the
+ *     area, lying statistics are refused and counted while the VM runs on, and the VMM carries
+ *     on; a guest that gives a chunk away and then writes it (ring 3 through a mapping, ring 0
+ *     through the identity map) is stopped naming the frame (the VMM made it PROT_NONE). */
 #include <errno.h>
 #include <sys/stat.h>
 
 #include "tests/balloon/balloon_test.h"
 #include "vmm/host/sysfs.h"
+#include "vmm/util/clock.h"
 
 #ifdef BALLOON_KVM
 #define PLATFORM "kvm"
@@ -136,6 +143,73 @@ static void test_host_drop_memfd(void **st)
 	host_drop("memfd");
 }
 
+
+/* Free page reporting: the drop from 48 to 8 MiB gives 40 MiB back to the host with no target
+ * at all. The low step lasts FPR_OPS touches (hundreds of ms on either platform, and only
+ * longer on a loaded host), many times the 10 ms report delay; its system calls (sys_every)
+ * are where the guest sees the epoch advance. */
+#define FPR_OPS (2u << 20)
+static void free_page_reporting(enum guest_mem_backend backend)
+{
+	struct guest_mem_opts mem = guest_mem_defaults;
+	mem.backend = backend;
+	struct run_config c = bt_config(PLATFORM, "ept", 48 * MIB);
+	c.memory = &mem;
+	c.params.ws[2] = (struct wl_ws_step){ 8 * MIB, FPR_OPS };
+	c.params.sys_every = 4096;
+	struct kvm_platform_hooks h = { .stopping = memfd_blocks };
+	struct run_result plain, rep;
+	struct balloon b;
+	assert_int_equal(bt_run(&c, NULL, NULL, &h, &plain), 0);
+	uint64_t plain_blocks = memfd_bytes;
+	const char *specs[] = { "report=on,report_delay=10ms,stats=5ms", NULL };
+	double t0 = monotonic_seconds();
+	int rc = bt_run(&c, specs, &b, &h, &rep);
+	if (rc != 0)
+		fail_msg("%s", rep.message);
+	uint64_t drop = plain.host_resident_bytes - rep.host_resident_bytes;
+	printf("%s free page reporting: host resident %llu -> %llu bytes (drop %llu), reported %llu bytes in %llu "
+	       "messages, run %.3f s; stats: %llu polls, free %llu of %llu, %llu refused\n",
+	       PLATFORM, (unsigned long long)plain.host_resident_bytes, (unsigned long long)rep.host_resident_bytes,
+	       (unsigned long long)drop, (unsigned long long)rep.balloon.reported,
+	       (unsigned long long)rep.balloon.report_messages, monotonic_seconds() - t0,
+	       (unsigned long long)rep.balloon.stats_polls, (unsigned long long)rep.balloon.guest_free,
+	       (unsigned long long)rep.balloon.guest_total, (unsigned long long)rep.balloon.stats_refused);
+	assert_int_equal(rep.checksum, plain.checksum);
+	assert_int_equal(rep.balloon.actual, 0);
+	assert_int_equal(rep.balloon.inflated, 0);
+	assert_int_equal(rep.frames[P2M_BALLOONED], 0);
+	assert_true(rep.balloon.reported >= 40 * MIB);
+	assert_true(plain.host_resident_bytes > rep.host_resident_bytes);
+	assert_true(drop >= 40 * MIB * 95 / 100);
+	/* the statistics: polled, every copy plausible, the guest's RAM and some of it free */
+	assert_true(rep.balloon.have_stats);
+	assert_true(rep.balloon.stats_polls > 0);
+	assert_int_equal(rep.balloon.stats_refused, 0);
+	assert_int_equal(rep.balloon.guest_total, BT_GUEST_BYTES);
+	assert_true(rep.balloon.guest_free > 0 && rep.balloon.guest_free <= BT_GUEST_BYTES);
+	assert_true(rep.balloon.guest_minor_faults > 0);
+	if (backend == GUEST_MEM_MEMFD && strcmp(PLATFORM, "kvm") == 0) { /* the memfd's blocks go too */
+		printf("memfd blocks %llu -> %llu bytes\n", (unsigned long long)plain_blocks, (unsigned long long)memfd_bytes);
+		assert_true(plain_blocks - memfd_bytes >= 40 * MIB * 95 / 100);
+	}
+	balloon_fini(&b);
+}
+
+static void test_free_page_reporting(void **st)
+{
+	(void)st;
+	free_page_reporting(GUEST_MEM_ANON);
+}
+
+#ifdef BALLOON_KVM
+static void test_free_page_reporting_memfd(void **st)
+{
+	(void)st;
+	free_page_reporting(GUEST_MEM_MEMFD);
+}
+#endif
+
 #ifdef BALLOON_KVM
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
 #define HUGEPAGES_LENT 40u /* 64 MiB of guest RAM is 32 */
@@ -176,14 +250,14 @@ static void test_host_drop_hugetlb(void **st)
 	host_drop("hugetlb");
 }
 
-static void expect_bad(unsigned which, const char *text)
+static void expect_bad_in(unsigned which, const char *spec, const char *text)
 {
 	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
 	struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = GK_SELFTEST_BALLOON_BAD,
 					.selftest_arg = which };
 	struct run_result res;
 	struct balloon b;
-	const char *specs[] = { "target=0", NULL };
+	const char *specs[] = { spec, NULL };
 	assert_true(bt_run(&c, specs, &b, &h, &res) < 0);
 	if (!strstr(res.message, text))
 		fail_msg("'%s' does not say '%s'", res.message, text);
@@ -191,6 +265,11 @@ static void expect_bad(unsigned which, const char *text)
 		printf("touch %u: %.160s\n", which, res.message);
 	assert_false(res.have_checksum);
 	balloon_fini(&b);
+}
+
+static void expect_bad(unsigned which, const char *text)
+{
+	expect_bad_in(which, "target=0", text);
 }
 
 static void test_misbehaving_guest(void **st)
@@ -206,6 +285,23 @@ static void test_misbehaving_guest(void **st)
 	expect_bad(GK_SELFTEST_BALLOON_TOUCH, "guest error: touched guest frame 0x");
 	expect_bad(GK_SELFTEST_BALLOON_TOUCH, "which it gave to the balloon");
 	expect_bad(GK_SELFTEST_BALLOON_TOUCH_KERNEL, "which it gave to the balloon");
+	expect_bad_in(GK_SELFTEST_BALLOON_REPORT_4K, "report=on",
+		      "BALLOON_REPORT (14) refused: balloon report entry 0: frame 0x40007000: free page reporting takes 2 "
+		      "MiB chunks only");
+	expect_bad(GK_SELFTEST_BALLOON_REPORT_OFF, "BALLOON_REPORT (14) refused: balloon report: free page reporting is off");
+	/* lying statistics are refused and counted, never kept, and the VM runs on to the end */
+	struct run_config lc = bt_config("kvm", "ept", 32 * MIB);
+	struct kvm_platform_hooks lh = { .image = &kvm_selftest_image, .selftest = GK_SELFTEST_BALLOON_BAD,
+					 .selftest_arg = GK_SELFTEST_BALLOON_STATS };
+	struct run_result lr;
+	struct balloon lb;
+	const char *lspecs[] = { "target=0", NULL };
+	if (bt_run(&lc, lspecs, &lb, &lh, &lr) != 0)
+		fail_msg("%s", lr.message);
+	assert_true(lr.have_checksum);
+	assert_int_equal(lr.balloon.stats_refused, 1);
+	assert_true(!lr.balloon.have_stats || lr.balloon.guest_total <= BT_GUEST_BYTES);
+	balloon_fini(&lb);
 	/* the VMM is healthy after: a normal VM with a balloon runs to the end */
 	struct run_config c = bt_config("kvm", "ept", 32 * MIB);
 	struct run_result res;
@@ -227,6 +323,10 @@ int main(void)
 		cmocka_unit_test(test_oom_shadow),
 		cmocka_unit_test(test_host_drop_anon),
 		cmocka_unit_test(test_host_drop_memfd),
+		cmocka_unit_test(test_free_page_reporting),
+#ifdef BALLOON_KVM
+		cmocka_unit_test(test_free_page_reporting_memfd),
+#endif
 #ifdef BALLOON_KVM
 		cmocka_unit_test(test_misbehaving_guest),
 		cmocka_unit_test_setup_teardown(test_host_drop_hugetlb, hugetlb_setup, hugetlb_teardown),

@@ -23,21 +23,7 @@
 
 #define RUN "run --platform sim --workload seq --mem 1m --no-progress --json "
 
-static char dir[64];
-static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN };
-
-static int make_dir(void **st)
-{
-	(void)st;
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-out");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 static void expect_victim_intact(const char *victim)
 {
@@ -51,8 +37,8 @@ static void test_planted_temporaries_not_followed(void **st)
 {
 	(void)st;
 	char victim[128], target[128], link[200];
-	test_write_file(dir, "victim", "keep\n", victim, sizeof(victim));
-	snprintf(target, sizeof(target), "%s/r.json", dir);
+	test_write_file(test_dir, "victim", "keep\n", victim, sizeof(victim));
+	snprintf(target, sizeof(target), "%s/r.json", test_dir);
 	for (long pid = getpid() + 1; pid < getpid() + 3000; pid++) {
 		snprintf(link, sizeof(link), "%s.tmp.%ld", target, pid);
 		assert_int_equal(symlink(victim, link), 0);
@@ -81,12 +67,12 @@ static void test_non_regular_targets_refused(void **st)
 {
 	(void)st;
 	char victim[128], path[128];
-	test_write_file(dir, "victim2", "keep\n", victim, sizeof(victim));
-	snprintf(path, sizeof(path), "%s/link.json", dir);
+	test_write_file(test_dir, "victim2", "keep\n", victim, sizeof(victim));
+	snprintf(path, sizeof(path), "%s/link.json", test_dir);
 	assert_int_equal(symlink(victim, path), 0);
 	expect_refused(path, S_IFLNK);
 	expect_victim_intact(victim);
-	snprintf(path, sizeof(path), "%s/fifo.json", dir);
+	snprintf(path, sizeof(path), "%s/fifo.json", test_dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	expect_refused(path, S_IFIFO);
 	if (geteuid() != 0) {
@@ -94,7 +80,7 @@ static void test_non_regular_targets_refused(void **st)
 		return;
 	}
 	/* a null device of our own, not /dev/null: before the fix it was replaced */
-	snprintf(path, sizeof(path), "%s/null.json", dir);
+	snprintf(path, sizeof(path), "%s/null.json", test_dir);
 	assert_int_equal(mknod(path, S_IFCHR | 0666, makedev(1, 3)), 0);
 	expect_refused(path, S_IFCHR);
 	assert_int_equal(memvirt_cmd_run(&cmd, RUN "/dev/null"), 2);
@@ -114,7 +100,7 @@ static void test_failed_write_fails_the_run(void **st)
 	assert_int_equal(test_count_lines(cmd.err), 1);
 	assert_non_null(strstr(cmd.err, "cannot write /proc/r.json"));
 	char ini[160];
-	test_write_file(dir, "h.ini", "[vm a]\nplatform = sim\nworkload = seq\nmem = 1m\n", ini, sizeof(ini));
+	test_write_file(test_dir, "h.ini", "[vm a]\nplatform = sim\nworkload = seq\nmem = 1m\n", ini, sizeof(ini));
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --no-progress --json /proc/r.json", ini), 1);
 	assert_int_equal(test_count_lines(cmd.err), 1);
 	assert_non_null(strstr(cmd.err, "cannot write /proc/r.json"));
@@ -127,5 +113,5 @@ int main(void)
 		cmocka_unit_test(test_non_regular_targets_refused),
 		cmocka_unit_test(test_failed_write_fails_the_run),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

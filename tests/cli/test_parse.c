@@ -204,7 +204,12 @@ static void test_platform_conflicts(void **st)
 	struct cli_run c;
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--levels", "5"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "on"), EXIT_USAGE);
-	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "off", "--levels", "4"), 0);
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--levels", "4"), 0);
+	/* an option that does not apply is refused whatever its value (one rule: never ignored) */
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--shadow-flood", "off"), EXIT_USAGE);
+	/* the simulator's model is recorded on kvm (compare's :sim rows use it), not refused */
+	assert_int_equal(PARSE(&c, "--platform", "kvm", "--tlb", "0", "--cost", "walk_ref=50", "--pwc", "off"), 0);
+	assert_int_equal(c.cfg.sim.tlb_entries, 0);
 	/* the own merge engine: sim, ept, 4 KiB host pages */
 	assert_int_equal(PARSE(&c, "--platform", "sim", "--share", "on"), 0);
 	assert_true(c.cfg.sim.share);
@@ -233,9 +238,13 @@ static void test_platform_conflicts(void **st)
 		assert_int_equal(PARSE(&c, "--platform", plats[i], "--thp", "on"), EXIT_USAGE);
 		assert_int_equal(PARSE(&c, "--platform", plats[i], "--backend", "memfd"), EXIT_USAGE);
 		assert_int_equal(PARSE(&c, "--platform", plats[i], "--numa-node", "0"), EXIT_USAGE);
-		assert_int_equal(PARSE(&c, "--platform", plats[i], "--backend", "anon"), 0); /* the default */
+		assert_int_equal(PARSE(&c, "--platform", plats[i], "--backend", "anon"), EXIT_USAGE); /* even the default */
+		assert_int_equal(PARSE(&c, "--platform", plats[i], "--uffd-poll", "busy"), EXIT_USAGE);
 	}
 	assert_int_equal(PARSE(&c, "--platform", "native", "--mmu", "shadow"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "native", "--mmu", "ept"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "native", "--balloon", "target=1m"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--balloon", "target=1m"), 0);
 	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--levels", "5"), 0);
 	assert_int_equal(PARSE(&c, "--platform", "kvm", "--uffd", "--thp", "on", "--backend", "memfd"), 0);
 }
@@ -304,7 +313,7 @@ static void test_help_lists_every_option(void **st)
 	char *text = NULL, key[64];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	cli_run_help(f, "test", NULL);
+	cli_run_help(f, "test", NULL, CLI_RUN);
 	fclose(f);
 	for (const char *const *n = names; *n; n++) {
 		assert_true(cli_run_option_arg(*n) >= 0);

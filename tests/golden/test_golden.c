@@ -29,7 +29,6 @@
 
 #define ARGS_MAX 48
 
-static char dir[256];
 static const char *kvm_missing; /* why kvm cases cannot run, or NULL */
 
 static bool is_kvm(const json_t *c)
@@ -61,8 +60,8 @@ static void test_case(void **state)
 		skip();
 	}
 	char json_path[300], err_path[300], cmd[1024];
-	snprintf(json_path, sizeof(json_path), "%s/result.json", dir);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
+	snprintf(json_path, sizeof(json_path), "%s/result.json", test_dir);
+	snprintf(err_path, sizeof(err_path), "%s/stderr", test_dir);
 	const json_t *args = json_object_get(c, "args");
 	char *argv[ARGS_MAX];
 	size_t n = 0;
@@ -107,18 +106,6 @@ static void test_case(void **state)
 		fail_msg("memvirt %s: %u field(s) differ from the recording", cmd, wrong);
 }
 
-static int dir_make(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-golden");
-}
-
-static int dir_remove(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
-
 /* golden_single_vm [FILE]: FILE instead of the recording in the source tree. */
 int main(int argc, char **argv)
 {
@@ -152,7 +139,7 @@ int main(int argc, char **argv)
 		       "unavailable: %s\n", ncases, kvm_missing);
 		return 77;
 	}
-	int failed = _cmocka_run_group_tests("golden_single_vm", tests, ncases, dir_make, dir_remove);
+	int failed = _cmocka_run_group_tests("golden_single_vm", tests, ncases, test_dir_setup, test_dir_teardown);
 	free(names);
 	free(tests);
 	json_decref(golden);

@@ -19,22 +19,7 @@
 #include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
-static struct memvirt_cmd cmd;
-
-static int make_dir(void **st)
-{
-	(void)st;
-	cmd.bin = MEMVIRT_BIN;
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-host");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 static const char *two_vms =
 	"; two VMs side by side\n"
@@ -61,7 +46,7 @@ static const char *two_vms =
 static void expect_single_equal(json_t *host, const char *vm, const char *args, const char **fields)
 {
 	char path[128], key[64];
-	snprintf(path, sizeof(path), "%s/single-%s.json", dir, vm);
+	snprintf(path, sizeof(path), "%s/single-%s.json", test_dir, vm);
 	assert_int_equal(memvirt_cmd_run(&cmd, "run %s --no-progress --json %s", args, path), 0);
 	json_t *single = test_json_load(path);
 	snprintf(key, sizeof(key), "vms.%s", vm);
@@ -82,8 +67,8 @@ static void run_two(const char *platform, const char *extra, const char **fields
 {
 	char text[2048], ini[128], out[128], args[512];
 	snprintf(text, sizeof(text), two_vms, platform, extra, platform, extra);
-	test_write_file(dir, "two.ini", text, ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/two.json", dir);
+	test_write_file(test_dir, "two.ini", text, ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/two.json", test_dir);
 	int rc = memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out);
 	if (rc)
 		fprintf(stderr, "%s%s", cmd.out, cmd.err);
@@ -127,10 +112,10 @@ static void test_one_clock_for_every_vm(void **st)
 {
 	(void)st;
 	char ini[128], out[128];
-	test_write_file(dir, "clock.ini",
+	test_write_file(test_dir, "clock.ini",
 			"[host]\nsample-us = 500\n[vm x]\ncount = 3\nplatform = sim\nworkload = seq\nmem = 4m\npasses = 200\n",
 			ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/clock.json", dir);
+	snprintf(out, sizeof(out), "%s/clock.json", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out), 0);
 	json_t *doc = test_json_load(out);
 	json_t *first = NULL;
@@ -186,11 +171,18 @@ static void test_bad_scenarios_refused_before_any_vm(void **st)
 		{ "[vm a]\ncount = 0\n", { ":2:", "'count'", "'0'" } },
 		{ "[vm big]\ncount = 8\nplatform = sim\nmem = 20g\n", { ":4:", "[vm big]", "'mem'", "could ever back" } },
 		{ "[vm a]\nswap = zram:1g\n", { ":2:", "[vm a]", "'swap'", "belongs to the host" } },
+		/* options that do not apply where they are given (cli_opt.h, applies) */
+		{ "[vm a]\njson = a.json\n", { ":2:", "'json'", "set by the command line" } },
+		{ "[vm a]\nplatform = native\nmmu = ept\n", { ":3:", "[vm a]", "'mmu'", "applies to sim and kvm, not native" } },
+		{ "[vm a]\nplatform = sim\nbackend = memfd\n", { ":3:", "[vm a]", "'backend'", "applies to kvm, not sim" } },
 		{ "[host]\nsample-us = 7\n[vm a]\n", { ":2:", "'sample-us'", "'7'" } },
 		{ "[job]\nmem = 8m\n", { ":1:", "[job]", "[vm NAME]" } },
 		{ "[vm a]\ntimeseries = t.csv\ncount = 2\n", { "both write", "t.csv" } },
 		{ "[vm a]\nplatform = sim\nwss = sampled:0,period=5ms\n", { ":3:", "[vm a]", "'wss'" } },
 		{ "[host]\nksm = on\n[vm a]\nplatform = sim\nwss = exact\n", { "[vm a]", "'wss'", "ksm = on" } },
+		{ "[vm a]\nplatform = sim\nshare = on\nshare_domain = a/b\n", { ":4:", "[vm a]", "'share_domain'", "'a/b'" } },
+		{ "[vm a]\nplatform = sim\nshare_domain = d\n", { ":3:", "'share_domain'", "share = on" } },
+		{ "[host]\nshare-period = 5ms\n[vm a]\n", { ":2:", "'share-period'", "'5ms'", "10ms" } },
 	};
 	assert_true(memvirt_host_refuses(&cmd, cases, sizeof(cases) / sizeof(cases[0])));
 }
@@ -200,11 +192,11 @@ static void test_wss_key(void **st)
 {
 	(void)st;
 	char ini[128], out[128];
-	test_write_file(dir, "wss.ini",
+	test_write_file(test_dir, "wss.ini",
 			"[vm a]\nplatform = sim\nworkload = seq\nmem = 4m\npasses = 200\nwss = sampled:200,period=20ms\n"
 			"[vm b]\nplatform = sim\nworkload = seq\nmem = 4m\npasses = 200\n",
 			ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/wss.json", dir);
+	snprintf(out, sizeof(out), "%s/wss.json", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --json %s --no-progress", ini, out), 0);
 	json_t *doc = test_json_load(out);
 	assert_int_equal(json_integer_value(test_json_at(doc, "vms.a.wss.sample_pages")), 200);
@@ -217,7 +209,7 @@ static void test_axes_need_a_point(void **st)
 {
 	(void)st;
 	char ini[128];
-	test_write_file(dir, "axes.ini", "[vm a]\nplatform = sim\nmem = 4m,8m\nops = 1000\n[vm b]\ncount = 1,2\nmem = 4m\n",
+	test_write_file(test_dir, "axes.ini", "[vm a]\nplatform = sim\nmem = 4m,8m\nops = 1000\n[vm b]\ncount = 1,2\nmem = 4m\n",
 			ini, sizeof(ini));
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s", ini), 2);
 	assert_non_null(strstr(cmd.err, "4 points"));
@@ -236,12 +228,12 @@ static void test_scenario_sweep(void **st)
 {
 	(void)st;
 	char ini[128], out[128], path[256];
-	test_write_file(dir, "sweep.ini",
+	test_write_file(test_dir, "sweep.ini",
 			"[host]\nrepeat = 2\nmetrics = host.totals.ops_per_s, vms.solo.result.ops_per_s\n"
 			"[vm solo]\nplatform = sim\nworkload = seq\nmem = 2m\npasses = 2\n"
 			"[vm s]\ncount = 1,3\nplatform = sim\nworkload = gups\nmem = 2m\nops = 5000\n",
 			ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/sw", dir);
+	snprintf(out, sizeof(out), "%s/sw", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --list", ini), 0);
 	assert_non_null(strstr(cmd.out, "1  sweep            x2   4 VMs s.count=3"));
 	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s --point 1", ini, out), 0);
@@ -265,6 +257,64 @@ static void test_scenario_sweep(void **st)
 	json_decref(sum);
 }
 
+/* A VM's `timeseries = FILE` in a scenario sweep: each repetition's CSV under the sweep's
+ * folder beside its host document, named by file name alone in the VM's part of it and linked
+ * from the summary by a relative path — never FILE in the current directory, where every
+ * repetition overwrote the one before (it did). */
+static void test_scenario_sweep_series(void **st)
+{
+	(void)st;
+	char ini[128], out[128], path[400], cwd[4096], page[1 << 16];
+	test_write_file(test_dir, "ts.ini",
+			"[host]\nrepeat = 2\n"
+			"[vm solo]\nplatform = sim\nworkload = seq\nmem = 1m\npasses = 2\nsample-us = 500\ntimeseries = solo.csv\n"
+			"[vm b]\nplatform = sim\nworkload = gups\nmem = 1m\nops = 2000, 4000\n",
+			ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/tsw", test_dir);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(test_dir), 0); /* where a relative FILE would land */
+	int rc = memvirt_cmd_run(&cmd, "sweep %s --out %s", ini, out);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(rc, 0);
+	snprintf(path, sizeof(path), "%s/solo.csv", test_dir);
+	assert_false(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/summary.json", out);
+	json_t *sum = test_json_load(path), *p, *f;
+	size_t i, k, n = 0;
+	char seen[4][128];
+	snprintf(path, sizeof(path), "%s/report.html", out);
+	test_slurp(path, page, sizeof(page));
+	json_array_foreach(json_object_get(sum, "points"), i, p) {
+		assert_int_equal(json_array_size(json_object_get(p, "files")), 2);
+		json_array_foreach(json_object_get(p, "files"), k, f) {
+			const char *csv = json_string_value(test_json_at(f, "vm_series.solo"));
+			char want[128], href[160];
+			snprintf(want, sizeof(want), "points/%04zu-ts-r%zu-solo.csv", i, k + 1);
+			assert_non_null(csv);
+			assert_string_equal(csv, want);
+			assert_null(test_json_at(f, "vm_series.b")); /* b asked for none */
+			snprintf(path, sizeof(path), "%s/%s", out, csv);
+			assert_true(test_file_exists(path));
+			for (size_t j = 0; j < n; j++) /* each repetition its own */
+				assert_string_not_equal(seen[j], csv);
+			snprintf(seen[n++], sizeof(seen[0]), "%s", csv);
+			snprintf(href, sizeof(href), "href=\"%s\"", csv);
+			assert_non_null(strstr(page, href));
+			/* the host document names it beside itself */
+			snprintf(path, sizeof(path), "%s/%s", out, json_string_value(json_object_get(f, "result")));
+			json_t *doc = test_json_load(path);
+			assert_string_equal(json_string_value(test_json_at(doc, "vms.solo.telemetry.timeseries")), want + 7);
+			json_decref(doc);
+		}
+	}
+	assert_int_equal(n, 4);
+	json_decref(sum);
+	/* --dry-run says where they go */
+	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s --dry-run", ini, out), 0);
+	snprintf(path, sizeof(path), "and %s/points/0001-ts-r2-solo.csv\n", out);
+	assert_non_null(strstr(cmd.out, path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_bad_scenarios_refused_before_any_vm),
 		cmocka_unit_test(test_axes_need_a_point), cmocka_unit_test(test_wss_key),
 		cmocka_unit_test(test_scenario_sweep),
+		cmocka_unit_test(test_scenario_sweep_series),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -25,22 +25,7 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
-static struct memvirt_cmd cmd;
-
-static int make_dir(void **st)
-{
-	(void)st;
-	cmd.bin = MEMVIRT_BIN;
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-hkill");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 /* Two native VMs that each run for many seconds. */
 static const char *long_host = "[vm a]\nplatform = native\nworkload = seq\nmem = 16m\npasses = 1048576\n"
@@ -109,8 +94,8 @@ static void test_sigkill_host_leaves_killed_document(void **st)
 {
 	(void)st;
 	char ini[128], json[128];
-	test_write_file(dir, "long.ini", long_host, ini, sizeof(ini));
-	snprintf(json, sizeof(json), "%s/h.json", dir);
+	test_write_file(test_dir, "long.ini", long_host, ini, sizeof(ini));
+	snprintf(json, sizeof(json), "%s/h.json", test_dir);
 	char *argv[] = { "memvirt", "host", ini, "--no-progress", "--json", json, NULL };
 	json_t *doc = kill_and_load(argv, 3, json); /* the main thread and both workers */
 	const char *msg;
@@ -129,7 +114,7 @@ static void test_sigkill_host_leaves_killed_document(void **st)
 	json_decref(doc);
 	/* the report says what it got, in one line, and draws nothing */
 	char out[128];
-	snprintf(out, sizeof(out), "%s/rep", dir);
+	snprintf(out, sizeof(out), "%s/rep", test_dir);
 	assert_int_not_equal(memvirt_cmd_run(&cmd, "report %s -o %s", json, out), 0);
 	assert_non_null(strstr(cmd.err, "the host was killed (killed by SIGKILL"));
 	unlink(json);
@@ -139,9 +124,9 @@ static void test_finished_host_writes_its_own_document(void **st)
 {
 	(void)st;
 	char ini[128], json[128];
-	test_write_file(dir, "short.ini", "[vm a]\nplatform = native\nworkload = seq\nmem = 2m\npasses = 2\n", ini,
+	test_write_file(test_dir, "short.ini", "[vm a]\nplatform = native\nworkload = seq\nmem = 2m\npasses = 2\n", ini,
 			sizeof(ini));
-	snprintf(json, sizeof(json), "%s/ok.json", dir);
+	snprintf(json, sizeof(json), "%s/ok.json", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --no-progress --json %s", ini, json), 0);
 	json_error_t e;
 	json_t *doc = json_load_file(json, 0, &e);
@@ -157,8 +142,8 @@ static void test_finished_host_writes_its_own_document(void **st)
 static void sweep_killed(const char *ini_text, const char *point_file, const char *kind)
 {
 	char ini[128], out[128], path[256];
-	test_write_file(dir, "sw.ini", ini_text, ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/sw-%s", dir, kind);
+	test_write_file(test_dir, "sw.ini", ini_text, ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/sw-%s", test_dir, kind);
 	snprintf(path, sizeof(path), "%s/points/%s", out, point_file);
 	char *argv[] = { "memvirt", "sweep", ini, "--out", out, NULL };
 	json_t *doc = kill_and_load(argv, 2, path);
@@ -196,5 +181,5 @@ int main(void)
 		cmocka_unit_test(test_sigkill_run_sweep_point_recorded),
 		cmocka_unit_test(test_sigkill_scenario_sweep_point_recorded),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

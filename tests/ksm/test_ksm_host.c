@@ -30,8 +30,7 @@
 #define ZERO_FRAC 0.05
 #define MEM_PAGES 4096 /* mem = 16m */
 
-static char dir[64];
-static struct memvirt_cmd cmd;
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 static struct ksm_knob_values found;
 static char why[512];
 
@@ -54,20 +53,6 @@ static const char *scenario =
 	"ops = %s\n"
 	"seed = 11\n";
 
-static int make_dir(void **st)
-{
-	(void)st;
-	cmd.bin = MEMVIRT_BIN;
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-ksm");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
-
 /* Every knob as found before the tests (bounded wait: a janitor may still be at it). */
 static void assert_knobs_restored(void)
 {
@@ -81,7 +66,7 @@ static const char *write_scenario(const char *name, const char *platform, const 
 {
 	char text[2048];
 	snprintf(text, sizeof(text), scenario, platform, ops);
-	test_write_file(dir, name, text, path, n);
+	test_write_file(test_dir, name, text, path, n);
 	return path;
 }
 
@@ -104,7 +89,7 @@ static void check_estimate(json_t *est)
 static void host_merges_and_restores(const char *platform, const char *ops)
 {
 	char ini[512], json[512];
-	snprintf(json, sizeof(json), "%s/ksm.json", dir);
+	snprintf(json, sizeof(json), "%s/ksm.json", test_dir);
 	int rc = memvirt_cmd_run(&cmd, "host %s --json %s --no-progress",
 				 write_scenario("ksm.ini", platform, ops, ini, sizeof(ini)), json);
 	if (rc != 0)
@@ -175,7 +160,7 @@ static void test_failed_host_restores(void **st)
 	snprintf(text, sizeof(text),
 		 "[host]\nksm = on\nksm-pages-to-scan = 5000\n[vm a]\nplatform = sim\nworkload = dup\nmem = 8m\n"
 		 "[vm bad]\nplatform = kvm\nworkload = dup\nmem = 8m\nbackend = hugetlb\n");
-	test_write_file(dir, "fail.ini", text, ini, sizeof(ini));
+	test_write_file(test_dir, "fail.ini", text, ini, sizeof(ini));
 	int rc = memvirt_cmd_run(&cmd, "host %s --no-progress", ini);
 	assert_int_equal(rc, 1);
 	assert_non_null(strstr(cmd.out, "knobs restored"));
@@ -188,9 +173,9 @@ static int run_and_signal(int sig)
 {
 	char ini[512], json[512], out[600], err[600];
 	write_scenario("long.ini", "sim", "1000000000", ini, sizeof(ini));
-	snprintf(json, sizeof(json), "%s/long.json", dir);
-	snprintf(out, sizeof(out), "%s/long.out", dir);
-	snprintf(err, sizeof(err), "%s/long.err", dir);
+	snprintf(json, sizeof(json), "%s/long.json", test_dir);
+	snprintf(out, sizeof(out), "%s/long.out", test_dir);
+	snprintf(err, sizeof(err), "%s/long.err", test_dir);
 	pid_t pid = fork();
 	if (pid == 0) {
 		execl(MEMVIRT_BIN, "memvirt", "host", ini, "--json", json, "--no-progress", (char *)NULL);
@@ -214,7 +199,7 @@ static void test_sigterm_restores(void **st)
 	assert_int_equal(run_and_signal(SIGTERM), 130);
 	assert_knobs_restored();
 	char json[512];
-	snprintf(json, sizeof(json), "%s/long.json", dir);
+	snprintf(json, sizeof(json), "%s/long.json", test_dir);
 	json_error_t e;
 	json_t *doc = json_load_file(json, 0, &e);
 	assert_non_null(doc);
@@ -245,7 +230,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_restores),
 		cmocka_unit_test(test_sigkill_restored_by_janitor),
 	};
-	int rc = cmocka_run_group_tests(tests, make_dir, remove_dir);
+	int rc = cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 	if (!ksm_knobs_equal_now(&found, why, sizeof(why))) {
 		fprintf(stderr, "ksm_host: host left changed: %s; restoring\n", why);
 		ksm_knobs_restore(&found, why, sizeof(why));

@@ -4,7 +4,8 @@
  * duplicates and zero frames merge on the second, counted apart; a frame that changes between
  * passes is volatile and stays; equal hashes never merge without equal contents (a compare
  * that the toy can make fail); a broken frame is counted and merges again once it holds still;
- * VMs in different sharing domains share nothing, in one domain they do. No root needed. */
+ * VMs in different sharing domains share nothing, in one domain they do; a VM that leaves keeps
+ * its figures and is never read or merged into again. No root needed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,9 +27,16 @@ struct toy {
 	bool shared[VMS][FRAMES];
 	unsigned merges;
 	unsigned cross_vm_merges;
+	bool gone[VMS];           /* removed from the engine: never read, never merged into */
+	unsigned gone_touched;
 };
 
-static const void *toy_page(void *ctx, unsigned vm, uint64_t f) { return ((struct toy *)ctx)->map[vm][f]; }
+static const void *toy_page(void *ctx, unsigned vm, uint64_t f)
+{
+	struct toy *t = ctx;
+	t->gone_touched += t->gone[vm];
+	return t->map[vm][f];
+}
 
 static int toy_merge(void *ctx, unsigned vm, uint64_t f, unsigned ivm, uint64_t ifr)
 {
@@ -38,6 +46,7 @@ static int toy_merge(void *ctx, unsigned vm, uint64_t f, unsigned ivm, uint64_t 
 	t->shared[vm][f] = t->shared[ivm][ifr] = true;
 	t->merges++;
 	t->cross_vm_merges += vm != ivm;
+	t->gone_touched += t->gone[vm] + t->gone[ivm];
 	return 0;
 }
 
@@ -209,6 +218,32 @@ static void test_domains_isolate(void **st)
 	free(t);
 }
 
+static void test_a_vm_leaves(void **st)
+{
+	(void)st;
+	/* VMs 0 and 1 in one domain merge; VM 0 leaves (its frames hold the contents VM 1 merged
+	 * into, and the stable index names them); VM 2 joins: its duplicates merge again, never
+	 * into VM 0's frames, which are not even read */
+	struct ksm_merge m;
+	struct toy *t = toy_new(2, &m, (unsigned[]){ 0, 0 });
+	assert_true(ksm_merge_until_stable(&m, 10) >= 2);
+	struct ksm_merge_figures before, after;
+	ksm_merge_figures(&m, 0, &before);
+	ksm_merge_remove_vm(&m, 0);
+	t->gone[0] = true;
+	fill(t, 2, 2);
+	assert_int_equal(ksm_merge_add_vm(&m, FRAMES, 0), 2);
+	unsigned merges = t->merges;
+	assert_true(ksm_merge_until_stable(&m, 10) >= 2);
+	assert_int_equal(t->gone_touched, 0);
+	assert_true(t->merges > merges); /* VM 2's zero and pool frames merged */
+	ksm_merge_figures(&m, 0, &after);
+	assert_memory_equal(&after, &before, sizeof(before)); /* as it left */
+	ksm_merge_remove_vm(&m, 0); /* twice: nothing */
+	ksm_merge_fini(&m);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_full_compare_before_merging),
 		cmocka_unit_test(test_breaks_counted_and_merged_again),
 		cmocka_unit_test(test_domains_isolate),
+		cmocka_unit_test(test_a_vm_leaves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,7 +23,6 @@
 
 static struct run_result rk;
 static struct result_counters whole; /* rk's counters over the whole run */
-static char dir[256];
 
 static uint64_t frames_sum(void)
 {
@@ -67,22 +66,10 @@ static void test_without_uffd_the_passes_find_the_pages(void **st)
 	assert_true(rk.frames[P2M_RESIDENT] >= (1 << 20) / 4096);
 }
 
-static int dir_make(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-kvm-book");
-}
-
-static int dir_remove(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
-
 static json_t *run_cli_discard(void)
 {
 	char json_path[300];
-	snprintf(json_path, sizeof(json_path), "%s/r.json", dir);
+	snprintf(json_path, sizeof(json_path), "%s/r.json", test_dir);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -138,5 +125,5 @@ int main(void)
 		cmocka_unit_test(test_without_uffd_the_passes_find_the_pages),
 		cmocka_unit_test(test_discard_accounted),
 	};
-	return cmocka_run_group_tests(tests, dir_make, dir_remove);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -19,26 +19,13 @@
 #include "tests/kvm/kvm_test.h"
 #include "vmm/reclaim/telemetry.h"
 
-static char dir[256];
 
-static int dir_make(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-kvm-uffdtel");
-}
-
-static int dir_remove(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
-
-/* memvirt run on kvm sampling every millisecond into dir/<name>.csv; the result document. */
+/* memvirt run on kvm sampling every millisecond into test_dir/<name>.csv; the result document. */
 static json_t *run_cli(const char *name, bool uffd, struct tel_series *ts)
 {
 	char csv[300], json_path[300];
-	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, name);
-	snprintf(json_path, sizeof(json_path), "%s/%s.json", dir, name);
+	snprintf(csv, sizeof(csv), "%s/%s.csv", test_dir, name);
+	snprintf(json_path, sizeof(json_path), "%s/%s.json", test_dir, name);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -112,5 +99,5 @@ int main(void)
 		cmocka_unit_test(test_last_sample_is_the_runs_count),
 		cmocka_unit_test(test_without_uffd_the_column_is_empty),
 	};
-	return cmocka_run_group_tests(tests, dir_make, dir_remove);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

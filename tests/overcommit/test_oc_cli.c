@@ -27,22 +27,7 @@
 #include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
-static struct memvirt_cmd cmd;
-
-static int make_dir(void **st)
-{
-	(void)st;
-	cmd.bin = MEMVIRT_BIN;
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-oc");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 
 #define VM "[vm a]\nplatform = sim\nmem = 4m\n"
@@ -74,7 +59,7 @@ static void test_knob_axis(void **st)
 {
 	(void)st;
 	char ini[128];
-	test_write_file(dir, "axis.ini", "[host]\nbudget = 64m\npolicy = esx\n[policy]\ntax = 0,0.75\n" VM, ini, sizeof(ini));
+	test_write_file(test_dir, "axis.ini", "[host]\nbudget = 64m\npolicy = esx\n[policy]\ntax = 0,0.75\n" VM, ini, sizeof(ini));
 	assert_int_equal(memvirt_cmd_run(&cmd, "host %s --list", ini), 0);
 	assert_non_null(strstr(cmd.out, "policy.tax=0.75"));
 	assert_non_null(strstr(cmd.out, "2 points"));
@@ -122,8 +107,8 @@ static bool run_host(const char *host, const char *name, json_t **doc)
 {
 	char text[1024], ini[128], out[128];
 	snprintf(text, sizeof(text), "%s%s", host, vms);
-	test_write_file(dir, name, text, ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/%s.json", dir, name);
+	test_write_file(test_dir, name, text, ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/%s.json", test_dir, name);
 	int rc = 1;
 	for (int attempt = 0; attempt < 5; attempt++) {
 		if (strstr(host, "zram"))
@@ -240,8 +225,8 @@ static void test_interrupted_budget_restored(void **st)
 	snprintf(text, sizeof(text), "[host]\nbudget = 1.25x\n%spolicy = static\n"
 		 "[vm a]\nplatform = sim\nworkload = idle\nmem = 8m\nguest-mem = 32m\nwake-every = 50ms\nops = 400\n",
 		 zram0_swap_on() ? "" : "swap = zram:64m\n");
-	test_write_file(dir, "int.ini", text, ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/int.json", dir);
+	test_write_file(test_dir, "int.ini", text, ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/int.json", test_dir);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -279,5 +264,5 @@ int main(void)
 		cmocka_unit_test(test_budgeted_host_holds),
 		cmocka_unit_test(test_interrupted_budget_restored),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -23,8 +23,24 @@
 #define LIMIT (16ULL << 20)
 #define TOUCH (48ULL << 20)
 
+/* Whether pid is a task of the group (its cgroup.procs). */
+static bool in_group(const struct memcg *cg, pid_t pid)
+{
+	char path[640], line[32];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	FILE *f = fopen(path, "r");
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = atol(line) == (long)pid;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* In the child: its own group, limited, optionally guarded; then touch TOUCH bytes. Exit 0
- * when it got through (3: set-up failed), after writing the guard's raises to fd. */
+ * when it got through (3: set-up failed; 4: the guard was still in the group when
+ * oom_guard_start returned — it could then be held by the group's OOM with everyone else),
+ * after writing the guard's raises to fd. */
 static void child(bool guarded, int fd)
 {
 	struct memcg cg = { 0 };
@@ -34,6 +50,8 @@ static void child(bool guarded, int fd)
 		_exit(3);
 	if (guarded && oom_guard_start(&g, &cg, LIMIT, 4ULL << 20) < 0)
 		_exit(3);
+	if (guarded && in_group(&cg, g.pid))
+		_exit(4);
 	volatile char *p = mmap(NULL, TOUCH, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		_exit(3);

@@ -31,7 +31,7 @@
 #define HOG_LIMIT (24u << 20)
 #define HOG_BYTES (96u << 20)
 
-static char dir[64], group[256], skip_why[300];
+static char group[256], skip_why[300];
 static struct zram_swap zram;
 static pid_t hog = -1;
 
@@ -92,7 +92,7 @@ static int setup(void **st)
 	if (hog == 0)
 		hog_main();
 	sleep(1); /* the hog fills its limit and starts swapping */
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-diphost");
+	return test_dir_setup(st);
 }
 
 static int teardown(void **st)
@@ -100,8 +100,7 @@ static int teardown(void **st)
 	(void)st;
 	hog_stop();
 	int rc = zram_swap_teardown(&zram);
-	if (dir[0])
-		test_tmpdir_remove(dir);
+	test_dir_teardown(st); /* nothing when set-up skipped before making it */
 	return rc;
 }
 
@@ -112,9 +111,9 @@ static void test_swapping_neighbour_is_host(void **st)
 		fprintf(stderr, "skipped: %s\n", skip_why);
 		skip();
 	}
-	struct memvirt_cmd c = { .bin = MEMVIRT_BIN, .dir = dir };
+	struct memvirt_cmd c = { .bin = MEMVIRT_BIN, .dir = test_dir };
 	char json[128];
-	snprintf(json, sizeof(json), "%s/r.json", dir);
+	snprintf(json, sizeof(json), "%s/r.json", test_dir);
 	assert_int_equal(memvirt_cmd_run(&c, "run --platform sim --workload seq --mem 32m --passes 40 --sample-us 500 "
 					  "--json %s", json), 0);
 	json_t *doc = json_load_file(json, 0, NULL);

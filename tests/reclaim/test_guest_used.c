@@ -26,19 +26,6 @@
 #define STEP_OPS 400000ULL /* touches per step: every page of the 32 MiB step is touched */
 /* Samples every 250 µs: a native 4 MiB step of STEP_OPS lasts only a few ms. */
 
-static char dir[64];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-guest-used");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 /* Progress is published every 1024 touches (WL_PROGRESS_EVERY), so a sample showing progress
  * p was taken when between p and p + 1023 touches were done. */
@@ -74,9 +61,9 @@ static struct step_view step_view(const struct tel_series *ts, uint64_t from, ui
 static void check_platform(const char *platform, const char *extra)
 {
 	char csv[128], json_path[128];
-	struct memvirt_cmd c = { .bin = MEMVIRT_BIN, .dir = dir };
-	snprintf(csv, sizeof(csv), "%s/%s.csv", dir, platform);
-	snprintf(json_path, sizeof(json_path), "%s/%s.json", dir, platform);
+	struct memvirt_cmd c = { .bin = MEMVIRT_BIN, .dir = test_dir };
+	snprintf(csv, sizeof(csv), "%s/%s.csv", test_dir, platform);
+	snprintf(json_path, sizeof(json_path), "%s/%s.json", test_dir, platform);
 	int rc = memvirt_cmd_run(&c, "run --platform %s --workload phases --mem 32m %s --ws 8m:%llu,32m:%llu,4m:%llu "
 				    "--sample-us 250 --timeseries %s --json %s --no-progress",
 				 platform, extra, (unsigned long long)STEP_OPS, (unsigned long long)STEP_OPS,
@@ -127,7 +114,7 @@ int main(void)
 {
 	kvm_test_skip_unless_usable("kvm_guest_used");
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_kvm) };
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
 #else
 static void test_native(void **st)
@@ -145,6 +132,6 @@ static void test_sim(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_native), cmocka_unit_test(test_sim) };
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
 #endif

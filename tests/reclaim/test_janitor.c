@@ -21,21 +21,15 @@
 #include "tests/common/tmpdir.h"
 #include "vmm/host/janitor.h"
 
-static char dir[256], limit[300];
+static char limit[300];
 
 static int setup(void **st)
 {
 	(void)st;
-	if (test_tmpdir_make(dir, sizeof(dir), "memvirt-janitor") < 0)
+	if (test_dir_setup(st) < 0)
 		return -1;
-	snprintf(limit, sizeof(limit), "%s/limit", dir);
+	snprintf(limit, sizeof(limit), "%s/limit", test_dir);
 	return 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
 }
 
 static void limit_reset(void)
@@ -73,7 +67,7 @@ static pid_t vmm_start(bool hold_pipe, int report)
 	struct janitor j;
 	if (janitor_start(&j) < 0)
 		_exit(2);
-	janitor_note_cgroup(&j, dir, "limit", "-1");
+	janitor_note_cgroup(&j, test_dir, "limit", "-1");
 	if (!hold_pipe) {
 		for (;;)
 			pause();
@@ -126,9 +120,9 @@ static void test_parent_death_with_pipe_held(void **st)
 static pid_t vmm_with_record(const char *doc_path, bool recorded)
 {
 	char live[300], csv[300], oom[300];
-	snprintf(live, sizeof(live), "%s/.live", dir);
-	snprintf(csv, sizeof(csv), "%s/s.csv", dir);
-	snprintf(oom, sizeof(oom), "%s/memory.oom_control", dir);
+	snprintf(live, sizeof(live), "%s/.live", test_dir);
+	snprintf(csv, sizeof(csv), "%s/s.csv", test_dir);
+	snprintf(oom, sizeof(oom), "%s/memory.oom_control", test_dir);
 	FILE *f = fopen(oom, "w");
 	assert_non_null(f);
 	fputs("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n", f);
@@ -145,7 +139,7 @@ static pid_t vmm_with_record(const char *doc_path, bool recorded)
 	static const char doc[] = "{\"status\": {\"state\": \"killed\", \"message\": " JANITOR_REASON_MARK "}}";
 	if (janitor_start(&j) < 0)
 		_exit(2);
-	janitor_note_cgroup(&j, dir, "limit", "-1");
+	janitor_note_cgroup(&j, test_dir, "limit", "-1");
 	if (janitor_note_record(&j, doc_path, live, csv, doc, strlen(doc)) < 0)
 		_exit(3);
 	if (recorded)
@@ -168,8 +162,8 @@ static void test_death_recorded(void **st)
 {
 	(void)st;
 	char doc_path[300], csv[300], text[2048];
-	snprintf(doc_path, sizeof(doc_path), "%s/r.json", dir);
-	snprintf(csv, sizeof(csv), "%s/s.csv", dir);
+	snprintf(doc_path, sizeof(doc_path), "%s/r.json", test_dir);
+	snprintf(csv, sizeof(csv), "%s/s.csv", test_dir);
 	limit_reset();
 	pid_t vmm = vmm_with_record(doc_path, false);
 	usleep(200000);
@@ -193,7 +187,7 @@ static void test_recorded_run_leaves_no_record(void **st)
 {
 	(void)st;
 	char doc_path[300];
-	snprintf(doc_path, sizeof(doc_path), "%s/r.json", dir);
+	snprintf(doc_path, sizeof(doc_path), "%s/r.json", test_dir);
 	limit_reset();
 	pid_t vmm = vmm_with_record(doc_path, true);
 	usleep(200000);
@@ -213,5 +207,5 @@ int main(void)
 		cmocka_unit_test(test_death_recorded),
 		cmocka_unit_test(test_recorded_run_leaves_no_record),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, test_dir_teardown);
 }

@@ -29,21 +29,15 @@
 #include "vmm/host/memcg.h"
 #include "vmm/host/swap.h"
 
-static char dir[256], json[300];
+static char json[300];
 
 static int setup(void **st)
 {
 	(void)st;
-	if (test_tmpdir_make(dir, sizeof(dir), "memvirt-killed") < 0)
+	if (test_dir_setup(st) < 0)
 		return -1;
-	snprintf(json, sizeof(json), "%s/r.json", dir);
+	snprintf(json, sizeof(json), "%s/r.json", test_dir);
 	return 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
 }
 
 static pid_t start(char *const argv[])
@@ -56,11 +50,11 @@ static pid_t start(char *const argv[])
 	return pid;
 }
 
-/* Files in dir whose name starts with prefix. */
+/* Files in test_dir whose name starts with prefix. */
 static int count_files(const char *prefix)
 {
 	int n = 0;
-	DIR *d = opendir(dir);
+	DIR *d = opendir(test_dir);
 	struct dirent *e;
 	while (d && (e = readdir(d)) != NULL)
 		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
@@ -73,12 +67,12 @@ static off_t size_of_live_series(void)
 {
 	off_t size = 0;
 	char path[600];
-	DIR *d = opendir(dir);
+	DIR *d = opendir(test_dir);
 	struct dirent *e;
 	struct stat st;
 	while (d && (e = readdir(d)) != NULL)
 		if (strncmp(e->d_name, ".r.json.series.", 15) == 0) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			snprintf(path, sizeof(path), "%s/%s", test_dir, e->d_name);
 			if (stat(path, &st) == 0)
 				size = st.st_size;
 		}
@@ -116,7 +110,7 @@ static void check_killed(json_t *doc, const char *reason)
 	if (report_load(json, &r, why, sizeof(why)) < 0)
 		fail_msg("report: %s", why);
 	assert_true(r.series.n >= 2);
-	snprintf(html, sizeof(html), "%s/index.html", dir);
+	snprintf(html, sizeof(html), "%s/index.html", test_dir);
 	assert_int_equal(report_write_html(&r, html), 0);
 	report_free(&r);
 	FILE *f = fopen(html, "r");
@@ -148,9 +142,9 @@ static void test_sigkill_leaves_killed_document(void **st)
 	check_killed(doc, "killed by SIGKILL");
 	json_decref(doc);
 	unlink(json);
-	snprintf(json + strlen(dir), sizeof(json) - strlen(dir), "/r.series.csv");
+	snprintf(json + strlen(test_dir), sizeof(json) - strlen(test_dir), "/r.series.csv");
 	unlink(json);
-	snprintf(json, sizeof(json), "%s/r.json", dir);
+	snprintf(json, sizeof(json), "%s/r.json", test_dir);
 }
 
 static void test_finished_run_leaves_no_record(void **st)
@@ -212,5 +206,5 @@ int main(void)
 		cmocka_unit_test(test_sigkill_leaves_killed_document),
 		cmocka_unit_test(test_oom_killed_kvm_run_recorded),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, test_dir_teardown);
 }

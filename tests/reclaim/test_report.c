@@ -2,7 +2,9 @@
  * reclaim event, its series in a CSV named relative to the document. The page has the five
  * plots, the dip shaded and the event marked in each, the throughput line, both tables, and
  * the guest's used memory beside what the host holds (not from a series without the column);
- * a document without telemetry is refused with a reason. */
+ * for a VM with a balloon a sixth plot: balloon, guest free, host resident and reported bytes
+ * on the same axis (not without a balloon); a document without telemetry is refused with a
+ * reason. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,23 +21,11 @@
 #include "tests/common/tmpdir.h"
 #include "results/report.h"
 
-static char dir[64];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-report");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 /* 1000 ms at 1 kHz, 1e6 ops/s, a dip to a tenth at 400-450 ms with minor faults in it; the
- * guest uses 48 MiB, 16 MiB in the dip (TEL_ABSENT: a series from before the column). */
-static void write_series(const char *path, uint64_t used)
+ * guest uses 48 MiB, 16 MiB in the dip (TEL_ABSENT: a series from before the column). With a
+ * balloon: 8 MiB held, the guest's statistics from 100 ms on, 32 MiB reported at 600 ms. */
+static void write_series(const char *path, uint64_t used, bool balloon)
 {
 	struct tel_series ts = { 0 };
 	uint64_t prog = 0, flt = 0;
@@ -43,7 +33,10 @@ static void write_series(const char *path, uint64_t used)
 		bool dip = i >= 400 && i < 450;
 		struct tel_sample s = { .time_ms = i, .phase = 1, .progress = prog, .minflt = flt,
 					.guest_resident_bytes = 64 << 20, .guest_mapped_bytes = dip ? 32 << 20 : 64 << 20,
-					.guest_used_bytes = used == TEL_ABSENT ? used : dip ? used / 3 : used };
+					.guest_used_bytes = used == TEL_ABSENT ? used : dip ? used / 3 : used,
+					.balloon_bytes = balloon ? 8 << 20 : TEL_ABSENT,
+					.guest_free_bytes = balloon && i >= 100 ? 8 << 20 : TEL_ABSENT,
+					.balloon_reported_bytes = !balloon ? TEL_ABSENT : i >= 600 ? 32 << 20 : 0 };
 		tel_series_push(&ts, &s);
 		prog += dip ? 100 : 1000;
 		flt += dip ? 20 : 0;
@@ -91,14 +84,15 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* The page of the known document over a series whose guest_used_bytes level is `used`. */
-static const char *report_page(uint64_t used)
+/* The page of the known document over a series whose guest_used_bytes level is `used`, with
+ * or without a balloon. */
+static const char *report_page(uint64_t used, bool balloon)
 {
 	char csv[128], json[128], html[128], why[512];
-	snprintf(csv, sizeof(csv), "%s/t.csv", dir);
-	snprintf(json, sizeof(json), "%s/r.json", dir);
-	snprintf(html, sizeof(html), "%s/index.html", dir);
-	write_series(csv, used);
+	snprintf(csv, sizeof(csv), "%s/t.csv", test_dir);
+	snprintf(json, sizeof(json), "%s/r.json", test_dir);
+	snprintf(html, sizeof(html), "%s/index.html", test_dir);
+	write_series(csv, used, balloon);
 	json_t *doc = known_doc();
 	assert_int_equal(result_write_atomic(json, doc), 0);
 	json_decref(doc);
@@ -115,7 +109,7 @@ static const char *report_page(uint64_t used)
 static void test_report_elements(void **st)
 {
 	(void)st;
-	const char *page = report_page(48 << 20);
+	const char *page = report_page(48 << 20, false);
 	assert_int_equal(count(page, "<svg"), 5);
 	assert_int_equal(count(page, "class=\"dip\""), 5);   /* shaded in every plot */
 	assert_int_equal(count(page, "class=\"event\""), 5); /* marked in every plot */
@@ -129,23 +123,33 @@ static void test_report_elements(void **st)
 	/* what the guest uses, under what the host holds */
 	assert_int_equal(count(page, "<polyline class=\"resident (mincore)\""), 1);
 	assert_int_equal(count(page, "<polyline class=\"used by the guest\""), 1);
-	page = report_page(TEL_ABSENT);
+	assert_null(strstr(page, "Balloon, guest free memory and host memory"));
+	page = report_page(TEL_ABSENT, false);
 	assert_int_equal(count(page, "<svg"), 5);
 	assert_int_equal(count(page, "<polyline class=\"used by the guest\""), 0);
+	/* a balloon: its plot, with the host's resident bytes on the same axis */
+	page = report_page(48 << 20, true);
+	assert_int_equal(count(page, "<svg"), 6);
+	assert_non_null(strstr(page, "<h3>Balloon, guest free memory and host memory</h3>"));
+	assert_int_equal(count(page, "<polyline class=\"balloon\""), 1);
+	assert_int_equal(count(page, "<polyline class=\"free in the guest (its statistics)\""), 1);
+	assert_int_equal(count(page, "<polyline class=\"resident (mincore)\""), 1);
+	assert_int_equal(count(page, "<polyline class=\"host resident (mincore)\""), 1);
+	assert_int_equal(count(page, "<polyline class=\"reported free (cumulative)\""), 1);
 }
 
 static void test_report_refuses_without_telemetry(void **st)
 {
 	(void)st;
 	char json[128], why[512];
-	snprintf(json, sizeof(json), "%s/bare.json", dir);
+	snprintf(json, sizeof(json), "%s/bare.json", test_dir);
 	json_t *doc = json_pack("{s:i, s:n}", "schema_version", 1, "telemetry");
 	assert_int_equal(result_write_atomic(json, doc), 0);
 	json_decref(doc);
 	struct report r;
 	assert_int_equal(report_load(json, &r, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "no telemetry"));
-	snprintf(json, sizeof(json), "%s/missing.json", dir);
+	snprintf(json, sizeof(json), "%s/missing.json", test_dir);
 	assert_int_equal(report_load(json, &r, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "cannot read"));
 }
@@ -156,7 +160,7 @@ static void test_rates(void **st)
 	char csv[128];
 	struct tel_series ts;
 	struct report_rates rr;
-	snprintf(csv, sizeof(csv), "%s/t.csv", dir);
+	snprintf(csv, sizeof(csv), "%s/t.csv", test_dir);
 	assert_int_equal(tel_series_read_csv(csv, &ts), 0);
 	assert_int_equal(report_rates_compute(&ts, 0, 1000, 100, &rr), 0);
 	assert_int_equal(rr.n, 100);
@@ -173,5 +177,5 @@ int main(void)
 		cmocka_unit_test(test_report_elements), cmocka_unit_test(test_report_refuses_without_telemetry),
 		cmocka_unit_test(test_rates),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -25,19 +25,6 @@
 #include "vmm/host/host_counters.h"
 #include "vmm/reclaim/telemetry.h"
 
-static char dir[64];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-telio");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 static struct tel_series sample_series(void)
 {
@@ -51,7 +38,10 @@ static struct tel_series sample_series(void)
 					.uffd_faults = i < 5 ? TEL_ABSENT : 1000 + i * 9,
 					.guest_used_bytes = 4096 * (i % 7), .steal_us = i * 5,
 					.wss_bytes = i < 10 ? TEL_ABSENT : 4096 * 100 * (i % 5),
-					.damon_applied_bytes = i < 8 ? TEL_ABSENT : 65536 * (i / 20) };
+					.damon_applied_bytes = i < 8 ? TEL_ABSENT : 65536 * (i / 20),
+					.balloon_bytes = i < 3 ? TEL_ABSENT : 2097152 * (i % 4),
+					.guest_free_bytes = i < 20 ? TEL_ABSENT : 4096 * (200 - i),
+					.balloon_reported_bytes = i < 3 ? TEL_ABSENT : 2097152 * (i / 30) };
 		assert_int_equal(tel_series_push(&ts, &s), 0);
 	}
 	return ts;
@@ -72,23 +62,24 @@ static void test_csv_round_trip(void **st)
 {
 	(void)st;
 	char path[128], line[512];
-	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(path, sizeof(path), "%s/t.csv", test_dir);
 	struct tel_series ts = sample_series(), back;
 	assert_int_equal(tel_series_write_csv(&ts, path), 0);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
-	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes,steal_us,wss_bytes,damon_applied_bytes\n";
+	const char *tail = ",reclaim_events,uffd_faults,guest_used_bytes,steal_us,wss_bytes,damon_applied_bytes,"
+			   "balloon_bytes,guest_free_bytes,balloon_reported_bytes\n";
 	assert_string_equal(line + strlen(line) - strlen(tail), tail);
 	assert_non_null(fgets(line, sizeof(line), f)); /* sample 0: no uffd counter, no estimate yet */
-	assert_string_equal(line + strlen(line) - 10, ",0,,0,0,,\n");
+	assert_string_equal(line + strlen(line) - 13, ",0,,0,0,,,,,\n"); /* and no balloon yet */
 	for (int i = 1; i <= 5; i++)
 		assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - 19, ",0,1045,20480,25,,\n"); /* sample 5 */
+	assert_string_equal(line + strlen(line) - 30, ",0,1045,20480,25,,,2097152,,0\n"); /* sample 5 */
 	assert_int_equal(strncmp(line, "5.500,0,5120,105,0,15,20", 24), 0);
 	for (int i = 6; i <= 11; i++)
 		assert_non_null(fgets(line, sizeof(line), f));
-	assert_string_equal(line + strlen(line) - 19, ",16384,55,409600,0\n"); /* sample 11: an estimate, DAMON's 0 */
+	assert_string_equal(line + strlen(line) - 30, ",16384,55,409600,0,6291456,,0\n"); /* sample 11: an estimate, DAMON's 0 */
 	fclose(f);
 	assert_int_equal(tel_series_read_csv(path, &back), 0);
 	assert_same(&ts, &back);
@@ -96,7 +87,7 @@ static void test_csv_round_trip(void **st)
 	tel_series_free(&ts);
 	/* atomic: no temporary left behind */
 	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", dir);
+	snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 1", test_dir);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -105,7 +96,7 @@ static void test_csv_malformed(void **st)
 	(void)st;
 	char path[128];
 	struct tel_series back;
-	snprintf(path, sizeof(path), "%s/bad.csv", dir);
+	snprintf(path, sizeof(path), "%s/bad.csv", test_dir);
 	FILE *f = fopen(path, "w");
 	fputs("time_ms,phase\n1,2\n", f);
 	fclose(f);
@@ -132,7 +123,7 @@ static void test_csv_without_uffd_column(void **st)
 	(void)st;
 	char path[128];
 	struct tel_series back;
-	snprintf(path, sizeof(path), "%s/old.csv", dir);
+	snprintf(path, sizeof(path), "%s/old.csv", test_dir);
 	FILE *f = fopen(path, "w");
 	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
 	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events\n"
@@ -156,7 +147,7 @@ static void test_csv_without_used_column(void **st)
 	(void)st;
 	char path[128];
 	struct tel_series back;
-	snprintf(path, sizeof(path), "%s/old-used.csv", dir);
+	snprintf(path, sizeof(path), "%s/old-used.csv", test_dir);
 	FILE *f = fopen(path, "w");
 	fputs("time_ms,phase,progress,minflt,majflt,pswpin,pswpout,pgmajfault,workingset_refault,psi_some_us,"
 	      "psi_full_us,guest_resident_bytes,guest_mapped_bytes,worker_wait_us,reclaim_events,uffd_faults\n"
@@ -217,9 +208,21 @@ static void test_embedded_json(void **st)
 	assert_int_equal(tel_series_from_json(doc, &back), 0);
 	assert_same(&ts, &back);
 	tel_series_free(&back);
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 5))); /* uffd */
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 2))); /* wss */
-	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 1))); /* damon */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 8))); /* uffd */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 5))); /* wss */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 4))); /* damon */
+	assert_true(json_is_null(json_array_get(json_array_get(rows, 0), json_array_size(cols) - 3))); /* balloon */
+	/* documents from before the balloon's three columns */
+	for (int k = 0; k < 3; k++) {
+		json_array_remove(cols, json_array_size(cols) - 1);
+		for (size_t i = 0; i < ts.n; i++)
+			json_array_remove(json_array_get(rows, i), json_array_size(cols));
+	}
+	assert_int_equal(tel_series_from_json(doc, &back), 0);
+	assert_true(back.s[50].balloon_bytes == TEL_ABSENT && back.s[50].guest_free_bytes == TEL_ABSENT &&
+		    back.s[50].balloon_reported_bytes == TEL_ABSENT);
+	assert_true(back.s[50].damon_applied_bytes == ts.s[50].damon_applied_bytes);
+	tel_series_free(&back);
 	/* documents from before damon_applied_bytes, then wss_bytes, steal_us, guest_used_bytes and
 	 * uffd_faults: the last column goes */
 	json_array_remove(cols, json_array_size(cols) - 1);
@@ -281,8 +284,8 @@ static void test_damon_stats(void **st)
 	(void)st;
 	char a[160], b[160];
 	int fd[2];
-	snprintf(a, sizeof(a), "%s/sz_a", dir);
-	snprintf(b, sizeof(b), "%s/sz_b", dir);
+	snprintf(a, sizeof(a), "%s/sz_a", test_dir);
+	snprintf(b, sizeof(b), "%s/sz_b", test_dir);
 	FILE *f = fopen(a, "w");
 	fputs("4096\n", f);
 	fclose(f);
@@ -351,5 +354,5 @@ int main(void)
 		cmocka_unit_test(test_embedded_json), cmocka_unit_test(test_vmstat_psi_parsers),
 		cmocka_unit_test(test_overhead_probe), cmocka_unit_test(test_damon_stats),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

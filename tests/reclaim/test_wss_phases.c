@@ -59,19 +59,6 @@ static const struct {
 	uint64_t bytes, ops;
 } steps[3] = { { 1 * MiB, 3000000 * OPS_SCALE }, { 6 * MiB, 3000000 * OPS_SCALE }, { 1 * MiB, 3000000 * OPS_SCALE } };
 
-static char dir[64];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-wss");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 /* The figures of the periods that count for each step (see the top). */
 struct kept {
@@ -118,9 +105,9 @@ static json_t *run_phases(const char *platform, const char *extra, const char *w
 			  struct tel_series *ts)
 {
 	char csv[128], json_path[128];
-	struct memvirt_cmd c = { .bin = MEMVIRT_BIN, .dir = dir };
-	snprintf(csv, sizeof(csv), "%s/%s-%s.csv", dir, platform, tag);
-	snprintf(json_path, sizeof(json_path), "%s/%s-%s.json", dir, platform, tag);
+	struct memvirt_cmd c = { .bin = MEMVIRT_BIN, .dir = test_dir };
+	snprintf(csv, sizeof(csv), "%s/%s-%s.csv", test_dir, platform, tag);
+	snprintf(json_path, sizeof(json_path), "%s/%s-%s.json", test_dir, platform, tag);
 	char wss_opt[64] = "";
 	if (wss)
 		snprintf(wss_opt, sizeof(wss_opt), "--wss %s,period=25ms", wss);
@@ -217,7 +204,7 @@ int main(void)
 {
 	kvm_test_skip_unless_usable("kvm_wss_phases");
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_kvm) };
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
 #else
 static void test_sim(void **st)
@@ -231,6 +218,6 @@ static void test_sim(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_sim) };
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
 #endif

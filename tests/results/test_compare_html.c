@@ -16,19 +16,6 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
-
-static int make_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-cmphtml");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 static void test_measured_rows_marked_by_time(void **st)
 {
@@ -47,7 +34,7 @@ static void test_measured_rows_marked_by_time(void **st)
 	c.rows[0].shadow = (struct run_result){ .state = RUN_OK, .run_s = 2.0 };
 	c.rows[0].sim_ept = (struct run_result){ .state = RUN_OK, .have_mmu = true, .modeled_cycles = 900 };
 	c.rows[0].sim_shadow = (struct run_result){ .state = RUN_OK, .have_mmu = true, .modeled_cycles = 300 };
-	snprintf(path, sizeof(path), "%s/report.html", dir);
+	snprintf(path, sizeof(path), "%s/report.html", test_dir);
 	assert_int_equal(compare_write_html(&c, path), 0);
 	test_slurp(path, page, sizeof(page));
 	assert_non_null(strstr(page, "<td class=\"l win\">ept</td>"));
@@ -63,5 +50,5 @@ static void test_measured_rows_marked_by_time(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_measured_rows_marked_by_time) };
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

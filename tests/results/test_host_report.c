@@ -12,7 +12,11 @@
  * - a long log: 200 table rows and a count of the rest;
  * - hostile strings in a VM name, reasons, knob names, the cgroup path and a decision's VM reach
  *   the page and the SVG files escaped, and the VM without a file name gets no page of its own;
- * - every chart is also a standalone SVG file, linked from the page, with no HTML-only entity. */
+ * - every chart is also a standalone SVG file, linked from the page, with no HTML-only entity;
+ * - page sharing (issue 11): with host.ksm.series and host.sharing.series, the saved-bytes and
+ *   scanner-CPU charts with a line per engine, every sample a point, the peak, the last value
+ *   and the time to 90 % labelled, KSM's saving counted from before the run; one engine alone;
+ *   none (no section, no file); a malformed series refused naming it. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdbool.h>
@@ -36,20 +40,7 @@
 #define MIB (1 << 20)
 #define ROWS 200 /* 1 kHz for 200 ms */
 
-static char dir[64];
 static char page[1 << 22];
-
-static int setup(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-hostpage");
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 static int count(const char *hay, const char *needle)
 {
@@ -164,7 +155,44 @@ struct doc_opts {
 	bool overcommit;     /* budget, policy, the new columns, shares */
 	int decisions;
 	const char *text;    /* reasons, knob names, cgroup path, policy name */
+	bool ksm, own;       /* host.ksm.series, host.sharing.series (share_fixture) */
 };
+
+/* ---- Page sharing (issue 11): host.ksm as ksm/ksm_session.c writes it, host.sharing.series
+ * with the own engine's columns. 21 samples 10 ms apart. KSM: another process already had
+ * 1000 pages sharing before the run (not counted); the run adds 1024 sharing pages and 256 zero
+ * pages per sample up to sample 10, so the saving peaks at 50 MiB at 0.10 s and first reaches
+ * 90 % of it (45 MiB) at 0.09 s; ksmd's CPU grows 10 ms per sample from 5 s before the run:
+ * 0.2 s at the end. The own engine (4 ms later): 8 MiB per sample up to 40 MiB at 0.054 s,
+ * 1 ms of scanner CPU per sample. */
+#define SHARE_ROWS 21
+
+static json_t *ksm_part(void)
+{
+	json_t *rows = json_array();
+	for (int i = 0; i < SHARE_ROWS; i++) {
+		int k = i < 10 ? i : 10;
+		json_array_append_new(rows, json_pack("[f, i, i, i, i, i]", 10.0 * i, 1000 + 1024 * k, 0, 256 * k, 5000 + 10 * i,
+						      100));
+	}
+	return json_pack("{s:s, s:b, s:{s:i, s:i, s:i}, s:{s:[s, s, s, s, s, s], s:o}}", "engine", "linux-ksm", "on", 1,
+			 "before", "pages_sharing", 1000, "ksm_zero_pages", 0, "ksmd_cpu_ms", 5000, "series", "columns",
+			 "time_ms", "pages_sharing", "pages_volatile", "ksm_zero_pages", "ksmd_cpu_ms", "pages_to_scan", "rows",
+			 rows);
+}
+
+static json_t *own_part(void)
+{
+	json_t *rows = json_array();
+	for (int i = 0; i < SHARE_ROWS; i++) {
+		int k = i < 5 ? i : 5;
+		json_array_append_new(rows, json_pack("[f, i, i, i, i, i, i, I, f]", 10.0 * i + 4, 1000 * i, 10 * k, 100 * k, 0, 0,
+						      0, (json_int_t)k * 8 * MIB, 0.001 * i));
+	}
+	return json_pack("{s:s, s:{s:[s, s, s, s, s, s, s, s, s], s:o}}", "engine", "memvirt", "series", "columns", "time_ms",
+			 "scanned", "shared", "sharing", "zero", "volatile", "cow_breaks", "saved_bytes", "scan_cpu_s", "rows",
+			 rows);
+}
 
 static json_t *host_doc(const struct doc_opts *o)
 {
@@ -178,6 +206,10 @@ static json_t *host_doc(const struct doc_opts *o)
 				"memory", memory(o->a, o->b, o->overcommit),
 				"vms", o->a, vm_doc(o->a, 1000, 50, 70, 1234, o->overcommit ? 1000 : 0), o->b,
 				vm_doc(o->b, 100, 120, 150, 777, o->overcommit ? 2000 : 0));
+	if (o->ksm)
+		json_object_set_new(json_object_get(doc, "host"), "ksm", ksm_part());
+	if (o->own)
+		json_object_set_new(json_object_get(doc, "host"), "sharing", own_part());
 	if (!o->overcommit)
 		return doc;
 	json_t *host = json_object_get(doc, "host"), *log = json_array(), *knobs = json_object();
@@ -197,12 +229,11 @@ static json_t *host_doc(const struct doc_opts *o)
 	return doc;
 }
 
-static void render(const struct doc_opts *o, const char *sub)
+static void render_doc(json_t *doc, const char *sub)
 {
 	char out[128], why[512];
-	snprintf(out, sizeof(out), "%s/%s", dir, sub);
+	snprintf(out, sizeof(out), "%s/%s", test_dir, sub);
 	assert_int_equal(mkdir(out, 0700), 0);
-	json_t *doc = host_doc(o);
 	assert_non_null(doc);
 	int rc = report_host_write(doc, "fixture.json", out, why, sizeof(why));
 	if (rc < 0)
@@ -213,12 +244,17 @@ static void render(const struct doc_opts *o, const char *sub)
 	slurp(path, page, sizeof(page));
 }
 
+static void render(const struct doc_opts *o, const char *sub)
+{
+	render_doc(host_doc(o), sub);
+}
+
 /* The standalone SVG file: there, an XML document with no entity XML does not know. */
 static void check_svg(const char *sub, const char *file, const char *must)
 {
 	static char svg[1 << 22];
 	char path[200];
-	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, file);
+	snprintf(path, sizeof(path), "%s/%s/%s", test_dir, sub, file);
 	slurp(path, svg, sizeof(svg));
 	assert_true(strncmp(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=", 50) == 0);
 	assert_non_null(strstr(svg, "</svg>\n"));
@@ -236,7 +272,7 @@ static void check_svg(const char *sub, const char *file, const char *must)
 static void test_overcommit_page(void **st)
 {
 	(void)st;
-	struct doc_opts o = { "a", "b", true, 10, "balloon a: host free under 20%" };
+	struct doc_opts o = { "a", "b", true, 10, "balloon a: host free under 20%", false, false };
 	render(&o, "oc");
 	/* memory by state: budget and slack lines, usage, hatched balloons, a's dashed working set */
 	assert_non_null(strstr(page, "Memory by VM and state"));
@@ -283,7 +319,7 @@ static void test_overcommit_page(void **st)
 static void test_older_document(void **st)
 {
 	(void)st;
-	struct doc_opts o = { "a", "b", false, 0, "" };
+	struct doc_opts o = { "a", "b", false, 0, "", false, false };
 	render(&o, "old");
 	assert_non_null(strstr(page, "Memory by VM and state"));
 	assert_non_null(strstr(page, "Throughput of each VM"));
@@ -309,7 +345,7 @@ static void test_columns_by_name(void **st)
 {
 	(void)st;
 	char out[128], why[512], path[200];
-	struct doc_opts o = { "a", "b", true, 10, "r" };
+	struct doc_opts o = { "a", "b", true, 10, "r", false, false };
 	json_t *doc = host_doc(&o), *mem = json_object_get(json_object_get(doc, "host"), "memory"), *row;
 	const size_t from[] = { 0, 1, 2, 4, 5, 6, 7, 8, 10, 9, 11, 3 }; /* new column k is old column from[k] */
 	json_t *cols = json_array();
@@ -324,7 +360,7 @@ static void test_columns_by_name(void **st)
 			json_array_append(moved, json_array_get(row, from[k]));
 		json_array_set_new(json_object_get(mem, "rows"), i, moved);
 	}
-	snprintf(out, sizeof(out), "%s/bynames", dir);
+	snprintf(out, sizeof(out), "%s/bynames", test_dir);
 	assert_int_equal(mkdir(out, 0700), 0);
 	if (report_host_write(doc, "fixture.json", out, why, sizeof(why)) < 0)
 		fail_msg("report_host_write: %s", why);
@@ -345,12 +381,12 @@ static void test_vm_not_sampled(void **st)
 {
 	(void)st;
 	char out[128], why[512], path[200];
-	struct doc_opts o = { "a", "b", false, 0, "" };
+	struct doc_opts o = { "a", "b", false, 0, "", false, false };
 	json_t *doc = host_doc(&o), *mem = json_object_get(json_object_get(doc, "host"), "memory"), *row;
 	size_t i;
 	json_array_foreach(json_object_get(mem, "rows"), i, row) json_array_set_new(row, 4, json_null()); /* b's */
 	assert_string_equal(json_string_value(json_array_get(json_object_get(mem, "columns"), 4)), "b.guest_resident_bytes");
-	snprintf(out, sizeof(out), "%s/unsampled", dir);
+	snprintf(out, sizeof(out), "%s/unsampled", test_dir);
 	assert_int_equal(mkdir(out, 0700), 0);
 	if (report_host_write(doc, "fixture.json", out, why, sizeof(why)) < 0)
 		fail_msg("report_host_write: %s", why);
@@ -364,7 +400,7 @@ static void test_vm_not_sampled(void **st)
 static void test_long_log(void **st)
 {
 	(void)st;
-	struct doc_opts o = { "a", "b", true, 250, "r" };
+	struct doc_opts o = { "a", "b", true, 250, "r", false, false };
 	render(&o, "long");
 	assert_int_equal(count(page, "<tr><td>"), 200);
 	assert_non_null(strstr(page, "and 50 more decisions"));
@@ -384,7 +420,7 @@ static void test_hostile_strings(void **st)
 	(void)st;
 	static char svg[1 << 22];
 	char path[200];
-	struct doc_opts o = { PAYLOAD, "b", true, 10, PAYLOAD };
+	struct doc_opts o = { PAYLOAD, "b", true, 10, PAYLOAD, false, false };
 	render(&o, "hostile");
 	check_escaped("index.html", page);
 	/* every place a string goes: the VM's name, a decision's VM, reason, knob, cgroup */
@@ -394,12 +430,131 @@ static void test_hostile_strings(void **st)
 	assert_non_null(strstr(page, "<a href=\"vm-b.html\">"));
 	const char *files[] = { "host-memory.svg", "host-throughput.svg", "host-used.svg" };
 	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/hostile/%s", dir, files[i]);
+		snprintf(path, sizeof(path), "%s/hostile/%s", test_dir, files[i]);
 		slurp(path, svg, sizeof(svg));
 		check_escaped(path, svg);
 	}
-	snprintf(path, sizeof(path), "%s/hostile/vm-b.html", dir);
+	snprintf(path, sizeof(path), "%s/hostile/vm-b.html", test_dir);
 	assert_int_equal(access(path, F_OK), 0);
+}
+
+/* The points="..." of the polyline whose tooltip starts with title: how many points. */
+static int polyline_points(const char *svg, const char *title)
+{
+	for (const char *p = svg; (p = strstr(p, "<polyline")); p++) {
+		const char *end = strstr(p, "</polyline>"), *t = strstr(p, "<title>");
+		if (!end || !t || t > end || strncmp(t + 7, title, strlen(title)) != 0)
+			continue;
+		const char *pts = strstr(p, "points=\""), *q = pts ? strchr(pts + 8, '"') : NULL;
+		int n = 0;
+		for (const char *c = pts ? pts + 8 : q; c && c < q; c++)
+			n += *c == ',';
+		return n;
+	}
+	return -1;
+}
+
+/* Both engines: each chart has its axis titles, a legend entry per engine, every sample as a
+ * point, the peak and the last value labelled, and when 90 % of the peak was first reached. */
+static void test_sharing_charts(void **st)
+{
+	static char svg[1 << 20];
+	char path[200];
+	(void)st;
+	struct doc_opts o = { "a", "b", false, 0, "", true, true };
+	render(&o, "share");
+	assert_non_null(strstr(page, "<h2>Memory saved by page sharing</h2>"));
+	assert_non_null(strstr(page, "<h2>CPU time spent scanning for shared pages</h2>"));
+	check_svg("share", "host-sharing-saved.svg", ">memory saved (MiB)</text>");
+	check_svg("share", "host-sharing-cpu.svg", ">scanner CPU time (s)</text>");
+	snprintf(path, sizeof(path), "%s/share/host-sharing-saved.svg", test_dir);
+	slurp(path, svg, sizeof(svg));
+	assert_non_null(strstr(svg, ">time since the host started (s)</text>"));
+	assert_non_null(strstr(svg, ">Linux KSM (ksmd)</text>"));
+	assert_non_null(strstr(svg, ">memvirt engine</text>"));
+	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): bytes saved"), SHARE_ROWS);
+	assert_int_equal(polyline_points(svg, "memvirt engine: bytes saved"), SHARE_ROWS);
+	assert_non_null(strstr(svg, ">peak 50.0 MiB at 0.10 s</text>")); /* the 1000 pages from before not counted */
+	assert_non_null(strstr(svg, ">peak 40.0 MiB at 0.05 s</text>"));
+	assert_non_null(strstr(svg, ">90% of the peak at 0.09 s</text>"));
+	assert_non_null(strstr(svg, ">last 50.0 MiB at 0.20 s</text>"));
+	assert_int_equal(count(svg, "class=\"peak\""), 2);
+	snprintf(path, sizeof(path), "%s/share/host-sharing-cpu.svg", test_dir);
+	slurp(path, svg, sizeof(svg));
+	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): CPU time"), SHARE_ROWS);
+	assert_non_null(strstr(svg, ">0.2 s at 0.20 s</text>"));   /* ksmd: 5.2 s less the 5 s before */
+	assert_non_null(strstr(svg, ">0.02 s at 0.20 s</text>"));  /* the own scanner */
+}
+
+/* One engine: its line alone; none (an older document, or ksm off): no section, no file. */
+static void test_sharing_one_or_none(void **st)
+{
+	static char svg[1 << 20];
+	char path[200];
+	(void)st;
+	struct doc_opts o = { "a", "b", false, 0, "", true, false };
+	render(&o, "ksm-only");
+	snprintf(path, sizeof(path), "%s/ksm-only/host-sharing-saved.svg", test_dir);
+	slurp(path, svg, sizeof(svg));
+	assert_non_null(strstr(svg, ">Linux KSM (ksmd)</text>"));
+	assert_null(strstr(svg, "memvirt engine"));
+	struct doc_opts none = { "a", "b", false, 0, "", false, false };
+	render(&none, "no-share");
+	assert_null(strstr(page, "page sharing"));
+	snprintf(path, sizeof(path), "%s/no-share/host-sharing-saved.svg", test_dir);
+	assert_int_equal(access(path, F_OK), -1);
+	/* host.sharing as the host writes it without a series (share = off): no line */
+	json_t *doc = host_doc(&none);
+	json_object_set_new(json_object_get(doc, "host"), "sharing", json_null());
+	render_doc(doc, "sharing-null");
+	assert_null(strstr(page, "page sharing"));
+}
+
+/* A long run's 5000 samples are thinned to at most 2000 points, the peak (one sample alone, in
+ * the middle) still drawn and labelled. */
+static void test_sharing_long_series(void **st)
+{
+	static char svg[1 << 21];
+	char path[200];
+	(void)st;
+	struct doc_opts o = { "a", "b", false, 0, "", false, false };
+	json_t *doc = host_doc(&o), *rows = json_array();
+	for (int i = 0; i < 5000; i++)
+		json_array_append_new(rows, json_pack("[f, I, f]", 0.04 * i, (json_int_t)(i == 2501 ? 64 : 32) * MIB, 1e-4 * i));
+	json_object_set_new(json_object_get(doc, "host"), "sharing",
+			    json_pack("{s:{s:[s, s, s], s:o}}", "series", "columns", "time_ms", "saved_bytes", "scan_cpu_s",
+				      "rows", rows));
+	render_doc(doc, "long-share");
+	snprintf(path, sizeof(path), "%s/long-share/host-sharing-saved.svg", test_dir);
+	slurp(path, svg, sizeof(svg));
+	int n = polyline_points(svg, "memvirt engine: bytes saved");
+	assert_true(n > 1000 && n <= 2003); /* every third sample, and the peak */
+	assert_non_null(strstr(svg, ">peak 64.0 MiB at 0.10 s</text>"));
+	assert_non_null(strstr(svg, "64.0 MiB at 0.10 s, last 32.0 MiB at 0.20 s"));
+}
+
+/* A series that is not what its columns say is refused, naming it. */
+static void test_sharing_malformed(void **st)
+{
+	char why[512], out[128];
+	(void)st;
+	struct doc_opts o = { "a", "b", false, 0, "", true, true };
+	snprintf(out, sizeof(out), "%s/bad", test_dir);
+	assert_int_equal(mkdir(out, 0700), 0);
+	json_t *doc = host_doc(&o);
+	json_t *rows = json_object_get(json_object_get(json_object_get(json_object_get(doc, "host"), "sharing"), "series"),
+				       "rows");
+	json_array_append_new(json_array_get(rows, 3), json_integer(1)); /* one value too many */
+	assert_int_equal(report_host_write(doc, "bad.json", out, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "host.sharing.series row 3 has 10 values for 9 columns"));
+	json_decref(doc);
+	doc = host_doc(&o);
+	json_array_set_new(json_object_get(json_object_get(json_object_get(json_object_get(doc, "host"), "ksm"), "series"),
+					   "columns"),
+			   1, json_string("sharing_pages"));
+	assert_int_equal(report_host_write(doc, "bad.json", out, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "host.ksm.series has no pages_sharing column"));
+	json_decref(doc);
 }
 
 int main(void)
@@ -411,6 +566,10 @@ int main(void)
 		cmocka_unit_test(test_vm_not_sampled),
 		cmocka_unit_test(test_long_log),
 		cmocka_unit_test(test_hostile_strings),
+		cmocka_unit_test(test_sharing_charts),
+		cmocka_unit_test(test_sharing_one_or_none),
+		cmocka_unit_test(test_sharing_malformed),
+		cmocka_unit_test(test_sharing_long_series),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -26,22 +26,7 @@
 
 #define PAYLOAD "<script>alert(1)</script>\"'&x"
 
-static char dir[64];
-static struct memvirt_cmd cmd;
-
-static int make_dir(void **st)
-{
-	(void)st;
-	cmd.bin = "/usr/bin/timeout"; /* a hang is a failure (exit 124), not a ctest timeout */
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-hostile");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
+static struct memvirt_cmd cmd = { .bin = "/usr/bin/timeout", .dir = test_dir };
 
 #define memvirt(...) memvirt_cmd_run(&cmd, "60 " MEMVIRT_BIN " " __VA_ARGS__)
 
@@ -105,8 +90,8 @@ static void test_run_report(void **st)
 {
 	(void)st;
 	char json[128], out[128], page[160];
-	snprintf(json, sizeof(json), "%s/run.json", dir);
-	snprintf(out, sizeof(out), "%s/run-report", dir);
+	snprintf(json, sizeof(json), "%s/run.json", test_dir);
+	snprintf(out, sizeof(out), "%s/run-report", test_dir);
 	make_run(json);
 	json_t *doc = test_json_load(json);
 	taint(doc, NULL);
@@ -124,8 +109,8 @@ static void test_far_timestamps(void **st)
 {
 	(void)st;
 	char json[128], out[128], page[160];
-	snprintf(json, sizeof(json), "%s/far.json", dir);
-	snprintf(out, sizeof(out), "%s/far-report", dir);
+	snprintf(json, sizeof(json), "%s/far.json", test_dir);
+	snprintf(out, sizeof(out), "%s/far-report", test_dir);
 	make_run(json);
 	json_t *doc = test_json_load(json), *tel = json_object_get(doc, "telemetry"), *row;
 	size_t i;
@@ -147,9 +132,9 @@ static void test_fifo_series(void **st)
 {
 	(void)st;
 	char json[128], fifo[128], out[128];
-	snprintf(json, sizeof(json), "%s/fifo.json", dir);
-	snprintf(fifo, sizeof(fifo), "%s/series.csv", dir);
-	snprintf(out, sizeof(out), "%s/fifo-report", dir);
+	snprintf(json, sizeof(json), "%s/fifo.json", test_dir);
+	snprintf(fifo, sizeof(fifo), "%s/series.csv", test_dir);
+	snprintf(out, sizeof(out), "%s/fifo-report", test_dir);
 	make_run(json);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	json_t *doc = test_json_load(json);
@@ -167,12 +152,12 @@ static void test_host_report(void **st)
 {
 	(void)st;
 	char ini[160], json[128], out[128], page[200];
-	test_write_file(dir, "two.ini",
+	test_write_file(test_dir, "two.ini",
 			"[host]\nsample-us = 500\n[vm a]\nplatform = sim\nworkload = seq\nmem = 2m\n"
 			"[vm b]\nplatform = sim\nworkload = gups\nmem = 2m\n",
 			ini, sizeof(ini));
-	snprintf(json, sizeof(json), "%s/host.json", dir);
-	snprintf(out, sizeof(out), "%s/host-report", dir);
+	snprintf(json, sizeof(json), "%s/host.json", test_dir);
+	snprintf(out, sizeof(out), "%s/host-report", test_dir);
 	assert_int_equal(memvirt("host %s --json %s --no-progress", ini, json), 0);
 	json_t *doc = test_json_load(json);
 	/* the memory columns name the VMs: kept, as the VM keys are (checked as file names) */
@@ -193,9 +178,9 @@ static void test_merge_summary(void **st)
 {
 	(void)st;
 	char ini[160], out[128], path[400], page[200];
-	test_write_file(dir, "sweep.ini", "[global]\nplatform = sim\nmem = 1m\n[w]\nworkload = seq, gups\n", ini,
+	test_write_file(test_dir, "sweep.ini", "[global]\nplatform = sim\nmem = 1m\n[w]\nworkload = seq, gups\n", ini,
 			sizeof(ini));
-	snprintf(out, sizeof(out), "%s/sweep", dir);
+	snprintf(out, sizeof(out), "%s/sweep", test_dir);
 	assert_int_equal(memvirt("sweep %s --out %s", ini, out), 0);
 	snprintf(path, sizeof(path), "%s/points", out);
 	DIR *d = opendir(path);
@@ -226,7 +211,7 @@ static void test_compare_page(void **st)
 	c.with_sim = true;
 	c.rows[0].workload = &wl;
 	c.rows[0].ept.exits.pt_write = 1; /* a cost line to draw */
-	snprintf(page, sizeof(page), "%s/compare.html", dir);
+	snprintf(page, sizeof(page), "%s/compare.html", test_dir);
 	assert_int_equal(compare_write_html(&c, page), 0);
 	check_page(page);
 }
@@ -238,5 +223,5 @@ int main(void)
 		cmocka_unit_test(test_fifo_series),  cmocka_unit_test(test_host_report),
 		cmocka_unit_test(test_merge_summary), cmocka_unit_test(test_compare_page),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -19,29 +19,16 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64];
-static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = dir };
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 static const char *const v1_points[] = { "0000-s-r1.json", "0000-s-r2.json", "0001-s-r1.json", "0001-s-r2.json" };
-
-static int make_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-schema");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 static void test_v1_report(void **st)
 {
 	(void)st;
 	char page[200];
-	assert_int_equal(memvirt_cmd_run(&cmd, "report %s/%s -o %s/v1-report", V1_DIR, v1_points[0], dir), 0);
-	snprintf(page, sizeof(page), "%s/v1-report/index.html", dir);
+	assert_int_equal(memvirt_cmd_run(&cmd, "report %s/%s -o %s/v1-report", V1_DIR, v1_points[0], test_dir), 0);
+	snprintf(page, sizeof(page), "%s/v1-report/index.html", test_dir);
 	assert_true(test_file_exists(page));
 }
 
@@ -49,18 +36,18 @@ static void test_v1_merge(void **st)
 {
 	(void)st;
 	char path[300], text[1 << 16], name[64], mk[400];
-	snprintf(mk, sizeof(mk), "mkdir -p %s/sweep/points", dir);
+	snprintf(mk, sizeof(mk), "mkdir -p %s/sweep/points", test_dir);
 	assert_int_equal(system(mk), 0);
 	for (size_t i = 0; i < sizeof(v1_points) / sizeof(v1_points[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", V1_DIR, v1_points[i]);
 		test_slurp(path, text, sizeof(text));
 		assert_true(strlen(text) > 0);
 		snprintf(name, sizeof(name), "sweep/points/%s", v1_points[i]);
-		test_write_file(dir, name, text, path, sizeof(path));
+		test_write_file(test_dir, name, text, path, sizeof(path));
 	}
-	snprintf(path, sizeof(path), "%s/sweep", dir);
+	snprintf(path, sizeof(path), "%s/sweep", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "merge %s", path), 0);
-	snprintf(path, sizeof(path), "%s/sweep/summary.json", dir);
+	snprintf(path, sizeof(path), "%s/sweep/summary.json", test_dir);
 	json_error_t err;
 	json_t *sum = json_load_file(path, 0, &err);
 	assert_non_null(sum);
@@ -78,7 +65,7 @@ static void test_v2_phases(void **st)
 {
 	(void)st;
 	char path[200], out[200];
-	snprintf(path, sizeof(path), "%s/v2.json", dir);
+	snprintf(path, sizeof(path), "%s/v2.json", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "run --platform sim --mmu ept --workload gups --mem 1m --ops 1000 "
 					       "--no-progress --json %s", path), 0);
 	json_error_t err;
@@ -93,7 +80,7 @@ static void test_v2_phases(void **st)
 	assert_non_null(metric_lookup(doc, "phases.setup.exits.total"));
 	assert_non_null(metric_lookup(doc, "phases.check.faults.host_minor"));
 	json_decref(doc);
-	snprintf(out, sizeof(out), "%s/v2-report", dir);
+	snprintf(out, sizeof(out), "%s/v2-report", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "report %s -o %s", path, out), 0);
 }
 
@@ -101,8 +88,8 @@ static void test_future_version_refused(void **st)
 {
 	(void)st;
 	char path[200];
-	test_write_file(dir, "v9.json", "{\"schema_version\": 9, \"telemetry\": {}}", path, sizeof(path));
-	assert_int_not_equal(memvirt_cmd_run(&cmd, "report %s -o %s/v9", path, dir), 0);
+	test_write_file(test_dir, "v9.json", "{\"schema_version\": 9, \"telemetry\": {}}", path, sizeof(path));
+	assert_int_not_equal(memvirt_cmd_run(&cmd, "report %s -o %s/v9", path, test_dir), 0);
 	assert_non_null(strstr(cmd.err, "schema_version 1 to 2"));
 	assert_int_equal(test_count_lines(cmd.err), 1);
 }
@@ -115,5 +102,5 @@ int main(void)
 		cmocka_unit_test(test_v2_phases),
 		cmocka_unit_test(test_future_version_refused),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -18,24 +18,11 @@
 #include <jansson.h>
 
 #include "results/point_files.h"
-#include "results/trend.h"
+#include "results/trend_plot.h"
 #include "tests/common/tmpdir.h"
 
 #define PAYLOAD "<script>alert(1)</script>\"'&x"
 
-static char dir[64];
-
-static int make_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-trend");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
 
 /* A point of a summary as merge_to_json writes it, with what the charts read. */
 static json_t *point(long index, json_t *settings, const char *metric, double mean, double sd)
@@ -134,16 +121,16 @@ static void test_linear_bytes(void **st)
 	json_t *s = summary_of("host.resident_bytes", pts);
 	static char buf[1 << 16];
 	char path[128];
-	snprintf(path, sizeof(path), "%s/one.svg", dir);
+	snprintf(path, sizeof(path), "%s/one.svg", test_dir);
 	char why[256];
-	assert_int_equal(trend_export(s, "host.resident_bytes", path, why, sizeof(why)), 0);
+	assert_int_equal(trend_export(s, "host.resident_bytes", TREND_ERROR_SD, path, NULL, "", why, sizeof(why)), 0);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	written(f, buf, sizeof(buf));
 	assert_non_null(strstr(buf, ">host.resident_bytes (MiB)</text>"));
 	assert_non_null(strstr(buf, ">ops</text>"));
 	assert_null(strstr(buf, "log scale"));
-	assert_int_equal(trend_export(s, "host.resident_bytes:mem", path, why, sizeof(why)), -EINVAL);
+	assert_int_equal(trend_export(s, "host.resident_bytes:mem", TREND_ERROR_SD, path, NULL, "", why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "not a swept axis"));
 	json_decref(s);
 }
@@ -168,8 +155,8 @@ static void test_hostile_strings(void **st)
 	assert_non_null(strstr(buf, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;x"));
 
 	char why[256];
-	assert_int_equal(trend_write_files(s, dir, why, sizeof(why)), 0);
-	DIR *d = opendir(dir);
+	assert_int_equal(trend_write_files(s, test_dir, why, sizeof(why)), 0);
+	DIR *d = opendir(test_dir);
 	int svgs = 0;
 	assert_non_null(d);
 	for (struct dirent *e; (e = readdir(d));) {
@@ -226,5 +213,5 @@ int main(void)
 		cmocka_unit_test(test_linear_bytes),	   cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_relative_paths),	   cmocka_unit_test(test_file_links_encoded),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -19,26 +19,14 @@
 #include "vmm/cli/cli.h"
 #include "vmm/cli/sweep.h"
 
-static char dir[64], path[128], why[1024];
+static char path[128], why[1024];
 static struct experiment_file xf;
 static struct sweep_args args;
 
-static int make_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-xf");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
-
-/* Writes text as dir/x.ini and loads it; returns xf_load's result. */
+/* Writes text as test_dir/x.ini and loads it; returns xf_load's result. */
 static int load(const char *text)
 {
-	snprintf(path, sizeof(path), "%s/x.ini", dir);
+	snprintf(path, sizeof(path), "%s/x.ini", test_dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -263,7 +251,7 @@ static void test_bad_files(void **st)
 	expect_why("2", "longer than");
 
 	/* a missing file is named with why */
-	snprintf(path, sizeof(path), "%s/none.ini", dir);
+	snprintf(path, sizeof(path), "%s/none.ini", test_dir);
 	assert_int_equal(xf_load(path, &xf, why, sizeof(why)), -ENOENT);
 	assert_non_null(strstr(why, path));
 	assert_non_null(strstr(why, "No such file"));
@@ -289,10 +277,10 @@ static void test_repeatable_and_reclaim(void **st)
 	sweep_free(&s);
 }
 
-/* Writes len bytes as dir/x.ini and loads it (for text with a NUL byte in it). */
+/* Writes len bytes as test_dir/x.ini and loads it (for text with a NUL byte in it). */
 static int load_bytes(const char *text, size_t len)
 {
-	snprintf(path, sizeof(path), "%s/x.ini", dir);
+	snprintf(path, sizeof(path), "%s/x.ini", test_dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, len, f), len);
@@ -333,7 +321,7 @@ static void test_hostile_bytes_and_files(void **st)
 
 	alarm(20); /* a hang is a failure, not a ctest timeout */
 	char fifo[160];
-	snprintf(fifo, sizeof(fifo), "%s/fifo.ini", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.ini", test_dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(xf_load(fifo, &xf, why, sizeof(why)), -EMEDIUMTYPE);
 	assert_non_null(strstr(why, "not a regular file"));
@@ -343,7 +331,7 @@ static void test_hostile_bytes_and_files(void **st)
 	alarm(0);
 
 	/* a regular file of too many lines is refused, not read to its end */
-	snprintf(path, sizeof(path), "%s/long.ini", dir);
+	snprintf(path, sizeof(path), "%s/long.ini", test_dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("[a]\n", f);
@@ -374,5 +362,5 @@ int main(void)
 		cmocka_unit_test(test_job_with_global_too_many_settings),
 		cmocka_unit_test(test_hostile_bytes_and_files),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

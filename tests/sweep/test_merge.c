@@ -410,6 +410,17 @@ static void test_paired_by_seed(void **st)
 	json_t *j = merge_to_json(&m);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "paired"), "axis")), "seed");
 	json_decref(j);
+	/* the table says a relative difference of orders of magnitude as a factor, as the
+	 * unpaired one does (it printed "+16396950.0%") */
+	m.pairs[1].metric[0].mean_rel_pct = 16396950.0;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	merge_pair_print(&m, f);
+	fclose(f);
+	assert_non_null(strstr(out, "x1.64e+05"));
+	assert_null(strstr(out, "16396950"));
+	free(out);
 	/* an axis that does not vary, and the baseline's own key, are refused naming the value */
 	snprintf(m.paired, sizeof(m.paired), "workload");
 	assert_int_equal(merge_check_opts(&m, why2, sizeof(why2)), -EDOM);

@@ -21,26 +21,14 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64], ini[128], out_text[8192], err_text[4096];
-
-static int make_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-sweep");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
+static char ini[128], out_text[8192], err_text[4096];
 
 /* Runs memvirt with args; keeps stdout and stderr; returns the exit status. */
 static int memvirt(const char *args)
 {
 	char cmd[2048], outf[128], errf[128];
-	snprintf(outf, sizeof(outf), "%s/stdout", dir);
-	snprintf(errf, sizeof(errf), "%s/stderr", dir);
+	snprintf(outf, sizeof(outf), "%s/stdout", test_dir);
+	snprintf(errf, sizeof(errf), "%s/stderr", test_dir);
 	/* timeout: a hang is a failure (124), not a ctest timeout */
 	snprintf(cmd, sizeof(cmd), "timeout 60 %s %s >%s 2>%s", MEMVIRT_BIN, args, outf, errf);
 	int st = system(cmd);
@@ -51,7 +39,7 @@ static int memvirt(const char *args)
 
 static void write_ini(const char *name, const char *text)
 {
-	snprintf(ini, sizeof(ini), "%s/%s", dir, name);
+	snprintf(ini, sizeof(ini), "%s/%s", test_dir, name);
 	FILE *f = fopen(ini, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -84,7 +72,7 @@ static void test_list(void **st)
 	(void)st;
 	char args[512];
 	write_ini("good.ini", good);
-	snprintf(args, sizeof(args), "sweep %s --list --out %s/never", ini, dir);
+	snprintf(args, sizeof(args), "sweep %s --list --out %s/never", ini, test_dir);
 	assert_int_equal(memvirt(args), 0);
 	assert_non_null(strstr(out_text, "5 points"));
 	/* point 3: the second workload under the second strategy (the first axis varies slowest) */
@@ -94,7 +82,7 @@ static void test_list(void **st)
 	/* the metrics the merge will summarise: none chosen, so the default rule */
 	assert_non_null(strstr(out_text, "metrics: result.run_s, result.ops_per_s, plus mmu.modeled_cycles"));
 	char never[128];
-	snprintf(never, sizeof(never), "%s/never", dir);
+	snprintf(never, sizeof(never), "%s/never", test_dir);
 	assert_false(exists(never));
 
 	/* --dry-run: what would be written, and nothing is */
@@ -119,7 +107,7 @@ static void test_point_writes_exactly_that_point(void **st)
 	(void)st;
 	char args[512], out[128], path[256];
 	write_ini("good.ini", good);
-	snprintf(out, sizeof(out), "%s/run", dir);
+	snprintf(out, sizeof(out), "%s/run", test_dir);
 	snprintf(args, sizeof(args), "sweep %s --point 3 --out %s", ini, out);
 	assert_int_equal(memvirt(args), 0);
 	/* each line says where the sweep stands and, until the last, the time left */
@@ -173,7 +161,7 @@ static void test_point_writes_exactly_that_point(void **st)
 	assert_false(json_is_true(json_object_get(sum, "complete")));
 	assert_int_equal(json_array_size(json_object_get(sum, "gaps")), 3);
 	/* memvirt report on the summary says what it got and where its page is */
-	snprintf(args, sizeof(args), "report %s -o %s/rep", path, dir);
+	snprintf(args, sizeof(args), "report %s -o %s/rep", path, test_dir);
 	assert_int_equal(memvirt(args), 2);
 	assert_non_null(strstr(err_text, "is a sweep summary"));
 	json_t *pts = json_object_get(sum, "points");
@@ -204,7 +192,7 @@ static void expect_bad_file(const char *text, const char *must_name)
 {
 	char args[512], out[128];
 	write_ini("bad.ini", text);
-	snprintf(out, sizeof(out), "%s/bad-out", dir);
+	snprintf(out, sizeof(out), "%s/bad-out", test_dir);
 	snprintf(args, sizeof(args), "sweep %s --out %s", ini, out);
 	assert_int_equal(memvirt(args), 2);
 	assert_non_null(strstr(err_text, must_name));
@@ -216,14 +204,19 @@ static void expect_bad_file(const char *text, const char *must_name)
 static void test_bad_files(void **st)
 {
 	(void)st;
-	expect_bad_file("[j]\nworkload = seq\nmmu = ept,shadw\n", "bad.ini:3: key 'mmu' = 'shadw'");
+	expect_bad_file("[j]\nplatform = sim\nworkload = seq\nmmu = ept,shadw\n", "bad.ini:4: key 'mmu' = 'shadw'");
+	/* an option given where it does not apply is refused at the point that gives it */
+	expect_bad_file("[j]\nplatform = sim, native\nguest-page = 2m\n", "bad.ini:3: key 'guest-page' = '2m': "
+			"--guest-page applies to sim and kvm, not native");
+	expect_bad_file("[j]\nplatform = sim\nno-progress = on\n", "bad.ini:3: key 'no-progress' = 'on': set by the "
+			"command line");
 	expect_bad_file("[j]\nfrobnicate = 1\n", "bad.ini:2: unknown key 'frobnicate' = '1'");
 	expect_bad_file("[j]\n[j]\n", "bad.ini:2: [j] is defined twice");
 	char args[512];
-	snprintf(args, sizeof(args), "sweep %s/missing.ini", dir);
+	snprintf(args, sizeof(args), "sweep %s/missing.ini", test_dir);
 	assert_int_equal(memvirt(args), 2);
 	assert_non_null(strstr(err_text, "missing.ini"));
-	snprintf(args, sizeof(args), "merge %s/nothing-here", dir);
+	snprintf(args, sizeof(args), "merge %s/nothing-here", test_dir);
 	assert_int_equal(memvirt(args), 2);
 	expect_bad_file("[global]\nmetrics = exits..total\n[j]\n", "bad.ini:2: key 'metrics' = 'exits..total'");
 	/* a device or FIFO is refused at once, not read forever (issue 17) */
@@ -238,7 +231,7 @@ static void test_bad_files(void **st)
 static void expect_bad_merge(const char *metrics, const char *must_name)
 {
 	char args[512];
-	snprintf(args, sizeof(args), "merge %s --metrics '%s'", dir, metrics);
+	snprintf(args, sizeof(args), "merge %s --metrics '%s'", test_dir, metrics);
 	assert_int_equal(memvirt(args), 2);
 	assert_non_null(strstr(err_text, must_name));
 	assert_int_equal(strchr(err_text, '\n') - err_text, (long)strlen(err_text) - 1); /* one line */
@@ -251,10 +244,10 @@ static void test_bad_metrics_option(void **st)
 	expect_bad_merge("exits.total,", "invalid --metrics value 'exits.total,'");
 	expect_bad_merge("a b", "'a b'");
 	char args[512];
-	snprintf(args, sizeof(args), "merge %s --metrics", dir);
+	snprintf(args, sizeof(args), "merge %s --metrics", test_dir);
 	assert_int_equal(memvirt(args), 2);
 	assert_non_null(strstr(err_text, "--metrics needs a value"));
-	snprintf(args, sizeof(args), "merge %s --metric exits.total", dir);
+	snprintf(args, sizeof(args), "merge %s --metric exits.total", test_dir);
 	assert_int_equal(memvirt(args), 2);
 	assert_non_null(strstr(err_text, "'--metric'"));
 }
@@ -316,7 +309,7 @@ static void test_resume_after_full_run_runs_nothing(void **st)
 	char out[128];
 	struct file_id before[REPS], after[REPS];
 	write_ini("good.ini", good);
-	snprintf(out, sizeof(out), "%s/resume-full", dir);
+	snprintf(out, sizeof(out), "%s/resume-full", test_dir);
 	sweep_into(out, "");
 	assert_null(strstr(out_text, "resume:")); /* without --resume: no word of it */
 	snapshot(out, before);
@@ -347,7 +340,7 @@ static void test_resume_reruns_missing_and_corrupt(void **st)
 	char out[128], path[256];
 	struct file_id before[REPS], after[REPS];
 	write_ini("good.ini", good);
-	snprintf(out, sizeof(out), "%s/resume-holes", dir);
+	snprintf(out, sizeof(out), "%s/resume-holes", test_dir);
 	sweep_into(out, "");
 	snapshot(out, before);
 	rep_path(path, sizeof(path), out, 2);
@@ -379,7 +372,7 @@ static void test_resume_ignores_another_experiment(void **st)
 	(void)st;
 	char out[128], text[sizeof(good)];
 	struct file_id before[REPS], after[REPS];
-	snprintf(out, sizeof(out), "%s/resume-other", dir);
+	snprintf(out, sizeof(out), "%s/resume-other", test_dir);
 	snprintf(text, sizeof(text), "%s", good);
 	strstr(text, "seed = 3")[7] = '4';
 	write_ini("good.ini", text);
@@ -411,5 +404,5 @@ int main(void)
 		cmocka_unit_test(test_resume_reruns_missing_and_corrupt),
 		cmocka_unit_test(test_resume_ignores_another_experiment),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -32,10 +32,9 @@
 
 #define MAX_HOGS 64
 
-static char dir[64];
 static pid_t hogs[MAX_HOGS];
 static int nhogs;
-static struct memvirt_cmd cmd;
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 static void stop_hogs(void)
 {
@@ -59,19 +58,11 @@ static void start_hogs(int n)
 	}
 }
 
-static int setup(void **st)
-{
-	(void)st;
-	cmd.bin = MEMVIRT_BIN;
-	cmd.dir = dir;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-interference");
-}
-
 static int teardown(void **st)
 {
 	(void)st;
 	stop_hogs();
-	return test_tmpdir_remove(dir);
+	return test_dir_teardown(st);
 }
 
 static double now_s(void)
@@ -117,11 +108,11 @@ static void test_hog_flags_its_repetition(void **st)
 {
 	(void)st;
 	char ini[256], out[128], r1[256], r2[256], path[256], log[256];
-	test_write_file(dir, "hog.ini", ini_text, ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/sw", dir);
+	test_write_file(test_dir, "hog.ini", ini_text, ini, sizeof(ini));
+	snprintf(out, sizeof(out), "%s/sw", test_dir);
 	snprintf(r1, sizeof(r1), "%s/points/0000-j-r1.json", out);
 	snprintf(r2, sizeof(r2), "%s/points/0000-j-r2.json", out);
-	snprintf(log, sizeof(log), "%s/sweep.log", dir);
+	snprintf(log, sizeof(log), "%s/sweep.log", test_dir);
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
@@ -196,10 +187,10 @@ static void test_merge_options(void **st)
 {
 	(void)st;
 	char ini[256], out[128], other[128], path[256];
-	test_write_file(dir, "two.ini", "[global]\nplatform = sim\nmem = 1m\nrepeat = 2\n[j]\nworkload = seq\n"
+	test_write_file(test_dir, "two.ini", "[global]\nplatform = sim\nmem = 1m\nrepeat = 2\n[j]\nworkload = seq\n"
 					"mmu = ept, shadow\nseed = 1, 2\n", ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/two", dir);
-	snprintf(other, sizeof(other), "%s/other", dir);
+	snprintf(out, sizeof(out), "%s/two", test_dir);
+	snprintf(other, sizeof(other), "%s/other", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s", ini, out), 0);
 	snprintf(path, sizeof(path), "%s/summary.json", out);
 	json_error_t err;
@@ -256,5 +247,5 @@ int main(void)
 		cmocka_unit_test(test_hog_flags_its_repetition),
 		cmocka_unit_test(test_merge_options),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, teardown);
 }

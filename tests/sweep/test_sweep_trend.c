@@ -5,7 +5,9 @@
  * the metric's unit; each repetition's series is its own file under points/ (none written to
  * the current directory), and the summary's relative paths to every result and series
  * resolve from the summary's folder; `memvirt report SUMMARY.json --plot` exports one chart and
- * refuses, with one line and exit 2, a metric or axis the sweep does not have. */
+ * refuses, with one line and exit 2, a metric or axis the sweep does not have; `memvirt merge
+ * --plot x=...,series=...,metric=... --error iqr` writes the chosen chart beside the page and
+ * on it, and refuses a bad plot or --error with one line and exit 2, writing nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,26 +23,25 @@
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
 
-static char dir[64], out[128];
-static struct memvirt_cmd cmd;
+static char out[128];
+/* a hang is a failure (exit 124), not a ctest timeout */
+static struct memvirt_cmd cmd = { .bin = "/usr/bin/timeout", .dir = test_dir };
 static char page[1 << 21];
 
 #define memvirt(...) memvirt_cmd_run(&cmd, "60 " MEMVIRT_BIN " " __VA_ARGS__)
 
-/* The sweep runs once for the group, from dir (a relative timeseries would land there). */
+/* The sweep runs once for the group, from test_dir (a relative timeseries would land there). */
 static int setup(void **st)
 {
 	char ini[160];
 	(void)st;
-	cmd.bin = "/usr/bin/timeout"; /* a hang is a failure (exit 124), not a ctest timeout */
-	cmd.dir = dir;
-	if (test_tmpdir_make(dir, sizeof(dir), "memvirt-trend") || chdir(dir))
+	if (test_dir_setup(st) || chdir(test_dir))
 		return -1;
-	test_write_file(dir, "fp.ini",
+	test_write_file(test_dir, "fp.ini",
 			"[global]\nplatform = sim\nworkload = seq\nrepeat = 2\nsample-us = 500\ntimeseries = t.csv\n"
 			"[fp]\nmem = 1m, 4m\nmmu = ept, shadow\n",
 			ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/sweep", dir);
+	snprintf(out, sizeof(out), "%s/sweep", test_dir);
 	if (memvirt("sweep %s --out %s", ini, out) != 0) {
 		fprintf(stderr, "sweep failed: %s\n", cmd.err);
 		return -1;
@@ -53,7 +54,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
 	(void)st;
-	return chdir("/") || test_tmpdir_remove(dir);
+	return chdir("/") || test_dir_teardown(st);
 }
 
 static json_t *summary(void)
@@ -145,15 +146,15 @@ static void test_files_relative_to_summary(void **st)
 		}
 	}
 	assert_int_equal(n, 8);
-	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(path, sizeof(path), "%s/t.csv", test_dir);
 	assert_false(test_file_exists(path)); /* the sweep writes nothing where it was started */
 	json_decref(doc);
 	/* the run report of a repetition finds its series beside it */
-	assert_int_equal(memvirt("report %s/points/0001-fp-r2.json -o %s/r", out, dir), 0);
+	assert_int_equal(memvirt("report %s/points/0001-fp-r2.json -o %s/r", out, test_dir), 0);
 
 	/* merged elsewhere (-o), the paths lead from there back to the sweep's folder */
-	assert_int_equal(memvirt("merge %s -o %s/elsewhere", out, dir), 0);
-	snprintf(path, sizeof(path), "%s/elsewhere/summary.json", dir);
+	assert_int_equal(memvirt("merge %s -o %s/elsewhere", out, test_dir), 0);
+	snprintf(path, sizeof(path), "%s/elsewhere/summary.json", test_dir);
 	json_error_t err;
 	doc = json_load_file(path, 0, &err);
 	assert_non_null(doc);
@@ -161,9 +162,9 @@ static void test_files_relative_to_summary(void **st)
 	const char *res = json_string_value(json_object_get(e, "result"));
 	assert_non_null(res);
 	assert_string_equal(res, "../sweep/points/0000-fp-r1.json");
-	snprintf(path, sizeof(path), "%s/elsewhere/%s", dir, json_string_value(json_object_get(e, "timeseries")));
+	snprintf(path, sizeof(path), "%s/elsewhere/%s", test_dir, json_string_value(json_object_get(e, "timeseries")));
 	assert_true(test_file_exists(path));
-	snprintf(path, sizeof(path), "%s/elsewhere/trend-result.run_s-vs-mem.svg", dir);
+	snprintf(path, sizeof(path), "%s/elsewhere/trend-result.run_s-vs-mem.svg", test_dir);
 	assert_true(test_file_exists(path));
 	json_decref(doc);
 }
@@ -172,7 +173,7 @@ static void test_plot_export(void **st)
 {
 	char svg[1 << 16], path[200];
 	(void)st;
-	snprintf(path, sizeof(path), "%s/one.svg", dir);
+	snprintf(path, sizeof(path), "%s/one.svg", test_dir);
 	assert_int_equal(memvirt("report %s/summary.json --plot result.ops_per_s:mem -o %s", out, path), 0);
 	test_slurp(path, svg, sizeof(svg));
 	assert_non_null(strstr(svg, ">result.ops_per_s (ops/s")); /* ", log scale" when a loaded host spreads them */
@@ -194,12 +195,85 @@ static void test_plot_export(void **st)
 	assert_int_equal(test_count_lines(cmd.err), 1);
 }
 
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_merge_plot(void **st)
+{
+	char svg[1 << 16], path[300], html[1 << 20];
+	(void)st;
+	assert_int_equal(memvirt("merge %s -o %s/chosen --plot x=mem,series=mmu,metric=result.run_s "
+				 "--plot x=mmu,series=mem,metric=mmu.modeled_cycles --error iqr", out, test_dir), 0);
+	/* two axes: x and series, nothing held fixed, one file per plot */
+	snprintf(path, sizeof(path), "%s/chosen/plot-result.run_s-vs-mem-by-mmu.svg", test_dir);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(strncmp(svg, "<?xml", 5), 0);
+	assert_non_null(strstr(svg, ">mem (size)</text>"));
+	assert_non_null(strstr(svg, ">mmu=ept</text>"));
+	assert_non_null(strstr(svg, ">mmu=shadow</text>"));
+	assert_int_equal(count(svg, "<circle class=\"pt\""), 4); /* 2 sizes x 2 strategies */
+	assert_non_null(strstr(svg, "points: median; bars: IQR, q1 to q3"));
+	/* two repetitions of a timed run: each point's quartiles differ (two wall times equal to the
+	 * nanosecond do not happen), so each of the 4 points has its bar */
+	assert_int_equal(count(svg, "class=\"errbar\""), 4);
+	snprintf(path, sizeof(path), "%s/chosen/plot-mmu.modeled_cycles-vs-mmu-by-mem.svg", test_dir);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(count(svg, "<rect class=\"bar\""), 4);
+	assert_non_null(strstr(svg, ">mem=1m</text>"));
+	assert_int_equal(count(svg, "class=\"errbar\""), 0); /* the simulator's counters do not vary */
+	snprintf(path, sizeof(path), "%s/chosen/report.html", test_dir);
+	test_slurp(path, html, sizeof(html));
+	assert_non_null(strstr(html, "Chosen plots"));
+	assert_non_null(strstr(html, "href=\"plot-result.run_s-vs-mem-by-mmu.svg\""));
+	snprintf(path, sizeof(path), "%s/chosen/summary.json", test_dir);
+	test_slurp(path, html, sizeof(html));
+	assert_non_null(strstr(html, "\"error_bars\": \"iqr\""));
+
+	/* refused with one line naming what is wrong, and nothing written */
+	static const struct { const char *arg, *names; } bad[] = {
+		{ "--plot x=seed,metric=result.run_s", "x=seed is not a swept axis" },
+		{ "--plot x=mem,series=mmu,metric=result.nothing", "no metric result.nothing" },
+		{ "--plot x=mem,series=mem,metric=result.run_s", "series and x are both mem" },
+		{ "--plot x=mmu,metric=result.run_s,log=on", "log=on" },
+		{ "--plot x=mem,metric=result.run_s,log=yes", "log='yes'" },
+		{ "--plot x=mem,metric=a..b", "metric='a..b'" },
+		{ "--plot x=mem", "metric missing" },
+		{ "--plot mem:result.run_s", "'mem:result.run_s'" },
+		{ "--plot x=mem,metric=result.run_s,colour=red", "'colour=red'" },
+		{ "--error stderr", "'stderr'" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(memvirt("merge %s -o %s/refused %s", out, test_dir, bad[i].arg), 2);
+		assert_int_equal(test_count_lines(cmd.err), 1);
+		if (!strstr(cmd.err, bad[i].names))
+			fail_msg("%s: the error does not name %s: %s", bad[i].arg, bad[i].names, cmd.err);
+		snprintf(path, sizeof(path), "%s/refused/summary.json", test_dir);
+		assert_false(test_file_exists(path));
+	}
+
+	/* report --plot draws the same chart anew, with its own error bars */
+	snprintf(path, sizeof(path), "%s/none.svg", test_dir);
+	assert_int_equal(memvirt("report %s/summary.json --plot x=mem,series=mmu,metric=result.run_s --error none -o %s",
+				 out, path), 0);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(count(svg, "class=\"errbar\""), 0);
+	assert_non_null(strstr(svg, "points: mean; no error bars"));
+	assert_int_equal(memvirt("report %s/summary.json --error iqr -o %s/x", out, test_dir), 2); /* --error needs --plot */
+	assert_int_equal(test_count_lines(cmd.err), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_charts_on_page_and_as_files),
 		cmocka_unit_test(test_files_relative_to_summary),
 		cmocka_unit_test(test_plot_export),
+		cmocka_unit_test(test_merge_plot),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

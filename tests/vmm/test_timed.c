@@ -23,20 +23,7 @@
 #include "tests/common/tmpdir.h"
 #include "vmm/kvm/kvm_vm.h"
 
-static char dir[64];
-static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = dir };
-
-static int make_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_make(dir, sizeof(dir), "memvirt-timed");
-}
-
-static int remove_dir(void **st)
-{
-	(void)st;
-	return test_tmpdir_remove(dir);
-}
+static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 
 struct outcome {
 	char checksum[24];
@@ -49,7 +36,7 @@ static struct outcome run_ok(const char *args)
 {
 	char path[128];
 	struct outcome o = { 0 };
-	snprintf(path, sizeof(path), "%s/r.json", dir);
+	snprintf(path, sizeof(path), "%s/r.json", test_dir);
 	int rc = memvirt_cmd_run(&cmd, "run %s --no-progress --json %s", args, path);
 	if (rc != 0)
 		fail_msg("memvirt run %s: exit %d: %s", args, rc, cmd.err);
@@ -168,7 +155,7 @@ static void test_refused(void **st)
 	/* a comparison needs the same work everywhere */
 	int rc = memvirt_cmd_run(&cmd, "compare --platform sim --workloads gups --mem 1m --runtime 1s --no-progress");
 	assert_int_equal(rc, 2);
-	assert_non_null(strstr(cmd.err, "--runtime does not apply"));
+	assert_non_null(strstr(cmd.err, "--runtime applies to run, experiment files and scenarios, not compare"));
 }
 
 /* A fixed run shorter than its event's time says so afterwards. */
@@ -186,9 +173,9 @@ static void test_sweep_of_timed_runs(void **st)
 {
 	(void)st;
 	char ini[200], out[200], path[260], text[1 << 16];
-	test_write_file(dir, "timed.ini", "[global]\nplatform = native\nworkload = gups\nmem = 1m\nops = 20000\n"
+	test_write_file(test_dir, "timed.ini", "[global]\nplatform = native\nworkload = gups\nmem = 1m\nops = 20000\n"
 					  "runtime = 200ms\nrepeat = 2\n[t]\nseed = 1, 2\n", ini, sizeof(ini));
-	snprintf(out, sizeof(out), "%s/sweep", dir);
+	snprintf(out, sizeof(out), "%s/sweep", test_dir);
 	assert_int_equal(memvirt_cmd_run(&cmd, "sweep %s --out %s", ini, out), 0);
 	snprintf(path, sizeof(path), "%s/summary.json", out);
 	test_slurp(path, text, sizeof(text));
@@ -212,5 +199,5 @@ int main(void)
 		cmocka_unit_test(test_ramp_not_measured), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_missed_event_reported), cmocka_unit_test(test_sweep_of_timed_runs),
 	};
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -24,6 +24,9 @@ struct cli_run {
 	struct experiment experiment;
 	struct guest_mem_opts memory;
 	struct balloon_config balloon; /* cfg.balloon points here once --balloon is given */
+	unsigned command;              /* where the options are given (cli_opt.h's CLI_RUN..): an
+					* option that does not apply there is refused. cli_run_init:
+					* CLI_RUN (a file's keys are checked as the file is read) */
 };
 /* The defaults (cli_run_defaults, experiment_defaults, guest_mem_defaults), pointers set. */
 void cli_run_init(struct cli_run *r);
@@ -34,12 +37,15 @@ void cli_run_copy(struct cli_run *dst, const struct cli_run *src);
  * caller may change defaults in between). Returns 0, CLI_HELP for --help (nothing printed:
  * see cli_run_help), or EXIT_USAGE after printing one error line. */
 int cli_parse_run_options(int argc, char **argv, struct cli_run *r);
-/* "usage: LINE", then the command's own options (own, or NULL), then every run option, all
- * generated from the option tables. */
-void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own);
+/* "usage: LINE", then the command's own options (own, or NULL), then every run option that
+ * applies to `command` (CLI_RUN, CLI_COMPARE) with the groups' "[where]", and a line naming
+ * those that do not: all generated from the option tables. */
+void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own, unsigned command);
 /* Whether `name` (without "--", exactly: no abbreviations) is a run option: its has_arg
  * (no_argument or required_argument), or -ENOENT. */
 int cli_run_option_arg(const char *name);
+/* Where run option `name` applies (cli_opt.h's CLI_* bits), or -ENOENT. */
+int cli_run_option_applies(const char *name);
 /* Defaults: platform native, mmu ept, workload seq, 64 MiB, seed 1, sim geometry; no
  * experiment or memory options (NULL: their defaults). */
 void cli_run_defaults(struct run_config *cfg);

@@ -8,7 +8,7 @@
 enum { OPT_BALLOON = CLI_OPT_BALLOON };
 
 const struct cli_opt cli_balloon_options[] = {
-	CLI_OPT_GROUP("Balloon (--platform sim or kvm; see docs/balloon.md):"),
+	CLI_OPT_GROUP_AT("Balloon (see docs/balloon.md):", CLI_SIM | CLI_KVM | CLI_COMMANDS, 0),
 	CLI_OPT_ARG("balloon", OPT_BALLOON, BALLOON_OPT_METAVAR, BALLOON_OPT_HELP),
 	CLI_OPT_END(),
 };

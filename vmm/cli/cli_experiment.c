@@ -28,9 +28,12 @@ static void reclaim_spec_help(FILE *f)
 }
 
 const struct cli_opt cli_experiment_options[] = {
-	CLI_OPT_GROUP("Telemetry, host reclaim and dips (see docs/reclaim.md):"),
+	CLI_OPT_GROUP_AT("Telemetry, host reclaim and dips (see docs/reclaim.md):", CLI_ANYWHERE, 0),
 	CLI_OPT_ARG("sample-us", OPT_SAMPLE_US, "N", "telemetry period in microseconds, 0 = off (default 1000)"),
-	CLI_OPT_ARG("timeseries", OPT_TIMESERIES, "FILE", "write the samples as CSV (first column time_ms)"),
+	/* not in compare: every row would write the one file (its rows' series are in --out's
+	 * per-run documents); a sweep gives each repetition its own, beside its result */
+	CLI_OPT_ARG_AT("timeseries", OPT_TIMESERIES, "FILE", "write the samples as CSV (first column time_ms)",
+		       CLI_PLATFORMS | CLI_RUN | CLI_XFILE | CLI_SCENARIO),
 	CLI_OPT_ARG_MORE("reclaim", OPT_RECLAIM, "SPEC", "host reclaim during the measured phase (repeatable):",
 			 reclaim_spec_help),
 	CLI_OPT_ARG("swap", OPT_SWAP, "zram:SIZE", "zram swap for this run, removed afterwards (root)"),

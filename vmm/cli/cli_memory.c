@@ -14,7 +14,7 @@ enum { OPT_BACKEND = CLI_OPT_MEMORY, OPT_THP, OPT_NUMA_NODE, OPT_NUMA_POLICY, OP
        OPT_UFFD_POLL, OPT_UFFD_RESOLVE };
 
 const struct cli_opt cli_memory_options[] = {
-	CLI_OPT_GROUP("Guest memory (--platform kvm; see docs/kvm-platform.md):"),
+	CLI_OPT_GROUP_AT("Guest memory (see docs/kvm-platform.md):", CLI_KVM | CLI_COMMANDS, 0),
 	CLI_OPT_ARG("backend", OPT_BACKEND, "anon|memfd|hugetlb",
 		    "what backs guest RAM (default anon; hugetlb needs free 2 MiB pages)"),
 	CLI_OPT_ARG("thp", OPT_THP, "on|off", "transparent huge pages for guest RAM (default: the host's setting)"),

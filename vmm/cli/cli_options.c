@@ -1,6 +1,7 @@
-/* cli_options.c — the run options shared by `run`, `compare` and `demo`: parsing with
- * getopt_long from option tables that carry their help (cli_opt.h), validation with one clear
- * line per bad value, and defaults. Workload parameters (--procs, --region, ...) come from the
+/* cli_options.c — the run options shared by `run`, `compare` and `demo` (and the keys of
+ * experiment and scenario files): parsing with getopt_long from option tables that carry their
+ * help and where each option applies (cli_opt.h), validation with one clear line per bad value
+ * or per option given where it does not apply, and defaults. Workload parameters (--procs, --region, ...) come from the
  * workloads' own descriptors, so a new workload parameter needs no change here. */
 #include <errno.h>
 #include <getopt.h>
@@ -33,32 +34,42 @@ static void cost_names_help(FILE *f)
 		fprintf(f, "      %-20s %6llu  %s\n", c[i].name, (unsigned long long)c[i].def, c[i].help);
 }
 
+/* Where each applies (cli_opt.h): compare chooses the strategy, the workloads, the work and
+ * its files itself; files take no command-line-only options (--json, --no-progress, --help). */
+#define FILES (CLI_XFILE | CLI_SCENARIO)
+#define NOT_COMPARE (CLI_RUN | FILES)
+
 static const struct cli_opt run_options[] = {
-	CLI_OPT_GROUP("Run options:"),
-	CLI_OPT_ARG("platform", OPT_PLATFORM, "native|sim|kvm", "where the workload runs (default native)"),
-	CLI_OPT_ARG("mmu", OPT_MMU, "ept|shadow", "paging strategy on sim and kvm (default ept)"),
-	CLI_OPT_ARG("workload", OPT_WORKLOAD, "NAME", "what runs (default seq; memvirt list shows them all)"),
+	CLI_OPT_GROUP_AT("Run options:", CLI_ANYWHERE, 0),
+	CLI_OPT_ARG("platform", OPT_PLATFORM, "native|sim|kvm", "where the workload runs (default native; compare and demo: sim)"),
+	CLI_OPT_ARG_AT("mmu", OPT_MMU, "ept|shadow", "paging strategy (default ept)", CLI_SIM | CLI_KVM | NOT_COMPARE),
+	CLI_OPT_ARG_AT("workload", OPT_WORKLOAD, "NAME", "what runs (default seq; memvirt list shows them all)",
+		       CLI_PLATFORMS | NOT_COMPARE),
 	CLI_OPT_ARG("mem", OPT_MEM, "SIZE", "workload footprint, k/m/g suffixes (default 64m)"),
 	CLI_OPT_ARG("ops", OPT_OPS, "N", "measured-phase operations (default: per workload)"),
 	CLI_OPT_ARG("seed", OPT_SEED, "N", "random seed (default 1)"),
-	CLI_OPT_ARG("runtime", OPT_RUNTIME, "TIME",
-		    "time-based run: repeat the measured work (passes of --ops) for TIME\n"
-		    "(1s, 500ms); the checksum covers whole passes (result.passes)"),
-	CLI_OPT_ARG("ramp", OPT_RAMP, "TIME", "with --runtime: passes run for TIME before the measured phase\n"
-		    "(excluded from every statistic)"),
+	CLI_OPT_ARG_AT("runtime", OPT_RUNTIME, "TIME",
+		       "time-based run: repeat the measured work (passes of --ops) for TIME\n"
+		       "(1s, 500ms); the checksum covers whole passes (result.passes)",
+		       CLI_PLATFORMS | NOT_COMPARE),
+	CLI_OPT_ARG_AT("ramp", OPT_RAMP, "TIME", "with --runtime: passes run for TIME before the measured phase\n"
+		       "(excluded from every statistic)", CLI_PLATFORMS | NOT_COMPARE),
 	CLI_OPT_ARG("loops", OPT_LOOPS, "N", "fixed run: the measured work N times over (default 1); a\n"
 		    "--runtime run's checksum equals --loops with its result.passes"),
-	CLI_OPT_ARG("json", OPT_JSON, "FILE", "write the result document to FILE (atomically)"),
-	CLI_OPT_FLAG("no-progress", OPT_NO_PROGRESS, "do not draw progress on the terminal"),
-	CLI_OPT_FLAG("help", OPT_HELP, "print this help"),
+	CLI_OPT_ARG_AT("json", OPT_JSON, "FILE", "write the result document to FILE (atomically)", CLI_PLATFORMS | CLI_RUN),
+	CLI_OPT_FLAG_AT("no-progress", OPT_NO_PROGRESS, "do not draw progress on the terminal",
+			CLI_PLATFORMS | CLI_RUN | CLI_COMPARE),
+	CLI_OPT_FLAG_AT("help", OPT_HELP, "print this help", CLI_PLATFORMS | CLI_RUN | CLI_COMPARE),
 	CLI_OPT_END(),
 };
 
-/* Grouped by where they apply: the guest kernel runs on sim and kvm; the simulated hardware
- * and its cost model only on sim (on kvm the real hardware runs: they are recorded, and
- * compare's :sim rows use them). Native runs neither: platform_conflict refuses both there. */
+/* The guest kernel runs on sim and kvm; the simulated hardware and its cost model only on
+ * sim. On kvm the real hardware runs: the model's options are recorded there, not refused,
+ * because compare on kvm runs :sim rows beside the measured ones with them, and a sweep over
+ * platforms keeps them fixed. Write flooding and the own merge engine are sim's mechanisms,
+ * not a model of hardware: refused on kvm. Native runs neither guest nor hardware model. */
 static const struct cli_opt guest_options[] = {
-	CLI_OPT_GROUP("Guest (--platform sim or kvm):"),
+	CLI_OPT_GROUP_AT("Guest:", CLI_SIM | CLI_KVM | CLI_COMMANDS, 0),
 	CLI_OPT_ARG("guest-mem", OPT_GUEST_MEM, "SIZE", "guest RAM (default: footprint + 25% + 32m)"),
 	CLI_OPT_ARG("levels", OPT_LEVELS, "4|5", "guest paging levels (default 4; 5 on sim only)"),
 	CLI_OPT_ARG("guest-page", OPT_GUEST_PAGE, "4k|2m", "largest page the guest kernel maps (default 4k)"),
@@ -66,7 +77,7 @@ static const struct cli_opt guest_options[] = {
 };
 
 static const struct cli_opt sim_options[] = {
-	CLI_OPT_GROUP("Simulated hardware and cost model (--platform sim):"),
+	CLI_OPT_GROUP_AT("Simulated hardware and cost model:", CLI_SIM | CLI_COMMANDS, CLI_KVM),
 	CLI_OPT_ARG("host-page", OPT_HOST_PAGE, "4k|2m|1g", "p2m (host) page size (default 4k)"),
 	CLI_OPT_ARG("host-memory", OPT_HOST_MEMORY, "memfd|anon",
 		    "the simulator's host memory: a shared memfd (default; host page-out\n"
@@ -76,12 +87,14 @@ static const struct cli_opt sim_options[] = {
 	CLI_OPT_ARG("pwc", OPT_PWC, "on|off", "page-walk caches (default on)"),
 	CLI_OPT_ARG("ntlb", OPT_NTLB, "on|off", "nested TLB for guest-physical translations (default on)"),
 	CLI_OPT_ARG("pcid", OPT_PCID, "on|off", "TLB tagged by address space (default on)"),
-	CLI_OPT_ARG("shadow-flood", OPT_SHADOW_FLOOD, "on|off",
-		    "shadow: stop trapping a guest table written 3 times with no\n"
-		    "fault through it, as KVM does (default off; sim only)"),
-	CLI_OPT_ARG("share", OPT_SHARE, "on|off",
-		    "memvirt's merge engine merges equal guest frames copy-on-write\n"
-		    "when the measured phase begins (default off; ept, 4k host pages)"),
+	CLI_OPT_ARG_AT("shadow-flood", OPT_SHADOW_FLOOD, "on|off",
+		       "shadow: stop trapping a guest table written 3 times with no\n"
+		       "fault through it, as KVM does (default off)", CLI_SIM | CLI_COMMANDS),
+	CLI_OPT_ARG_AT("share", OPT_SHARE, "on|off",
+		       "memvirt's merge engine merges equal guest frames copy-on-write\n"
+		       "when the measured phase begins; in a host scenario across the\n"
+		       "VMs of a share_domain, a pass every [host] share-period\n"
+		       "(default off; ept, 4k host pages)", CLI_SIM | CLI_COMMANDS),
 	CLI_OPT_ARG_MORE("cost", OPT_COST, "NAME=CYCLES", "set a cost-model parameter (repeatable); names:",
 			 cost_names_help),
 	CLI_OPT_END(),
@@ -152,6 +165,8 @@ void cli_run_defaults(struct run_config *cfg)
 void cli_run_init(struct cli_run *r)
 {
 	cli_run_defaults(&r->cfg);
+	r->command = CLI_RUN;
+	r->balloon = (struct balloon_config){ 0 }; /* a caller's r may be uninitialised stack */
 	r->experiment = experiment_defaults;
 	r->memory = guest_mem_defaults;
 	r->cfg.experiment = &r->experiment;
@@ -189,7 +204,8 @@ static void add_wl_param(struct wl_options *w, const struct wl_workload *wl, con
 static void collect_wl_params(struct wl_options *w)
 {
 	*w = (struct wl_options){ .opt = {
-		CLI_OPT_GROUP("Workload parameters (only for the workloads named; defaults in memvirt list):") } };
+		CLI_OPT_GROUP_AT("Workload parameters (only for the workloads named; defaults in memvirt list):",
+				 CLI_ANYWHERE, 0) } };
 	for (const struct wl_workload *const *wl = wl_registry_direct; *wl; wl++)
 		for (const struct wl_param_desc *d = (*wl)->params; d && d->name; d++)
 			add_wl_param(w, *wl, d);
@@ -444,16 +460,6 @@ static void run_tables_init(struct run_tables *rt)
 	rt->t[6] = cli_balloon_options;
 }
 
-/* The long name of the option with this code. */
-static const char *opt_name_of(const struct run_tables *rt, int code)
-{
-	for (size_t i = 0; i < NRUN_TABLES; i++)
-		for (const struct cli_opt *o = rt->t[i]; !cli_opt_is_end(o); o++)
-			if (o->name && o->code == code)
-				return o->name;
-	return "?";
-}
-
 int cli_run_option_arg(const char *name)
 {
 	struct run_tables rt;
@@ -464,51 +470,82 @@ int cli_run_option_arg(const char *name)
 	return o ? o->has_arg : -ENOENT;
 }
 
-void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own)
+int cli_run_option_applies(const char *name)
 {
 	struct run_tables rt;
+	run_tables_init(&rt);
+	for (size_t i = 0; i < NRUN_TABLES; i++) {
+		const struct cli_opt *o = cli_opts_find(rt.t[i], name);
+		unsigned applies, recorded;
+		if (o) {
+			cli_opt_where(rt.t[i], o, &applies, &recorded);
+			return (int)applies;
+		}
+	}
+	return -ENOENT;
+}
+
+void cli_run_help(FILE *f, const char *usage_line, const struct cli_opt *own, unsigned command)
+{
+	struct run_tables rt;
+	size_t left_out = 0, k = 0;
 	run_tables_init(&rt);
 	fprintf(f, "usage: %s\n\n", usage_line);
 	if (own)
 		cli_opts_help(f, own);
 	for (size_t i = 0; i < NRUN_TABLES; i++)
-		cli_opts_help(f, rt.t[i]);
+		left_out += cli_opts_help_for(f, rt.t[i], command);
+	if (!left_out)
+		return;
+	char here[64];
+	fprintf(f, "Not taken by %s (refused; see memvirt run --help):", cli_applies_text(command, here, sizeof(here)));
+	for (size_t i = 0; i < NRUN_TABLES; i++)
+		for (const struct cli_opt *o = rt.t[i]; !cli_opt_is_end(o); o++) {
+			unsigned applies, recorded;
+			if (!o->name)
+				continue;
+			cli_opt_where(rt.t[i], o, &applies, &recorded);
+			if (!(applies & command))
+				fprintf(f, "%s --%s", k++ ? "," : "", o->name);
+		}
+	fputc('\n', f);
 }
 
-/* Options the chosen platform cannot honour are usage errors before the run, not run-time
- * failures or silently ignored: kvm pages with 4 levels and traps every pool write itself;
- * guest-memory placement (--backend, --thp, --numa-*, --uffd) exists on kvm only; native runs
- * no paging strategy, no guest and no simulated hardware (guest_opt: the first such option
- * given, or NULL). (Other sim-only options — the TLB, caches, costs — describe the model
- * and are recorded, not refused.) */
-static int platform_conflict(const struct run_config *cfg, const struct guest_mem_opts *m, const char *guest_opt)
+/* Why an option does not apply to a platform or a command: the line cli_getopt_refuse ends. */
+static const char *why_not(unsigned bit)
 {
-	bool kvm = strcmp(cfg->platform, "kvm") == 0, native = strcmp(cfg->platform, "native") == 0;
-	const char *mem_opt = m->backend != guest_mem_defaults.backend ? "backend"
-			      : m->thp != guest_mem_defaults.thp ? "thp"
-			      : m->numa_node != guest_mem_defaults.numa_node ? "numa-node"
-			      : m->numa_policy != guest_mem_defaults.numa_policy ? "numa-policy"
-			      : m->uffd ? "uffd" : NULL;
-	if (kvm && cfg->sim.levels != 4)
+	switch (bit) {
+	case CLI_NATIVE:
+		return "native runs the workload as a process: no guest, no paging strategy, no simulated hardware";
+	case CLI_SIM:
+		return "sim's guest memory is the simulator's own";
+	case CLI_KVM:
+		return "kvm runs the real hardware and its own VMM, not the simulator's mechanisms";
+	case CLI_COMPARE:
+		return "a comparison runs every workload of --workloads natively and under both strategies, the "
+		       "same work in each row, and writes its documents with --out";
+	case CLI_XFILE:
+	case CLI_SCENARIO:
+		return "set by the command line, not in a file";
+	}
+	return NULL;
+}
+
+static unsigned platform_bit(const char *platform)
+{
+	return strcmp(platform, "native") == 0 ? CLI_NATIVE : strcmp(platform, "sim") == 0 ? CLI_SIM : CLI_KVM;
+}
+
+/* What the option tables cannot say, because it depends on values: kvm pages with 4 levels;
+ * the own merge engine needs ept over 4 KiB p2m leaves. Which options a platform takes at all
+ * is the tables' (cli_getopt_refuse). */
+static int platform_conflict(const struct run_config *cfg)
+{
+	if (strcmp(cfg->platform, "kvm") == 0 && cfg->sim.levels != 4)
 		return cli_error("--levels %u: not available on kvm (4-level paging only)", cfg->sim.levels), EXIT_USAGE;
-	if (kvm && cfg->sim.shadow_write_flood)
-		return cli_error("--shadow-flood on: models KVM's write flooding on sim only; the kvm VMM traps "
-				 "every pool write"), EXIT_USAGE;
-	if (cfg->sim.share && strcmp(cfg->platform, "sim") != 0)
-		return cli_error("--share on: memvirt's merge engine merges through sim's p2m (platform sim only)"),
-		       EXIT_USAGE;
 	if (cfg->sim.share && (strcmp(cfg->mmu, "ept") != 0 || cfg->sim.host_page != 4096))
 		return cli_error("--share on: needs --mmu ept and --host-page 4k (shared frames are read-only 4 KiB "
 				 "p2m leaves)"), EXIT_USAGE;
-	if (!kvm && mem_opt)
-		return cli_error("--%s: guest memory placement is a kvm option; %s guest memory is the process's own",
-				 mem_opt, cfg->platform), EXIT_USAGE;
-	if (native && guest_opt)
-		return cli_error("--%s: native runs no guest and no simulated hardware (it applies to --platform sim%s)",
-				 guest_opt, cli_opts_find(guest_options, guest_opt) ? " or kvm" : ""), EXIT_USAGE;
-	if (native && strcmp(cfg->mmu, "ept") != 0)
-		return cli_error("--mmu %s: native runs no paging strategy (use --platform sim or kvm)", cfg->mmu),
-		       EXIT_USAGE;
 	return 0;
 }
 
@@ -530,7 +567,7 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 	struct run_tables rt;
 	struct wl_options *w = &rt.wl;
 	struct cli_getopt g;
-	const char *guest_mem = NULL, *guest_opt = NULL;
+	const char *guest_mem = NULL;
 	run_tables_init(&rt);
 	cli_getopt_init(&g, "+h", rt.t[0]);
 	for (size_t i = 1; i < NRUN_TABLES; i++)
@@ -555,16 +592,16 @@ int cli_parse_run_options(int argc, char **argv, struct cli_run *r)
 			w->value[opt - OPT_WL_PARAM] = optarg;
 		else if ((rc = parse_fixed(opt, optarg, cfg, &guest_mem)) != 0)
 			return rc;
-		if (opt >= OPT_GUEST_MEM && opt <= OPT_COST && !guest_opt)
-			guest_opt = opt_name_of(&rt, opt);
 	}
 	if (optind < argc) {
 		cli_error("%s: unexpected argument '%s' (see --help)", argv[0], argv[optind]);
 		return EXIT_USAGE;
 	}
+	if ((rc = cli_getopt_refuse(&g, r->command, platform_bit(cfg->platform), why_not)) != 0)
+		return rc;
 	if ((rc = apply_wl_params(cfg, w)) != 0 || (rc = cli_experiment_finish(&r->experiment)) != 0)
 		return rc;
-	if ((rc = platform_conflict(cfg, &r->memory, guest_opt)) != 0 || (rc = timed_conflict(cfg)) != 0)
+	if ((rc = platform_conflict(cfg)) != 0 || (rc = timed_conflict(cfg)) != 0)
 		return rc;
 	if ((rc = cli_finish_config(cfg, guest_mem)) != 0)
 		return rc;

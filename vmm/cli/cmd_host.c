@@ -45,7 +45,11 @@ static void usage(void)
 	      "  ksm-pages-to-scan, ksm-sleep-ms, ksm-zero-pages (use_zero_pages), ksm-smart-scan,\n"
 	      "  ksm-advisor = none|scan-time, ksm-advisor-max-cpu, ksm-advisor-min-pages,\n"
 	      "  ksm-advisor-max-pages, ksm-advisor-target-s, ksm-merge-across-nodes,\n"
-	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n\n"
+	      "  ksm-max-page-sharing       the /sys/kernel/mm/ksm knobs of the same names\n"
+	      "  share-period = TIME          the own merge engine (sim VMs with share = on): a pass over\n"
+	      "                               them all every TIME (default 1s; 0: when each VM's\n"
+	      "                               measured phase begins), frames merged across VMs\n"
+	      "  [vm NAME] share_domain = D   merge only with VMs of domain D (default: its own)\n\n"
 	      "Overcommit is the host's too ([host] keys, docs/overcommit.md):\n"
 	      "  budget = SIZE | RATIOx       one memory cgroup over the VMM process, limit SIZE (or the\n"
 	      "                               VMs' guest RAM / RATIO); root; restored on every path\n"
@@ -174,6 +178,20 @@ static void print_ksm(const json_t *k)
 		       json_number_value(json_object_get(est, "hash_gb_per_s")));
 }
 
+/* The own merge engine, when sim VMs shared: its peak saving, how fast, at what CPU cost. */
+static void print_sharing(const json_t *s)
+{
+	if (!json_is_object(s))
+		return;
+	printf("  sharing (memvirt-merge): saved %.1f MiB (peak) in %zu domain%s, 90%% of it after %.2f s, %lld passes "
+	       "(%lld skipped), scanner CPU %.2f s, %lld cow breaks\n",
+	       (double)json_integer_value(json_object_get(s, "saved_bytes")) / 1048576.0,
+	       json_object_size(json_object_get(s, "domains")), json_object_size(json_object_get(s, "domains")) == 1 ? "" : "s",
+	       json_number_value(json_object_get(s, "time_to_90pct_s")), json_integer_value(json_object_get(s, "passes")),
+	       json_integer_value(json_object_get(s, "passes_skipped")), json_number_value(json_object_get(s, "scan_cpu_s")),
+	       json_integer_value(json_object_get(s, "cow_breaks")));
+}
+
 static void print_summary(const json_t *doc, const char *json)
 {
 	const json_t *vms = json_object_get(doc, "vms"), *vm;
@@ -191,6 +209,7 @@ static void print_summary(const json_t *doc, const char *json)
 	       json_integer_value(json_object_get(t, "host_resident_bytes")) >> 20,
 	       json_integer_value(json_object_get(t, "rss_peak_bytes")) >> 20);
 	print_ksm(json_object_get(json_object_get(doc, "host"), "ksm"));
+	print_sharing(json_object_get(json_object_get(doc, "host"), "sharing"));
 	if (json)
 		printf("  result: %s\n", json);
 }

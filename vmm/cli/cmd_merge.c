@@ -1,16 +1,24 @@
-/* cmd_merge.c — `memvirt merge DIR [--metrics a,b] [-o OUT] [--baseline B] [--paired AXIS]`:
+/* cmd_merge.c — `memvirt merge DIR [--metrics a,b] [-o OUT] [--baseline B] [--paired AXIS]
+ * [--plot x=AXIS,series=AXIS,metric=PATH[,log=on|off]]... [--error sd|iqr|none]`:
  * summarise the point results a sweep (or a job array of `memvirt sweep --point N`) wrote under
  * DIR/points/ (merge.h). Why options that re-merge rather than re-run: the results hold every
  * figure, so another baseline, other metrics or a pairing by seed is a second look at the same
  * data, and -o keeps the first summary instead of overwriting it. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli/cli.h"
 #include "results/merge.h"
 
-enum { OPT_BASELINE = 'b', OPT_PAIRED = 'P' };
+enum { OPT_BASELINE = 'b', OPT_PAIRED = 'P', OPT_PLOT = 'L', OPT_ERROR = 'E' };
+
+/* The --plot choices of one merge (the caller's, not process-wide). */
+struct plots {
+	struct trend_plot p[TREND_MAX_PLOTS];
+	size_t n;
+};
 
 static const struct cli_opt merge_options[] = {
 	CLI_OPT_ARG("metrics", 'm', "LIST",
@@ -30,6 +38,17 @@ static const struct cli_opt merge_options[] = {
 		    "baseline's point of the same AXIS value; the differences of their means\n"
 		    "go through a paired t-test, one row per group of points that differ only\n"
 		    "in AXIS"),
+	CLI_OPT_ARG("plot", OPT_PLOT, "x=AXIS,series=AXIS,metric=PATH[,log=on|off]",
+		    "draw METRIC against the swept AXIS x, one line per value of the swept\n"
+		    "AXIS series (optional), as plot-METRIC-vs-X-by-SERIES.svg beside the\n"
+		    "page and on it; every other swept axis held fixed: one chart per\n"
+		    "combination of its values (-p1, -p2 ...). log: x on a log scale (default\n"
+		    "auto: when the values span 16x). METRIC must be one merged (--metrics).\n"
+		    "Repeatable, up to 16"),
+	CLI_OPT_ARG("error", OPT_ERROR, "sd|iqr|none",
+		    "error bars of every chart (default sd): mean \302\261 one sample standard\n"
+		    "deviation; iqr: the median with the interquartile range (q1 to q3, robust\n"
+		    "to one disturbed repetition); none: the mean alone"),
 	CLI_OPT_FLAG("partial", 'p',
 		     "merge what is there when points or repetitions are missing or failed,\n"
 		     "the gaps named in the summary (without it such a sweep is refused: exit 1)"),
@@ -37,7 +56,9 @@ static const struct cli_opt merge_options[] = {
 	CLI_OPT_END(),
 };
 
-#define USAGE "memvirt merge DIR [--metrics LIST] [-o OUT] [--baseline JOB|KEY=VALUE] [--paired AXIS] [--partial]"
+#define USAGE                                                                                       \
+	"memvirt merge DIR [--metrics LIST] [-o OUT] [--baseline JOB|KEY=VALUE] [--paired AXIS] [--partial]\n" \
+	"                  [--plot x=AXIS,series=AXIS,metric=PATH[,log=on|off]]... [--error sd|iqr|none]"
 
 static void usage(void)
 {
@@ -72,8 +93,9 @@ static int baseline_value(const char *v)
 }
 
 /* DIR and the options, in any order. Returns 0, CLI_HELP, or EXIT_USAGE after one line. */
-static int parse_args(int argc, char **argv, struct merge_opts *o, struct metric_list *l)
+static int parse_args(int argc, char **argv, struct merge_opts *o, struct metric_list *l, struct plots *pl)
 {
+	static const char *const errors[] = { "sd", "iqr", "none", NULL }; /* enum trend_error's order */
 	struct cli_getopt g;
 	char why[512];
 	int opt, rc;
@@ -92,6 +114,17 @@ static int parse_args(int argc, char **argv, struct merge_opts *o, struct metric
 			if (!is_key(optarg))
 				return cli_bad_value("paired", optarg, "expected a setting's key, such as seed");
 			o->paired = optarg;
+			break;
+		case OPT_PLOT:
+			if (pl->n == TREND_MAX_PLOTS)
+				return cli_bad_value("plot", optarg, "more than %d plots", TREND_MAX_PLOTS);
+			if (trend_plot_parse(optarg, &pl->p[pl->n], why, sizeof(why)) < 0)
+				return cli_error("invalid --plot value %s", why), EXIT_USAGE;
+			pl->n++;
+			break;
+		case OPT_ERROR:
+			if ((rc = cli_choice_value("error", optarg, errors, &o->error_bars)) != 0)
+				return rc;
 			break;
 		case 'm':
 			if (metric_list_parse(optarg, l, why, sizeof(why)) < 0)
@@ -112,20 +145,35 @@ static int parse_args(int argc, char **argv, struct merge_opts *o, struct metric
 	return EXIT_USAGE;
 }
 
-int cmd_merge(int argc, char **argv)
+/* The merge itself, options parsed: 0, or the exit status after one line. */
+static int merge_run(const struct merge_opts *o)
 {
 	char why[1024];
-	struct metric_list metrics = { 0 };
-	struct merge_opts o = { 0 };
-	int rc = parse_args(argc, argv, &o, &metrics);
-	if (rc)
-		return rc == CLI_HELP ? 0 : rc;
-	if (o.out && (rc = cli_dir_value("out", o.out, NULL)) != 0)
+	int rc;
+	if (o->out && (rc = cli_dir_value("out", o->out, NULL)) != 0)
 		return rc;
-	rc = merge_dir(&o, stdout, why, sizeof(why));
+	rc = merge_dir(o, stdout, why, sizeof(why));
 	if (rc < 0) {
 		cli_error("%s", why);
 		return rc == -ENOENT || rc == -EDOM ? EXIT_USAGE : 1; /* no such directory, nothing in it, a bad value */
 	}
 	return 0;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	struct metric_list metrics = { 0 };
+	struct merge_opts o = { 0 };
+	struct plots *plots = calloc(1, sizeof(*plots)); /* ~9 KiB */
+	if (!plots)
+		return cli_error("merge: out of memory"), 1;
+	int rc = parse_args(argc, argv, &o, &metrics, plots);
+	o.plots = plots->p;
+	o.nplots = plots->n;
+	if (rc == 0)
+		rc = merge_run(&o);
+	else if (rc == CLI_HELP)
+		rc = 0;
+	free(plots);
+	return rc;
 }

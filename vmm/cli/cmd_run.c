@@ -106,7 +106,7 @@ int cmd_run(int argc, char **argv)
 	cli_run_init(&run);
 	int rc = cli_parse_run_options(argc, argv, &run);
 	if (rc == CLI_HELP) {
-		cli_run_help(stdout, "memvirt run [options]", NULL);
+		cli_run_help(stdout, "memvirt run [options]", NULL, CLI_RUN);
 		return 0;
 	}
 	if (rc)

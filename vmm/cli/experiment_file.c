@@ -27,8 +27,6 @@ struct xf_reader {
 };
 
 /* Options that sweep sets itself, or that make no sense in a file. */
-static const char *const reserved_keys[] = { "json", "no-progress", "help", NULL };
-
 int xf_key_repeatable(const char *key)
 {
 	return strcmp(key, "reclaim") == 0 || strcmp(key, "cost") == 0 || strcmp(key, "balloon") == 0;
@@ -220,7 +218,7 @@ static int check_scenario_key(struct xf_reader *r, const char *key, const char *
 			    "budget, swap, policy, policy-period and page sharing's %s (a VM's options go in its "
 			    "[vm NAME] section)", key, value, ksm_opt_names());
 	}
-	if (strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_SHARES) == 0)
+	if (strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_SHARES) == 0 || strcmp(key, XF_KEY_SHARE_DOMAIN) == 0)
 		return 1;
 	if (strcmp(key, XF_KEY_ZIP) == 0)
 		return fail(r, r->line, "key '%s' = '%s' in [vm %s]: zipped axes are for experiment files; scenarios do "
@@ -243,9 +241,9 @@ static int check_metrics(struct xf_reader *r, const char *key, const char *value
 
 static int check_key(struct xf_reader *r, const char *key, const char *value)
 {
-	for (const char *const *k = reserved_keys; *k; k++)
-		if (strcmp(key, *k) == 0)
-			return fail(r, r->line, "key '%s' = '%s': set by the command line, not in a file", key, value);
+	int applies = cli_run_option_applies(key);
+	if (applies >= 0 && !(applies & (r->xf->dialect == XF_SCENARIO ? CLI_SCENARIO : CLI_XFILE)))
+		return fail(r, r->line, "key '%s' = '%s': set by the command line, not in a file", key, value);
 	int sc = r->xf->dialect == XF_SCENARIO ? check_scenario_key(r, key, value) : 2;
 	if (sc == 0)
 		return 0;

@@ -52,6 +52,7 @@ struct experiment_file {
 #define XF_KEY_COUNT "count"        /* scenario [vm NAME]: identical VMs NAME-1 ... NAME-N */
 #define XF_KEY_SAMPLE_US "sample-us"  /* scenario [host]: the monitor's period */
 #define XF_KEY_SHARES "shares"      /* scenario [vm NAME]: esx shares (docs/overcommit.md) */
+#define XF_KEY_SHARE_DOMAIN "share_domain" /* scenario [vm NAME]: page-sharing domain (docs/page-sharing.md) */
 /* scenario [host]: overcommit (docs/overcommit.md) */
 #define XF_KEY_BUDGET "budget"
 #define XF_KEY_SWAP "swap"

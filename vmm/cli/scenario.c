@@ -14,6 +14,7 @@
 #include "vmm/host/host_counters.h"
 #include "vmm/reclaim/reclaim_spec.h"
 #include "vmm/run/platform.h"
+#include "vmm/run/share_host.h"
 #include "vmm/util/parse.h"
 
 /* The section a setting belongs to, for messages: "host" or "vm NAME". */
@@ -271,6 +272,8 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 	struct sweep_point p = { .index = k, .job = sec, .repeat = 1 };
 	*count = 0; /* no count key: one VM named as its section */
 	*shares = 0;
+	store->share_domain[0] = 0;
+	const struct xf_setting *domain_at = NULL;
 	for (size_t i = 0; i < sec->n; i++) {
 		const struct xf_setting *s = &sec->set[i];
 		const struct sweep_value *sv = &v[axis_index(sc, s)];
@@ -292,11 +295,25 @@ static int configure_vm(struct scenario *sc, const struct xf_section *sec, const
 			*shares = (unsigned)c;
 			continue;
 		}
+		if (strcmp(s->key, XF_KEY_SHARE_DOMAIN) == 0) {
+			char text[XF_VALUE_MAX];
+			snprintf(text, sizeof(text), "%.*s", (int)sv->len, s->value + sv->off);
+			if (!share_domain_name_ok(text))
+				return fail_at(sc, s, sv, "expected a sharing domain's name: 1 to 31 letters, digits, '-', "
+					       "'_' or '.'", why, n);
+			snprintf(store->share_domain, sizeof(store->share_domain), "%.31s", text);
+			domain_at = s;
+			continue;
+		}
 		p.set[p.n++] = *sv;
 	}
 	if (sweep_point_config(&p, sc->xf.path, &store->args, &store->run, why, n) != 0)
 		return name_vm(sec, why, n);
 	*cfg = store->run.cfg; /* it points into store, which outlives the host's run */
+	cfg->share_domain = store->share_domain[0] ? store->share_domain : NULL;
+	if (domain_at && !cfg->sim.share)
+		return fail_at(sc, domain_at, &v[axis_index(sc, domain_at)], "a sharing domain is for a VM with share = on "
+			       "(sim: memvirt's own merge engine)", why, n);
 	const char *key = NULL, *why_host = host_only(cfg->experiment, &key);
 	if (why_host) {
 		const struct xf_setting *s = xf_get(sec, key);

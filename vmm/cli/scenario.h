@@ -27,6 +27,8 @@
 struct scenario_vm_store {
 	struct sweep_args args;          /* the strings the VM's configuration points at */
 	struct cli_run run;              /* the configuration, with its experiment and memory options */
+	char series[4200];               /* a sweep's repetition: where its time series goes */
+	char share_domain[32];           /* share_domain = NAME ("": a domain of the VM's own) */
 };
 
 struct scenario {

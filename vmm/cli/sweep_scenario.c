@@ -1,7 +1,10 @@
 /* sweep_scenario.c — `memvirt sweep SCENARIO.ini`: a scenario's sweep axes (any [host] or
  * [vm NAME] value with commas, count included) expanded into points, each point one host run
  * (vmm/run/host.h) written as DIR/points/NNNN-<scenario>-r<k>.json with a sweep object like an
- * experiment file's, then merged. The merge summarises host-level figures by default
+ * experiment file's, then merged. A VM that writes its time series (`timeseries = FILE`) writes
+ * each repetition's beside the point, NNNN-<scenario>-r<k>-<VM>.csv, named in the document by
+ * the file name alone: never FILE in the current directory, which every repetition would
+ * overwrite (and a point's report would draw another repetition's series). The merge summarises host-level figures by default
  * (host.totals.*); `metrics =` in [host] chooses others, for example vms.a.result.ops_per_s.
  * Every point is configured and checked before anything runs or is written. */
 #include <stdio.h>
@@ -64,6 +67,24 @@ static int check_all(struct scenario *sc, bool *kvm)
 	return 0;
 }
 
+/* Each VM section that writes a series writes this repetition's beside point_json (at most one
+ * VM a section: check_files refuses two VMs writing one file). */
+static void series_beside(struct scenario *sc, const char *point_json)
+{
+	size_t len = strlen(point_json);
+	for (size_t j = 0; j < sc->xf.njobs; j++) {
+		struct scenario_vm_store *s = &sc->store[j];
+		if (!s->run.experiment.timeseries_path)
+			continue;
+		snprintf(s->series, sizeof(s->series), "%.*s-%s.csv", (int)(len > 5 ? len - 5 : len), point_json,
+			 sc->xf.jobs[j].name);
+		s->run.experiment.timeseries_path = s->series;
+		for (size_t v = 0; v < sc->spec.n; v++)
+			if (sc->spec.vm[v].cfg.experiment == &s->run.experiment)
+				sc->spec.vm[v].cfg.finish_doc = sweep_series_recorded;
+	}
+}
+
 static void print_points(struct scenario *sc, const struct sweep_opts *o, const char *dir)
 {
 	char axes[2048], why[64], path[4200];
@@ -76,6 +97,10 @@ static void print_points(struct scenario *sc, const struct sweep_opts *o, const 
 		for (unsigned r = 1; o->dry_run && r <= sc->repeat; r++) {
 			sweep_point_path(path, sizeof(path), dir, k, sc->spec.name, r);
 			printf("        would write %s\n", path);
+			series_beside(sc, path);
+			for (size_t j = 0; j < sc->xf.njobs; j++)
+				if (sc->store[j].run.experiment.timeseries_path == sc->store[j].series)
+					printf("        and %s\n", sc->store[j].series);
 		}
 	}
 	printf("metrics:");
@@ -108,6 +133,7 @@ static enum run_state run_point(struct scenario *sc, size_t k, unsigned rep, con
 	sc->spec.settings = scenario_point_settings(sc, k);
 	/* written by host_execute with its sweep object, or by its janitor if the host is killed */
 	sweep_point_path(path, sizeof(path), dir, k, sc->spec.name, rep);
+	series_beside(sc, path);
 	json_t *extra = json_pack("{s:o}", "sweep", sweep_json(sc, k, rep));
 	sc->spec.json_path = path;
 	sc->spec.doc_extra = extra;

@@ -18,7 +18,8 @@ void tel_target_init(struct tel_target *tg, struct wl_ctx *ctx, struct guest_ram
 {
 	*tg = (struct tel_target){ .ctx = ctx, .ram_handle = ram, .events = events, .sched_fd = -1, .live_fd = -1,
 				   .prev = { .uffd_faults = TEL_ABSENT, .wss_bytes = TEL_ABSENT,
-					      .damon_applied_bytes = TEL_ABSENT } };
+					      .damon_applied_bytes = TEL_ABSENT, .balloon_bytes = TEL_ABSENT,
+					      .guest_free_bytes = TEL_ABSENT, .balloon_reported_bytes = TEL_ABSENT } };
 	atomic_init(&tg->wss_latest, TEL_ABSENT);
 	residency_scan_init(&tg->scan, TEL_SCAN_PAGES);
 	pthread_mutex_init(&tg->last_lock, NULL);
@@ -72,9 +73,6 @@ void tel_target_fini(struct tel_target *tg)
 		wss_fini(&tg->wss);
 	tg->wss_on = false;
 	tel_series_free(&tg->series);
-	free(tg->balloon_series);
-	tg->balloon_series = NULL;
-	tg->balloon_n = tg->balloon_cap = 0;
 	pthread_mutex_destroy(&tg->last_lock);
 }
 
@@ -110,22 +108,6 @@ static void wss_tick(struct tel_target *tg, double now_ms, struct tel_sample *s)
 	}
 	else if (rc != -EAGAIN)
 		tg->wss_err = rc;
-}
-
-/* The balloon's bytes for the row just pushed (TEL_ABSENT when it cannot be kept: the row
- * index of `series` and of this array must stay the same). */
-static void balloon_push(struct tel_target *tg)
-{
-	if (!tg->balloon_bytes)
-		return;
-	uint64_t *p = series_room(tg->balloon_series, &tg->balloon_cap, tg->balloon_n, sizeof(*p));
-	if (!p)
-		return;
-	tg->balloon_series = p;
-	while (tg->balloon_n + 1 < tg->series.n) /* rows before the hook was set */
-		tg->balloon_series[tg->balloon_n++] = TEL_ABSENT;
-	if (tg->balloon_n < tg->balloon_cap)
-		tg->balloon_series[tg->balloon_n++] = tg->balloon_bytes(tg->balloon_arg);
 }
 
 /* `host` holds this tick's host-wide figures (and whether vmstat was refreshed). */
@@ -164,10 +146,10 @@ static void sample_target(struct tel_target *tg, const struct tel_sample *host, 
 	s.guest_mapped_bytes = tg->scan.total.mapped_pages * 4096;
 	s.reclaim_events = tg->events ? atomic_load(tg->events) : 0;
 	wss_tick(tg, host->time_ms, &s);
-	if (tel_series_push(&tg->series, &s) == 0) {
+	if (tg->balloon_read)
+		tg->balloon_read(tg->balloon_arg, &s);
+	if (tel_series_push(&tg->series, &s) == 0)
 		tg->prev = s;
-		balloon_push(tg);
-	}
 	keep_on_disk(tg);
 	pthread_mutex_lock(&tg->last_lock);
 	tg->last = s;

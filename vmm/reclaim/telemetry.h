@@ -61,13 +61,10 @@ struct tel_target {
 	atomic_uint_fast64_t wss_latest;   /* the last figure, for readers on other threads (policies) */
 	int wss_err;                       /* 0, or the negative errno that stopped it (reason in wss.why) */
 	/* The VM's balloon, read at each tick when set (the run driver's: telemetry knows no
-	 * balloon): the bytes it holds, one value per row of `series` (same index). Kept beside the
-	 * series rather than as a TEL column: the per-VM CSV and its readers stay as they are, and
-	 * the result has the balloon's own figures (balloon{}); the host's memory series shows it. */
-	uint64_t (*balloon_bytes)(void *arg);
+	 * balloon): fills the sample's balloon_bytes, guest_free_bytes and balloon_reported_bytes
+	 * (TEL_ABSENT without it). */
+	void (*balloon_read)(void *arg, struct tel_sample *s);
 	void *balloon_arg;
-	uint64_t *balloon_series;
-	size_t balloon_n, balloon_cap;
 	/* The last sample, for readers on other threads (an overcommit policy): the series itself
 	 * grows (and moves) under the monitor, so they read this copy, under its lock. */
 	pthread_mutex_t last_lock;

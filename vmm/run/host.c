@@ -9,7 +9,9 @@
  *
  * Page sharing is the host's too (KSM is one ksmd and one set of knobs for the machine): with
  * [host] ksm = on or ksm-scan = on the set carries a KSM session, and the document's host.ksm
- * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md).
+ * holds what it set, sampled and estimated (ksm/ksm.h, docs/page-sharing.md). The own merge
+ * engine over the sim VMs with share = on is the host's as well (share_host.h): one engine and
+ * one pool for all of them, passes every [host] share-period, host.sharing.
  *
  * So are the memory budget and the overcommit policy (host_policy.h, docs/overcommit.md): the
  * budget's cgroup holds the whole process, the policy moves memory between the VMs, and the
@@ -27,6 +29,7 @@
 #include "vmm/run/run_record.h"
 #include "vmm/run/host_policy.h"
 #include "vmm/run/run.h"
+#include "vmm/run/share_host.h"
 
 #define HOST_SERIES_MAX_ROWS 2000
 
@@ -43,15 +46,6 @@ static json_t *vm_value(const struct run_set *set, size_t v, size_t i, size_t fi
 	return x == TEL_ABSENT ? json_null() : u64j(x);
 }
 
-/* A VM's balloon bytes at tick i: null without a balloon (or a tick it was not read). */
-static json_t *balloon_value(const struct run_set *set, size_t v, size_t i)
-{
-	const struct tel_target *tg = &set->vm[v].exp.target;
-	if (set->vm[v].exp.monitor != &set->monitor || i >= tg->balloon_n)
-		return json_null();
-	return tel_value_json(tg->balloon_series[i]);
-}
-
 /* Per-VM column c of memory_series_json (its per_vm[] order) for VM v at tick i. */
 static json_t *vm_column(const struct run_set *set, size_t c, size_t v, size_t i)
 {
@@ -61,7 +55,7 @@ static json_t *vm_column(const struct run_set *set, size_t c, size_t v, size_t i
 	case 1:
 		return vm_value(set, v, i, offsetof(struct tel_sample, guest_used_bytes));
 	case 2:
-		return balloon_value(set, v, i);
+		return vm_value(set, v, i, offsetof(struct tel_sample, balloon_bytes));
 	default:
 		return vm_value(set, v, i, offsetof(struct tel_sample, wss_bytes));
 	}
@@ -184,6 +178,8 @@ static void ops_lost_total(json_t *vms, json_t *totals)
 static json_t *vm_entry_json(struct run_vm *vm, unsigned shares, json_t *context)
 {
 	json_t *doc = run_vm_doc(vm, context);
+	if (vm->cfg->finish_doc) /* as a run's (a sweep names the VM's series relative to the point) */
+		vm->cfg->finish_doc(doc);
 	json_object_set_new(doc, "vm", json_pack("{s:s, s:f, s:f, s:I}", "name", vm->name, "start_s", vm->start_s, "end_s",
 						  vm->end_s, "shares", (json_int_t)(shares ? shares : OC_DEFAULT_SHARES)));
 	return doc;
@@ -243,7 +239,8 @@ static json_t *killed_host_doc(const struct host_spec *spec, const struct run_se
 	return doc;
 }
 
-static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const struct host_oc *oc, enum run_state worst)
+static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const struct host_oc *oc,
+			struct share_host *share, enum run_state worst)
 {
 	struct hostinfo hi;
 	hostinfo_probe(&hi);
@@ -254,12 +251,8 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const
 				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
 				 "policy", host_oc_policy_json(oc));
 	pressure_totals(set, json_object_get(host, "totals"));
-	/* the own merge engine's figures (--share on), summed over the VMs; each sim VM merges
-	 * its own guest RAM, so the host's saving is the sum of the VMs' */
-	struct result_sharing sharing = { 0 };
-	for (size_t v = 0; v < set->n; v++)
-		result_sharing_add(&sharing, &set->vm[v].res.sharing);
-	json_object_set_new(host, "sharing", result_sharing_json(&sharing));
+	/* the own merge engine's (share = on): the host's engine over every sharing VM */
+	json_object_set_new(host, "sharing", share ? share_host_json(share) : json_null());
 	json_t *vms = json_object();
 	for (size_t v = 0; v < set->n; v++)
 		json_object_set_new(vms, set->vm[v].name,
@@ -286,6 +279,43 @@ static struct run_config *vm_configs(const struct host_spec *spec)
 	return cfg;
 }
 
+/* The sharing engine of the sim VMs with share = on (share_host.h): its pool holds at most
+ * every such VM's guest RAM; each VM's configuration gets the engine and its slot. 0 when no
+ * VM shares (nothing set up), 1 when set up, -errno with why. */
+static int share_begin(const struct host_spec *spec, struct run_config *cfgs, struct share_host *sh, char *why,
+		       size_t n)
+{
+	uint64_t pool = 0;
+	for (size_t v = 0; v < spec->n; v++)
+		if (cfgs[v].sim.share && strcmp(cfgs[v].platform, "sim") == 0)
+			pool += (cfgs[v].sim.ram_bytes + 4095) & ~4095ULL;
+	if (!pool)
+		return 0;
+	int rc = share_host_init(sh, pool, spec->ksm.share_period_set ? spec->ksm.share_period_us : SHARE_DEFAULT_PERIOD_US);
+	if (rc < 0) {
+		snprintf(why, n, "cannot set up the page-sharing engine: %s", strerror(-rc));
+		return rc;
+	}
+	for (size_t v = 0; v < spec->n; v++) {
+		if (!cfgs[v].sim.share || strcmp(cfgs[v].platform, "sim") != 0)
+			continue;
+		if ((rc = share_host_add(sh, spec->vm[v].name, cfgs[v].share_domain)) < 0) {
+			snprintf(why, n, "vm %s: share_domain '%s': %s", spec->vm[v].name,
+				 cfgs[v].share_domain ? cfgs[v].share_domain : "", strerror(-rc));
+			share_host_fini(sh);
+			return rc;
+		}
+		cfgs[v].share_host = sh;
+		cfgs[v].share_slot = rc;
+	}
+	if ((rc = share_host_start(sh)) < 0) {
+		snprintf(why, n, "cannot start the page-sharing scanner thread: %s", strerror(-rc));
+		share_host_fini(sh);
+		return rc;
+	}
+	return 1;
+}
+
 enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 {
 	/* On the heap, and not freed when interrupted: the workers may still be using them. */
@@ -295,7 +325,14 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	struct host_oc *oc = calloc(1, sizeof(*oc));
 	bool sharing = spec->ksm.on || spec->ksm.scan;
 	struct ksm_session *ksm = sharing ? calloc(1, sizeof(*ksm)) : NULL;
-	if (!set || !vms || !cfgs || !oc || (sharing && !ksm)) {
+	struct share_host *share = calloc(1, sizeof(*share));
+	char why[512] = "";
+	bool got = set && vms && cfgs && oc && share && (!sharing || ksm);
+	int share_ok = got ? share_begin(spec, cfgs, share, why, sizeof(why)) : -ENOMEM;
+	if (share_ok < 0) {
+		if (why[0])
+			fprintf(stderr, "memvirt: %s\n", why);
+		free(share);
 		free(set);
 		free(vms);
 		free(cfgs);
@@ -326,7 +363,9 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 		json_decref(killed);
 	}
 	enum run_state worst = run_set_execute(set);
-	*doc_out = host_doc(spec, set, oc, worst);
+	if (share_ok)
+		share_host_stop(share); /* the VMs ended (or were abandoned): no more passes */
+	*doc_out = host_doc(spec, set, oc, share_ok ? share : NULL, worst);
 	if (spec->doc_extra)
 		json_object_update(*doc_out, (json_t *)spec->doc_extra);
 	int rc = spec->json_path ? result_write_atomic(spec->json_path, *doc_out) : 0;
@@ -341,7 +380,10 @@ enum run_state host_execute(const struct host_spec *spec, json_t **doc_out)
 	if (ksm)
 		ksm_session_fini(ksm);
 	free(ksm);
-	if (worst != RUN_INTERRUPTED) {
+	if (worst != RUN_INTERRUPTED) { /* else the abandoned workers may still park in the engine */
+		if (share_ok)
+			share_host_fini(share);
+		free(share);
 		for (size_t v = 0; v < spec->n; v++)
 			run_vm_fini(&vms[v]);
 		free(vms);

@@ -45,7 +45,7 @@ struct sim_state {
 	struct balloon *balloon;          /* NULL: the VM has none */
 	uint64_t balloon_entries[GK_BALLOON_BATCH];
 	char balloon_why[256];            /* a refused balloon message (the run stops) */
-	struct sim_share share;           /* --share on: the own merge engine */
+	struct sim_share share;           /* --share on: the host's sharing engine (sim_share.h) */
 	char share_why[256];
 };
 
@@ -108,18 +108,19 @@ static void sim_fatal(struct sim_state *s, int rc, uint64_t va);
 
 /* ---- The balloon device: the same checks as on kvm, releases through the sim p2m ---------- */
 
-/* Host pages wholly inside the range are unbacked (their simulated host frame is freed); a
- * range smaller than a host page (--host-page 2m or 1g and a 4 KiB entry) keeps its host page
- * and is only marked ballooned in the book. */
-static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+/* Host pages wholly inside the range are unbacked (their simulated host frame is freed) and
+ * their frames set to `state`; a range smaller than a host page (--host-page 2m or 1g and a
+ * 4 KiB entry, or 1g and a reported 2 MiB chunk) keeps its host page: ballooned frames are
+ * only marked in the book, reported ones stay as they are (still backed). */
+static int sim_unback_range(void *ctx, uint64_t off, uint64_t bytes, enum p2m_state state, char *why, size_t whylen)
 {
 	struct p2m *p = p2m_from(((struct sim_state *)ctx)->vm.p2m);
 	uint64_t page = p->page_size;
 	for (uint64_t gpa = off; gpa < off + bytes;) {
 		if (gpa % page == 0 && off + bytes - gpa >= page) {
-			int rc = p2m_unback(p, gpa, P2M_BALLOONED);
+			int rc = p2m_unback(p, gpa, state);
 			if (rc == -ENOENT) /* never backed: nothing to free */
-				rc = (int)p2m_book_set_range(&p->book, gpa, page, P2M_BALLOONED);
+				rc = (int)p2m_book_set_range(&p->book, gpa, page, state);
 			if (rc < 0) {
 				p2m_release_flush(p);
 				snprintf(why, whylen, "balloon: unbacking guest page 0x%llx failed: %s", (unsigned long long)gpa,
@@ -131,11 +132,23 @@ static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *wh
 		}
 		uint64_t end = (gpa / page + 1) * page;
 		end = end < off + bytes ? end : off + bytes;
-		(void)p2m_book_set_range(&p->book, gpa, end - gpa, P2M_BALLOONED);
+		if (state == P2M_BALLOONED)
+			(void)p2m_book_set_range(&p->book, gpa, end - gpa, P2M_BALLOONED);
 		gpa = end;
 	}
 	p2m_release_flush(p);
 	return 0;
+}
+
+static int sim_balloon_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+{
+	return sim_unback_range(ctx, off, bytes, P2M_BALLOONED, why, whylen);
+}
+
+/* Free page reporting: the chunk stays the guest's; a later touch backs it with a zero frame. */
+static int sim_balloon_report(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
+{
+	return sim_unback_range(ctx, off, bytes, P2M_UNBACKED, why, whylen);
 }
 
 static int sim_balloon_reuse(void *ctx, uint64_t off, uint64_t bytes)
@@ -165,7 +178,7 @@ static int64_t sim_balloon_doorbell(void *bhw, uint32_t op, uint32_t n, uint32_t
 static int sim_balloon_attach(struct sim_state *s, struct gk_hal *hal, char *msg, size_t msglen)
 {
 	const struct balloon_backend be = { .release = sim_balloon_release, .reuse = sim_balloon_reuse,
-					    .area = sim_balloon_area, .ctx = s };
+					    .area = sim_balloon_area, .report = sim_balloon_report, .ctx = s };
 	int rc = balloon_attach(s->balloon, 0, s->vm.cfg.ram_bytes, NULL, &be);
 	if (rc < 0) {
 		snprintf(msg, msglen, "cannot attach the balloon: %s", strerror(-rc));
@@ -196,6 +209,8 @@ static void *sim_translate(struct wl_ctx *c, wl_addr_t va, unsigned access)
 {
 	struct sim_state *s = sim_of(c);
 	void *p;
+	if (s->share.host) /* a safe point: a sharing pass may park the VM here (share_host.h) */
+		share_host_safepoint(s->share.host);
 	c->rd.vpage = c->wr.vpage = UINT64_MAX;
 	s->vm.cur = &s->vm.user;
 	int rc = mmu_access(&s->vm, va, access | MMU_USER, &p);
@@ -271,20 +286,30 @@ static void sim_phase(struct wl_ctx *c, enum wl_phase p)
 		return; /* a repeat or out of order: the measured phase's hooks run once */
 	if (p == WL_PHASE_MEASURE || p == WL_PHASE_DONE)
 		sim_snap_take(s, c, p == WL_PHASE_MEASURE ? &s->at_measure : &s->at_done);
-	if (p == WL_PHASE_MEASURE && s->vm.cfg.share) {
-		int rc = sim_share_run(&s->share, &s->vm, s->share_why, sizeof(s->share_why));
+	if (p == WL_PHASE_MEASURE && s->share.host) {
+		int rc = sim_share_join(&s->share, &s->vm, s->share_why, sizeof(s->share_why));
 		if (rc < 0)
 			sim_fatal(s, rc, 0);
 	}
+	if (p == WL_PHASE_DONE)
+		sim_share_leave(&s->share);
 	(void)phase_clock_mark(&s->clock, p, c);
 	if (p == WL_PHASE_MEASURE && s->balloon)
 		balloon_measure_started(s->balloon);
 }
 
+/* A sleeping VM touches nothing: a sharing pass need not wait for it. */
 static int sim_sleep_us(struct wl_ctx *c, uint64_t us)
 {
+	struct sim_state *s = sim_of(c);
 	sim_gk(c);
-	return platform_sleep_us(c, us);
+	if (!s->share.joined)
+		return platform_sleep_us(c, us);
+	share_host_idle_begin(s->share.host);
+	int rc = platform_sleep_us(c, us);
+	share_host_idle_end(s->share.host);
+	mmu_fast_invalidate(&s->vm);
+	return rc;
 }
 
 static const struct wl_sys sim_sys = {
@@ -295,14 +320,15 @@ static const struct wl_sys sim_sys = {
 
 /* ---- Machine setup and the run ----------------------------------------------------------- */
 
-static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, char *msg, size_t msglen)
+static int sim_boot(struct sim_state *s, struct wl_ctx *c, const struct run_config *cfg, const struct mmu_config *mc,
+		    char *msg, size_t msglen)
 {
 	const struct mmu_strategy_ops *ops = mmu_strategy_find(cfg->mmu);
 	if (!ops) {
 		snprintf(msg, msglen, "no paging strategy '%s' on sim", cfg->mmu ? cfg->mmu : "(none)");
 		return -EINVAL;
 	}
-	int rc = mmu_vm_init(&s->vm, &cfg->sim, ops);
+	int rc = mmu_vm_init(&s->vm, mc, ops);
 	if (rc < 0) {
 		snprintf(msg, msglen, "cannot set up the simulated machine (%s): %s", ops->name, strerror(-rc));
 		return rc;
@@ -455,12 +481,16 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 	ctx->platform = s;
 	ctx->rd.vpage = ctx->wr.vpage = UINT64_MAX;
 	phase_clock_start(&s->clock);
-	int rc = sim_boot(s, ctx, cfg, res->message, sizeof(res->message));
+	struct mmu_config mc = cfg->sim; /* with the sharing pool's window, when the VM shares */
+	int rc = sim_share_open(&s->share, cfg, &mc, res->message, sizeof(res->message));
+	if (rc == 0)
+		rc = sim_boot(s, ctx, cfg, &mc, res->message, sizeof(res->message));
 	res->have_create = rc == 0;
 	res->create_s = monotonic_seconds() - s->clock.t_start;
 	if (rc == 0) {
 		sim_publish_ram(s, cfg, ram);
 		rc = sim_run_workload(s, cfg, ctx, res);
+		sim_share_leave(&s->share); /* a run that never reached its DONE phase */
 		guest_ram_publish(ram, NULL);
 	}
 	phase_clock_finish(&s->clock, res);
@@ -471,7 +501,8 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 	sim_collect(s, ctx, cfg, res);
 	sim_share_finish(&s->share, res);
 	res->have_checksum = rc == 0;
-	mmu_vm_fini(&s->vm);
+	mmu_vm_fini(&s->vm); /* drops the pool frames it still maps: others may go on using them */
+	sim_share_close(&s->share);
 	free(s->gk);
 	free(s);
 	return rc;

@@ -162,9 +162,14 @@ static uint64_t shared_period(const struct run_set *set)
 	return us;
 }
 
-static uint64_t run_balloon_bytes(void *balloon)
+/* The balloon's columns of the VM's telemetry (results/series.h). */
+static void run_balloon_read(void *balloon, struct tel_sample *s)
 {
-	return balloon_actual_bytes(balloon);
+	struct balloon_sample b;
+	balloon_sample(balloon, &b);
+	s->balloon_bytes = b.balloon_bytes;
+	s->guest_free_bytes = b.guest_free_bytes == UINT64_MAX ? TEL_ABSENT : b.guest_free_bytes;
+	s->balloon_reported_bytes = b.reported_bytes;
 }
 
 static void vm_begin(struct run_set *set, struct run_vm *vm)
@@ -194,7 +199,7 @@ static void vm_begin(struct run_set *set, struct run_vm *vm)
 	}
 	vm->began = true;
 	if (vm->have_balloon) { /* the monitor samples what the balloon holds */
-		vm->exp.target.balloon_bytes = run_balloon_bytes;
+		vm->exp.target.balloon_read = run_balloon_read;
 		vm->exp.target.balloon_arg = &vm->balloon;
 	}
 }
