@@ -19,6 +19,7 @@
 #include "balloon/balloon.h"
 #include "vmm/util/clock.h"
 #include "vmm/util/parse.h"
+#include "vmm/util/proc_rss.h"
 
 #define FRAME 4096ULL
 #define CHUNK (2ULL << 20)
@@ -50,6 +51,13 @@ static int step_key(struct balloon_config *c, struct balloon_step *s, const char
 	if (strcmp(key, "deflate_on_oom") == 0)
 		return parse_bool(val, &c->deflate_on_oom) < 0 ? fail(why, n, "--balloon: deflate_on_oom=%s: on or off", val)
 							       : 0;
+	if (strcmp(key, "protect") == 0) {
+		bool on;
+		if (parse_bool(val, &on) < 0)
+			return fail(why, n, "--balloon: protect=%s: on or off", val);
+		c->no_protect = !on;
+		return 0;
+	}
 	if (strcmp(key, "stats") == 0) {
 		if (strcmp(val, "off") == 0) {
 			c->stats_us = 0;
@@ -68,7 +76,8 @@ static int step_key(struct balloon_config *c, struct balloon_step *s, const char
 		c->report_delay_us = us;
 		return 0;
 	}
-	return fail(why, n, "--balloon: unknown key '%s' (target, at, deflate_on_oom, stats, report, report_delay)",
+	return fail(why, n,
+		    "--balloon: unknown key '%s' (target, at, deflate_on_oom, protect, stats, report, report_delay)",
 		    key);
 }
 
@@ -421,22 +430,33 @@ void balloon_sample(struct balloon *b, struct balloon_sample *out)
 
 /* ---- Messages ------------------------------------------------------------------------------ */
 
+/* The map is read and written a 64-bit word at a time: a 2 MiB entry is 8 words, so a message
+ * of 256 chunks costs ~2000 word operations, not 131072 bit operations (O(chunks), not
+ * O(frames)). word_mask: the bits of frames [first, first + count) inside word w. */
+static uint64_t word_mask(uint64_t w, uint64_t first, uint64_t end)
+{
+	uint64_t lo = w * 64 > first ? 0 : first - w * 64, hi = end - w * 64 >= 64 ? 64 : end - w * 64;
+	uint64_t m = hi == 64 ? ~0ULL : (1ULL << hi) - 1;
+	return m & ~((1ULL << lo) - 1);
+}
+
 /* The bits of frames [first, first + count) in the map: all set (1), none (0), mixed (-1). */
 static int map_state(const uint64_t *map, uint64_t first, uint64_t count)
 {
-	uint64_t set = 0;
-	for (uint64_t f = first; f < first + count; f++)
-		set += (map[f / 64] >> (f % 64)) & 1;
-	return set == count ? 1 : set == 0 ? 0 : -1;
+	bool any = false, all = true;
+	for (uint64_t w = first / 64, end = first + count; w * 64 < end; w++) {
+		uint64_t m = word_mask(w, first, end), v = map[w] & m;
+		any |= v != 0;
+		all &= v == m;
+	}
+	return all ? 1 : any ? -1 : 0;
 }
 
 static void map_write(uint64_t *map, uint64_t first, uint64_t count, bool v)
 {
-	for (uint64_t f = first; f < first + count; f++) {
-		if (v)
-			map[f / 64] |= 1ULL << (f % 64);
-		else
-			map[f / 64] &= ~(1ULL << (f % 64));
+	for (uint64_t w = first / 64, end = first + count; w * 64 < end; w++) {
+		uint64_t m = word_mask(w, first, end);
+		map[w] = v ? map[w] | m : map[w] & ~m;
 	}
 }
 
@@ -523,6 +543,14 @@ static void round_mark(struct balloon *b, unsigned op, uint32_t flags, double no
 int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uint32_t n, uint32_t flags,
 		    const struct gk_balloon_stats *stats, char *why, size_t whylen)
 {
+	/* The RSS as an inflate or deflate round begins, read before the clock so that the timed
+	 * round does not include it (this thread alone sends messages and moves in_round, so
+	 * neither is raced). */
+	if ((op == GK_BALLOON_INFLATE || op == GK_BALLOON_DEFLATE) && !b->in_round[op]) {
+		b->round_rss[op] = process_rss_bytes();
+		if (!b->rss_before[op])
+			b->rss_before[op] = b->round_rss[op];
+	}
 	double now = monotonic_seconds();
 	if (op != GK_BALLOON_INFLATE && op != GK_BALLOON_DEFLATE && op != GK_BALLOON_REPORT) {
 		snprintf(why, whylen, "balloon: unknown operation %u", op);
@@ -579,6 +607,10 @@ int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uin
 		if (flags & GK_BALLOON_MSG_OOM && (flags & GK_BALLOON_MSG_LAST))
 			b->oom_deflates++;
 		round_mark(b, op, flags, now);
+		if (flags & GK_BALLOON_MSG_LAST) {
+			b->rss_after[op] = process_rss_bytes();
+			b->rss_drop[op] += (int64_t)b->round_rss[op] - (int64_t)b->rss_after[op];
+		}
 		if (stats && (flags & GK_BALLOON_MSG_LAST))
 			stats_accept(b, stats);
 	}
@@ -612,6 +644,12 @@ void balloon_result(struct balloon *b, struct result_balloon *out)
 		.guest_minor_faults = b->stats.minor_faults,
 		.guest_oom_events = b->stats.oom_events,
 		.guest_alloc_stalls = b->stats.alloc_stalls,
+		.inflate_rss_before = b->rss_before[GK_BALLOON_INFLATE],
+		.inflate_rss_after = b->rss_after[GK_BALLOON_INFLATE],
+		.deflate_rss_before = b->rss_before[GK_BALLOON_DEFLATE],
+		.deflate_rss_after = b->rss_after[GK_BALLOON_DEFLATE],
+		.inflate_rss_drop = b->rss_drop[GK_BALLOON_INFLATE],
+		.deflate_rss_drop = b->rss_drop[GK_BALLOON_DEFLATE],
 		.stats_polls = b->stats_polls,
 		.stats_refused = b->stats_refused,
 	};

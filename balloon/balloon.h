@@ -32,8 +32,8 @@
 #include "guest/balloon_abi.h"
 #include "results/result.h"
 
-/* ---- Configuration: --balloon target=SIZE[,at=TIME][,deflate_on_oom=on|off][,stats=PERIOD]
- *      [,report=on|off][,report_delay=TIME] -------------------------------------------------- */
+/* ---- Configuration: --balloon target=SIZE[,at=TIME][,deflate_on_oom=on|off][,protect=on|off]
+ *      [,stats=PERIOD][,report=on|off][,report_delay=TIME] ------------------------------------ */
 
 #define BALLOON_MAX_STEPS 16
 
@@ -51,6 +51,8 @@ struct balloon_config {
 	struct balloon_step step[BALLOON_MAX_STEPS];
 	bool defaults_set;            /* the VM-wide switches below hold their defaults or a value */
 	bool deflate_on_oom;          /* default on */
+	bool no_protect;              /* protect=off: kvm leaves released ranges accessible (a touch
+				       * is then refaulted, not caught); default: protected */
 	uint64_t stats_us;            /* stats=PERIOD: poll the guest's statistics; 0: only at rounds' ends */
 	bool report;                  /* report=on: free page reporting */
 	uint64_t report_delay_us;     /* report_delay=TIME: a free chunk is reported after 1-1.5x this */
@@ -63,8 +65,11 @@ struct balloon_config {
 	"(default on) lets the guest take frames back when an allocation fails;\n"                         \
 	"stats=PERIOD polls the guest's statistics; report=on reports free 2 MiB\n"                        \
 	"chunks unused for report_delay (default 2s) to the host, which drops them.\n"                     \
+	"protect (default on; kvm) makes released memory inaccessible, so a guest\n"                       \
+	"touching a frame it gave away is stopped.\n"                                                    \
 	"A value without target= only sets these switches (for the whole VM)"
-#define BALLOON_OPT_METAVAR "[target=SIZE[,at=TIME]][,deflate_on_oom=on|off][,stats=PERIOD][,report=on|off[,report_delay=TIME]]"
+#define BALLOON_OPT_METAVAR                                                                                  \
+	"[target=SIZE[,at=TIME]][,deflate_on_oom=on|off][,protect=on|off][,stats=PERIOD][,report=on|off[,report_delay=TIME]]"
 
 /* Adds one --balloon value to c. 0, or -EINVAL with a one-line reason. */
 int balloon_config_add(struct balloon_config *c, const char *spec, char *why, size_t whylen);
@@ -104,6 +109,12 @@ struct balloon {
 	double round_t0[GK_BALLOON_OPS]; /* per op: when the current round's first message arrived */
 	bool in_round[GK_BALLOON_OPS];
 	double op_s[GK_BALLOON_OPS];  /* per op: seconds in finished rounds */
+	/* per op: the VMM process's resident bytes as its first round began and as its last
+	 * round so far ended (read outside the timed rounds; 0: no such round), as the current
+	 * round began, and the sum over rounds of (start - end): what the rounds themselves gave
+	 * back, apart from what the guest's work between rounds added */
+	uint64_t rss_before[GK_BALLOON_OPS], rss_after[GK_BALLOON_OPS], round_rss[GK_BALLOON_OPS];
+	int64_t rss_drop[GK_BALLOON_OPS];
 	uint64_t reported_frames, report_messages; /* free page reporting, accepted entries */
 	/* The guest's statistics: the last that passed the checks (at a round's end, or polled). */
 	struct gk_balloon_stats stats;

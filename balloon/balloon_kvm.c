@@ -7,7 +7,14 @@
  *
  * Why the release checks the host page size: hugetlb memory can only be given back in whole
  * 2 MiB pages, so a 4 KiB entry there is marked ballooned in the book but keeps its host page
- * (the driver sends 2 MiB chunks whenever it can, so this is the exception). */
+ * (the driver sends 2 MiB chunks whenever it can, so this is the exception).
+ *
+ * Why released ranges are made PROT_NONE: a guest touching a frame it gave away must be
+ * stopped as a guest error, not silently given a fresh zero page (which would also undo the
+ * release). With the range inaccessible, KVM cannot back the touch and KVM_RUN fails with
+ * EFAULT; kvm_vcpu.c then names the frame (KVM_EXIT_MEMORY_FAULT's address) and the book says
+ * it is the balloon's. The cost is one mprotect per released run (a message is usually one
+ * run), measured in bench/README.md ("Balloon"). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,8 +35,12 @@ struct balloon_kvm {
 
 struct discard_arg {
 	uint64_t off, bytes, host_page;
+	bool protect;
 };
 
+/* Discard, then take every access away (PROT_NONE), so that a guest touching a frame it gave
+ * away is caught by KVM (KVM_RUN fails with EFAULT; kvm_vcpu.c names the frame from the book)
+ * instead of the host backing it again with zeros. */
 static int discard_locked(const struct guest_ram *ram, void *arg)
 {
 	const struct discard_arg *a = arg;
@@ -37,13 +48,29 @@ static int discard_locked(const struct guest_ram *ram, void *arg)
 		return -ENODEV; /* withdrawn: the VM is going away */
 	if (a->off % a->host_page || a->bytes % a->host_page)
 		return 0; /* hugetlb and a 4 KiB entry: nothing to give back alone */
-	return guest_ram_discard(ram, a->off, a->bytes);
+	int rc = guest_ram_discard(ram, a->off, a->bytes);
+	return rc < 0 || !a->protect ? rc : guest_ram_protect(ram, a->off, a->bytes, false);
+}
+
+/* Deflate: access back over the whole host pages the range lies in (on hugetlb a 4 KiB entry
+ * of a chunk given back whole opens the chunk's huge page: its other frames stay ballooned in
+ * the book and the map, but a touch of them is no longer caught). */
+static int reopen_locked(const struct guest_ram *ram, void *arg)
+{
+	const struct discard_arg *a = arg;
+	if (!ram->base)
+		return -ENODEV;
+	if (!a->protect)
+		return 0;
+	uint64_t lo = a->off / a->host_page * a->host_page;
+	uint64_t hi = (a->off + a->bytes + a->host_page - 1) / a->host_page * a->host_page;
+	return guest_ram_protect(ram, lo, hi - lo, true);
 }
 
 static int kvm_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
 {
 	struct balloon_kvm *bk = ctx;
-	struct discard_arg a = { off, bytes, bk->host_page };
+	struct discard_arg a = { off, bytes, bk->host_page, !bk->b->cfg.no_protect };
 	int rc = guest_ram_with(bk->ram, discard_locked, &a);
 	if (rc < 0) {
 		snprintf(why, whylen, "balloon: releasing guest RAM [0x%" PRIx64 ", +0x%" PRIx64 ") failed: %s", off, bytes,
@@ -59,7 +86,7 @@ static int kvm_release(void *ctx, uint64_t off, uint64_t bytes, char *why, size_
 static int kvm_report(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t whylen)
 {
 	struct balloon_kvm *bk = ctx;
-	struct discard_arg a = { off, bytes, bk->host_page };
+	struct discard_arg a = { off, bytes, bk->host_page, false }; /* reported frames stay the guest's */
 	int rc = guest_ram_with(bk->ram, discard_locked, &a);
 	if (rc < 0) {
 		snprintf(why, whylen, "balloon: releasing reported guest RAM [0x%" PRIx64 ", +0x%" PRIx64 ") failed: %s", off,
@@ -75,6 +102,10 @@ static int kvm_report(void *ctx, uint64_t off, uint64_t bytes, char *why, size_t
 static int kvm_reuse(void *ctx, uint64_t off, uint64_t bytes)
 {
 	struct balloon_kvm *bk = ctx;
+	struct discard_arg a = { off, bytes, bk->host_page, !bk->b->cfg.no_protect };
+	int rc = guest_ram_with(bk->ram, reopen_locked, &a);
+	if (rc < 0)
+		return rc;
 	int64_t moved = p2m_book_move_range(&bk->vm->book, off, bytes, P2M_BALLOONED, P2M_UNBACKED);
 	return moved < 0 ? (int)moved : 0;
 }

@@ -130,6 +130,23 @@ int64_t p2m_book_touch(struct p2m_book *b, uint64_t addr, uint64_t bytes)
 	return update(b, addr, bytes, P2M_RECLAIMED, P2M_UNBACKED, P2M_RESIDENT);
 }
 
+int p2m_book_find(struct p2m_book *b, uint64_t addr, uint64_t bytes, enum p2m_state s, uint64_t *at)
+{
+	uint64_t first, n;
+	int rc = check_state(s);
+	if (rc == 0)
+		rc = frame_span(b, addr, bytes, &first, &n);
+	if (rc < 0 || n == 0)
+		return rc;
+	pthread_mutex_lock(&b->lock);
+	const uint8_t *hit = memchr(b->state + first, (int)s, n);
+	pthread_mutex_unlock(&b->lock);
+	if (!hit)
+		return 0;
+	*at = (uint64_t)(hit - b->state) * P2M_FRAME;
+	return 1;
+}
+
 uint64_t p2m_book_count(struct p2m_book *b, enum p2m_state s)
 {
 	if (check_state(s) || !ready(b))

@@ -66,6 +66,9 @@ int64_t p2m_book_move_range(struct p2m_book *b, uint64_t addr, uint64_t bytes, e
  * latter are refaults); ballooned and shared frames keep their state. Returns the frames
  * moved, -EFAULT. */
 int64_t p2m_book_touch(struct p2m_book *b, uint64_t addr, uint64_t bytes);
+/* The first frame of [addr, addr + bytes) in state s (a VMM about to act on guest frames asks
+ * whether any is the balloon's): 1 and its address in *at, 0 when none is, -EFAULT, -EINVAL. */
+int p2m_book_find(struct p2m_book *b, uint64_t addr, uint64_t bytes, enum p2m_state s, uint64_t *at);
 /* Frames now in state s (0 for a bad state). */
 uint64_t p2m_book_count(struct p2m_book *b, enum p2m_state s);
 /* Frames moved from -> to since init (0 for a bad state). */

@@ -101,6 +101,11 @@ struct result_balloon {
 	uint64_t guest_free, guest_total, guest_available, guest_major_faults, guest_minor_faults, guest_oom_events,
 		guest_alloc_stalls;
 	uint64_t stats_polls, stats_refused;
+	/* The VMM process's resident bytes as the first inflate (deflate) round began and as the
+	 * last one ended; 0 when there was none. *_rss_drop: summed over rounds, the RSS at a
+	 * round's start less at its end (what the rounds gave back; negative if it grew). */
+	uint64_t inflate_rss_before, inflate_rss_after, deflate_rss_before, deflate_rss_after;
+	int64_t inflate_rss_drop, deflate_rss_drop;
 };
 
 /* What the own merge engine did to a sim VM's guest RAM (--share on; ksm/ksm_merge.h);

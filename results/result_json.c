@@ -59,11 +59,11 @@ static json_t *shadow_json(const struct run_config *cfg, const struct run_result
 
 static json_t *sim_config_json(const struct mmu_config *m)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:b, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:s, s:I, s:b, s:b, s:b, s:b, s:I, s:I}",
 			 "levels", (json_int_t)m->levels, "guest_page", (json_int_t)m->guest_page,
-			 "host_page", (json_int_t)m->host_page, "tlb_entries", (json_int_t)m->tlb_entries,
-			 "pwc", m->pwc, "ntlb", m->ntlb, "pcid", m->pcid, "share", m->share,
-			 "guest_mem", (json_int_t)m->ram_bytes, "pt_pool", (json_int_t)m->pt_pool_bytes);
+			 "host_page", (json_int_t)m->host_page, "host_memory", m->host_anon ? "anon" : "memfd",
+			 "tlb_entries", (json_int_t)m->tlb_entries, "pwc", m->pwc, "ntlb", m->ntlb, "pcid", m->pcid,
+			 "share", m->share, "guest_mem", (json_int_t)m->ram_bytes, "pt_pool", (json_int_t)m->pt_pool_bytes);
 }
 
 /* The kvm VM's geometry (the same options as sim's; backend and uffd are in memory{} and exits{}). */
@@ -247,6 +247,13 @@ static json_t *balloon_json(const struct result_balloon *b)
 	json_object_set_new(st, "polls", json_u64(b->stats_polls));
 	json_object_set_new(st, "refused", json_u64(b->stats_refused));
 	json_object_set_new(o, "stats", st);
+	json_object_set_new(o, "vmm_rss", json_pack("{s:o, s:o, s:I, s:o, s:o, s:I}", "inflate_before",
+						    json_u64(b->inflate_rss_before), "inflate_after",
+						    json_u64(b->inflate_rss_after), "inflate_drop",
+						    (json_int_t)b->inflate_rss_drop, "deflate_before",
+						    json_u64(b->deflate_rss_before), "deflate_after",
+						    json_u64(b->deflate_rss_after), "deflate_drop",
+						    (json_int_t)b->deflate_rss_drop));
 	return o;
 }
 

@@ -110,6 +110,9 @@ enum gk_selftest_balloon {
 	GK_SELFTEST_BALLOON_REPORT_OFF,  /* a REPORT of a free RAM chunk in a VM without report=on */
 	GK_SELFTEST_BALLOON_STATS,       /* not a stop: statistics that lie (free > total > guest
 					  * RAM) sent with an empty INFLATE; the run goes on */
+	GK_SELFTEST_BALLOON_TOUCH,       /* not a bad entry: the last RAM chunk, inflated, then
+					  * mapped at GK_VA_BASE and written from ring 3 */
+	GK_SELFTEST_BALLOON_TOUCH_KERNEL,/* the same chunk inflated, then written from ring 0 */
 };
 
 struct gk_run_block {

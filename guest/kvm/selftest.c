@@ -46,7 +46,9 @@ static void balloon_bad(struct gk *k, const struct gk_boot_page *bp)
 	case GK_SELFTEST_BALLOON_REPORT_OFF: e = last, op = GK_BALLOON_REPORT; break;
 	case GK_SELFTEST_BALLOON_OUTSIDE: e = 1ULL << 45; break;
 	case GK_SELFTEST_BALLOON_POOL: e = bi->pt_pool_base; break;
-	case GK_SELFTEST_BALLOON_TWICE: e = last; break;
+	case GK_SELFTEST_BALLOON_TWICE:
+	case GK_SELFTEST_BALLOON_TOUCH:
+	case GK_SELFTEST_BALLOON_TOUCH_KERNEL: e = last; break;
 	case GK_SELFTEST_BALLOON_FLAGS: e = bi->ram_base | 0x10; break;
 	case GK_SELFTEST_BALLOON_KERNEL: e = GK_IMAGE_GPA; break;
 	}
@@ -54,6 +56,11 @@ static void balloon_bad(struct gk *k, const struct gk_boot_page *bp)
 	if (bp->run.selftest_arg == GK_SELFTEST_BALLOON_TWICE)
 		k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_INFLATE, 1, GK_BALLOON_MSG_LAST);
 	k->hal.balloon_doorbell(k->hal.balloon_hw, op, 1, GK_BALLOON_MSG_LAST);
+	/* a frame given away, then touched: ring 3 writes it through GK_VA_BASE (user_selftest.c) */
+	if (bp->run.selftest_arg == GK_SELFTEST_BALLOON_TOUCH)
+		map_user_page(k, last & ~GK_BALLOON_ENTRY_FLAGS);
+	else if (bp->run.selftest_arg == GK_SELFTEST_BALLOON_TOUCH_KERNEL)
+		*(volatile uint64_t *)(uintptr_t)(last & ~GK_BALLOON_ENTRY_FLAGS) = 0xbad;
 }
 
 void guest_selftest_kernel(struct gk *k, const struct gk_boot_page *bp)

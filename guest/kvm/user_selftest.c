@@ -15,6 +15,8 @@ bool guest_user_selftest(const struct gk_run_block *run, int *rc, uint64_t *chec
 		*(volatile uint8_t *)(uintptr_t)guest_syscall_gate = 0x90;
 	else if (run->selftest == GK_SELFTEST_MAP_POOL_RW)
 		*(volatile uint64_t *)(uintptr_t)GK_VA_BASE = 0xbad; /* a page table, if the VMM let it */
+	else if (run->selftest == GK_SELFTEST_BALLOON_BAD && run->selftest_arg == GK_SELFTEST_BALLOON_TOUCH)
+		*(volatile uint64_t *)(uintptr_t)GK_VA_BASE = 0xbad; /* a frame the kernel gave away */
 	else if (run->selftest == GK_SELFTEST_USER_HLT)
 		__asm__ volatile("hlt");
 	if (run->selftest != GK_SELFTEST_COHERENCE)

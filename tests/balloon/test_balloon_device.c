@@ -88,6 +88,11 @@ static void test_config(void **st)
 	assert_true(c.step[1].has_at);
 	assert_true(c.step[1].at_s > 1.49 && c.step[1].at_s < 1.51);
 	assert_false(c.deflate_on_oom);
+	assert_false(c.no_protect);
+	struct balloon_config p = { 0 };
+	assert_int_equal(balloon_config_add(&p, "target=0,protect=off", why, sizeof(why)), 0);
+	assert_true(p.no_protect);
+	assert_true(balloon_config_add(&p, "target=0,protect=maybe", why, sizeof(why)) < 0);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(balloon_config_add(&c, "at=1s", why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "at= needs a target=SIZE"));
@@ -197,6 +202,43 @@ static void test_refusals(void **st)
 	expect_refused(&b, GK_BALLOON_INFLATE, &e, 0, GK_BALLOON_MSG_OOM, "flags 0x2");
 	expect_refused(&b, 7, &e, 0, 0, "unknown operation 7");
 	assert_int_equal(balloon_actual_bytes(&b), 4096);
+	balloon_fini(&b);
+}
+
+static void accept(struct balloon *b, unsigned op, uint64_t e)
+{
+	char why[256] = "";
+	if (balloon_message(b, op, &e, 1, GK_BALLOON_MSG_LAST, NULL, why, sizeof(why)) != 0)
+		fail_msg("entry 0x%llx refused: %s", (unsigned long long)e, why);
+}
+
+/* The map is kept a 64-bit word at a time: frames on both sides of a word boundary, the last
+ * bit of a chunk's last word, and a neighbouring chunk that must not see any of them. */
+static void test_map_words(void **st)
+{
+	(void)st;
+	struct balloon b;
+	struct rec r;
+	setup_balloon(&b, &r, NULL);
+	const uint64_t chunk0 = RAM_GPA | GK_BALLOON_ENTRY_2M, chunk1 = (RAM_GPA + 2 * MIB) | GK_BALLOON_ENTRY_2M;
+	accept(&b, GK_BALLOON_INFLATE, RAM_GPA + 63 * 4096);
+	accept(&b, GK_BALLOON_INFLATE, RAM_GPA + 64 * 4096);
+	expect_refused(&b, GK_BALLOON_INFLATE, &chunk0, 1, 0, "partly ballooned");
+	accept(&b, GK_BALLOON_INFLATE, chunk1); /* frames 512..1023: untouched by bits 63 and 64 */
+	accept(&b, GK_BALLOON_DEFLATE, RAM_GPA + 63 * 4096);
+	expect_refused(&b, GK_BALLOON_INFLATE, &chunk0, 1, 0, "partly ballooned"); /* 64 still is */
+	accept(&b, GK_BALLOON_DEFLATE, RAM_GPA + 64 * 4096);
+	accept(&b, GK_BALLOON_INFLATE, chunk0);
+	uint64_t last = RAM_GPA + 511 * 4096, first1 = RAM_GPA + 512 * 4096;
+	expect_refused(&b, GK_BALLOON_INFLATE, &last, 1, 0, "already ballooned");
+	accept(&b, GK_BALLOON_DEFLATE, last); /* the last bit of chunk 0's last word */
+	expect_refused(&b, GK_BALLOON_DEFLATE, &chunk0, 1, 0, "is not (wholly) ballooned");
+	expect_refused(&b, GK_BALLOON_INFLATE, &first1, 1, 0, "already ballooned");
+	accept(&b, GK_BALLOON_INFLATE, last);
+	accept(&b, GK_BALLOON_DEFLATE, chunk0);
+	assert_int_equal(balloon_actual_bytes(&b), 2 * MIB); /* chunk 1 alone */
+	accept(&b, GK_BALLOON_DEFLATE, chunk1);
+	assert_int_equal(balloon_actual_bytes(&b), 0);
 	balloon_fini(&b);
 }
 
@@ -405,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_inflate_deflate_runs),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_map_words),
 		cmocka_unit_test(test_target_and_schedule),
 		cmocka_unit_test(test_stats_checks),
 		cmocka_unit_test(test_stats_poll),

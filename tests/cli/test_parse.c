@@ -218,6 +218,15 @@ static void test_platform_conflicts(void **st)
 	assert_int_equal(PARSE(&c, "--platform", "sim", "--host-page", "2m", "--share", "on"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "sim", "--mmu", "shadow", "--share", "off"), 0);
 	assert_int_equal(PARSE(&c, "--platform", "sim", "--share", "maybe"), EXIT_USAGE);
+	/* the simulator's host memory: a memfd unless asked for anonymous memory */
+	assert_int_equal(PARSE(&c, "--platform", "sim"), 0);
+	assert_false(c.cfg.sim.host_anon);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--host-memory", "anon", "--host-page", "2m"), 0);
+	assert_true(c.cfg.sim.host_anon);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--host-memory", "memfd"), 0);
+	assert_false(c.cfg.sim.host_anon);
+	assert_int_equal(PARSE(&c, "--platform", "sim", "--host-memory", "shm"), EXIT_USAGE);
+	assert_int_equal(PARSE(&c, "--platform", "native", "--host-memory", "anon"), EXIT_USAGE);
 	/* native runs no guest and no simulated hardware; kvm runs the guest */
 	assert_int_equal(PARSE(&c, "--platform", "native", "--guest-page", "2m"), EXIT_USAGE);
 	assert_int_equal(PARSE(&c, "--platform", "native", "--host-page", "2m"), EXIT_USAGE);

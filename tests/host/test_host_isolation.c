@@ -1,7 +1,8 @@
 /* test_host_isolation.c — a VM whose guest misbehaves is stopped by the VMM, and only that VM:
  * on a kvm host of three VMs, the middle one runs a guest that stores outside every mapped
- * region (or issues an unknown hypercall); its neighbours finish with the checksums they have
- * alone, and the host document marks the stopped VM as failed, naming it. */
+ * region (or issues an unknown hypercall, or touches a frame it gave to its balloon); its
+ * neighbours finish with the checksums they have alone, and the host document marks the
+ * stopped VM as failed, naming it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,14 +17,13 @@
 #include "vmm/run/kvm_platform.h"
 #include "vmm/run/run.h"
 
-static unsigned evil_selftest;
+static unsigned evil_selftest, evil_arg = 0x7777;
 
 static int evil_run(const struct run_config *cfg, struct wl_ctx *ctx, struct guest_ram_handle *ram,
 		    struct balloon *balloon, struct run_result *res)
 {
-	(void)balloon;
 	const struct kvm_platform_hooks h = { .image = &kvm_selftest_image, .selftest = evil_selftest,
-					      .selftest_arg = 0x7777 };
+					      .selftest_arg = evil_arg, .balloon = balloon };
 	return kvm_platform_run(cfg, ctx, ram, res, &h);
 }
 
@@ -37,7 +37,7 @@ static uint64_t alone(const struct run_config *cfg)
 	return r.checksum;
 }
 
-static void expect_neighbours_finish(unsigned selftest, const char *needle)
+static void expect_neighbours_finish(unsigned selftest, const char *needle, const struct balloon_config *balloon)
 {
 	static struct host_spec spec; /* large; read-only while the host runs */
 	memset(&spec, 0, sizeof(spec));
@@ -53,6 +53,7 @@ static void expect_neighbours_finish(unsigned selftest, const char *needle)
 	}
 	spec.vm[2].cfg.mmu = "shadow";
 	spec.vm[1].plat = &evil_platform;
+	spec.vm[1].cfg.balloon = balloon;
 	json_t *doc = NULL;
 	assert_int_equal(host_execute(&spec, &doc), RUN_FAILED);
 	assert_non_null(doc);
@@ -83,13 +84,26 @@ static void expect_neighbours_finish(unsigned selftest, const char *needle)
 static void test_wild_store_stops_only_its_vm(void **st)
 {
 	(void)st;
-	expect_neighbours_finish(GK_SELFTEST_WILD_STORE, "rip=");
+	expect_neighbours_finish(GK_SELFTEST_WILD_STORE, "rip=", NULL);
 }
 
 static void test_unknown_hypercall_stops_only_its_vm(void **st)
 {
 	(void)st;
-	expect_neighbours_finish(GK_SELFTEST_HCALL, "unknown hypercall number");
+	expect_neighbours_finish(GK_SELFTEST_HCALL, "unknown hypercall number", NULL);
+}
+
+/* The evil VM gives a 2 MiB chunk to its balloon, then ring 3 writes it: the VMM made the chunk
+ * inaccessible, so the VM stops naming the frame; the neighbours run on. */
+static void test_ballooned_touch_stops_only_its_vm(void **st)
+{
+	(void)st;
+	struct balloon_config bc = { 0 };
+	char why[128];
+	assert_int_equal(balloon_config_add(&bc, "target=0", why, sizeof(why)), 0);
+	evil_arg = GK_SELFTEST_BALLOON_TOUCH;
+	expect_neighbours_finish(GK_SELFTEST_BALLOON_BAD, "which it gave to the balloon", &bc);
+	evil_arg = 0x7777;
 }
 
 int main(void)
@@ -98,6 +112,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wild_store_stops_only_its_vm),
 		cmocka_unit_test(test_unknown_hypercall_stops_only_its_vm),
+		cmocka_unit_test(test_ballooned_touch_stops_only_its_vm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

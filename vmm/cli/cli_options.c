@@ -22,6 +22,7 @@
 enum {
 	OPT_PLATFORM = 256, OPT_MMU, OPT_WORKLOAD, OPT_MEM, OPT_OPS, OPT_SEED, OPT_JSON, OPT_NO_PROGRESS,
 	OPT_GUEST_MEM, OPT_TLB, OPT_PWC, OPT_NTLB, OPT_PCID, OPT_SHADOW_FLOOD, OPT_SHARE, OPT_LEVELS, OPT_GUEST_PAGE, OPT_HOST_PAGE,
+	OPT_HOST_MEMORY,
 	OPT_COST, OPT_RUNTIME, OPT_RAMP, OPT_LOOPS, OPT_HELP, OPT_WL_PARAM, /* + index of the parameter name */
 };
 
@@ -78,6 +79,10 @@ static const struct cli_opt guest_options[] = {
 static const struct cli_opt sim_options[] = {
 	CLI_OPT_GROUP_AT("Simulated hardware and cost model:", CLI_SIM | CLI_COMMANDS, CLI_KVM),
 	CLI_OPT_ARG("host-page", OPT_HOST_PAGE, "4k|2m|1g", "p2m (host) page size (default 4k)"),
+	CLI_OPT_ARG("host-memory", OPT_HOST_MEMORY, "memfd|anon",
+		    "the simulator's host memory: a shared memfd (default; host page-out\n"
+		    "keeps its contents) or private anonymous memory (with --host-page 2m\n"
+		    "transparent huge pages: a balloon gives 2 MiB back in one step)"),
 	CLI_OPT_ARG("tlb", OPT_TLB, "ENTRIES", "4 KiB TLB entries, 0 = no TLB (default 1536)"),
 	CLI_OPT_ARG("pwc", OPT_PWC, "on|off", "page-walk caches (default on)"),
 	CLI_OPT_ARG("ntlb", OPT_NTLB, "on|off", "nested TLB for guest-physical translations (default on)"),
@@ -363,6 +368,13 @@ static int parse_fixed(int opt, const char *arg, struct run_config *cfg, const c
 		return parse_page_opt("guest-page", arg, false, &cfg->sim.guest_page);
 	case OPT_HOST_PAGE:
 		return parse_page_opt("host-page", arg, true, &cfg->sim.host_page);
+	case OPT_HOST_MEMORY: {
+		int anon;
+		int rc = cli_choice_value("host-memory", arg, (const char *const[]){ "memfd", "anon", NULL }, &anon);
+		if (rc == 0)
+			cfg->sim.host_anon = anon == 1;
+		return rc;
+	}
 	case OPT_COST: {
 		char name[64];
 		const char *eq = strchr(arg, '=');

@@ -14,6 +14,7 @@
 
 #include "vmm/host/damon.h"
 #include "vmm/host/host_counters.h"
+#include "vmm/util/proc_rss.h"
 
 static int open_ro(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
 
@@ -160,8 +161,7 @@ uint64_t host_read_rss(struct host_sources *h)
 	char buf[256];
 	if (read_whole(h->statm_fd, buf, sizeof(buf)) <= 0)
 		return 0;
-	char *sp = strchr(buf, ' ');
-	return sp ? strtoull(sp + 1, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+	return statm_rss_bytes(buf);
 }
 
 uint64_t host_read_available(struct host_sources *h)

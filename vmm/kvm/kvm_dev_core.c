@@ -132,6 +132,15 @@ static bool hc_zero(struct kvm_vm *vm, void *state, const struct kvm_hc_args *hc
 		return kvm_hc_refuse(vm, hc, "not a whole 4 KiB or 2 MiB frame");
 	if (!kvm_gpa_within(gpa, bytes, ram->gpa, ram->bytes))
 		return kvm_hc_refuse(vm, hc, "range outside guest RAM");
+	/* A frame the guest gave to the balloon is inaccessible on the host too (balloon_kvm.c):
+	 * zeroing it would be the VMM touching it for the guest. */
+	uint64_t at;
+	if (p2m_book_find(&vm->book, gpa - ram->gpa, bytes, P2M_BALLOONED, &at) == 1) {
+		char why[128];
+		snprintf(why, sizeof(why), "guest error: zeroing guest frame 0x%" PRIx64 ", which it gave to the balloon",
+			 ram->gpa + at);
+		return kvm_hc_refuse(vm, hc, why);
+	}
 	memset((uint8_t *)ram->host + (gpa - ram->gpa), 0, bytes);
 	vm->out.zeroed_bytes += bytes;
 	return true;

@@ -49,7 +49,9 @@ static bool exit_io(struct kvm_vm *vm)
 
 /* A store to the pool exits only when the strategy made its slot read-only: the strategy's
  * (shadow paging's page-table write). In the MMIO window an access goes to the device whose
- * range holds it; anywhere else without memory it is the guest going astray. */
+ * range holds it; in guest RAM it is a frame the guest gave to the balloon (made inaccessible,
+ * balloon_kvm.c: ring 0, emulated on PVM, sees that as no memory); anywhere else without
+ * memory it is the guest going astray. */
 static bool exit_mmio(struct kvm_vm *vm)
 {
 	struct kvm_run *run = vm->run;
@@ -62,6 +64,8 @@ static bool exit_mmio(struct kvm_vm *vm)
 	vm->out.mmio_exits++;
 	if (kvm_gpa_within(gpa, 1, vm->layout.mmio_gpa, vm->layout.mmio_bytes))
 		return kvm_device_mmio(vm, gpa - vm->layout.mmio_gpa, run->mmio.data, len, run->mmio.is_write);
+	if (kvm_ballooned_touch(vm, gpa, "an MMIO exit: the emulated ring 0 could not reach it"))
+		return false;
 	kvm_vm_fail(vm, "guest MMIO %s of %u bytes at gpa 0x%llx refused (no memory or device there)",
 		    run->mmio.is_write ? "write" : "read", len, (unsigned long long)gpa);
 	return false;

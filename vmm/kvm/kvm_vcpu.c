@@ -184,7 +184,10 @@ static bool vcpu_run_once(struct kvm_vm *vm)
 			vm->out.kicks++;
 			return true;
 		}
-		kvm_vm_fail(vm, "KVM_RUN: %s", strerror(errno));
+		if (errno == EFAULT)
+			kvm_exit_efault(vm);
+		else
+			kvm_vm_fail(vm, "KVM_RUN: %s", strerror(errno));
 		return false;
 	}
 	return kvm_exit_dispatch(vm);

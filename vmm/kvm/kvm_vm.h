@@ -189,6 +189,13 @@ void kvm_vcpu_dump(struct kvm_vm *vm, char *buf, size_t len);
 
 /* Handles the exit in vm->run. Returns true to re-enter the guest, false to stop. */
 bool kvm_exit_dispatch(struct kvm_vm *vm);
+/* KVM_RUN failed with EFAULT: KVM could not back a guest access. Names the guest-physical
+ * address when the kernel gave it (KVM_EXIT_MEMORY_FAULT), and says when the frame is the
+ * balloon's (the guest touched a frame it gave away: a guest error). Stops the VM. */
+void kvm_exit_efault(struct kvm_vm *vm);
+/* When gpa is a frame of guest RAM the guest gave to the balloon: stops the VM saying so (how:
+ * how the touch was seen) and returns true; else false. */
+bool kvm_ballooned_touch(struct kvm_vm *vm, uint64_t gpa, const char *how);
 /* Marks the outcome failed with a message (printf-style) and a register dump. */
 void kvm_vm_fail(struct kvm_vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -68,3 +68,13 @@ int guest_ram_discard(const struct guest_ram *ram, uint64_t off, uint64_t len)
 			      : madvise((uint8_t *)ram->base + off, len, MADV_DONTNEED);
 	return rc < 0 ? -errno : 0;
 }
+
+int guest_ram_protect(const struct guest_ram *ram, uint64_t off, uint64_t len, bool access)
+{
+	if (!ram->base || off > ram->bytes || len > ram->bytes - off)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	int prot = access ? PROT_READ | PROT_WRITE : PROT_NONE;
+	return mprotect((uint8_t *)ram->base + off, len, prot) < 0 ? -errno : 0;
+}

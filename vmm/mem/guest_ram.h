@@ -56,5 +56,11 @@ int guest_ram_with(struct guest_ram_handle *h, int (*fn)(const struct guest_ram 
  * range reads back as zeros. Call under the handle's lock (guest_ram_with). 0, -EINVAL (outside
  * ram, nothing published), or -errno of the system call. */
 int guest_ram_discard(const struct guest_ram *ram, uint64_t off, uint64_t len);
+/* Makes [off, off + len) of ram inaccessible to everyone (access false: PROT_NONE), or
+ * readable and writable again (true): the balloon's ranges, so that a guest touching a frame
+ * it gave away makes KVM_RUN fail with EFAULT instead of the host backing it again. off and
+ * len must be whole host pages (huge pages on hugetlb). Call under the handle's lock. 0,
+ * -EINVAL, or -errno of mprotect. */
+int guest_ram_protect(const struct guest_ram *ram, uint64_t off, uint64_t len, bool access);
 
 #endif

@@ -510,11 +510,13 @@ static int sim_run(const struct run_config *cfg, struct wl_ctx *ctx, struct gues
 
 static const char *sim_unavailable(void) { return NULL; }
 
-/* The simulator's host memory is a memfd unless Linux KSM is to merge it (ksm = on). */
+/* The simulator's host memory is a memfd unless Linux KSM is to merge it (ksm = on) or the
+ * run asks for anonymous memory (--host-memory anon). */
 static const char *sim_wss_refused(const struct run_config *cfg)
 {
-	return cfg->sim.host_anon ? "with ksm = on the simulator's host memory is private anonymous memory, which "
-				    "invalidation would zero: turn ksm off for working-set estimation"
+	return cfg->sim.host_anon ? "the simulator's host memory is private anonymous memory (ksm = on, or "
+				    "--host-memory anon), which invalidation would zero: use a memfd for "
+				    "working-set estimation"
 				  : NULL;
 }
 
