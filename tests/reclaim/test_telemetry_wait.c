@@ -41,6 +41,20 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The thread's CPU wait so far, in ms (/proc/self/task/TID/schedstat's second field, ns). */
+static double waited_ms(int tid)
+{
+	char path[64];
+	unsigned long long run_ns = 0, wait_ns = 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+	FILE *f = fopen(path, "r");
+	if (f && fscanf(f, "%llu %llu", &run_ns, &wait_ns) != 2)
+		wait_ns = 0;
+	if (f)
+		fclose(f);
+	return (double)wait_ns / 1e6;
+}
+
 static void test_wait_before_following_is_not_counted(void **st)
 {
 	(void)st;
@@ -59,6 +73,7 @@ static void test_wait_before_following_is_not_counted(void **st)
 	while (!atomic_load(&spinner_tid))
 		sleep_ms(1);
 	double followed_ms = (monotonic_seconds() - t0) * 1e3;
+	double before_ms = waited_ms(atomic_load(&spinner_tid)); /* what the bug put in one interval */
 	tel_target_worker(&tg, atomic_load(&spinner_tid));
 	sleep_ms(100);
 	atomic_store(&stop, true);
@@ -79,8 +94,10 @@ static void test_wait_before_following_is_not_counted(void **st)
 		if (since_ms > 0 && wait_ms - since_ms > worst)
 			worst = wait_ms - since_ms;
 	}
-	printf("# most CPU wait counted beyond the time followed: %.1f ms\n", worst);
-	assert_true(worst <= 30);
+	printf("# most CPU wait counted beyond the time followed: %.1f ms (waited %.1f ms before)\n", worst, before_ms);
+	/* The bug counted all of the wait before (~150 ms here, more on a loaded host, where the
+	 * slices are longer too): at most half of it may show, and at least 30 ms always may. */
+	assert_true(worst <= (before_ms / 2 > 30 ? before_ms / 2 : 30));
 	assert_true(ts->s[ts->n - 1].worker_wait_us > 0); /* and its wait after being followed counts */
 	tel_target_fini(&tg);
 	telemetry_fini(&mon);
