@@ -20,6 +20,7 @@
 #include "results/result.h"
 #include "tests/common/tmpdir.h"
 #include "results/report.h"
+#include "tests/common/test_svg.h"
 
 
 /* 1000 ms at 1 kHz, 1e6 ops/s, a dip to a tenth at 400-450 ms with minor faults in it; the
@@ -65,14 +66,6 @@ static json_t *known_doc(void)
 		"resident_pages_before", 16384, "resident_pages_after", 16384, "message", "");
 }
 
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -110,32 +103,32 @@ static void test_report_elements(void **st)
 {
 	(void)st;
 	const char *page = report_page(48 << 20, false);
-	assert_int_equal(count(page, "<svg"), 5);
-	assert_int_equal(count(page, "class=\"dip\""), 5);   /* shaded in every plot */
-	assert_int_equal(count(page, "class=\"event\""), 5); /* marked in every plot */
-	assert_int_equal(count(page, "<polyline class=\"throughput\""), 1);
-	assert_int_equal(count(page, "<polyline class=\"minor\""), 1);
+	assert_int_equal(test_count(page, "<svg"), 5);
+	assert_int_equal(test_count(page, "class=\"dip\""), 5);   /* shaded in every plot */
+	assert_int_equal(test_count(page, "class=\"event\""), 5); /* marked in every plot */
+	assert_int_equal(test_count(page, "<polyline class=\"throughput\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"minor\""), 1);
 	assert_non_null(strstr(page, "<h2>Dips</h2>"));
 	assert_non_null(strstr(page, "<h2>Reclaim events</h2>"));
 	assert_non_null(strstr(page, "dip 1: 400.0-450.0 ms, depth 90%"));
 	assert_non_null(strstr(page, ">discard</td>"));
 	assert_non_null(strstr(page, "</html>"));
 	/* what the guest uses, under what the host holds */
-	assert_int_equal(count(page, "<polyline class=\"resident (mincore)\""), 1);
-	assert_int_equal(count(page, "<polyline class=\"used by the guest\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"resident (mincore)\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"used by the guest\""), 1);
 	assert_null(strstr(page, "Balloon, guest free memory and host memory"));
 	page = report_page(TEL_ABSENT, false);
-	assert_int_equal(count(page, "<svg"), 5);
-	assert_int_equal(count(page, "<polyline class=\"used by the guest\""), 0);
+	assert_int_equal(test_count(page, "<svg"), 5);
+	assert_int_equal(test_count(page, "<polyline class=\"used by the guest\""), 0);
 	/* a balloon: its plot, with the host's resident bytes on the same axis */
 	page = report_page(48 << 20, true);
-	assert_int_equal(count(page, "<svg"), 6);
+	assert_int_equal(test_count(page, "<svg"), 6);
 	assert_non_null(strstr(page, "<h3>Balloon, guest free memory and host memory</h3>"));
-	assert_int_equal(count(page, "<polyline class=\"balloon\""), 1);
-	assert_int_equal(count(page, "<polyline class=\"free in the guest (its statistics)\""), 1);
-	assert_int_equal(count(page, "<polyline class=\"resident (mincore)\""), 1);
-	assert_int_equal(count(page, "<polyline class=\"host resident (mincore)\""), 1);
-	assert_int_equal(count(page, "<polyline class=\"reported free (cumulative)\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"balloon\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"free in the guest (its statistics)\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"resident (mincore)\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"host resident (mincore)\""), 1);
+	assert_int_equal(test_count(page, "<polyline class=\"reported free (cumulative)\""), 1);
 }
 
 static void test_report_refuses_without_telemetry(void **st)

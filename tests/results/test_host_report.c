@@ -34,6 +34,7 @@
 
 #include "results/report.h"
 #include "tests/common/tmpdir.h"
+#include "tests/common/test_svg.h"
 
 #define PAYLOAD "<script>alert(1)</script>\"'&x"
 #define ESCAPED "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;x"
@@ -41,14 +42,6 @@
 #define ROWS 200 /* 1 kHz for 200 ms */
 
 static char page[1 << 22];
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
 
 static void slurp(const char *path, char *buf, size_t size)
 {
@@ -279,20 +272,20 @@ static void test_overcommit_page(void **st)
 	assert_non_null(strstr(page, ">budget 320.0 MiB</text>"));
 	assert_non_null(strstr(page, ">budget + slack 336.0 MiB</text>"));
 	assert_non_null(strstr(page, "<title>the budget cgroup&#39;s usage</title>"));
-	assert_int_equal(count(page, "fill=\"url(#mv-hatch-"), 2 * 2); /* two layers, two legend swatches */
+	assert_int_equal(test_count(page, "fill=\"url(#mv-hatch-"), 2 * 2); /* two layers, two legend swatches */
 	assert_non_null(strstr(page, "<title>a: working-set estimate"));
 	assert_null(strstr(page, "<title>b: working-set estimate")); /* b's column is all null */
 	assert_non_null(strstr(page, "ballooned 32.0 MiB")); /* hover: the balloon at t = 150 ms */
 	/* 10 decisions: 8 about VMs (4 each), 2 host-wide; memory chart all 10, a's panel 4 + 2,
 	 * b's panel 4 + 2 */
-	assert_int_equal(count(page, "<g class=\"decision\">"), 10 + 6 + 6);
+	assert_int_equal(test_count(page, "<g class=\"decision\">"), 10 + 6 + 6);
 	assert_non_null(strstr(page, "(dips shaded red, policy decisions ticked)</text>"));
 	assert_non_null(strstr(page, "a: target 256.0 MiB \xe2\x86\x92 192.0 MiB\nballoon a: host free under 20%"));
 	assert_non_null(strstr(page, "host: ksm off \xe2\x86\x92 on"));
 	assert_non_null(strstr(page, "host_free_frac=0.15, wss_bytes=100.0 MiB</td>")); /* inputs: bytes read as bytes */
 	/* the tables */
 	assert_non_null(strstr(page, "<h2>Policy decisions</h2>"));
-	assert_int_equal(count(page, "<tr><td>"), 10 + 0); /* decision rows; other tables' rows start otherwise */
+	assert_int_equal(test_count(page, "<tr><td>"), 10 + 0); /* decision rows; other tables' rows start otherwise */
 	assert_null(strstr(page, "more decisions"));
 	assert_non_null(strstr(page, "<h2>Host memory budget</h2>"));
 	assert_non_null(strstr(page, "<td>356.0 MiB (111% of the budget)</td>"));
@@ -308,7 +301,7 @@ static void test_overcommit_page(void **st)
 	assert_non_null(strstr(page, "<th>balloon at the end</th>"));
 	assert_non_null(strstr(page, "<td>63.4 MiB</td></tr>")); /* b's balloon at the last row, 199 ms */
 	/* throughput: a panel per VM with its dip shaded */
-	assert_int_equal(count(page, "<rect class=\"dip\""), 2);
+	assert_int_equal(test_count(page, "<rect class=\"dip\""), 2);
 	assert_non_null(strstr(page, "dip 1: 0.050-0.070 s, depth 90%, 1234 ops lost"));
 	check_svg("oc", "host-memory.svg", ">budget 320.0 MiB</text>");
 	check_svg("oc", "host-throughput.svg", "<rect class=\"dip\"");
@@ -324,7 +317,7 @@ static void test_older_document(void **st)
 	assert_non_null(strstr(page, "Memory by VM and state"));
 	assert_non_null(strstr(page, "Throughput of each VM"));
 	assert_non_null(strstr(page, "<h2>Per-VM summary</h2>"));
-	assert_int_equal(count(page, "<rect class=\"dip\""), 2);
+	assert_int_equal(test_count(page, "<rect class=\"dip\""), 2);
 	assert_null(strstr(page, "Host memory budget"));
 	assert_null(strstr(page, "<h2>Policy"));
 	assert_null(strstr(page, "class=\"decision\""));
@@ -367,7 +360,7 @@ static void test_columns_by_name(void **st)
 	json_decref(doc);
 	snprintf(path, sizeof(path), "%s/index.html", out);
 	slurp(path, page, sizeof(page));
-	assert_int_equal(count(page, "fill=\"url(#mv-hatch-"), 2 * 2);
+	assert_int_equal(test_count(page, "fill=\"url(#mv-hatch-"), 2 * 2);
 	assert_non_null(strstr(page, "<title>a: working-set estimate"));
 	assert_null(strstr(page, "<title>b: working-set estimate"));
 	assert_non_null(strstr(page, "ballooned 32.0 MiB"));
@@ -402,7 +395,7 @@ static void test_long_log(void **st)
 	(void)st;
 	struct doc_opts o = { "a", "b", true, 250, "r", false, false };
 	render(&o, "long");
-	assert_int_equal(count(page, "<tr><td>"), 200);
+	assert_int_equal(test_count(page, "<tr><td>"), 200);
 	assert_non_null(strstr(page, "and 50 more decisions"));
 	assert_non_null(strstr(page, "<tr><th class=l>decisions</th><td class=l>250</td></tr>"));
 }
@@ -424,7 +417,7 @@ static void test_hostile_strings(void **st)
 	render(&o, "hostile");
 	check_escaped("index.html", page);
 	/* every place a string goes: the VM's name, a decision's VM, reason, knob, cgroup */
-	assert_true(count(page, ESCAPED) >= 20);
+	assert_true(test_count(page, ESCAPED) >= 20);
 	assert_non_null(strstr(page, "<code>" ESCAPED "</code> = " ESCAPED));
 	assert_non_null(strstr(page, "no run report: the name is not a file name"));
 	assert_non_null(strstr(page, "<a href=\"vm-b.html\">"));
@@ -436,22 +429,6 @@ static void test_hostile_strings(void **st)
 	}
 	snprintf(path, sizeof(path), "%s/hostile/vm-b.html", test_dir);
 	assert_int_equal(access(path, F_OK), 0);
-}
-
-/* The points="..." of the polyline whose tooltip starts with title: how many points. */
-static int polyline_points(const char *svg, const char *title)
-{
-	for (const char *p = svg; (p = strstr(p, "<polyline")); p++) {
-		const char *end = strstr(p, "</polyline>"), *t = strstr(p, "<title>");
-		if (!end || !t || t > end || strncmp(t + 7, title, strlen(title)) != 0)
-			continue;
-		const char *pts = strstr(p, "points=\""), *q = pts ? strchr(pts + 8, '"') : NULL;
-		int n = 0;
-		for (const char *c = pts ? pts + 8 : q; c && c < q; c++)
-			n += *c == ',';
-		return n;
-	}
-	return -1;
 }
 
 /* Both engines: each chart has its axis titles, a legend entry per engine, every sample as a
@@ -472,16 +449,16 @@ static void test_sharing_charts(void **st)
 	assert_non_null(strstr(svg, ">time since the host started (s)</text>"));
 	assert_non_null(strstr(svg, ">Linux KSM (ksmd)</text>"));
 	assert_non_null(strstr(svg, ">memvirt engine</text>"));
-	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): bytes saved"), SHARE_ROWS);
-	assert_int_equal(polyline_points(svg, "memvirt engine: bytes saved"), SHARE_ROWS);
+	assert_int_equal(test_svg_polyline_points(svg, "Linux KSM (ksmd): bytes saved"), SHARE_ROWS);
+	assert_int_equal(test_svg_polyline_points(svg, "memvirt engine: bytes saved"), SHARE_ROWS);
 	assert_non_null(strstr(svg, ">peak 50.0 MiB at 0.10 s</text>")); /* the 1000 pages from before not counted */
 	assert_non_null(strstr(svg, ">peak 40.0 MiB at 0.05 s</text>"));
 	assert_non_null(strstr(svg, ">90% of the peak at 0.09 s</text>"));
 	assert_non_null(strstr(svg, ">last 50.0 MiB at 0.20 s</text>"));
-	assert_int_equal(count(svg, "class=\"peak\""), 2);
+	assert_int_equal(test_count(svg, "class=\"peak\""), 2);
 	snprintf(path, sizeof(path), "%s/share/host-sharing-cpu.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
-	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): CPU time"), SHARE_ROWS);
+	assert_int_equal(test_svg_polyline_points(svg, "Linux KSM (ksmd): CPU time"), SHARE_ROWS);
 	assert_non_null(strstr(svg, ">0.2 s at 0.20 s</text>"));   /* ksmd: 5.2 s less the 5 s before */
 	assert_non_null(strstr(svg, ">0.02 s at 0.20 s</text>"));  /* the own scanner */
 }
@@ -527,7 +504,7 @@ static void test_sharing_long_series(void **st)
 	render_doc(doc, "long-share");
 	snprintf(path, sizeof(path), "%s/long-share/host-sharing-saved.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
-	int n = polyline_points(svg, "memvirt engine: bytes saved");
+	int n = test_svg_polyline_points(svg, "memvirt engine: bytes saved");
 	assert_true(n > 1000 && n <= 2003); /* every third sample, and the peak */
 	assert_non_null(strstr(svg, ">peak 64.0 MiB at 0.10 s</text>"));
 	assert_non_null(strstr(svg, "64.0 MiB at 0.10 s, last 32.0 MiB at 0.20 s"));

@@ -25,16 +25,9 @@
 
 #include "results/trend_plot.h"
 #include "tests/common/tmpdir.h"
+#include "tests/common/test_svg.h"
 
 static char buf[1 << 18];
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
 
 /* 3 sizes x 2 strategies x 2 workloads; result.run_s's mean grows with the size, sd 10 % of
  * it, quartiles at mean -/+ 20 % and the median at 0.9 of the mean (so the iqr chart is not
@@ -96,10 +89,10 @@ static void test_panels_lines_and_sd_bars(void **st)
 		assert_non_null(strstr(svg, ">result.run_s (ms)</text>"));
 		assert_non_null(strstr(svg, ">mmu=ept</text>"));
 		assert_non_null(strstr(svg, ">mmu=shadow</text>"));
-		assert_int_equal(count(svg, "<rect class=\"key\""), 2);
-		assert_int_equal(count(svg, "<polyline"), 2);
-		assert_int_equal(count(svg, "<circle class=\"pt\""), 6);
-		assert_int_equal(count(svg, "class=\"errbar\""), 6);
+		assert_int_equal(test_count(svg, "<rect class=\"key\""), 2);
+		assert_int_equal(test_count(svg, "<polyline"), 2);
+		assert_int_equal(test_count(svg, "<circle class=\"pt\""), 6);
+		assert_int_equal(test_count(svg, "class=\"errbar\""), 6);
 		assert_non_null(strstr(svg, ">points: mean; bars: \u00b1 1 sd</text>"));
 		assert_non_null(strstr(svg, ">16 MiB</text>"));
 		assert_non_null(strstr(svg, ">256 MiB</text>"));
@@ -124,8 +117,8 @@ static void test_categorical_bars(void **st)
 	record(s, "x=mmu,series=mem,metric=result.run_s", TREND_ERROR_SD);
 	assert_int_equal(trend_plots_write_files(s, test_dir, why, sizeof(why)), 0);
 	const char *svg = slurp("plot-result.run_s-vs-mmu-by-mem-p1.svg");
-	assert_int_equal(count(svg, "<rect class=\"bar\""), 6);
-	assert_int_equal(count(svg, "<polyline"), 0);
+	assert_int_equal(test_count(svg, "<rect class=\"bar\""), 6);
+	assert_int_equal(test_count(svg, "<polyline"), 0);
 	assert_non_null(strstr(svg, ">mem=16m</text>"));
 	assert_non_null(strstr(svg, ">mem=256m</text>"));
 	assert_non_null(strstr(svg, ">mmu</text>"));
@@ -151,7 +144,7 @@ static void test_iqr_and_none(void **st)
 	f = fmemopen(buf, sizeof(buf), "w");
 	assert_int_equal(trend_request_svg(f, s, ax, &r, true), 0);
 	fclose(f);
-	assert_int_equal(count(buf, "class=\"errbar\""), 6);
+	assert_int_equal(test_count(buf, "class=\"errbar\""), 6);
 	assert_non_null(strstr(buf, ">points: median; bars: IQR, q1 to q3</text>"));
 	assert_non_null(strstr(buf, "quartiles"));        /* the tooltip has them */
 	assert_string_not_equal(buf, sd_svg);
@@ -162,7 +155,7 @@ static void test_iqr_and_none(void **st)
 	f = fmemopen(buf, sizeof(buf), "w");
 	assert_int_equal(trend_request_svg(f, s, ax, &r, true), 0);
 	fclose(f);
-	assert_int_equal(count(buf, "class=\"errbar\""), 0);
+	assert_int_equal(test_count(buf, "class=\"errbar\""), 0);
 	assert_non_null(strstr(buf, ">points: mean; no error bars</text>"));
 	free(ax);
 	(void)why;
@@ -220,7 +213,7 @@ static void test_page_and_export(void **st)
 	assert_non_null(strstr(buf, "href=\"plot-result.run_s-vs-mem-by-mmu-p1.svg\""));
 	assert_non_null(strstr(buf, "href=\"plot-result.run_s-vs-mem-by-mmu-p2.svg\""));
 	assert_non_null(strstr(buf, "interquartile range"));
-	assert_int_equal(count(buf, "<svg"), 2);
+	assert_int_equal(test_count(buf, "<svg"), 2);
 	snprintf(path, sizeof(path), "%s/fig.svg", test_dir);
 	assert_int_equal(trend_export(s, "x=mem,series=mmu,metric=result.run_s", TREND_ERROR_NONE, path, NULL, "", why,
 				      sizeof(why)),
@@ -249,9 +242,9 @@ static void test_hostile_recorded_plot(void **st)
 	if (strstr(buf, "<script") || strstr(buf, "<b>"))
 		fail_msg("markup from the summary reached the page: %s", buf);
 	assert_non_null(strstr(buf, "&lt;script&gt;"));
-	assert_int_equal(count(buf, "A recorded plot is not drawn"), 3);
+	assert_int_equal(test_count(buf, "A recorded plot is not drawn"), 3);
 	assert_non_null(strstr(buf, "x=nope is not a swept axis"));
-	assert_int_equal(count(buf, "<svg"), 0);
+	assert_int_equal(test_count(buf, "<svg"), 0);
 	assert_non_null(strstr(buf, "standard deviation")); /* an unknown error_bars: sd */
 	json_decref(s);
 }

@@ -22,6 +22,7 @@
 
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/tmpdir.h"
+#include "tests/common/test_svg.h"
 
 static char out[128];
 /* a hang is a failure (exit 124), not a ctest timeout */
@@ -195,14 +196,6 @@ static void test_plot_export(void **st)
 	assert_int_equal(test_count_lines(cmd.err), 1);
 }
 
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 static void test_merge_plot(void **st)
 {
 	char svg[1 << 16], path[300], html[1 << 20];
@@ -216,16 +209,16 @@ static void test_merge_plot(void **st)
 	assert_non_null(strstr(svg, ">mem (size)</text>"));
 	assert_non_null(strstr(svg, ">mmu=ept</text>"));
 	assert_non_null(strstr(svg, ">mmu=shadow</text>"));
-	assert_int_equal(count(svg, "<circle class=\"pt\""), 4); /* 2 sizes x 2 strategies */
+	assert_int_equal(test_count(svg, "<circle class=\"pt\""), 4); /* 2 sizes x 2 strategies */
 	assert_non_null(strstr(svg, "points: median; bars: IQR, q1 to q3"));
 	/* two repetitions of a timed run: each point's quartiles differ (two wall times equal to the
 	 * nanosecond do not happen), so each of the 4 points has its bar */
-	assert_int_equal(count(svg, "class=\"errbar\""), 4);
+	assert_int_equal(test_count(svg, "class=\"errbar\""), 4);
 	snprintf(path, sizeof(path), "%s/chosen/plot-mmu.modeled_cycles-vs-mmu-by-mem.svg", test_dir);
 	test_slurp(path, svg, sizeof(svg));
-	assert_int_equal(count(svg, "<rect class=\"bar\""), 4);
+	assert_int_equal(test_count(svg, "<rect class=\"bar\""), 4);
 	assert_non_null(strstr(svg, ">mem=1m</text>"));
-	assert_int_equal(count(svg, "class=\"errbar\""), 0); /* the simulator's counters do not vary */
+	assert_int_equal(test_count(svg, "class=\"errbar\""), 0); /* the simulator's counters do not vary */
 	snprintf(path, sizeof(path), "%s/chosen/report.html", test_dir);
 	test_slurp(path, html, sizeof(html));
 	assert_non_null(strstr(html, "Chosen plots"));
@@ -261,7 +254,7 @@ static void test_merge_plot(void **st)
 	assert_int_equal(memvirt("report %s/summary.json --plot x=mem,series=mmu,metric=result.run_s --error none -o %s",
 				 out, path), 0);
 	test_slurp(path, svg, sizeof(svg));
-	assert_int_equal(count(svg, "class=\"errbar\""), 0);
+	assert_int_equal(test_count(svg, "class=\"errbar\""), 0);
 	assert_non_null(strstr(svg, "points: mean; no error bars"));
 	assert_int_equal(memvirt("report %s/summary.json --error iqr -o %s/x", out, test_dir), 2); /* --error needs --plot */
 	assert_int_equal(test_count_lines(cmd.err), 1);
