@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "results/report.h"
+#include "tests/common/test_svg.h"
 #include "tests/common/tmpdir.h"
 
 #define PAYLOAD "<script>alert(1)</script>\"'&x"
@@ -438,22 +439,6 @@ static void test_hostile_strings(void **st)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
-/* The points="..." of the polyline whose tooltip starts with title: how many points. */
-static int polyline_points(const char *svg, const char *title)
-{
-	for (const char *p = svg; (p = strstr(p, "<polyline")); p++) {
-		const char *end = strstr(p, "</polyline>"), *t = strstr(p, "<title>");
-		if (!end || !t || t > end || strncmp(t + 7, title, strlen(title)) != 0)
-			continue;
-		const char *pts = strstr(p, "points=\""), *q = pts ? strchr(pts + 8, '"') : NULL;
-		int n = 0;
-		for (const char *c = pts ? pts + 8 : q; c && c < q; c++)
-			n += *c == ',';
-		return n;
-	}
-	return -1;
-}
-
 /* Both engines: each chart has its axis titles, a legend entry per engine, every sample as a
  * point, the peak and the last value labelled, and when 90 % of the peak was first reached. */
 static void test_sharing_charts(void **st)
@@ -472,8 +457,8 @@ static void test_sharing_charts(void **st)
 	assert_non_null(strstr(svg, ">time since the host started (s)</text>"));
 	assert_non_null(strstr(svg, ">Linux KSM (ksmd)</text>"));
 	assert_non_null(strstr(svg, ">memvirt engine</text>"));
-	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): bytes saved"), SHARE_ROWS);
-	assert_int_equal(polyline_points(svg, "memvirt engine: bytes saved"), SHARE_ROWS);
+	assert_int_equal(test_svg_polyline_points(svg, "Linux KSM (ksmd): bytes saved"), SHARE_ROWS);
+	assert_int_equal(test_svg_polyline_points(svg, "memvirt engine: bytes saved"), SHARE_ROWS);
 	assert_non_null(strstr(svg, ">peak 50.0 MiB at 0.10 s</text>")); /* the 1000 pages from before not counted */
 	assert_non_null(strstr(svg, ">peak 40.0 MiB at 0.05 s</text>"));
 	assert_non_null(strstr(svg, ">90% of the peak at 0.09 s</text>"));
@@ -481,7 +466,7 @@ static void test_sharing_charts(void **st)
 	assert_int_equal(count(svg, "class=\"peak\""), 2);
 	snprintf(path, sizeof(path), "%s/share/host-sharing-cpu.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
-	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): CPU time"), SHARE_ROWS);
+	assert_int_equal(test_svg_polyline_points(svg, "Linux KSM (ksmd): CPU time"), SHARE_ROWS);
 	assert_non_null(strstr(svg, ">0.2 s at 0.20 s</text>"));   /* ksmd: 5.2 s less the 5 s before */
 	assert_non_null(strstr(svg, ">0.02 s at 0.20 s</text>"));  /* the own scanner */
 }
@@ -527,7 +512,7 @@ static void test_sharing_long_series(void **st)
 	render_doc(doc, "long-share");
 	snprintf(path, sizeof(path), "%s/long-share/host-sharing-saved.svg", test_dir);
 	slurp(path, svg, sizeof(svg));
-	int n = polyline_points(svg, "memvirt engine: bytes saved");
+	int n = test_svg_polyline_points(svg, "memvirt engine: bytes saved");
 	assert_true(n > 1000 && n <= 2003); /* every third sample, and the peak */
 	assert_non_null(strstr(svg, ">peak 64.0 MiB at 0.10 s</text>"));
 	assert_non_null(strstr(svg, "64.0 MiB at 0.10 s, last 32.0 MiB at 0.20 s"));

@@ -23,6 +23,7 @@
 #include "results/html.h"
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/test_json.h"
+#include "tests/common/test_svg.h"
 #include "tests/common/tmpdir.h"
 
 static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
@@ -43,22 +44,6 @@ static const char *const scenario = "[host]\n"
 				    "rewrite-every = 1000000000\n"
 				    "ops = 3000000\n"
 				    "seed = 11\n";
-
-/* Points of the polyline whose tooltip begins with title, or -1. */
-static int polyline_points(const char *svg, const char *title)
-{
-	for (const char *p = svg; (p = strstr(p, "<polyline")); p++) {
-		const char *end = strstr(p, "</polyline>"), *t = strstr(p, "<title>");
-		if (!end || !t || t > end || strncmp(t + 7, title, strlen(title)) != 0)
-			continue;
-		const char *pts = strstr(p, "points=\""), *q = pts ? strchr(pts + 8, '"') : NULL;
-		int n = 0;
-		for (const char *c = pts ? pts + 8 : q; c && c < q; c++)
-			n += *c == ',';
-		return n;
-	}
-	return -1;
-}
 
 static void test_ksm_run_report(void **st)
 {
@@ -90,7 +75,7 @@ static void test_ksm_run_report(void **st)
 	assert_non_null(strstr(svg, ">Linux KSM (ksmd)</text>"));
 	assert_non_null(strstr(svg, ">time since the host started (s)</text>"));
 	assert_non_null(strstr(svg, ">memory saved (MiB)</text>"));
-	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): bytes saved"), (int)rows);
+	assert_int_equal(test_svg_polyline_points(svg, "Linux KSM (ksmd): bytes saved"), (int)rows);
 	html_size(size, sizeof(size), (double)saved);
 	snprintf(label, sizeof(label), ">peak %s at ", size);
 	if (!strstr(svg, label))
@@ -98,7 +83,7 @@ static void test_ksm_run_report(void **st)
 	assert_non_null(strstr(svg, ">90% of the peak at "));
 	snprintf(path, sizeof(path), "%s/host-sharing-cpu.svg", out);
 	test_slurp(path, svg, sizeof(svg));
-	assert_int_equal(polyline_points(svg, "Linux KSM (ksmd): CPU time"), (int)rows);
+	assert_int_equal(test_svg_polyline_points(svg, "Linux KSM (ksmd): CPU time"), (int)rows);
 	assert_non_null(strstr(svg, ">scanner CPU time (s)</text>"));
 	json_decref(doc);
 }
