@@ -227,8 +227,9 @@ int balloon_attach(struct balloon *b, uint64_t ram_gpa, uint64_t ram_bytes, vola
 	b->shared = shared ? shared : &b->own;
 	b->shared->version = GK_BALLOON_VERSION;
 	b->shared->batch_max = GK_BALLOON_BATCH;
-	b->shared->flags = (b->cfg.deflate_on_oom ? GK_BALLOON_DEFLATE_ON_OOM : 0) |
-			   (b->cfg.report && b->be.report ? GK_BALLOON_REPORTING : 0);
+	b->flags = (b->cfg.deflate_on_oom ? GK_BALLOON_DEFLATE_ON_OOM : 0) |
+		   (b->cfg.report && b->be.report ? GK_BALLOON_REPORTING : 0);
+	b->shared->flags = b->flags;
 	memset(b->step_done, 0, sizeof(b->step_done));
 	b->measure_t0 = -1;
 	b->shared->stats_request = b->stats_request = 0;
@@ -243,7 +244,7 @@ int balloon_attach(struct balloon *b, uint64_t ram_gpa, uint64_t ram_bytes, vola
 	b->attached = true;
 	b->stopping = false;
 	pthread_mutex_unlock(&b->lock);
-	if (b->cfg.stats_us || (b->shared->flags & GK_BALLOON_REPORTING))
+	if (b->cfg.stats_us || (b->flags & GK_BALLOON_REPORTING))
 		thread_start(b); /* the poll and the epoch run from boot */
 	return 0;
 }
@@ -352,7 +353,7 @@ static void *thread_main(void *arg)
 	double stats_s = (double)b->cfg.stats_us / 1e6, epoch_s = (double)b->cfg.report_delay_us / 2e6;
 	double now = monotonic_seconds(), next_stats = now + stats_s, next_epoch = now + epoch_s;
 	pthread_mutex_lock(&b->lock);
-	bool reporting = b->shared->flags & GK_BALLOON_REPORTING;
+	bool reporting = b->flags & GK_BALLOON_REPORTING;
 	while (!b->stopping) {
 		now = monotonic_seconds();
 		double due = INFINITY;
@@ -566,7 +567,7 @@ int balloon_message(struct balloon *b, unsigned op, const uint64_t *entries, uin
 	if (!b->attached) {
 		snprintf(why, whylen, "balloon %s: the device is not attached", op_name(op));
 		rc = -ENODEV;
-	} else if (op == GK_BALLOON_REPORT && !(b->shared->flags & GK_BALLOON_REPORTING)) {
+	} else if (op == GK_BALLOON_REPORT && !(b->flags & GK_BALLOON_REPORTING)) {
 		snprintf(why, whylen, "balloon report: free page reporting is off for this VM");
 		rc = -EINVAL;
 	}

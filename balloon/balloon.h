@@ -102,6 +102,8 @@ struct balloon {
 	uint64_t *map;                /* a bit per 4 KiB frame of RAM: ballooned */
 	volatile struct gk_balloon_shared *shared; /* the guest's view: guest memory on kvm, `own` on sim */
 	struct gk_balloon_shared own;
+	uint32_t flags;               /* GK_BALLOON_* as written to the control area: the VMM's own copy,
+				       * since the guest can rewrite the area's */
 	uint64_t target_bytes;
 	/* Counted from accepted entries (the guest's own figures are only its statistics). */
 	uint64_t frames;              /* ballooned now */

@@ -438,6 +438,11 @@ static void test_report(void **st)
 	assert_int_equal(b.own.flags & GK_BALLOON_REPORTING, 0);
 	expect_refused(&b, GK_BALLOON_REPORT, e, 1, 0, "free page reporting is off");
 	assert_int_equal(r.reports, 0);
+	/* the control area is guest memory: a guest that sets GK_BALLOON_REPORTING there itself
+	 * does not turn reporting on (the VMM decides from its own copy of the flags) */
+	b.own.flags |= GK_BALLOON_REPORTING;
+	expect_refused(&b, GK_BALLOON_REPORT, e, 1, 0, "free page reporting is off");
+	assert_int_equal(r.reports, 0);
 	balloon_fini(&b);
 }
 

@@ -33,8 +33,8 @@
 #include <jansson.h>
 
 #include "results/report.h"
-#include "tests/common/tmpdir.h"
 #include "tests/common/test_svg.h"
+#include "tests/common/tmpdir.h"
 
 #define PAYLOAD "<script>alert(1)</script>\"'&x"
 #define ESCAPED "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;x"

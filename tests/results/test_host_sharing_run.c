@@ -23,8 +23,8 @@
 #include "results/html.h"
 #include "tests/common/memvirt_cmd.h"
 #include "tests/common/test_json.h"
-#include "tests/common/tmpdir.h"
 #include "tests/common/test_svg.h"
+#include "tests/common/tmpdir.h"
 
 static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
 

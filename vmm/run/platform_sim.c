@@ -75,11 +75,14 @@ static uint64_t sim_phys_read(void *hw, uint64_t gpa)
 /* hw is the machine, the first member of the sim state. */
 _Static_assert(offsetof(struct sim_state, vm) == 0, "the machine is the sim state's first member");
 static struct sim_state *sim_of_hw(void *hw) { return (struct sim_state *)hw; }
+static void sim_fatal(struct sim_state *s, int rc, uint64_t va);
 
 static void sim_phys_write(void *hw, uint64_t gpa, uint64_t v)
 {
 	struct mmu_counters *saved;
-	sim_share_before_write(&sim_of_hw(hw)->share, gpa, sizeof(v));
+	int rc = sim_share_before_write(&sim_of_hw(hw)->share, gpa, sizeof(v));
+	if (rc < 0)
+		sim_fatal(sim_of_hw(hw), rc, gpa);
 	uint64_t *p = sim_kernel_word(hw, gpa, &saved);
 	if (p)
 		*p = v;
@@ -92,7 +95,9 @@ static void sim_phys_zero(void *hw, uint64_t gpa, uint64_t bytes)
 {
 	struct mmu_vm *vm = hw;
 	uint64_t step = vm->cfg.host_page < bytes ? vm->cfg.host_page : bytes;
-	sim_share_before_write(&sim_of_hw(hw)->share, gpa, bytes);
+	int rc = sim_share_before_write(&sim_of_hw(hw)->share, gpa, bytes);
+	if (rc < 0)
+		sim_fatal(sim_of_hw(hw), rc, gpa);
 	for (uint64_t off = 0; off < bytes; off += step) {
 		struct mmu_counters *saved;
 		uint64_t *p = sim_kernel_word(vm, gpa + off, &saved);
@@ -104,7 +109,6 @@ static void sim_phys_zero(void *hw, uint64_t gpa, uint64_t bytes)
 
 static void sim_pt_write(void *hw, uint64_t gpa, uint64_t v) { mmu_pt_write(hw, gpa, v); }
 
-static void sim_fatal(struct sim_state *s, int rc, uint64_t va);
 
 /* ---- The balloon device: the same checks as on kvm, releases through the sim p2m ---------- */
 

@@ -88,22 +88,20 @@ bool share_domain_name_ok(const char *d)
 
 int share_host_add(struct share_host *sh, const char *name, const char *domain)
 {
-	char own[SHARE_DOMAIN_MAX_LEN + 1];
-	if (!domain || !domain[0]) { /* a domain of its own, named as the VM */
-		snprintf(own, sizeof(own), "%s", name);
-		domain = own;
-	} else if (!share_domain_name_ok(domain)) {
+	bool own = !domain || !domain[0]; /* a domain of its own, named as the VM */
+	if (!own && !share_domain_name_ok(domain))
 		return -EINVAL;
-	}
 	if (sh->nslots == SHARE_MAX_VMS)
 		return -E2BIG;
 	unsigned d = 0;
-	while (d < sh->ndomains && strcmp(sh->domain[d], domain) != 0)
+	while (!own && d < sh->ndomains && (sh->domain_own[d] || strcmp(sh->domain[d], domain) != 0))
 		d++;
-	if (d == sh->ndomains) {
+	if (own || d == sh->ndomains) {
+		d = sh->ndomains;
 		if (d == SHARE_MAX_VMS || d >= P2M_POOL_DOMAINS)
 			return -E2BIG;
-		snprintf(sh->domain[d], sizeof(sh->domain[d]), "%s", domain);
+		snprintf(sh->domain[d], sizeof(sh->domain[d]), "%s", own ? name : domain);
+		sh->domain_own[d] = own;
 		sh->ndomains++;
 	}
 	struct share_slot *s = &sh->slot[sh->nslots];
@@ -398,7 +396,12 @@ static json_t *domains_json(const struct share_host *sh)
 			if (sh->slot[s].domain == d)
 				json_array_append_new(vms, json_string(sh->slot[s].name));
 		const struct share_domain_figures *f = &sh->dom_at_peak[d];
-		json_object_set_new(o, sh->domain[d], json_pack("{s:o, s:o, s:o, s:o, s:o}", "vms", vms, "shared",
+		bool clash = false; /* a VM's own domain named like a named one: the keys stay apart */
+		for (unsigned e = 0; sh->domain_own[d] && e < sh->ndomains; e++)
+			clash |= !sh->domain_own[e] && strcmp(sh->domain[e], sh->domain[d]) == 0;
+		char key[sizeof(sh->domain[d]) + 8];
+		snprintf(key, sizeof(key), "%s%s", sh->domain[d], clash ? " (own)" : "");
+		json_object_set_new(o, key, json_pack("{s:o, s:o, s:o, s:o, s:o}", "vms", vms, "shared",
 								u64j(f->shared), "sharing", u64j(f->sharing), "zero",
 								u64j(f->zero), "saved_bytes", u64j(f->saved_bytes)));
 	}

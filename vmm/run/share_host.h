@@ -22,7 +22,8 @@
  *
  * Sharing domains: VMs merge only with VMs of their domain (VMware's salting): the engine keys
  * its indexes by domain and the pool refuses a frame of another domain. Default: one domain
- * per VM (its name).
+ * per VM (its name), which no other VM can join — not by naming a domain after the VM, nor by
+ * a name that agrees with it in the first 31 characters.
  *
  * Period 0: no scanner thread; instead, when a VM enters its measured phase, passes over every
  * VM then in the engine until one merges nothing (memvirt run --share on: a host of one VM). */
@@ -83,7 +84,8 @@ struct share_host {
 	struct share_slot slot[SHARE_MAX_VMS];
 	unsigned nslots;
 	int engine_slot[SHARE_MAX_VMS]; /* engine VM index -> slot */
-	char domain[SHARE_MAX_VMS][SHARE_DOMAIN_MAX_LEN + 1];
+	char domain[SHARE_MAX_VMS][64]; /* a named domain (<= 31 characters), or a VM's own: its name */
+	bool domain_own[SHARE_MAX_VMS]; /* a VM's own domain: never found by name, so never joined */
 	unsigned ndomains;
 	struct share_row *rows;
 	size_t nrows, cap;

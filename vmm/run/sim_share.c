@@ -49,14 +49,20 @@ void sim_share_leave(struct sim_share *sh)
 		share_host_leave(sh->host, sh->slot);
 }
 
-void sim_share_before_write(struct sim_share *sh, uint64_t gpa, uint64_t bytes)
+int sim_share_before_write(struct sim_share *sh, uint64_t gpa, uint64_t bytes)
 {
 	if (!sh->joined || gpa >= sh->vm->cfg.ram_bytes)
-		return;
+		return 0;
 	struct p2m *p = p2m_from(sh->vm->p2m);
-	for (uint64_t a = gpa & ~(P2M_FRAME - 1); a < gpa + bytes && a < sh->vm->cfg.ram_bytes; a += P2M_FRAME)
-		if (p2m_get_state(p, a) == P2M_SHARED && p2m_cow_break(p, a) == 0)
-			sh->vm->exits.cow_break++;
+	for (uint64_t a = gpa & ~(P2M_FRAME - 1); a < gpa + bytes && a < sh->vm->cfg.ram_bytes; a += P2M_FRAME) {
+		if (p2m_get_state(p, a) != P2M_SHARED)
+			continue;
+		int rc = p2m_cow_break(p, a);
+		if (rc < 0)
+			return rc; /* still the pool's frame: writing it would change every sharer's copy */
+		sh->vm->exits.cow_break++;
+	}
+	return 0;
 }
 
 void sim_share_finish(struct sim_share *sh, struct run_result *res)

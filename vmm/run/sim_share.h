@@ -29,8 +29,9 @@ int sim_share_join(struct sim_share *sh, struct mmu_vm *vm, char *msg, size_t ms
 /* The measured phase ended (or the run does): the VM leaves the engine. Idempotent. */
 void sim_share_leave(struct sim_share *sh);
 /* Before the guest kernel writes [gpa, gpa + bytes) of guest RAM directly: breaks any shared
- * frame there first. */
-void sim_share_before_write(struct sim_share *sh, uint64_t gpa, uint64_t bytes);
+ * frame there first. 0, or the break's -errno (-ENOMEM): the range still maps a pool frame
+ * other VMs may map, so the caller must not write it (the VM fails instead). */
+int sim_share_before_write(struct sim_share *sh, uint64_t gpa, uint64_t bytes);
 /* res->sharing from the VM's figures and the machine's cow_break count; res->host_resident_bytes
  * gains the VM's proportional share of the pool frames it maps. Before the machine goes. */
 void sim_share_finish(struct sim_share *sh, struct run_result *res);
