@@ -197,8 +197,10 @@ static void report_free(struct gk *k, uint64_t epoch)
 		f->reported[c] = 1;
 		e[n++] = (f->chunk_base + (uint64_t)c * PT_PAGE_2M) | GK_BALLOON_ENTRY_2M;
 		k->balloon.reported_chunks++;
-		if (n == GK_BALLOON_BATCH) {
-			k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_REPORT, n, 0);
+		if (n == GK_BALLOON_BATCH) { /* the pass's last message when no unreported chunk follows */
+			uint32_t next = f->next[c];
+			bool last = next == GK_NONE32 || f->reported[next];
+			k->hal.balloon_doorbell(k->hal.balloon_hw, GK_BALLOON_REPORT, n, last ? GK_BALLOON_MSG_LAST : 0);
 			k->balloon.report_messages++;
 			n = 0;
 		}

@@ -19,11 +19,13 @@
 
 #define RAM (64ULL << 20)
 #define FRAMES (RAM / PT_PAGE_4K)
+/* A guest with room for one full REPORT message of 2 MiB chunks and some to spare. */
+#define BIG_RAM ((GK_BALLOON_BATCH + 16ULL) * PT_PAGE_2M)
 
 struct fake_vmm {
 	struct gk_balloon_shared shared;
 	uint64_t entries[GK_BALLOON_BATCH];
-	uint8_t ballooned[FRAMES];
+	uint8_t ballooned[BIG_RAM / PT_PAGE_4K];
 	uint64_t held, messages, last_messages, oom_messages, entries_2m, entries_4k;
 	uint64_t report_messages, reported_chunks;
 	struct test_vm *vm; /* for a report: the chunk's memory and the guest's allocator state */
@@ -36,7 +38,7 @@ static void fake_report(struct fake_vmm *v, uint32_t n)
 		uint64_t e = v->entries[i], gpa = e & ~GK_BALLOON_ENTRY_FLAGS;
 		assert_true(e & GK_BALLOON_ENTRY_2M);
 		assert_int_equal(gpa % PT_PAGE_2M, 0);
-		assert_true(gpa + PT_PAGE_2M <= RAM);
+		assert_true(gpa + PT_PAGE_2M <= v->vm->hw.bytes);
 		assert_int_equal(v->ballooned[gpa / PT_PAGE_4K], 0);
 		/* free in the guest's allocator: a free chunk that is not the balloon's */
 		assert_int_equal(v->vm->k->frames.state[gpa / PT_PAGE_2M], GK_CHUNK_FREE);
@@ -76,14 +78,14 @@ static int64_t fake_doorbell(void *p, uint32_t op, uint32_t n, uint32_t flags)
 	return 0;
 }
 
-static void boot(struct test_vm *vm, struct fake_vmm *v, bool deflate_on_oom, uint64_t guest_page)
+static void boot_ram(struct test_vm *vm, struct fake_vmm *v, bool deflate_on_oom, uint64_t guest_page, uint64_t ram)
 {
 	memset(v, 0, sizeof(*v));
 	v->shared.version = GK_BALLOON_VERSION;
 	v->shared.batch_max = GK_BALLOON_BATCH;
 	v->shared.flags = deflate_on_oom ? GK_BALLOON_DEFLATE_ON_OOM : 0;
 	v->vm = vm;
-	struct gk_boot_info bi = th_boot_info(0, RAM, 4 << 20, 4, guest_page);
+	struct gk_boot_info bi = th_boot_info(0, ram, 4 << 20, 4, guest_page);
 	bi.flags |= GK_BOOT_BALLOON;
 	th_setup(vm, &bi);
 	vm->hal.balloon_shared = &v->shared;
@@ -91,6 +93,11 @@ static void boot(struct test_vm *vm, struct fake_vmm *v, bool deflate_on_oom, ui
 	vm->hal.balloon_doorbell = fake_doorbell;
 	vm->hal.balloon_hw = v;
 	assert_int_equal(gk_boot(vm->k, &vm->hal, &vm->bi), 0);
+}
+
+static void boot(struct test_vm *vm, struct fake_vmm *v, bool deflate_on_oom, uint64_t guest_page)
+{
+	boot_ram(vm, v, deflate_on_oom, guest_page, RAM);
 }
 
 static void teardown_vm(struct test_vm *vm)
@@ -304,6 +311,28 @@ static void test_free_page_reporting(void **state)
 	teardown_vm(&vm);
 }
 
+/* Exactly one full REPORT message's worth of old free chunks: that message is the pass's last
+ * and says so (it was sent without GK_BALLOON_MSG_LAST, and the VMM's report_s never ended). */
+static void test_report_full_batch_is_last(void **state)
+{
+	(void)state;
+	static struct fake_vmm v;
+	static uint64_t got[GK_BALLOON_BATCH];
+	struct test_vm vm;
+	boot_ram(&vm, &v, false, PT_PAGE_2M, BIG_RAM);
+	v.shared.flags |= GK_BALLOON_REPORTING;
+	for (unsigned i = 0; i < GK_BALLOON_BATCH; i++)
+		assert_true((got[i] = gk_frame_alloc(vm.k, PT_PAGE_2M)) != GK_NO_FRAME);
+	for (unsigned i = 0; i < GK_BALLOON_BATCH; i++)
+		assert_int_equal(gk_frame_free(vm.k, got[i], PT_PAGE_2M), 0);
+	v.shared.report_epoch = GK_BALLOON_REPORT_AGE;
+	gk_balloon_poll(vm.k);
+	assert_int_equal(v.reported_chunks, GK_BALLOON_BATCH);
+	assert_int_equal(v.report_messages, 1);
+	assert_int_equal(v.last_messages, 1);
+	teardown_vm(&vm);
+}
+
 /* A balloon flag without the device's pieces does not boot. */
 static void test_boot_needs_device(void **state)
 {
@@ -324,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_deflate_on_oom),
 		cmocka_unit_test(test_stats_on_request),
 		cmocka_unit_test(test_free_page_reporting),
+		cmocka_unit_test(test_report_full_batch_is_last),
 		cmocka_unit_test(test_boot_needs_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
