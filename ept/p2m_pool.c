@@ -19,12 +19,17 @@ int p2m_pool_init(struct p2m_pool *p, uint64_t bytes)
 	if (!bytes || bytes % FRAME)
 		return -EINVAL;
 	p->frames = bytes / FRAME;
+	int rc = -ENOMEM; /* the real errno where a call says one */
 	p->fd = memfd_create("memvirt-share-pool", MFD_CLOEXEC);
-	if (p->fd < 0 || ftruncate(p->fd, (off_t)bytes) < 0)
+	if (p->fd < 0 || ftruncate(p->fd, (off_t)bytes) < 0) {
+		rc = -errno;
 		goto fail;
+	}
 	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, p->fd, 0);
-	if (m == MAP_FAILED)
+	if (m == MAP_FAILED) {
+		rc = -errno;
 		goto fail;
+	}
 	p->base = m;
 	p->refs = calloc(p->frames, sizeof(*p->refs));
 	p->domain = calloc(p->frames, 1);
@@ -43,7 +48,7 @@ fail:
 	free(p->free);
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
-	return -ENOMEM;
+	return rc;
 }
 
 void p2m_pool_fini(struct p2m_pool *p)

@@ -46,14 +46,15 @@ static int map_region(struct hostmem *h)
 	h->map = mmap(NULL, h->map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (h->map == MAP_FAILED) {
 		h->map = NULL;
-		return -ENOMEM;
+		return -errno;
 	}
 	h->base = (uint8_t *)round_up((uintptr_t)h->map, PT_PAGE_2M);
 	if (h->fd >= 0 && mmap(h->base, h->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE,
 			       h->fd, 0) == MAP_FAILED) {
+		int rc = -errno;
 		munmap(h->map, h->map_bytes);
 		h->map = NULL;
-		return -ENOMEM;
+		return rc;
 	}
 	return 0;
 }
@@ -65,9 +66,10 @@ static int map_window(struct hostmem *h, int fd)
 		return 0;
 	if (mmap(h->base + h->size, h->window_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd,
 		 0) == MAP_FAILED) {
+		int rc = -errno;
 		munmap(h->map, h->map_bytes);
 		h->map = NULL;
-		return -ENOMEM;
+		return rc;
 	}
 	return 0;
 }
