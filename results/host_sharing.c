@@ -124,15 +124,33 @@ static int load_own(struct host_share_line *l, const json_t *sharing, char *why,
 	return rc;
 }
 
+/* The line just loaded is kept when it has samples; one without (a series of no rows) is
+ * dropped, its columns freed. */
+static void keep_line(struct host_share *s, int rc)
+{
+	struct host_share_line *l = &s->line[s->n];
+	if (rc == 0 && l->n > 0) {
+		s->n++;
+		return;
+	}
+	if (rc == 0) {
+		free(l->t_s);
+		free(l->saved);
+		free(l->cpu_s);
+	}
+	*l = (struct host_share_line){ 0 };
+}
+
 int host_share_load(struct host_page *pg, char *why, size_t n)
 {
 	const json_t *host = json_object_get(pg->doc, "host");
 	struct host_share *s = &pg->share;
 	int rc = load_ksm(&s->line[s->n], json_object_get(host, "ksm"), why, n);
-	s->n += rc == 0 && s->line[s->n].n > 0;
-	if (rc == 0)
+	keep_line(s, rc);
+	if (rc == 0) {
 		rc = load_own(&s->line[s->n], json_object_get(host, "sharing"), why, n);
-	s->n += rc == 0 && s->line[s->n].n > 0;
+		keep_line(s, rc);
+	}
 	for (size_t i = 0; i < s->n; i++)
 		s->any_cpu |= s->line[i].cpu_s != NULL;
 	return rc;

@@ -485,6 +485,14 @@ static void test_sharing_one_or_none(void **st)
 	json_object_set_new(json_object_get(doc, "host"), "sharing", json_null());
 	render_doc(doc, "sharing-null");
 	assert_null(strstr(page, "page sharing"));
+	/* series with no rows (an engine that never sampled): no line, and nothing kept (the
+	 * sanitizer build sees the columns leak otherwise) */
+	struct doc_opts both = { "a", "b", false, 0, "", true, true };
+	doc = host_doc(&both);
+	json_array_clear(json_object_get(json_object_get(json_object_get(json_object_get(doc, "host"), "ksm"), "series"), "rows"));
+	json_array_clear(json_object_get(json_object_get(json_object_get(json_object_get(doc, "host"), "sharing"), "series"), "rows"));
+	render_doc(doc, "sharing-empty");
+	assert_null(strstr(page, "page sharing"));
 }
 
 /* A long run's 5000 samples are thinned to at most 2000 points, the peak (one sample alone, in
