@@ -431,8 +431,13 @@ json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, uns
 		for (size_t i = 0; i < s->metrics.n; i++)
 			json_array_append_new(metrics, json_string(s->metrics.path[i]));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s?, s:o?, s:O?, s:o}", "file", s->xf->path, "job",
-			 p->job->name, "point", (json_int_t)p->index, "points", (json_int_t)s->npoints, "repetition",
-			 (json_int_t)repetition, "repeat", (json_int_t)p->repeat, "baseline", s->baseline, "metrics",
-			 metrics, "charts", s->charts, "settings", set);
+	json_t *sw = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s?, s:o?, s:o}", "file", s->xf->path, "job",
+			       p->job->name, "point", (json_int_t)p->index, "points", (json_int_t)s->npoints,
+			       "repetition", (json_int_t)repetition, "repeat", (json_int_t)p->repeat, "baseline",
+			       s->baseline, "metrics", metrics, "settings", set);
+	/* absent, not null, without charts: a document written before files chose charts stays
+	 * the same sweep's (--resume compares the whole object) */
+	if (sw && s->charts)
+		json_object_set(sw, "charts", s->charts);
+	return sw;
 }
