@@ -180,6 +180,8 @@ int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *wh
 	}
 	r->current = true;
 	note_sweep(m, sw);
+	if ((rc = merge_charts_note(m, sw, name, why, n)) != 0)
+		return rc;
 	p->runs++;
 	json_int_t repeat = json_integer_value(json_object_get(sw, "repeat"));
 	if (repeat > 0 && repeat <= MERGE_MAX_REPS && (unsigned)repeat > p->repeat)
@@ -453,11 +455,22 @@ static json_t *summary_doc(const struct merge *m, const struct merge_opts *o, in
 {
 	json_t *doc = merge_to_json(m);
 	char err[700];
+	/* the command line's choice, else the experiment file's (each of the two on its own) */
+	bool given = o->nplots > 0;
+	const struct trend_plot *plots = given ? o->plots : m->plots;
+	size_t nplots = given ? o->nplots : m->nplots;
+	enum trend_error error = o->error_given ? (enum trend_error)o->error_bars
+			       : m->error_given ? m->error_bars
+						: TREND_ERROR_SD;
 	*rc = 0;
-	json_object_set_new(doc, "charts", trend_charts_json((enum trend_error)o->error_bars, o->plots, o->nplots));
-	for (size_t i = 0; i < o->nplots; i++)
-		if (trend_plot_check(doc, &o->plots[i], err, sizeof(err)) < 0) {
-			snprintf(why, n, "invalid --plot value %s", err);
+	json_object_set_new(doc, "charts", trend_charts_json(error, plots, nplots));
+	for (size_t i = 0; i < nplots; i++)
+		if (trend_plot_check(doc, &plots[i], err, sizeof(err)) < 0) {
+			if (given)
+				snprintf(why, n, "invalid --plot value %s", err);
+			else
+				snprintf(why, n, "invalid plot = value of %s %s", m->file[0] ? m->file : "the experiment file",
+					 err);
 			json_decref(doc);
 			*rc = -EDOM;
 			return NULL;
@@ -529,7 +542,7 @@ int merge_dir(const struct merge_opts *o, FILE *table, char *why, size_t n)
 			rc = write_outputs(m, doc, out, why, n);
 		if (rc == 0 && table)
 			fprintf(table, "\nsummary: %s/report.html (also summary.json, summary.csv, trend-*.svg%s)\n", out,
-				o->nplots ? ", plot-*.svg" : "");
+				o->nplots || m->nplots ? ", plot-*.svg" : "");
 		json_decref(doc);
 	}
 	merge_free(m);

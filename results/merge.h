@@ -145,6 +145,13 @@ struct merge {
 	/* per metric, the first point whose results lack it (-1: none), and how */
 	long absent_point[METRIC_MAX];
 	enum metric_found absent_how[METRIC_MAX];
+	/* the experiment file's plot = and error = (sweep.charts, merge_charts.c): drawn unless the
+	 * command line chose its own */
+	bool charts_seen;             /* some document had sweep.charts */
+	size_t nplots;
+	struct trend_plot plots[TREND_MAX_PLOTS];
+	bool error_given;
+	enum trend_error error_bars;
 };
 
 /* The metrics when neither --metrics nor the experiment file chose any; on sim, where times
@@ -158,8 +165,10 @@ struct merge_opts {
 	const char *dir, *out, *baseline, *paired;
 	const struct metric_list *metrics;
 	bool partial;
-	/* --error (0: sd) and the --plot choices (trend_plot.h), syntax already checked; merge_dir
-	 * checks them against the summary before it writes anything (-EDOM naming the plot). */
+	/* --error (error_given: else the experiment file's error =, else sd) and the --plot choices
+	 * (trend_plot.h; none: the file's plot =), syntax already checked; merge_dir checks the plots
+	 * drawn against the summary before it writes anything (-EDOM naming the plot). */
+	bool error_given;
 	int error_bars;
 	const struct trend_plot *plots;
 	size_t nplots;
@@ -173,6 +182,9 @@ int merge_add_doc(struct merge *m, const json_t *doc, const char *name, char *wh
  * why), and adds an ok repetition's values of them to p (rep: its record, p->rep[rep]). */
 int merge_metrics_for(struct merge *m, const json_t *doc, const char *name, char *why, size_t n);
 void merge_metrics_add(struct merge *m, struct merge_point *p, const json_t *doc, unsigned rep);
+/* merge_charts.c: takes the file's charts from a document's sweep object (sw) when none are
+ * taken yet. 0, or -EINVAL with one line in why naming the document and what is wrong. */
+int merge_charts_note(struct merge *m, const json_t *sw, const char *name, char *why, size_t n);
 /* Reads every DIR/points/NNNN-*.json. Returns 0, or a negative errno with why. */
 int merge_load(struct merge *m, char *why, size_t n);
 /* --baseline and --paired against the points loaded: 0, or -EDOM with one line in why naming

@@ -1,5 +1,6 @@
 /* trend_plot.h — the charts a person chooses, beside the ones a sweep's page draws by itself
- * (trend.h): `merge --plot x=AXIS,series=AXIS,metric=PATH[,log=on|off]` and `report
+ * (trend.h): `merge --plot x=AXIS,series=AXIS,metric=PATH[,log=on|off]` (or an experiment
+ * file's `plot =` with the same syntax, carried as sweep.charts: merge_charts.c) and `report
  * SUMMARY.json --plot METRIC[:AXIS]` (or the same x=... form).
  *
  * A chosen chart puts one swept axis on x and draws one line (or bar colour) per value of

@@ -1,6 +1,7 @@
 /* test_experiment_file.c — experiment files: sections, [global] overridden by a job, comma
  * lists expanded into the cartesian product of points, repeat, and bad files refused with one
- * line naming the file, line, key and value (through the run options' own parser). */
+ * line naming the file, line, key and value (through the run options' own parser); the chart
+ * keys plot = and error = checked when the file is read and carried as sweep.charts. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "tests/common/tmpdir.h"
 
 #include "vmm/cli/cli.h"
+#include "results/trend_plot.h"
 #include "vmm/cli/sweep.h"
 
 static char path[128], why[1024];
@@ -257,6 +259,85 @@ static void test_bad_files(void **st)
 	assert_non_null(strstr(why, "No such file"));
 }
 
+/* plot = (repeatable, up to TREND_MAX_PLOTS) and error = choose the merge's charts: [global]
+ * (a scenario's [host]) only, their syntax checked when the file is read, never an axis for
+ * all their commas, and recorded as each point's sweep.charts */
+static void test_chart_keys(void **st)
+{
+	struct sweep s;
+	char text[4096];
+	(void)st;
+	assert_int_equal(load("[global]\nplot = x=mem,series=mmu,metric=result.run_s\nplot = x=mmu,metric=mmu.walks,log=off\n"
+			      "error = iqr\n[a]\nmem = 1m, 2m\nmmu = ept, shadow\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	assert_int_equal(s.npoints, 4); /* mem x mmu: the plots' commas are no axis */
+	json_t *sw = sweep_point_json(&s, &s.points[0], 1), *c = json_object_get(sw, "charts");
+	assert_int_equal(json_array_size(json_object_get(c, "plots")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(c, "plots"), 1)),
+			    "x=mmu,metric=mmu.walks,log=off");
+	assert_string_equal(json_string_value(json_object_get(c, "error")), "iqr");
+	assert_null(json_object_get(json_object_get(sw, "settings"), "plot"));
+	json_decref(sw);
+	sweep_free(&s);
+	/* error alone, and nothing at all: no plots member, no charts object */
+	assert_int_equal(load("[global]\nerror = none\n[a]\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	sw = sweep_point_json(&s, &s.points[0], 1);
+	assert_null(json_object_get(json_object_get(sw, "charts"), "plots"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(sw, "charts"), "error")), "none");
+	json_decref(sw);
+	sweep_free(&s);
+	assert_int_equal(load("[a]\nmem = 1m\n"), 0);
+	assert_int_equal(sweep_build(&s, &xf, why, sizeof(why)), 0);
+	sw = sweep_point_json(&s, &s.points[0], 1);
+	assert_null(json_object_get(sw, "charts"));
+	json_decref(sw);
+	sweep_free(&s);
+
+	static const struct { const char *text, *line, *says; } bad[] = {
+		{ "[global]\nplot = x=mem,metric=a..b\n[a]\n", "2", "key 'plot' = 'x=mem,metric=a..b': " },
+		{ "[global]\nplot = x=mem\n[a]\n", "2", "metric missing" },
+		{ "[global]\nplot = mem:result.run_s\n[a]\n", "2", "'mem:result.run_s'" },
+		{ "[global]\nplot = x=mem,series=mem,metric=result.run_s\n[a]\n", "2", "both mem" },
+		{ "[global]\nplot = x=mem,metric=result.run_s,log=yes\n[a]\n", "2", "log='yes'" },
+		{ "[a]\nplot = x=mem,metric=result.run_s\n", "2", "key 'plot' = 'x=mem,metric=result.run_s': only in [global]" },
+		{ "[global]\nerror = stderr\n[a]\n", "2", "key 'error' = 'stderr': expected sd, iqr or none" },
+		{ "[global]\nerror = sd\nerror = iqr\n[a]\n", "3", "already set at line 2" },
+		{ "[a]\nerror = iqr\n", "2", "only in [global]" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load(bad[i].text), -EINVAL);
+		expect_why(bad[i].line, bad[i].says);
+	}
+	/* at most TREND_MAX_PLOTS */
+	size_t used = (size_t)snprintf(text, sizeof(text), "[global]\n");
+	for (int i = 0; i <= TREND_MAX_PLOTS; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "plot = x=mem,metric=m.p%d\n", i);
+	snprintf(text + used, sizeof(text) - used, "[a]\n");
+	assert_int_equal(load(text), -EINVAL);
+	expect_why("18", "more than 16 plots");
+
+	/* a scenario: in [host], not in a [vm NAME] */
+	snprintf(path, sizeof(path), "%s/s.ini", test_dir);
+	static const struct { const char *text; int rc; const char *says; } sc[] = {
+		{ "[host]\nplot = x=a.mem,metric=host.totals.wall_s\nplot = x=a.mem,metric=host.totals.ops_per_s\n"
+		  "error = iqr\n[vm a]\nmem = 1m, 2m\n", 0, "" },
+		{ "[host]\n[vm a]\nplot = x=a.mem,metric=host.totals.wall_s\n", -EINVAL, "only in [host]" },
+		{ "[host]\nplot = x=a.mem\n[vm a]\n", -EINVAL, "key 'plot' = 'x=a.mem'" },
+		{ "[host]\nerror = sd\nerror = sd\n[vm a]\n", -EINVAL, "already set at line 2" },
+	};
+	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(sc[i].text, f);
+		fclose(f);
+		assert_int_equal(xf_load_scenario(path, &xf, why, sizeof(why)), sc[i].rc);
+		if (sc[i].rc)
+			expect_why(i == 3 ? "3" : i == 1 ? "3" : "2", sc[i].says);
+	}
+	assert_int_equal(load("[host]\nerror = iqr\n[vm a]\n"), -EINVAL); /* as an experiment file: no [host] */
+}
+
 /* reclaim specs have commas of their own: never an axis; repeatable keys accumulate */
 static void test_repeatable_and_reclaim(void **st)
 {
@@ -358,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_zipped_axes),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_chart_keys),
 		cmocka_unit_test(test_repeatable_and_reclaim),
 		cmocka_unit_test(test_job_with_global_too_many_settings),
 		cmocka_unit_test(test_hostile_bytes_and_files),

@@ -7,7 +7,9 @@
  * resolve from the summary's folder; `memvirt report SUMMARY.json --plot` exports one chart and
  * refuses, with one line and exit 2, a metric or axis the sweep does not have; `memvirt merge
  * --plot x=...,series=...,metric=... --error iqr` writes the chosen chart beside the page and
- * on it, and refuses a bad plot or --error with one line and exit 2, writing nothing. */
+ * on it, and refuses a bad plot or --error with one line and exit 2, writing nothing; the same
+ * charts chosen in the file (plot =, error =) are drawn by the sweep's own merge and any later
+ * merge, the command line replacing them, and a bad one stops the sweep before it runs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -260,6 +262,107 @@ static void test_merge_plot(void **st)
 	assert_int_equal(test_count_lines(cmd.err), 1);
 }
 
+/* The charts a file chose with plot = and error =, drawn by the sweep's own merge with no merge
+ * option and again by a later `memvirt merge DIR`; the command line's --plot and --error each
+ * replace the file's. */
+static void test_file_charts(void **st)
+{
+	char ini[160], dir[160], path[300], svg[1 << 16];
+	(void)st;
+	test_write_file(test_dir, "ch.ini",
+			"[global]\nplatform = sim\nworkload = seq\nrepeat = 2\n"
+			"plot = x=mem,series=mmu,metric=result.run_s\nplot = x=mmu,series=mem,metric=mmu.modeled_cycles\n"
+			"error = iqr\n[ch]\nmem = 1m, 4m\nmmu = ept, shadow\n",
+			ini, sizeof(ini));
+	snprintf(dir, sizeof(dir), "%s/charts", test_dir);
+	assert_int_equal(memvirt("sweep %s --out %s", ini, dir), 0);
+	assert_non_null(strstr(cmd.out, "plot-*.svg"));
+	snprintf(path, sizeof(path), "%s/plot-result.run_s-vs-mem-by-mmu.svg", dir);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(test_count(svg, "<circle class=\"pt\""), 4);
+	assert_non_null(strstr(svg, "points: median; bars: IQR, q1 to q3"));
+	assert_int_equal(test_count(svg, "class=\"errbar\""), 4); /* as merge --error iqr draws them */
+	snprintf(path, sizeof(path), "%s/plot-mmu.modeled_cycles-vs-mmu-by-mem.svg", dir);
+	assert_true(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	test_slurp(path, page, sizeof(page));
+	assert_non_null(strstr(page, "href=\"plot-result.run_s-vs-mem-by-mmu.svg\""));
+
+	/* merged again by hand, with no option: the same charts */
+	assert_int_equal(memvirt("merge %s -o %s/again", dir, test_dir), 0);
+	snprintf(path, sizeof(path), "%s/again/plot-mmu.modeled_cycles-vs-mmu-by-mem.svg", test_dir);
+	assert_true(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/again/summary.json", test_dir);
+	test_slurp(path, page, sizeof(page));
+	assert_non_null(strstr(page, "\"error_bars\": \"iqr\""));
+
+	/* --plot replaces the file's plots, --error its error bars */
+	assert_int_equal(memvirt("merge %s -o %s/mine --plot x=mem,series=mmu,metric=result.ops_per_s --error sd", dir,
+				 test_dir), 0);
+	snprintf(path, sizeof(path), "%s/mine/plot-result.ops_per_s-vs-mem-by-mmu.svg", test_dir);
+	test_slurp(path, svg, sizeof(svg));
+	assert_null(strstr(svg, "bars: IQR"));
+	snprintf(path, sizeof(path), "%s/mine/plot-result.run_s-vs-mem-by-mmu.svg", test_dir);
+	assert_false(test_file_exists(path));
+	snprintf(path, sizeof(path), "%s/mine/summary.json", test_dir);
+	test_slurp(path, page, sizeof(page));
+	assert_non_null(strstr(page, "\"error_bars\": \"sd\""));
+	/* --error alone keeps the file's plots */
+	assert_int_equal(memvirt("merge %s -o %s/bars --error none", dir, test_dir), 0);
+	snprintf(path, sizeof(path), "%s/bars/plot-result.run_s-vs-mem-by-mmu.svg", test_dir);
+	test_slurp(path, svg, sizeof(svg));
+	assert_int_equal(test_count(svg, "class=\"errbar\""), 0);
+	assert_non_null(strstr(svg, "points: mean; no error bars"));
+}
+
+/* A bad plot = or error = stops the sweep before anything runs (exit 2, one line naming file,
+ * line, key and value); a plot the summary cannot draw is refused by the merge, naming it. */
+static void test_file_charts_refused(void **st)
+{
+	static const struct { const char *keys, *says; } bad[] = {
+		{ "plot = x=mem,metric=a..b\n", ":2: key 'plot' = 'x=mem,metric=a..b': " },
+		{ "plot = x=mem\n", ":2: key 'plot' = 'x=mem': 'x=mem': expected x=AXIS" },
+		{ "error = stderr\n", ":2: key 'error' = 'stderr': expected sd, iqr or none" },
+		{ "plot = x=mem,metric=result.run_s,colour=red\n", "'colour=red'" },
+	};
+	char ini[160], text[512], dir[160], path[300];
+	(void)st;
+	snprintf(dir, sizeof(dir), "%s/refused-sweep", test_dir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[global]\n%s[b]\nplatform = sim\nworkload = seq\nmem = 1m, 2m\n", bad[i].keys);
+		test_write_file(test_dir, "bad.ini", text, ini, sizeof(ini));
+		assert_int_equal(memvirt("sweep %s --out %s", ini, dir), 2);
+		assert_int_equal(test_count_lines(cmd.err), 1);
+		if (!strstr(cmd.err, bad[i].says) || !strstr(cmd.err, "bad.ini"))
+			fail_msg("%s: the error does not name %s: %s", bad[i].keys, bad[i].says, cmd.err);
+		assert_false(test_file_exists(dir)); /* nothing ran */
+	}
+	/* in a job's section: only in [global] */
+	test_write_file(test_dir, "bad.ini", "[b]\nplatform = sim\nplot = x=mem,metric=result.run_s\n", ini, sizeof(ini));
+	assert_int_equal(memvirt("sweep %s --out %s", ini, dir), 2);
+	assert_non_null(strstr(cmd.err, ":3: key 'plot' = 'x=mem,metric=result.run_s': only in [global]"));
+	assert_int_equal(test_count_lines(cmd.err), 1);
+
+	/* good syntax, but seed is no axis of this sweep: the points run, the merge refuses with
+	 * one line naming the file's plot, and so does a later merge (exit 2, a bad value) */
+	test_write_file(test_dir, "noaxis.ini",
+			"[global]\nplot = x=seed,metric=result.run_s\n[b]\nplatform = sim\nworkload = seq\nmem = 1m, 2m\n",
+			ini, sizeof(ini));
+	assert_int_equal(memvirt("sweep %s --out %s", ini, dir), 1);
+	assert_int_equal(test_count_lines(cmd.err), 1);
+	assert_non_null(strstr(cmd.err, "invalid plot = value of"));
+	assert_non_null(strstr(cmd.err, "x=seed is not a swept axis"));
+	assert_int_equal(memvirt("merge %s", dir), 2);
+	assert_int_equal(test_count_lines(cmd.err), 1);
+	assert_non_null(strstr(cmd.err, "x=seed is not a swept axis"));
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	assert_false(test_file_exists(path));
+	/* the command line's own plot replaces it */
+	assert_int_equal(memvirt("merge %s --plot x=mem,metric=result.run_s", dir), 0);
+	snprintf(path, sizeof(path), "%s/plot-result.run_s-vs-mem.svg", dir);
+	assert_true(test_file_exists(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_files_relative_to_summary),
 		cmocka_unit_test(test_plot_export),
 		cmocka_unit_test(test_merge_plot),
+		cmocka_unit_test(test_file_charts),
+		cmocka_unit_test(test_file_charts_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

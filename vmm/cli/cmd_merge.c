@@ -44,11 +44,12 @@ static const struct cli_opt merge_options[] = {
 		    "page and on it; every other swept axis held fixed: one chart per\n"
 		    "combination of its values (-p1, -p2 ...). log: x on a log scale (default\n"
 		    "auto: when the values span 16x). METRIC must be one merged (--metrics).\n"
-		    "Repeatable, up to 16"),
+		    "Repeatable, up to 16; replaces the experiment file's `plot =`"),
 	CLI_OPT_ARG("error", OPT_ERROR, "sd|iqr|none",
 		    "error bars of every chart (default sd): mean \302\261 one sample standard\n"
 		    "deviation; iqr: the median with the interquartile range (q1 to q3, robust\n"
-		    "to one disturbed repetition); none: the mean alone"),
+		    "to one disturbed repetition); none: the mean alone. Replaces the\n"
+		    "experiment file's `error =`"),
 	CLI_OPT_FLAG("partial", 'p',
 		     "merge what is there when points or repetitions are missing or failed,\n"
 		     "the gaps named in the summary (without it such a sweep is refused: exit 1)"),
@@ -125,6 +126,7 @@ static int parse_args(int argc, char **argv, struct merge_opts *o, struct metric
 		case OPT_ERROR:
 			if ((rc = cli_choice_value("error", optarg, errors, &o->error_bars)) != 0)
 				return rc;
+			o->error_given = true;
 			break;
 		case 'm':
 			if (metric_list_parse(optarg, l, why, sizeof(why)) < 0)

@@ -14,6 +14,7 @@
 #include "vmm/cli/experiment_file.h"
 #include "results/metric_path.h"
 #include "results/result.h"
+#include "results/trend_plot.h"
 
 struct xf_reader {
 	FILE *f;
@@ -197,7 +198,8 @@ static char *reader(char *str, int num, void *stream)
 bool xf_is_file_key(const char *key)
 {
 	return strcmp(key, XF_KEY_REPEAT) == 0 || strcmp(key, XF_KEY_BASELINE) == 0 || strcmp(key, XF_KEY_METRICS) == 0 ||
-	       strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_ZIP) == 0;
+	       strcmp(key, XF_KEY_COUNT) == 0 || strcmp(key, XF_KEY_ZIP) == 0 || strcmp(key, XF_KEY_PLOT) == 0 ||
+	       strcmp(key, XF_KEY_ERROR) == 0;
 }
 
 /* A scenario's [host] takes the host's keys; its [vm NAME] sections take run options and count. */
@@ -214,7 +216,7 @@ static int check_scenario_key(struct xf_reader *r, const char *key, const char *
 				return 1;
 		if (ksm_opt_known(key))
 			return 1;
-		return fail(r, r->line, "unknown key '%s' = '%s' in [host]: it takes sample-us, repeat, metrics, "
+		return fail(r, r->line, "unknown key '%s' = '%s' in [host]: it takes sample-us, repeat, metrics, plot, error, "
 			    "budget, swap, policy, policy-period and page sharing's %s (a VM's options go in its "
 			    "[vm NAME] section)", key, value, ksm_opt_names());
 	}
@@ -239,8 +241,43 @@ static int check_metrics(struct xf_reader *r, const char *key, const char *value
 	return 1;
 }
 
+/* plot = x=AXIS,series=AXIS,metric=PATH[,log=on|off] (repeatable) and error = sd|iqr|none: the
+ * charts the sweep's merge draws, as merge --plot and --error take them, in [global] or a
+ * scenario's [host] only. Their syntax is checked here, before anything runs; whether the
+ * summary has the axes and the metric, only the merge can tell. Returns 1 when the key is
+ * neither (left to check_key), 0 after an error, 2 when it is good. */
+static int check_chart_key(struct xf_reader *r, const char *key, const char *value)
+{
+	bool plot = strcmp(key, XF_KEY_PLOT) == 0;
+	char why[512];
+	if ((!plot && strcmp(key, XF_KEY_ERROR) != 0) || r->cur == &r->xf->policy)
+		return 1;
+	if (r->cur != &r->xf->global)
+		return fail(r, r->line, "key '%s' = '%s': only in [%s]", key, value, r->xf->global.name);
+	if (!plot) {
+		enum trend_error e;
+		if (xf_get(r->cur, key))
+			return fail(r, r->line, "key '%s' = '%s': already set at line %d", key, value,
+				    xf_get(r->cur, key)->line);
+		return trend_error_parse(value, &e) == 0 ? 2
+							 : fail(r, r->line, "key '%s' = '%s': expected sd, iqr or none",
+								key, value);
+	}
+	size_t plots = 0;
+	for (size_t i = 0; i < r->cur->n; i++)
+		plots += strcmp(r->cur->set[i].key, XF_KEY_PLOT) == 0;
+	if (plots == TREND_MAX_PLOTS)
+		return fail(r, r->line, "key '%s' = '%s': more than %d plots", key, value, TREND_MAX_PLOTS);
+	struct trend_plot p;
+	return trend_plot_parse(value, &p, why, sizeof(why)) == 0 ? 2
+								  : fail(r, r->line, "key '%s' = '%s': %s", key, value, why);
+}
+
 static int check_key(struct xf_reader *r, const char *key, const char *value)
 {
+	int chart = check_chart_key(r, key, value);
+	if (chart != 1)
+		return chart ? 1 : 0;
 	int applies = cli_run_option_applies(key);
 	if (applies >= 0 && !(applies & (r->xf->dialect == XF_SCENARIO ? CLI_SCENARIO : CLI_XFILE)))
 		return fail(r, r->line, "key '%s' = '%s': set by the command line, not in a file", key, value);

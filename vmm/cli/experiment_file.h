@@ -1,6 +1,7 @@
 /* experiment_file.h — fio-style experiment files (docs/experiment-files.md): a [global]
  * section and one section per job, each holding `key = value` lines whose keys are the long
- * names of `memvirt run` options (plus `repeat`, and `baseline` and `metrics` in [global]). Read with inih;
+ * names of `memvirt run` options (plus `repeat`, and `baseline`, `metrics`, `plot` and `error` in
+ * [global]). Read with inih;
  * values are kept as text, with their line, so that sweep.c can expand comma lists and check
  * every value through the run options' own parser. */
 #ifndef MEMVIRT_EXPERIMENT_FILE_H
@@ -48,6 +49,8 @@ struct experiment_file {
 #define XF_KEY_REPEAT "repeat"
 #define XF_KEY_BASELINE "baseline"
 #define XF_KEY_METRICS "metrics"    /* what the merge summarises (metric_path.h) */
+#define XF_KEY_PLOT "plot"          /* a chosen chart, as merge --plot (results/trend_plot.h); repeatable */
+#define XF_KEY_ERROR "error"        /* the charts' error bars, as merge --error: sd, iqr or none */
 #define XF_KEY_ZIP "zip"            /* axes that advance together: zip = guest-page+host-page (sweep.c) */
 #define XF_KEY_COUNT "count"        /* scenario [vm NAME]: identical VMs NAME-1 ... NAME-N */
 #define XF_KEY_SAMPLE_US "sample-us"  /* scenario [host]: the monitor's period */
@@ -73,8 +76,8 @@ void xf_stem(const char *path, char *buf, size_t n);
  * be read (xf_load then says why). */
 bool xf_is_scenario_file(const char *path);
 
-/* repeat, baseline, metrics (and a scenario's count and host keys): keys of the file, not run
- * options of a VM. */
+/* repeat, baseline, metrics, plot, error, zip (and a scenario's count): keys of the file, not run
+ * options of a VM — never a sweep axis, whatever commas their values have. */
 bool xf_is_file_key(const char *key);
 
 /* The last setting of `key` in a section, or NULL. */

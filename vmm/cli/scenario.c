@@ -47,6 +47,8 @@ static int add_axes(struct scenario *sc, const struct xf_section *sec, char *why
 	for (size_t i = 0; i < sec->n; i++) {
 		const struct xf_setting *s = &sec->set[i];
 		unsigned items = 1;
+		if (strcmp(s->key, XF_KEY_PLOT) == 0 || strcmp(s->key, XF_KEY_ERROR) == 0)
+			continue; /* the merge's charts (sweep_scenario.c): commas of their own, never an axis */
 		if (strcmp(s->key, XF_KEY_METRICS) != 0 && sweep_count_items(&sc->xf, s, &items, why, n) < 0)
 			return EXIT_USAGE;
 		sc->axis[sc->naxes] = s;

@@ -12,6 +12,7 @@
 #include "vmm/cli/cli.h"
 #include "vmm/util/parse.h"
 #include "results/merge.h"
+#include "results/trend_plot.h"
 #include "vmm/cli/sweep.h"
 
 /* memvirt merge reads back every point a sweep writes. */
@@ -238,6 +239,45 @@ static int read_metrics(struct sweep *s, char *why, size_t n)
 	return fail_at(s->xf, m, why, n, err);
 }
 
+int sweep_charts(const struct experiment_file *xf, json_t **out, char *why, size_t n)
+{
+	const struct xf_section *g = &xf->global;
+	const struct xf_setting *e = xf_get(g, XF_KEY_ERROR);
+	json_t *plots = json_array();
+	struct trend_plot p;
+	enum trend_error err;
+	char msg[512];
+	*out = NULL;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct xf_setting *s = &g->set[i];
+		if (strcmp(s->key, XF_KEY_PLOT) != 0)
+			continue;
+		if (json_array_size(plots) == TREND_MAX_PLOTS)
+			snprintf(msg, sizeof(msg), "more than %d plots", TREND_MAX_PLOTS);
+		else if (trend_plot_parse(s->value, &p, msg, sizeof(msg)) == 0) {
+			json_array_append_new(plots, json_string(s->value));
+			continue;
+		}
+		json_decref(plots);
+		return fail_at(xf, s, why, n, msg);
+	}
+	if (e && trend_error_parse(e->value, &err) < 0) {
+		json_decref(plots);
+		return fail_at(xf, e, why, n, "expected sd, iqr or none");
+	}
+	if (!e && json_array_size(plots) == 0) {
+		json_decref(plots);
+		return 0;
+	}
+	*out = json_object();
+	if (json_array_size(plots))
+		json_object_set(*out, "plots", plots);
+	if (e)
+		json_object_set_new(*out, "error", json_string(e->value));
+	json_decref(plots);
+	return 0;
+}
+
 int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, size_t n)
 {
 	*s = (struct sweep){ .xf = xf, .points = calloc(SWEEP_MAX_POINTS, sizeof(struct sweep_point)) };
@@ -257,6 +297,8 @@ int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, si
 		rc = check_baseline(s, why, n);
 	if (rc == 0)
 		rc = read_metrics(s, why, n);
+	if (rc == 0)
+		rc = sweep_charts(xf, &s->charts, why, n);
 	if (rc < 0)
 		sweep_free(s);
 	return rc;
@@ -265,6 +307,8 @@ int sweep_build(struct sweep *s, const struct experiment_file *xf, char *why, si
 void sweep_free(struct sweep *s)
 {
 	free(s->points);
+	json_decref(s->charts);
+	s->charts = NULL;
 	s->points = NULL;
 	s->npoints = 0;
 }
@@ -387,8 +431,13 @@ json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, uns
 		for (size_t i = 0; i < s->metrics.n; i++)
 			json_array_append_new(metrics, json_string(s->metrics.path[i]));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s?, s:o?, s:o}", "file", s->xf->path, "job", p->job->name,
-			 "point", (json_int_t)p->index, "points", (json_int_t)s->npoints, "repetition",
-			 (json_int_t)repetition, "repeat", (json_int_t)p->repeat, "baseline", s->baseline, "metrics",
-			 metrics, "settings", set);
+	json_t *sw = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s?, s:o?, s:o}", "file", s->xf->path, "job",
+			       p->job->name, "point", (json_int_t)p->index, "points", (json_int_t)s->npoints,
+			       "repetition", (json_int_t)repetition, "repeat", (json_int_t)p->repeat, "baseline",
+			       s->baseline, "metrics", metrics, "settings", set);
+	/* absent, not null, without charts: a document written before files chose charts stays
+	 * the same sweep's (--resume compares the whole object) */
+	if (sw && s->charts)
+		json_object_set(sw, "charts", s->charts);
+	return sw;
 }

@@ -40,6 +40,7 @@ struct sweep {
 	const struct experiment_file *xf;
 	const char *baseline;            /* [global] baseline = JOB or KEY=VALUE, or NULL (the first point) */
 	struct metric_list metrics;      /* [global] metrics = a, b; n = 0 when not given */
+	json_t *charts;                  /* [global] plot = and error = (sweep_charts), or NULL; owned */
 	size_t npoints;
 	struct sweep_point *points;      /* owned */
 };
@@ -73,9 +74,18 @@ int sweep_point_config(const struct sweep_point *p, const char *path, struct swe
 void sweep_value_text(const struct sweep_value *v, char *buf, size_t n);
 /* The point's settings as "key=value key=value ..." (all of them), into buf. */
 void sweep_point_text(const struct sweep_point *p, char *buf, size_t n);
-/* {job, point, points, repetition, repeat, baseline, metrics, file, settings{key: value}}: what
- * the sweep adds to a point's result document (result key "sweep"); metrics is the file's
- * choice for the merge (null when it made none), so a merge needs nothing but the results. */
+/* The file's chosen charts — plot = (repeatable) and error = of [global], or of a scenario's
+ * [host] — as sweep.charts: {plots: [spec as written, ...], error: "sd"|"iqr"|"none"}, each
+ * member only when the file gave it; *out NULL when it gave neither. The syntax is checked
+ * (again: xf_load has, but a caller may build an experiment_file by other means); whether the
+ * summary has the axes and metric is the merge's to say. 0, or -EINVAL with one line in why
+ * naming the file, line, key and value. */
+int sweep_charts(const struct experiment_file *xf, json_t **out, char *why, size_t n);
+
+/* {job, point, points, repetition, repeat, baseline, metrics, charts, file, settings{key:
+ * value}}: what the sweep adds to a point's result document (result key "sweep"); metrics and
+ * charts are the file's choices for the merge (absent when it made none), so a merge — the
+ * sweep's own or a later `memvirt merge DIR` — needs nothing but the results. */
 json_t *sweep_point_json(const struct sweep *s, const struct sweep_point *p, unsigned repetition);
 
 /* sweep_resume.c: whether the file at path is a finished result of repetition `rep` of point p

@@ -5,7 +5,8 @@
  * each repetition's beside the point, NNNN-<scenario>-r<k>-<VM>.csv, named in the document by
  * the file name alone: never FILE in the current directory, which every repetition would
  * overwrite (and a point's report would draw another repetition's series). The merge summarises host-level figures by default
- * (host.totals.*); `metrics =` in [host] chooses others, for example vms.a.result.ops_per_s.
+ * (host.totals.*); `metrics =` in [host] chooses others, for example vms.a.result.ops_per_s,
+ * and `plot =` / `error =` the charts it draws (sweep_charts).
  * Every point is configured and checked before anything runs or is written. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,10 @@ static json_t *sweep_json(const struct scenario *sc, size_t k, unsigned rep)
 			      "point", (json_int_t)k, "points", (json_int_t)sc->npoints, "repetition", (int)rep, "repeat",
 			      (int)sc->repeat, "baseline", "metrics", metrics, "settings", flat_settings(settings));
 	json_decref(settings);
+	char why[8];
+	json_t *charts = NULL;
+	if (sweep_charts(&sc->xf, &charts, why, sizeof(why)) == 0 && charts) /* checked when the file was read */
+		json_object_set_new(o, "charts", charts);
 	return o;
 }
 
