@@ -8,7 +8,10 @@
  *   - passes every period while the VMs rewrite pages: checksums equal to the unshared run,
  *     every frame made shared was broken by one write (a cow_break) or is still shared at the
  *     VM's end, the host's breaks are the VMs' summed, and host.sharing.series has the columns
- *     the report draws.
+ *     the report draws;
+ *   - host.totals.host_resident_bytes counts each pool frame once: four VMs in one domain hold
+ *     four unshared VMs' memory less the saving, not the sum of each VM's 1/refs share of the
+ *     pool read at its own end (which charged the pool about twice).
  * The first two use period 0 (passes as each VM's measured phase begins), whose result is exact
  * when the VMs' measured phases overlap: they last 1.5 s each (--runtime); a host too loaded
  * for even that skips, saying so. */
@@ -132,6 +135,15 @@ static uint64_t alone_saved_pages(void)
 	return r.sharing.saved_bytes / 4096;
 }
 
+/* The host memory one VM holds unshared at its end. */
+static uint64_t alone_unshared_resident(void)
+{
+	struct run_config c = config(false, 1ULL << 32, 0);
+	struct run_result r;
+	assert_int_equal(run_execute(&c, &r, NULL), RUN_OK);
+	return r.host_resident_bytes;
+}
+
 static void test_four_vms_share_across(void **st)
 {
 	(void)st;
@@ -158,6 +170,20 @@ static void test_four_vms_share_across(void **st)
 	assert_int_equal(saved_pages(doc, "host.sharing.domains.all.saved_bytes"), s4);
 	assert_int_equal(json_array_size(test_json_at(doc, "host.sharing.domains.all.vms")), 4);
 	assert_int_equal(u64_at(doc, "host.sharing.cow_breaks"), 0); /* nothing rewritten */
+	/* each pool frame counted once: four VMs' memory less what sharing saved (the pool is at its
+	 * peak as the first VM ends: nothing broke since); the VMs' own figures, each with its 1/refs
+	 * share read at its own end, sum to more */
+	uint64_t total = u64_at(doc, "host.totals.host_resident_bytes"), vms = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "vms.d-%u.memory.host_resident_bytes", i + 1);
+		vms += u64_at(doc, p);
+	}
+	fprintf(stderr, "host-resident: %llu bytes in the totals, %llu summed over the VMs, pool at the ends %llu\n",
+		(unsigned long long)total, (unsigned long long)vms,
+		(unsigned long long)u64_at(doc, "host.sharing.pool_end_bytes"));
+	assert_int_equal(total, 4 * alone_unshared_resident() - u64_at(doc, "host.sharing.saved_bytes"));
+	assert_true(vms > total);
 	json_decref(doc);
 }
 

@@ -314,6 +314,23 @@ void share_host_idle_end(struct share_host *sh)
 	pthread_mutex_unlock(&sh->lock);
 }
 
+void share_host_note_end(struct share_host *sh)
+{
+	struct p2m_pool_counts pc;
+	pthread_mutex_lock(&sh->lock);
+	p2m_pool_counts(&sh->pool, &pc);
+	sh->pool_end_frames = pc.used > sh->pool_end_frames ? pc.used : sh->pool_end_frames;
+	pthread_mutex_unlock(&sh->lock);
+}
+
+uint64_t share_host_pool_end_bytes(struct share_host *sh)
+{
+	pthread_mutex_lock(&sh->lock);
+	uint64_t b = sh->pool_end_frames * P2M_FRAME;
+	pthread_mutex_unlock(&sh->lock);
+	return b;
+}
+
 /* ---- The scanner thread --------------------------------------------------------------- */
 
 static void *scanner(void *arg)
@@ -433,6 +450,7 @@ json_t *share_host_json(struct share_host *sh)
 			      "time_to_90pct_s", time_to_90pct(sh));
 	json_object_set_new(o, "stopped_s", json_real(sh->stopped_s));
 	json_object_set_new(o, "stopped_max_s", json_real(sh->stopped_max_s));
+	json_object_set_new(o, "pool_end_bytes", u64j(sh->pool_end_frames * P2M_FRAME));
 	json_object_set_new(o, "error", sh->error ? json_string(sh->why) : json_null());
 	json_object_set_new(o, "domains", domains_json(sh));
 	json_object_set_new(o, "series", series_json(sh));

@@ -90,6 +90,7 @@ struct share_host {
 	uint64_t passes_skipped;
 	double stopped_s, stopped_max_s; /* wall time the VMs were held for passes: total, longest */
 	double first_pass_ms;       /* time_ms of the first pass's start (-1: none) */
+	uint64_t pool_end_frames;   /* pool frames in use, the most at any VM's end (note_end) */
 	uint64_t peak_saved_bytes;
 	struct share_row at_peak;
 	struct share_domain_figures dom_at_peak[SHARE_MAX_VMS];
@@ -120,6 +121,13 @@ void share_host_window(const struct share_host *sh, struct mmu_config *cfg);
  * measured phase ended, or the run ends): its figures are kept in its slot; idempotent. */
 int share_host_join(struct share_host *sh, int slot, struct mmu_vm *vm, char *msg, size_t msglen);
 void share_host_leave(struct share_host *sh, int slot);
+/* A VM ends (before it drops its pool frames): keeps the pool's frames in use if the most yet.
+ * host.totals.host_resident_bytes counts each pool frame once with it: the VMs' own frames plus
+ * pool_end_frames, not the sum of the VMs' 1/refs shares read at different ends (a VM ending
+ * first charges itself 1/4 of a frame four map, the last one 1/1: about twice the pool). */
+void share_host_note_end(struct share_host *sh);
+/* The host memory behind the pool for host.totals (pool_end_frames × 4 KiB). */
+uint64_t share_host_pool_end_bytes(struct share_host *sh);
 /* Park until the pass that asked for it ran. */
 void share_host_park(struct share_host *sh);
 static inline void share_host_safepoint(struct share_host *sh)
