@@ -26,8 +26,12 @@ static struct p2m *p2m_of_engine_vm(struct share_host *sh, unsigned vm)
  * reads as zeros); the state comes from the book, under its own mutex; and the VM cannot end
  * meanwhile (leaving takes the engine lock the scan holds). What can change under the read —
  * a first-touch allocation, a cow_break, a balloon or reclaim unback, the frame reused for
- * another gpa — only makes the hash wrong, and the commit re-reads and compares in full. A
- * shared frame, or a pool frame in the window, is not read: the pool may be punching it out. */
+ * another gpa — only makes the hash wrong, and the commit re-reads and compares in full. One
+ * side effect: a frame released (punched out of the VM's memfd) between the walk and the read
+ * is faulted back in as a zeroed page (shmem allocates on a read of a hole), one page the host
+ * holds until the frame is reused or released again; the window of it is one frame's hash, and
+ * no figure counts it (host_resident_bytes counts p2m-backed frames). A shared frame, or a pool
+ * frame in the window, is not read: the pool may be punching it out. */
 static const void *op_peek(void *ctx, unsigned vm, uint64_t frame)
 {
 	struct share_host *sh = ctx;
