@@ -114,7 +114,18 @@ static int merge_into(struct ksm_merge *m, unsigned vm, uint64_t frame, const st
 	return 1;
 }
 
-/* One frame of one VM: 1 merged, 0 not, or a negative errno. */
+static void queue(struct ksm_merge *m, const struct ksm_merge_slot *key, const struct ksm_merge_slot *into,
+		  bool stable, bool zero)
+{
+	m->todo[m->ntodo++] = (struct ksm_merge_todo){ .lo = key->lo, .hi = key->hi, .frame = key->frame,
+						       .into_frame = into->frame, .vm = key->vm - 1,
+						       .into_vm = into->vm - 1, .domain = key->domain,
+						       .stable = stable, .zero = zero };
+}
+
+/* One frame of one VM, hashed while its VM may run: 0, or a negative errno. A merge it finds
+ * is queued for ksm_merge_commit, not made: nothing here reads another frame (a full compare
+ * of a running VM's frame would prove nothing) or changes a p2m. */
 static int visit(struct ksm_merge *m, unsigned vm, uint64_t frame, XXH128_hash_t zero)
 {
 	struct ksm_merge_vm *v = &m->vm[vm];
@@ -125,7 +136,7 @@ static int visit(struct ksm_merge *m, unsigned vm, uint64_t frame, XXH128_hash_t
 		*role = ROLE_PLAIN; /* a write broke it since the last pass */
 		v->f.cow_breaks++;
 	}
-	const void *pg = m->ops.page(m->ops.ctx, vm, frame);
+	const void *pg = m->ops.peek ? m->ops.peek(m->ops.ctx, vm, frame) : m->ops.page(m->ops.ctx, vm, frame);
 	if (!pg) {
 		v->prev[frame] = 0;
 		return 0;
@@ -144,14 +155,11 @@ static int visit(struct ksm_merge *m, unsigned vm, uint64_t frame, XXH128_hash_t
 	int rc;
 	/* the stable index: content already shared in this domain (the zero frame among it) */
 	if (m->stable.cap) {
-		size_t i = slot_of(&m->stable, h.low64, h.high64, v->domain);
-		struct ksm_merge_slot *s = &m->stable.slot[i];
+		struct ksm_merge_slot *s = &m->stable.slot[slot_of(&m->stable, h.low64, h.high64, v->domain)];
 		if (s->vm - 1 == vm && s->frame == frame)
 			return 0; /* this frame is the entry: a zero frame nobody joined yet */
-		if (s->vm && entry_matches(m, s, pg))
-			return merge_into(m, vm, frame, s, is_zero ? ROLE_ZERO : ROLE_SHARING);
-		if (s->vm) { /* its frame was broken or rewritten: this frame may take its place */
-			*s = key;
+		if (s->vm) { /* merged, or the entry replaced, at commit */
+			queue(m, &key, s, true, is_zero);
 			return 0;
 		}
 	}
@@ -165,24 +173,52 @@ static int visit(struct ksm_merge *m, unsigned vm, uint64_t frame, XXH128_hash_t
 	/* the unstable index: an unchanged frame with this content seen earlier in this pass */
 	if ((rc = index_reserve(&m->unstable)) < 0)
 		return rc;
-	size_t i = slot_of(&m->unstable, h.low64, h.high64, v->domain);
-	struct ksm_merge_slot *s = &m->unstable.slot[i];
+	struct ksm_merge_slot *s = &m->unstable.slot[slot_of(&m->unstable, h.low64, h.high64, v->domain)];
 	if (!s->vm) {
 		*s = key;
 		m->unstable.used++;
 		return 0;
 	}
-	if (!entry_matches(m, s, pg))
+	queue(m, &key, s, false, false);
+	return 0;
+}
+
+/* One queued merge, with the VMs held: 1 merged, 0 not, or a negative errno. Both frames are
+ * read again (either may have changed, been unbacked or broken since it was hashed) and
+ * compared in full; only then does the platform remap. */
+static int commit_one(struct ksm_merge *m, const struct ksm_merge_todo *t)
+{
+	if (t->vm >= m->nvms || m->vm[t->vm].gone || t->frame >= m->vm[t->vm].frames ||
+	    m->vm[t->vm].role[t->frame] != ROLE_PLAIN || m->ops.shared(m->ops.ctx, t->vm, t->frame))
+		return 0;
+	const void *pg = m->ops.page(m->ops.ctx, t->vm, t->frame);
+	if (!pg)
+		return 0;
+	struct ksm_merge_slot key = { .lo = t->lo, .hi = t->hi, .frame = t->frame, .domain = t->domain, .vm = t->vm + 1 };
+	int rc;
+	if (t->stable) { /* the entry as it is now: an earlier commit may have replaced it */
+		struct ksm_merge_slot *s = &m->stable.slot[slot_of(&m->stable, t->lo, t->hi, t->domain)];
+		if (!s->vm || (s->vm == key.vm && s->frame == key.frame))
+			return 0;
+		if (entry_matches(m, s, pg))
+			return merge_into(m, t->vm, t->frame, s, t->zero ? ROLE_ZERO : ROLE_SHARING);
+		*s = key; /* its frame was broken or rewritten: this frame takes its place */
+		return 0;
+	}
+	struct ksm_merge_slot into = { .lo = t->lo, .hi = t->hi, .frame = t->into_frame, .domain = t->domain,
+				       .vm = t->into_vm + 1 };
+	if (t->into_vm >= m->nvms || !entry_matches(m, &into, pg))
 		return 0; /* the earlier frame changed meanwhile (or a collision): leave both */
-	struct ksm_merge_slot into = *s;
-	if ((rc = merge_into(m, vm, frame, &into, ROLE_SHARING)) < 0)
+	if ((rc = merge_into(m, t->vm, t->frame, &into, ROLE_SHARING)) < 0)
 		return rc;
-	/* the pair is now a stable node; out of the unstable index (a tombstone would be needed to
-	 * delete, so the entry stays and is found stale by its frame's role next time) */
+	/* the pair is now a stable node; the unstable entry stays (a tombstone would be needed to
+	 * delete) and is found stale by its frame's role next time */
 	if ((rc = index_reserve(&m->stable)) < 0)
 		return rc;
-	m->stable.slot[slot_of(&m->stable, into.lo, into.hi, into.domain)] = into;
-	m->stable.used++;
+	struct ksm_merge_slot *s = &m->stable.slot[slot_of(&m->stable, into.lo, into.hi, into.domain)];
+	if (!s->vm)
+		m->stable.used++;
+	*s = into;
 	return 1;
 }
 
@@ -216,27 +252,65 @@ void ksm_merge_remove_vm(struct ksm_merge *m, unsigned vm)
 	v->role = NULL;
 }
 
-int64_t ksm_merge_pass(struct ksm_merge *m)
+static XXH128_hash_t zero_hash(void)
 {
 	static const uint8_t zero_page[KSM_MERGE_FRAME];
-	XXH128_hash_t zero = XXH3_128bits(zero_page, KSM_MERGE_FRAME);
-	double c0 = thread_cpu_us();
+	return XXH3_128bits(zero_page, KSM_MERGE_FRAME);
+}
+
+void ksm_merge_begin(struct ksm_merge *m)
+{
+	m->c0 = thread_cpu_us();
 	if (m->passes == 0)
 		m->t0 = monotonic_seconds();
 	index_clear(&m->unstable);
-	int64_t merged = 0;
-	for (unsigned v = 0; v < m->nvms; v++) {
+	for (unsigned v = 0; v < m->nvms; v++)
 		if (!m->vm[v].gone)
 			m->vm[v].f.volatile_pages = 0;
-		for (uint64_t i = 0; i < m->vm[v].frames; i++) {
-			int rc = visit(m, v, i, zero);
+	m->cur_vm = 0;
+	m->cur_frame = 0;
+	m->merged = 0;
+	m->ntodo = 0;
+}
+
+int ksm_merge_scan(struct ksm_merge *m, uint64_t max_frames)
+{
+	XXH128_hash_t zero = zero_hash();
+	for (uint64_t n = 0; m->cur_vm < m->nvms; m->cur_vm++, m->cur_frame = 0) {
+		for (; m->cur_frame < m->vm[m->cur_vm].frames; m->cur_frame++) {
+			if (n++ == max_frames || m->ntodo == KSM_MERGE_BATCH)
+				return 1;
+			int rc = visit(m, m->cur_vm, m->cur_frame, zero);
 			if (rc < 0)
 				return rc;
-			merged += rc;
 		}
 	}
+	return 0;
+}
+
+int64_t ksm_merge_commit(struct ksm_merge *m)
+{
+	int64_t merged = 0;
+	for (unsigned i = 0; i < m->ntodo; i++) {
+		int rc = commit_one(m, &m->todo[i]);
+		if (rc < 0) {
+			m->ntodo = 0;
+			return rc;
+		}
+		merged += rc;
+	}
+	m->ntodo = 0;
+	m->merged += merged;
+	return merged;
+}
+
+void ksm_merge_drop(struct ksm_merge *m) { m->ntodo = 0; }
+
+int64_t ksm_merge_end(struct ksm_merge *m)
+{
+	m->ntodo = 0;
 	recount(m);
-	double cpu = (thread_cpu_us() - c0) * 1e-6;
+	double cpu = (thread_cpu_us() - m->c0) * 1e-6;
 	unsigned k = m->passes < KSM_MERGE_SERIES ? m->passes : KSM_MERGE_SERIES - 1;
 	m->t_pass[k] = monotonic_seconds() - m->t0;
 	unsigned present = 0;
@@ -244,11 +318,25 @@ int64_t ksm_merge_pass(struct ksm_merge *m)
 		present += !m->vm[v].gone;
 	for (unsigned v = 0; v < m->nvms; v++) {
 		m->vm[v].saved[k] = ksm_merge_saved(&m->vm[v].f);
-		if (!m->vm[v].gone) /* one thread scans all: its CPU split evenly */
+		if (!m->vm[v].gone && present) /* one thread scans all: its CPU split evenly */
 			m->vm[v].f.scan_cpu_s += cpu / present;
 	}
 	m->passes++;
-	return merged;
+	return m->merged;
+}
+
+int64_t ksm_merge_pass(struct ksm_merge *m)
+{
+	ksm_merge_begin(m);
+	int more;
+	do {
+		if ((more = ksm_merge_scan(m, UINT64_MAX)) < 0)
+			return more;
+		int64_t rc = ksm_merge_commit(m);
+		if (rc < 0)
+			return rc;
+	} while (more > 0);
+	return ksm_merge_end(m);
 }
 
 int ksm_merge_until_stable(struct ksm_merge *m, unsigned max_passes)

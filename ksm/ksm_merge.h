@@ -19,7 +19,17 @@
  *     the unstable index (unchanged frames seen this pass, emptied at the start of each pass);
  *     a hit is compared in full before merging — a hash match alone never merges.
  * Indexes are keyed by (hash, domain): frames merge only inside their sharing domain
- * (VMware's salting). No process-wide state; not thread-safe (one scanner thread). */
+ * (VMware's salting). No process-wide state; not thread-safe (one scanner thread).
+ *
+ * A pass in two kinds of steps, as Linux KSM's (mm/ksm.c hashes with the process running and
+ * takes the page lock and write-protects only to merge): ksm_merge_scan hashes and searches
+ * the indexes through ops.peek while the VMs run, and only *queues* each merge it finds (up
+ * to KSM_MERGE_BATCH); ksm_merge_commit then carries the queue out through ops.page/merge
+ * with the VMs held: it re-reads both frames, compares them in full and merges only what
+ * still matches. The hash is a filter: a frame read while its VM writes it hashes wrong,
+ * which makes it volatile or a candidate that the full compare at commit refuses — never a
+ * wrong merge. So the platform's hold lasts only the commits, and a pass that finds nothing
+ * to merge holds nobody. ksm_merge_pass does both for a caller with nothing running. */
 #ifndef MEMVIRT_KSM_MERGE_H
 #define MEMVIRT_KSM_MERGE_H
 
@@ -41,7 +51,20 @@ struct ksm_merge_ops {
 	int (*merge)(void *ctx, unsigned vm, uint64_t frame, unsigned into_vm, uint64_t into_frame);
 	/* Whether (vm, frame) is still shared (false once a write broke it). */
 	bool (*shared)(void *ctx, unsigned vm, uint64_t frame);
+	/* The frame's content for hashing while the VM runs (ksm_merge_scan): NULL when it has no
+	 * host frame or is shared; may be read while written. NULL op: `page` serves. */
+	const void *(*peek)(void *ctx, unsigned vm, uint64_t frame);
 	void *ctx;
+};
+
+#define KSM_MERGE_BATCH 1024u /* merges queued by a scan step before a commit */
+
+/* A merge found by a scan step: (vm, frame) with hash key lo/hi into entry `into`. */
+struct ksm_merge_todo {
+	uint64_t lo, hi, frame, into_frame;
+	unsigned vm, into_vm, domain;
+	bool stable; /* found in the stable index (else the unstable one) */
+	bool zero;
 };
 
 /* The figures of one VM (or, summed, of the host): results' sharing{}. */
@@ -82,6 +105,13 @@ struct ksm_merge {
 	unsigned passes;
 	double t0;                       /* monotonic time when the first pass began */
 	double t_pass[KSM_MERGE_SERIES]; /* seconds from t0 to the end of each pass */
+	/* The pass under way (ksm_merge_begin .. ksm_merge_end): */
+	unsigned cur_vm;
+	uint64_t cur_frame;
+	double c0;                       /* the thread's CPU time at its beginning */
+	int64_t merged;
+	struct ksm_merge_todo todo[KSM_MERGE_BATCH];
+	unsigned ntodo;
 };
 
 /* 0, -ENOMEM. */
@@ -95,6 +125,17 @@ int ksm_merge_add_vm(struct ksm_merge *m, uint64_t frames, unsigned domain);
 void ksm_merge_remove_vm(struct ksm_merge *m, unsigned vm);
 /* One pass over every frame of every VM. Returns the merges it made, or a negative errno. */
 int64_t ksm_merge_pass(struct ksm_merge *m);
+/* The same pass in steps, from one thread: begin; then scan and commit until scan returns 0
+ * (commit whenever m->ntodo > 0, with the VMs held; a scan step visits at most max_frames
+ * frames, and stops early with a full queue); then end, which returns the pass's merges.
+ * scan: 1 (more to visit), 0 (the pass visited every frame), -errno. commit: the merges made,
+ * or -errno (the pass should end). drop: forget the queue (no hold could be had); the frames
+ * are found again next pass. VMs may be added and removed between steps, never during one. */
+void ksm_merge_begin(struct ksm_merge *m);
+int ksm_merge_scan(struct ksm_merge *m, uint64_t max_frames);
+int64_t ksm_merge_commit(struct ksm_merge *m);
+void ksm_merge_drop(struct ksm_merge *m);
+int64_t ksm_merge_end(struct ksm_merge *m);
 /* Passes until one merges nothing (at most max_passes). Returns the passes made or -errno. */
 int ksm_merge_until_stable(struct ksm_merge *m, unsigned max_passes);
 /* Frames saved: sharing + zero (what merging freed). */

@@ -120,6 +120,9 @@ struct result_sharing {
 			       * shared at the end */
 	unsigned passes;
 	double scan_cpu_s, time_to_90pct_s;
+	uint64_t pool_pss_bytes; /* the part of host_resident_bytes that is its 1/refs of each pool
+				  * frame it mapped at its end (a host counts pool frames once
+				  * instead: host.totals.host_resident_bytes) */
 };
 
 /* The counters of one phase that is not the measured one (phases.setup, phases.check in the

@@ -8,7 +8,13 @@
  *   - passes every period while the VMs rewrite pages: checksums equal to the unshared run,
  *     every frame made shared was broken by one write (a cow_break) or is still shared at the
  *     VM's end, the host's breaks are the VMs' summed, and host.sharing.series has the columns
- *     the report draws.
+ *     the report draws;
+ *   - the VMs are held only to commit merges, not for whole passes: VMs whose content has no
+ *     duplicate make passes that hash every frame and hold nobody (host.sharing.stops 0; every
+ *     pass held every VM before);
+ *   - host.totals.host_resident_bytes counts each pool frame once: four VMs in one domain hold
+ *     four unshared VMs' memory less the saving, not the sum of each VM's 1/refs share of the
+ *     pool read at its own end (which charged the pool about twice).
  * The first two use period 0 (passes as each VM's measured phase begins), whose result is exact
  * when the VMs' measured phases overlap: they last 1.5 s each (--runtime); a host too loaded
  * for even that skips, saying so. */
@@ -132,6 +138,15 @@ static uint64_t alone_saved_pages(void)
 	return r.sharing.saved_bytes / 4096;
 }
 
+/* The host memory one VM holds unshared at its end. */
+static uint64_t alone_unshared_resident(void)
+{
+	struct run_config c = config(false, 1ULL << 32, 0);
+	struct run_result r;
+	assert_int_equal(run_execute(&c, &r, NULL), RUN_OK);
+	return r.host_resident_bytes;
+}
+
 static void test_four_vms_share_across(void **st)
 {
 	(void)st;
@@ -158,6 +173,53 @@ static void test_four_vms_share_across(void **st)
 	assert_int_equal(saved_pages(doc, "host.sharing.domains.all.saved_bytes"), s4);
 	assert_int_equal(json_array_size(test_json_at(doc, "host.sharing.domains.all.vms")), 4);
 	assert_int_equal(u64_at(doc, "host.sharing.cow_breaks"), 0); /* nothing rewritten */
+	assert_true(u64_at(doc, "host.sharing.stops") >= 1); /* the merges were committed under a hold */
+	/* each pool frame counted once: four VMs' memory less what sharing saved (the pool is at its
+	 * peak as the first VM ends: nothing broke since); the VMs' own figures, each with its 1/refs
+	 * share read at its own end, sum to more */
+	uint64_t total = u64_at(doc, "host.totals.host_resident_bytes"), vms = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "vms.d-%u.memory.host_resident_bytes", i + 1);
+		vms += u64_at(doc, p);
+	}
+	fprintf(stderr, "host-resident: %llu bytes in the totals, %llu summed over the VMs, pool at the ends %llu\n",
+		(unsigned long long)total, (unsigned long long)vms,
+		(unsigned long long)u64_at(doc, "host.sharing.pool_end_bytes"));
+	assert_int_equal(total, 4 * alone_unshared_resident() - u64_at(doc, "host.sharing.saved_bytes"));
+	assert_true(vms > total);
+	json_decref(doc);
+}
+
+/* Content with no duplicate anywhere (no dup pages, no zero pages, one domain): passes hash every
+ * frame, merge nothing and hold no VM. */
+static void test_nothing_to_merge_holds_nobody(void **st)
+{
+	(void)st;
+	memset(&spec, 0, sizeof(spec));
+	snprintf(spec.name, sizeof(spec.name), "share");
+	spec.n = 2;
+	spec.ksm.share_period_set = true;
+	spec.ksm.share_period_us = 0;
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(spec.vm[i].name, sizeof(spec.vm[i].name), "d-%u", i + 1);
+		spec.vm[i].cfg = config(true, 1ULL << 32, 0);
+		spec.vm[i].cfg.params.dup_frac = 0;
+		spec.vm[i].cfg.params.zero_frac = 0;
+		spec.vm[i].cfg.params.seed = 7 + i; /* different content in each */
+		spec.vm[i].cfg.share_domain = "all";
+	}
+	json_t *doc = NULL;
+	assert_int_equal(host_execute(&spec, &doc), RUN_OK);
+	uint64_t passes = u64_at(doc, "host.sharing.passes"), stops = u64_at(doc, "host.sharing.stops");
+	fprintf(stderr, "nothing to merge: %llu passes, %llu frames hashed, %.3f s of scanner CPU, held the VMs %llu "
+		"times (%.3f s)\n", (unsigned long long)passes, (unsigned long long)u64_at(doc, "host.sharing.scanned"),
+		num_at(doc, "host.sharing.scan_cpu_s"), (unsigned long long)stops, num_at(doc, "host.sharing.stopped_s"));
+	assert_int_equal(u64_at(doc, "host.sharing.merges"), 0);
+	assert_true(passes >= 2);
+	assert_true(u64_at(doc, "host.sharing.scanned") >= 2 * PAGES); /* every frame hashed */
+	assert_int_equal(stops, 0);
+	assert_true(num_at(doc, "host.sharing.stopped_s") == 0.0);
 	json_decref(doc);
 }
 
@@ -239,6 +301,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_four_vms_share_across),
+		cmocka_unit_test(test_nothing_to_merge_holds_nobody),
 		cmocka_unit_test(test_domains_isolate),
 		cmocka_unit_test(test_passes_while_running_and_breaks),
 	};

@@ -178,18 +178,20 @@ static void print_ksm(const json_t *k)
 		       json_number_value(json_object_get(est, "hash_gb_per_s")));
 }
 
-/* The own merge engine, when sim VMs shared: its peak saving, how fast, at what CPU cost. */
+/* The own merge engine, when sim VMs shared: its peak saving, how fast, at what CPU cost, and how
+ * long it held the VMs (only to commit merges). */
 static void print_sharing(const json_t *s)
 {
 	if (!json_is_object(s))
 		return;
 	printf("  sharing (memvirt-merge): saved %.1f MiB (peak) in %zu domain%s, 90%% of it after %.2f s, %lld passes "
-	       "(%lld skipped), scanner CPU %.2f s, %lld cow breaks\n",
+	       "(%lld skipped), scanner CPU %.2f s, VMs held %.2f s in %lld holds (longest %.1f ms), %lld cow breaks\n",
 	       (double)json_integer_value(json_object_get(s, "saved_bytes")) / 1048576.0,
 	       json_object_size(json_object_get(s, "domains")), json_object_size(json_object_get(s, "domains")) == 1 ? "" : "s",
 	       json_number_value(json_object_get(s, "time_to_90pct_s")), json_integer_value(json_object_get(s, "passes")),
 	       json_integer_value(json_object_get(s, "passes_skipped")), json_number_value(json_object_get(s, "scan_cpu_s")),
-	       json_integer_value(json_object_get(s, "cow_breaks")));
+	       json_number_value(json_object_get(s, "stopped_s")), json_integer_value(json_object_get(s, "stops")),
+	       1e3 * json_number_value(json_object_get(s, "stopped_max_s")), json_integer_value(json_object_get(s, "cow_breaks")));
 }
 
 static void print_summary(const json_t *doc, const char *json)

@@ -103,8 +103,10 @@ static uint64_t rss_peak(const struct run_set *set)
 }
 
 /* Totals over the VMs: operations, throughput (the sum of each VM's own measured-phase rate),
- * guest and host-resident memory, frames per state. */
-static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
+ * guest and host-resident memory, frames per state. Host-resident memory counts each frame of
+ * the sharing pool once (share_host_note_end): each VM's own frames, without its 1/refs share
+ * of the pool, plus the pool's frames at the VMs' ends. */
+static json_t *totals_json(const struct run_set *set, uint64_t mem_total, struct share_host *share)
 {
 	uint64_t ops = 0, guest = 0, resident = 0, frames[P2M_STATES] = { 0 };
 	double rate = 0, create_max = 0, first = -1, last = 0;
@@ -117,7 +119,7 @@ static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
 		ops += r->ops;
 		rate += r->run_s > 0 ? (double)r->ops / r->run_s : 0.0;
 		guest += r->guest_bytes;
-		resident += r->host_resident_bytes;
+		resident += r->host_resident_bytes - r->sharing.pool_pss_bytes;
 		create_max = r->have_create && r->create_s > create_max ? r->create_s : create_max;
 		first = first < 0 || vm->start_s < first ? vm->start_s : first;
 		last = vm->end_s > last ? vm->end_s : last;
@@ -125,6 +127,8 @@ static json_t *totals_json(const struct run_set *set, uint64_t mem_total)
 			frames[s] += r->frames[s];
 		have_frames |= r->have_frames;
 	}
+	if (share)
+		resident += share_host_pool_end_bytes(share);
 	json_t *fr = json_null();
 	if (have_frames) {
 		fr = json_object();
@@ -246,7 +250,7 @@ static json_t *host_doc(const struct host_spec *spec, struct run_set *set, const
 	hostinfo_probe(&hi);
 	json_t *context = hostinfo_context_json(&hi);
 	/* the host part first: a VM's document takes its series (run_vm_doc frees it) */
-	json_t *host = json_pack("{s:o, s:o, s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024),
+	json_t *host = json_pack("{s:o, s:o, s:o, s:o, s:o}", "totals", totals_json(set, hi.mem_total_kib * 1024, share),
 				 "memory", set->shared_monitor ? memory_series_json(set, spec->budget_bytes || spec->policy) : json_null(), "ksm",
 				 set->ksm ? ksm_session_json(set->ksm) : json_null(), "budget", host_oc_budget_json(oc),
 				 "policy", host_oc_policy_json(oc));

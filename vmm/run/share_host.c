@@ -1,6 +1,6 @@
 /* share_host.c — a host's page-sharing engine for sim VMs (see share_host.h): the VM registry
- * and domains, the engine's operations over the VMs' p2ms and the pool, the stop-the-world
- * pass, the scanner thread and host.sharing. */
+ * and domains, the engine's operations over the VMs' p2ms and the pool, the pass (hashing while
+ * the VMs run, holding them only to commit merges), the scanner thread and host.sharing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,31 @@ static struct p2m *p2m_of_engine_vm(struct share_host *sh, unsigned vm)
 	return s->vm ? p2m_from(s->vm->p2m) : NULL;
 }
 
-/* ---- The engine's operations (ksm/ksm_merge.h), run only while every VM is parked -------- */
+/* ---- The engine's operations (ksm/ksm_merge.h) -------------------------------------------
+ * op_peek runs while the VM runs (hashing); the others only while every VM is parked. */
+
+/* A racy read, safe because nothing it touches can go away: the p2m walk reads table entries
+ * through hostmem_ptr, bounds-checked, in the VM's host memory, which stays mapped for the VM's
+ * whole life (a table page freed is zeroed and kept, a guest frame released is a hole that
+ * reads as zeros); the state comes from the book, under its own mutex; and the VM cannot end
+ * meanwhile (leaving takes the engine lock the scan holds). What can change under the read —
+ * a first-touch allocation, a cow_break, a balloon or reclaim unback, the frame reused for
+ * another gpa — only makes the hash wrong, and the commit re-reads and compares in full. One
+ * side effect: a frame released (punched out of the VM's memfd) between the walk and the read
+ * is faulted back in as a zeroed page (shmem allocates on a read of a hole), one page the host
+ * holds until the frame is reused or released again; the window of it is one frame's hash, and
+ * no figure counts it (host_resident_bytes counts p2m-backed frames). A shared frame, or a pool
+ * frame in the window, is not read: the pool may be punching it out. */
+static const void *op_peek(void *ctx, unsigned vm, uint64_t frame)
+{
+	struct share_host *sh = ctx;
+	struct p2m *p = p2m_of_engine_vm(sh, vm);
+	uint64_t hpa;
+	if (!p || p2m_get_state(p, frame * P2M_FRAME) == P2M_SHARED || p2m_lookup(p, frame * P2M_FRAME, &hpa) < 0 ||
+	    hostmem_in_window(p->host, hpa))
+		return NULL;
+	return hostmem_ptr(p->host, hpa);
+}
 
 static const void *op_page(void *ctx, unsigned vm, uint64_t frame)
 {
@@ -60,7 +84,8 @@ int share_host_init(struct share_host *sh, uint64_t pool_bytes, uint64_t period_
 	int rc = p2m_pool_init(&sh->pool, pool_bytes);
 	if (rc < 0)
 		return rc;
-	const struct ksm_merge_ops ops = { .page = op_page, .merge = op_merge, .shared = op_shared, .ctx = sh };
+	const struct ksm_merge_ops ops = { .page = op_page, .merge = op_merge, .shared = op_shared, .peek = op_peek,
+					   .ctx = sh };
 	(void)ksm_merge_init(&sh->engine, &ops);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -68,6 +93,7 @@ int share_host_init(struct share_host *sh, uint64_t pool_bytes, uint64_t period_
 	pthread_cond_init(&sh->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&sh->lock, NULL);
+	pthread_mutex_init(&sh->engine_lock, NULL);
 	sh->period_us = period_us;
 	sh->t0 = monotonic_seconds();
 	sh->first_pass_ms = -1;
@@ -171,25 +197,6 @@ static void record(struct share_host *sh, double start_ms)
 		sh->rows[sh->nrows++] = row;
 }
 
-/* One pass with every VM in the engine parked: the merges, then each VM's released frames given
- * back. Lock held. Returns the merges or -errno. */
-static int64_t pass_parked(struct share_host *sh)
-{
-	double start_ms = (monotonic_seconds() - sh->t0) * 1e3;
-	int64_t rc = ksm_merge_pass(&sh->engine);
-	for (unsigned v = 0; v < sh->engine.nvms; v++) {
-		struct p2m *p = p2m_of_engine_vm(sh, v);
-		if (p)
-			p2m_release_flush(p);
-	}
-	record(sh, start_ms);
-	if (rc < 0 && !sh->error) {
-		sh->error = (int)rc;
-		snprintf(sh->why, sizeof(sh->why), "a sharing pass failed: %s", strerror((int)-rc));
-	}
-	return rc;
-}
-
 static struct timespec deadline_in(double s)
 {
 	struct timespec ts;
@@ -200,10 +207,11 @@ static struct timespec deadline_in(double s)
 	return ts;
 }
 
-/* Lock held, no pass running. Stops the world (every VM in the engine but the caller, when the
- * caller is one of them), runs one pass, lets the VMs go. Returns the merges, -ETIMEDOUT when
- * some VM reached no safe point in time (the pass is skipped), or -errno. */
-static int64_t world_pass(struct share_host *sh, bool self)
+/* sh->lock held. Stops the world (every VM in the engine but the caller, when the caller is
+ * one of them), commits the queued merges, gives each VM's released frames back, lets the VMs
+ * go. The merges, -ETIMEDOUT when some VM reached no safe point in time (the queue is dropped
+ * and counted in merges_skipped: its frames come back next pass), or -errno. */
+static int64_t world_commit(struct share_host *sh, bool self)
 {
 	double t0 = monotonic_seconds();
 	sh->pass_running = true;
@@ -215,17 +223,70 @@ static int64_t world_pass(struct share_host *sh, bool self)
 			rc = -ETIMEDOUT;
 			break;
 		}
-	if (rc == 0 || sh->parked + (self ? 1u : 0u) >= sh->active)
-		rc = pass_parked(sh);
-	else
+	if (rc == 0 || sh->parked + (self ? 1u : 0u) >= sh->active) {
+		rc = ksm_merge_commit(&sh->engine);
+		for (unsigned v = 0; v < sh->engine.nvms; v++) {
+			struct p2m *p = p2m_of_engine_vm(sh, v);
+			if (p)
+				p2m_release_flush(p);
+		}
+	} else {
+		ksm_merge_drop(&sh->engine);
 		sh->passes_skipped++;
+	}
 	atomic_store_explicit(&sh->stop, 0, memory_order_release);
 	sh->pass_running = false;
 	double held = monotonic_seconds() - t0;
+	sh->stops++;
 	sh->stopped_s += held;
 	sh->stopped_max_s = held > sh->stopped_max_s ? held : sh->stopped_max_s;
 	pthread_cond_broadcast(&sh->cv);
 	return rc;
+}
+
+static bool quitting(struct share_host *sh)
+{
+	pthread_mutex_lock(&sh->lock);
+	bool q = sh->quit;
+	pthread_mutex_unlock(&sh->lock);
+	return q;
+}
+
+/* One pass: engine_lock held, sh->lock not. The VMs run while it hashes, SHARE_SCAN_CHUNK
+ * frames at a time (the engine lock is the pass's: a VM joining or leaving waits for the end
+ * of the pass), and are held only while a batch of merges is committed. Returns the merges,
+ * or -errno (sh->error set). */
+static int64_t pass(struct share_host *sh, bool self)
+{
+	double start_ms = (monotonic_seconds() - sh->t0) * 1e3;
+	int64_t rc = 0;
+	int more;
+	ksm_merge_begin(&sh->engine);
+	do {
+		more = ksm_merge_scan(&sh->engine, SHARE_SCAN_CHUNK);
+		if (more < 0) {
+			rc = more;
+			break;
+		}
+		if (sh->engine.ntodo) {
+			pthread_mutex_lock(&sh->lock);
+			int64_t m = world_commit(sh, self);
+			pthread_mutex_unlock(&sh->lock);
+			if (m < 0 && m != -ETIMEDOUT) {
+				rc = m;
+				break;
+			}
+		}
+	} while (more > 0 && (self || !quitting(sh)));
+	int64_t merged = ksm_merge_end(&sh->engine);
+	pthread_mutex_lock(&sh->lock);
+	record(sh, start_ms);
+	if (rc < 0 && !sh->error) {
+		sh->error = (int)rc;
+		snprintf(sh->why, sizeof(sh->why), "a sharing pass failed: %s", strerror((int)-rc));
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return rc < 0 ? rc : merged;
 }
 
 /* ---- The VMs' side -------------------------------------------------------------------- */
@@ -235,9 +296,8 @@ int share_host_join(struct share_host *sh, int slot, struct mmu_vm *vm, char *ms
 	if (slot < 0 || (unsigned)slot >= sh->nslots)
 		return -EINVAL;
 	struct share_slot *s = &sh->slot[slot];
+	pthread_mutex_lock(&sh->engine_lock); /* not in the engine yet: waiting holds up no pass */
 	pthread_mutex_lock(&sh->lock);
-	while (sh->pass_running) /* not in the engine yet: nothing to park */
-		pthread_cond_wait(&sh->cv, &sh->lock);
 	int rc = ksm_merge_add_vm(&sh->engine, vm->cfg.ram_bytes / P2M_FRAME, s->domain);
 	if (rc >= 0) {
 		sh->engine_slot[rc] = slot;
@@ -245,13 +305,15 @@ int share_host_join(struct share_host *sh, int slot, struct mmu_vm *vm, char *ms
 		s->vm = vm;
 		sh->active++;
 		rc = 0;
+		pthread_mutex_unlock(&sh->lock);
 		for (unsigned n = 0; sh->period_us == 0 && !sh->error && n < SHARE_JOIN_MAX_PASSES; n++) {
-			int64_t m = world_pass(sh, true);
-			if (m < 0 && m != -ETIMEDOUT)
+			int64_t m = pass(sh, true);
+			if (m < 0)
 				break;
 			if (m == 0 && n >= 1) /* the first pass only records hashes */
 				break;
 		}
+		pthread_mutex_lock(&sh->lock);
 		if (sh->error) {
 			rc = sh->error;
 			snprintf(msg, msglen, "--share: %s", sh->why);
@@ -260,6 +322,7 @@ int share_host_join(struct share_host *sh, int slot, struct mmu_vm *vm, char *ms
 		snprintf(msg, msglen, "--share: cannot add the VM to the sharing engine: %s", strerror(-rc));
 	}
 	pthread_mutex_unlock(&sh->lock);
+	pthread_mutex_unlock(&sh->engine_lock);
 	mmu_fast_invalidate(vm); /* a pass of its own may have changed its p2m */
 	return rc;
 }
@@ -270,16 +333,26 @@ void share_host_leave(struct share_host *sh, int slot)
 		return;
 	struct share_slot *s = &sh->slot[slot];
 	pthread_mutex_lock(&sh->lock);
-	if (s->vm && !s->left) {
-		ksm_merge_figures(&sh->engine, s->engine_vm, &s->fig);
-		s->passes = sh->engine.passes;
-		ksm_merge_remove_vm(&sh->engine, (unsigned)s->engine_vm);
-		s->vm = NULL;
-		s->left = true;
-		sh->active--;
-		pthread_cond_broadcast(&sh->cv); /* a pass waiting for it waits no more */
-	}
+	bool in = s->vm && !s->left;
 	pthread_mutex_unlock(&sh->lock);
+	if (!in)
+		return;
+	/* A pass under way holds the engine lock until its end, and may want this VM held to
+	 * commit meanwhile: it counts as parked while it waits (it holds nothing: its measured
+	 * phase is over). */
+	share_host_idle_begin(sh);
+	pthread_mutex_lock(&sh->engine_lock);
+	pthread_mutex_lock(&sh->lock);
+	ksm_merge_figures(&sh->engine, s->engine_vm, &s->fig);
+	s->passes = sh->engine.passes;
+	ksm_merge_remove_vm(&sh->engine, (unsigned)s->engine_vm);
+	s->vm = NULL;
+	s->left = true;
+	sh->active--;
+	sh->parked--;
+	pthread_cond_broadcast(&sh->cv);
+	pthread_mutex_unlock(&sh->lock);
+	pthread_mutex_unlock(&sh->engine_lock);
 }
 
 void share_host_park(struct share_host *sh)
@@ -312,6 +385,23 @@ void share_host_idle_end(struct share_host *sh)
 	pthread_mutex_unlock(&sh->lock);
 }
 
+void share_host_note_end(struct share_host *sh)
+{
+	struct p2m_pool_counts pc;
+	pthread_mutex_lock(&sh->lock);
+	p2m_pool_counts(&sh->pool, &pc);
+	sh->pool_end_frames = pc.used > sh->pool_end_frames ? pc.used : sh->pool_end_frames;
+	pthread_mutex_unlock(&sh->lock);
+}
+
+uint64_t share_host_pool_end_bytes(struct share_host *sh)
+{
+	pthread_mutex_lock(&sh->lock);
+	uint64_t b = sh->pool_end_frames * P2M_FRAME;
+	pthread_mutex_unlock(&sh->lock);
+	return b;
+}
+
 /* ---- The scanner thread --------------------------------------------------------------- */
 
 static void *scanner(void *arg)
@@ -322,8 +412,13 @@ static void *scanner(void *arg)
 		struct timespec dl = deadline_in((double)sh->period_us * 1e-6);
 		while (!sh->quit && pthread_cond_timedwait(&sh->cv, &sh->lock, &dl) != ETIMEDOUT)
 			;
-		if (!sh->quit && sh->active && !sh->pass_running && !sh->error)
-			(void)world_pass(sh, false);
+		if (sh->quit || !sh->active || sh->error)
+			continue;
+		pthread_mutex_unlock(&sh->lock);
+		pthread_mutex_lock(&sh->engine_lock);
+		(void)pass(sh, false);
+		pthread_mutex_unlock(&sh->engine_lock);
+		pthread_mutex_lock(&sh->lock);
 	}
 	pthread_mutex_unlock(&sh->lock);
 	return NULL;
@@ -360,6 +455,7 @@ void share_host_fini(struct share_host *sh)
 	free(sh->rows);
 	pthread_cond_destroy(&sh->cv);
 	pthread_mutex_destroy(&sh->lock);
+	pthread_mutex_destroy(&sh->engine_lock);
 	memset(sh, 0, sizeof(*sh));
 }
 
@@ -419,6 +515,7 @@ static double time_to_90pct(const struct share_host *sh)
 
 json_t *share_host_json(struct share_host *sh)
 {
+	pthread_mutex_lock(&sh->engine_lock);
 	pthread_mutex_lock(&sh->lock);
 	struct ksm_merge_figures all;
 	ksm_merge_figures(&sh->engine, -1, &all);
@@ -436,9 +533,12 @@ json_t *share_host_json(struct share_host *sh)
 			      "time_to_90pct_s", time_to_90pct(sh));
 	json_object_set_new(o, "stopped_s", json_real(sh->stopped_s));
 	json_object_set_new(o, "stopped_max_s", json_real(sh->stopped_max_s));
+	json_object_set_new(o, "stops", u64j(sh->stops));
+	json_object_set_new(o, "pool_end_bytes", u64j(sh->pool_end_frames * P2M_FRAME));
 	json_object_set_new(o, "error", sh->error ? json_string(sh->why) : json_null());
 	json_object_set_new(o, "domains", domains_json(sh));
 	json_object_set_new(o, "series", series_json(sh));
 	pthread_mutex_unlock(&sh->lock);
+	pthread_mutex_unlock(&sh->engine_lock);
 	return o;
 }

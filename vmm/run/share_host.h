@@ -10,15 +10,25 @@
  * window — the smaller design than one host memory for all VMs, which would put a lock on every
  * fault and every page-table allocation of every VM.
  *
- * Why passes stop the world: a pass rewrites p2m leaves of several VMs, each run by its own
- * worker thread that walks its p2m and keeps fast-path pointers into host frames without a
- * lock. So a pass first asks every VM in the engine to park (`stop`), and runs when each one
- * did — at its next safe point (share_host_safepoint, at the top of every slow-path
- * translation, where the VM holds nothing) or while it sleeps (share_host_idle_*). A parked
- * VM drops its fast-path pointers when it resumes; the p2m's generation makes its TLB re-walk.
- * A VM that reaches no safe point within SHARE_STOP_TIMEOUT_S makes the pass skipped and
- * counted (passes_skipped), never a hang. Between passes the VMs run freely; what they do to
- * shared frames (copy-on-write breaks) goes through the pool's own lock.
+ * Why the VMs are held, and only to merge: a merge rewrites p2m leaves of several VMs, each run
+ * by its own worker thread that walks its p2m and keeps fast-path pointers into host frames
+ * without a lock. So the merges are made with every VM in the engine parked (`stop`) — at its
+ * next safe point (share_host_safepoint, at the top of every slow-path translation, where the
+ * VM holds nothing) or while it sleeps (share_host_idle_*). A parked VM drops its fast-path
+ * pointers when it resumes; the p2m's generation makes its TLB re-walk. Hashing, the bulk of a
+ * pass, needs no hold, as in Linux KSM: the engine (ksm/ksm_merge.h) hashes frames while the
+ * VMs run (op_peek in share_host.c says why a racy read is safe here), queues the merges it
+ * finds, and the VMs are held only while a batch of at most KSM_MERGE_BATCH is committed:
+ * each p2m entry re-read, both frames compared in full, the leaf remapped read-only. A pass
+ * that finds nothing to merge holds nobody (host.sharing.stops counts the holds). A VM that
+ * reaches no safe point within SHARE_STOP_TIMEOUT_S makes that batch dropped and counted
+ * (passes_skipped), never a hang. What the VMs do to shared frames meanwhile (copy-on-write
+ * breaks) goes through the pool's own lock.
+ *
+ * Locks: engine_lock is the engine's (its VMs, indexes and the pass under way): a pass holds
+ * it from start to end, and a VM joins or leaves under it — so no VM's p2m goes away while it
+ * is hashed. lock guards the rest (the stop, the counts, the rows). Order: engine_lock, then
+ * lock. A VM waiting for engine_lock to leave counts as parked, so a commit is not held up.
  *
  * Sharing domains: VMs merge only with VMs of their domain (VMware's salting): the engine keys
  * its indexes by domain and the pool refuses a frame of another domain. Default: one domain
@@ -47,6 +57,7 @@
 #define SHARE_MIN_PERIOD_US 10000ULL
 #define SHARE_MAX_PERIOD_US 3600000000ULL
 #define SHARE_STOP_TIMEOUT_S 2.0
+#define SHARE_SCAN_CHUNK 4096u             /* frames hashed between checks for quitting */
 #define SHARE_JOIN_MAX_PASSES 8u           /* period 0: passes at each join, at most */
 #define SHARE_SERIES_MAX_ROWS 2000u        /* host.sharing.series is thinned to this */
 
@@ -73,6 +84,7 @@ struct share_slot {
 
 struct share_host {
 	pthread_mutex_t lock;
+	pthread_mutex_t engine_lock; /* the engine and the pass under way (see above) */
 	pthread_cond_t cv;          /* parks, passes' ends, joins, the scanner's period */
 	atomic_int stop;            /* a pass wants every VM parked */
 	bool pass_running, quit;
@@ -90,8 +102,10 @@ struct share_host {
 	struct share_row *rows;
 	size_t nrows, cap;
 	uint64_t passes_skipped;
-	double stopped_s, stopped_max_s; /* wall time the VMs were held for passes: total, longest */
+	uint64_t stops;             /* times the VMs were held (to commit a batch of merges) */
+	double stopped_s, stopped_max_s; /* wall time the VMs were held: total, longest hold */
 	double first_pass_ms;       /* time_ms of the first pass's start (-1: none) */
+	uint64_t pool_end_frames;   /* pool frames in use, the most at any VM's end (note_end) */
 	uint64_t peak_saved_bytes;
 	struct share_row at_peak;
 	struct share_domain_figures dom_at_peak[SHARE_MAX_VMS];
@@ -122,6 +136,13 @@ void share_host_window(const struct share_host *sh, struct mmu_config *cfg);
  * measured phase ended, or the run ends): its figures are kept in its slot; idempotent. */
 int share_host_join(struct share_host *sh, int slot, struct mmu_vm *vm, char *msg, size_t msglen);
 void share_host_leave(struct share_host *sh, int slot);
+/* A VM ends (before it drops its pool frames): keeps the pool's frames in use if the most yet.
+ * host.totals.host_resident_bytes counts each pool frame once with it: the VMs' own frames plus
+ * pool_end_frames, not the sum of the VMs' 1/refs shares read at different ends (a VM ending
+ * first charges itself 1/4 of a frame four map, the last one 1/1: about twice the pool). */
+void share_host_note_end(struct share_host *sh);
+/* The host memory behind the pool for host.totals (pool_end_frames × 4 KiB). */
+uint64_t share_host_pool_end_bytes(struct share_host *sh);
 /* Park until the pass that asked for it ran. */
 void share_host_park(struct share_host *sh);
 static inline void share_host_safepoint(struct share_host *sh)

@@ -80,8 +80,11 @@ void sim_share_finish(struct sim_share *sh, struct run_result *res)
 	};
 	if (sh->vm->p2m)
 		res->sharing.made_shared = p2m_book_moved(&p2m_from(sh->vm->p2m)->book, P2M_RESIDENT, P2M_SHARED);
-	if (sh->vm->p2m)
-		res->host_resident_bytes += (uint64_t)(p2m_share_pss_frames(p2m_from(sh->vm->p2m)) * P2M_FRAME + 0.5);
+	if (sh->vm->p2m) {
+		res->sharing.pool_pss_bytes = (uint64_t)(p2m_share_pss_frames(p2m_from(sh->vm->p2m)) * P2M_FRAME + 0.5);
+		res->host_resident_bytes += res->sharing.pool_pss_bytes;
+	}
+	share_host_note_end(sh->host); /* the pool as this VM ends, before it drops its frames */
 }
 
 void sim_share_close(struct sim_share *sh)

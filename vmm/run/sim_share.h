@@ -33,7 +33,8 @@ void sim_share_leave(struct sim_share *sh);
  * other VMs may map, so the caller must not write it (the VM fails instead). */
 int sim_share_before_write(struct sim_share *sh, uint64_t gpa, uint64_t bytes);
 /* res->sharing from the VM's figures and the machine's cow_break count; res->host_resident_bytes
- * gains the VM's proportional share of the pool frames it maps. Before the machine goes. */
+ * gains the VM's proportional share of the pool frames it maps (res->sharing.pool_pss_bytes), and
+ * the host notes the pool's size at this end (share_host_note_end). Before the machine goes. */
 void sim_share_finish(struct sim_share *sh, struct run_result *res);
 /* After the machine went: frees a host of its own. */
 void sim_share_close(struct sim_share *sh);
