@@ -753,21 +753,28 @@ struct files_arg {
 	size_t n;
 };
 
-static int file_one(const json_t *summary, const struct trend_axes *ax, size_t a, const char *metric, void *arg)
+int trend_request_file(const json_t *summary, const struct trend_axes *ax, const struct trend_request *r,
+		       const char *dir, const char *name, char *why, size_t n)
 {
-	struct files_arg *fa = arg;
-	struct trend_request r = { .metric = metric, .x = a, .series = -1, .error = trend_error_of(summary) };
-	char name[METRIC_PATH_MAX + TREND_NAME_MAX + 32], path[4400];
-	trend_file_name(name, sizeof(name), metric, ax->axis[a].name);
-	snprintf(path, sizeof(path), "%s/%s", fa->dir, name);
-	int rc = trend_request_write(summary, ax, &r, path);
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int rc = trend_request_write(summary, ax, r, path);
 	if (rc == -ENOENT) { /* no point has the metric: no chart, and no file left from before */
 		unlink(path);
 		return 0;
 	}
 	if (rc < 0)
-		snprintf(fa->why, fa->n, "cannot write %s: %s", path, result_file_strerror(rc));
+		snprintf(why, n, "cannot write %s: %s", path, result_file_strerror(rc));
 	return rc;
+}
+
+static int file_one(const json_t *summary, const struct trend_axes *ax, size_t a, const char *metric, void *arg)
+{
+	struct files_arg *fa = arg;
+	struct trend_request r = { .metric = metric, .x = a, .series = -1, .error = trend_error_of(summary) };
+	char name[METRIC_PATH_MAX + TREND_NAME_MAX + 32];
+	trend_file_name(name, sizeof(name), metric, ax->axis[a].name);
+	return trend_request_file(summary, ax, &r, fa->dir, name, fa->why, fa->n);
 }
 
 int trend_write_files(const json_t *summary, const char *dir, char *why, size_t n)

@@ -86,6 +86,10 @@ int trend_request_svg(FILE *f, const json_t *summary, const struct trend_axes *a
 		      bool standalone);
 int trend_request_write(const json_t *summary, const struct trend_axes *ax, const struct trend_request *r,
 			const char *path);
+/* The chart as DIR/NAME for the files beside a page: written, or — when no point has the
+ * metric — no file, and none left from an earlier merge. 0, or -errno with why naming the file. */
+int trend_request_file(const json_t *summary, const struct trend_axes *ax, const struct trend_request *r,
+		       const char *dir, const char *name, char *why, size_t n);
 
 /* A value of an axis as a person reads it: "16 MiB", "250 ms", "4". */
 void trend_value_text(char *buf, size_t n, enum trend_unit unit, double v);

@@ -315,16 +315,7 @@ struct files_arg {
 static int file_panel(struct each_panel *e, void *arg)
 {
 	struct files_arg *fa = arg;
-	char path[4400];
-	snprintf(path, sizeof(path), "%s/%s", fa->dir, e->file);
-	int rc = trend_request_write(e->summary, e->ax, &e->r, path);
-	if (rc == -ENOENT) { /* no point of the panel has the metric: no file, none left from before */
-		unlink(path);
-		return 0;
-	}
-	if (rc < 0)
-		snprintf(fa->why, fa->n, "cannot write %s: %s", path, result_file_strerror(rc));
-	return rc;
+	return trend_request_file(e->summary, e->ax, &e->r, fa->dir, e->file, fa->why, fa->n);
 }
 
 int trend_plots_write_files(const json_t *summary, const char *dir, char *why, size_t n)
