@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "tests/common/memvirt_cmd.h"
+#include "tests/common/test_json.h"
 #include "tests/common/tmpdir.h"
 
 static struct memvirt_cmd cmd = { .bin = MEMVIRT_BIN, .dir = test_dir };
@@ -74,12 +75,7 @@ static json_t *kill_and_load(char *const argv[], int want, const char *path)
 	int status;
 	waitpid(pid, &status, 0);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	json_error_t e;
-	json_t *doc = json_load_file(path, 0, &e);
-	if (!doc)
-		fprintf(stderr, "%s: %s\n", path, e.text);
-	assert_non_null(doc);
-	return doc;
+	return test_json_load(path);
 }
 
 static const char *state(const json_t *doc, const char **message)
