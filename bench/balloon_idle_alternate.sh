@@ -11,6 +11,8 @@
 # Usage: [PLATFORM=sim|kvm] bench/balloon_idle_alternate.sh [PAIRS] [memvirt binary] [OPS]
 set -eu
 pairs=${1:-15} bin=${2:-build/vmm/memvirt} ops=${3:-4000000}
+case "$pairs$ops" in *[!0-9]*|'') echo "balloon_idle_alternate.sh: PAIRS and OPS must be whole numbers (got '$pairs', '$ops')" >&2; exit 2 ;; esac
+[ "$pairs" -ge 1 ] || { echo "balloon_idle_alternate.sh: PAIRS must be at least 1" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 vm="--platform ${PLATFORM:-sim} --workload churn --mem 32m --guest-mem 64m --ops $ops"
